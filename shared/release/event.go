@@ -1,0 +1,58 @@
+package release
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// EventType names an entry in a release's event log.
+type EventType string
+
+// Event types. The log is append-only; together its entries tell the whole
+// story of a release, so every decision the control plane takes is one.
+const (
+	EventCreated          EventType = "ReleaseCreated"
+	EventStarted          EventType = "ReleaseStarted"
+	EventQueued           EventType = "ReleaseQueued"
+	EventSuperseded       EventType = "ReleaseSuperseded"
+	EventStageStarted     EventType = "StageStarted"
+	EventStageSucceeded   EventType = "StageSucceeded"
+	EventApprovalWaiting  EventType = "ApprovalWaiting"
+	EventApproved         EventType = "Approved"
+	EventRejected         EventType = "Rejected"
+	EventWindowWaiting    EventType = "DeployWindowWaiting"
+	EventWaveStarted      EventType = "WaveStarted"
+	EventWaveSucceeded    EventType = "WaveSucceeded"
+	EventLockAcquired     EventType = "LockAcquired"
+	EventLockReleased     EventType = "LockReleased"
+	EventHookPassed       EventType = "HookPassed"
+	EventHookFailed       EventType = "HookFailed"
+	EventTrafficShifted   EventType = "TrafficShifted"
+	EventBakeStarted      EventType = "BakeStarted"
+	EventBakePassed       EventType = "BakePassed"
+	EventBakeExtended     EventType = "BakeExtended"
+	EventAlarm            EventType = "AlarmTriggered"
+	EventLoadTestPassed   EventType = "LoadTestPassed"
+	EventLoadTestFailed   EventType = "LoadTestFailed"
+	EventTargetPromoted   EventType = "TargetPromoted"
+	EventRollbackStarted  EventType = "RollbackStarted"
+	EventRolledBack       EventType = "RolledBack"
+	EventReleaseSucceeded EventType = "ReleaseSucceeded"
+	EventReleaseFailed    EventType = "ReleaseFailed"
+	EventReconciled       EventType = "Reconciled"
+	EventNote             EventType = "Note"
+)
+
+// Event is one entry in a release's append-only log. Seq starts at 1 and has
+// no gaps; the store assigns it.
+type Event struct {
+	ReleaseID string          `json:"releaseId"`
+	Seq       int64           `json:"seq"`
+	Time      time.Time       `json:"time"`
+	Type      EventType       `json:"type"`
+	Stage     string          `json:"stage,omitempty"`
+	Wave      string          `json:"wave,omitempty"`
+	Target    string          `json:"target,omitempty"`
+	Message   string          `json:"message,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+}
