@@ -27,9 +27,9 @@ func TestOpen(t *testing.T) {
 		{name: "start is inclusive", w: la, at: "2026-11-23T09:00:00-08:00", want: true}, // Monday
 		{name: "end is exclusive", w: la, at: "2026-11-23T16:00:00-08:00", want: false},
 		{name: "before start", w: la, at: "2026-11-23T08:59:00-08:00", want: false},
-		{name: "other zone same instant", w: la, at: "2026-11-23T18:00:00Z", want: true},     // 10:00 in LA
+		{name: "other zone same instant", w: la, at: "2026-11-23T18:00:00Z", want: true},      // 10:00 in LA
 		{name: "local date differs from UTC", w: la, at: "2026-11-24T01:00:00Z", want: false}, // Mon 17:00 in LA
-		{name: "day not listed", w: la, at: "2026-11-27T10:00:00-08:00", want: false},        // Friday
+		{name: "day not listed", w: la, at: "2026-11-27T10:00:00-08:00", want: false},         // Friday
 		{name: "wrap: evening of listed day", w: night, at: "2026-11-27T23:00:00+01:00", want: true},
 		{name: "wrap: after midnight belongs to the previous day", w: night, at: "2026-11-28T01:30:00+01:00", want: true},
 		{name: "wrap: end exclusive", w: night, at: "2026-11-28T02:00:00+01:00", want: false},
