@@ -79,7 +79,7 @@ func describe(n *yaml.Node) string {
 		case "!!bool":
 			return "true/false"
 		case "!!int", "!!float":
-			return "a number"
+			return "the number " + n.Value
 		}
 		return fmt.Sprintf("%q", n.Value)
 	}
