@@ -226,20 +226,20 @@ func TestNormalize(t *testing.T) {
 // is rejected as invalid, with an error naming what is wrong.
 func TestNormalizeNegativeSamples(t *testing.T) {
 	want := map[string]string{
-		"unknown-source.json":                        `unknown event: source "aws.ecr" with detail-type "ECR Image Action"`,
-		"codecommit-unknown-detail-type.json":        `detail-type "CodeCommit Pull Request State Change"`,
-		"codecommit-missing-repository.json":         "detail.repositoryName: required",
-		"codecommit-bad-commit.json":                 `detail.commitId: want a 40 or 64 digit hex commit id, got "HEAD"`,
-		"codecommit-unknown-reference-type.json":     `detail.referenceType: want branch or tag, got "note"`,
-		"codecommit-update-without-old-commit.json":  "detail.oldCommitId: required for referenceUpdated",
-		"codecommit-unknown-event.json":              `detail.event: want referenceCreated, referenceUpdated or referenceDeleted, got "referenceRenamed"`,
-		"webhook-unknown-provider.json":              `detail.provider: want "github" or "gitlab", got "bitbucket"`,
-		"webhook-bad-timestamp.json":                 `detail.headCommitTimestamp: want an RFC 3339 time, got "yesterday"`,
-		"webhook-commits-not-array.json":             "detail.commits: want []triggers.GitCommit, got JSON string",
-		"webhook-short-ref.json":                     `detail.ref: want a full ref such as refs/heads/main, got "main"`,
-		"webhook-bad-commit-id.json":                 `detail.commits[1].id: want a 40 or 64 digit hex commit id, got "not-a-sha"`,
-		"webhook-missing-detail.json":                "detail: missing",
-		"webhook-detail-not-object.json":             "detail: want a JSON object",
+		"unknown-source.json":                       `unknown event: source "aws.ecr" with detail-type "ECR Image Action"`,
+		"codecommit-unknown-detail-type.json":       `detail-type "CodeCommit Pull Request State Change"`,
+		"codecommit-missing-repository.json":        "detail.repositoryName: required",
+		"codecommit-bad-commit.json":                `detail.commitId: want a 40 or 64 digit hex commit id, got "HEAD"`,
+		"codecommit-unknown-reference-type.json":    `detail.referenceType: want branch or tag, got "note"`,
+		"codecommit-update-without-old-commit.json": "detail.oldCommitId: required for referenceUpdated",
+		"codecommit-unknown-event.json":             `detail.event: want referenceCreated, referenceUpdated or referenceDeleted, got "referenceRenamed"`,
+		"webhook-unknown-provider.json":             `detail.provider: want "github" or "gitlab", got "bitbucket"`,
+		"webhook-bad-timestamp.json":                `detail.headCommitTimestamp: want an RFC 3339 time, got "yesterday"`,
+		"webhook-commits-not-array.json":            "detail.commits: want []triggers.GitCommit, got JSON string",
+		"webhook-short-ref.json":                    `detail.ref: want a full ref such as refs/heads/main, got "main"`,
+		"webhook-bad-commit-id.json":                `detail.commits[1].id: want a 40 or 64 digit hex commit id, got "not-a-sha"`,
+		"webhook-missing-detail.json":               "detail: missing",
+		"webhook-detail-not-object.json":            "detail: want a JSON object",
 	}
 	files, err := filepath.Glob(filepath.Join(eventsDir, "negative", "*.json"))
 	if err != nil || len(files) == 0 {
