@@ -92,6 +92,19 @@ func (h Histogram) Max() time.Duration {
 	return time.Duration(h.h.Max()) * time.Microsecond
 }
 
+// atMost reports whether got is at most want at the histogram's resolution:
+// a quantile is reported as the top of its bucket, so a latency exactly at
+// the limit still meets it.
+func (h Histogram) atMost(got, want time.Duration) bool {
+	if got <= want {
+		return true
+	}
+	if h.h == nil {
+		return false
+	}
+	return h.h.ValuesAreEquivalent(got.Microseconds(), want.Microseconds())
+}
+
 // Equal reports whether h and o hold exactly the same samples.
 func (h Histogram) Equal(o Histogram) bool {
 	a, b := h.h, o.h

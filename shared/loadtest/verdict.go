@@ -38,7 +38,7 @@ func Evaluate(r Result, c release.Criteria) Verdict {
 			return
 		}
 		got := r.Latency.Quantile(q)
-		v.Checks = append(v.Checks, Check{Name: name, Want: "<= " + want.String(), Got: got.String(), Passed: r.Counts.Requests > 0 && got <= want})
+		v.Checks = append(v.Checks, Check{Name: name, Want: "<= " + want.String(), Got: got.String(), Passed: r.Counts.Requests > 0 && r.Latency.atMost(got, want)})
 	}
 	latency("p50", 0.50, c.P50)
 	latency("p90", 0.90, c.P90)
