@@ -14,7 +14,9 @@ import (
 // sourceFunc is a Source made of a function.
 type sourceFunc func(ctx context.Context, runID string) ([]Result, error)
 
-func (f sourceFunc) Results(ctx context.Context, runID string) ([]Result, error) { return f(ctx, runID) }
+func (f sourceFunc) Results(ctx context.Context, runID string) ([]Result, error) {
+	return f(ctx, runID)
+}
 
 func fixed(results ...Result) Source {
 	return sourceFunc(func(context.Context, string) ([]Result, error) { return results, nil })
