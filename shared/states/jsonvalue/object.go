@@ -99,6 +99,24 @@ func (o *Object) Delete(key string) {
 	}
 }
 
+// Copy returns a shallow copy of o with room for extra more members; the
+// members' values are shared.
+func (o *Object) Copy(extra int) *Object {
+	c := &Object{
+		keys: make([]string, len(o.keys), len(o.keys)+extra),
+		vals: make([]any, len(o.vals), len(o.vals)+extra),
+	}
+	copy(c.keys, o.keys)
+	copy(c.vals, o.vals)
+	if o.idx != nil {
+		c.idx = make(map[string]int, len(o.idx)+extra)
+		for k, i := range o.idx {
+			c.idx[k] = i
+		}
+	}
+	return c
+}
+
 // MarshalJSON encodes the object compactly in key order.
 func (o *Object) MarshalJSON() ([]byte, error) { return Marshal(o) }
 
