@@ -11,15 +11,15 @@ import (
 type stepKind uint8
 
 const (
-	stepField      stepKind = iota // ['name']
-	stepIndex                      // [n]
-	stepWildcard                   // [*] or .*
-	stepSlice                      // [from:to]
-	stepIndexes                    // [a,b,c]
-	stepFields                     // ['a','b']
-	stepFilter                     // [?(...)]
-	stepScan                       // .. (applies the next step at every node)
-	stepLength                     // .length()
+	stepField    stepKind = iota // ['name']
+	stepIndex                    // [n]
+	stepWildcard                 // [*] or .*
+	stepSlice                    // [from:to]
+	stepIndexes                  // [a,b,c]
+	stepFields                   // ['a','b']
+	stepFilter                   // [?(...)]
+	stepScan                     // .. (applies the next step at every node)
+	stepLength                   // .length()
 )
 
 type step struct {

@@ -83,6 +83,22 @@ func (o *Object) Set(key string, v any) {
 	}
 }
 
+// Append adds a member without checking whether the key already exists; the
+// caller guarantees it does not. It is the fast path for building objects
+// whose keys are known to be distinct.
+func (o *Object) Append(key string, v any) {
+	o.keys = append(o.keys, key)
+	o.vals = append(o.vals, v)
+	if o.idx != nil {
+		o.idx[key] = len(o.keys) - 1
+	} else if len(o.keys) > indexThreshold {
+		o.idx = make(map[string]int, len(o.keys)*2)
+		for i, k := range o.keys {
+			o.idx[k] = i
+		}
+	}
+}
+
 // Delete removes the named member if it exists, keeping the others' order.
 func (o *Object) Delete(key string) {
 	i := o.find(key)
