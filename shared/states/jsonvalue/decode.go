@@ -188,7 +188,7 @@ func (d *decoder) str() (string, error) {
 			d.pos++
 			return s, nil
 		}
-		if c == '\\' {
+		if c == '\\' || c >= utf8.RuneSelf {
 			break
 		}
 		if c < 0x20 {
@@ -205,6 +205,15 @@ func (d *decoder) str() (string, error) {
 			return string(out), nil
 		case c < 0x20:
 			return "", d.errorf("control character in string")
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRune(d.buf[d.pos:])
+			if r == utf8.RuneError && n == 1 {
+				out = append(out, "\uFFFD"...)
+			} else {
+				out = append(out, d.buf[d.pos:d.pos+n]...)
+			}
+			d.pos += n
+			continue
 		case c != '\\':
 			out = append(out, c)
 			d.pos++
