@@ -532,6 +532,8 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		watchdog := time.AfterFunc(5*time.Second, func() { panic("Parse took over 5s for " + strconv.Quote(string(data))) })
+		defer watchdog.Stop()
 		p, err := Parse("fuzz.yaml", data)
 		if err != nil {
 			ps := AsProblems(err)
