@@ -10,12 +10,23 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+// The -update flag rewrites golden files. Other test files of this package
+// may define it too, so it is defined here only when nobody else has.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+	}
+}
 
-func goldenFile(tb testing.TB, name, got string) {
+func specUpdate() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+func specGolden(tb testing.TB, name, got string) {
 	tb.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if specUpdate() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			tb.Fatalf("update golden: %v", err)
 		}
@@ -57,7 +68,7 @@ func TestSpecValidate(t *testing.T) {
 				t.Errorf("exit code = %d, want %d (stdout %q, stderr %q)", code, tt.wantCode, stdout.String(), stderr.String())
 			}
 			if tt.golden != "" {
-				goldenFile(t, tt.golden, stdout.String())
+				specGolden(t, tt.golden, stdout.String())
 			}
 			if tt.stderr != "" && !strings.Contains(stderr.String(), tt.stderr) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.stderr)
