@@ -178,6 +178,8 @@ func TestParseProblems(t *testing.T) {
 			want: []string{"is an empty window"}},
 		{name: "window time out of range", head: "deployWindows: [{ hours: \"09:00-25:00\" }]", stages: okStage,
 			want: []string{"has a time outside 00:00-24:00"}},
+		{name: "no days", head: "deployWindows: [{ days: [] }]", stages: okStage,
+			want: []string{"3 deployWindows[0].days: needs at least one day"}},
 		{name: "bad blocked date", head: "deployWindows: [{ blocked: [2026-13-01] }]", stages: okStage,
 			want: []string{`3 deployWindows[0].blocked[0]: "2026-13-01" is not a date`}},
 		{name: "approval without approvers", stages: "  - name: prod\n    approval: { timeout: 1h }\n    targets: [{ type: local, service: s }]\n",
