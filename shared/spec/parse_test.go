@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -403,6 +404,10 @@ func TestParseDuration(t *testing.T) {
 		{in: "xd", err: "bad day count"},
 		{in: "1d-1h", err: "want a number and unit"},
 		{in: "1w", err: "want a number and unit"},
+		{in: "1e3d", err: "bad day count"},
+		{in: "106752d", err: "bad day count"},
+		{in: "106751d23h47m16.854775807s", want: time.Duration(math.MaxInt64)},
+		{in: "106751d23h47m16.854775808s", err: "too long"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -571,6 +576,25 @@ func FuzzParse(f *testing.F) {
 					names[tg.Name] = true
 				}
 			}
+		}
+	})
+}
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"30s", "5m", "1h30m", "2d", "1d12h", "0.5d", "300ms", "0", "-1m", "5", "1w", "2562047h", "106751d23h47m16.854775807s", "1e3d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil {
+			return
+		}
+		if d < 0 {
+			t.Fatalf("ParseDuration(%q) = %s, negative", s, d)
+		}
+		back, err := ParseDuration(FormatDuration(d))
+		if err != nil || back != d {
+			t.Fatalf("ParseDuration(FormatDuration(%s) = %q) = %s, %v", d, FormatDuration(d), back, err)
 		}
 	})
 }
