@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -166,10 +167,11 @@ func TestCronString(t *testing.T) {
 }
 
 func FuzzParseCron(f *testing.F) {
-	for _, s := range []string{
-		"0 2 * * ? *", "cron(0/15 * * * ? *)", "0 8 LW * ? *", "0 17 ? * 6L *",
-		"0 10 ? * TUE#2 *", "0 0 1 1 ? 2028", "rate(5 minutes)", "rate(1 day)", "0 8 15W * ? *",
-	} {
+	seeds, err := os.ReadFile("testdata/cron-seeds.txt")
+	if err != nil {
+		f.Fatalf("read seed corpus: %v", err)
+	}
+	for _, s := range strings.Split(strings.TrimSpace(string(seeds)), "\n") {
 		f.Add(s)
 	}
 	loc := mustLoad(f, "America/New_York")

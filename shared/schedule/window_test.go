@@ -82,6 +82,10 @@ func TestNextOpen(t *testing.T) {
 		{name: "blocked days skipped", ws: []release.Window{xmas}, at: "2026-12-18T12:00:00-08:00", want: "2026-12-28T09:00:00-08:00", wantOK: true},
 		{name: "earliest of two windows", ws: []release.Window{la, night}, at: "2026-11-27T12:00:00Z", want: "2026-11-27T22:00:00+01:00", wantOK: true},
 		{name: "DST gap: opens at the jump", ws: []release.Window{gap}, at: "2026-03-07T12:00:00-05:00", want: "2026-03-08T03:00:00-04:00", wantOK: true},
+		{name: "wrap window after a blocked evening opens at midnight", ws: []release.Window{{Days: []time.Weekday{time.Friday}, Start: clock(22, 0), End: clock(2, 0), Timezone: "UTC", Blocked: []string{"2026-11-27"}}},
+			at: "2026-11-27T21:00:00Z", want: "2026-11-28T00:00:00Z", wantOK: true},
+		{name: "DST fall back: window follows the wall clock", ws: []release.Window{{Days: []time.Weekday{time.Sunday}, Start: clock(9, 0), End: clock(10, 0), Timezone: "America/New_York"}},
+			at: "2026-11-01T00:00:00-04:00", want: "2026-11-01T09:00:00-05:00", wantOK: true},
 		{name: "all dates blocked", ws: []release.Window{allBlocked}, at: "2026-01-01T00:00:00Z", wantOK: false},
 		{name: "only unknown zones", ws: []release.Window{{Start: 0, End: clock(24, 0), Timezone: "Nowhere/Void"}}, at: "2026-01-01T00:00:00Z", wantOK: false},
 	}

@@ -404,11 +404,15 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	var days time.Duration
 	if i := strings.IndexByte(in, 'd'); i >= 0 {
-		n, err := strconv.ParseFloat(in[:i], 64)
-		if err != nil || n < 0 || n > 3650 || strings.HasPrefix(in, "+") {
-			return 0, fmt.Errorf("invalid duration %q: bad day count %q", s, in[:i])
+		const day = 24 * time.Hour
+		count := in[:i]
+		if n, err := strconv.ParseInt(count, 10, 64); err == nil && n >= 0 && n <= math.MaxInt64/int64(day) && !strings.HasPrefix(count, "+") {
+			days = time.Duration(n) * day
+		} else if f, err := strconv.ParseFloat(count, 64); err == nil && f >= 0 && f < math.MaxInt64/float64(day) && !strings.HasPrefix(count, "+") && !strings.ContainsAny(count, "eEpPxXnN_") {
+			days = time.Duration(f * float64(day))
+		} else {
+			return 0, fmt.Errorf("invalid duration %q: bad day count %q", s, count)
 		}
-		days = time.Duration(n * float64(24*time.Hour))
 		in = in[i+1:]
 		if in == "" {
 			return days, nil

@@ -3,18 +3,27 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // checkGlob checks the syntax of a branch, tag or path pattern: * matches
-// within a path segment, ** any number of whole segments, ? one character,
+// within a path segment, ** across segments, ? one character,
 // [abc], [a-z] and [!a] classes, {a,b} alternatives and \ escapes.
 //
 // TODO(shared/glob): the triggers work owns the matcher in shared/glob;
-// validate with its compiler once it lands so that syntax checks and
-// matching can never disagree.
+// validate with glob.Compile once that merges, so that syntax checks and
+// matching can never disagree. Until then this accepts exactly what
+// glob.Compile accepted when written (checked differentially).
 func checkGlob(p string) error {
+	const maxGlob = 1024
 	if p == "" {
 		return errors.New("empty pattern")
+	}
+	if len(p) > maxGlob {
+		return fmt.Errorf("longer than %d bytes", maxGlob)
+	}
+	if !utf8.ValidString(p) {
+		return errors.New("invalid UTF-8")
 	}
 	braces := 0
 	for i := 0; i < len(p); i++ {
@@ -37,16 +46,6 @@ func checkGlob(p string) error {
 				return fmt.Errorf("unmatched } at offset %d", i)
 			}
 			braces--
-		case '*':
-			if i+1 < len(p) && p[i+1] == '*' {
-				if i+2 < len(p) && p[i+2] == '*' {
-					return fmt.Errorf("*** at offset %d; use * within a segment or ** for whole segments", i)
-				}
-				if (i > 0 && !segmentEdge(p[i-1])) || (i+2 < len(p) && !segmentEdge(p[i+2])) {
-					return fmt.Errorf("** at offset %d must be a whole path segment, as in src/**/*.go", i)
-				}
-				i++
-			}
 		}
 	}
 	if braces > 0 {
@@ -55,42 +54,51 @@ func checkGlob(p string) error {
 	return nil
 }
 
-func segmentEdge(c byte) bool { return c == '/' || c == '{' || c == '}' || c == ',' }
-
 // classEnd returns the index of the ] closing the class opened at p[start].
+// Ranges compare runes, so [é-z] is checked as written.
 func classEnd(p string, start int) (int, error) {
 	i := start + 1
 	if i < len(p) && (p[i] == '!' || p[i] == '^') {
 		i++
 	}
-	first := true
-	var prev byte
-	havePrev := false
-	for ; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case c == ']' && !first:
-			return i, nil
-		case c == '\\':
-			if i+1 >= len(p) {
-				return 0, errors.New("trailing backslash escapes nothing")
-			}
-			i++
-			c = p[i]
-		case c == '-' && havePrev && i+1 < len(p) && p[i+1] != ']':
-			hi := p[i+1]
-			if hi == '\\' && i+2 < len(p) {
-				hi = p[i+2]
-				i++
-			}
-			if hi < prev {
-				return 0, fmt.Errorf("range %c-%c at offset %d runs backwards", prev, hi, i-1)
-			}
-			i++
-			havePrev, first = false, false
-			continue
+	readRune := func() (rune, error) {
+		if i >= len(p) {
+			return 0, fmt.Errorf("unclosed [ at offset %d", start)
 		}
-		prev, havePrev, first = c, true, false
+		if p[i] == '\\' {
+			i++
+			if i >= len(p) {
+				return 0, fmt.Errorf("unclosed [ at offset %d", start)
+			}
+		}
+		r, n := utf8.DecodeRuneInString(p[i:])
+		i += n
+		return r, nil
 	}
-	return 0, fmt.Errorf("unclosed [ at offset %d", start)
+	for first := true; ; first = false {
+		if i >= len(p) {
+			return 0, fmt.Errorf("unclosed [ at offset %d", start)
+		}
+		if p[i] == ']' {
+			if first {
+				return 0, fmt.Errorf("empty character class at offset %d", start)
+			}
+			return i, nil
+		}
+		lo, err := readRune()
+		if err != nil {
+			return 0, err
+		}
+		if i+1 < len(p) && p[i] == '-' && p[i+1] != ']' {
+			at := i
+			i++
+			hi, err := readRune()
+			if err != nil {
+				return 0, err
+			}
+			if hi < lo {
+				return 0, fmt.Errorf("range %q-%q at offset %d runs backwards", lo, hi, at)
+			}
+		}
+	}
 }

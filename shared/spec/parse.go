@@ -425,6 +425,10 @@ func (d *decoder) days(n *yaml.Node, path string) ([]time.Weekday, bool) {
 			nodes = append(nodes, n)
 		}
 	}
+	if len(parts) == 0 {
+		d.addf(n, path, "needs at least one day (leave days out for every day)")
+		return nil, false
+	}
 	var set [7]bool
 	for i, p := range parts {
 		p = strings.TrimSpace(p)
