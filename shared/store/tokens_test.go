@@ -48,7 +48,9 @@ func TestTaskTokens(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PutTaskToken(tok-approval): %v", err)
 	}
-	wantKind(t, "PutTaskToken again", e.store.PutTaskToken(ctx, toks[0]), release.ErrConflict)
+	dup := toks[0]
+	dup.ReleaseID, dup.Alarms = "r9", []string{"other"}
+	wantKind(t, "PutTaskToken again", e.store.PutTaskToken(ctx, dup), release.ErrConflict)
 
 	got, err := e.store.GetTaskToken(ctx, long)
 	if err != nil {
