@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -83,6 +84,8 @@ type Config struct {
 	// DefaultTimeout applies to hooks without a timeout; zero means
 	// DefaultTimeout.
 	DefaultTimeout time.Duration
+	// Logger records every hook run with the release's ids; nil discards.
+	Logger *slog.Logger
 }
 
 // Runner runs hooks.
@@ -92,6 +95,7 @@ type Runner struct {
 	secret  []byte
 	now     func() time.Time
 	timeout time.Duration
+	log     *slog.Logger
 }
 
 // New returns a Runner built from cfg.
@@ -102,7 +106,10 @@ func New(cfg Config) *Runner {
 		client = &c
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	r := &Runner{lambda: cfg.Lambda, http: client, secret: cfg.Secret, now: cfg.Now, timeout: cfg.DefaultTimeout}
+	r := &Runner{lambda: cfg.Lambda, http: client, secret: cfg.Secret, now: cfg.Now, timeout: cfg.DefaultTimeout, log: cfg.Logger}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -132,12 +139,42 @@ func (r *Runner) Run(ctx context.Context, h release.Hook, inv Invocation) error 
 	if err != nil {
 		return fmt.Errorf("run %s hook: encode invocation: %w", inv.Phase, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	start := r.now()
 	if h.Lambda != "" {
-		return r.runLambda(ctx, h.Lambda, inv.Phase, body, timeout)
+		err = r.runLambda(hctx, h.Lambda, inv.Phase, body, timeout)
+	} else {
+		err = r.runHTTP(hctx, h.HTTP, inv.Phase, body, timeout)
 	}
-	return r.runHTTP(ctx, h.HTTP, inv.Phase, body, timeout)
+	attrs := []any{
+		slog.String("release", inv.ReleaseID), slog.String("pipeline", inv.Pipeline),
+		slog.String("stage", inv.Stage), slog.String("wave", inv.Wave), slog.String("target", inv.Target),
+		slog.String("phase", string(inv.Phase)), slog.String("lambda", h.Lambda), slog.String("http", redact(h.HTTP)),
+		slog.Duration("took", r.now().Sub(start)),
+	}
+	var failed *Failed
+	switch {
+	case err == nil:
+		r.log.InfoContext(ctx, "hook passed", attrs...)
+	case errors.As(err, &failed):
+		r.log.WarnContext(ctx, "hook failed", append(attrs, slog.String("reason", failed.Reason))...)
+	default:
+		r.log.ErrorContext(ctx, "hook could not run", append(attrs, slog.String("error", err.Error()))...)
+	}
+	return err
+}
+
+// redact hides credentials in a hook URL for logs.
+func redact(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 func (r *Runner) runLambda(ctx context.Context, fn string, phase Phase, body []byte, timeout time.Duration) error {

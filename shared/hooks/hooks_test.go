@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -197,5 +198,30 @@ func TestRunRejectsMisconfiguration(t *testing.T) {
 				t.Errorf("Run = %v, want ErrInvalid", err)
 			}
 		})
+	}
+}
+
+func TestRunLogsWithReleaseIDs(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusBadGateway)
+	}))
+	t.Cleanup(srv.Close)
+	var buf strings.Builder
+	r := hooks.New(hooks.Config{Secret: []byte("s"), Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	hookURL := strings.Replace(srv.URL, "http://", "http://deployer:hunter2@", 1) + "/hook"
+	if err := r.Run(context.Background(), release.Hook{HTTP: hookURL}, inv); err == nil {
+		t.Fatalf("Run = nil, want failure")
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(buf.String()), &rec); err != nil {
+		t.Fatalf("log %q is not one JSON record: %v", buf.String(), err)
+	}
+	for k, want := range map[string]string{"msg": "hook failed", "release": "rel-42", "pipeline": "orders-api", "phase": "preTraffic", "reason": "HTTP 502: down"} {
+		if rec[k] != want {
+			t.Errorf("log %s = %v, want %q", k, rec[k], want)
+		}
+	}
+	if strings.Contains(buf.String(), "hunter2") {
+		t.Errorf("log leaks the hook URL's password: %s", buf.String())
 	}
 }
