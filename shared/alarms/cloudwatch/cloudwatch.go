@@ -35,6 +35,7 @@ func New(client API) *Source { return &Source{client: client} }
 // the result. Throttling and 5xx answers are retried by the client's
 // retryer; what is left is returned with context.
 func (s *Source) States(ctx context.Context, names []string) (map[string]alarms.State, error) {
+	names = unique(names)
 	out := make(map[string]alarms.State, len(names))
 	for start := 0; start < len(names); start += BatchSize {
 		batch := names[start:min(start+BatchSize, len(names))]
@@ -74,4 +75,17 @@ func put(out map[string]alarms.State, name string, v types.StateValue) error {
 	}
 	out[name] = st
 	return nil
+}
+
+// unique drops empty and repeated names, keeping the first occurrence.
+func unique(names []string) []string {
+	seen := make(map[string]bool, len(names))
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }

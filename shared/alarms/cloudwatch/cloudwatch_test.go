@@ -28,7 +28,7 @@ func TestStatesMetricAndComposite(t *testing.T) {
 	fake.PutAlarm(awsfake.Alarm{Name: "orders-health", Composite: true, State: "INSUFFICIENT_DATA"})
 	fake.PutAlarm(awsfake.Alarm{Name: "unrelated", State: "ALARM"})
 
-	got, err := src.States(context.Background(), []string{"orders-5xx", "orders-p99", "orders-health", "orders-gone"})
+	got, err := src.States(context.Background(), []string{"orders-5xx", "orders-p99", "orders-health", "orders-gone", "orders-5xx", ""})
 	if err != nil {
 		t.Fatalf("States: %v", err)
 	}
@@ -44,6 +44,9 @@ func TestStatesMetricAndComposite(t *testing.T) {
 	reqs := fake.Requests("DescribeAlarms")
 	if len(reqs) != 1 {
 		t.Fatalf("got %d DescribeAlarms calls, want 1", len(reqs))
+	}
+	if n := len(reqs[0].Params["AlarmNames"].([]any)); n != 4 {
+		t.Errorf("sent %d alarm names, want 4 (duplicates and empty names dropped)", n)
 	}
 	if types := fmt.Sprint(reqs[0].Params["AlarmTypes"]); !strings.Contains(types, "CompositeAlarm") || !strings.Contains(types, "MetricAlarm") {
 		t.Errorf("AlarmTypes = %s, want both metric and composite", types)
