@@ -230,3 +230,34 @@ func oidc() awsfake.Action {
 		"AuthenticateOidcConfig.ClientId":              "shipwave",
 	}}
 }
+
+func TestLambdaPublishVersionSemantics(t *testing.T) {
+	ctx := context.Background()
+	fake := awsfake.NewLambda(t)
+	fake.AddFunction("orders", "sha-1")
+	client := lambda.NewFromConfig(awsfake.Config(fake.URL()))
+	publish := func(sha, desc string) (*lambda.PublishVersionOutput, error) {
+		return client.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders"), CodeSha256: aws.String(sha), Description: aws.String(desc)})
+	}
+	first, err := publish("sha-1", "build-1")
+	if err != nil || *first.Version != "1" || *first.Description != "build-1" {
+		t.Fatalf("first publish = %+v, %v; want version 1 for build-1", first, err)
+	}
+	again, err := publish("sha-1", "build-1b")
+	if err != nil || *again.Version != "1" || *again.Description != "build-1" {
+		t.Errorf("publish without code change = %+v, %v; want version 1 returned unchanged", again, err)
+	}
+	_, err = publish("sha-stale", "build-2")
+	var pre *lambdatypes.PreconditionFailedException
+	if !errors.As(err, &pre) {
+		t.Errorf("publish with a stale CodeSha256 = %v, want PreconditionFailedException", err)
+	}
+	fake.UpdateCode("orders", "sha-2")
+	second, err := publish("sha-2", "build-2")
+	if err != nil || *second.Version != "2" || *second.CodeSha256 != "sha-2" {
+		t.Errorf("publish after code change = %+v, %v; want version 2 with sha-2", second, err)
+	}
+	if got := fake.Versions("orders"); got["1"] != "build-1" || got["2"] != "build-2" || len(got) != 2 {
+		t.Errorf("Versions = %v, want 1=build-1, 2=build-2", got)
+	}
+}

@@ -29,8 +29,17 @@ type CloudWatch struct {
 	// Server is the loopback server; pass Server.URL to Config.
 	Server *httptest.Server
 
-	mu     sync.Mutex
-	alarms map[string]Alarm
+	mu        sync.Mutex
+	alarms    map[string]Alarm
+	pageLimit int
+}
+
+// LimitPages makes DescribeAlarms return at most n alarms per page whatever
+// MaxRecords asks for, as the service may, so callers must follow NextToken.
+func (c *CloudWatch) LimitPages(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pageLimit = n
 }
 
 // Alarm is a fake alarm.
@@ -160,6 +169,9 @@ func (c *CloudWatch) describeAlarms(in map[string]any) (cbor.Map, string, string
 		start = n
 	}
 	c.mu.Lock()
+	if c.pageLimit > 0 {
+		max = min(max, c.pageLimit)
+	}
 	var matched []Alarm
 	for _, a := range c.alarms {
 		kind := "MetricAlarm"

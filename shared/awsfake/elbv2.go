@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -436,10 +437,15 @@ func (e *ELBv2) describeListeners(in flat) (flat, *elbError) {
 		items = append(items, l.flat())
 	}
 	if lb := in["LoadBalancerArn"]; lb != "" {
+		var ls []*elbListener
 		for _, l := range e.listeners {
 			if l.lbArn == lb {
-				items = append(items, l.flat())
+				ls = append(ls, l)
 			}
+		}
+		sort.Slice(ls, func(i, j int) bool { return ls[i].port < ls[j].port })
+		for _, l := range ls {
+			items = append(items, l.flat())
 		}
 	}
 	out := flat{}
@@ -461,10 +467,15 @@ func (e *ELBv2) describeRules(in flat) (flat, *elbError) {
 		if l == nil {
 			return nil, e.listenerNotFound(la)
 		}
+		var rules []*elbRule
 		for _, r := range e.rules {
 			if r.listenerArn == la {
-				items = append(items, r.flat())
+				rules = append(rules, r)
 			}
+		}
+		sort.Slice(rules, func(i, j int) bool { return rules[i].priority < rules[j].priority })
+		for _, r := range rules {
+			items = append(items, r.flat())
 		}
 		def := flat{"RuleArn": strings.Replace(la, ":listener/", ":listener-rule/", 1) + "/default", "Priority": "default", "IsDefault": "true"}
 		def.putList("Actions", l.actions)
