@@ -19,10 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
-	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/sfnstart"
+	releasestore "github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/triggers"
 	"github.com/shipwave/shipwave/shared/triggers/codecommitdiff"
 )
@@ -93,6 +94,5 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 
 // newReleases builds the DynamoDB release store on table.
 func newReleases(cfg aws.Config, table string) (store, error) {
-	_ = cfg
-	return nil, release.Errorf(release.ErrNotFound, "release store for table %s: shared/store is not merged into this build yet", table)
+	return releasestore.New(dynamodb.NewFromConfig(cfg), table), nil
 }

@@ -310,7 +310,7 @@ func (h *Handler) release(ctx context.Context, t release.Trigger, m match) (Pipe
 	default:
 		if _, err := h.Releases.AppendEvent(ctx, release.Event{
 			ReleaseID: rel.ID, Time: now, Type: release.EventNote,
-			Message: "start resumed: an earlier delivery of this push created the release but did not start it",
+			Message: "start resumed: the release existed without an execution (an earlier or concurrent delivery of this push created it)",
 		}); err != nil {
 			pr.Reason = err.Error()
 			return pr, fmt.Errorf("release %s: record resume: %w", rel.ID, err)
@@ -328,7 +328,7 @@ func (h *Handler) release(ctx context.Context, t release.Trigger, m match) (Pipe
 	pr.Execution = arn
 	pr.Outcome = OutcomeReleased
 	if !created {
-		pr.Outcome, pr.Reason = OutcomeResumed, "an earlier delivery created the release but did not start it"
+		pr.Outcome, pr.Reason = OutcomeResumed, "the release existed without an execution"
 	}
 	return pr, nil
 }
