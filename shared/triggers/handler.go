@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -110,6 +111,9 @@ type PipelineResult struct {
 // that EventBridge retries the event.
 func (h *Handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result, error) {
 	log := h.logger().With("eventId", ev.ID, "source", ev.Source)
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("requestId", lc.AwsRequestID)
+	}
 	push, err := Normalize(ev, h.now())
 	if err != nil {
 		log.ErrorContext(ctx, "rejected event", "detailType", ev.DetailType, "error", err)
@@ -186,6 +190,9 @@ func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match,
 		}
 		if err != nil {
 			return nil, fmt.Errorf("spec of pipeline %s: %w", name, err)
+		}
+		if sv.Pipeline == "" {
+			sv.Pipeline = name
 		}
 		pr.SpecVersion = sv.Version
 		if sv.Parsed.Source.Repository != t.Repository {
