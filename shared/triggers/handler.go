@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -110,6 +111,9 @@ type PipelineResult struct {
 // that EventBridge retries the event.
 func (h *Handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result, error) {
 	log := h.logger().With("eventId", ev.ID, "source", ev.Source)
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("requestId", lc.AwsRequestID)
+	}
 	push, err := Normalize(ev, h.now())
 	if err != nil {
 		log.ErrorContext(ctx, "rejected event", "detailType", ev.DetailType, "error", err)
@@ -186,6 +190,9 @@ func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match,
 		}
 		if err != nil {
 			return nil, fmt.Errorf("spec of pipeline %s: %w", name, err)
+		}
+		if sv.Pipeline == "" {
+			sv.Pipeline = name
 		}
 		pr.SpecVersion = sv.Version
 		if sv.Parsed.Source.Repository != t.Repository {
@@ -310,7 +317,7 @@ func (h *Handler) release(ctx context.Context, t release.Trigger, m match) (Pipe
 	default:
 		if _, err := h.Releases.AppendEvent(ctx, release.Event{
 			ReleaseID: rel.ID, Time: now, Type: release.EventNote,
-			Message: "start resumed: an earlier delivery of this push created the release but did not start it",
+			Message: "start resumed: the release existed without an execution (an earlier or concurrent delivery of this push created it)",
 		}); err != nil {
 			pr.Reason = err.Error()
 			return pr, fmt.Errorf("release %s: record resume: %w", rel.ID, err)
@@ -328,7 +335,7 @@ func (h *Handler) release(ctx context.Context, t release.Trigger, m match) (Pipe
 	pr.Execution = arn
 	pr.Outcome = OutcomeReleased
 	if !created {
-		pr.Outcome, pr.Reason = OutcomeResumed, "an earlier delivery created the release but did not start it"
+		pr.Outcome, pr.Reason = OutcomeResumed, "the release existed without an execution"
 	}
 	return pr, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -512,5 +513,32 @@ func TestHandleLargePushStoresNoFileList(t *testing.T) {
 	}
 	if files := hs.store.releases[res.Pipelines[0].ReleaseID].Trigger.ChangedFiles; files != nil {
 		t.Errorf("stored %d changed files, want none above %d", len(files), MaxStoredFiles)
+	}
+}
+
+// TestHandleLogs checks the records an operator relies on: the Lambda
+// request id, the event id and the release id of a released pipeline.
+func TestHandleLogs(t *testing.T) {
+	hs := newHarness(t, spec("orders", 1, release.Source{Repository: "orders-api", Branch: "main"}))
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-42"})
+	res, err := hs.h.Handle(ctx, loadEvent(t, "codecommit-push.json"))
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	var found bool
+	for _, line := range strings.Split(strings.TrimSpace(hs.logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		if rec["msg"] == "push handled" {
+			found = true
+			if rec["requestId"] != "req-42" || rec["eventId"] != "1a2b3c4d-5e6f-4a1b-8c9d-0e1f2a3b4c5d" || rec["releaseId"] != res.Pipelines[0].ReleaseID || rec["pipeline"] != "orders" {
+				t.Errorf("log record %v, want requestId, eventId, pipeline and releaseId", rec)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no 'push handled' record in %s", hs.logs)
 	}
 }

@@ -350,3 +350,52 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestNormalizeLongNames(t *testing.T) {
+	long := strings.Repeat("b", 240)
+	tests := []struct {
+		name    string
+		file    string
+		edit    func(d map[string]any)
+		wantErr string
+		wantKey string // prefix, when accepted
+	}{
+		{name: "long ref gets a hashed key", file: "webhook-github-push.json",
+			edit:    func(d map[string]any) { d["ref"] = "refs/heads/" + long },
+			wantKey: "push:github:sha256:"},
+		{name: "ref too long", file: "webhook-github-push.json",
+			edit:    func(d map[string]any) { d["ref"] = "refs/heads/" + long + long },
+			wantErr: "detail.ref: longer than 256 bytes"},
+		{name: "repository too long", file: "webhook-gitlab-push.json",
+			edit:    func(d map[string]any) { d["repository"] = long + long },
+			wantErr: "detail.repository: longer than 256 bytes"},
+		{name: "codecommit reference too long", file: "codecommit-push.json",
+			edit: func(d map[string]any) {
+				d["referenceName"] = long + long
+				d["referenceFullName"] = "refs/heads/" + long + long
+			},
+			wantErr: "detail.referenceName: longer than 256 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := editDetail(t, loadEvent(t, tt.file), func(_ *events.CloudWatchEvent, d map[string]any) { tt.edit(d) })
+			p, err := Normalize(ev, testNow)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Normalize error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Normalize: %v", err)
+			}
+			if !strings.HasPrefix(p.Trigger.Key, tt.wantKey) || len(p.Trigger.Key) > maxKeyLength {
+				t.Errorf("Key = %q, want prefix %q and at most %d bytes", p.Trigger.Key, tt.wantKey, maxKeyLength)
+			}
+			again, _ := Normalize(ev, testNow)
+			if again.Trigger.Key != p.Trigger.Key {
+				t.Errorf("hashed key not stable: %q then %q", p.Trigger.Key, again.Trigger.Key)
+			}
+		})
+	}
+}

@@ -2,6 +2,8 @@ package triggers
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +34,14 @@ const (
 // larger push still filters on every file but stores none, so the release
 // item stays small.
 const MaxStoredFiles = 1000
+
+// MaxNameLength is the longest repository name or ref a push may carry, in
+// bytes.
+const MaxNameLength = 256
+
+// maxKeyLength is the longest trigger key kept readable; longer keys are
+// replaced by a hash of themselves so they stay within store key limits.
+const maxKeyLength = 256
 
 // GitPush is the detail of a "Git Push" event (source shipwave.webhook): a
 // verified GitHub or GitLab push, normalized by the webhook receiver. See
@@ -82,8 +92,12 @@ func (p GitPush) Validate() error {
 		return fieldError("repository", "required")
 	case strings.ContainsAny(p.Repository, " \t\r\n"):
 		return fieldError("repository", "must not contain whitespace, got %q", p.Repository)
+	case len(p.Repository) > MaxNameLength:
+		return fieldError("repository", "longer than %d bytes", MaxNameLength)
 	case p.Ref == "":
 		return fieldError("ref", "required")
+	case len(p.Ref) > MaxNameLength:
+		return fieldError("ref", "longer than %d bytes", MaxNameLength)
 	case !strings.HasPrefix(p.Ref, "refs/") || len(p.Ref) == len("refs/"):
 		return fieldError("ref", "want a full ref such as refs/heads/main, got %q", p.Ref)
 	case p.After == "":
@@ -180,8 +194,12 @@ func normalizeCodeCommit(raw json.RawMessage) (Push, error) {
 		return Push{}, fieldError("event", "want referenceCreated, referenceUpdated or referenceDeleted, got %q", d.Event)
 	case d.RepositoryName == "":
 		return Push{}, fieldError("repositoryName", "required")
+	case len(d.RepositoryName) > MaxNameLength:
+		return Push{}, fieldError("repositoryName", "longer than %d bytes", MaxNameLength)
 	case d.ReferenceName == "":
 		return Push{}, fieldError("referenceName", "required")
+	case len(d.ReferenceName) > MaxNameLength:
+		return Push{}, fieldError("referenceName", "longer than %d bytes", MaxNameLength)
 	case d.ReferenceType == "branch":
 		prefix = "refs/heads/"
 	case d.ReferenceType == "tag":
@@ -294,12 +312,19 @@ func normalizeGitPush(raw json.RawMessage) (Push, error) {
 
 // triggerKey identifies a push: the same ref moving from the same commit to
 // the same commit. Redeliveries share it; pushing an old commit again later
-// (a revert by force-push) has a different Before and so a new key.
+// (a revert by force-push) has a different Before and so a new key. A key
+// longer than maxKeyLength is replaced by "push:<source>:sha256:<hex>" of
+// itself.
 func triggerKey(t release.Trigger, before string) string {
 	if before == "" {
 		before = "0"
 	}
-	return fmt.Sprintf("push:%s:%s:%s:%s:%s", t.Source, t.Repository, t.Ref, before, t.Commit)
+	key := fmt.Sprintf("push:%s:%s:%s:%s:%s", t.Source, t.Repository, t.Ref, before, t.Commit)
+	if len(key) > maxKeyLength {
+		sum := sha256.Sum256([]byte(key))
+		key = fmt.Sprintf("push:%s:sha256:%s", t.Source, hex.EncodeToString(sum[:]))
+	}
+	return key
 }
 
 func setRefName(t *release.Trigger) {
