@@ -43,9 +43,9 @@ func New(client Client, table string, now func() time.Time) *Store {
 }
 
 const (
-	pkPrefix   = "LOADTEST#"
-	skPrefix   = "TASK#"
-	itemType   = "LoadTestResult"
+	pkPrefix = "LOADTEST#"
+	skPrefix = "TASK#"
+	itemType = "LoadTestResult"
 )
 
 // item is the stored shape of one task's result. The result itself is kept
