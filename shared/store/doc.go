@@ -1,0 +1,2 @@
+// Package store keeps Shipwave's state in one DynamoDB table.
+package store
