@@ -194,7 +194,8 @@ func validNumber(s string) bool {
 		}
 		return n
 	}
-	if digits() == 0 {
+	intStart := i
+	if digits() == 0 || (s[intStart] == '0' && i-intStart > 1) {
 		return false
 	}
 	if i < len(s) && s[i] == '.' {
@@ -251,7 +252,7 @@ func (p *parser) pathArg() (arg, error) {
 		c := p.src[p.pos]
 		if quote != 0 {
 			if c == '\\' {
-				p.pos += 2
+				p.pos = min(p.pos+2, len(p.src))
 				continue
 			}
 			if c == quote {
