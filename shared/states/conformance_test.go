@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -114,4 +115,52 @@ func TestConformance(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzExecute mutates the corpus definitions and inputs: Parse must either
+// reject a definition or run it to an end state, without panicking and
+// within a few seconds of wall time on the virtual clock.
+func FuzzExecute(f *testing.F) {
+	dirs, err := filepath.Glob(filepath.Join(conformanceDir, "*", "definition.asl.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, defPath := range dirs {
+		dir := filepath.Dir(defPath)
+		if _, err := os.Stat(filepath.Join(dir, "mock.json")); err == nil {
+			continue // Tasks need the case's mock; they fail fast without it anyway.
+		}
+		f.Add(readCaseFile(f, dir, "definition.asl.json"), readCaseFile(f, dir, "input.json"))
+	}
+	f.Fuzz(func(t *testing.T, def, input []byte) {
+		sm, err := states.Parse(def)
+		if err != nil {
+			var ve *states.ValidationError
+			if !errors.As(err, &ve) || len(ve.Problems) == 0 {
+				t.Fatalf("Parse error %T %v, want *ValidationError with problems", err, err)
+			}
+			return
+		}
+		eng := states.New(states.Options{Clock: states.NewVirtualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)), MaxHistory: 2000})
+		x, err := eng.Start(context.Background(), sm, states.StartInput{Input: input})
+		if err != nil {
+			return // invalid input JSON is refused up front
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		res, err := x.Wait(ctx)
+		if err != nil {
+			x.Stop("", "")
+			t.Fatalf("execution still running after 5s of wall time (status %s)\ndefinition: %s\ninput: %s", res.Status, def, input)
+		}
+		switch res.Status {
+		case states.StatusSucceeded:
+			if !json.Valid(res.Output) {
+				t.Fatalf("SUCCEEDED with invalid output %q", res.Output)
+			}
+		case states.StatusFailed, states.StatusTimedOut, states.StatusAborted:
+		default:
+			t.Fatalf("ended with status %q", res.Status)
+		}
+	})
 }
