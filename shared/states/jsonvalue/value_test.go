@@ -56,6 +56,9 @@ func TestDecodeMarshalRoundTrip(t *testing.T) {
 			if Size(v) != len(tt.want) {
 				t.Errorf("Size got %d, want %d", Size(v), len(tt.want))
 			}
+			if Exceeds(v, len(tt.want)) || !Exceeds(v, len(tt.want)-1) {
+				t.Errorf("Exceeds disagrees with size %d", len(tt.want))
+			}
 		})
 	}
 }
@@ -226,6 +229,9 @@ func FuzzDecode(f *testing.F) {
 		if !Equal(v, v2) {
 			t.Fatalf("round trip changed the value: %s", out)
 		}
+		if Size(v) != len(out) {
+			t.Fatalf("Size got %d, want %d for %s", Size(v), len(out), out)
+		}
 		if !json.Valid(out) {
 			t.Fatalf("Marshal produced invalid JSON: %s", out)
 		}
@@ -258,6 +264,16 @@ func BenchmarkDecode(b *testing.B) {
 	for b.Loop() {
 		if _, err := Decode(in); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSize(b *testing.B) {
+	v, _ := Decode([]byte(`{"id":"r-1","stage":{"name":"prod","waves":[{"targets":["a","b"],"bake":300},{"targets":["c"],"bake":600}]},"ok":true,"n":null}`))
+	b.ReportAllocs()
+	for b.Loop() {
+		if Size(v) == 0 {
+			b.Fatal("zero size")
 		}
 	}
 }
