@@ -139,4 +139,3 @@ func Register(r *states.Registry, c Config) {
 		r.HandlePrefix(SNSPublishResource, SNSPublish(c.SNSPublish))
 	}
 }
-
