@@ -372,11 +372,14 @@ func (x *Execution) finish(th *thread, out any, ferr *failure.Error) {
 		res = Result{Status: StatusFailed, Error: failure.Runtime, Cause: historyLimitCause(x.engine.maxHist)}
 		x.forceRecord(th.prev, event{typ: "ExecutionFailed", errName: res.Error, cause: res.Cause})
 	case timedOut:
-		res = Result{Status: StatusTimedOut, Error: failure.Timeout, Cause: ""}
-		x.forceRecord(th.prev, event{typ: "ExecutionTimedOut", errName: res.Error})
+		// DescribeExecution reports no error or cause for a timed-out
+		// execution; only the history event names States.Timeout, and it
+		// follows no event of the execution's own.
+		res = Result{Status: StatusTimedOut}
+		x.forceRecord(0, event{typ: "ExecutionTimedOut", errName: failure.Timeout})
 	case stopped != nil:
 		res = Result{Status: StatusAborted, Error: stopped.Name, Cause: stopped.Cause}
-		x.forceRecord(th.prev, event{typ: "ExecutionAborted", errName: res.Error, cause: res.Cause})
+		x.forceRecord(0, event{typ: "ExecutionAborted", errName: res.Error, cause: res.Cause})
 	case ferr != nil:
 		res = Result{Status: StatusFailed, Error: ferr.Name, Cause: ferr.Cause}
 		x.forceRecord(th.prev, event{typ: "ExecutionFailed", errName: res.Error, cause: res.Cause})

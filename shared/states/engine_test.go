@@ -413,15 +413,16 @@ func TestRequestResponseTimeoutRealClock(t *testing.T) {
 func TestExecutionTimeout(t *testing.T) {
 	def := `{"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":10,"End":true}}}`
 	res, x := runMachine(t, def, `{}`, states.Options{})
-	if res.Status != states.StatusTimedOut || res.Error != failure.Timeout {
-		t.Fatalf("got %s %s, want TIMED_OUT States.Timeout", res.Status, res.Error)
+	if res.Status != states.StatusTimedOut || res.Error != "" || res.Cause != "" {
+		t.Fatalf("got %s %q %q, want TIMED_OUT without error or cause, as DescribeExecution reports", res.Status, res.Error, res.Cause)
 	}
 	if got := x.StopDate().Sub(x.StartDate()); got != 5*time.Second {
 		t.Errorf("got %v of virtual time, want 5s", got)
 	}
 	h := x.History()
-	if last := h[len(h)-1].Type; last != "ExecutionTimedOut" {
-		t.Errorf("got last event %s, want ExecutionTimedOut", last)
+	last := h[len(h)-1]
+	if last.Type != "ExecutionTimedOut" || last.ExecutionTimedOutEventDetails == nil || last.ExecutionTimedOutEventDetails.Error != failure.Timeout || last.PreviousEventID != 0 {
+		t.Errorf("got last event %+v, want ExecutionTimedOut with States.Timeout after event 0", last)
 	}
 }
 
@@ -454,8 +455,14 @@ func TestHistoryLimit(t *testing.T) {
 	if res.Status != states.StatusFailed || res.Error != failure.Runtime {
 		t.Fatalf("got %s %s, want FAILED States.Runtime", res.Status, res.Error)
 	}
-	if n := len(x.History()); n != 100 {
-		t.Errorf("got %d events, want 100", n)
+	h := x.History()
+	if n := len(h); n != 100 {
+		t.Fatalf("got %d events, want 100", n)
+	}
+	last := h[99]
+	if last.ID != 100 || last.PreviousEventID != 99 || last.Type != "ExecutionFailed" ||
+		last.ExecutionFailedEventDetails.Cause != "The execution reached the maximum number of history events (100)." {
+		t.Errorf("got last event %+v, want ExecutionFailed #100 after #99 with the limit cause", last)
 	}
 }
 
