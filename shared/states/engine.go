@@ -199,7 +199,7 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, in StartInput) (*E
 	if role == "" {
 		role = fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsRole", e.account)
 	}
-	xctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	root := newRootScope(context.WithoutCancel(ctx), e.clock)
 	x := &Execution{
 		engine:   e,
 		sm:       sm,
@@ -211,8 +211,7 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, in StartInput) (*E
 		input:    input,
 		inputRaw: compactJSON(raw, input),
 		start:    e.clock.Now(),
-		ctx:      xctx,
-		cancel:   cancel,
+		root:     root,
 		done:     make(chan struct{}),
 	}
 	x.result.Status = StatusRunning
@@ -264,9 +263,8 @@ type Execution struct {
 	inputRaw []byte
 	start    time.Time
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
+	root *cancelScope
+	done chan struct{}
 
 	mu      sync.Mutex
 	events  []*event
@@ -331,7 +329,7 @@ func (x *Execution) Stop(errName, cause string) {
 	}
 	x.stopped = &failure.Error{Name: errName, Cause: cause}
 	x.mu.Unlock()
-	x.cancel()
+	x.root.cancel()
 }
 
 func (x *Execution) run() {
@@ -339,17 +337,17 @@ func (x *Execution) run() {
 	defer close(x.done)
 	startID := x.record(0, event{typ: "ExecutionStarted", payload: x.input, hasPay: true})
 	if x.sm.timeoutSeconds > 0 {
-		go x.watchTimeout(x.start.Add(time.Duration(x.sm.timeoutSeconds) * time.Second))
+		t := clock.NewTimer(x.start.Add(time.Duration(x.sm.timeoutSeconds) * time.Second))
+		go x.watchTimeout(t)
 	}
-	th := &thread{x: x, prev: startID, scope: &scope{}}
+	th := &thread{x: x, cs: x.root, prev: startID, scope: &scope{}}
 	out, ferr := th.runGraph(x.sm.root, x.input)
 	x.finish(th, out, ferr)
 	clock.Park()
 }
 
-func (x *Execution) watchTimeout(at time.Time) {
+func (x *Execution) watchTimeout(t Timer) {
 	clock := x.engine.clock
-	t := clock.NewTimer(at)
 	select {
 	case <-t.C():
 		x.mu.Lock()
@@ -357,7 +355,7 @@ func (x *Execution) watchTimeout(at time.Time) {
 			x.timeout = true
 		}
 		x.mu.Unlock()
-		x.cancel()
+		x.root.cancel()
 		clock.Park()
 	case <-x.done:
 		t.Stop()
@@ -374,11 +372,14 @@ func (x *Execution) finish(th *thread, out any, ferr *failure.Error) {
 		res = Result{Status: StatusFailed, Error: failure.Runtime, Cause: historyLimitCause(x.engine.maxHist)}
 		x.forceRecord(th.prev, event{typ: "ExecutionFailed", errName: res.Error, cause: res.Cause})
 	case timedOut:
-		res = Result{Status: StatusTimedOut, Error: failure.Timeout, Cause: ""}
-		x.forceRecord(th.prev, event{typ: "ExecutionTimedOut", errName: res.Error})
+		// DescribeExecution reports no error or cause for a timed-out
+		// execution; only the history event names States.Timeout, and it
+		// follows no event of the execution's own.
+		res = Result{Status: StatusTimedOut}
+		x.forceRecord(0, event{typ: "ExecutionTimedOut", errName: failure.Timeout})
 	case stopped != nil:
 		res = Result{Status: StatusAborted, Error: stopped.Name, Cause: stopped.Cause}
-		x.forceRecord(th.prev, event{typ: "ExecutionAborted", errName: res.Error, cause: res.Cause})
+		x.forceRecord(0, event{typ: "ExecutionAborted", errName: res.Error, cause: res.Cause})
 	case ferr != nil:
 		res = Result{Status: StatusFailed, Error: ferr.Name, Cause: ferr.Cause}
 		x.forceRecord(th.prev, event{typ: "ExecutionFailed", errName: res.Error, cause: res.Cause})
@@ -395,7 +396,7 @@ func (x *Execution) finish(th *thread, out any, ferr *failure.Error) {
 	x.result = res
 	x.stopAt = x.engine.clock.Now()
 	x.mu.Unlock()
-	x.cancel()
+	x.root.cancel()
 	x.engine.log.Debug("execution ended", "execution", x.arn, "status", res.Status, "error", res.Error)
 }
 

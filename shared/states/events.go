@@ -39,7 +39,7 @@ func (x *Execution) record(prev int64, e event) int64 {
 	if len(x.events) >= x.engine.maxHist-1 {
 		if !x.limit {
 			x.limit = true
-			x.cancel()
+			x.root.cancel()
 		}
 		return prev
 	}

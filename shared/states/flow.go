@@ -1,7 +1,6 @@
 package states
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -30,10 +29,11 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 	if n == 0 {
 		return r
 	}
-	ctx, cancel := context.WithCancel(th.context())
-	defer cancel()
+	cs := th.cs.child()
+	defer cs.release()
+	ctx, cancel := cs.ctx, cs.cancel
 	newChild := func() *thread {
-		return &thread{x: th.x, ctx: ctx, prev: th.prev, scope: &scope{parent: th.scope}}
+		return &thread{x: th.x, cs: cs, prev: th.prev, scope: &scope{parent: th.scope}}
 	}
 	var mu sync.Mutex
 	handle := func(i int, out any, ferr *failure.Error) bool {

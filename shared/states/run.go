@@ -22,17 +22,12 @@ var errAborted = &failure.Error{Name: "States.Aborted"}
 // Parallel branch or a Map iteration.
 type thread struct {
 	x     *Execution
-	ctx   context.Context
+	cs    *cancelScope
 	prev  int64
 	scope *scope
 }
 
-func (th *thread) context() context.Context {
-	if th.ctx != nil {
-		return th.ctx
-	}
-	return th.x.ctx
-}
+func (th *thread) context() context.Context { return th.cs.ctx }
 
 func (th *thread) record(e event) int64 {
 	th.prev = th.x.record(th.prev, e)
@@ -511,17 +506,26 @@ func nonNegativeInt(v any) (int64, bool) {
 func (th *thread) sleepUntil(at time.Time) error {
 	clock := th.x.engine.clock
 	t := clock.NewTimer(at)
-	clock.Park()
-	ctx := th.context()
+	w := &waiter{}
+	if !th.cs.park(w) {
+		t.Stop()
+		return context.Canceled
+	}
+	var err error
 	select {
 	case <-t.C():
-		return nil
-	case <-ctx.Done():
-		if !t.Stop() {
-			clock.Unpark()
-		}
-		return ctx.Err()
+	case <-th.cs.done():
+		err = context.Canceled
 	}
+	credits := 0
+	if t.Stop() {
+		credits++
+	}
+	if th.cs.unpark(w) {
+		credits++
+	}
+	settleCredits(clock, credits)
+	return err
 }
 
 // withRetry runs a Task, Parallel or Map state with its Retry and Catch.

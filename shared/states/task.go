@@ -312,10 +312,25 @@ func (sr *stateRun) invoke(req TaskRequest) (json.RawMessage, *failure.Error) {
 			hbC = hbT.C()
 		}
 		var tokC <-chan tokenMsg
+		w := &waiter{}
 		if tok != nil {
 			tokC = tok.ch
+			eng.mu.Lock()
+			tok.w = w
+			eng.mu.Unlock()
 		}
-		clock.Park()
+		if !sr.th.cs.park(w) {
+			if timeoutT != nil {
+				timeoutT.Stop()
+			}
+			if hbT != nil {
+				hbT.Stop()
+			}
+			if done != nil {
+				go func() { <-done; clock.Park() }()
+			}
+			return nil, errAborted
+		}
 		var (
 			res      *outcome
 			msg      tokenMsg
@@ -335,6 +350,14 @@ func (sr *stateRun) invoke(req TaskRequest) (json.RawMessage, *failure.Error) {
 		case <-ctx.Done():
 			aborted = true
 		}
+		if timedOut != "" && tokC != nil {
+			// A report that arrived at the same instant wins over the timer.
+			select {
+			case msg = <-tokC:
+				gotMsg, timedOut = true, ""
+			default:
+			}
+		}
 		credits := 0
 		if timeoutT != nil && timeoutT.Stop() {
 			credits++
@@ -344,6 +367,14 @@ func (sr *stateRun) invoke(req TaskRequest) (json.RawMessage, *failure.Error) {
 		}
 		if res != nil {
 			// The handler's goroutine ends here; its activity becomes ours.
+			credits++
+		}
+		if tok != nil {
+			eng.mu.Lock()
+			tok.w = nil
+			eng.mu.Unlock()
+		}
+		if sr.th.cs.unpark(w) {
 			credits++
 		}
 		settleCredits(clock, credits)
@@ -413,6 +444,7 @@ type tokenMsg struct {
 }
 
 type taskToken struct {
+	w        *waiter // the parked task, if any; guarded by Engine.mu
 	ch       chan tokenMsg
 	x        *Execution
 	closed   bool
@@ -471,6 +503,9 @@ func (e *Engine) deliver(token string, msg tokenMsg) error {
 	}
 	select {
 	case t.ch <- msg:
+		if t.w != nil {
+			t.w.credit(e.clock)
+		}
 	default:
 		if msg.kind != tokenHeartbeat {
 			return failure.New(ErrTaskDoesNotExist, "Task does not exist anymore")

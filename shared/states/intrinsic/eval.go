@@ -26,7 +26,13 @@ func invalid(c *Call) error {
 }
 
 func (c *Call) eval(env Env) (any, error) {
-	args := make([]any, len(c.args))
+	var buf [4]any
+	var args []any
+	if len(c.args) > len(buf) {
+		args = make([]any, len(c.args))
+	} else {
+		args = buf[:len(c.args)]
+	}
 	for i := range c.args {
 		a := &c.args[i]
 		switch a.kind {
@@ -46,7 +52,45 @@ func (c *Call) eval(env Env) (any, error) {
 			args[i] = v
 		}
 	}
-	return functions[c.name](c, args, env)
+	switch c.id {
+	case fnFormatID:
+		return fnFormat(c, args, env)
+	case fnStringToJSONID:
+		return fnStringToJSON(c, args, env)
+	case fnJSONToStringID:
+		return fnJSONToString(c, args, env)
+	case fnArrayID:
+		return fnArray(c, args, env)
+	case fnArrayPartitionID:
+		return fnArrayPartition(c, args, env)
+	case fnArrayContainsID:
+		return fnArrayContains(c, args, env)
+	case fnArrayRangeID:
+		return fnArrayRange(c, args, env)
+	case fnArrayGetItemID:
+		return fnArrayGetItem(c, args, env)
+	case fnArrayLengthID:
+		return fnArrayLength(c, args, env)
+	case fnArrayUniqueID:
+		return fnArrayUnique(c, args, env)
+	case fnBase64EncodeID:
+		return fnBase64Encode(c, args, env)
+	case fnBase64DecodeID:
+		return fnBase64Decode(c, args, env)
+	case fnHashID:
+		return fnHash(c, args, env)
+	case fnJSONMergeID:
+		return fnJSONMerge(c, args, env)
+	case fnMathRandomID:
+		return fnMathRandom(c, args, env)
+	case fnMathAddID:
+		return fnMathAdd(c, args, env)
+	case fnStringSplitID:
+		return fnStringSplit(c, args, env)
+	case fnUUIDID:
+		return fnUUID(c, args, env)
+	}
+	return nil, invalid(c)
 }
 
 // integer converts a JSON number argument to an int64 the way Step Functions
@@ -68,7 +112,23 @@ func integer(v any) (int64, bool) {
 
 func inInt32(i int64) bool { return i >= math.MinInt32 && i <= math.MaxInt32 }
 
-func num(i int64) json.Number { return json.Number(strconv.FormatInt(i, 10)) }
+// smallInts holds boxed json.Numbers 0..1023 so common results (lengths,
+// counters, ranges) need no allocation; it is never modified.
+var smallInts = func() [1024]any {
+	var t [1024]any
+	for i := range t {
+		t[i] = json.Number(strconv.Itoa(i))
+	}
+	return t
+}()
+
+// num returns i as a boxed json.Number.
+func num(i int64) any {
+	if i >= 0 && i < int64(len(smallInts)) {
+		return smallInts[i]
+	}
+	return json.Number(strconv.FormatInt(i, 10))
+}
 
 // utf16Len is Java's String.length.
 func utf16Len(s string) int {
@@ -99,6 +159,7 @@ func fnFormat(c *Call, args []any, _ Env) (any, error) {
 	}
 	vals := args[1:]
 	var b strings.Builder
+	b.Grow(len(tmpl) + 8*len(vals))
 	used := 0
 	for i := 0; i < len(tmpl); i++ {
 		ch := tmpl[i]

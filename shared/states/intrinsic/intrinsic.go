@@ -52,6 +52,7 @@ func (e *PathError) Unwrap() error { return e.Err }
 type Call struct {
 	src  string
 	name string
+	id   fn
 	args []arg
 }
 

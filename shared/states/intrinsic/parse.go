@@ -25,30 +25,51 @@ type arg struct {
 	call  *Call          // argCall
 }
 
-type impl func(c *Call, args []any, env Env) (any, error)
+type fn uint8
 
-// functions maps every intrinsic name to its implementation; it is never
+const (
+	fnInvalid fn = iota
+	fnFormatID
+	fnStringToJSONID
+	fnJSONToStringID
+	fnArrayID
+	fnArrayPartitionID
+	fnArrayContainsID
+	fnArrayRangeID
+	fnArrayGetItemID
+	fnArrayLengthID
+	fnArrayUniqueID
+	fnBase64EncodeID
+	fnBase64DecodeID
+	fnHashID
+	fnJSONMergeID
+	fnMathRandomID
+	fnMathAddID
+	fnStringSplitID
+	fnUUIDID
+)
+
+// functions maps every intrinsic name to its identifier; it is never
 // modified.
-
-var functions = map[string]impl{
-	"States.Format":         fnFormat,
-	"States.StringToJson":   fnStringToJSON,
-	"States.JsonToString":   fnJSONToString,
-	"States.Array":          fnArray,
-	"States.ArrayPartition": fnArrayPartition,
-	"States.ArrayContains":  fnArrayContains,
-	"States.ArrayRange":     fnArrayRange,
-	"States.ArrayGetItem":   fnArrayGetItem,
-	"States.ArrayLength":    fnArrayLength,
-	"States.ArrayUnique":    fnArrayUnique,
-	"States.Base64Encode":   fnBase64Encode,
-	"States.Base64Decode":   fnBase64Decode,
-	"States.Hash":           fnHash,
-	"States.JsonMerge":      fnJSONMerge,
-	"States.MathRandom":     fnMathRandom,
-	"States.MathAdd":        fnMathAdd,
-	"States.StringSplit":    fnStringSplit,
-	"States.UUID":           fnUUID,
+var functions = map[string]fn{
+	"States.Format":         fnFormatID,
+	"States.StringToJson":   fnStringToJSONID,
+	"States.JsonToString":   fnJSONToStringID,
+	"States.Array":          fnArrayID,
+	"States.ArrayPartition": fnArrayPartitionID,
+	"States.ArrayContains":  fnArrayContainsID,
+	"States.ArrayRange":     fnArrayRangeID,
+	"States.ArrayGetItem":   fnArrayGetItemID,
+	"States.ArrayLength":    fnArrayLengthID,
+	"States.ArrayUnique":    fnArrayUniqueID,
+	"States.Base64Encode":   fnBase64EncodeID,
+	"States.Base64Decode":   fnBase64DecodeID,
+	"States.Hash":           fnHashID,
+	"States.JsonMerge":      fnJSONMergeID,
+	"States.MathRandom":     fnMathRandomID,
+	"States.MathAdd":        fnMathAddID,
+	"States.StringSplit":    fnStringSplitID,
+	"States.UUID":           fnUUIDID,
 }
 
 type parser struct {
@@ -104,7 +125,8 @@ func (p *parser) call(depth int) (*Call, error) {
 	if !strings.HasPrefix(name, "States.") {
 		return nil, p.errorf("expected an intrinsic function name at position %d", start)
 	}
-	if _, ok := functions[name]; !ok {
+	id, ok := functions[name]
+	if !ok {
 		return nil, p.errorf("unknown intrinsic function %s", name)
 	}
 	p.skipSpace()
@@ -112,7 +134,7 @@ func (p *parser) call(depth int) (*Call, error) {
 		return nil, p.errorf("expected '(' after %s", name)
 	}
 	p.pos++
-	c := &Call{name: name, src: ""}
+	c := &Call{name: name, id: id}
 	p.skipSpace()
 	if p.peek() == ')' {
 		p.pos++
@@ -194,7 +216,8 @@ func validNumber(s string) bool {
 		}
 		return n
 	}
-	if digits() == 0 {
+	intStart := i
+	if digits() == 0 || (s[intStart] == '0' && i-intStart > 1) {
 		return false
 	}
 	if i < len(s) && s[i] == '.' {
@@ -251,7 +274,7 @@ func (p *parser) pathArg() (arg, error) {
 		c := p.src[p.pos]
 		if quote != 0 {
 			if c == '\\' {
-				p.pos += 2
+				p.pos = min(p.pos+2, len(p.src))
 				continue
 			}
 			if c == quote {

@@ -157,6 +157,18 @@ func (p *Path) getDefinite(root any) (any, error) {
 				return nil, p.noResults()
 			}
 			cur = arr[idx]
+		case stepFields: // only ever the last step of a definite path
+			obj, ok := cur.(*jsonvalue.Object)
+			if !ok {
+				return nil, p.notObject(i, cur)
+			}
+			m := jsonvalue.NewObject(len(s.names))
+			for _, n := range s.names {
+				if v, ok := obj.Get(n); ok {
+					m.Set(n, v)
+				}
+			}
+			cur = m
 		case stepLength:
 			n, err := length(cur)
 			if err != nil {

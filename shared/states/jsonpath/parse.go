@@ -93,12 +93,26 @@ func parse(expr string) (*Path, error) {
 		return nil, err
 	}
 	path.steps = steps
-	for _, s := range steps {
-		if s.kind != stepField && s.kind != stepIndex && s.kind != stepLength {
-			path.definite = false
+	path.definite = definite(steps)
+	return path, nil
+}
+
+// definite reports whether steps select at most one value. As in Jayway, a
+// multi-property step is definite at the end of a path, where it merges the
+// properties into one object.
+func definite(steps []step) bool {
+	for i, s := range steps {
+		switch s.kind {
+		case stepField, stepIndex, stepLength:
+		case stepFields:
+			if i != len(steps)-1 {
+				return false
+			}
+		default:
+			return false
 		}
 	}
-	return path, nil
+	return true
 }
 
 // steps parses the steps after a root. In a filter (inFilter) it stops at
@@ -518,12 +532,7 @@ func (p *parser) operand() (expr, error) {
 		if err != nil {
 			return expr{}, err
 		}
-		sub := &Path{src: "", root: "$", steps: steps, definite: true}
-		for _, s := range steps {
-			if s.kind != stepField && s.kind != stepIndex && s.kind != stepLength {
-				sub.definite = false
-			}
-		}
+		sub := &Path{src: "", root: "$", steps: steps, definite: definite(steps)}
 		return expr{kind: exprPath, relative: rel, path: sub}, nil
 	case c == '\'' || c == '"':
 		s, err := p.quoted()

@@ -64,7 +64,8 @@ func TestGet(t *testing.T) {
 		{name: "slice empty", path: "$.nums[3:1]", want: `[]`},
 		{name: "index union", path: "$.nums[0,2,-1]", want: `[0,2,5]`},
 		{name: "index union skips missing", path: "$.nums[1,99]", want: `[1]`},
-		{name: "field union at leaf merges", path: "$.store.bicycle['color','price']", want: `[{"color":"red","price":19.95}]`},
+		{name: "field union at leaf merges", path: "$.store.bicycle['color','price','nope']", want: `{"color":"red","price":19.95}`},
+		{name: "field union inside path", path: "$.store['bicycle','nope'].color", want: `["red"]`},
 		{name: "filter comparison", path: "$.store.book[?(@.price < 10)].title", want: `["Sayings","Moby Dick"]`},
 		{name: "filter and", path: "$.store.book[?(@.category == 'fiction' && @.price > 20)].author", want: `["J. R. R. Tolkien"]`},
 		{name: "filter or", path: "$.store.book[?(@.price > 20 || @.category == 'reference')].title", want: `["Sayings","LOTR"]`},
@@ -161,6 +162,8 @@ func TestParse(t *testing.T) {
 		{path: "$.a[1:2]", root: "$", definite: false, reference: false},
 		{path: "$.a[?(@.x)]", root: "$", definite: false, reference: false},
 		{path: "$.a.length()", root: "$", definite: true, reference: false},
+		{path: "$.a['b','c']", root: "$", definite: true, reference: false},
+		{path: "$['b','c'].d", root: "$", definite: false, reference: false},
 		{path: "$.a-b.c:d", root: "$", definite: true, reference: true},
 	}
 	for _, tt := range tests {

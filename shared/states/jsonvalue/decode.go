@@ -14,6 +14,10 @@ const maxDepth = 10000
 type decoder struct {
 	buf []byte
 	pos int
+	// keys and vals are scratch stacks shared by every container being
+	// decoded; a finished container copies its members out in one allocation.
+	keys []string
+	vals []any
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -68,12 +72,13 @@ func (d *decoder) literal(word string) error {
 
 func (d *decoder) object(depth int) (any, error) {
 	d.pos++ // {
-	obj := &Object{}
 	d.skipSpace()
 	if d.pos < len(d.buf) && d.buf[d.pos] == '}' {
 		d.pos++
-		return obj, nil
+		return &Object{}, nil
 	}
+	kbase, vbase := len(d.keys), len(d.vals)
+	dup := false
 	for {
 		d.skipSpace()
 		if d.pos >= len(d.buf) || d.buf[d.pos] != '"' {
@@ -93,7 +98,16 @@ func (d *decoder) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		obj.Set(key, v)
+		if !dup {
+			for _, k := range d.keys[kbase:] {
+				if k == key {
+					dup = true
+					break
+				}
+			}
+		}
+		d.keys = append(d.keys, key)
+		d.vals = append(d.vals, v)
 		d.skipSpace()
 		if d.pos >= len(d.buf) {
 			return nil, d.errorf("unexpected end of input in object")
@@ -103,28 +117,57 @@ func (d *decoder) object(depth int) (any, error) {
 			d.pos++
 		case '}':
 			d.pos++
-			return obj, nil
+			return d.finishObject(kbase, vbase, dup), nil
 		default:
 			return nil, d.errorf("expected ',' or '}' in object")
 		}
 	}
 }
 
+// finishObject moves the members above kbase/vbase off the scratch stacks
+// into a new object. With duplicate keys the last value wins at the first
+// position.
+func (d *decoder) finishObject(kbase, vbase int, dup bool) *Object {
+	n := len(d.keys) - kbase
+	var obj *Object
+	if dup {
+		obj = NewObject(n)
+		for i := 0; i < n; i++ {
+			obj.Set(d.keys[kbase+i], d.vals[vbase+i])
+		}
+	} else {
+		obj = &Object{keys: make([]string, n), vals: make([]any, n)}
+		copy(obj.keys, d.keys[kbase:])
+		copy(obj.vals, d.vals[vbase:])
+		if n > indexThreshold {
+			obj.idx = make(map[string]int, n)
+			for i, k := range obj.keys {
+				obj.idx[k] = i
+			}
+		}
+	}
+	clear(d.keys[kbase:])
+	clear(d.vals[vbase:])
+	d.keys = d.keys[:kbase]
+	d.vals = d.vals[:vbase]
+	return obj
+}
+
 func (d *decoder) array(depth int) (any, error) {
 	d.pos++ // [
-	arr := []any{}
 	d.skipSpace()
 	if d.pos < len(d.buf) && d.buf[d.pos] == ']' {
 		d.pos++
-		return arr, nil
+		return []any{}, nil
 	}
+	base := len(d.vals)
 	for {
 		d.skipSpace()
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		arr = append(arr, v)
+		d.vals = append(d.vals, v)
 		d.skipSpace()
 		if d.pos >= len(d.buf) {
 			return nil, d.errorf("unexpected end of input in array")
@@ -134,6 +177,10 @@ func (d *decoder) array(depth int) (any, error) {
 			d.pos++
 		case ']':
 			d.pos++
+			arr := make([]any, len(d.vals)-base)
+			copy(arr, d.vals[base:])
+			clear(d.vals[base:])
+			d.vals = d.vals[:base]
 			return arr, nil
 		default:
 			return nil, d.errorf("expected ',' or ']' in array")

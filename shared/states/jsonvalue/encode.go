@@ -168,12 +168,85 @@ func AppendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-func size(v any) int {
+// size counts the bytes of v's compact encoding without building it. It
+// stops early, returning a value above limit, once limit is passed.
+func size(v any, limit int) int {
+	switch x := v.(type) {
+	case nil:
+		return 4
+	case bool:
+		if x {
+			return 4
+		}
+		return 5
+	case string:
+		return stringSize(x)
+	case json.Number:
+		if x == "" {
+			return 1
+		}
+		return len(x)
+	case *Object:
+		if x == nil {
+			return 4
+		}
+		n := 2
+		if len(x.keys) > 1 {
+			n += len(x.keys) - 1
+		}
+		for i, k := range x.keys {
+			n += stringSize(k) + 1 + size(x.vals[i], limit-n)
+			if n > limit {
+				return n
+			}
+		}
+		return n
+	case []any:
+		n := 2
+		if len(x) > 1 {
+			n += len(x) - 1
+		}
+		for _, e := range x {
+			n += size(e, limit-n)
+			if n > limit {
+				return n
+			}
+		}
+		return n
+	}
 	b, err := Append(nil, v)
 	if err != nil {
 		return 0
 	}
 	return len(b)
+}
+
+// stringSize is len(AppendString(nil, s)).
+func stringSize(s string) int {
+	n := 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t':
+				n += 2
+			case c < 0x20:
+				n += 6
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && w == 1 {
+			n += 3 // U+FFFD
+		} else {
+			n += w
+		}
+		i += w
+	}
+	return n
 }
 
 func equal(a, b any) bool {

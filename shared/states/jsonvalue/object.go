@@ -15,6 +15,22 @@ func NewObject(n int) *Object {
 	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
 }
 
+// FromMembers returns an object with the given member names and values,
+// which must have the same length and hold distinct names. The object takes
+// ownership of vals; keys may be shared between objects (payload templates
+// reuse one slice for every result) because no Object method ever writes
+// into a keys slice it did not allocate itself.
+func FromMembers(keys []string, vals []any) *Object {
+	o := &Object{keys: keys[:len(keys):len(keys)], vals: vals}
+	if len(keys) > indexThreshold {
+		o.idx = make(map[string]int, len(keys))
+		for i, k := range keys {
+			o.idx[k] = i
+		}
+	}
+	return o
+}
+
 // Len returns the number of members.
 func (o *Object) Len() int {
 	if o == nil {
@@ -105,7 +121,9 @@ func (o *Object) Delete(key string) {
 	if i < 0 {
 		return
 	}
-	o.keys = append(o.keys[:i], o.keys[i+1:]...)
+	keys := make([]string, 0, len(o.keys)-1)
+	keys = append(append(keys, o.keys[:i]...), o.keys[i+1:]...)
+	o.keys = keys
 	o.vals = append(o.vals[:i], o.vals[i+1:]...)
 	if o.idx != nil {
 		delete(o.idx, key)

@@ -3,6 +3,7 @@ package jsonvalue
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // SyntaxError describes malformed JSON.
@@ -70,8 +71,12 @@ func Clone(v any) any {
 }
 
 // Size returns the length in bytes of v's compact encoding, as used for the
-// 256 KiB payload limit.
-func Size(v any) int { return size(v) }
+// 256 KiB payload limit. It does not build the encoding.
+func Size(v any) int { return size(v, math.MaxInt) }
+
+// Exceeds reports whether v's compact encoding is longer than limit bytes.
+// It stops walking v as soon as the answer is known.
+func Exceeds(v any, limit int) bool { return size(v, limit) > limit }
 
 // Number is a convenience for json.Number literals.
 type Number = json.Number

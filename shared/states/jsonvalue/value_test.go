@@ -1,10 +1,12 @@
 package jsonvalue
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -36,6 +38,8 @@ func TestDecodeMarshalRoundTrip(t *testing.T) {
 		{name: "lone surrogate becomes replacement", in: `"\ud800x"`, want: "\"\uFFFDx\""},
 		{name: "duplicate key keeps first position last value", in: `{"a":1,"b":2,"a":3}`, want: `{"a":3,"b":2}`},
 		{name: "literals", in: `[true,false,null]`, want: `[true,false,null]`},
+		{name: "objects inside arrays", in: `[1,{"a":2,"b":[3,{"c":4}]},[5,{"d":6}],7]`, want: `[1,{"a":2,"b":[3,{"c":4}]},[5,{"d":6}],7]`},
+		{name: "many keys", in: `{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17,"k1":0}`, want: `{"k1":0,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17}`},
 		{name: "empty containers", in: `{"a":{},"b":[]}`, want: `{"a":{},"b":[]}`},
 		{name: "scalar document", in: `"x"`, want: `"x"`},
 	}
@@ -51,6 +55,9 @@ func TestDecodeMarshalRoundTrip(t *testing.T) {
 			}
 			if Size(v) != len(tt.want) {
 				t.Errorf("Size got %d, want %d", Size(v), len(tt.want))
+			}
+			if Exceeds(v, len(tt.want)) || !Exceeds(v, len(tt.want)-1) {
+				t.Errorf("Exceeds disagrees with size %d", len(tt.want))
 			}
 		})
 	}
@@ -196,8 +203,20 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"a":[1,"x",null,true,{"b":-1.5e3}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := Decode(b)
+		if (err == nil) != json.Valid(b) {
+			t.Fatalf("Decode error %v disagrees with json.Valid=%v for %q", err, json.Valid(b), b)
+		}
 		if err != nil {
 			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var std any
+		if err := dec.Decode(&std); err != nil {
+			t.Fatalf("encoding/json rejects %q: %v", b, err)
+		}
+		if !reflect.DeepEqual(toStd(v), std) {
+			t.Fatalf("Decode(%q) = %#v, encoding/json gives %#v", b, toStd(v), std)
 		}
 		out, err := Marshal(v)
 		if err != nil {
@@ -210,10 +229,33 @@ func FuzzDecode(f *testing.F) {
 		if !Equal(v, v2) {
 			t.Fatalf("round trip changed the value: %s", out)
 		}
+		if Size(v) != len(out) {
+			t.Fatalf("Size got %d, want %d for %s", Size(v), len(out), out)
+		}
 		if !json.Valid(out) {
 			t.Fatalf("Marshal produced invalid JSON: %s", out)
 		}
 	})
+}
+
+// toStd converts a decoded value to encoding/json's shapes.
+func toStd(v any) any {
+	switch x := v.(type) {
+	case *Object:
+		m := make(map[string]any, x.Len())
+		for i := 0; i < x.Len(); i++ {
+			k, e := x.At(i)
+			m[k] = toStd(e)
+		}
+		return m
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = toStd(e)
+		}
+		return out
+	}
+	return v
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -222,6 +264,16 @@ func BenchmarkDecode(b *testing.B) {
 	for b.Loop() {
 		if _, err := Decode(in); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSize(b *testing.B) {
+	v, _ := Decode([]byte(`{"id":"r-1","stage":{"name":"prod","waves":[{"targets":["a","b"],"bake":300},{"targets":["c"],"bake":600}]},"ok":true,"n":null}`))
+	b.ReportAllocs()
+	for b.Loop() {
+		if Size(v) == 0 {
+			b.Fatal("zero size")
 		}
 	}
 }
@@ -235,5 +287,22 @@ func BenchmarkMarshal(b *testing.B) {
 		if buf, err = Append(buf[:0], v); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestFromMembersSharesKeysSafely(t *testing.T) {
+	keys := []string{"a", "b", "c"}
+	o1 := FromMembers(keys, []any{json.Number("1"), json.Number("2"), json.Number("3")})
+	o2 := FromMembers(keys, []any{json.Number("4"), json.Number("5"), json.Number("6")})
+	o1.Delete("a")
+	o1.Set("d", true)
+	o2.Set("e", false)
+	if got := strings.Join(keys, ","); got != "a,b,c" {
+		t.Fatalf("shared keys modified: %s", got)
+	}
+	b1, _ := Marshal(o1)
+	b2, _ := Marshal(o2)
+	if string(b1) != `{"b":2,"c":3,"d":true}` || string(b2) != `{"a":4,"b":5,"c":6,"e":false}` {
+		t.Errorf("got %s and %s", b1, b2)
 	}
 }

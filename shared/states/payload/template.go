@@ -221,7 +221,7 @@ func (n *node) apply(env Env) (any, error) {
 	case nodeLiteral:
 		return n.lit, nil
 	case nodeObject:
-		obj := jsonvalue.NewObject(len(n.keys))
+		vals := make([]any, len(n.kids))
 		for i := range n.kids {
 			k := &n.kids[i]
 			var v any
@@ -247,11 +247,14 @@ func (n *node) apply(env Env) (any, error) {
 					return nil, err
 				}
 			}
-			if n.unique {
-				obj.Append(n.keys[i], v)
-			} else {
-				obj.Set(n.keys[i], v)
-			}
+			vals[i] = v
+		}
+		if n.unique {
+			return jsonvalue.FromMembers(n.keys, vals), nil
+		}
+		obj := jsonvalue.NewObject(len(vals))
+		for i, v := range vals {
+			obj.Set(n.keys[i], v)
 		}
 		return obj, nil
 	case nodeArray:

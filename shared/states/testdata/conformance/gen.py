@@ -468,6 +468,69 @@ case("chain-choice-loop", sm({**passthru("Init", Parameters={"i": 0}, Next="Chec
      {}, CHOICE_DOC + " (loops through Choice; States.MathAdd)", output={"i": 3})
 
 
+# ---------------------------------------------------------------- more, from the spec and public records
+SPEC_ISSUE_12 = "https://github.com/awslabs/states-language/issues/12 (spec Parameters example with $.vals[0] and $.vals[3:])"
+case("spec-parameters-slice", sm(passthru("P", Parameters={"flagged": True, "parts": {"first.$": "$.vals[0]", "last3.$": "$.vals[3:]"}})),
+     {"flagged": 7, "vals": [0, 10, 20, 30, 40, 50]}, SPEC_ISSUE_12, output={"flagged": True, "parts": {"first": 0, "last3": [30, 40, 50]}})
+case("spec-task-inputpath-resultpath", sm({"Add": task("arn:aws:lambda:us-east-1:123456789012:function:Add", InputPath="$.numbers", ResultPath="$.sum")}),
+     {"title": "Numbers to add", "numbers": {"val1": 3, "val2": 4}}, SPEC + " (InputPath $.numbers, ResultPath $.sum example; the function returns 7)",
+     output={"title": "Numbers to add", "numbers": {"val1": 3, "val2": 4}, "sum": 7}, mock=mock_of({"Add": {"0": {"Return": 7}}}))
+case("spec-result-selector", sm({"EMR": task("arn:aws:states:::elasticmapreduce:createCluster.sync", Parameters={"Name": "MyCluster"}, ResultSelector={"ClusterId.$": "$.output.ClusterId", "ResourceType.$": "$.resourceType"}, ResultPath="$.EMROutput")}),
+     {"in": 1}, SPEC + " (ResultSelector example: ClusterId and ResourceType selected from the task result)",
+     output={"in": 1, "EMROutput": {"ClusterId": "AKIAIOSFODNN7EXAMPLE", "ResourceType": "elasticmapreduce"}},
+     mock=mock_of({"EMR": {"0": {"Return": {"resourceType": "elasticmapreduce", "resource": "createCluster.sync", "output": {"SdkHttpMetadata": {"HttpHeaders": {"Content-Length": "1112", "Content-Type": "application/x-amz-JSON-1.1"}, "HttpStatusCode": 200}, "SdkResponseMetadata": {"RequestId": "1234-5678-9012"}, "ClusterId": "AKIAIOSFODNN7EXAMPLE"}}}}}))
+case("intrinsic-missing-path-argument", sm(passthru("Transform input values to array", Parameters={"value.$": "States.Array($.optionalProperty)"})),
+     {"requiredProperty": 1},
+     "Public record (README of a CDK construct, cdk-handle-optional-parameters) quoting a real failure: \"An error occurred while executing the state 'Transform input values to array' (entered at the event id #2). The function 'States.Array(<optionalProperty JsonPath>)' had the following error: The JsonPath argument for the field '<optionalProperty JsonPath>' could not be found in the input '{...}'\"",
+     status="FAILED", error="States.Runtime",
+     cause=prefix("Transform input values to array", 2) + "The function 'States.Array($.optionalProperty)' had the following error: The JsonPath argument for the field '$.optionalProperty' could not be found in the input '{\"requiredProperty\":1}'")
+KB_STRING = "x" * 1000
+def big_branch(n):
+    return sm({"M%d" % n: {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "Up", "States": passthru("Up", Parameters={"text": KB_STRING})}, "End": True}})
+DATA_LIMIT_SRC = ("Public records of real failures: {\"error\": \"States.DataLimitExceeded\", \"cause\": \"The state/task 'Uppers' returned a result with a size exceeding the maximum number of bytes service limit.\"} "
+                  "(a Parallel fan-in over 256 KiB) and " + ERR_DOC + " (States.ALL does not catch States.DataLimitExceeded)")
+case("data-limit-parallel", sm({"Uppers": {"Type": "Parallel", "Branches": [big_branch(1), big_branch(2), big_branch(3)], "End": True}}),
+     {"items": list(range(100))}, DATA_LIMIT_SRC, status="FAILED", error="States.DataLimitExceeded",
+     cause="The state/task 'Uppers' returned a result with a size exceeding the maximum number of bytes service limit.")
+case("data-limit-not-caught-by-all", sm({"Uppers": {"Type": "Parallel", "Branches": [big_branch(1), big_branch(2), big_branch(3)], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": True}, **passthru("Caught", Result="caught")}),
+     {"items": list(range(100))}, DATA_LIMIT_SRC, status="FAILED", error="States.DataLimitExceeded",
+     cause="The state/task 'Uppers' returned a result with a size exceeding the maximum number of bytes service limit.")
+BIG_FN = "arn:aws:lambda:us-east-1:123456789012:function:big"
+case("data-limit-task-result", sm({"Parse": task(BIG_FN)}),
+     {}, "Public record of a real failure of a Lambda task: \"The state/task 'arn:aws:lambda:sa-east-1:433939225102:function:kiro-cost-analyzer-parse' returned a result with a size exceeding the maximum number of bytes service limit.\" (States.DataLimitExceeded names the task's function ARN)",
+     status="FAILED", error="States.DataLimitExceeded", cause="The state/task '" + BIG_FN + "' returned a result with a size exceeding the maximum number of bytes service limit.",
+     mock=mock_of({"Parse": {"0": {"Return": {"records": "y" * (257 * 1024)}}}}))
+case("pass-parameters-then-resultpath", sm(passthru("P", Parameters={"x.$": "$.a"}, ResultPath="$.p")), {"a": 1},
+     PASS_DOC + " (without Result, a Pass state's result is its effective input, placed by ResultPath)", output={"a": 1, "p": {"x": 1}})
+case("pass-explicit-root-paths", sm(passthru("P", InputPath="$", Result={"r": 1}, ResultPath="$", OutputPath="$")), {"a": 1},
+     IO_DOC + " ($ as InputPath, ResultPath and OutputPath)", output={"r": 1})
+case("wait-timestamp-future", sm({"W": {"Type": "Wait", "Timestamp": "2030-01-01T00:00:00Z", "Next": "Done"}, **passthru("Done")}), {"a": 1},
+     WAIT_DOC + " (waits until the timestamp, then passes the input on)", output={"a": 1})
+choice_case("choice-array-index-variable", {"Variable": "$.a[0]", "StringEquals": "x"}, {"a": ["x", "y"]}, True)
+choice_case("choice-timestamp-on-non-timestamp-is-false", {"Variable": "$.t", "TimestampEquals": "2016-03-14T01:59:00Z"}, {"t": "not a time"}, False,
+            CHOICE_DOC + " (a comparison against a value of another type is false, not an error)")
+choice_case("choice-string-matches-escaped-backslash", {"Variable": "$.p", "StringMatches": "C:\\\\*"}, {"p": "C:\\Windows"}, True,
+            CHOICE_DOC + " (StringMatches: \\\\ matches a literal backslash; * matches the rest)")
+case("parallel-branch-succeed", sm({"P": {"Type": "Parallel", "Branches": [sm({"S": {"Type": "Succeed", "OutputPath": "$.a"}}), sm(passthru("Q", Result=2))], "End": True}}),
+     {"a": 1}, PARALLEL_DOC + " (a branch ending in Succeed contributes its output)", output=[1, 2])
+case("parallel-map-inside", sm({"P": {"Type": "Parallel", "Branches": [sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "ItemSelector": {"i.$": "$$.Map.Item.Index"}, "ItemProcessor": {"StartAt": "I", "States": passthru("I")}, "End": True}})], "End": True}}),
+     {"xs": ["a", "b"]}, PARALLEL_DOC + " and " + MAP_DOC + " (a Map state inside a Parallel branch)", output=[[{"i": 0}, {"i": 1}]])
+intrinsic_case("intrinsic-array-partition-short", "States.ArrayPartition($.a, 5)", {"a": [1, 2]}, [[1, 2]], INTRINSIC_DOC + " (the last chunk may be shorter than the chunk size)")
+intrinsic_case("intrinsic-string-to-json-number", "States.StringToJson($.s)", {"s": "123"}, 123)
+intrinsic_case("intrinsic-string-to-json-array", "States.StringToJson($.s)", {"s": "[1,\"a\",null]"}, [1, "a", None])
+intrinsic_case("intrinsic-json-to-string-array", "States.JsonToString($.a)", {"a": [1, {"b": "c"}]}, "[1,{\"b\":\"c\"}]")
+intrinsic_case("intrinsic-json-round-trip", "States.StringToJson(States.JsonToString($.o))", {"o": {"z": 1, "a": [True, None]}}, {"z": 1, "a": [True, None]},
+               INTRINSIC_DOC + " (StringToJson inverts JsonToString; key order is kept)")
+intrinsic_case("intrinsic-format-decimal", "States.Format('{} and {}', $.f, $.s)", {"f": 1.5, "s": "str"}, "1.5 and str")
+intrinsic_case("intrinsic-math-add-negative", "States.MathAdd($.a, $.b)", {"a": -5, "b": -7}, -12)
+intrinsic_case("intrinsic-array-literals", "States.Array(1, 'two', true, null, $.x)", {"x": [3]}, [1, "two", True, None, [3]])
+intrinsic_case("intrinsic-hash-unicode-sha256", "States.Hash($.Data, 'SHA-256')", {"Data": "Grüße"}, hashlib.sha256("Grüße".encode()).hexdigest(),
+               INTRINSIC_DOC + " (the hash of the UTF-8 bytes of the data)")
+intrinsic_case("intrinsic-base64-round-trip", "States.Base64Decode(States.Base64Encode($.s))", {"s": "a+b/c=d"}, "a+b/c=d")
+intrinsic_case("intrinsic-string-split-consecutive", "States.StringSplit($.s, ',')", {"s": "a,,b"}, ["a", "b"],
+               INTRINSIC_DOC + " (StringSplit drops empty strings between consecutive delimiters, as Java's StringTokenizer does)")
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
@@ -483,7 +546,9 @@ def main():
             json.dump(c["definition"], f, indent=2, ensure_ascii=False)
             f.write("\n")
         with open(os.path.join(d, "input.json"), "w") as f:
-            json.dump(c["input"], f, ensure_ascii=False)
+            # Compact, so a cause that quotes the raw execution input reads the
+            # same whether an engine echoes the text as given or re-encodes it.
+            json.dump(c["input"], f, ensure_ascii=False, separators=(",", ":"))
             f.write("\n")
         exp = {"source": c["source"], "status": c["status"], "output": c["output"] if c["status"] == "SUCCEEDED" else None,
                "error": c["error"]}
