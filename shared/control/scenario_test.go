@@ -49,10 +49,10 @@ type world struct {
 
 	mu       sync.Mutex
 	alarms   map[string]control.AlarmState
-	hookErr  map[string]error      // phase → error the hook returns
-	hookLog  []string              // "phase@updates" for each hook run
+	hookErr  map[string]error           // phase → error the hook returns
+	hookLog  []string                   // "phase@updates" for each hook run
 	onBake   func(w *world, weight int) // runs after a bake registered
-	failures []string              // SendTaskFailure calls seen by the world
+	failures []string                   // SendTaskFailure calls seen by the world
 }
 
 const ordersSpec = `apiVersion: shipwave/v1

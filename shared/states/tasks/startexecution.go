@@ -134,7 +134,6 @@ func stopDate(x *states.Execution) int64 {
 	return time.Time{}.UnixMilli()
 }
 
-
 // await waits for a child execution while telling the engine's clock that
 // this task is parked, so virtual time can move for the child. The child's
 // end and this task's resumption are two steps, so between them the virtual
