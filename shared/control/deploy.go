@@ -250,7 +250,7 @@ func (s *Service) registerBake(ctx context.Context, in DeployTask) error {
 	if err := s.Store.PutTaskToken(ctx, tok); err != nil {
 		return fmt.Errorf("store bake token for %s: %w", in.Target.Name, err)
 	}
-	if err := s.record(ctx, in.event(release.EventBakeStarted, fmt.Sprintf("baking %ds at %d%%, watching %s", in.Seconds, in.Split.Weight, alarmList(in.Alarms)))); err != nil {
+	if err := s.record(ctx, in.event(release.EventBakeStarted, fmt.Sprintf("baking %ds at %d%%, watching %s", in.Seconds, in.Step.Weight, alarmList(in.Alarms)))); err != nil {
 		return err
 	}
 	if firing, err := s.firing(ctx, in.Alarms); err != nil {
@@ -283,7 +283,7 @@ func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, err
 	}
 	elapsed := in.ElapsedSeconds + in.BakedSeconds
 	out := StepOutput{Weight: in.Step.Weight, ElapsedSeconds: elapsed}
-	if in.Bake.MinRequests > 0 && in.Split.Weight > 0 {
+	if in.Bake.MinRequests > 0 && in.Step.Weight > 0 {
 		if s.Requests == nil {
 			return StepOutput{}, &InsufficientData{Message: "bake needs minRequests but no request counter is wired"}
 		}
@@ -309,7 +309,7 @@ func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, err
 			return out, s.record(ctx, in.event(release.EventBakePassed, "bake passed on time alone, as onInsufficientData: promote asks: "+msg))
 		}
 	}
-	return out, s.record(ctx, in.event(release.EventBakePassed, fmt.Sprintf("bake passed at %d%% after %ds", in.Split.Weight, elapsed)))
+	return out, s.record(ctx, in.event(release.EventBakePassed, fmt.Sprintf("bake passed at %d%% after %ds", in.Step.Weight, elapsed)))
 }
 
 // Finalize makes the candidate the target's last good version and releases
@@ -391,7 +391,7 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 	if _, err := s.Store.AcquireLock(ctx, t.Name, releaseID, time.Hour); err != nil {
 		return "", &LockLost{Message: fmt.Sprintf("roll back %s: another release holds its lock: %v", t.Name, err)}
 	}
-	if err := s.setTraffic(ctx, t, traffic.Split{Stable: ts.Stable, Candidate: ts.Candidate, Weight: 0}); err != nil {
+	if err := s.setTraffic(ctx, t, traffic.Split{Stable: ts.Stable, Candidate: ts.Candidate, Weight: 0}, ts.Weight == 0); err != nil {
 		return "", err
 	}
 	ts.Weight, ts.Phase, ts.UpdatedAt = 0, release.PhaseRolledBack, s.now()
@@ -407,11 +407,16 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 	return ts.Stable, s.unlock(ctx, releaseID, ts.Stage, ts.Wave, t.Name)
 }
 
-// setTraffic applies a split and reads it back.
-func (s *Service) setTraffic(ctx context.Context, t release.Target, split traffic.Split) error {
+// setTraffic applies a split and reads it back. When the split is believed
+// to be live already (nothing moved yet), it is only read back, and applied
+// only if the live state differs.
+func (s *Service) setTraffic(ctx context.Context, t release.Target, split traffic.Split, believedLive bool) error {
 	sh, err := s.shifter(t)
 	if err != nil {
 		return err
+	}
+	if believedLive && sh.Verify(ctx, t, split) == nil {
+		return nil
 	}
 	if err := sh.Shift(ctx, t, split); err != nil {
 		return fmt.Errorf("restore %s to %s: %w", t.Name, split, err)
@@ -614,7 +619,7 @@ func (s *Service) firing(ctx context.Context, names []string) ([]string, error) 
 }
 
 func (s *Service) alarmed(ctx context.Context, in DeployTask, firing []string) error {
-	msg := fmt.Sprintf("alarm %s in ALARM while %s served %d%% on %s", strings.Join(firing, ", "), in.Target.Name, in.Split.Weight, in.Split.Candidate)
+	msg := fmt.Sprintf("alarm %s in ALARM while %s served %d%% on %s", strings.Join(firing, ", "), in.Target.Name, in.Step.Weight, in.Split.Candidate)
 	if err := s.record(ctx, in.event(release.EventAlarm, msg)); err != nil {
 		return err
 	}

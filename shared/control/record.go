@@ -96,7 +96,7 @@ func (s *Service) admit(ctx context.Context, r release.Release, p release.Pipeli
 		}
 	case release.ModeQueued:
 		for _, o := range active {
-			if o.ID != r.ID && o.CreatedAt.Before(r.CreatedAt) {
+			if o.ID != r.ID && created(o, r) < 0 {
 				if r.Status == release.StatusPending {
 					if _, err := s.Store.TransitionRelease(ctx, r.ID, release.StatusQueued, "waiting for "+o.ID); err != nil {
 						return fmt.Errorf("queue release %s: %w", r.ID, err)
@@ -117,12 +117,23 @@ func (s *Service) admit(ctx context.Context, r release.Release, p release.Pipeli
 func newerThan(active []release.Release, r release.Release) *release.Release {
 	var newest *release.Release
 	for i := range active {
-		o := &active[i]
-		if o.ID != r.ID && (o.CreatedAt.After(r.CreatedAt) || (o.CreatedAt.Equal(r.CreatedAt) && o.ID > r.ID)) {
+		if o := &active[i]; o.ID != r.ID && created(*o, r) > 0 && (newest == nil || created(*o, *newest) > 0) {
 			newest = o
 		}
 	}
 	return newest
+}
+
+// created orders releases by creation: by time, then by id (the store's ids
+// sort by creation within a millisecond too).
+func created(a, b release.Release) int {
+	switch {
+	case a.CreatedAt.Before(b.CreatedAt):
+		return -1
+	case a.CreatedAt.After(b.CreatedAt):
+		return 1
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 func (s *Service) supersede(ctx context.Context, r, by release.Release) error {

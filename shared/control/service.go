@@ -162,3 +162,27 @@ func (s *Service) record(ctx context.Context, ev release.Event) error {
 	s.log().InfoContext(ctx, string(ev.Type), "releaseId", ev.ReleaseID, "stage", ev.Stage, "wave", ev.Wave, "target", ev.Target, "message", ev.Message)
 	return nil
 }
+
+// WindowFunc adapts a function, such as schedule.NextOpen, to Windows.
+type WindowFunc func(windows []release.Window, now time.Time) (time.Time, bool)
+
+// NextOpen calls f.
+func (f WindowFunc) NextOpen(windows []release.Window, now time.Time) (time.Time, bool) {
+	return f(windows, now)
+}
+
+// AlarmFunc adapts a function to Alarms.
+type AlarmFunc func(ctx context.Context, names []string) (map[string]AlarmState, error)
+
+// AlarmStates calls f.
+func (f AlarmFunc) AlarmStates(ctx context.Context, names []string) (map[string]AlarmState, error) {
+	return f(ctx, names)
+}
+
+// HookFunc adapts a function to Hooks.
+type HookFunc func(ctx context.Context, h release.Hook, call HookCall) error
+
+// RunHook calls f.
+func (f HookFunc) RunHook(ctx context.Context, h release.Hook, call HookCall) error {
+	return f(ctx, h, call)
+}
