@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/traffic"
 )
@@ -107,7 +109,7 @@ func (s *Service) preflight(ctx context.Context, in DeployTask) error {
 	if s.Alarms == nil {
 		return &PreflightFailed{Message: "alarms are configured but no alarm source is wired"}
 	}
-	states, err := s.Alarms.AlarmStates(ctx, in.Alarms)
+	states, err := s.Alarms.States(ctx, in.Alarms)
 	if err != nil {
 		return fmt.Errorf("alarm pre-flight for %s: %w", in.Target.Name, err)
 	}
@@ -116,9 +118,9 @@ func (s *Service) preflight(ctx context.Context, in DeployTask) error {
 		switch st, ok := states[a]; {
 		case !ok:
 			bad = append(bad, a+" does not exist")
-		case st == AlarmInsufficientData:
+		case st == alarms.StateInsufficientData:
 			bad = append(bad, a+" has insufficient data")
-		case st == AlarmFiring:
+		case st == alarms.StateAlarm:
 			bad = append(bad, a+" is already in ALARM")
 		}
 	}
@@ -204,8 +206,9 @@ func (s *Service) hook(ctx context.Context, in DeployTask) error {
 	if s.Hooks == nil {
 		return &HookFailed{Message: in.Phase + " hook configured but no hook runner is wired"}
 	}
-	call := HookCall{ReleaseID: in.ReleaseID, Pipeline: in.Pipeline, Stage: in.Stage, Wave: in.Wave, Target: in.Target, Phase: in.Phase, Split: in.Split}
-	if err := s.Hooks.RunHook(ctx, *h, call); err != nil {
+	inv := hooks.Invocation{ReleaseID: in.ReleaseID, Pipeline: in.Pipeline, Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name,
+		Phase: hooks.Phase(in.Phase), Version: in.Artifact, Candidate: in.Split.Candidate}
+	if err := s.Hooks.Run(ctx, *h, inv); err != nil {
 		msg := fmt.Sprintf("%s hook on %s failed: %v", in.Phase, in.Target.Name, err)
 		if rerr := s.record(ctx, in.event(release.EventHookFailed, msg)); rerr != nil {
 			return rerr
@@ -605,13 +608,13 @@ func (s *Service) firing(ctx context.Context, names []string) ([]string, error) 
 	if s.Alarms == nil {
 		return nil, &PreflightFailed{Message: "alarms are configured but no alarm source is wired"}
 	}
-	states, err := s.Alarms.AlarmStates(ctx, names)
+	states, err := s.Alarms.States(ctx, names)
 	if err != nil {
 		return nil, fmt.Errorf("read alarm states: %w", err)
 	}
 	var out []string
 	for _, n := range names {
-		if states[n] == AlarmFiring {
+		if states[n] == alarms.StateAlarm {
 			out = append(out, n)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/states"
@@ -189,9 +190,9 @@ func TestFailedWaveRollsBackEarlierWaves(t *testing.T) {
 	w.onBake = func(w *world, weight int) {
 		if weight == 10 { // eu's canary
 			w.mu.Lock()
-			w.alarms["orders-5xx"] = control.AlarmFiring
+			w.alarms["orders-5xx"] = alarms.StateAlarm
 			w.mu.Unlock()
-			if _, err := w.svc.AlarmChanged(context.Background(), control.AlarmChange{Alarm: "orders-5xx", State: control.AlarmFiring}); err != nil {
+			if _, err := w.svc.AlarmChanged(context.Background(), alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm}); err != nil {
 				w.t.Error(err)
 			}
 		}

@@ -12,9 +12,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/schedule"
 	"github.com/shipwave/shipwave/shared/spec"
@@ -48,7 +50,7 @@ type world struct {
 	release *states.StateMachine
 
 	mu       sync.Mutex
-	alarms   map[string]control.AlarmState
+	alarms   map[string]alarms.State
 	hookErr  map[string]error           // phase → error the hook returns
 	hookLog  []string                   // "phase@updates" for each hook run
 	onBake   func(w *world, weight int) // runs after a bake registered
@@ -89,7 +91,7 @@ func newWorldSpec(t *testing.T, src string) *world {
 	w := &world{
 		t:       t,
 		clock:   states.NewVirtualClock(time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)),
-		alarms:  map[string]control.AlarmState{"orders-5xx": control.AlarmOK},
+		alarms:  map[string]alarms.State{"orders-5xx": alarms.StateOK},
 		hookErr: map[string]error{},
 	}
 	client, table := dynalitetest.Table(t)
@@ -111,10 +113,10 @@ func newWorldSpec(t *testing.T, src string) *world {
 	w.svc = &control.Service{
 		Store:    w.store,
 		Shifters: func(release.Target) (control.Shifter, error) { return shifter, nil },
-		Alarms: control.AlarmFunc(func(_ context.Context, names []string) (map[string]control.AlarmState, error) {
+		Alarms: control.AlarmFunc(func(_ context.Context, names []string) (map[string]alarms.State, error) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
-			out := map[string]control.AlarmState{}
+			out := map[string]alarms.State{}
 			for _, n := range names {
 				if s, ok := w.alarms[n]; ok {
 					out[n] = s
@@ -122,11 +124,11 @@ func newWorldSpec(t *testing.T, src string) *world {
 			}
 			return out, nil
 		}),
-		Hooks: control.HookFunc(func(_ context.Context, _ release.Hook, call control.HookCall) error {
+		Hooks: control.HookFunc(func(_ context.Context, _ release.Hook, inv hooks.Invocation) error {
 			w.mu.Lock()
 			defer w.mu.Unlock()
-			w.hookLog = append(w.hookLog, fmt.Sprintf("%s@%d", call.Phase, len(w.lambda.Requests("UpdateAlias"))))
-			return w.hookErr[call.Phase]
+			w.hookLog = append(w.hookLog, fmt.Sprintf("%s@%d", inv.Phase, len(w.lambda.Requests("UpdateAlias"))))
+			return w.hookErr[string(inv.Phase)]
 		}),
 		Callbacks: callbacks{w},
 		Requests:  requestCounter{w},
@@ -362,10 +364,10 @@ func TestAlarmInCanaryRollsBackBeforeAnyFurtherShift(t *testing.T) {
 			return
 		}
 		w.mu.Lock()
-		w.alarms["orders-5xx"] = control.AlarmFiring
+		w.alarms["orders-5xx"] = alarms.StateAlarm
 		w.mu.Unlock()
 		// The EventBridge alarm event reaches alarmwatch.
-		res, err := w.svc.AlarmChanged(context.Background(), control.AlarmChange{Alarm: "orders-5xx", State: control.AlarmFiring, Reason: "5xx above 1%"})
+		res, err := w.svc.AlarmChanged(context.Background(), alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm, Reason: "5xx above 1%"})
 		if err != nil || len(res.Failed) != 1 {
 			w.t.Errorf("alarmwatch: %+v, %v; want one bake failed", res, err)
 		}

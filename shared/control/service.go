@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/traffic"
 )
@@ -71,36 +73,16 @@ type Shifter interface {
 	Verify(ctx context.Context, t release.Target, s traffic.Split) error
 }
 
-// AlarmState is an alarm's state as CloudWatch names it.
-type AlarmState string
-
-// Alarm states.
-const (
-	AlarmOK               AlarmState = "OK"
-	AlarmFiring           AlarmState = "ALARM"
-	AlarmInsufficientData AlarmState = "INSUFFICIENT_DATA"
-)
-
-// Alarms reads alarm states. A name missing from the result does not exist.
+// Alarms reads alarm states (alarms.Source): a name missing from the
+// result does not exist.
 type Alarms interface {
-	AlarmStates(ctx context.Context, names []string) (map[string]AlarmState, error)
+	States(ctx context.Context, names []string) (map[string]alarms.State, error)
 }
 
-// HookCall is what a hook is told.
-type HookCall struct {
-	ReleaseID string         `json:"releaseId"`
-	Pipeline  string         `json:"pipeline"`
-	Stage     string         `json:"stage"`
-	Wave      string         `json:"wave"`
-	Target    release.Target `json:"target"`
-	Phase     string         `json:"phase"`
-	Split     traffic.Split  `json:"split"`
-}
-
-// Hooks runs pre- and post-traffic hooks; a non-nil error means the hook did
-// not pass.
+// Hooks runs pre- and post-traffic hooks (*hooks.Runner is one); a non-nil
+// error means the hook did not pass.
 type Hooks interface {
-	RunHook(ctx context.Context, h release.Hook, call HookCall) error
+	Run(ctx context.Context, h release.Hook, inv hooks.Invocation) error
 }
 
 // Requests counts the requests a target's candidate version served since a
@@ -172,17 +154,17 @@ func (f WindowFunc) NextOpen(windows []release.Window, now time.Time) (time.Time
 }
 
 // AlarmFunc adapts a function to Alarms.
-type AlarmFunc func(ctx context.Context, names []string) (map[string]AlarmState, error)
+type AlarmFunc func(ctx context.Context, names []string) (map[string]alarms.State, error)
 
-// AlarmStates calls f.
-func (f AlarmFunc) AlarmStates(ctx context.Context, names []string) (map[string]AlarmState, error) {
+// States calls f.
+func (f AlarmFunc) States(ctx context.Context, names []string) (map[string]alarms.State, error) {
 	return f(ctx, names)
 }
 
 // HookFunc adapts a function to Hooks.
-type HookFunc func(ctx context.Context, h release.Hook, call HookCall) error
+type HookFunc func(ctx context.Context, h release.Hook, inv hooks.Invocation) error
 
-// RunHook calls f.
-func (f HookFunc) RunHook(ctx context.Context, h release.Hook, call HookCall) error {
-	return f(ctx, h, call)
+// Run calls f.
+func (f HookFunc) Run(ctx context.Context, h release.Hook, inv hooks.Invocation) error {
+	return f(ctx, h, inv)
 }

@@ -7,16 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/release"
 )
-
-// AlarmChange is a CloudWatch alarm's state change, as the alarm event
-// reports it.
-type AlarmChange struct {
-	Alarm  string
-	State  AlarmState
-	Reason string
-}
 
 // AlarmResult says which bakes an alarm change failed.
 type AlarmResult struct {
@@ -28,12 +21,12 @@ type AlarmResult struct {
 // AlarmChanged fails every bake watching an alarm that went to ALARM; other
 // states change nothing. Each token is claimed (deleted) before it is failed,
 // so a redelivered event or a racing bake timeout acts at most once.
-func (s *Service) AlarmChanged(ctx context.Context, c AlarmChange) (AlarmResult, error) {
+func (s *Service) AlarmChanged(ctx context.Context, c alarms.Change) (AlarmResult, error) {
 	res := AlarmResult{Alarm: c.Alarm, State: string(c.State), Failed: []string{}}
 	if c.Alarm == "" {
 		return res, &InvalidInput{Message: "alarm change: alarm name is required"}
 	}
-	if c.State != AlarmFiring {
+	if c.State != alarms.StateAlarm {
 		return res, nil
 	}
 	toks, err := s.Store.TokensByAlarm(ctx, c.Alarm)
