@@ -350,7 +350,7 @@ func TestHandleResumesUnstartedRelease(t *testing.T) {
 // TestHandleRejectsWithoutWriting feeds every negative sample and every
 // ignored sample: errors for the first, nothing stored or started for both.
 func TestHandleRejectsWithoutWriting(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(eventsDir, "negative", "*.json"))
+	files := pushSamples(t, filepath.Join(eventsDir, "negative"))
 	files = append(files, filepath.Join(eventsDir, "codecommit-delete.json"))
 	for _, path := range files {
 		rel, _ := filepath.Rel(eventsDir, path)

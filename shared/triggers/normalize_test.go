@@ -37,12 +37,30 @@ func loadEvent(t testing.TB, name string) events.CloudWatchEvent {
 	return ev
 }
 
-// TestNormalizeSamples normalizes every positive sample in events/ and
+// pushSamples lists the push trigger's sample events in dir (events/ holds
+// other sources' samples too): codecommit-*, webhook-* and push-*.
+func pushSamples(t testing.TB, dir string) []string {
+	t.Helper()
+	var files []string
+	for _, pattern := range []string{"codecommit-*.json", "webhook-*.json", "push-*.json"} {
+		m, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no push sample events in %s", dir)
+	}
+	return files
+}
+
+// TestNormalizeSamples normalizes every positive push sample in events/ and
 // compares the result with testdata/normalize/<name>.golden.
 func TestNormalizeSamples(t *testing.T) {
-	samples, err := filepath.Glob(filepath.Join(eventsDir, "*.json"))
-	if err != nil || len(samples) < 5 {
-		t.Fatalf("found %d sample events (err %v), want at least 5", len(samples), err)
+	samples := pushSamples(t, eventsDir)
+	if len(samples) < 5 {
+		t.Fatalf("found %d sample events, want at least 5", len(samples))
 	}
 	for _, path := range samples {
 		name := filepath.Base(path)
@@ -226,7 +244,7 @@ func TestNormalize(t *testing.T) {
 // is rejected as invalid, with an error naming what is wrong.
 func TestNormalizeNegativeSamples(t *testing.T) {
 	want := map[string]string{
-		"unknown-source.json":                       `unknown event: source "aws.ecr" with detail-type "ECR Image Action"`,
+		"push-unknown-source.json":                  `unknown event: source "aws.ecr" with detail-type "ECR Image Action"`,
 		"codecommit-unknown-detail-type.json":       `detail-type "CodeCommit Pull Request State Change"`,
 		"codecommit-missing-repository.json":        "detail.repositoryName: required",
 		"codecommit-bad-commit.json":                `detail.commitId: want a 40 or 64 digit hex commit id, got "HEAD"`,
@@ -241,10 +259,7 @@ func TestNormalizeNegativeSamples(t *testing.T) {
 		"webhook-missing-detail.json":               "detail: missing",
 		"webhook-detail-not-object.json":            "detail: want a JSON object",
 	}
-	files, err := filepath.Glob(filepath.Join(eventsDir, "negative", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no negative samples found (err %v)", err)
-	}
+	files := pushSamples(t, filepath.Join(eventsDir, "negative"))
 	for _, path := range files {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
@@ -312,9 +327,8 @@ func editDetail(t testing.TB, ev events.CloudWatchEvent, edit func(*events.Cloud
 // normalizer: it must never panic, must reject with ErrInvalid, and anything
 // it accepts must be a complete, stable trigger.
 func FuzzNormalize(f *testing.F) {
-	for _, pattern := range []string{"*.json", "negative/*.json"} {
-		files, _ := filepath.Glob(filepath.Join(eventsDir, pattern))
-		for _, file := range files {
+	for _, dir := range []string{eventsDir, filepath.Join(eventsDir, "negative")} {
+		for _, file := range pushSamples(f, dir) {
 			raw, err := os.ReadFile(file)
 			if err != nil {
 				f.Fatal(err)

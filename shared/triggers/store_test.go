@@ -222,7 +222,14 @@ func TestStoreResumeAfterFailedStart(t *testing.T) {
 func TestStoreBadEventsWriteNothing(t *testing.T) {
 	s := newStack(t, pipeline("orders", "orders-api", "*"), pipeline("orders-gh", "acme/orders-api", "main"))
 	before := s.itemCount(t)
-	files, _ := filepath.Glob("../../events/negative/*.json")
+	var files []string
+	for _, pattern := range []string{"codecommit-*.json", "webhook-*.json", "push-*.json"} {
+		m, _ := filepath.Glob(filepath.Join("../../events/negative", pattern))
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatal("no negative push samples in events/negative")
+	}
 	files = append(files, "../../events/codecommit-delete.json")
 	for _, f := range files {
 		rel, _ := filepath.Rel("../../events", f)
