@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -381,4 +382,19 @@ type noReleases struct{}
 
 func (noReleases) ListReleases(context.Context, string, int, string) ([]release.Release, string, error) {
 	return nil, "", nil
+}
+
+func TestSampleEvent(t *testing.T) {
+	raw, err := os.ReadFile("../../events/schedule-fire.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f scheduler.Fire
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := newRunner(t, &heads{head: "59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5"})
+	if res, err := r.Fire(context.Background(), f); err != nil || res.Outcome != "released" {
+		t.Fatalf("got %+v, %v", res, err)
+	}
 }
