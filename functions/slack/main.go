@@ -5,7 +5,8 @@
 // pipeline's chat allow-lists.
 //
 // Environment: TABLE_NAME, STATE_MACHINE_ARN (the release state machine),
-// SLACK_SECRET_ID (Secrets Manager id of the signing secret).
+// SLACK_SECRET_ID (Secrets Manager id of the signing secret, or
+// "ssm:<parameter>" for a Parameter Store SecureString).
 package main
 
 import (
@@ -14,16 +15,20 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/auth/secretsmanager"
+	"github.com/shipwave/shipwave/shared/auth/ssmparam"
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/chatops/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/chatops/slack"
@@ -83,10 +88,23 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		Logger:    logger,
 	}
 	return &slack.Handler{
-		Secrets:       auth.NewCache(secretsmanager.New(sm.NewFromConfig(cfg)), 5*time.Minute, time.Now),
+		Secrets:       auth.NewCache(secretSource(cfg), 5*time.Minute, time.Now),
 		SigningSecret: s.SigningSecret,
 		Replays:       st,
 		Ops:           ops,
 		Logger:        logger,
 	}, nil
+}
+
+// secretSource reads "ssm:<parameter name>" ids from Parameter Store and
+// every other id from Secrets Manager.
+func secretSource(cfg aws.Config) auth.Secrets {
+	fromSM := secretsmanager.New(sm.NewFromConfig(cfg))
+	fromSSM := ssmparam.New(ssm.NewFromConfig(cfg))
+	return auth.SecretFunc(func(ctx context.Context, id string) ([]byte, error) {
+		if name, ok := strings.CutPrefix(id, "ssm:"); ok {
+			return fromSSM.Secret(ctx, name)
+		}
+		return fromSM.Secret(ctx, id)
+	})
 }

@@ -5,7 +5,8 @@
 // the trigger function.
 //
 // Environment: TABLE_NAME (the Shipwave table, for delivery ids),
-// GITHUB_SECRET_ID and/or GITLAB_SECRET_ID (Secrets Manager ids of the
+// GITHUB_SECRET_ID and/or GITLAB_SECRET_ID (Secrets Manager ids, or
+// "ssm:<parameter>" for a Parameter Store SecureString, of the
 // webhook secret and the GitLab secret token), EVENT_BUS_NAME (optional;
 // the default bus when empty), SECRET_TTL (optional Go duration, default 5m).
 package main
@@ -16,16 +17,20 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/auth/secretsmanager"
+	"github.com/shipwave/shipwave/shared/auth/ssmparam"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/webhook"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
@@ -80,11 +85,24 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
 	return &webhook.Handler{
-		Secrets:      auth.NewCache(secretsmanager.New(sm.NewFromConfig(cfg)), s.SecretTTL, time.Now),
+		Secrets:      auth.NewCache(secretSource(cfg), s.SecretTTL, time.Now),
 		GitHubSecret: s.GitHubSecret,
 		GitLabSecret: s.GitLabSecret,
 		Deliveries:   store.New(dynamodb.NewFromConfig(cfg), s.Table),
 		Publisher:    webhook.EventBridge{Client: eventbridge.NewFromConfig(cfg), Bus: s.EventBus},
 		Logger:       logger,
 	}, nil
+}
+
+// secretSource reads "ssm:<parameter name>" ids from Parameter Store and
+// every other id from Secrets Manager.
+func secretSource(cfg aws.Config) auth.Secrets {
+	fromSM := secretsmanager.New(sm.NewFromConfig(cfg))
+	fromSSM := ssmparam.New(ssm.NewFromConfig(cfg))
+	return auth.SecretFunc(func(ctx context.Context, id string) ([]byte, error) {
+		if name, ok := strings.CutPrefix(id, "ssm:"); ok {
+			return fromSSM.Secret(ctx, name)
+		}
+		return fromSM.Secret(ctx, id)
+	})
 }
