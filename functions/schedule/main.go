@@ -1,6 +1,8 @@
 // Command schedule is the target of the EventBridge Scheduler schedules
 // made from pipelines' cron triggers: each firing ({"pipeline", "rule",
-// "scheduledTime"}) releases the pipeline's latest good version once.
+// "scheduledTime"}) releases the pipeline's latest good version once: the
+// head of a CodeCommit source branch, otherwise the newest version its
+// releases did not fail. Its role needs codecommit:GetBranch.
 //
 // Environment: TABLE_NAME, STATE_MACHINE_ARN.
 package main
@@ -14,11 +16,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/scheduler"
+	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
 	"github.com/shipwave/shipwave/shared/sfnstart"
 	"github.com/shipwave/shipwave/shared/store"
 )
@@ -64,6 +68,7 @@ func newRunner(ctx context.Context, getenv func(string) string, logger *slog.Log
 	return &scheduler.Runner{
 		Specs:    st,
 		Releases: st,
+		Heads:    codecommitheads.New(codecommit.NewFromConfig(cfg)),
 		Launcher: &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
 		Logger:   logger,
 	}, nil
