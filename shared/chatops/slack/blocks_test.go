@@ -54,6 +54,7 @@ func TestMessagesGolden(t *testing.T) {
 		msg  slack.Message
 	}{
 		{name: "status-in-progress", msg: slack.StatusMessage(chatops.Summary{Pipeline: "orders", Latest: &rel, LastEvent: &last, Waiting: "a deploy window for prod"})},
+		{name: "status-approval", msg: slack.StatusMessage(chatops.Summary{Pipeline: "orders", Latest: &rel, LastEvent: &last, Waiting: "approval of prod"})},
 		{name: "status-empty", msg: slack.StatusMessage(chatops.Summary{Pipeline: "orders"})},
 		{name: "history", msg: slack.HistoryMessage("orders", []release.Release{rel, failed})},
 	}
