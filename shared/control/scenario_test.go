@@ -56,6 +56,7 @@ type world struct {
 	onBake   func(w *world, weight int) // runs after a bake registered
 	requests int64                      // what the request counter reports
 	preHook  bool                       // the pipeline has a pre-traffic hook
+	writes   *countingDB                // counts the store's write requests
 	failures []string                   // SendTaskFailure calls seen by the world
 }
 
@@ -95,7 +96,8 @@ func newWorldSpec(t *testing.T, src string) *world {
 		hookErr: map[string]error{},
 	}
 	client, table := dynalitetest.Table(t)
-	w.store = store.New(client, table, store.WithNow(w.clock.Now))
+	w.writes = &countingDB{DynamoDB: client}
+	w.store = store.New(w.writes, table, store.WithNow(w.clock.Now))
 
 	w.lambda = awsfake.NewLambda(t)
 	w.lambda.AddFunction("orders", "sha-v1")
