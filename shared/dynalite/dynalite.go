@@ -155,6 +155,10 @@ func (s *Server) waitReady(ctx context.Context) error {
 // PID is the dynalite process's id (and its process group's).
 func (s *Server) PID() int { return s.cmd.Process.Pid }
 
+// Done is closed when the process has exited, whether by Close or on its
+// own; the local stack watches it to notice a crash.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
 // Endpoint is the server's base URL, such as http://127.0.0.1:43125, for an
 // SDK client's BaseEndpoint.
 func (s *Server) Endpoint() string { return s.endpoint }

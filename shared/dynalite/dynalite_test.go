@@ -93,11 +93,11 @@ func TestCloseReportsUnexpectedExit(t *testing.T) {
 	if err := syscall.Kill(s.PID(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(s.PID(), 0) == nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-s.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("Done not closed 10s after the process was killed")
 	}
-	time.Sleep(50 * time.Millisecond)
 	if err := s.Close(); err == nil || !strings.Contains(err.Error(), "exited unexpectedly") {
 		t.Errorf("Close after the process died = %v, want an 'exited unexpectedly' error", err)
 	}

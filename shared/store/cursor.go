@@ -37,9 +37,9 @@ func decodeCursor(s string) (cursorData, error) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return c, release.Errorf(release.ErrInvalid, "cursor does not decode: %w", err)
 	}
-	for field, v := range map[string]string{"pipeline": c.Pipeline, "id": c.ID} {
-		if v == "" || len(v) > maxNameLen || !utf8.ValidString(v) {
-			return cursorData{}, release.Errorf(release.ErrInvalid, "cursor has an invalid %s", field)
+	for _, f := range []struct{ name, v string }{{"pipeline", c.Pipeline}, {"id", c.ID}} {
+		if f.v == "" || len(f.v) > maxNameLen || !utf8.ValidString(f.v) {
+			return cursorData{}, release.Errorf(release.ErrInvalid, "cursor has an invalid %s", f.name)
 		}
 	}
 	return c, nil

@@ -45,11 +45,11 @@ func (s *Store) AppendEvent(ctx context.Context, ev release.Event) (release.Even
 		Time: formatTime(ev.Time), EventType: string(ev.Type),
 		Stage: ev.Stage, Wave: ev.Wave, Target: ev.Target, Message: ev.Message, Data: string(ev.Data),
 	}
+	last, err := s.lastSeq(ctx, ev.ReleaseID)
+	if err != nil {
+		return release.Event{}, fmt.Errorf("append %s event to release %s: %w", ev.Type, ev.ReleaseID, err)
+	}
 	for attempt := 0; attempt < appendAttempts; attempt++ {
-		last, err := s.lastSeq(ctx, ev.ReleaseID)
-		if err != nil {
-			return release.Event{}, fmt.Errorf("append %s event to release %s: %w", ev.Type, ev.ReleaseID, err)
-		}
 		item.Seq = last + 1
 		item.SK = eventSK(item.Seq)
 		err = s.put(ctx, item, "attribute_not_exists(PK)", nil)
@@ -62,6 +62,14 @@ func (s *Store) AppendEvent(ctx context.Context, ev release.Event) (release.Even
 		}
 		if err := backoff(ctx, attempt); err != nil {
 			return release.Event{}, fmt.Errorf("append %s event to release %s: %w", ev.Type, ev.ReleaseID, err)
+		}
+		// Entry last+1 exists now; after a few misses in a row, jump to the
+		// end of the log instead of probing one by one.
+		last++
+		if attempt%4 == 3 {
+			if last, err = s.lastSeq(ctx, ev.ReleaseID); err != nil {
+				return release.Event{}, fmt.Errorf("append %s event to release %s: %w", ev.Type, ev.ReleaseID, err)
+			}
 		}
 	}
 	return release.Event{}, release.Errorf(release.ErrConflict, "append %s event to release %s: lost the race for the next sequence number %d times", ev.Type, ev.ReleaseID, appendAttempts)

@@ -21,7 +21,9 @@ const (
 )
 
 // CreateRelease stores r unless its pipeline already has a release for the
-// same trigger key, in which case it returns that one with created false;
+// same trigger key (ever: claims are kept, so a trigger key must name one
+// request, not a schedule), in which case it returns that one with created
+// false;
 // however many callers race with the same (Pipeline, Trigger.Key), exactly
 // one gets created true and all get the same release. An empty ID is filled
 // from the id generator, an empty Status becomes PENDING, and CreatedAt and

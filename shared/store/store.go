@@ -16,13 +16,17 @@ import (
 )
 
 // DynamoDB is the part of the DynamoDB client the store uses; a
-// *dynamodb.Client satisfies it. Conditional writes fail with
-// *types.ConditionalCheckFailedException when their condition is false.
+// *dynamodb.Client satisfies it. Every method fails with
+// *types.ResourceNotFoundException when the table does not exist.
 type DynamoDB interface {
+	// GetItem returns an output with a nil Item when there is no such item.
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	// PutItem, UpdateItem and DeleteItem fail with
+	// *types.ConditionalCheckFailedException when their condition is false.
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	// Query returns one page; LastEvaluatedKey is set when there are more.
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 

@@ -37,6 +37,14 @@ func (s *Store) PutTaskToken(ctx context.Context, tok release.TaskToken) error {
 	if tok.CreatedAt.IsZero() {
 		tok.CreatedAt = s.now()
 	}
+	var existing tokenItem
+	found, err := s.get(ctx, tokenKey(tok.Token), tokenSK(), &existing)
+	if err != nil {
+		return fmt.Errorf("put %s task token for release %s: %w", tok.Kind, tok.ReleaseID, err)
+	}
+	if found { // before touching its alarm entries
+		return release.Errorf(release.ErrConflict, "put %s task token for release %s: already stored for release %s", tok.Kind, tok.ReleaseID, existing.ReleaseID)
+	}
 	base := newTokenItem(tok)
 	for _, alarm := range tok.Alarms {
 		it := base
@@ -50,7 +58,7 @@ func (s *Store) PutTaskToken(ctx context.Context, tok release.TaskToken) error {
 	it := base
 	it.SK = tokenSK()
 	it.GSI1PK, it.GSI1SK = releaseKey(tok.ReleaseID), tokenRefSK(tok.Token)
-	err := s.put(ctx, it, "attribute_not_exists(PK)", nil)
+	err = s.put(ctx, it, "attribute_not_exists(PK)", nil)
 	if conditionFailed(err) {
 		return release.Errorf(release.ErrConflict, "put %s task token for release %s: already stored", tok.Kind, tok.ReleaseID)
 	}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The -update flag rewrites golden files. Other tests of this package may
+// define it too, so it is only defined here when nobody else has.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files under testdata")
+	}
+}
+
+func updateGolden() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// cliResult is what one CLI invocation printed and its exit status.
+type cliResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t testing.TB, stdin string, args ...string) cliResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	err := run(ctx, args, strings.NewReader(stdin), &stdout, &stderr)
+	code := exitCode(err, &stderr)
+	return cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+func (r cliResult) String() string {
+	return fmt.Sprintf("exit: %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
+}
+
+func checkGolden(t testing.TB, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "states", name+".golden")
+	if updateGolden() {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s mismatch (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+const td = "testdata/states/"
+
+func TestStatesGolden(t *testing.T) {
+	start := "--start-time=2024-03-14T01:59:00Z"
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{name: "run-succeeded", args: []string{"states", "run", "--definition", td + "hello.asl.json", "--input", "@" + td + "hello.input.json"}},
+		{name: "run-input-stdin", stdin: `{"name":"stdin"}`, args: []string{"states", "run", "--definition", td + "hello.asl.json", "--input", "@-"}},
+		{name: "run-default-input", args: []string{"states", "run", "--definition", td + "succeed.asl.json"}},
+		{name: "run-text", args: []string{"states", "run", "--definition", td + "hello.asl.json", "--input", `{"name":"text"}`, "--format", "text", "--history", start}},
+		{name: "run-history-json", args: []string{"states", "run", "--definition", td + "hello.asl.json", "--input", `{"name":"history"}`, "--history", start, "--name", "golden"}},
+		{name: "run-mock-happy", args: []string{"states", "run", "--definition", td + "orders.asl.json", "--input", `{"id":"o-1"}`, "--mock-config", td + "orders.mock.json", "--test-case", "HappyPath"}},
+		{name: "run-mock-retried", args: []string{"states", "run", "--definition", td + "orders.asl.json", "--input", `{"id":"o-2"}`, "--mock-config", td + "orders.mock.json", "--test-case", "Throttled", "--state-machine", "orders"}},
+		{name: "run-mock-caught-then-failed", args: []string{"states", "run", "--definition", td + "orders.asl.json", "--input", `{"id":"o-3"}`, "--mock-config", td + "orders.mock.json", "--test-case", "Declined"}},
+		{name: "run-mock-unmocked-state", args: []string{"states", "run", "--definition", td + "orders.asl.json", "--input", `{"id":"o-4"}`, "--mock-config", td + "orders.mock.json", "--test-case", "NoNotifyMock"}},
+		{name: "run-no-handler-lambda", args: []string{"states", "run", "--definition", td + "orders.asl.json", "--input", `{"id":"o-5"}`}},
+		{name: "run-mock-unknown-test-case", args: []string{"states", "run", "--definition", td + "orders.asl.json", "--mock-config", td + "orders.mock.json", "--test-case", "Nope"}},
+		{name: "run-mock-bad-config", args: []string{"states", "run", "--definition", td + "orders.asl.json", "--mock-config", td + "hello.input.json", "--test-case", "HappyPath"}},
+		{name: "run-invalid-definition", args: []string{"states", "run", "--definition", td + "invalid.asl.json"}},
+		{name: "run-not-json-definition", args: []string{"states", "run", "--definition", td + "notjson.asl.json"}},
+		{name: "run-bad-input", args: []string{"states", "run", "--definition", td + "succeed.asl.json", "--input", `{"a":`}},
+		{name: "run-missing-definition-flag", args: []string{"states", "run"}},
+		{name: "run-missing-definition-file", args: []string{"states", "run", "--definition", td + "nope.asl.json"}},
+		{name: "run-bad-format", args: []string{"states", "run", "--definition", td + "succeed.asl.json", "--format", "yaml"}},
+		{name: "run-test-case-without-mock", args: []string{"states", "run", "--definition", td + "succeed.asl.json", "--test-case", "HappyPath"}},
+		{name: "run-unknown-flag", args: []string{"states", "run", "--definitoin", td + "succeed.asl.json"}},
+		{name: "validate", args: []string{"states", "validate", td + "hello.asl.json", td + "invalid.asl.json", td + "orders.asl.json"}},
+		{name: "validate-all-valid", args: []string{"states", "validate", td + "hello.asl.json", td + "orders.asl.json"}},
+		{name: "validate-no-files", args: []string{"states", "validate"}},
+		{name: "states-no-subcommand", args: []string{"states"}},
+		{name: "states-unknown-subcommand", args: []string{"states", "execute"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkGolden(t, tt.name, runCLI(t, tt.stdin, tt.args...).String())
+		})
+	}
+}
+
+// TestStatesRunJSONContract checks the shape every consumer relies on: one
+// JSON object with status, output (raw JSON or null), error and cause.
+func TestStatesRunJSONContract(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStatus string
+		wantOutput string
+		wantError  any
+	}{
+		{name: "succeeded", args: []string{"--definition", td + "hello.asl.json", "--input", `{"name":"x"}`}, wantCode: 0, wantStatus: "SUCCEEDED",
+			wantOutput: `{"greeting":"Hello, x!","big":12345678901234567890}`, wantError: nil},
+		{name: "failed", args: []string{"--definition", td + "orders.asl.json", "--input", `{"id":"x"}`, "--mock-config", td + "orders.mock.json", "--test-case", "Declined"}, wantCode: 1, wantStatus: "FAILED",
+			wantOutput: `null`, wantError: "OrderDeclined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, "", append([]string{"states", "run"}, tt.args...)...)
+			if r.code != tt.wantCode {
+				t.Errorf("exit: got %d, want %d (stderr %q)", r.code, tt.wantCode, r.stderr)
+			}
+			if strings.Count(r.stdout, "\n") != 1 {
+				t.Errorf("stdout: got %q, want exactly one line", r.stdout)
+			}
+			var got struct {
+				Status string          `json:"status"`
+				Output json.RawMessage `json:"output"`
+				Error  any             `json:"error"`
+				Cause  any             `json:"cause"`
+			}
+			dec := json.NewDecoder(strings.NewReader(r.stdout))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&got); err != nil {
+				t.Fatalf("decode %q: %v", r.stdout, err)
+			}
+			if got.Status != tt.wantStatus || string(got.Output) != tt.wantOutput || got.Error != tt.wantError {
+				t.Errorf("got status %s output %s error %v, want %s %s %v", got.Status, got.Output, got.Error, tt.wantStatus, tt.wantOutput, tt.wantError)
+			}
+		})
+	}
+}
+
+func TestStatesRunRealTime(t *testing.T) {
+	t.Run("waits on the wall clock", func(t *testing.T) {
+		begin := time.Now()
+		r := runCLI(t, "", "states", "run", "--definition", td+"tick.asl.json", "--real-time")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r)
+		}
+		if got := time.Since(begin); got < time.Second {
+			t.Errorf("elapsed: got %s, want at least the 1s Wait", got)
+		}
+	})
+	t.Run("virtual time does not wait", func(t *testing.T) {
+		begin := time.Now()
+		r := runCLI(t, "", "states", "run", "--definition", td+"sleepy.asl.json")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r)
+		}
+		if got := time.Since(begin); got > 5*time.Second {
+			t.Errorf("elapsed: got %s for a 30s virtual Wait, want it at once", got)
+		}
+	})
+	t.Run("timeout aborts", func(t *testing.T) {
+		r := runCLI(t, "", "states", "run", "--definition", td+"sleepy.asl.json", "--real-time", "--timeout", "100ms")
+		if r.code != 1 || !strings.Contains(r.stdout, `"status":"ABORTED"`) || !strings.Contains(r.stderr, "--timeout 100ms") {
+			t.Errorf("got %s, want exit 1, ABORTED and a note on stderr", r)
+		}
+	})
+}

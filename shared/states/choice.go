@@ -1,0 +1,474 @@
+package states
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/states/jsonpath"
+	"github.com/shipwave/shipwave/shared/states/jsonvalue"
+	"github.com/shipwave/shipwave/shared/states/payload"
+)
+
+type opKind int
+
+const (
+	opString opKind = iota
+	opNumeric
+	opBoolean
+	opTimestamp
+	opMatches
+	opIsNull
+	opIsPresent
+	opIsNumeric
+	opIsString
+	opIsBoolean
+	opIsTimestamp
+)
+
+type cmp int
+
+const (
+	cmpEq cmp = iota
+	cmpLt
+	cmpGt
+	cmpLe
+	cmpGe
+)
+
+type choiceRule struct {
+	// Boolean combinators.
+	and, or []*choiceRule
+	not     *choiceRule
+
+	// Comparison.
+	variable *jsonpath.Path
+	kind     opKind
+	cmp      cmp
+	operand  any            // literal operand
+	timeOp   time.Time      // parsed timestamp literal
+	opPath   *jsonpath.Path // ...Path variant
+	pattern  []matchPart
+
+	nextName   string
+	next       *state
+	assign     *payload.Template
+	assignVars []string
+}
+
+type operator struct {
+	kind opKind
+	cmp  cmp
+	path bool
+}
+
+var operators = func() map[string]operator {
+	m := map[string]operator{
+		"StringMatches": {kind: opMatches},
+		"IsNull":        {kind: opIsNull},
+		"IsPresent":     {kind: opIsPresent},
+		"IsNumeric":     {kind: opIsNumeric},
+		"IsString":      {kind: opIsString},
+		"IsBoolean":     {kind: opIsBoolean},
+		"IsTimestamp":   {kind: opIsTimestamp},
+	}
+	kinds := map[string]opKind{"String": opString, "Numeric": opNumeric, "Timestamp": opTimestamp}
+	cmps := map[string]cmp{"Equals": cmpEq, "LessThan": cmpLt, "GreaterThan": cmpGt, "LessThanEquals": cmpLe, "GreaterThanEquals": cmpGe}
+	for kn, k := range kinds {
+		for cn, c := range cmps {
+			m[kn+cn] = operator{kind: k, cmp: c}
+			m[kn+cn+"Path"] = operator{kind: k, cmp: c, path: true}
+		}
+	}
+	m["BooleanEquals"] = operator{kind: opBoolean}
+	m["BooleanEqualsPath"] = operator{kind: opBoolean, path: true}
+	return m
+}()
+
+func (p *parser) choice(st *state, o *jsonvalue.Object, loc string) {
+	c := p.c
+	if d, ok := stringField(c, o, loc, "Default", false); ok {
+		st.defaultName = d
+	}
+	v, ok := o.Get("Choices")
+	if !ok {
+		c.add(CodeSchema, loc, "Missing required field 'Choices'")
+		return
+	}
+	arr, ok := v.([]any)
+	if !ok || len(arr) == 0 {
+		c.add(CodeSchema, loc+"/Choices", "The field 'Choices' must be a non-empty array")
+		return
+	}
+	for i, e := range arr {
+		rloc := fmt.Sprintf("%s/Choices/%d", loc, i)
+		if r := p.choiceRule(e, rloc, true); r != nil {
+			st.choices = append(st.choices, r)
+		}
+	}
+}
+
+func (p *parser) choiceRule(v any, loc string, top bool) *choiceRule {
+	c := p.c
+	o, ok := v.(*jsonvalue.Object)
+	if !ok {
+		c.add(CodeSchema, loc, "Expected value of type: Object")
+		return nil
+	}
+	r := &choiceRule{}
+	var opName string
+	nOps := 0
+	for _, k := range o.Keys() {
+		switch k {
+		case "Variable", "Comment":
+		case "Next":
+			if !top {
+				c.add(CodeSchema, loc+"/Next", "Nested choice rules may not have 'Next'")
+			}
+		case "Assign":
+			if !top {
+				c.add(CodeSchema, loc+"/Assign", "Nested choice rules may not have 'Assign'")
+			}
+		case "And", "Or", "Not":
+			nOps++
+			opName = k
+		default:
+			if _, ok := operators[k]; ok {
+				nOps++
+				opName = k
+			} else {
+				c.add(CodeSchema, pointer(loc, k), "The field %q is not supported by Step Functions", k)
+			}
+		}
+	}
+	if top {
+		r.nextName, _ = stringField(c, o, loc, "Next", true)
+		r.assign = p.template(o, loc, "Assign")
+		if r.assign != nil {
+			r.assignVars = p.checkAssignNames(o, loc)
+		}
+	}
+	if nOps != 1 {
+		c.add(CodeSchema, loc, "A choice rule must have exactly one comparison operator or And, Or, Not")
+		return r
+	}
+	_, hasVar := o.Get("Variable")
+	switch opName {
+	case "And", "Or":
+		if hasVar {
+			c.add(CodeSchema, loc+"/Variable", "'Variable' may not be used with %s", opName)
+		}
+		av, _ := o.Get(opName)
+		arr, ok := av.([]any)
+		if !ok || len(arr) == 0 {
+			c.add(CodeSchema, loc+"/"+opName, "The field '%s' must be a non-empty array", opName)
+			return r
+		}
+		var subs []*choiceRule
+		for i, e := range arr {
+			subs = append(subs, p.choiceRule(e, fmt.Sprintf("%s/%s/%d", loc, opName, i), false))
+		}
+		if opName == "And" {
+			r.and = subs
+		} else {
+			r.or = subs
+		}
+		return r
+	case "Not":
+		if hasVar {
+			c.add(CodeSchema, loc+"/Variable", "'Variable' may not be used with Not")
+		}
+		nv, _ := o.Get("Not")
+		r.not = p.choiceRule(nv, loc+"/Not", false)
+		if r.not == nil {
+			r.not = &choiceRule{}
+		}
+		return r
+	}
+	r.variable = p.refPathAny(o, loc, "Variable", true)
+	op := operators[opName]
+	r.kind, r.cmp = op.kind, op.cmp
+	val, _ := o.Get(opName)
+	oloc := pointer(loc, opName)
+	if op.path {
+		s, ok := val.(string)
+		if !ok {
+			c.add(CodeSchema, oloc, "Expected value of type: String")
+			return r
+		}
+		path, err := jsonpath.Parse(s)
+		if err != nil || !path.IsReference() {
+			c.add(CodeInvalidJSONPath, oloc, "The value for the field '%s' must be a valid ReferencePath", opName)
+			return r
+		}
+		r.opPath = path
+		return r
+	}
+	switch op.kind {
+	case opString, opMatches:
+		s, ok := val.(string)
+		if !ok {
+			c.add(CodeSchema, oloc, "Expected value of type: String")
+			return r
+		}
+		r.operand = s
+		if op.kind == opMatches {
+			r.pattern = compileMatch(s)
+		}
+	case opNumeric:
+		if _, ok := val.(json.Number); !ok {
+			c.add(CodeSchema, oloc, "Expected value of type: Number")
+			return r
+		}
+		r.operand = val
+	case opTimestamp:
+		s, ok := val.(string)
+		t, err := parseTimestamp(s)
+		if !ok || err != nil {
+			c.add(CodeSchema, oloc, "Expected value of type: Timestamp")
+			return r
+		}
+		r.timeOp = t
+	default: // BooleanEquals and Is*
+		if _, ok := val.(bool); !ok {
+			c.add(CodeSchema, oloc, "Expected value of type: Boolean")
+			return r
+		}
+		r.operand = val
+	}
+	return r
+}
+
+func (p *parser) refPathAny(o *jsonvalue.Object, loc, field string, required bool) *jsonpath.Path {
+	if _, ok := o.Get(field); !ok {
+		if required {
+			p.c.add(CodeSchema, loc, "Missing required field '%s'", field)
+		}
+		return nil
+	}
+	return p.refPath(o, loc, field)
+}
+
+// evalChoice evaluates a rule. A missing Variable (other than for IsPresent)
+// is a States.Runtime error.
+func evalChoice(r *choiceRule, env *evalEnv) (bool, error) {
+	switch {
+	case r.and != nil:
+		for _, s := range r.and {
+			ok, err := evalChoice(s, env)
+			if err != nil || !ok {
+				return false, err
+			}
+		}
+		return true, nil
+	case r.or != nil:
+		for _, s := range r.or {
+			ok, err := evalChoice(s, env)
+			if err != nil || ok {
+				return ok, err
+			}
+		}
+		return false, nil
+	case r.not != nil:
+		ok, err := evalChoice(r.not, env)
+		return !ok, err
+	}
+	if r.variable == nil {
+		return false, nil
+	}
+	v, err := env.Lookup(r.variable)
+	if err != nil {
+		if r.kind == opIsPresent {
+			return r.operand == false, nil
+		}
+		return false, choicePathError(r.variable)
+	}
+	switch r.kind {
+	case opIsPresent:
+		return r.operand == true, nil
+	case opIsNull:
+		return (v == nil) == r.operand, nil
+	case opIsNumeric:
+		_, ok := v.(json.Number)
+		return ok == r.operand, nil
+	case opIsString:
+		_, ok := v.(string)
+		return ok == r.operand, nil
+	case opIsBoolean:
+		_, ok := v.(bool)
+		return ok == r.operand, nil
+	case opIsTimestamp:
+		s, ok := v.(string)
+		if ok {
+			_, err := parseTimestamp(s)
+			ok = err == nil
+		}
+		return ok == r.operand, nil
+	}
+	operand := r.operand
+	opTime := r.timeOp
+	if r.opPath != nil {
+		ov, err := env.Lookup(r.opPath)
+		if err != nil {
+			return false, choicePathError(r.opPath)
+		}
+		operand = ov
+		if r.kind == opTimestamp {
+			s, ok := ov.(string)
+			if !ok {
+				return false, nil
+			}
+			t, err := parseTimestamp(s)
+			if err != nil {
+				return false, nil
+			}
+			opTime = t
+		}
+	}
+	switch r.kind {
+	case opString:
+		a, ok1 := v.(string)
+		b, ok2 := operand.(string)
+		if !ok1 || !ok2 {
+			return false, nil
+		}
+		return compareResult(strings.Compare(a, b), r.cmp), nil
+	case opMatches:
+		a, ok := v.(string)
+		if !ok {
+			return false, nil
+		}
+		pat := r.pattern
+		if r.opPath != nil {
+			s, ok := operand.(string)
+			if !ok {
+				return false, nil
+			}
+			pat = compileMatch(s)
+		}
+		return matchPattern(pat, a), nil
+	case opNumeric:
+		a, ok1 := v.(json.Number)
+		b, ok2 := operand.(json.Number)
+		if !ok1 || !ok2 {
+			return false, nil
+		}
+		return compareResult(jsonvalue.CompareNumbers(a, b), r.cmp), nil
+	case opBoolean:
+		a, ok1 := v.(bool)
+		b, ok2 := operand.(bool)
+		if !ok1 || !ok2 {
+			return false, nil
+		}
+		return a == b, nil
+	case opTimestamp:
+		s, ok := v.(string)
+		if !ok {
+			return false, nil
+		}
+		t, err := parseTimestamp(s)
+		if err != nil {
+			return false, nil
+		}
+		return compareResult(t.Compare(opTime), r.cmp), nil
+	}
+	return false, nil
+}
+
+func choicePathError(p *jsonpath.Path) error {
+	return runtimeError("Invalid path '" + p.String() + "': The choice state's condition path references an invalid value.")
+}
+
+func compareResult(c int, op cmp) bool {
+	switch op {
+	case cmpEq:
+		return c == 0
+	case cmpLt:
+		return c < 0
+	case cmpGt:
+		return c > 0
+	case cmpLe:
+		return c <= 0
+	default:
+		return c >= 0
+	}
+}
+
+// parseTimestamp parses an RFC 3339 timestamp as Step Functions accepts it:
+// an uppercase T separator and Z or a numeric offset.
+func parseTimestamp(s string) (time.Time, error) {
+	if len(s) < 20 || s[10] != 'T' {
+		return time.Time{}, fmt.Errorf("invalid timestamp %q", s)
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// matchPart is a literal run or a wildcard in a StringMatches pattern.
+type matchPart struct {
+	lit  string
+	star bool
+}
+
+// compileMatch splits a StringMatches pattern: "*" matches any run of
+// characters, "\*" a literal star and "\\" a literal backslash.
+func compileMatch(p string) []matchPart {
+	var parts []matchPart
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		ch := p[i]
+		switch {
+		case ch == '\\' && i+1 < len(p) && (p[i+1] == '*' || p[i+1] == '\\'):
+			b.WriteByte(p[i+1])
+			i++
+		case ch == '*':
+			if b.Len() > 0 {
+				parts = append(parts, matchPart{lit: b.String()})
+				b.Reset()
+			}
+			if len(parts) == 0 || !parts[len(parts)-1].star {
+				parts = append(parts, matchPart{star: true})
+			}
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	if b.Len() > 0 {
+		parts = append(parts, matchPart{lit: b.String()})
+	}
+	return parts
+}
+
+func matchPattern(parts []matchPart, s string) bool {
+	if len(parts) == 0 {
+		return s == ""
+	}
+	if !parts[0].star {
+		if !strings.HasPrefix(s, parts[0].lit) {
+			return false
+		}
+		s, parts = s[len(parts[0].lit):], parts[1:]
+		if len(parts) == 0 {
+			return s == ""
+		}
+	}
+	if last := parts[len(parts)-1]; !last.star {
+		if !strings.HasSuffix(s, last.lit) {
+			return false
+		}
+		s, parts = s[:len(s)-len(last.lit)], parts[:len(parts)-1]
+	}
+	// The remaining parts are star, lit, star, ..., star: leftmost matches
+	// of each literal are always safe.
+	for _, p := range parts {
+		if p.star {
+			continue
+		}
+		j := strings.Index(s, p.lit)
+		if j < 0 {
+			return false
+		}
+		s = s[j+len(p.lit):]
+	}
+	return true
+}

@@ -1,0 +1,405 @@
+package states
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	mathrand "math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/states/failure"
+	"github.com/shipwave/shipwave/shared/states/jsonvalue"
+)
+
+// Execution statuses.
+const (
+	StatusRunning   = "RUNNING"
+	StatusSucceeded = "SUCCEEDED"
+	StatusFailed    = "FAILED"
+	StatusTimedOut  = "TIMED_OUT"
+	StatusAborted   = "ABORTED"
+)
+
+// DefaultMaxHistory is Step Functions' limit of events in one execution's
+// history.
+const DefaultMaxHistory = 25000
+
+// MaxPayloadSize is Step Functions' limit on a state's input or output, in
+// bytes of UTF-8 JSON.
+const MaxPayloadSize = 256 * 1024
+
+// Error names returned by the task-token API, as Step Functions names them.
+const (
+	ErrTaskDoesNotExist = "TaskDoesNotExist"
+	ErrInvalidToken     = "InvalidToken"
+	ErrTaskTimedOut     = "TaskTimedOut"
+	ErrInvalidOutput    = "InvalidOutput"
+	ErrInvalidInput     = "InvalidExecutionInput"
+	ErrNotFound         = "StateMachineDoesNotExist"
+)
+
+// Random is the source of randomness for retry jitter and task tokens.
+type Random interface {
+	// Float64 returns a pseudo-random number in [0, 1).
+	Float64() float64
+}
+
+// Options configure an Engine. The zero value works: a virtual clock
+// starting now, no task handlers, and Step Functions' limits.
+type Options struct {
+	// Clock supplies time; nil means a virtual clock starting at the
+	// current wall-clock time.
+	Clock Clock
+	// Tasks resolves Task resources to handlers.
+	Tasks TaskResolver
+	// Logger receives debug logs; nil discards them.
+	Logger *slog.Logger
+	// MaxHistory caps the events of one execution; 0 means 25,000.
+	MaxHistory int
+	// StateMachines are the machines states:startExecution can start, by ARN.
+	StateMachines map[string]*StateMachine
+	// Random drives retry jitter; nil uses math/rand.
+	Random Random
+	// Region and Account build ARNs; they default to us-east-1 and
+	// 123456789012.
+	Region  string
+	Account string
+}
+
+// Engine runs executions of state machines. It is safe for concurrent use.
+type Engine struct {
+	clock   Clock
+	tasks   TaskResolver
+	log     *slog.Logger
+	maxHist int
+	rnd     Random
+	region  string
+	account string
+
+	mu       sync.Mutex
+	machines map[string]*StateMachine
+	tokens   map[string]*taskToken
+	execs    map[string]*Execution
+}
+
+// New returns an engine configured by opts.
+func New(opts Options) *Engine {
+	e := &Engine{
+		clock:    opts.Clock,
+		tasks:    opts.Tasks,
+		log:      opts.Logger,
+		maxHist:  opts.MaxHistory,
+		rnd:      opts.Random,
+		region:   opts.Region,
+		account:  opts.Account,
+		machines: map[string]*StateMachine{},
+		tokens:   map[string]*taskToken{},
+		execs:    map[string]*Execution{},
+	}
+	if e.clock == nil {
+		e.clock = NewVirtualClock(time.Now().UTC().Truncate(time.Millisecond))
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.maxHist <= 0 {
+		e.maxHist = DefaultMaxHistory
+	}
+	if e.rnd == nil {
+		e.rnd = mathrand.New(mathrand.NewPCG(mathrand.Uint64(), mathrand.Uint64()))
+	}
+	if e.region == "" {
+		e.region = "us-east-1"
+	}
+	if e.account == "" {
+		e.account = "123456789012"
+	}
+	for arn, sm := range opts.StateMachines {
+		e.machines[arn] = sm
+	}
+	return e
+}
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+// Register makes sm startable by arn through states:startExecution.
+func (e *Engine) Register(arn string, sm *StateMachine) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.machines[arn] = sm
+}
+
+// StateMachine returns the machine registered under arn.
+func (e *Engine) StateMachine(arn string) (*StateMachine, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	sm, ok := e.machines[arn]
+	return sm, ok
+}
+
+// Execution returns a started execution by its ARN.
+func (e *Engine) Execution(arn string) (*Execution, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, ok := e.execs[arn]
+	return x, ok
+}
+
+// StartInput names and feeds an execution.
+type StartInput struct {
+	// Name is the execution name; empty means a random UUID-like name.
+	Name string
+	// Input is the JSON input; empty means {}.
+	Input []byte
+	// StateMachineArn identifies the machine in ARNs and the context
+	// object; empty means a default ARN.
+	StateMachineArn string
+	// RoleArn appears in the context object.
+	RoleArn string
+}
+
+// Result is the outcome of an execution, as DescribeExecution reports it.
+type Result struct {
+	Status string
+	Output json.RawMessage
+	Error  string
+	Cause  string
+}
+
+// Start begins an execution of sm and returns at once. An input that is not
+// JSON is a *failure.Error named InvalidExecutionInput.
+func (e *Engine) Start(ctx context.Context, sm *StateMachine, in StartInput) (*Execution, error) {
+	raw := in.Input
+	if len(strings.TrimSpace(string(raw))) == 0 {
+		raw = []byte("{}")
+	}
+	input, err := jsonvalue.Decode(raw)
+	if err != nil {
+		return nil, failure.Newf(ErrInvalidInput, "Invalid State Machine Execution Input: %s", err)
+	}
+	if len(raw) > MaxPayloadSize {
+		return nil, failure.New(ErrInvalidInput, "The input size exceeds the maximum number of bytes service limit")
+	}
+	smArn := in.StateMachineArn
+	if smArn == "" {
+		smArn = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:StateMachine", e.region, e.account)
+	}
+	smName := smArn[strings.LastIndex(smArn, ":")+1:]
+	name := in.Name
+	if name == "" {
+		name = newUUID()
+	}
+	role := in.RoleArn
+	if role == "" {
+		role = fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsRole", e.account)
+	}
+	root := newRootScope(context.WithoutCancel(ctx), e.clock)
+	x := &Execution{
+		engine:   e,
+		sm:       sm,
+		name:     name,
+		arn:      fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.region, e.account, smName, name),
+		smArn:    smArn,
+		smName:   smName,
+		roleArn:  role,
+		input:    input,
+		inputRaw: compactJSON(raw, input),
+		start:    e.clock.Now(),
+		root:     root,
+		done:     make(chan struct{}),
+	}
+	x.result.Status = StatusRunning
+	e.mu.Lock()
+	e.execs[x.arn] = x
+	e.mu.Unlock()
+	e.clock.Spawn()
+	go x.run()
+	return x, nil
+}
+
+// Run starts an execution and waits for its result.
+func (e *Engine) Run(ctx context.Context, sm *StateMachine, in StartInput) (*Execution, Result, error) {
+	x, err := e.Start(ctx, sm, in)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	res, err := x.Wait(ctx)
+	return x, res, err
+}
+
+func compactJSON(raw []byte, v any) []byte {
+	b, err := jsonvalue.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return b
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Execution is one run of a state machine.
+type Execution struct {
+	engine   *Engine
+	sm       *StateMachine
+	name     string
+	arn      string
+	smArn    string
+	smName   string
+	roleArn  string
+	input    any
+	inputRaw []byte
+	start    time.Time
+
+	root *cancelScope
+	done chan struct{}
+
+	mu      sync.Mutex
+	events  []*event
+	stopped *failure.Error // set by Stop
+	timeout bool           // set when the execution timed out
+	result  Result
+	stopAt  time.Time
+	limit   bool // history limit reached
+}
+
+// Name returns the execution's name.
+func (x *Execution) Name() string { return x.name }
+
+// ARN returns the execution's ARN.
+func (x *Execution) ARN() string { return x.arn }
+
+// StateMachineARN returns the ARN of the machine the execution runs.
+func (x *Execution) StateMachineARN() string { return x.smArn }
+
+// Input returns the execution's input as compact JSON.
+func (x *Execution) Input() []byte { return x.inputRaw }
+
+// StartDate returns when the execution started.
+func (x *Execution) StartDate() time.Time { return x.start }
+
+// StopDate returns when the execution ended; zero while it runs.
+func (x *Execution) StopDate() time.Time {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.stopAt
+}
+
+// Done is closed when the execution has ended.
+func (x *Execution) Done() <-chan struct{} { return x.done }
+
+// Wait blocks until the execution ends or ctx is done.
+func (x *Execution) Wait(ctx context.Context) (Result, error) {
+	select {
+	case <-x.done:
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		return x.result, nil
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+}
+
+// Status returns the current result; Status is RUNNING until it ends.
+func (x *Execution) Status() Result {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.result
+}
+
+// Stop aborts a running execution with the given error and cause, as
+// StopExecution does. Stopping an ended execution does nothing.
+func (x *Execution) Stop(errName, cause string) {
+	x.mu.Lock()
+	if x.result.Status != StatusRunning || x.stopped != nil {
+		x.mu.Unlock()
+		return
+	}
+	x.stopped = &failure.Error{Name: errName, Cause: cause}
+	x.mu.Unlock()
+	x.root.cancel()
+}
+
+func (x *Execution) run() {
+	clock := x.engine.clock
+	defer close(x.done)
+	startID := x.record(0, event{typ: "ExecutionStarted", payload: x.input, hasPay: true})
+	if x.sm.timeoutSeconds > 0 {
+		t := clock.NewTimer(x.start.Add(time.Duration(x.sm.timeoutSeconds) * time.Second))
+		go x.watchTimeout(t)
+	}
+	th := &thread{x: x, cs: x.root, prev: startID, scope: &scope{}}
+	out, ferr := th.runGraph(x.sm.root, x.input)
+	x.finish(th, out, ferr)
+	clock.Park()
+}
+
+func (x *Execution) watchTimeout(t Timer) {
+	clock := x.engine.clock
+	select {
+	case <-t.C():
+		x.mu.Lock()
+		if x.result.Status == StatusRunning && x.stopped == nil {
+			x.timeout = true
+		}
+		x.mu.Unlock()
+		x.root.cancel()
+		clock.Park()
+	case <-x.done:
+		t.Stop()
+	}
+}
+
+func (x *Execution) finish(th *thread, out any, ferr *failure.Error) {
+	x.mu.Lock()
+	stopped, timedOut, limit := x.stopped, x.timeout, x.limit
+	x.mu.Unlock()
+	res := Result{}
+	switch {
+	case limit:
+		res = Result{Status: StatusFailed, Error: failure.Runtime, Cause: historyLimitCause(x.engine.maxHist)}
+		x.forceRecord(th.prev, event{typ: "ExecutionFailed", errName: res.Error, cause: res.Cause})
+	case timedOut:
+		// DescribeExecution reports no error or cause for a timed-out
+		// execution; only the history event names States.Timeout, and it
+		// follows no event of the execution's own.
+		res = Result{Status: StatusTimedOut}
+		x.forceRecord(0, event{typ: "ExecutionTimedOut", errName: failure.Timeout})
+	case stopped != nil:
+		res = Result{Status: StatusAborted, Error: stopped.Name, Cause: stopped.Cause}
+		x.forceRecord(0, event{typ: "ExecutionAborted", errName: res.Error, cause: res.Cause})
+	case ferr != nil:
+		res = Result{Status: StatusFailed, Error: ferr.Name, Cause: ferr.Cause}
+		x.forceRecord(th.prev, event{typ: "ExecutionFailed", errName: res.Error, cause: res.Cause})
+	default:
+		b, err := jsonvalue.Marshal(out)
+		if err != nil {
+			res = Result{Status: StatusFailed, Error: failure.Runtime, Cause: err.Error()}
+			break
+		}
+		res = Result{Status: StatusSucceeded, Output: b}
+		x.forceRecord(th.prev, event{typ: "ExecutionSucceeded", text: string(b)})
+	}
+	x.mu.Lock()
+	x.result = res
+	x.stopAt = x.engine.clock.Now()
+	x.mu.Unlock()
+	x.root.cancel()
+	x.engine.log.Debug("execution ended", "execution", x.arn, "status", res.Status, "error", res.Error)
+}
+
+func historyLimitCause(n int) string {
+	return fmt.Sprintf("The execution reached the maximum number of history events (%d).", n)
+}

@@ -1,0 +1,291 @@
+package states
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/shipwave/shipwave/shared/states/failure"
+	"github.com/shipwave/shipwave/shared/states/jsonvalue"
+)
+
+// maxInlineConcurrency is how many inline Map iterations Step Functions runs
+// at once when MaxConcurrency is 0.
+const maxInlineConcurrency = 40
+
+// childResults collects the outcome of concurrent children.
+type childResults struct {
+	out      []any
+	errs     []*failure.Error
+	failed   int
+	firstErr *failure.Error
+}
+
+// runChildren runs fn for 0..n-1 with at most workers at a time, inline
+// when pure. stop decides after each failure whether the rest is aborted;
+// it is called with the results lock held.
+func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *thread) (any, *failure.Error), stop func(r *childResults) bool) *childResults {
+	r := &childResults{out: make([]any, n), errs: make([]*failure.Error, n)}
+	if n == 0 {
+		return r
+	}
+	cs := th.cs.child()
+	defer cs.release()
+	ctx, cancel := cs.ctx, cs.cancel
+	newChild := func() *thread {
+		return &thread{x: th.x, cs: cs, prev: th.prev, scope: &scope{parent: th.scope}}
+	}
+	var mu sync.Mutex
+	handle := func(i int, out any, ferr *failure.Error) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if ferr == nil {
+			r.out[i] = out
+			return false
+		}
+		r.errs[i] = ferr
+		if ferr == errAborted {
+			return false
+		}
+		r.failed++
+		if stop(r) {
+			if r.firstErr == nil {
+				r.firstErr = ferr
+			}
+			cancel()
+			return true
+		}
+		return false
+	}
+	if pure {
+		for i := 0; i < n; i++ {
+			if ctx.Err() != nil {
+				r.errs[i] = errAborted
+				continue
+			}
+			out, ferr := fn(i, newChild())
+			handle(i, out, ferr)
+		}
+		return r
+	}
+	if workers <= 0 || workers > n {
+		workers = n
+	}
+	clock := th.x.engine.clock
+	var next atomic.Int64
+	remaining := atomic.Int64{}
+	remaining.Store(int64(workers))
+	done := make(chan struct{})
+	for w := 0; w < workers; w++ {
+		clock.Spawn()
+		go func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					break
+				}
+				if ctx.Err() != nil {
+					mu.Lock()
+					r.errs[i] = errAborted
+					mu.Unlock()
+					continue
+				}
+				out, ferr := fn(i, newChild())
+				handle(i, out, ferr)
+			}
+			if remaining.Add(-1) == 0 {
+				close(done) // this activity's credit passes to the parent
+			} else {
+				clock.Park()
+			}
+		}()
+	}
+	clock.Park()
+	<-done
+	return r
+}
+
+func (sr *stateRun) parallel() (any, *failure.Error) {
+	st := sr.st
+	th := sr.th
+	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
+	if ferr != nil {
+		return nil, ferr
+	}
+	if st.parameters != nil {
+		if eff, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
+			return nil, ferr
+		}
+	}
+	th.record(event{typ: "ParallelStateStarted"})
+	pure := true
+	for _, b := range st.branches {
+		pure = pure && b.pure
+	}
+	r := th.runChildren(len(st.branches), 0, pure, func(i int, child *thread) (any, *failure.Error) {
+		return child.runGraph(st.branches[i], eff)
+	}, func(*childResults) bool { return true })
+	if th.context().Err() != nil {
+		return nil, errAborted
+	}
+	if r.firstErr != nil {
+		th.record(event{typ: "ParallelStateFailed"})
+		return nil, r.firstErr
+	}
+	th.record(event{typ: "ParallelStateSucceeded"})
+	return sr.finishResult(r.out)
+}
+
+// finishResult applies ResultSelector, Assign, ResultPath and OutputPath to
+// a Parallel or Map result.
+func (sr *stateRun) finishResult(out []any) (any, *failure.Error) {
+	st := sr.st
+	var result any = out
+	var ferr *failure.Error
+	if st.resultSelector != nil {
+		if result, ferr = sr.applyTemplate(st.resultSelector, result, nil); ferr != nil {
+			return nil, ferr
+		}
+	}
+	if ferr := sr.assign(st.assign, result); ferr != nil {
+		return nil, ferr
+	}
+	o, ferr := sr.applyResultPath(st.resultPath, sr.raw, result)
+	if ferr != nil {
+		return nil, ferr
+	}
+	if o, ferr = sr.selectPath(st.outputPath, o); ferr != nil {
+		return nil, ferr
+	}
+	if ferr := sr.checkSize(o, st.name); ferr != nil {
+		return nil, ferr
+	}
+	return o, nil
+}
+
+func (sr *stateRun) mapState() (any, *failure.Error) {
+	st := sr.st
+	th := sr.th
+	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
+	if ferr != nil {
+		return nil, ferr
+	}
+	itemsV, ferr := sr.selectPath(st.itemsPath, eff)
+	if ferr != nil {
+		return nil, ferr
+	}
+	items, ok := itemsV.([]any)
+	if !ok {
+		path := "$"
+		if st.itemsPath.path != nil {
+			path = st.itemsPath.path.String()
+		}
+		return nil, sr.fail(runtimeError(fmt.Sprintf("Item list is not a JSON array: the ItemsPath '%s' selected %s", path, typeName(itemsV))))
+	}
+	env := sr.env(eff)
+	maxConc := st.maxConcurrency
+	if st.maxConcurrencyPath != nil {
+		v, err := env.Lookup(st.maxConcurrencyPath)
+		n, ok := nonNegativeInt(v)
+		if err != nil || !ok {
+			return nil, sr.fail(runtimeError("The MaxConcurrencyPath field refers to value that is not a valid integer: " + st.maxConcurrencyPath.String()))
+		}
+		maxConc = n
+	}
+	tolCount, tolPercent := st.toleratedCount, st.toleratedPercent
+	hasCount := st.hasTolCount || st.toleratedCountPath != nil
+	hasPercent := st.hasTolPercent || st.toleratedPercentPath != nil
+	if st.toleratedCountPath != nil {
+		v, err := env.Lookup(st.toleratedCountPath)
+		n, ok := nonNegativeInt(v)
+		if err != nil || !ok {
+			return nil, sr.fail(runtimeError("The ToleratedFailureCountPath field refers to value that is not a valid integer: " + st.toleratedCountPath.String()))
+		}
+		tolCount = n
+	}
+	if st.toleratedPercentPath != nil {
+		v, err := env.Lookup(st.toleratedPercentPath)
+		f, ok := toFloat(v)
+		if err != nil || !ok || f < 0 || f > 100 {
+			return nil, sr.fail(runtimeError("The ToleratedFailurePercentagePath field refers to value that is not a valid number between 0 and 100: " + st.toleratedPercentPath.String()))
+		}
+		tolPercent = f
+	}
+	tolerant := hasCount || hasPercent
+	n := len(items)
+	th.record(event{typ: "MapStateStarted", index: n})
+	workers := int(maxConc)
+	if workers == 0 || workers > maxInlineConcurrency {
+		workers = maxInlineConcurrency
+	}
+	exceeded := false
+	stop := func(r *childResults) bool {
+		if !tolerant {
+			return true
+		}
+		over := (hasCount && int64(r.failed) > tolCount) ||
+			(hasPercent && float64(r.failed)*100/float64(n) > tolPercent)
+		if over {
+			exceeded = true
+		}
+		return over
+	}
+	r := th.runChildren(n, workers, st.iterator.pure, func(i int, child *thread) (any, *failure.Error) {
+		child.record(event{typ: "MapIterationStarted", name: st.name, index: i})
+		input := items[i]
+		if st.itemSelector != nil {
+			v, ferr := sr.applyTemplate(st.itemSelector, eff, &mapItem{index: i, value: items[i]})
+			if ferr != nil {
+				child.record(event{typ: "MapIterationFailed", name: st.name, index: i})
+				return nil, ferr
+			}
+			input = v
+		}
+		out, ferr := child.runGraph(st.iterator, input)
+		switch {
+		case ferr == errAborted:
+			child.record(event{typ: "MapIterationAborted", name: st.name, index: i})
+		case ferr != nil:
+			child.record(event{typ: "MapIterationFailed", name: st.name, index: i})
+		default:
+			child.record(event{typ: "MapIterationSucceeded", name: st.name, index: i})
+		}
+		return out, ferr
+	}, stop)
+	if th.context().Err() != nil {
+		return nil, errAborted
+	}
+	if r.firstErr != nil {
+		th.record(event{typ: "MapStateFailed"})
+		if exceeded {
+			return nil, &failure.Error{Name: failure.ExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
+		}
+		return nil, r.firstErr
+	}
+	for i, e := range r.errs {
+		if e != nil && e != errAborted {
+			errOut := jsonvalue.NewObject(2)
+			errOut.Set("Error", e.Name)
+			errOut.Set("Cause", e.Cause)
+			r.out[i] = errOut
+		}
+	}
+	th.record(event{typ: "MapStateSucceeded"})
+	return sr.finishResult(r.out)
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case *jsonvalue.Object:
+		return "an object"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case jsonvalue.Number:
+		return "a number"
+	}
+	return "a value"
+}

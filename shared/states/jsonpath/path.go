@@ -1,0 +1,78 @@
+package jsonpath
+
+import "errors"
+
+// ErrNotFound is wrapped by errors from Get when a path selects nothing.
+var ErrNotFound = errors.New("jsonpath: path not found")
+
+// ErrSet is wrapped by errors from Set when a value cannot be written at the
+// path (for example, a field of a non-object).
+var ErrSet = errors.New("jsonpath: cannot set value")
+
+// SyntaxError reports a malformed path.
+type SyntaxError struct {
+	Path   string
+	Offset int
+	Msg    string
+}
+
+// Error returns a message naming the path and the problem.
+func (e *SyntaxError) Error() string {
+	return "invalid JSONPath '" + e.Path + "': " + e.Msg
+}
+
+// Path is a compiled JSONPath expression. It is safe for concurrent use.
+type Path struct {
+	src      string
+	root     string // "$", "$$" or a variable name
+	steps    []step
+	definite bool
+}
+
+// Parse compiles expr. The root is "$" (the input), "$$" (the context
+// object) or "$name" (a variable).
+func Parse(expr string) (*Path, error) { return parse(expr) }
+
+// MustParse is like Parse but panics on error; it is meant for constants in
+// tests and package initialisation.
+func MustParse(expr string) *Path {
+	p, err := Parse(expr)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// String returns the expression as written.
+func (p *Path) String() string { return p.src }
+
+// Root returns "$" for the input, "$$" for the context object, or the
+// variable name for "$name" paths.
+func (p *Path) Root() string { return p.root }
+
+// IsVariable reports whether the path starts at a variable.
+func (p *Path) IsVariable() bool { return p.root != "$" && p.root != "$$" }
+
+// IsContext reports whether the path starts at the context object ("$$").
+func (p *Path) IsContext() bool { return p.root == "$$" }
+
+// IsDefinite reports whether the path selects at most one value (no
+// wildcards, slices, filters, unions or recursive descent).
+func (p *Path) IsDefinite() bool { return p.definite }
+
+// IsReference reports whether the path is a Reference Path in the States
+// Language sense: only named fields and single array indexes, so it
+// identifies one node and can be written to.
+func (p *Path) IsReference() bool { return p.isReference() }
+
+// Get evaluates the path against root (the document its Root names). A
+// definite path returns the selected value; an indefinite path returns a
+// []any of matches. It returns an error wrapping ErrNotFound when a definite
+// path selects nothing.
+func (p *Path) Get(root any) (any, error) { return p.get(root) }
+
+// Set returns root with value written at the path, as ResultPath does: "$"
+// replaces the whole document, missing intermediate objects are created, and
+// root's objects along the path are modified in place. It returns an error
+// wrapping ErrSet when the path goes through a value that is not an object.
+func (p *Path) Set(root, value any) (any, error) { return p.set(root, value) }

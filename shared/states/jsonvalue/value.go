@@ -1,0 +1,82 @@
+package jsonvalue
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// SyntaxError describes malformed JSON.
+type SyntaxError struct {
+	Offset int
+	Msg    string
+}
+
+// Error returns the message with the byte offset.
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at offset %d: %s", e.Offset, e.Msg)
+}
+
+// Decode parses one JSON document into *Object, []any, json.Number, string,
+// bool or nil. Trailing non-space bytes are an error.
+func Decode(b []byte) (any, error) {
+	d := decoder{buf: b}
+	d.skipSpace()
+	v, err := d.value(0)
+	if err != nil {
+		return nil, err
+	}
+	d.skipSpace()
+	if d.pos != len(d.buf) {
+		return nil, d.errorf("unexpected data after top-level value")
+	}
+	return v, nil
+}
+
+// Marshal encodes v compactly: objects in key order, numbers as written, and
+// strings escaped as Step Functions does (no HTML escaping).
+func Marshal(v any) ([]byte, error) { return Append(nil, v) }
+
+// Equal reports whether a and b are the same JSON value. Numbers compare by
+// numeric value; object member order does not matter.
+func Equal(a, b any) bool { return equal(a, b) }
+
+// Clone returns a deep copy of v.
+func Clone(v any) any {
+	switch x := v.(type) {
+	case *Object:
+		if x == nil {
+			return x
+		}
+		c := &Object{keys: append([]string(nil), x.keys...), vals: make([]any, len(x.vals))}
+		for i, e := range x.vals {
+			c.vals[i] = Clone(e)
+		}
+		if x.idx != nil {
+			c.idx = make(map[string]int, len(x.idx))
+			for k, i := range x.idx {
+				c.idx[k] = i
+			}
+		}
+		return c
+	case []any:
+		c := make([]any, len(x))
+		for i, e := range x {
+			c[i] = Clone(e)
+		}
+		return c
+	default:
+		return v
+	}
+}
+
+// Size returns the length in bytes of v's compact encoding, as used for the
+// 256 KiB payload limit. It does not build the encoding.
+func Size(v any) int { return size(v, math.MaxInt) }
+
+// Exceeds reports whether v's compact encoding is longer than limit bytes.
+// It stops walking v as soon as the answer is known.
+func Exceeds(v any, limit int) bool { return size(v, limit) > limit }
+
+// Number is a convenience for json.Number literals.
+type Number = json.Number

@@ -1,0 +1,623 @@
+package states
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/states/failure"
+	"github.com/shipwave/shipwave/shared/states/jsonpath"
+	"github.com/shipwave/shipwave/shared/states/jsonvalue"
+	"github.com/shipwave/shipwave/shared/states/payload"
+)
+
+// errAborted marks a thread stopped because its execution or a sibling
+// ended; it never reaches the execution's result.
+var errAborted = &failure.Error{Name: "States.Aborted"}
+
+// thread is one sequential line of execution: the machine itself, a
+// Parallel branch or a Map iteration.
+type thread struct {
+	x     *Execution
+	cs    *cancelScope
+	prev  int64
+	scope *scope
+}
+
+func (th *thread) context() context.Context { return th.cs.ctx }
+
+func (th *thread) record(e event) int64 {
+	th.prev = th.x.record(th.prev, e)
+	return th.prev
+}
+
+// scope holds the variables a thread can see.
+type scope struct {
+	parent *scope
+	vars   map[string]any
+}
+
+func (s *scope) lookup(name string) (any, bool) {
+	for ; s != nil; s = s.parent {
+		if v, ok := s.vars[name]; ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+func (s *scope) set(name string, v any) {
+	if s.vars == nil {
+		s.vars = map[string]any{}
+	}
+	s.vars[name] = v
+}
+
+// stateRun is one entry into a state.
+type stateRun struct {
+	th        *thread
+	st        *state
+	enteredID int64
+	entered   time.Time
+	raw       any // the state's raw input
+	retries   int
+	token     string
+	ctxObj    any
+}
+
+// evalEnv resolves paths for templates, intrinsics and choice rules.
+type evalEnv struct {
+	sr      *stateRun
+	input   any
+	mapItem *mapItem
+}
+
+type mapItem struct {
+	index int
+	value any
+}
+
+var _ payload.Env = (*evalEnv)(nil)
+
+// Lookup resolves $, $$ and $variable paths.
+func (e *evalEnv) Lookup(p *jsonpath.Path) (any, error) {
+	switch p.Root() {
+	case "$":
+		return p.Get(e.input)
+	case "$$":
+		return p.Get(e.sr.contextObject(e.mapItem))
+	default:
+		v, ok := e.sr.th.scope.lookup(p.Root())
+		if !ok {
+			return nil, fmt.Errorf("%w: variable $%s is not defined", jsonpath.ErrNotFound, p.Root())
+		}
+		return p.Get(v)
+	}
+}
+
+// Input returns the document "$" refers to.
+func (e *evalEnv) Input() any { return e.input }
+
+// contextObject builds $$ for the current state entry.
+func (sr *stateRun) contextObject(item *mapItem) any {
+	if sr.ctxObj != nil && item == nil {
+		return sr.ctxObj
+	}
+	x := sr.th.x
+	exec := jsonvalue.NewObject(6)
+	exec.Set("Id", x.arn)
+	exec.Set("Input", x.input)
+	exec.Set("Name", x.name)
+	exec.Set("RoleArn", x.roleArn)
+	exec.Set("StartTime", isoTime(x.start))
+	exec.Set("RedriveCount", jsonvalue.Number("0"))
+	stateObj := jsonvalue.NewObject(3)
+	stateObj.Set("EnteredTime", isoTime(sr.entered))
+	stateObj.Set("Name", sr.st.name)
+	stateObj.Set("RetryCount", jsonvalue.Number(fmt.Sprint(sr.retries)))
+	sm := jsonvalue.NewObject(2)
+	sm.Set("Id", x.smArn)
+	sm.Set("Name", x.smName)
+	root := jsonvalue.NewObject(5)
+	root.Set("Execution", exec)
+	root.Set("State", stateObj)
+	root.Set("StateMachine", sm)
+	if sr.token != "" {
+		task := jsonvalue.NewObject(1)
+		task.Set("Token", sr.token)
+		root.Set("Task", task)
+	}
+	if item != nil {
+		it := jsonvalue.NewObject(2)
+		it.Set("Index", jsonvalue.Number(fmt.Sprint(item.index)))
+		it.Set("Value", item.value)
+		m := jsonvalue.NewObject(1)
+		m.Set("Item", it)
+		root.Set("Map", m)
+		return root
+	}
+	sr.ctxObj = root
+	return root
+}
+
+// isoTime formats t like Java's Instant.toString, as Step Functions does.
+func isoTime(t time.Time) string {
+	t = t.UTC()
+	ns := t.Nanosecond()
+	switch {
+	case ns == 0:
+		return t.Format("2006-01-02T15:04:05Z")
+	case ns%1e6 == 0:
+		return t.Format("2006-01-02T15:04:05.000Z")
+	case ns%1e3 == 0:
+		return t.Format("2006-01-02T15:04:05.000000Z")
+	default:
+		return t.Format("2006-01-02T15:04:05.000000000Z")
+	}
+}
+
+// fail turns err into the state's failure, adding Step Functions' prefix to
+// States.Runtime causes.
+func (sr *stateRun) fail(err error) *failure.Error {
+	var fe *failure.Error
+	if !errors.As(err, &fe) {
+		fe = &failure.Error{Name: failure.Runtime, Cause: err.Error()}
+	}
+	if fe == errAborted {
+		return fe
+	}
+	if fe.Name == failure.Runtime && !strings.HasPrefix(fe.Cause, "An error occurred while executing the state") {
+		return &failure.Error{Name: fe.Name, Cause: sr.prefix() + fe.Cause}
+	}
+	return fe
+}
+
+func (sr *stateRun) prefix() string {
+	return fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). ", sr.st.name, sr.enteredID)
+}
+
+func runtimeError(cause string) *failure.Error {
+	return &failure.Error{Name: failure.Runtime, Cause: cause}
+}
+
+func (sr *stateRun) env(input any) *evalEnv { return &evalEnv{sr: sr, input: input} }
+
+// selectPath applies an InputPath, OutputPath or ItemsPath.
+func (sr *stateRun) selectPath(op optPath, v any) (any, *failure.Error) {
+	if op.isNull {
+		return jsonvalue.NewObject(0), nil
+	}
+	if op.path == nil {
+		return v, nil
+	}
+	r, err := sr.env(v).Lookup(op.path)
+	if err != nil {
+		return nil, sr.fail(runtimeError("Invalid path '" + op.path.String() + "' : " + err.Error()))
+	}
+	return r, nil
+}
+
+// applyResultPath combines the raw input and a result as ResultPath says.
+func (sr *stateRun) applyResultPath(op optPath, raw, result any) (any, *failure.Error) {
+	if op.isNull {
+		return raw, nil
+	}
+	if op.path == nil {
+		return result, nil
+	}
+	out, err := op.path.Set(raw, result)
+	if err != nil {
+		return nil, &failure.Error{Name: failure.ResultPathMatchFailure, Cause: err.Error()}
+	}
+	return out, nil
+}
+
+func (sr *stateRun) applyTemplate(t *payload.Template, input any, item *mapItem) (any, *failure.Error) {
+	env := &evalEnv{sr: sr, input: input, mapItem: item}
+	v, err := t.Apply(env)
+	if err != nil {
+		return nil, sr.fail(err)
+	}
+	return v, nil
+}
+
+// assign evaluates an Assign template against input and stores the
+// variables after every expression has been evaluated.
+func (sr *stateRun) assign(t *payload.Template, input any) *failure.Error {
+	if t == nil {
+		return nil
+	}
+	v, ferr := sr.applyTemplate(t, input, nil)
+	if ferr != nil {
+		return ferr
+	}
+	obj, ok := v.(*jsonvalue.Object)
+	if !ok {
+		return nil
+	}
+	for i := 0; i < obj.Len(); i++ {
+		k, val := obj.At(i)
+		sr.th.scope.set(k, val)
+	}
+	return nil
+}
+
+func (sr *stateRun) checkSize(v any, what string) *failure.Error {
+	if jsonvalue.Size(v) > MaxPayloadSize {
+		return &failure.Error{Name: failure.DataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", what)}
+	}
+	return nil
+}
+
+// runGraph runs g from its start with input until a terminal state.
+func (th *thread) runGraph(g *graph, input any) (any, *failure.Error) {
+	st := g.start
+	ctx := th.context()
+	for {
+		if ctx.Err() != nil {
+			return nil, errAborted
+		}
+		out, next, ferr := th.runState(st, input)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if next == nil {
+			return out, nil
+		}
+		st, input = next, out
+	}
+}
+
+func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
+	x := th.x
+	sr := &stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
+	sr.enteredID = th.record(event{typ: st.enteredType, name: st.name, payload: input, hasPay: true})
+	var (
+		out  any
+		next *state
+		ferr *failure.Error
+	)
+	switch st.typ {
+	case typePass:
+		out, ferr = sr.pass()
+		next = st.next
+	case typeSucceed:
+		out, ferr = sr.succeed()
+	case typeFail:
+		return nil, nil, sr.failState()
+	case typeChoice:
+		out, next, ferr = sr.choice()
+	case typeWait:
+		out, ferr = sr.wait()
+		next = st.next
+	case typeTask, typeParallel, typeMap:
+		out, next, ferr = sr.withRetry()
+	}
+	if ferr != nil {
+		return nil, nil, ferr
+	}
+	if th.context().Err() != nil {
+		return nil, nil, errAborted
+	}
+	th.record(event{typ: st.exitedType, name: st.name, payload: out, hasPay: true})
+	return out, next, nil
+}
+
+func (sr *stateRun) pass() (any, *failure.Error) {
+	st := sr.st
+	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
+	if ferr != nil {
+		return nil, ferr
+	}
+	if st.parameters != nil {
+		if eff, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
+			return nil, ferr
+		}
+	}
+	result := eff
+	if st.hasResult {
+		result = st.result
+	}
+	if ferr := sr.assign(st.assign, result); ferr != nil {
+		return nil, ferr
+	}
+	out, ferr := sr.applyResultPath(st.resultPath, sr.raw, result)
+	if ferr != nil {
+		return nil, ferr
+	}
+	if out, ferr = sr.selectPath(st.outputPath, out); ferr != nil {
+		return nil, ferr
+	}
+	if st.hasResult || st.parameters != nil {
+		if ferr := sr.checkSize(out, st.name); ferr != nil {
+			return nil, ferr
+		}
+	}
+	return out, nil
+}
+
+func (sr *stateRun) succeed() (any, *failure.Error) {
+	eff, ferr := sr.selectPath(sr.st.inputPath, sr.raw)
+	if ferr != nil {
+		return nil, ferr
+	}
+	return sr.selectPath(sr.st.outputPath, eff)
+}
+
+func (sr *stateRun) failState() *failure.Error {
+	st := sr.st
+	name, cause := st.failError, st.failCause
+	var err error
+	if st.errorPath.set() {
+		if name, err = sr.dynString(st.errorPath, "ErrorPath"); err != nil {
+			return sr.fail(err)
+		}
+	}
+	if st.causePath.set() {
+		if cause, err = sr.dynString(st.causePath, "CausePath"); err != nil {
+			return sr.fail(err)
+		}
+	}
+	return &failure.Error{Name: name, Cause: cause}
+}
+
+func (sr *stateRun) dynString(d dynString, field string) (string, error) {
+	env := sr.env(sr.raw)
+	var v any
+	var err error
+	if d.call != nil {
+		v, err = d.call.Eval(env)
+	} else {
+		v, err = env.Lookup(d.path)
+		if err != nil {
+			return "", runtimeError("Invalid path '" + d.path.String() + "' : " + err.Error())
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	s, ok := v.(string)
+	if !ok {
+		what := d.String()
+		return "", runtimeError(fmt.Sprintf("The %s field's value '%s' is not a string.", field, what))
+	}
+	return s, nil
+}
+
+// String returns the expression as written.
+func (d dynString) String() string {
+	if d.call != nil {
+		return d.call.String()
+	}
+	return d.path.String()
+}
+
+func (sr *stateRun) choice() (any, *state, *failure.Error) {
+	st := sr.st
+	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
+	if ferr != nil {
+		return nil, nil, ferr
+	}
+	env := sr.env(eff)
+	var next *state
+	var rule *choiceRule
+	for _, r := range st.choices {
+		ok, err := evalChoice(r, env)
+		if err != nil {
+			return nil, nil, sr.fail(err)
+		}
+		if ok {
+			next, rule = r.next, r
+			break
+		}
+	}
+	if next == nil {
+		if st.def == nil {
+			return nil, nil, &failure.Error{Name: failure.NoChoiceMatched, Cause: noChoiceCause(sr, eff)}
+		}
+		next = st.def
+	}
+	if rule != nil {
+		if ferr := sr.assign(rule.assign, eff); ferr != nil {
+			return nil, nil, ferr
+		}
+	}
+	if ferr := sr.assign(st.assign, eff); ferr != nil {
+		return nil, nil, ferr
+	}
+	out, ferr := sr.selectPath(st.outputPath, eff)
+	return out, next, ferr
+}
+
+func noChoiceCause(sr *stateRun, input any) string {
+	b, _ := jsonvalue.Marshal(input)
+	return fmt.Sprintf("No Matches! Input: %s", b)
+}
+
+func (sr *stateRun) wait() (any, *failure.Error) {
+	st := sr.st
+	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
+	if ferr != nil {
+		return nil, ferr
+	}
+	clock := sr.th.x.engine.clock
+	now := clock.Now()
+	var until time.Time
+	env := sr.env(eff)
+	switch {
+	case st.hasSeconds:
+		until = now.Add(time.Duration(st.waitSeconds) * time.Second)
+	case st.hasTimestamp:
+		until = st.waitTimestamp
+	case st.secondsPath != nil:
+		v, err := env.Lookup(st.secondsPath)
+		if err != nil {
+			return nil, sr.fail(runtimeError("Invalid path '" + st.secondsPath.String() + "' : " + err.Error()))
+		}
+		n, ok := nonNegativeInt(v)
+		if !ok {
+			return nil, sr.fail(runtimeError("The SecondsPath parameter does not reference a valid integer value: " + st.secondsPath.String()))
+		}
+		until = now.Add(time.Duration(n) * time.Second)
+	case st.timestampPath != nil:
+		v, err := env.Lookup(st.timestampPath)
+		if err != nil {
+			return nil, sr.fail(runtimeError("Invalid path '" + st.timestampPath.String() + "' : " + err.Error()))
+		}
+		s, _ := v.(string)
+		t, perr := parseTimestamp(s)
+		if perr != nil {
+			return nil, sr.fail(runtimeError("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: " + st.timestampPath.String()))
+		}
+		until = t
+	}
+	if until.After(now) {
+		if err := sr.th.sleepUntil(until); err != nil {
+			return nil, errAborted
+		}
+	}
+	if ferr := sr.assign(st.assign, eff); ferr != nil {
+		return nil, ferr
+	}
+	return sr.selectPath(st.outputPath, eff)
+}
+
+func nonNegativeInt(v any) (int64, bool) {
+	n, ok := v.(jsonvalue.Number)
+	if !ok {
+		return 0, false
+	}
+	i, err := n.Int64()
+	if err != nil {
+		f, ferr := n.Float64()
+		if ferr != nil || f != math.Trunc(f) || f < 0 || f > math.MaxInt32 {
+			return 0, false
+		}
+		return int64(f), true
+	}
+	return i, i >= 0
+}
+
+// sleepUntil parks the thread until the clock reaches at or the thread is
+// cancelled.
+func (th *thread) sleepUntil(at time.Time) error {
+	clock := th.x.engine.clock
+	t := clock.NewTimer(at)
+	w := &waiter{}
+	if !th.cs.park(w) {
+		t.Stop()
+		return context.Canceled
+	}
+	var err error
+	select {
+	case <-t.C():
+	case <-th.cs.done():
+		err = context.Canceled
+	}
+	credits := 0
+	if t.Stop() {
+		credits++
+	}
+	if th.cs.unpark(w) {
+		credits++
+	}
+	settleCredits(clock, credits)
+	return err
+}
+
+// withRetry runs a Task, Parallel or Map state with its Retry and Catch.
+func (sr *stateRun) withRetry() (any, *state, *failure.Error) {
+	st := sr.st
+	var counts []int64
+	for {
+		var out any
+		var ferr *failure.Error
+		switch st.typ {
+		case typeTask:
+			out, ferr = sr.task()
+		case typeParallel:
+			out, ferr = sr.parallel()
+		case typeMap:
+			out, ferr = sr.mapState()
+		}
+		if ferr == nil {
+			return out, st.next, nil
+		}
+		if ferr == errAborted || ferr.Name == failure.Runtime {
+			return nil, nil, ferr
+		}
+		if i := matchRetrier(st.retry, ferr.Name); i >= 0 {
+			r := st.retry[i]
+			if counts == nil {
+				counts = make([]int64, len(st.retry))
+			}
+			if counts[i] < r.maxAttempts {
+				delay := float64(r.intervalSeconds) * math.Pow(r.backoffRate, float64(counts[i]))
+				if r.maxDelaySeconds > 0 && delay > float64(r.maxDelaySeconds) {
+					delay = float64(r.maxDelaySeconds)
+				}
+				if r.jitterFull {
+					delay *= sr.th.x.engine.rnd.Float64()
+				}
+				counts[i]++
+				sr.retries++
+				sr.ctxObj = nil
+				clock := sr.th.x.engine.clock
+				if err := sr.th.sleepUntil(clock.Now().Add(time.Duration(delay * float64(time.Second)))); err != nil {
+					return nil, nil, errAborted
+				}
+				continue
+			}
+		}
+		for _, c := range st.catch {
+			if !matchError(c.errorEquals, ferr.Name) {
+				continue
+			}
+			errOut := jsonvalue.NewObject(2)
+			errOut.Set("Error", ferr.Name)
+			errOut.Set("Cause", ferr.Cause)
+			if ferr := sr.assign(c.assign, errOut); ferr != nil {
+				return nil, nil, ferr
+			}
+			out, rerr := sr.applyResultPath(c.resultPath, sr.raw, errOut)
+			if rerr != nil {
+				return nil, nil, rerr
+			}
+			return out, c.next, nil
+		}
+		return nil, nil, ferr
+	}
+}
+
+func matchRetrier(rs []*retrier, name string) int {
+	for i, r := range rs {
+		if matchError(r.errorEquals, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// matchError reports whether an ErrorEquals list matches name. States.ALL
+// matches everything but States.Runtime and States.DataLimitExceeded;
+// States.TaskFailed matches everything but those and States.Timeout.
+func matchError(list []string, name string) bool {
+	for _, e := range list {
+		switch {
+		case e == name:
+			return true
+		case e == failure.ALL:
+			if name != failure.Runtime && name != failure.DataLimitExceeded {
+				return true
+			}
+		case e == failure.TaskFailed:
+			if name != failure.Runtime && name != failure.DataLimitExceeded && name != failure.Timeout {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,568 @@
+#!/usr/bin/env python3
+"""Writes the conformance cases in this directory.
+
+Each case is <name>/{definition.asl.json,input.json,expected.json[,mock.json]}.
+expected.json holds status, output, error, cause and the source that
+justifies the expected values. A key left out of expected.json (only ever
+"cause", where no public record shows the exact text) is not compared.
+Edit the CASES below and run `python3 gen.py` to rewrite every case.
+"""
+import hashlib, json, os, shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+SPEC = "https://states-language.net/spec.html"
+DOCS = "https://docs.aws.amazon.com/step-functions/latest/dg/"
+PASS_DOC = DOCS + "state-pass.html"
+CHOICE_DOC = DOCS + "state-choice.html"
+WAIT_DOC = DOCS + "state-wait.html"
+FAIL_DOC = DOCS + "state-fail.html"
+MAP_DOC = DOCS + "state-map-inline.html"
+PARALLEL_DOC = DOCS + "state-parallel.html"
+INTRINSIC_DOC = DOCS + "intrinsic-functions.html"
+IO_DOC = DOCS + "concepts-input-output-filtering.html"
+RESULTPATH_DOC = DOCS + "input-output-resultpath.html"
+INPUTPATH_DOC = DOCS + "input-output-inputpath-params.html"
+ERR_DOC = DOCS + "concepts-error-handling.html"
+CTX_DOC = DOCS + "input-output-contextobject.html"
+VAR_DOC = DOCS + "workflow-variables.html"
+MOCK_DOC = DOCS + "sfn-local-mock-cfg-file.html"
+
+CASES = []
+
+
+def case(name, definition, inp, source, status="SUCCEEDED", output=None,
+         error="", cause="", mock=None, check_cause=True):
+    CASES.append(dict(name=name, definition=definition, input=inp, source=source,
+                      status=status, output=output, error=error, cause=cause,
+                      mock=mock, check_cause=check_cause))
+
+
+def sm(states, start=None, **extra):
+    d = {"StartAt": start or next(iter(states)), "States": states}
+    d.update(extra)
+    return d
+
+
+def passthru(name, **fields):
+    st = {"Type": "Pass"}
+    st.update(fields)
+    if "Next" not in st:
+        st["End"] = True
+    return {name: st}
+
+
+def single_pass(params, inp, output, source, name="State_0"):
+    case_name = None
+    return sm({name: {"Type": "Pass", "Parameters": params, "End": True}})
+
+
+def prefix(state, event_id):
+    return ("An error occurred while executing the state '%s' (entered at the event id #%d). "
+            % (state, event_id))
+
+
+def compact(v):
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+
+
+def mock_of(states_to_responses):
+    """Mock config with one state machine "Conformance", test case "Default"."""
+    tc, responses = {}, {}
+    for state, steps in states_to_responses.items():
+        rname = "Mock" + state.replace(" ", "")
+        tc[state] = rname
+        responses[rname] = steps
+    return {"StateMachines": {"Conformance": {"TestCases": {"Default": tc}}},
+            "MockedResponses": responses}
+
+
+LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:HelloFunction"
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+
+# ---------------------------------------------------------------- Pass + paths
+case("pass-identity", sm(passthru("P")), {"a": 1, "b": [1, 2], "c": {"d": None}},
+     PASS_DOC + " (a Pass state with no fields passes its input to its output)",
+     output={"a": 1, "b": [1, 2], "c": {"d": None}})
+case("pass-result-resultpath", sm(passthru("No-op", Result={"x-datum": 0.381018, "y-datum": 622.2269926397355}, ResultPath="$.coords")),
+     {"georefOf": "Home"}, PASS_DOC + " (the No-op example: Result merged at $.coords)",
+     output={"georefOf": "Home", "coords": {"x-datum": 0.381018, "y-datum": 622.2269926397355}})
+case("pass-result-replaces-input", sm(passthru("P", Result="Hello")), {"a": 1},
+     RESULTPATH_DOC + " (ResultPath defaults to $: the result replaces the input)", output="Hello")
+case("pass-resultpath-null", sm(passthru("P", Result={"x": 1}, ResultPath=None)), {"keep": True},
+     RESULTPATH_DOC + " (ResultPath null discards the result and keeps the input)", output={"keep": True})
+case("pass-resultpath-overwrite", sm(passthru("P", Result="Hello, AWS Step Functions!", ResultPath="$.who")),
+     {"comment": "This is a test of the input and output of a Task state.", "details": "Default example", "who": "AWS Step Functions"},
+     RESULTPATH_DOC + " (Use ResultPath to update a node in the input with the result)",
+     output={"comment": "This is a test of the input and output of a Task state.", "details": "Default example", "who": "Hello, AWS Step Functions!"})
+case("pass-resultpath-creates-objects", sm(passthru("P", Result=7, ResultPath="$.a.b.c")), {"x": 0},
+     SPEC + " (ResultPath: a reference path may name fields that do not exist yet; they are created)",
+     output={"x": 0, "a": {"b": {"c": 7}}})
+case("pass-resultpath-appends-to-existing-object", sm(passthru("P", Result="v", ResultPath="$.a.z")), {"a": {"y": 1}},
+     RESULTPATH_DOC + " (ResultPath adds the result to the existing node, keeping its other fields in order)",
+     output={"a": {"y": 1, "z": "v"}})
+case("pass-resultpath-not-object", sm(passthru("P", Result="v", ResultPath="$.a.b")), {"a": "text"},
+     ERR_DOC + " (States.ResultPathMatchFailure: ResultPath cannot be applied to the input the state received)",
+     status="FAILED", error="States.ResultPathMatchFailure", check_cause=False)
+case("inputpath-select", sm(passthru("P", InputPath="$.dataset2")),
+     {"comment": "Example for InputPath.", "dataset1": {"val1": 1, "val2": 2, "val3": 3}, "dataset2": {"val1": "a", "val2": "b", "val3": "c"}},
+     INPUTPATH_DOC + " (InputPath $.dataset2 example)", output={"val1": "a", "val2": "b", "val3": "c"})
+case("inputpath-null", sm(passthru("P", InputPath=None)), {"a": 1},
+     IO_DOC + " (InputPath null gives the state an empty object {})", output={})
+case("outputpath-null", sm(passthru("P", OutputPath=None)), {"a": 1},
+     IO_DOC + " (OutputPath null sends an empty object {} to the next state)", output={})
+case("outputpath-select", sm(passthru("P", Result={"x": {"y": [1, 2]}}, ResultPath="$.r", OutputPath="$.r.x")), {"a": 1},
+     IO_DOC + " (OutputPath selects a portion of the state output)", output={"y": [1, 2]})
+case("inputpath-outputpath-resultpath", sm(passthru("P", InputPath="$.lambda", Result="42", ResultPath="$.data.lambdaresult", OutputPath="$.data")),
+     {"comment": "An input comment.", "data": {"val1": 23, "val2": 17}, "extra": "foo", "lambda": {"who": "AWS Step Functions"}},
+     IO_DOC + " (the InputPath/ResultPath/OutputPath example: ResultPath combines the result with the state's raw input, not the InputPath selection)",
+     output={"val1": 23, "val2": 17, "lambdaresult": "42"})
+case("inputpath-missing", sm(passthru("P", InputPath="$.missing")), {"a": 1},
+     "Public report of a real execution failure quoting the cause \"An error occurred while executing the state 'AggregateIdentityResults' (entered at the event id #13). Invalid path '$.Payload' : No results for path: $['Payload']\" (States.Runtime)",
+     status="FAILED", error="States.Runtime", cause=prefix("P", 2) + "Invalid path '$.missing' : No results for path: $['missing']")
+case("outputpath-missing", sm(passthru("P", OutputPath="$.missing")), {"a": 1},
+     "Public Step Functions execution failure reports (States.Runtime 'Invalid path ... : No results for path: ...' for an OutputPath that selects nothing)",
+     status="FAILED", error="States.Runtime", cause=prefix("P", 2) + "Invalid path '$.missing' : No results for path: $['missing']")
+case("outputpath-missing-second-state", sm({**passthru("First", Next="Second"), **passthru("Second", OutputPath="$.nope")}), {"a": 1},
+     "Event ids: ExecutionStarted #1, First entered #2 exited #3, Second entered #4 (GetExecutionHistory numbering)",
+     status="FAILED", error="States.Runtime", cause=prefix("Second", 4) + "Invalid path '$.nope' : No results for path: $['nope']")
+
+# ---------------------------------------------------------------- Parameters
+case("parameters-static-and-paths", sm(passthru("P", Parameters={"comment": "Selecting what I care about.", "MyDetails": {"size.$": "$.product.details.size", "exists.$": "$.product.availability", "StaticValue": "foo"}})),
+     {"comment": "Example for Parameters.", "product": {"details": {"color": "blue", "size": "small", "material": "cotton"}, "availability": "in stock", "sku": "2317", "cost": "$23"}},
+     INPUTPATH_DOC + " (Parameters example)",
+     output={"comment": "Selecting what I care about.", "MyDetails": {"size": "small", "exists": "in stock", "StaticValue": "foo"}})
+case("parameters-template-order", sm(passthru("P", Parameters={"z": 1, "a.$": "$.a", "m": {"y": 2, "b.$": "$.b"}})), {"b": "B", "a": "A"},
+     INPUTPATH_DOC + " (Parameters output follows the template's field order)",
+     output={"z": 1, "a": "A", "m": {"y": 2, "b": "B"}})
+case("parameters-whole-input", sm(passthru("P", Parameters={"all.$": "$"})), {"x": [1, {"y": True}]},
+     INPUTPATH_DOC + " ($ selects the whole effective input)", output={"all": {"x": [1, {"y": True}]}})
+case("parameters-array-of-templates", sm(passthru("P", Parameters={"list": [{"v.$": "$.a"}, "lit", 3]})), {"a": 5},
+     SPEC + " (Payload templates: nested objects inside arrays are processed too)", output={"list": [{"v": 5}, "lit", 3]})
+case("parameters-missing-path", sm(passthru("P", Parameters={"x.$": "$.x"})), {"a": 1},
+     "AWS Step Functions cause text for a Parameters path that selects nothing (quoted in the Shipwave states brief from real executions)",
+     status="FAILED", error="States.Runtime",
+     cause=prefix("P", 2) + "The JSONPath '$.x' specified for the field 'x.$' could not be found in the input '{\"a\":1}'")
+case("parameters-missing-nested", sm(passthru("P", Parameters={"outer": {"inner.$": "$.a.b"}})), {"a": {"c": 1}},
+     "AWS Step Functions cause text for a Parameters path that selects nothing: names the field as written",
+     status="FAILED", error="States.Runtime",
+     cause=prefix("P", 2) + "The JSONPath '$.a.b' specified for the field 'inner.$' could not be found in the input '{\"a\":{\"c\":1}}'")
+case("parameters-runtime-not-caught", sm({"T": {"Type": "Task", "Resource": LAMBDA_ARN, "Parameters": {"x.$": "$.x"}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": True}, **passthru("Caught", Result="caught")}),
+     {"a": 1}, ERR_DOC + " (States.Runtime errors are not retriable and States.ALL does not catch them)",
+     status="FAILED", error="States.Runtime",
+     cause=prefix("T", 2) + "The JSONPath '$.x' specified for the field 'x.$' could not be found in the input '{\"a\":1}'")
+case("parameters-no-html-escaping", sm(passthru("P", Parameters={"html.$": "$.h"})), {"h": "<b>&amp;</b>"},
+     "Step Functions returns JSON text without HTML escaping (observed outputs keep '<', '>' and '&')", output={"html": "<b>&amp;</b>"})
+
+# ---------------------------------------------------------------- JSONPath
+def path_case(name, path, inp, out, src=SPEC + " (Reference Paths and Paths, Jayway JSONPath semantics)"):
+    case(name, sm(passthru("P", Parameters={"r.$": path})), inp, src, output={"r": out})
+
+BOOKS = {"store": {"book": [{"category": "reference", "author": "Nigel Rees", "title": "Sayings of the Century", "price": 8.95},
+                            {"category": "fiction", "author": "Evelyn Waugh", "title": "Sword of Honour", "price": 12.99},
+                            {"category": "fiction", "author": "Herman Melville", "title": "Moby Dick", "isbn": "0-553-21311-3", "price": 8.99}],
+                   "bicycle": {"color": "red", "price": 19.95}}}
+JAYWAY = "https://github.com/json-path/JsonPath (README examples; Step Functions uses Jayway JSONPath for Paths)"
+path_case("jsonpath-index", "$.a[0]", {"a": ["x", "y"]}, "x")
+path_case("jsonpath-bracket-name", "$['a b']", {"a b": 1}, 1)
+path_case("jsonpath-last-slice", "$.a[-1:]", {"a": [1, 2, 3]}, [3], DOCS + "amazon-states-language-paths.html ($.a[-1:] is allowed in Paths)")
+path_case("jsonpath-slice", "$.a[0:2]", {"a": [1, 2, 3]}, [1, 2])
+path_case("jsonpath-wildcard-field", "$.store.book[*].author", BOOKS, ["Nigel Rees", "Evelyn Waugh", "Herman Melville"], JAYWAY)
+path_case("jsonpath-deep-scan", "$..author", BOOKS, ["Nigel Rees", "Evelyn Waugh", "Herman Melville"], JAYWAY)
+path_case("jsonpath-filter-lt", "$.store.book[?(@.price < 10)].title", BOOKS, ["Sayings of the Century", "Moby Dick"], JAYWAY)
+path_case("jsonpath-filter-exists", "$.store.book[?(@.isbn)].title", BOOKS, ["Moby Dick"], JAYWAY)
+path_case("jsonpath-filter-eq-string", "$.store.book[?(@.category == 'fiction')].price", BOOKS, [12.99, 8.99], JAYWAY)
+path_case("jsonpath-union-index", "$.a[0,2]", {"a": ["p", "q", "r"]}, ["p", "r"], JAYWAY)
+path_case("jsonpath-nested-object", "$.store.bicycle", BOOKS, {"color": "red", "price": 19.95}, JAYWAY)
+
+# ---------------------------------------------------------------- Choice
+def choice_case(name, rule, inp, matched, src=CHOICE_DOC):
+    d = sm({"C": {"Type": "Choice", "Choices": [dict(rule, Next="Yes")], "Default": "No"},
+            **passthru("Yes", Result="matched"), **passthru("No", Result="default")})
+    case(name, d, inp, src, output="matched" if matched else "default")
+
+choice_case("choice-string-equals", {"Variable": "$.type", "StringEquals": "Private"}, {"type": "Private"}, True)
+choice_case("choice-string-equals-miss", {"Variable": "$.type", "StringEquals": "Private"}, {"type": "Public"}, False)
+choice_case("choice-string-equals-path", {"Variable": "$.a", "StringEqualsPath": "$.b"}, {"a": "x", "b": "x"}, True)
+choice_case("choice-string-less-than", {"Variable": "$.s", "StringLessThan": "b"}, {"s": "a"}, True)
+choice_case("choice-string-greater-than-equals", {"Variable": "$.s", "StringGreaterThanEquals": "b"}, {"s": "b"}, True)
+choice_case("choice-string-on-number-is-false", {"Variable": "$.v", "StringEquals": "1"}, {"v": 1}, False,
+            CHOICE_DOC + " (a comparison against a value of another type is false, not an error)")
+choice_case("choice-numeric-equals", {"Variable": "$.value", "NumericEquals": 0}, {"value": 0}, True)
+choice_case("choice-numeric-equals-float", {"Variable": "$.value", "NumericEquals": 1}, {"value": 1.0}, True)
+choice_case("choice-numeric-less-than", {"Variable": "$.value", "NumericLessThan": 20}, {"value": 19.5}, True)
+choice_case("choice-numeric-greater-than-path", {"Variable": "$.a", "NumericGreaterThanPath": "$.b"}, {"a": 3, "b": 2}, True)
+choice_case("choice-numeric-less-than-equals", {"Variable": "$.a", "NumericLessThanEquals": 2}, {"a": 2}, True)
+choice_case("choice-numeric-on-string-is-false", {"Variable": "$.a", "NumericEquals": 1}, {"a": "1"}, False,
+            CHOICE_DOC + " (a comparison against a value of another type is false, not an error)")
+choice_case("choice-boolean-equals", {"Variable": "$.b", "BooleanEquals": True}, {"b": True}, True)
+choice_case("choice-boolean-equals-path", {"Variable": "$.b", "BooleanEqualsPath": "$.c"}, {"b": False, "c": False}, True)
+choice_case("choice-timestamp-equals", {"Variable": "$.t", "TimestampEquals": "2016-03-14T01:59:00Z"}, {"t": "2016-03-14T01:59:00Z"}, True)
+choice_case("choice-timestamp-less-than", {"Variable": "$.t", "TimestampLessThan": "2016-03-14T01:59:00Z"}, {"t": "2016-03-14T01:58:59Z"}, True)
+choice_case("choice-timestamp-greater-than-path", {"Variable": "$.t", "TimestampGreaterThanPath": "$.u"}, {"t": "2020-01-02T00:00:00Z", "u": "2020-01-01T00:00:00Z"}, True)
+choice_case("choice-timestamp-offset", {"Variable": "$.t", "TimestampEquals": "2016-03-14T01:59:00Z"}, {"t": "2016-03-14T02:59:00+01:00"}, True,
+            CHOICE_DOC + " (timestamps are compared as instants, RFC3339 with offsets)")
+choice_case("choice-is-null", {"Variable": "$.v", "IsNull": True}, {"v": None}, True)
+choice_case("choice-is-present-false", {"Variable": "$.missing", "IsPresent": False}, {"v": 1}, True)
+choice_case("choice-is-present-true", {"Variable": "$.v", "IsPresent": True}, {"v": None}, True)
+choice_case("choice-is-numeric", {"Variable": "$.v", "IsNumeric": True}, {"v": 3.5}, True)
+choice_case("choice-is-numeric-string", {"Variable": "$.v", "IsNumeric": True}, {"v": "3"}, False)
+choice_case("choice-is-string", {"Variable": "$.v", "IsString": True}, {"v": "s"}, True)
+choice_case("choice-is-boolean", {"Variable": "$.v", "IsBoolean": False}, {"v": 1}, True)
+choice_case("choice-is-timestamp", {"Variable": "$.v", "IsTimestamp": True}, {"v": "2016-03-14T01:59:00Z"}, True)
+choice_case("choice-is-timestamp-not", {"Variable": "$.v", "IsTimestamp": True}, {"v": "yesterday"}, False)
+choice_case("choice-string-matches", {"Variable": "$.foo", "StringMatches": "log-*.txt"}, {"foo": "log-2016-03-14.txt"}, True,
+            CHOICE_DOC + " (StringMatches example log-*.txt)")
+choice_case("choice-string-matches-miss", {"Variable": "$.foo", "StringMatches": "log-*.txt"}, {"foo": "log-1.csv"}, False)
+choice_case("choice-string-matches-escaped-star", {"Variable": "$.foo", "StringMatches": "a\\*b"}, {"foo": "a*b"}, True,
+            CHOICE_DOC + " (StringMatches: \\* matches a literal asterisk)")
+choice_case("choice-string-matches-escaped-star-miss", {"Variable": "$.foo", "StringMatches": "a\\*b"}, {"foo": "axxb"}, False,
+            CHOICE_DOC + " (StringMatches: \\* matches a literal asterisk)")
+choice_case("choice-and", {"And": [{"Variable": "$.value", "NumericGreaterThanEquals": 20}, {"Variable": "$.value", "NumericLessThan": 30}]}, {"value": 25}, True)
+choice_case("choice-and-false", {"And": [{"Variable": "$.value", "NumericGreaterThanEquals": 20}, {"Variable": "$.value", "NumericLessThan": 30}]}, {"value": 30}, False)
+choice_case("choice-or", {"Or": [{"Variable": "$.a", "StringEquals": "x"}, {"Variable": "$.a", "StringEquals": "y"}]}, {"a": "y"}, True)
+choice_case("choice-not", {"Not": {"Variable": "$.type", "StringEquals": "Private"}}, {"type": "Public"}, True)
+choice_case("choice-nested-and-or-not", {"And": [{"Not": {"Variable": "$.a", "IsNull": True}}, {"Or": [{"Variable": "$.b", "BooleanEquals": True}, {"Variable": "$.c", "NumericEquals": 1}]}]},
+            {"a": 1, "b": False, "c": 1}, True)
+case("choice-first-match-wins", sm({"C": {"Type": "Choice", "Choices": [{"Variable": "$.v", "NumericGreaterThan": 1, "Next": "A"}, {"Variable": "$.v", "NumericGreaterThan": 5, "Next": "B"}], "Default": "D"},
+                                    **passthru("A", Result="A"), **passthru("B", Result="B"), **passthru("D", Result="D")}),
+     {"v": 10}, CHOICE_DOC + " (Choice rules are evaluated in order; the first match wins)", output="A")
+case("choice-output-path", sm({"C": {"Type": "Choice", "InputPath": "$.in", "OutputPath": "$.keep", "Choices": [{"Variable": "$.v", "NumericEquals": 1, "Next": "End"}]}, **passthru("End")}),
+     {"in": {"v": 1, "keep": {"k": True}}}, CHOICE_DOC + " (Choice supports InputPath and OutputPath)", output={"k": True})
+case("choice-no-match", sm({"C": {"Type": "Choice", "Choices": [{"Variable": "$.v", "NumericEquals": 1, "Next": "End"}]}, **passthru("End")}),
+     {"v": 2}, SPEC + " (a runtime States.NoChoiceMatched error if no rule matches and there is no Default)",
+     status="FAILED", error="States.NoChoiceMatched", check_cause=False)
+case("choice-missing-variable", sm({"C": {"Type": "Choice", "Choices": [{"Variable": "$.processing_type", "StringEquals": "dataset", "Next": "End"}], "Default": "End"}, **passthru("End")}),
+     {"is_reanalysis": True}, "Public record of a real execution failure: \"An error occurred while executing the state 'IsDataset' (entered at the event id #2). Invalid path '$.processing_type': The choice state's condition path references an invalid value.\"",
+     status="FAILED", error="States.Runtime", cause=prefix("C", 2) + "Invalid path '$.processing_type': The choice state's condition path references an invalid value.")
+
+# ---------------------------------------------------------------- Wait / Succeed / Fail
+case("wait-seconds-hour", sm({"W": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, **passthru("Done")}), {"a": 1},
+     WAIT_DOC + " (a Wait state passes its input through)", output={"a": 1})
+case("wait-seconds-path", sm({"W": {"Type": "Wait", "SecondsPath": "$.delay", "Next": "Done"}, **passthru("Done")}), {"delay": 10},
+     WAIT_DOC + " (SecondsPath)", output={"delay": 10})
+case("wait-timestamp", sm({"W": {"Type": "Wait", "Timestamp": "2016-03-14T01:59:00Z", "Next": "Done"}, **passthru("Done")}), {"a": 1},
+     WAIT_DOC + " (a Timestamp in the past completes at once)", output={"a": 1})
+case("wait-timestamp-path", sm({"W": {"Type": "Wait", "TimestampPath": "$.expirydate", "OutputPath": "$.keep", "Next": "Done"}, **passthru("Done")}),
+     {"expirydate": "2016-03-14T01:59:00Z", "keep": 1}, WAIT_DOC + " (TimestampPath, OutputPath)", output=1)
+case("succeed-passes-input", sm({"S": {"Type": "Succeed"}}), {"a": [1]}, DOCS + "state-succeed.html", output={"a": [1]})
+case("succeed-outputpath", sm({"S": {"Type": "Succeed", "InputPath": "$.a", "OutputPath": "$[0]"}}), {"a": [7, 8]},
+     DOCS + "state-succeed.html (Succeed supports InputPath and OutputPath)", output=7)
+case("fail-error-cause", sm({"F": {"Type": "Fail", "Error": "ErrorA", "Cause": "Kaiju attack"}}), {"a": 1},
+     FAIL_DOC + " (Fail state example)", status="FAILED", error="ErrorA", cause="Kaiju attack")
+case("fail-error-only", sm({"F": {"Type": "Fail", "Error": "NoCause"}}), {},
+     FAIL_DOC + " (Cause is optional)", status="FAILED", error="NoCause", cause="")
+case("fail-error-path", sm({"F": {"Type": "Fail", "ErrorPath": "$.e", "CausePath": "$.c"}}), {"e": "CustomError", "c": "from the input"},
+     FAIL_DOC + " (ErrorPath and CausePath)", status="FAILED", error="CustomError", cause="from the input")
+case("fail-cause-path-intrinsic", sm({"F": {"Type": "Fail", "Error": "Failed", "CausePath": "States.Format('this is the cause for {}', $.id)"}}), {"id": 42},
+     FAIL_DOC + " (CausePath accepts an intrinsic function)", status="FAILED", error="Failed", cause="this is the cause for 42")
+case("fail-after-pass", sm({**passthru("P", Result={"x": 1}, Next="F"), "F": {"Type": "Fail", "Error": "E", "Cause": "C"}}), {},
+     FAIL_DOC, status="FAILED", error="E", cause="C")
+
+# ---------------------------------------------------------------- Tasks (mocked)
+def task(resource=LAMBDA_ARN, **fields):
+    st = {"Type": "Task", "Resource": resource}
+    st.update(fields)
+    if "Next" not in st:
+        st["End"] = True
+    return st
+
+case("task-result-resultpath", sm({"T": task(ResultPath="$.taskresult")}),
+     {"comment": "This is a test of the input and output of a Task state.", "details": "Default example", "who": "AWS Step Functions"},
+     RESULTPATH_DOC + " (Lambda result 'Hello, AWS Step Functions!' added at $.taskresult)",
+     output={"comment": "This is a test of the input and output of a Task state.", "details": "Default example", "who": "AWS Step Functions", "taskresult": "Hello, AWS Step Functions!"},
+     mock=mock_of({"T": {"0": {"Return": "Hello, AWS Step Functions!"}}}))
+case("task-lambda-invoke-result-selector", sm({"T": task(LAMBDA_INVOKE, Parameters={"FunctionName": "HelloFunction", "Payload.$": "$"}, ResultSelector={"body.$": "$.Payload.body", "code.$": "$.StatusCode"})}),
+     {"a": 1}, MOCK_DOC + " (mocked lambda:invoke envelope) and " + DOCS + "input-output-inputpath-params.html (ResultSelector)",
+     output={"body": "Hello from Lambda!", "code": 200},
+     mock=mock_of({"T": {"0": {"Return": {"StatusCode": 200, "Payload": {"StatusCode": 200, "body": "Hello from Lambda!"}}}}}))
+case("task-output-path-payload", sm({"T": task(LAMBDA_INVOKE, Parameters={"FunctionName": "HelloFunction", "Payload.$": "$"}, OutputPath="$.Payload")}),
+     {"a": 1}, DOCS + "connect-lambda.html (OutputPath $.Payload keeps the function's response)",
+     output={"StatusCode": 200, "body": "Hello from Lambda!"},
+     mock=mock_of({"T": {"0": {"Return": {"StatusCode": 200, "Payload": {"StatusCode": 200, "body": "Hello from Lambda!"}}}}}))
+case("task-result-selector-missing", sm({"T": task(LAMBDA_INVOKE, Parameters={"FunctionName": "F"}, ResultSelector={"x.$": "$.Payload.nope"})}),
+     {}, "AWS Step Functions cause text for a payload template path that selects nothing",
+     status="FAILED", error="States.Runtime",
+     cause=prefix("T", 2) + "The JSONPath '$.Payload.nope' specified for the field 'x.$' could not be found in the input '{\"StatusCode\":200,\"Payload\":{\"ok\":true}}'",
+     mock=mock_of({"T": {"0": {"Return": {"StatusCode": 200, "Payload": {"ok": True}}}}}))
+case("task-throw-fails-execution", sm({"T": task()}), {},
+     MOCK_DOC + " (Throw: the mocked Task fails with Error and Cause)", status="FAILED", error="Lambda.ResourceNotReadyException", cause="Lambda resource is not ready.",
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "Lambda.ResourceNotReadyException", "Cause": "Lambda resource is not ready."}}}}))
+case("task-retry-then-success", sm({"T": task(Retry=[{"ErrorEquals": ["Lambda.TimeoutException"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2.0}])}), {},
+     MOCK_DOC + " (MockedLambdaRetry: '0' and '1-2' throw, '3' returns)", output={"StatusCode": 200, "Payload": {"StatusCode": 200, "body": "Hello from Lambda!"}},
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "Lambda.TimeoutException", "Cause": "Lambda timed out."}},
+                         "1-2": {"Throw": {"Error": "Lambda.TimeoutException", "Cause": "Lambda timed out."}},
+                         "3": {"Return": {"StatusCode": 200, "Payload": {"StatusCode": 200, "body": "Hello from Lambda!"}}}}}))
+case("task-retry-exhausted", sm({"T": task(Retry=[{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2}])}), {},
+     ERR_DOC + " (MaxAttempts 2: three invocations in all, then the error fails the state)",
+     status="FAILED", error="Lambda.TimeoutException", cause="Lambda timed out.",
+     mock=mock_of({"T": {"0-2": {"Throw": {"Error": "Lambda.TimeoutException", "Cause": "Lambda timed out."}}, "3": {"Return": "never"}}}))
+case("task-retry-max-attempts-zero", sm({"T": task(Retry=[{"ErrorEquals": ["States.ALL"], "MaxAttempts": 0}])}), {},
+     ERR_DOC + " (MaxAttempts 0: the error is never retried)",
+     status="FAILED", error="E", cause="first",
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "E", "Cause": "first"}}, "1": {"Return": "never"}}}))
+case("task-retry-not-matching", sm({"T": task(Retry=[{"ErrorEquals": ["Other"], "MaxAttempts": 3}])}), {},
+     ERR_DOC + " (a retrier only applies to the errors it names)",
+     status="FAILED", error="E", cause="c",
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "E", "Cause": "c"}}, "1": {"Return": "never"}}}))
+case("task-retry-first-matching-retrier", sm({"T": task(Retry=[{"ErrorEquals": ["E"], "MaxAttempts": 1}, {"ErrorEquals": ["States.ALL"], "MaxAttempts": 5}])}), {},
+     ERR_DOC + " (only the first retrier whose ErrorEquals matches is used; its MaxAttempts 1 allows one retry)",
+     status="FAILED", error="E", cause="again",
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "E", "Cause": "first"}}, "1": {"Throw": {"Error": "E", "Cause": "again"}}, "2": {"Return": "never"}}}))
+case("task-retry-task-failed", sm({"T": task(Retry=[{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 1}])}), {},
+     ERR_DOC + " (States.TaskFailed matches any error a task raises, except States.Timeout)",
+     output="ok", mock=mock_of({"T": {"0": {"Throw": {"Error": "Custom.Error", "Cause": "c"}}, "1": {"Return": "ok"}}}))
+case("task-catch-result-path", sm({"T": task(Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error-info", "Next": "Handler"}]), **passthru("Handler")}),
+     {"foo": "bar"}, ERR_DOC + " (Catch with ResultPath '$.error-info' keeps the input and adds the error output)",
+     output={"foo": "bar", "error-info": {"Error": "CustomError", "Cause": "This is a custom error!"}},
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "CustomError", "Cause": "This is a custom error!"}}}}))
+case("task-catch-default-result-path", sm({"T": task(Catch=[{"ErrorEquals": ["CustomError"], "Next": "Handler"}]), **passthru("Handler")}),
+     {"foo": "bar"}, ERR_DOC + " (without ResultPath the error output {Error, Cause} replaces the input)",
+     output={"Error": "CustomError", "Cause": "This is a custom error!"},
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "CustomError", "Cause": "This is a custom error!"}}}}))
+case("task-catch-order", sm({"T": task(Catch=[{"ErrorEquals": ["Other"], "Next": "A"}, {"ErrorEquals": ["States.ALL"], "Next": "B"}]),
+                             **passthru("A", Result="A"), **passthru("B", Result="B")}),
+     {}, ERR_DOC + " (catchers are tried in order; States.ALL matches any error)", output="B",
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "E", "Cause": "c"}}}}))
+case("task-retry-then-catch", sm({"T": task(Retry=[{"ErrorEquals": ["E"], "MaxAttempts": 1}], Catch=[{"ErrorEquals": ["E"], "ResultPath": "$.err", "Next": "H"}]), **passthru("H")}),
+     {"in": 1}, ERR_DOC + " (Catch applies once retries are exhausted)", output={"in": 1, "err": {"Error": "E", "Cause": "second"}},
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "E", "Cause": "first"}}, "1": {"Throw": {"Error": "E", "Cause": "second"}}}}))
+case("task-catch-resultpath-null", sm({"T": task(Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "H"}]), **passthru("H")}),
+     {"in": 1}, ERR_DOC + " (Catch ResultPath null keeps the original input)", output={"in": 1},
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "E", "Cause": "c"}}}}))
+case("task-mock-two-states", sm({"A": task(ResultPath="$.a", Next="B"), "B": task(ResultPath="$.b")}), {},
+     MOCK_DOC + " (a test case maps each Task state to its own mocked response)", output={"a": {"n": 1}, "b": {"n": 2}},
+     mock=mock_of({"A": {"0": {"Return": {"n": 1}}}, "B": {"0": {"Return": {"n": 2}}}}))
+case("task-mock-invocations-counted-per-state", sm({"A": task(ResultPath="$.first", Next="Again"), "Again": {"Type": "Choice", "Choices": [{"Variable": "$.second", "IsPresent": False, "Next": "A2"}], "Default": "Done"},
+                                                    "A2": {"Type": "Pass", "InputPath": "$", "Parameters": {"first.$": "$.first", "second": True}, "Next": "A"}, **passthru("Done")}),
+     {}, MOCK_DOC + " (invocations of a mocked state are counted across the execution: '0' then '1')", output={"first": "one", "second": True},
+     mock=mock_of({"A": {"0": {"Return": "zero"}, "1": {"Return": "one"}}}))
+case("task-mock-undefined-invocation", sm({"T": task(Retry=[{"ErrorEquals": ["States.ALL"], "MaxAttempts": 3}])}), {},
+     MOCK_DOC + " ('If you do not specify a mocked response [for an invocation], the state machine execution will fail')",
+     status="FAILED", error="States.Runtime", check_cause=False,
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "E", "Cause": "c"}}}}))
+
+# ---------------------------------------------------------------- Parallel
+case("parallel-outputs-array", sm({"P": {"Type": "Parallel", "Branches": [sm(passthru("A", Result="a")), sm(passthru("B", Parameters={"in.$": "$.x"}))], "End": True}}),
+     {"x": 1}, PARALLEL_DOC + " (the output is an array with one element per branch, in branch order)", output=["a", {"in": 1}])
+case("parallel-result-path", sm({"P": {"Type": "Parallel", "Branches": [sm(passthru("A", Result=1)), sm(passthru("B", Result=2))], "ResultPath": "$.results", "End": True}}),
+     {"x": 1}, PARALLEL_DOC + " (ResultPath places the branch outputs in the input)", output={"x": 1, "results": [1, 2]})
+case("parallel-result-selector", sm({"P": {"Type": "Parallel", "Branches": [sm(passthru("A", Result={"v": 1})), sm(passthru("B", Result={"v": 2}))], "ResultSelector": {"first.$": "$[0].v", "second.$": "$[1].v"}, "End": True}}),
+     {}, PARALLEL_DOC + " (ResultSelector over the array of branch outputs)", output={"first": 1, "second": 2})
+case("parallel-parameters", sm({"P": {"Type": "Parallel", "Parameters": {"n.$": "$.n", "k": "v"}, "Branches": [sm(passthru("A")), sm(passthru("B", InputPath="$.n"))], "End": True}}),
+     {"n": 5, "drop": True}, PARALLEL_DOC + " (Parameters build each branch's input)", output=[{"n": 5, "k": "v"}, 5])
+case("parallel-branch-fails", sm({"P": {"Type": "Parallel", "Branches": [sm(passthru("A")), sm({"F": {"Type": "Fail", "Error": "BranchError", "Cause": "branch two failed"}})], "End": True}}),
+     {}, PARALLEL_DOC + " (if any branch fails, the Parallel state fails with that branch's error)", status="FAILED", error="BranchError", cause="branch two failed")
+case("parallel-catch", sm({"P": {"Type": "Parallel", "Branches": [sm({"F": {"Type": "Fail", "Error": "BranchError", "Cause": "why"}})], "Catch": [{"ErrorEquals": ["BranchError"], "ResultPath": "$.err", "Next": "H"}], "End": True}, **passthru("H")}),
+     {"in": 1}, PARALLEL_DOC + " (Catch on a Parallel state)", output={"in": 1, "err": {"Error": "BranchError", "Cause": "why"}})
+case("parallel-nested", sm({"P": {"Type": "Parallel", "Branches": [sm({"Q": {"Type": "Parallel", "Branches": [sm(passthru("X", Result="x")), sm(passthru("Y", Result="y"))], "End": True}}), sm(passthru("Z", Result="z"))], "End": True}}),
+     {}, PARALLEL_DOC + " (branches may contain Parallel states)", output=[["x", "y"], "z"])
+case("parallel-branch-chain", sm({"P": {"Type": "Parallel", "Branches": [sm({**passthru("A", Result={"s": 1}, Next="B"), **passthru("B", Parameters={"t.$": "$.s"})})], "End": True}}),
+     {}, PARALLEL_DOC, output=[{"t": 1}])
+
+# ---------------------------------------------------------------- Map
+case("map-basic", sm({"M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "P", "States": passthru("P", Parameters={"v.$": "$"})}, "End": True}}),
+     {"items": [1, 2, 3]}, MAP_DOC + " (one iteration per item; the output is the array of iteration outputs in order)", output=[{"v": 1}, {"v": 2}, {"v": 3}])
+case("map-item-selector-context", sm({"M": {"Type": "Map", "ItemsPath": "$.detail.shipped", "MaxConcurrency": 0,
+                                           "ItemSelector": {"parcel.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index", "courier.$": "$.detail.delivery-partner"},
+                                           "ItemProcessor": {"StartAt": "P", "States": passthru("P")}, "ResultPath": "$.detail.shipped", "End": True}}),
+     {"ship-date": "2016-03-14T01:59:00Z", "detail": {"delivery-partner": "UQS", "shipped": [{"prod": "R31", "dest-code": 9511, "quantity": 1344}, {"prod": "S39", "dest-code": 9511, "quantity": 40}]}},
+     MAP_DOC + " (ItemSelector with $$.Map.Item.Value and $$.Map.Item.Index, the shipping example)",
+     output={"ship-date": "2016-03-14T01:59:00Z", "detail": {"delivery-partner": "UQS", "shipped": [
+         {"parcel": {"prod": "R31", "dest-code": 9511, "quantity": 1344}, "index": 0, "courier": "UQS"},
+         {"parcel": {"prod": "S39", "dest-code": 9511, "quantity": 40}, "index": 1, "courier": "UQS"}]}})
+case("map-legacy-iterator-parameters", sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "Parameters": {"x.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"}, "Iterator": {"StartAt": "P", "States": passthru("P")}, "End": True}}),
+     {"xs": ["a", "b"]}, MAP_DOC + " (legacy Iterator and Parameters are still accepted)", output=[{"x": "a", "i": 0}, {"x": "b", "i": 1}])
+case("map-empty", sm({"M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": passthru("P")}, "End": True}}),
+     [], MAP_DOC + " (ItemsPath defaults to $; an empty array gives an empty result)", output=[])
+case("map-max-concurrency-1", sm({"M": {"Type": "Map", "MaxConcurrency": 1, "ItemsPath": "$.xs", "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "Next": "P"}, **passthru("P", Parameters={"doubled.$": "States.MathAdd($, $)"})}}, "End": True}}),
+     {"xs": [1, 2, 3]}, MAP_DOC + " (MaxConcurrency 1 runs iterations one at a time; output order follows items)", output=[{"doubled": 2}, {"doubled": 4}, {"doubled": 6}])
+case("map-iteration-fails", sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "ItemProcessor": {"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "F"}], "Default": "OK"}, "F": {"Type": "Fail", "Error": "ItemError", "Cause": "item 2 is bad"}, **passthru("OK")}}, "End": True}}),
+     {"xs": [1, 2, 3]}, MAP_DOC + " (a failed iteration fails the Map state with its error)", status="FAILED", error="ItemError", cause="item 2 is bad")
+case("map-catch", sm({"M": {"Type": "Map", "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "ItemError", "Cause": "bad"}}}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}], "End": True}, **passthru("H")}),
+     [1], MAP_DOC + " (Catch on a Map state)", output={"Error": "ItemError", "Cause": "bad"})
+case("map-result-selector", sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "ItemProcessor": {"StartAt": "P", "States": passthru("P")}, "ResultSelector": {"n.$": "States.ArrayLength($)"}, "ResultPath": "$.count", "End": True}}),
+     {"xs": [4, 5, 6, 7]}, MAP_DOC + " (ResultSelector over the array of results, then ResultPath)", output={"xs": [4, 5, 6, 7], "count": {"n": 4}})
+case("map-nested", sm({"M": {"Type": "Map", "ItemProcessor": {"StartAt": "N", "States": {"N": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": passthru("P", Parameters={"v.$": "$"})}, "End": True}}}, "End": True}}),
+     [[1, 2], [3]], MAP_DOC + " (Map states may be nested)", output=[[{"v": 1}, {"v": 2}], [{"v": 3}]])
+case("map-items-not-array", sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "ItemProcessor": {"StartAt": "P", "States": passthru("P")}, "End": True}}),
+     {"xs": "nope"}, MAP_DOC + " (ItemsPath must select an array; otherwise the state fails with States.Runtime)",
+     status="FAILED", error="States.Runtime", check_cause=False)
+case("map-items-path-missing", sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "ItemProcessor": {"StartAt": "P", "States": passthru("P")}, "End": True}}),
+     {"a": 1}, "Public Step Functions execution failure reports (Invalid path ... : No results for path for an ItemsPath that selects nothing)",
+     status="FAILED", error="States.Runtime", check_cause=False)
+
+# ---------------------------------------------------------------- intrinsics
+def intrinsic_case(name, expr, inp, out, src=INTRINSIC_DOC):
+    case(name, sm(passthru("P", Parameters={"result.$": expr})), inp, src, output={"result": out})
+
+intrinsic_case("intrinsic-format-literal", "States.Format('Hello, my name is {}.', $.name)", {"name": "Arnav", "template": "Hello, my name is {}."}, "Hello, my name is Arnav.")
+intrinsic_case("intrinsic-format-path-template", "States.Format($.template, $.name)", {"name": "Arnav", "template": "Hello, my name is {}."}, "Hello, my name is Arnav.")
+intrinsic_case("intrinsic-format-number-bool-null", "States.Format('{} {} {}', $.n, $.b, $.z)", {"n": 42, "b": True, "z": None}, "42 true null",
+               INTRINSIC_DOC + " (States.Format renders number, boolean and null arguments as JSON text)")
+intrinsic_case("intrinsic-format-escapes", "States.Format('\\{\\} it\\'s {}', $.v)", {"v": "x"}, "{} it's x",
+               INTRINSIC_DOC + " (reserved characters ' { } \\ escaped with a backslash)")
+intrinsic_case("intrinsic-string-to-json", "States.StringToJson($.escapedJsonString)", {"escapedJsonString": "{\"foo\": \"bar\"}"}, {"foo": "bar"})
+intrinsic_case("intrinsic-json-to-string", "States.JsonToString($.unescapedJson)", {"unescapedJson": {"foo": "bar"}}, "{\"foo\":\"bar\"}")
+intrinsic_case("intrinsic-array", "States.Array('Foo', 2020, $.someJson, null)", {"someJson": {"random": "abcdefg"}}, ["Foo", 2020, {"random": "abcdefg"}, None])
+intrinsic_case("intrinsic-array-single", "States.Array($.Id)", {"Id": 123456}, [123456])
+intrinsic_case("intrinsic-array-partition", "States.ArrayPartition($.inputArray,4)", {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9]}, [[1, 2, 3, 4], [5, 6, 7, 8], [9]])
+intrinsic_case("intrinsic-array-contains", "States.ArrayContains($.inputArray, $.lookingFor)", {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9], "lookingFor": 5}, True)
+intrinsic_case("intrinsic-array-contains-false", "States.ArrayContains($.inputArray, $.lookingFor)", {"inputArray": [1, 2, 3], "lookingFor": "1"}, False)
+intrinsic_case("intrinsic-array-contains-object", "States.ArrayContains($.a, $.o)", {"a": [{"x": 1}, {"y": 2}], "o": {"y": 2}}, True,
+               INTRINSIC_DOC + " (ArrayContains compares JSON values)")
+intrinsic_case("intrinsic-array-range", "States.ArrayRange(1, 9, 2)", {}, [1, 3, 5, 7, 9])
+intrinsic_case("intrinsic-array-get-item", "States.ArrayGetItem($.inputArray, $.index)", {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9], "index": 5}, 6)
+intrinsic_case("intrinsic-array-length", "States.ArrayLength($.inputArray)", {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9]}, 9)
+intrinsic_case("intrinsic-array-unique", "States.ArrayUnique($.inputArray)", {"inputArray": [1, 2, 3, 3, 3, 3, 3, 3, 4]}, [1, 2, 3, 4])
+intrinsic_case("intrinsic-base64-encode", "States.Base64Encode($.input)", {"input": "Data to encode"}, "RGF0YSB0byBlbmNvZGU=")
+intrinsic_case("intrinsic-base64-decode", "States.Base64Decode($.base64)", {"base64": "RGF0YSB0byBlbmNvZGU="}, "Data to encode")
+for alg, fn in [("SHA-1", hashlib.sha1), ("MD5", hashlib.md5), ("SHA-256", hashlib.sha256), ("SHA-384", hashlib.sha384), ("SHA-512", hashlib.sha512)]:
+    intrinsic_case("intrinsic-hash-" + alg.lower().replace("-", ""), "States.Hash($.Data, $.Algorithm)", {"Data": "input data", "Algorithm": alg},
+                   fn(b"input data").hexdigest(), INTRINSIC_DOC + " (States.Hash example; hex digest of the UTF-8 data)")
+intrinsic_case("intrinsic-json-merge", "States.JsonMerge($.json1, $.json2, false)",
+               {"json1": {"a": {"a1": 1, "a2": 2}, "b": 2}, "json2": {"a": {"a3": 1, "a4": 2}, "c": 3}}, {"a": {"a3": 1, "a4": 2}, "b": 2, "c": 3})
+intrinsic_case("intrinsic-math-add", "States.MathAdd($.value1, $.step)", {"value1": 111, "step": -1}, 110)
+intrinsic_case("intrinsic-string-split", "States.StringSplit($.inputString, $.splitter)", {"inputString": "1,2,3,4,5", "splitter": ","}, ["1", "2", "3", "4", "5"])
+intrinsic_case("intrinsic-string-split-many-delimiters", "States.StringSplit($.inputString, $.splitter)", {"inputString": "This.is+a,test=string", "splitter": ".+,="}, ["This", "is", "a", "test", "string"])
+intrinsic_case("intrinsic-nested", "States.ArrayLength(States.StringSplit($.s, ','))", {"s": "a,b,c"}, 3, INTRINSIC_DOC + " (intrinsic functions may be nested)")
+intrinsic_case("intrinsic-uuid-shape", "States.ArrayLength(States.StringSplit(States.UUID(), '-'))", {}, 5, INTRINSIC_DOC + " (States.UUID returns a v4 UUID: five dash-separated groups)")
+intrinsic_case("intrinsic-context-arg", "States.Format('{}-{}', $$.State.Name, $.x)", {"x": 1}, "P-1", INTRINSIC_DOC + " and " + CTX_DOC + " (context paths as arguments)")
+case("intrinsic-math-random-range", sm({**passthru("P", Parameters={"r.$": "States.MathRandom($.lo, $.hi)"}, Next="C"),
+                                         "C": {"Type": "Choice", "Choices": [{"And": [{"Variable": "$.r", "NumericGreaterThanEquals": 1}, {"Variable": "$.r", "NumericLessThan": 10}], "Next": "In"}], "Default": "Out"},
+                                         **passthru("In", Result="in range"), **passthru("Out", Result="out of range")}),
+     {"lo": 1, "hi": 10}, INTRINSIC_DOC + " (MathRandom returns a number between start (inclusive) and end (exclusive))", output="in range")
+case("intrinsic-in-result-selector", sm({"T": task(ResultSelector={"n.$": "States.ArrayLength($.items)"})}), {},
+     INTRINSIC_DOC + " (intrinsic functions are allowed in ResultSelector)", output={"n": 2}, mock=mock_of({"T": {"0": {"Return": {"items": ["a", "b"]}}}}))
+
+# ---------------------------------------------------------------- context object
+case("context-execution-input", sm({**passthru("P", Result="x", Next="Q"), **passthru("Q", Parameters={"original.$": "$$.Execution.Input", "state.$": "$$.State.Name"})}),
+     {"k": "v"}, CTX_DOC + " ($$.Execution.Input holds the execution input, $$.State.Name the current state)", output={"original": {"k": "v"}, "state": "Q"})
+case("context-retry-count", sm({"T": task(Parameters={"n.$": "$$.State.RetryCount"}, Retry=[{"ErrorEquals": ["E"], "MaxAttempts": 1}], ResultPath=None)}),
+     {"in": True}, CTX_DOC + " ($$.State.RetryCount)", output={"in": True},
+     mock=mock_of({"T": {"0": {"Throw": {"Error": "E", "Cause": "c"}}, "1": {"Return": {}}}}))
+case("context-entered-time-is-string", sm({**passthru("P", Parameters={"t.$": "$$.State.EnteredTime", "s.$": "$$.Execution.StartTime"}, Next="C"),
+                                            "C": {"Type": "Choice", "Choices": [{"And": [{"Variable": "$.t", "IsTimestamp": True}, {"Variable": "$.s", "IsTimestamp": True}], "Next": "Yes"}], "Default": "No"},
+                                            **passthru("Yes", Result="timestamps"), **passthru("No", Result="not timestamps")}),
+     {}, CTX_DOC + " (EnteredTime and StartTime are ISO 8601 timestamps)", output="timestamps")
+
+# ---------------------------------------------------------------- variables
+case("variables-assign-and-read", sm({**passthru("A", Assign={"count": 1, "user.$": "$.user"}, Next="B"), **passthru("B", Parameters={"c.$": "$count", "u.$": "$user.name"})}),
+     {"user": {"name": "Ann"}}, VAR_DOC + " (Assign stores variables; later states read them as $name)", output={"c": 1, "u": "Ann"})
+case("variables-not-in-output", sm(passthru("A", Assign={"x": 1})), {"in": 1},
+     VAR_DOC + " (assigned variables are not part of the state output)", output={"in": 1})
+case("variables-in-choice", sm({**passthru("A", Assign={"limit": 10}, Next="C"),
+                                "C": {"Type": "Choice", "Choices": [{"Variable": "$.v", "NumericLessThanPath": "$limit", "Next": "Low"}], "Default": "High"},
+                                **passthru("Low", Result="low"), **passthru("High", Result="high")}),
+     {"v": 3}, VAR_DOC + " (variables can be used in Choice comparisons)", output="low")
+case("variables-intrinsic", sm({**passthru("A", Assign={"first": "Ada", "last": "Lovelace"}, Next="B"), **passthru("B", Parameters={"full.$": "States.Format('{} {}', $first, $last)"})}),
+     {}, VAR_DOC + " (variables as intrinsic function arguments)", output={"full": "Ada Lovelace"})
+
+# ---------------------------------------------------------------- chains
+case("chain-pass-transforms", sm({**passthru("One", Result={"n": 1}, ResultPath="$.one", Next="Two"), **passthru("Two", Parameters={"sum.$": "States.MathAdd($.one.n, $.base)"}, ResultPath="$.two", Next="Three"),
+                                  **passthru("Three", OutputPath="$.two")}),
+     {"base": 41}, IO_DOC + " (each state's output is the next state's input)", output={"sum": 42})
+case("chain-choice-loop", sm({**passthru("Init", Parameters={"i": 0}, Next="Check"),
+                              "Check": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericGreaterThanEquals": 3, "Next": "Done"}], "Default": "Inc"},
+                              **passthru("Inc", Parameters={"i.$": "States.MathAdd($.i, 1)"}, Next="Check"), **passthru("Done")}),
+     {}, CHOICE_DOC + " (loops through Choice; States.MathAdd)", output={"i": 3})
+
+
+# ---------------------------------------------------------------- more, from the spec and public records
+SPEC_ISSUE_12 = "https://github.com/awslabs/states-language/issues/12 (spec Parameters example with $.vals[0] and $.vals[3:])"
+case("spec-parameters-slice", sm(passthru("P", Parameters={"flagged": True, "parts": {"first.$": "$.vals[0]", "last3.$": "$.vals[3:]"}})),
+     {"flagged": 7, "vals": [0, 10, 20, 30, 40, 50]}, SPEC_ISSUE_12, output={"flagged": True, "parts": {"first": 0, "last3": [30, 40, 50]}})
+case("spec-task-inputpath-resultpath", sm({"Add": task("arn:aws:lambda:us-east-1:123456789012:function:Add", InputPath="$.numbers", ResultPath="$.sum")}),
+     {"title": "Numbers to add", "numbers": {"val1": 3, "val2": 4}}, SPEC + " (InputPath $.numbers, ResultPath $.sum example; the function returns 7)",
+     output={"title": "Numbers to add", "numbers": {"val1": 3, "val2": 4}, "sum": 7}, mock=mock_of({"Add": {"0": {"Return": 7}}}))
+case("spec-result-selector", sm({"EMR": task("arn:aws:states:::elasticmapreduce:createCluster.sync", Parameters={"Name": "MyCluster"}, ResultSelector={"ClusterId.$": "$.output.ClusterId", "ResourceType.$": "$.resourceType"}, ResultPath="$.EMROutput")}),
+     {"in": 1}, SPEC + " (ResultSelector example: ClusterId and ResourceType selected from the task result)",
+     output={"in": 1, "EMROutput": {"ClusterId": "AKIAIOSFODNN7EXAMPLE", "ResourceType": "elasticmapreduce"}},
+     mock=mock_of({"EMR": {"0": {"Return": {"resourceType": "elasticmapreduce", "resource": "createCluster.sync", "output": {"SdkHttpMetadata": {"HttpHeaders": {"Content-Length": "1112", "Content-Type": "application/x-amz-JSON-1.1"}, "HttpStatusCode": 200}, "SdkResponseMetadata": {"RequestId": "1234-5678-9012"}, "ClusterId": "AKIAIOSFODNN7EXAMPLE"}}}}}))
+case("intrinsic-missing-path-argument", sm(passthru("Transform input values to array", Parameters={"value.$": "States.Array($.optionalProperty)"})),
+     {"requiredProperty": 1},
+     "Public record (README of a CDK construct, cdk-handle-optional-parameters) quoting a real failure: \"An error occurred while executing the state 'Transform input values to array' (entered at the event id #2). The function 'States.Array(<optionalProperty JsonPath>)' had the following error: The JsonPath argument for the field '<optionalProperty JsonPath>' could not be found in the input '{...}'\"",
+     status="FAILED", error="States.Runtime",
+     cause=prefix("Transform input values to array", 2) + "The function 'States.Array($.optionalProperty)' had the following error: The JsonPath argument for the field '$.optionalProperty' could not be found in the input '{\"requiredProperty\":1}'")
+KB_STRING = "x" * 1000
+def big_branch(n):
+    return sm({"M%d" % n: {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "Up", "States": passthru("Up", Parameters={"text": KB_STRING})}, "End": True}})
+DATA_LIMIT_SRC = ("Public records of real failures: {\"error\": \"States.DataLimitExceeded\", \"cause\": \"The state/task 'Uppers' returned a result with a size exceeding the maximum number of bytes service limit.\"} "
+                  "(a Parallel fan-in over 256 KiB) and " + ERR_DOC + " (States.ALL does not catch States.DataLimitExceeded)")
+case("data-limit-parallel", sm({"Uppers": {"Type": "Parallel", "Branches": [big_branch(1), big_branch(2), big_branch(3)], "End": True}}),
+     {"items": list(range(100))}, DATA_LIMIT_SRC, status="FAILED", error="States.DataLimitExceeded",
+     cause="The state/task 'Uppers' returned a result with a size exceeding the maximum number of bytes service limit.")
+case("data-limit-not-caught-by-all", sm({"Uppers": {"Type": "Parallel", "Branches": [big_branch(1), big_branch(2), big_branch(3)], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": True}, **passthru("Caught", Result="caught")}),
+     {"items": list(range(100))}, DATA_LIMIT_SRC, status="FAILED", error="States.DataLimitExceeded",
+     cause="The state/task 'Uppers' returned a result with a size exceeding the maximum number of bytes service limit.")
+BIG_FN = "arn:aws:lambda:us-east-1:123456789012:function:big"
+case("data-limit-task-result", sm({"Parse": task(BIG_FN)}),
+     {}, "Public record of a real failure of a Lambda task: \"The state/task 'arn:aws:lambda:sa-east-1:433939225102:function:kiro-cost-analyzer-parse' returned a result with a size exceeding the maximum number of bytes service limit.\" (States.DataLimitExceeded names the task's function ARN)",
+     status="FAILED", error="States.DataLimitExceeded", cause="The state/task '" + BIG_FN + "' returned a result with a size exceeding the maximum number of bytes service limit.",
+     mock=mock_of({"Parse": {"0": {"Return": {"records": "y" * (257 * 1024)}}}}))
+case("pass-parameters-then-resultpath", sm(passthru("P", Parameters={"x.$": "$.a"}, ResultPath="$.p")), {"a": 1},
+     PASS_DOC + " (without Result, a Pass state's result is its effective input, placed by ResultPath)", output={"a": 1, "p": {"x": 1}})
+case("pass-explicit-root-paths", sm(passthru("P", InputPath="$", Result={"r": 1}, ResultPath="$", OutputPath="$")), {"a": 1},
+     IO_DOC + " ($ as InputPath, ResultPath and OutputPath)", output={"r": 1})
+case("wait-timestamp-future", sm({"W": {"Type": "Wait", "Timestamp": "2030-01-01T00:00:00Z", "Next": "Done"}, **passthru("Done")}), {"a": 1},
+     WAIT_DOC + " (waits until the timestamp, then passes the input on)", output={"a": 1})
+choice_case("choice-array-index-variable", {"Variable": "$.a[0]", "StringEquals": "x"}, {"a": ["x", "y"]}, True)
+choice_case("choice-timestamp-on-non-timestamp-is-false", {"Variable": "$.t", "TimestampEquals": "2016-03-14T01:59:00Z"}, {"t": "not a time"}, False,
+            CHOICE_DOC + " (a comparison against a value of another type is false, not an error)")
+choice_case("choice-string-matches-escaped-backslash", {"Variable": "$.p", "StringMatches": "C:\\\\*"}, {"p": "C:\\Windows"}, True,
+            CHOICE_DOC + " (StringMatches: \\\\ matches a literal backslash; * matches the rest)")
+case("parallel-branch-succeed", sm({"P": {"Type": "Parallel", "Branches": [sm({"S": {"Type": "Succeed", "OutputPath": "$.a"}}), sm(passthru("Q", Result=2))], "End": True}}),
+     {"a": 1}, PARALLEL_DOC + " (a branch ending in Succeed contributes its output)", output=[1, 2])
+case("parallel-map-inside", sm({"P": {"Type": "Parallel", "Branches": [sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "ItemSelector": {"i.$": "$$.Map.Item.Index"}, "ItemProcessor": {"StartAt": "I", "States": passthru("I")}, "End": True}})], "End": True}}),
+     {"xs": ["a", "b"]}, PARALLEL_DOC + " and " + MAP_DOC + " (a Map state inside a Parallel branch)", output=[[{"i": 0}, {"i": 1}]])
+intrinsic_case("intrinsic-array-partition-short", "States.ArrayPartition($.a, 5)", {"a": [1, 2]}, [[1, 2]], INTRINSIC_DOC + " (the last chunk may be shorter than the chunk size)")
+intrinsic_case("intrinsic-string-to-json-number", "States.StringToJson($.s)", {"s": "123"}, 123)
+intrinsic_case("intrinsic-string-to-json-array", "States.StringToJson($.s)", {"s": "[1,\"a\",null]"}, [1, "a", None])
+intrinsic_case("intrinsic-json-to-string-array", "States.JsonToString($.a)", {"a": [1, {"b": "c"}]}, "[1,{\"b\":\"c\"}]")
+intrinsic_case("intrinsic-json-round-trip", "States.StringToJson(States.JsonToString($.o))", {"o": {"z": 1, "a": [True, None]}}, {"z": 1, "a": [True, None]},
+               INTRINSIC_DOC + " (StringToJson inverts JsonToString; key order is kept)")
+intrinsic_case("intrinsic-format-decimal", "States.Format('{} and {}', $.f, $.s)", {"f": 1.5, "s": "str"}, "1.5 and str")
+intrinsic_case("intrinsic-math-add-negative", "States.MathAdd($.a, $.b)", {"a": -5, "b": -7}, -12)
+intrinsic_case("intrinsic-array-literals", "States.Array(1, 'two', true, null, $.x)", {"x": [3]}, [1, "two", True, None, [3]])
+intrinsic_case("intrinsic-hash-unicode-sha256", "States.Hash($.Data, 'SHA-256')", {"Data": "Grüße"}, hashlib.sha256("Grüße".encode()).hexdigest(),
+               INTRINSIC_DOC + " (the hash of the UTF-8 bytes of the data)")
+intrinsic_case("intrinsic-base64-round-trip", "States.Base64Decode(States.Base64Encode($.s))", {"s": "a+b/c=d"}, "a+b/c=d")
+intrinsic_case("intrinsic-string-split-consecutive", "States.StringSplit($.s, ',')", {"s": "a,,b"}, ["a", "b"],
+               INTRINSIC_DOC + " (StringSplit drops empty strings between consecutive delimiters, as Java's StringTokenizer does)")
+
+
+def main():
+    for entry in os.listdir(HERE):
+        p = os.path.join(HERE, entry)
+        if os.path.isdir(p):
+            shutil.rmtree(p)
+    names = set()
+    for c in CASES:
+        assert c["name"] not in names, c["name"]
+        names.add(c["name"])
+        d = os.path.join(HERE, c["name"])
+        os.makedirs(d)
+        with open(os.path.join(d, "definition.asl.json"), "w") as f:
+            json.dump(c["definition"], f, indent=2, ensure_ascii=False)
+            f.write("\n")
+        with open(os.path.join(d, "input.json"), "w") as f:
+            # Compact, so a cause that quotes the raw execution input reads the
+            # same whether an engine echoes the text as given or re-encodes it.
+            json.dump(c["input"], f, ensure_ascii=False, separators=(",", ":"))
+            f.write("\n")
+        exp = {"source": c["source"], "status": c["status"], "output": c["output"] if c["status"] == "SUCCEEDED" else None,
+               "error": c["error"]}
+        if c["check_cause"]:
+            exp["cause"] = c["cause"]
+        with open(os.path.join(d, "expected.json"), "w") as f:
+            json.dump(exp, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+        if c["mock"]:
+            with open(os.path.join(d, "mock.json"), "w") as f:
+                json.dump(c["mock"], f, indent=2, ensure_ascii=False)
+                f.write("\n")
+    print(len(CASES), "cases")
+
+
+if __name__ == "__main__":
+    main()

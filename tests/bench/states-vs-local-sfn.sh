@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs the reference definitions in tests/bench/states through the embedded
+# engine (go test -bench BenchmarkEngine) and through npm aws-local-stepfunctions
+# (states-vs-local-sfn.mjs, its JS API in one process), then prints
+# executions/second for both and the ratio.
+#
+#   tests/bench/states-vs-local-sfn.sh [SECONDS]     (default 3 per definition)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-3}
+defs="$root/tests/bench/states"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -f "$root/node_modules/aws-local-stepfunctions/package.json" ]; then
+  echo "aws-local-stepfunctions is not installed: run make deps" >&2
+  exit 1
+fi
+
+echo "machine: $(nproc) cores, $(uname -sm), $(go version | cut -d' ' -f3), node $(node --version)"
+echo "aws-local-stepfunctions $(node -p "require('$root/node_modules/aws-local-stepfunctions/package.json').version")"
+echo
+
+node "$root/tests/bench/states-vs-local-sfn.mjs" "$defs" "$secs" >"$tmp/node.jsonl"
+(cd "$root" && go test -run '^$' -bench '^BenchmarkEngine$' -benchtime "${secs}s" -count 1 ./shared/states/) >"$tmp/go.txt"
+
+printf '%-14s %14s %14s %9s %14s %12s\n' definition "shipwave ex/s" "local-sfn ex/s" ratio "transitions/s" "ns/transition"
+status=0
+while read -r line; do
+  name=$(node -e 'const o=JSON.parse(process.argv[1]); console.log(o.name)' "$line")
+  theirs=$(node -e 'const o=JSON.parse(process.argv[1]); console.log(o.execPerSec.toFixed(1))' "$line")
+  row=$(grep -E "^BenchmarkEngine/$name(-[0-9]+)? " "$tmp/go.txt" || true)
+  if [ -z "$row" ]; then
+    echo "no Go benchmark result for $name" >&2
+    status=1
+    continue
+  fi
+  metric() { echo "$row" | awk -v unit="$1" '{for (i = 2; i <= NF; i++) if ($i == unit) print $(i-1)}'; }
+  ours=$(metric executions/s)
+  tps=$(metric transitions/s)
+  nspt=$(metric ns/transition)
+  ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.1fx", a / b }')
+  printf '%-14s %14.1f %14.1f %9s %14.0f %12s\n' "$name" "$ours" "$theirs" "$ratio" "$tps" "$nspt"
+done <"$tmp/node.jsonl"
+echo
+grep -E '^BenchmarkEngine/' "$tmp/go.txt"
+exit $status
