@@ -96,8 +96,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		return o, &usageError{msg: "--out (or " + envName("out") + ") is required"}
 	case tasks < 1:
 		return o, &usageError{msg: fmt.Sprintf("--tasks: %d, want at least 1", tasks)}
-	case o.load.Task >= tasks:
-		return o, &usageError{msg: fmt.Sprintf("--task-index: %d, want below --tasks %d", o.load.Task, tasks)}
+	case o.load.Task < 0 || o.load.Task >= tasks:
+		return o, &usageError{msg: fmt.Sprintf("--task-index: %d, want 0 to --tasks - 1 (%d)", o.load.Task, tasks-1)}
 	}
 	if err := loadtest.CheckRunID(o.load.RunID); err != nil {
 		return o, &usageError{msg: "--run-id: " + err.Error()}
