@@ -86,7 +86,7 @@ func TestRateTaskStoresResultForAggregator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Verdict.Passed || len(rep.Missing) != 1 || rep.Missing[0] != 0 || rep.Summary.Requests != 25 {
+	if rep.Verdict.Passed || len(rep.Missing) != 1 || rep.Missing[0] != 0 || rep.Stats.Requests != 25 {
 		t.Errorf("got report %+v, want task 1's 25 requests and task 0 missing", rep)
 	}
 }
