@@ -138,15 +138,15 @@ func (r *Runner) RunTask(ctx context.Context, params json.RawMessage) (json.RawM
 }
 
 type stoppedTask struct {
-	TaskArn           string       `json:"TaskArn"`
-	ClusterArn        string       `json:"ClusterArn"`
-	TaskDefinitionArn string       `json:"TaskDefinitionArn"`
-	LastStatus        string       `json:"LastStatus"`
-	DesiredStatus     string       `json:"DesiredStatus"`
-	StopCode          string       `json:"StopCode"`
-	StoppedReason     string       `json:"StoppedReason"`
-	StartedAt         time.Time    `json:"StartedAt"`
-	StoppedAt         time.Time    `json:"StoppedAt"`
+	TaskArn           string          `json:"TaskArn"`
+	ClusterArn        string          `json:"ClusterArn"`
+	TaskDefinitionArn string          `json:"TaskDefinitionArn"`
+	LastStatus        string          `json:"LastStatus"`
+	DesiredStatus     string          `json:"DesiredStatus"`
+	StopCode          string          `json:"StopCode"`
+	StoppedReason     string          `json:"StoppedReason"`
+	StartedAt         time.Time       `json:"StartedAt"`
+	StoppedAt         time.Time       `json:"StoppedAt"`
 	Containers        []containerDesc `json:"Containers"`
 }
 
