@@ -65,6 +65,9 @@ func CheckRunID(id string) error {
 	return nil
 }
 
+// MaxTasks is the most tasks one run may have.
+const MaxTasks = 10_000
+
 // Report is the aggregator's answer for a run: whether it passed, a one-line
 // summary, which tasks reported, the merged measurements and the verdict.
 // Its JSON is the loadtest state machine's $.report: a Choice reads
@@ -93,8 +96,8 @@ func Aggregate(ctx context.Context, src Source, runID string, expectedTasks int,
 	if err := CheckRunID(runID); err != nil {
 		return Report{}, err
 	}
-	if expectedTasks < 1 {
-		return Report{}, release.Errorf(release.ErrInvalid, "aggregate run %s: expected tasks %d, want at least 1", runID, expectedTasks)
+	if expectedTasks < 1 || expectedTasks > MaxTasks {
+		return Report{}, release.Errorf(release.ErrInvalid, "aggregate run %s: expected tasks %d, want 1 to %d", runID, expectedTasks, MaxTasks)
 	}
 	results, err := src.Results(ctx, runID)
 	if err != nil {

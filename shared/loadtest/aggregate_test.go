@@ -121,6 +121,7 @@ func TestAggregateErrors(t *testing.T) {
 		{name: "source fails", src: sourceFunc(func(context.Context, string) ([]Result, error) { return nil, boom }), runID: "r", tasks: 1, wantErr: boom},
 		{name: "bad run id", src: fixed(), runID: "../etc", tasks: 1, wantErr: release.ErrInvalid},
 		{name: "no tasks", src: fixed(), runID: "r", tasks: 0, wantErr: release.ErrInvalid},
+		{name: "absurdly many tasks", src: fixed(), runID: "r", tasks: MaxTasks + 1, wantErr: release.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
