@@ -3,7 +3,11 @@ package control_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -241,4 +245,66 @@ func TestTransitionsPerTarget(t *testing.T) {
 		t.Errorf("deploy took %d state transitions, want 1..40", entered)
 	}
 	t.Logf("transitions per target (Canary10Percent5Minutes, both hooks): %d", entered)
+}
+
+const withLoadTest = `apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+executionMode: QUEUED
+stages:
+  - name: prod
+    waves:
+      - name: one-box
+        targets: [{ type: lambdaAlias, function: orders, alias: live }]
+        deployment: Canary10Percent5Minutes
+        bake: 5m
+        loadTest:
+          tasks: 2
+          concurrency: 2
+          holdFor: 1s
+          url: %s
+          criteria: { errorRate: 1%%, minRps: 1 }
+`
+
+// TestLoadTest runs the wave's load test for real: two load generator
+// processes against a loopback service, their HDR results merged by the
+// aggregator and judged by the criteria.
+func TestLoadTest(t *testing.T) {
+	tests := []struct {
+		name      string
+		errorRate int // every n-th request fails; 0 = none
+		want      release.Status
+		wantEvent release.EventType
+		good      string
+	}{
+		{"healthy version passes", 0, release.StatusSucceeded, release.EventLoadTestPassed, "2"},
+		{"errors under load roll back", 4, release.StatusRolledBack, release.EventLoadTestFailed, "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n atomic.Int64
+			svc := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+				if tt.errorRate > 0 && n.Add(1)%int64(tt.errorRate) == 0 {
+					rw.WriteHeader(http.StatusInternalServerError)
+					return
+				}
+				_, _ = rw.Write([]byte("ok"))
+			}))
+			t.Cleanup(svc.Close)
+			w := newWorldSpec(t, fmt.Sprintf(withLoadTest, svc.URL))
+			r, x := w.start("v2", "push:orders:main:lt")
+			w.wait(x)
+			got := w.releaseOf(r.ID)
+			if got.Status != tt.want {
+				t.Errorf("release = %s (%s), want %s; events: %s", got.Status, got.Reason, tt.want, eventTypes(w.events(r.ID)))
+			}
+			if !hasEventType(w.events(r.ID), tt.wantEvent) {
+				t.Errorf("no %s event: %s", tt.wantEvent, eventTypes(w.events(r.ID)))
+			}
+			if n.Load() == 0 && tt.errorRate > 0 {
+				t.Error("the service saw no load")
+			}
+			w.checkInvariants(r, tt.good)
+		})
+	}
 }

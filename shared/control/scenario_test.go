@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +20,9 @@ import (
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/hooks"
+	"github.com/shipwave/shipwave/shared/loadtest"
+	"github.com/shipwave/shipwave/shared/loadtest/localtask"
+	"github.com/shipwave/shipwave/shared/loadtest/resultdir"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/schedule"
 	"github.com/shipwave/shipwave/shared/spec"
@@ -49,15 +55,16 @@ type world struct {
 
 	release *states.StateMachine
 
-	mu       sync.Mutex
-	alarms   map[string]alarms.State
-	hookErr  map[string]error           // phase → error the hook returns
-	hookLog  []string                   // "phase@updates" for each hook run
-	onBake   func(w *world, weight int) // runs after a bake registered
-	requests int64                      // what the request counter reports
-	preHook  bool                       // the pipeline has a pre-traffic hook
-	writes   *countingDB                // counts the store's write requests
-	failures []string                   // SendTaskFailure calls seen by the world
+	mu         sync.Mutex
+	alarms     map[string]alarms.State
+	hookErr    map[string]error           // phase → error the hook returns
+	hookLog    []string                   // "phase@updates" for each hook run
+	onBake     func(w *world, weight int) // runs after a bake registered
+	requests   int64                      // what the request counter reports
+	preHook    bool                       // the pipeline has a pre-traffic hook
+	writes     *countingDB                // counts the store's write requests
+	aggregator *loadtest.Aggregator
+	failures   []string // SendTaskFailure calls seen by the world
 }
 
 const ordersSpec = `apiVersion: shipwave/v1
@@ -157,19 +164,30 @@ func newWorldSpec(t *testing.T, src string) *world {
 			}
 			return out, err
 		}),
-		"FinalizeFunctionArn":          add("finalize", w.svc.Finalize),
-		"RollbackFunctionArn":          add("rollback", w.svc.Rollback),
-		"LoadTestAggregateFunctionArn": add("loadtest-aggregate", func(context.Context, json.RawMessage) (any, error) { return map[string]bool{"passed": true}, nil }),
-		"DeployStateMachineArn":        "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-deploy",
-		"LoadTestStateMachineArn":      "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-loadtest",
-		"LoadTestClusterArn":           "arn:aws:ecs:us-east-1:123456789012:cluster/shipwave",
-		"LoadTestTaskDefinitionArn":    "arn:aws:ecs:us-east-1:123456789012:task-definition/shipwave-loadgen:1",
-		"LoadTestSubnets":              "subnet-1",
-		"LoadTestSecurityGroup":        "sg-1",
+		"FinalizeFunctionArn": add("finalize", w.svc.Finalize),
+		"RollbackFunctionArn": add("rollback", w.svc.Rollback),
+		"LoadTestAggregateFunctionArn": add("loadtest-aggregate", func(ctx context.Context, in loadtest.AggregateInput) (loadtest.Report, error) {
+			r, err := w.aggregator.Handle(ctx, in)
+			return r, control.Boundary(err)
+		}),
+		"DeployStateMachineArn":     "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-deploy",
+		"LoadTestStateMachineArn":   "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-loadtest",
+		"LoadTestClusterArn":        "arn:aws:ecs:us-east-1:123456789012:cluster/shipwave",
+		"LoadTestTaskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/shipwave-loadgen:1",
+		"LoadTestSubnets":           "subnet-1",
+		"LoadTestSecurityGroup":     "sg-1",
 	}
 	reg.HandlePrefix(tasks.LambdaARNPrefix, tasks.Lambda(fns))
 	reg.HandlePrefix(tasks.LambdaInvokeResource, tasks.Lambda(fns))
 	reg.HandlePrefix(tasks.StartExecutionResource, tasks.StartExecution(w.engine))
+	// ecs:runTask.sync runs the real load generator as a process, as the
+	// local stack does; results land in a directory the aggregator reads.
+	results := t.TempDir()
+	w.aggregator = &loadtest.Aggregator{Source: resultdir.New(results), Events: w.store, Now: w.clock.Now}
+	tasks.Register(reg, tasks.Config{ECSRunTask: func(ctx context.Context, params json.RawMessage) (json.RawMessage, error) {
+		runner := &localtask.Runner{Bin: loadgenBinary(t), Env: []string{"SHIPWAVE_LOADTEST_OUT=" + results}}
+		return runner.RunTask(ctx, params)
+	}})
 	for name, arn := range map[string]string{
 		statemachines.Release:  "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release",
 		statemachines.Deploy:   subs["DeployStateMachineArn"],
@@ -199,6 +217,32 @@ func newWorldSpec(t *testing.T, src string) *world {
 	}
 	return w
 }
+
+// loadgenBinary builds cmd/loadgen once per test binary.
+var loadgenBinary = func() func(t *testing.T) string {
+	var once sync.Once
+	var bin string
+	var err error
+	return func(t *testing.T) string {
+		t.Helper()
+		once.Do(func() {
+			dir, derr := os.MkdirTemp("", "shipwave-loadgen-")
+			if derr != nil {
+				err = derr
+				return
+			}
+			bin = filepath.Join(dir, "loadgen")
+			out, berr := exec.Command("go", "build", "-o", bin, "github.com/shipwave/shipwave/cmd/loadgen").CombinedOutput()
+			if berr != nil {
+				err = fmt.Errorf("build loadgen: %v\n%s", berr, out)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bin
+	}
+}()
 
 // callbacks lets handlers complete tokens on the world's engine, recording
 // failures for assertions.
