@@ -308,3 +308,112 @@ func TestLoadTest(t *testing.T) {
 		})
 	}
 }
+
+// TestAlarmEventLostFinalCheckCatchesIt is the bake-timeout race: the alarm
+// fires but its event never reaches alarmwatch before the bake times out;
+// BakeCheck's final alarm check catches it and rolls back.
+func TestAlarmEventLostFinalCheckCatchesIt(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Canary10Percent5Minutes")
+	w.onBake = func(w *world, weight int) {
+		if weight == 10 {
+			w.mu.Lock()
+			w.alarms["orders-5xx"] = alarms.StateAlarm // no event is delivered
+			w.mu.Unlock()
+		}
+	}
+	r, x := w.start("v2", "push:orders:main:race")
+	if res := w.wait(x); res.Error != "ReleaseRolledBack" {
+		t.Fatalf("release execution = %s %s (%s)", res.Status, res.Error, res.Cause)
+	}
+	if got, want := strings.Join(w.aliasUpdates(), " "), "1+2@0.1 1"; got != want {
+		t.Errorf("alias updates = %q, want %q", got, want)
+	}
+	if len(w.failures) != 0 {
+		t.Errorf("task failures sent = %v, want none (the timeout won the race)", w.failures)
+	}
+	w.checkInvariants(r, "1")
+}
+
+// TestAlarmAlreadyFiringRefusesToDeploy: the alarm pre-flight refuses to
+// deploy blind, before any traffic moves.
+func TestAlarmAlreadyFiringRefusesToDeploy(t *testing.T) {
+	for _, state := range []alarms.State{alarms.StateAlarm, alarms.StateInsufficientData, ""} {
+		t.Run(string(state)+"-", func(t *testing.T) {
+			w := newWorld(t, "QUEUED", "AllAtOnce")
+			if state == "" {
+				delete(w.alarms, "orders-5xx")
+			} else {
+				w.alarms["orders-5xx"] = state
+			}
+			r, x := w.start("v2", "push:orders:main:preflight")
+			w.wait(x)
+			got := w.releaseOf(r.ID)
+			if got.Status != release.StatusRolledBack || !strings.Contains(got.Reason, "refusing to deploy blind") {
+				t.Errorf("release = %s (%s), want ROLLED_BACK refusing to deploy blind", got.Status, got.Reason)
+			}
+			if u := w.aliasUpdates(); len(u) != 0 {
+				t.Errorf("alias updates = %v, want none", u)
+			}
+			w.checkInvariants(r, "1")
+		})
+	}
+}
+
+const ecsSpec = `apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+executionMode: QUEUED
+alarms: [orders-5xx]
+stages:
+  - name: prod
+    waves:
+      - name: one-box
+        targets:
+          - { type: ecsBlueGreen, cluster: prod, service: orders, listenerArn: "%s", blueTargetGroup: orders-blue, greenTargetGroup: orders-green }
+        deployment: Linear10PercentEvery1Minute
+        bake: 5m
+`
+
+// TestECSBlueGreen shifts an ALB listener between the blue and green target
+// groups through the real ELBv2 client: promoted on health, back to 100%
+// blue when an alarm fires mid-shift.
+func TestECSBlueGreen(t *testing.T) {
+	for _, alarmAt := range []int{0, 30} {
+		t.Run(fmt.Sprintf("alarm at %d%%", alarmAt), func(t *testing.T) {
+			w := newWorldSpec(t, "")
+			if err := w.saveSpec(fmt.Sprintf(ecsSpec, w.listener)); err != nil {
+				t.Fatal(err)
+			}
+			w.onBake = func(w *world, weight int) {
+				if weight == alarmAt {
+					w.mu.Lock()
+					w.alarms["orders-5xx"] = alarms.StateAlarm
+					w.mu.Unlock()
+					if _, err := w.svc.AlarmChanged(context.Background(), alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm}); err != nil {
+						w.t.Error(err)
+					}
+				}
+			}
+			r, x := w.start("v2", "push:orders:main:ecs")
+			w.wait(x)
+			want, wantGroup := release.StatusSucceeded, w.green
+			if alarmAt > 0 {
+				want, wantGroup = release.StatusRolledBack, w.blue
+			}
+			if got := w.releaseOf(r.ID); got.Status != want {
+				t.Errorf("release = %s (%s), want %s; events: %s", got.Status, got.Reason, want, eventTypes(w.events(r.ID)))
+			}
+			var live []string
+			for _, a := range w.elb.ListenerActions(w.listener) {
+				for _, f := range a.Forward {
+					if f.Weight > 0 {
+						live = append(live, f.TargetGroupArn)
+					}
+				}
+			}
+			if len(live) != 1 || live[0] != wantGroup {
+				t.Errorf("listener forwards to %v, want only %s", live, wantGroup)
+			}
+		})
+	}
+}

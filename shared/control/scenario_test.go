@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/shipwave/shipwave/shared/alarms"
@@ -30,6 +31,7 @@ import (
 	"github.com/shipwave/shipwave/shared/states/lambdatask"
 	"github.com/shipwave/shipwave/shared/states/tasks"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
 	"github.com/shipwave/shipwave/statemachines"
 )
@@ -64,7 +66,10 @@ type world struct {
 	preHook    bool                       // the pipeline has a pre-traffic hook
 	writes     *countingDB                // counts the store's write requests
 	aggregator *loadtest.Aggregator
-	failures   []string // SendTaskFailure calls seen by the world
+
+	elb                   *awsfake.ELBv2
+	blue, green, listener string
+	failures              []string // SendTaskFailure calls seen by the world
 }
 
 const ordersSpec = `apiVersion: shipwave/v1
@@ -95,7 +100,6 @@ func newWorld(t *testing.T, mode, deployment string) *world {
 
 func newWorldSpec(t *testing.T, src string) *world {
 	t.Helper()
-	ctx := context.Background()
 	w := &world{
 		t:       t,
 		clock:   states.NewVirtualClock(time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)),
@@ -116,12 +120,22 @@ func newWorldSpec(t *testing.T, src string) *world {
 	w.lambda.CreateAlias("orders-eu", "live", "1")
 	w.lambda.UpdateCode("orders-eu", "sha-v2")
 	shifter := lambdaalias.New(lambda.NewFromConfig(awsfake.Config(w.lambda.URL())))
+	w.elb = awsfake.NewELBv2(t)
+	w.blue = w.elb.AddTargetGroup("orders-blue", "10.0.1.1")
+	w.green = w.elb.AddTargetGroup("orders-green", "10.0.2.1")
+	w.listener = w.elb.AddListener(443, awsfake.Forward(awsfake.TargetWeight{TargetGroupArn: w.blue, Weight: 1}))
+	alb := albweights.New(elb.NewFromConfig(awsfake.Config(w.elb.URL())))
 
 	reg := states.NewRegistry()
 	w.engine = states.New(states.Options{Clock: w.clock, Tasks: reg, Region: region, Account: account})
 	w.svc = &control.Service{
-		Store:    w.store,
-		Shifters: func(release.Target) (control.Shifter, error) { return shifter, nil },
+		Store: w.store,
+		Shifters: func(t release.Target) (control.Shifter, error) {
+			if t.Type == release.TargetECSBlueGreen {
+				return alb, nil
+			}
+			return shifter, nil
+		},
 		Alarms: control.AlarmFunc(func(_ context.Context, names []string) (map[string]alarms.State, error) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
@@ -207,15 +221,24 @@ func newWorldSpec(t *testing.T, src string) *world {
 		}
 	}
 
-	p, err := spec.Parse("orders.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.preHook = p.Hooks.PreTraffic != nil
-	if _, err := w.store.SaveSpec(ctx, release.SpecVersion{Pipeline: p.Name, Source: []byte(src), Parsed: p}); err != nil {
-		t.Fatal(err)
+	if src != "" {
+		if err := w.saveSpec(src); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return w
+}
+
+// saveSpec parses a pipeline spec and stores it as the pipeline's next
+// version.
+func (w *world) saveSpec(src string) error {
+	p, err := spec.Parse("orders.yaml", []byte(src))
+	if err != nil {
+		return err
+	}
+	w.preHook = p.Hooks.PreTraffic != nil
+	_, err = w.store.SaveSpec(context.Background(), release.SpecVersion{Pipeline: p.Name, Source: []byte(src), Parsed: p})
+	return err
 }
 
 // loadgenBinary builds cmd/loadgen once per test binary.
