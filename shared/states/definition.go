@@ -167,6 +167,8 @@ const (
 	WaitForTaskToken Pattern = "WaitForTaskToken"
 )
 
+var jsonataFields = map[string]bool{"Output": true, "Arguments": true, "Items": true}
+
 var commonFields = map[string]bool{"Type": true, "Comment": true, "QueryLanguage": true}
 
 var stateFields = map[string]map[string]bool{
@@ -330,7 +332,11 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 		}
 	}
 	if !terminal && len(g.order) > 0 {
-		c.add(CodeNoTerminalState, loc, "No terminal state found in machine")
+		at := loc
+		if at == "" {
+			at = "null"
+		}
+		c.add(CodeNoTerminalState, at, "Workflow has no terminal state")
 	}
 	// Reachability.
 	if g.start != nil {
@@ -381,8 +387,12 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 		return nil
 	}
 	for _, k := range o.Keys() {
-		if !allowed[k] && !commonFields[k] {
-			c.add(CodeSchema, pointer(loc, k), "Field '%s' is not supported in a %s state", k, typ)
+		switch {
+		case allowed[k] || commonFields[k]:
+		case jsonataFields[k]:
+			c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONPath', but field '%s' is only supported for the 'JSONata' QueryLanguage", k)
+		default:
+			c.add(CodeSchema, loc, "Field '%s' is not supported", k)
 		}
 	}
 	if ql, ok := stringField(c, o, loc, "QueryLanguage", false); ok && ql != "JSONPath" {
