@@ -687,11 +687,11 @@ func (p *parser) mapState(st *state, o *jsonvalue.Object, loc string) {
 	if n, ok := intField(c, o, loc, "MaxConcurrency", 0, math.MaxInt32); ok {
 		st.maxConcurrency = n
 	}
-	st.maxConcurrencyPath = p.refPath(o, loc, "MaxConcurrencyPath")
+	st.maxConcurrencyPath = p.inputRefPath(o, loc, "MaxConcurrencyPath")
 	if n, ok := intField(c, o, loc, "ToleratedFailureCount", 0, math.MaxInt32); ok {
 		st.toleratedCount, st.hasToleratedThreshold, st.hasTolCount = n, true, true
 	}
-	st.toleratedCountPath = p.refPath(o, loc, "ToleratedFailureCountPath")
+	st.toleratedCountPath = p.inputRefPath(o, loc, "ToleratedFailureCountPath")
 	if v, ok := o.Get("ToleratedFailurePercentage"); ok {
 		f, isNum := toFloat(v)
 		if !isNum || f < 0 || f > 100 {
@@ -700,7 +700,14 @@ func (p *parser) mapState(st *state, o *jsonvalue.Object, loc string) {
 			st.toleratedPercent, st.hasToleratedThreshold, st.hasTolPercent = f, true, true
 		}
 	}
-	st.toleratedPercentPath = p.refPath(o, loc, "ToleratedFailurePercentagePath")
+	st.toleratedPercentPath = p.inputRefPath(o, loc, "ToleratedFailurePercentagePath")
+	for _, pair := range [][2]string{{"MaxConcurrency", "MaxConcurrencyPath"}, {"ToleratedFailureCount", "ToleratedFailureCountPath"}, {"ToleratedFailurePercentage", "ToleratedFailurePercentagePath"}} {
+		_, a := o.Get(pair[0])
+		_, b := o.Get(pair[1])
+		if a && b {
+			c.add(CodeSchema, loc, "There should only be one of the following fields: [%s, %s]", pair[0], pair[1])
+		}
+	}
 	if st.toleratedCountPath != nil || st.toleratedPercentPath != nil {
 		st.hasToleratedThreshold = true
 	}
@@ -885,6 +892,17 @@ func (p *parser) refPath(o *jsonvalue.Object, loc, field string) *jsonpath.Path 
 	path, err := jsonpath.Parse(s)
 	if err != nil || !path.IsReference() {
 		p.c.add(CodeInvalidJSONPath, loc+"/"+field, "The value for the field '%s' must be a valid ReferencePath", field)
+		return nil
+	}
+	return path
+}
+
+// inputRefPath is a reference path into the state input: the Map number
+// fields do not accept the context object.
+func (p *parser) inputRefPath(o *jsonvalue.Object, loc, field string) *jsonpath.Path {
+	path := p.refPath(o, loc, field)
+	if path != nil && path.Root() == "$$" {
+		p.c.add(CodeSchema, loc+"/"+field, "Value is not a Reference Path")
 		return nil
 	}
 	return path

@@ -132,7 +132,7 @@ func TestMapToleratedFailures(t *testing.T) {
 		{"count exceeded", `"ToleratedFailureCount":1,`, `["bad","ok","bad"]`, states.StatusFailed, failure.ExceedToleratedFailureThreshold, ""},
 		{"percentage tolerates", `"ToleratedFailurePercentage":50,`, `["bad","ok"]`, states.StatusSucceeded, "", `[{"Error":"Bad","Cause":"bad item"},"ok"]`},
 		{"percentage exceeded", `"ToleratedFailurePercentage":50,`, `["bad","bad","ok"]`, states.StatusFailed, failure.ExceedToleratedFailureThreshold, ""},
-		{"count from path", `"ToleratedFailureCountPath":"$$.Execution.Input[0]",`, `[5,"bad","bad"]`, states.StatusSucceeded, "", ``},
+		{"count from path", `"ItemsPath":"$.items","ToleratedFailureCountPath":"$.tolerate",`, `{"tolerate":2,"items":["bad","bad"]}`, states.StatusSucceeded, "", ``},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

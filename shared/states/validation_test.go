@@ -50,6 +50,8 @@ func TestParseRejectsInvalidDefinitions(t *testing.T) {
 		{"map without processor", `{"StartAt":"M","States":{"M":{"Type":"Map","End":true}}}`, states.CodeSchema, "/States/M"},
 		{"map processor unknown field", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"A","Foo":1,"States":{"A":{"Type":"Succeed"}}},"End":true}}}`, states.CodeSchema, "/States/M/ItemProcessor/Foo"},
 		{"map tolerated percentage over 100", `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":101,"ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},"End":true}}}`, states.CodeSchema, "/States/M/ToleratedFailurePercentage"},
+		{"map count path on context", `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCountPath":"$$.Execution.Input.n","ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},"End":true}}}`, states.CodeSchema, "/States/M/ToleratedFailureCountPath"},
+		{"map literal and path", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"MaxConcurrencyPath":"$.n","ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},"End":true}}}`, states.CodeSchema, "/States/M"},
 		{"fail with Error and ErrorPath", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"x","ErrorPath":"$.e"}}}`, states.CodeSchema, "/States/F"},
 		{"no terminal state", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}}`, states.CodeNoTerminalState, "null"},
 		{"loop with unreachable terminal", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"},"C":{"Type":"Pass","End":true}}}`, states.CodeUnreachable, "/States/C"},
