@@ -52,13 +52,18 @@ var predefined = map[string]Deployment{
 
 // PredefinedDeployment returns the CodeDeploy predefined configuration with
 // that name. CodeDeploy's "CodeDeployDefault.Lambda"/"CodeDeployDefault.ECS"
-// prefixes are accepted.
+// prefixes are accepted, with or without "CodeDeployDefault.", and so is
+// ECS's spelling "Linear10PercentEvery1Minutes". The returned Name is the
+// bare name (as listed by PredefinedNames).
 func PredefinedDeployment(name string) (Deployment, bool) {
-	for _, prefix := range []string{"CodeDeployDefault.Lambda", "CodeDeployDefault.ECS", "CodeDeployDefault."} {
+	for _, prefix := range []string{"CodeDeployDefault.Lambda", "CodeDeployDefault.ECS", "CodeDeployDefault.", "Lambda", "ECS"} {
 		if len(name) > len(prefix) && name[:len(prefix)] == prefix {
 			name = name[len(prefix):]
 			break
 		}
+	}
+	if name == "Linear10PercentEvery1Minutes" {
+		name = "Linear10PercentEvery1Minute"
 	}
 	d, ok := predefined[name]
 	if ok {

@@ -41,7 +41,7 @@ func (s Status) Valid() bool {
 var transitions = map[Status][]Status{
 	StatusPending:    {StatusQueued, StatusInProgress, StatusSuperseded, StatusCancelled, StatusFailed},
 	StatusQueued:     {StatusInProgress, StatusSuperseded, StatusCancelled, StatusFailed},
-	StatusInProgress: {StatusSucceeded, StatusRolledBack, StatusFailed, StatusCancelled},
+	StatusInProgress: {StatusSucceeded, StatusRolledBack, StatusFailed, StatusCancelled, StatusSuperseded},
 	StatusSucceeded:  nil,
 	StatusRolledBack: nil,
 	StatusFailed:     nil,

@@ -53,3 +53,34 @@ type TaskToken struct {
 	CreatedAt time.Time `json:"createdAt"`
 	ExpiresAt time.Time `json:"expiresAt"`
 }
+
+// TargetState is what a target serves and what Shipwave knows about it: the
+// last good version (Stable), the version being rolled out (Candidate) and
+// the percent of traffic on it. It is written before traffic moves, so a
+// rollback always knows where to return.
+type TargetState struct {
+	Target    string `json:"target"`
+	Stable    string `json:"stable"`
+	Candidate string `json:"candidate,omitempty"`
+	Weight    int    `json:"weight"`
+	// ReleaseID is the release that last moved this target.
+	ReleaseID string `json:"releaseId,omitempty"`
+	// Previous is the stable version before ReleaseID promoted Candidate; a
+	// coordinated rollback of an already promoted wave returns to it.
+	Previous  string      `json:"previous,omitempty"`
+	Phase     TargetPhase `json:"phase"`
+	Stage     string      `json:"stage,omitempty"`
+	Wave      string      `json:"wave,omitempty"`
+	UpdatedAt time.Time   `json:"updatedAt"`
+}
+
+// TargetPhase says where a target is in a rollout.
+type TargetPhase string
+
+// Target phases.
+const (
+	PhaseStable     TargetPhase = "STABLE"      // all traffic on Stable, nothing in flight
+	PhaseShifting   TargetPhase = "SHIFTING"    // Candidate has Weight percent
+	PhasePromoted   TargetPhase = "PROMOTED"    // Candidate became Stable
+	PhaseRolledBack TargetPhase = "ROLLED_BACK" // back to 100% on Stable
+)

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoadSettings(t *testing.T) {
+	const arn = "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release"
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr []string
+	}{
+		{name: "complete", env: map[string]string{"TABLE_NAME": "shipwave", "STATE_MACHINE_ARN": arn}},
+		{name: "nothing set", env: map[string]string{}, wantErr: []string{"TABLE_NAME is not set", "STATE_MACHINE_ARN is not set"}},
+		{name: "bad arn", env: map[string]string{"TABLE_NAME": "shipwave", "STATE_MACHINE_ARN": "shipwave-release"}, wantErr: []string{"STATE_MACHINE_ARN: state machine ARN \"shipwave-release\""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := loadSettings(func(k string) string { return tt.env[k] })
+			if len(tt.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("loadSettings: %v", err)
+				}
+				if s.Table != "shipwave" || s.StateMachineARN != arn {
+					t.Errorf("settings = %+v, want the environment's values", s)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("loadSettings = %+v, nil; want an error", s)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error = %q, want it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}

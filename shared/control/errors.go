@@ -1,0 +1,164 @@
+package control
+
+import (
+	"errors"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/shipwave/shipwave/shared/release"
+)
+
+// The named errors below cross the Lambda boundary. aws-lambda-go reports a
+// returned error's Go type name (without the pointer) as its errorType, and
+// Step Functions matches that name against Retry and Catch ErrorEquals; so
+// these must be returned unwrapped, which Boundary ensures.
+
+// TargetLocked means another release holds the target's lock; the state
+// machine retries, which is how QUEUED releases wait their turn.
+type TargetLocked struct{ Message string }
+
+func (e *TargetLocked) Error() string           { return e.Message }
+func (e *TargetLocked) rename(msg string) error { return &TargetLocked{Message: msg} }
+
+// Superseded means a newer release of the same pipeline overtook this one
+// (executionMode SUPERSEDED); nothing more is deployed.
+type Superseded struct{ Message string }
+
+func (e *Superseded) Error() string           { return e.Message }
+func (e *Superseded) rename(msg string) error { return &Superseded{Message: msg} }
+
+// Cancelled means the release was cancelled or already ended before it ran.
+type Cancelled struct{ Message string }
+
+func (e *Cancelled) Error() string           { return e.Message }
+func (e *Cancelled) rename(msg string) error { return &Cancelled{Message: msg} }
+
+// PreflightFailed means a wave's alarms are missing, without data or already
+// in ALARM: Shipwave refuses to deploy blind.
+type PreflightFailed struct{ Message string }
+
+func (e *PreflightFailed) Error() string           { return e.Message }
+func (e *PreflightFailed) rename(msg string) error { return &PreflightFailed{Message: msg} }
+
+// HookFailed means a pre- or post-traffic hook did not answer success.
+type HookFailed struct{ Message string }
+
+func (e *HookFailed) Error() string           { return e.Message }
+func (e *HookFailed) rename(msg string) error { return &HookFailed{Message: msg} }
+
+// AlarmTriggered means an alarm watched by a bake went to ALARM.
+type AlarmTriggered struct{ Message string }
+
+func (e *AlarmTriggered) Error() string           { return e.Message }
+func (e *AlarmTriggered) rename(msg string) error { return &AlarmTriggered{Message: msg} }
+
+// InsufficientData means a bake ended, after every extension, with fewer
+// requests on the candidate than the spec requires.
+type InsufficientData struct{ Message string }
+
+func (e *InsufficientData) Error() string           { return e.Message }
+func (e *InsufficientData) rename(msg string) error { return &InsufficientData{Message: msg} }
+
+// WaveAborted means a sibling target of the same wave failed, so this one
+// stops and rolls back too.
+type WaveAborted struct{ Message string }
+
+func (e *WaveAborted) Error() string           { return e.Message }
+func (e *WaveAborted) rename(msg string) error { return &WaveAborted{Message: msg} }
+
+// WaveFailed means at least one target of a wave did not promote; the wave's
+// targets (and, with onFailure rollbackAllWaves, earlier waves) were rolled
+// back.
+type WaveFailed struct{ Message string }
+
+func (e *WaveFailed) Error() string           { return e.Message }
+func (e *WaveFailed) rename(msg string) error { return &WaveFailed{Message: msg} }
+
+// LoadTestFailed means the load test's merged results missed a criterion.
+type LoadTestFailed struct{ Message string }
+
+func (e *LoadTestFailed) Error() string           { return e.Message }
+func (e *LoadTestFailed) rename(msg string) error { return &LoadTestFailed{Message: msg} }
+
+// ApprovalRejected means an approver rejected the stage or the approval
+// timed out.
+type ApprovalRejected struct{ Message string }
+
+func (e *ApprovalRejected) Error() string           { return e.Message }
+func (e *ApprovalRejected) rename(msg string) error { return &ApprovalRejected{Message: msg} }
+
+// LockLost means the target's lock is now held by someone else (the lease
+// expired and was taken over), so this release must not move its traffic.
+type LockLost struct{ Message string }
+
+func (e *LockLost) Error() string           { return e.Message }
+func (e *LockLost) rename(msg string) error { return &LockLost{Message: msg} }
+
+// TransientError wraps a failure worth retrying: throttling, a 5xx, a lost
+// conditional-write race. The state machines retry it with backoff.
+type TransientError struct{ Message string }
+
+func (e *TransientError) Error() string           { return e.Message }
+func (e *TransientError) rename(msg string) error { return &TransientError{Message: msg} }
+
+// InvalidInput means the task input could not be used; retrying won't help.
+type InvalidInput struct{ Message string }
+
+func (e *InvalidInput) Error() string           { return e.Message }
+func (e *InvalidInput) rename(msg string) error { return &InvalidInput{Message: msg} }
+
+// ErrorNames lists every named error a handler may return, for the test that
+// checks each name in statemachines/ maps to a Go type and back.
+func ErrorNames() []string {
+	return []string{
+		"TargetLocked", "Superseded", "Cancelled", "PreflightFailed", "HookFailed",
+		"AlarmTriggered", "InsufficientData", "WaveAborted", "WaveFailed", "LoadTestFailed",
+		"ApprovalRejected", "LockLost", "TransientError", "InvalidInput",
+	}
+}
+
+// named is implemented by every error type above.
+type named interface {
+	error
+	rename(msg string) error
+}
+
+// Boundary turns err into what a Lambda handler should return: a named error
+// found anywhere in its chain is returned itself, carrying the whole chain's
+// message so the cause Step Functions records keeps the context wrappers
+// added; AWS throttling, 5xx and lost races become *TransientError; domain
+// ErrInvalid becomes *InvalidInput; anything else is returned as is.
+func Boundary(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	var n named
+	switch {
+	case errors.As(err, &n):
+		return n.rename(msg)
+	case errors.Is(err, release.ErrLocked):
+		return &TargetLocked{Message: msg}
+	case errors.Is(err, release.ErrInvalid):
+		return &InvalidInput{Message: msg}
+	case errors.Is(err, release.ErrConflict), transient(err):
+		return &TransientError{Message: msg}
+	}
+	return err
+}
+
+// transient reports whether an AWS API error is worth retrying.
+func transient(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
+			"ProvisionedThroughputExceededException", "ServiceUnavailable", "ServiceUnavailableException",
+			"InternalFailure", "InternalServerError", "InternalServerException", "ServiceException",
+			"ResourceConflictException", "RequestThrottled", "PriorRequestNotComplete":
+			return true
+		}
+		return api.ErrorFault() == smithy.FaultServer
+	}
+	return false
+}

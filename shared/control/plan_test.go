@@ -1,0 +1,112 @@
+package control_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func parseExample(t testing.TB, name string) release.Pipeline {
+	t.Helper()
+	file := filepath.Join("..", "..", "examples", name)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := spec.Parse(file, b)
+	if err != nil {
+		t.Fatalf("parse %s: %v", file, err)
+	}
+	return p
+}
+
+// TestCompileGolden pins the plan every example compiles to: the data the
+// state machines iterate.
+func TestCompileGolden(t *testing.T) {
+	for _, ex := range []string{"orders-lambda.yaml", "payments-ecs.yaml", "local-demo.yaml"} {
+		t.Run(ex, func(t *testing.T) {
+			p := parseExample(t, ex)
+			r := release.Release{ID: "01J0RELEASE", Pipeline: p.Name, Version: "v2", CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+			plan, err := control.Compile(p, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.MarshalIndent(plan, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", ex+".plan.golden")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("plan for %s differs from %s; got:\n%s", ex, golden, got)
+			}
+		})
+	}
+}
+
+func TestCompileSteps(t *testing.T) {
+	tests := []struct {
+		name       string
+		deployment string
+		bake       time.Duration
+		want       []control.StepInput
+		wantFinal  control.StepInput
+	}{
+		{"all at once", "AllAtOnce", 10 * time.Minute, []control.StepInput{{Weight: 100}}, control.StepInput{Weight: 100, BakeSeconds: 600}},
+		{"canary", "Canary10Percent5Minutes", time.Hour, []control.StepInput{{Weight: 10, BakeSeconds: 300}, {Weight: 100}}, control.StepInput{Weight: 100, BakeSeconds: 3600}},
+		{"linear", "Linear10PercentEvery1Minute", 0, []control.StepInput{
+			{10, 60}, {20, 60}, {30, 60}, {40, 60}, {50, 60}, {60, 60}, {70, 60}, {80, 60}, {90, 60}, {Weight: 100}}, control.StepInput{Weight: 100}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, ok := release.PredefinedDeployment(tt.deployment)
+			if !ok {
+				t.Fatalf("unknown deployment %s", tt.deployment)
+			}
+			p := release.Pipeline{Name: "p", Stages: []release.Stage{{Name: "prod", Waves: []release.Wave{{
+				Name: "w", Deployment: d, Bake: release.Bake{Duration: tt.bake},
+				Targets: []release.Target{{Type: release.TargetLocal, Name: "local:a", Service: "a"}},
+			}}}}}
+			plan, err := control.Compile(p, release.Release{ID: "r1", Pipeline: "p", Version: "v2"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := plan.Stages[0].Waves[0].Targets[0]
+			gotSteps, _ := json.Marshal(in.Steps)
+			wantSteps, _ := json.Marshal(tt.want)
+			if !bytes.Equal(gotSteps, wantSteps) {
+				t.Errorf("steps = %s, want %s", gotSteps, wantSteps)
+			}
+			if in.FinalStep != tt.wantFinal {
+				t.Errorf("final step = %+v, want %+v", in.FinalStep, tt.wantFinal)
+			}
+			if in.ExecutionName != "r1-s0w0t0" {
+				t.Errorf("execution name = %q", in.ExecutionName)
+			}
+			if in.LoadTest != nil {
+				t.Errorf("load test = %+v, want null", in.LoadTest)
+			}
+		})
+	}
+}

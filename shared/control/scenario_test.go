@@ -1,0 +1,449 @@
+package control_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/shipwave/shipwave/shared/awsfake"
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/schedule"
+	"github.com/shipwave/shipwave/shared/spec"
+	"github.com/shipwave/shipwave/shared/states"
+	"github.com/shipwave/shipwave/shared/states/lambdatask"
+	"github.com/shipwave/shipwave/shared/states/tasks"
+	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
+	"github.com/shipwave/shipwave/statemachines"
+)
+
+func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
+const (
+	region  = "us-east-1"
+	account = "123456789012"
+)
+
+// world is the whole control plane of one scenario: the real state machines
+// on the embedded engine (virtual time), the real handlers in-process, the
+// real store on dynalite, and the real Lambda alias shifter talking to a fake
+// Lambda service over loopback.
+type world struct {
+	t      *testing.T
+	clock  *states.VirtualClock
+	engine *states.Engine
+	store  *store.Store
+	lambda *awsfake.Lambda
+	svc    *control.Service
+
+	release *states.StateMachine
+
+	mu       sync.Mutex
+	alarms   map[string]control.AlarmState
+	hookErr  map[string]error           // phase → error the hook returns
+	hookLog  []string                   // "phase@updates" for each hook run
+	onBake   func(w *world, weight int) // runs after a bake registered
+	requests int64                      // what the request counter reports
+	preHook  bool                       // the pipeline has a pre-traffic hook
+	failures []string                   // SendTaskFailure calls seen by the world
+}
+
+const ordersSpec = `apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+executionMode: %s
+alarms: [orders-5xx]
+hooks:
+  preTraffic: { lambda: orders-smoke }
+  postTraffic: { lambda: orders-verify }
+stages:
+  - name: prod
+    waves:
+      - name: one-box
+        targets: [{ type: lambdaAlias, function: orders, alias: live }]
+        deployment: %s
+        bake: %s
+`
+
+// ordersPipeline is a one-wave pipeline on the orders:live alias.
+func ordersPipeline(mode, deployment, bake string) string {
+	return fmt.Sprintf(ordersSpec, mode, deployment, bake)
+}
+
+func newWorld(t *testing.T, mode, deployment string) *world {
+	return newWorldSpec(t, ordersPipeline(mode, deployment, "10m"))
+}
+
+func newWorldSpec(t *testing.T, src string) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{
+		t:       t,
+		clock:   states.NewVirtualClock(time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)),
+		alarms:  map[string]control.AlarmState{"orders-5xx": control.AlarmOK},
+		hookErr: map[string]error{},
+	}
+	client, table := dynalitetest.Table(t)
+	w.store = store.New(client, table, store.WithNow(w.clock.Now))
+
+	w.lambda = awsfake.NewLambda(t)
+	w.lambda.AddFunction("orders", "sha-v1")
+	w.lambda.Publish("orders", "v1")
+	w.lambda.CreateAlias("orders", "live", "1")
+	w.lambda.UpdateCode("orders", "sha-v2")
+	w.lambda.AddFunction("orders-eu", "sha-v1")
+	w.lambda.Publish("orders-eu", "v1")
+	w.lambda.CreateAlias("orders-eu", "live", "1")
+	w.lambda.UpdateCode("orders-eu", "sha-v2")
+	shifter := lambdaalias.New(lambda.NewFromConfig(awsfake.Config(w.lambda.URL())))
+
+	reg := states.NewRegistry()
+	w.engine = states.New(states.Options{Clock: w.clock, Tasks: reg, Region: region, Account: account})
+	w.svc = &control.Service{
+		Store:    w.store,
+		Shifters: func(release.Target) (control.Shifter, error) { return shifter, nil },
+		Alarms: control.AlarmFunc(func(_ context.Context, names []string) (map[string]control.AlarmState, error) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			out := map[string]control.AlarmState{}
+			for _, n := range names {
+				if s, ok := w.alarms[n]; ok {
+					out[n] = s
+				}
+			}
+			return out, nil
+		}),
+		Hooks: control.HookFunc(func(_ context.Context, _ release.Hook, call control.HookCall) error {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.hookLog = append(w.hookLog, fmt.Sprintf("%s@%d", call.Phase, len(w.lambda.Requests("UpdateAlias"))))
+			return w.hookErr[call.Phase]
+		}),
+		Callbacks: callbacks{w},
+		Requests:  requestCounter{w},
+		Windows:   control.WindowFunc(schedule.NextOpen),
+		Now:       w.clock.Now,
+	}
+
+	arn := func(name string) string { return "arn:aws:lambda:us-east-1:123456789012:function:shipwave-" + name }
+	fns := tasks.Functions{}
+	add := func(name string, handler any) string {
+		fns["shipwave-"+name] = lambdatask.New("shipwave-"+name, handler)
+		return arn(name)
+	}
+	subs := map[string]string{
+		"RecordFunctionArn":   add("record", w.svc.Record),
+		"ApprovalFunctionArn": add("approval", w.svc.RegisterApproval),
+		"LockFunctionArn":     add("lock", w.svc.Lock),
+		"ShiftFunctionArn":    add("shift", w.svc.Shift),
+		"HookFunctionArn":     add("hook", w.svc.Hook),
+		"BakeFunctionArn": add("bake", func(ctx context.Context, in control.DeployTask) (any, error) {
+			out, err := w.svc.Bake(ctx, in)
+			if err == nil && in.Action == "register" && w.onBake != nil {
+				w.onBake(w, in.Step.Weight)
+			}
+			return out, err
+		}),
+		"FinalizeFunctionArn":          add("finalize", w.svc.Finalize),
+		"RollbackFunctionArn":          add("rollback", w.svc.Rollback),
+		"LoadTestAggregateFunctionArn": add("loadtest-aggregate", func(context.Context, json.RawMessage) (any, error) { return map[string]bool{"passed": true}, nil }),
+		"DeployStateMachineArn":        "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-deploy",
+		"LoadTestStateMachineArn":      "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-loadtest",
+		"LoadTestClusterArn":           "arn:aws:ecs:us-east-1:123456789012:cluster/shipwave",
+		"LoadTestTaskDefinitionArn":    "arn:aws:ecs:us-east-1:123456789012:task-definition/shipwave-loadgen:1",
+		"LoadTestSubnets":              "subnet-1",
+		"LoadTestSecurityGroup":        "sg-1",
+	}
+	reg.HandlePrefix(tasks.LambdaARNPrefix, tasks.Lambda(fns))
+	reg.HandlePrefix(tasks.LambdaInvokeResource, tasks.Lambda(fns))
+	reg.HandlePrefix(tasks.StartExecutionResource, tasks.StartExecution(w.engine))
+	for name, arn := range map[string]string{
+		statemachines.Release:  "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release",
+		statemachines.Deploy:   subs["DeployStateMachineArn"],
+		statemachines.LoadTest: subs["LoadTestStateMachineArn"],
+	} {
+		def, err := statemachines.Load(name, subs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm, err := states.Parse(def)
+		if err != nil {
+			t.Fatalf("parse %s: %v", name, err)
+		}
+		w.engine.Register(arn, sm)
+		if name == statemachines.Release {
+			w.release = sm
+		}
+	}
+
+	p, err := spec.Parse("orders.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.preHook = p.Hooks.PreTraffic != nil
+	if _, err := w.store.SaveSpec(ctx, release.SpecVersion{Pipeline: p.Name, Source: []byte(src), Parsed: p}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// callbacks lets handlers complete tokens on the world's engine, recording
+// failures for assertions.
+type callbacks struct{ w *world }
+
+func (c callbacks) SendTaskSuccess(ctx context.Context, token string, output []byte) error {
+	return c.w.engine.SendTaskSuccess(ctx, token, output)
+}
+
+func (c callbacks) SendTaskFailure(ctx context.Context, token, errName, cause string) error {
+	c.w.mu.Lock()
+	c.w.failures = append(c.w.failures, errName)
+	c.w.mu.Unlock()
+	return c.w.engine.SendTaskFailure(ctx, token, errName, cause)
+}
+
+// requestCounter reports the world's request count for bakes that need data.
+type requestCounter struct{ w *world }
+
+func (c requestCounter) CandidateRequests(context.Context, release.Target, string, time.Time) (int64, error) {
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	return c.w.requests, nil
+}
+
+// start creates a release of version and starts its execution.
+func (w *world) start(version, key string) (release.Release, *states.Execution) {
+	w.t.Helper()
+	ctx := context.Background()
+	r, _, err := w.store.CreateRelease(ctx, release.Release{
+		Pipeline: "orders", SpecVersion: 1, Version: version,
+		Trigger: release.Trigger{Kind: release.TriggerPush, Key: key, Time: w.clock.Now()},
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	input, _ := json.Marshal(map[string]any{"releaseId": r.ID, "pipeline": r.Pipeline, "specVersion": 1, "version": version})
+	x, err := w.engine.Start(ctx, w.release, states.StartInput{Name: r.ID, Input: input, StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return r, x
+}
+
+func (w *world) wait(x *states.Execution) states.Result {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := x.Wait(ctx)
+	if err != nil {
+		w.t.Fatalf("execution %s did not end: %v", x.Name(), err)
+	}
+	return res
+}
+
+func (w *world) releaseOf(id string) release.Release {
+	w.t.Helper()
+	r, err := w.store.GetRelease(context.Background(), id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return r
+}
+
+func (w *world) events(id string) []release.Event {
+	w.t.Helper()
+	evs, err := w.store.Events(context.Background(), id, 0, 1000)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return evs
+}
+
+// aliasUpdates describes every UpdateAlias the shifter sent: "1+2@0.1"
+// for a split, "2" for a single version.
+func (w *world) aliasUpdates() []string {
+	var out []string
+	for _, r := range w.lambda.Requests("UpdateAlias") {
+		if r.Faulted {
+			continue
+		}
+		s := fmt.Sprint(r.Params["FunctionVersion"])
+		if rc, ok := r.Params["RoutingConfig"].(map[string]any); ok {
+			if weights, ok := rc["AdditionalVersionWeights"].(map[string]any); ok {
+				for v, wt := range weights {
+					s += fmt.Sprintf("+%s@%v", v, wt)
+				}
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// checkInvariants asserts DESIGN.md §6 after a scenario: the release ended;
+// a release that did not succeed left 100% of traffic on the known-good
+// version, said so in its log; the lock is free; and no traffic moved before
+// the pre-traffic hook passed.
+func (w *world) checkInvariants(r release.Release, goodVersion string) {
+	w.t.Helper()
+	r = w.releaseOf(r.ID)
+	if !r.Status.Terminal() {
+		w.t.Errorf("release %s is %s, want a terminal status", r.ID, r.Status)
+	}
+	alias, ok := w.lambda.Alias("orders", "live")
+	if !ok {
+		w.t.Fatal("alias orders:live is gone")
+	}
+	if alias.Version != goodVersion || len(alias.Weights) != 0 {
+		w.t.Errorf("alias serves %s with weights %v, want 100%% on %s", alias.Version, alias.Weights, goodVersion)
+	}
+	if r.Status != release.StatusSucceeded && hasEventType(w.events(r.ID), release.EventRolledBack) == false && len(w.aliasUpdates()) > 0 {
+		w.t.Errorf("release %s is %s after moving traffic but its log has no %s event", r.ID, r.Status, release.EventRolledBack)
+	}
+	if l, err := w.store.GetLock(context.Background(), "lambda:orders:live"); err == nil && l.Owner != "" && l.Live(w.clock.Now()) {
+		w.t.Errorf("lock on lambda:orders:live still held by %s", l.Owner)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if updates := w.aliasUpdates(); w.preHook && len(updates) > 0 && (len(w.hookLog) == 0 || w.hookLog[0] != "preTraffic@0") {
+		w.t.Errorf("traffic moved (%v) before the pre-traffic hook passed (hooks: %v)", updates, w.hookLog)
+	}
+}
+
+func hasEventType(evs []release.Event, t release.EventType) bool {
+	for _, e := range evs {
+		if e.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+func eventTypes(evs []release.Event) string {
+	var s []string
+	for _, e := range evs {
+		s = append(s, string(e.Type))
+	}
+	return strings.Join(s, " ")
+}
+
+func TestReleasePromotesThroughCanary(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Canary10Percent5Minutes")
+	r, x := w.start("v2", "push:orders:main:c2")
+	res := w.wait(x)
+	if res.Status != states.StatusSucceeded {
+		t.Fatalf("release execution %s: %s %s; events: %s", res.Status, res.Error, res.Cause, eventTypes(w.events(r.ID)))
+	}
+	if got := w.releaseOf(r.ID).Status; got != release.StatusSucceeded {
+		t.Errorf("release status = %s, want SUCCEEDED", got)
+	}
+	if got, want := strings.Join(w.aliasUpdates(), " "), "1+2@0.1 2"; got != want {
+		t.Errorf("alias updates = %q, want %q", got, want)
+	}
+	if got, want := strings.Join(w.hookLog, " "), "preTraffic@0 postTraffic@2"; got != want {
+		t.Errorf("hooks = %q, want %q", got, want)
+	}
+	w.checkInvariants(r, "2")
+}
+
+func TestAlarmInCanaryRollsBackBeforeAnyFurtherShift(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Canary10Percent5Minutes")
+	w.onBake = func(w *world, weight int) {
+		if weight != 10 {
+			return
+		}
+		w.mu.Lock()
+		w.alarms["orders-5xx"] = control.AlarmFiring
+		w.mu.Unlock()
+		// The EventBridge alarm event reaches alarmwatch.
+		res, err := w.svc.AlarmChanged(context.Background(), control.AlarmChange{Alarm: "orders-5xx", State: control.AlarmFiring, Reason: "5xx above 1%"})
+		if err != nil || len(res.Failed) != 1 {
+			w.t.Errorf("alarmwatch: %+v, %v; want one bake failed", res, err)
+		}
+	}
+	r, x := w.start("v2", "push:orders:main:c3")
+	res := w.wait(x)
+	if res.Status != states.StatusFailed || res.Error != "ReleaseRolledBack" {
+		t.Fatalf("release execution = %s %s (%s), want FAILED ReleaseRolledBack; events: %s", res.Status, res.Error, res.Cause, eventTypes(w.events(r.ID)))
+	}
+	if got, want := strings.Join(w.aliasUpdates(), " "), "1+2@0.1 1"; got != want {
+		t.Errorf("alias updates = %q, want %q (no shift after the alarm)", got, want)
+	}
+	if got := w.releaseOf(r.ID); got.Status != release.StatusRolledBack || !strings.Contains(got.Reason, "orders-5xx") {
+		t.Errorf("release = %s (%s), want ROLLED_BACK naming the alarm", got.Status, got.Reason)
+	}
+	if !hasEventType(w.events(r.ID), release.EventAlarm) {
+		t.Errorf("no %s event: %s", release.EventAlarm, eventTypes(w.events(r.ID)))
+	}
+	w.checkInvariants(r, "1")
+}
+
+func TestPreTrafficHookFailureMovesNoTraffic(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Linear10PercentEvery1Minute")
+	w.hookErr["preTraffic"] = errors.New("smoke test: 3 of 5 requests failed")
+	r, x := w.start("v2", "push:orders:main:c4")
+	res := w.wait(x)
+	if res.Status != states.StatusFailed {
+		t.Fatalf("release execution = %s, want FAILED", res.Status)
+	}
+	if got := w.aliasUpdates(); len(got) != 0 {
+		t.Errorf("alias updates = %v, want none", got)
+	}
+	if got := w.releaseOf(r.ID); got.Status != release.StatusRolledBack || !strings.Contains(got.Reason, "smoke test") {
+		t.Errorf("release = %s (%s), want ROLLED_BACK with the hook's reason", got.Status, got.Reason)
+	}
+	w.checkInvariants(r, "1")
+}
+
+func TestPostTrafficHookFailureRollsBack(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Canary10Percent5Minutes")
+	w.hookErr["postTraffic"] = errors.New("checkout flow broken")
+	r, x := w.start("v2", "push:orders:main:c5")
+	res := w.wait(x)
+	if res.Status != states.StatusFailed {
+		t.Fatalf("release execution = %s, want FAILED", res.Status)
+	}
+	if got, want := strings.Join(w.aliasUpdates(), " "), "1+2@0.1 2 1"; got != want {
+		t.Errorf("alias updates = %q, want %q", got, want)
+	}
+	w.checkInvariants(r, "1")
+}
+
+func TestEveryPredefinedConfigShiftsItsExactWeights(t *testing.T) {
+	tests := []struct {
+		config string
+		want   string
+	}{
+		{"AllAtOnce", "2"},
+		{"Canary10Percent5Minutes", "1+2@0.1 2"},
+		{"Canary10Percent10Minutes", "1+2@0.1 2"},
+		{"Canary10Percent15Minutes", "1+2@0.1 2"},
+		{"Canary10Percent30Minutes", "1+2@0.1 2"},
+		{"Linear10PercentEvery1Minute", "1+2@0.1 1+2@0.2 1+2@0.3 1+2@0.4 1+2@0.5 1+2@0.6 1+2@0.7 1+2@0.8 1+2@0.9 2"},
+		{"Linear10PercentEvery2Minutes", "1+2@0.1 1+2@0.2 1+2@0.3 1+2@0.4 1+2@0.5 1+2@0.6 1+2@0.7 1+2@0.8 1+2@0.9 2"},
+		{"Linear10PercentEvery3Minutes", "1+2@0.1 1+2@0.2 1+2@0.3 1+2@0.4 1+2@0.5 1+2@0.6 1+2@0.7 1+2@0.8 1+2@0.9 2"},
+		{"Linear10PercentEvery10Minutes", "1+2@0.1 1+2@0.2 1+2@0.3 1+2@0.4 1+2@0.5 1+2@0.6 1+2@0.7 1+2@0.8 1+2@0.9 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.config, func(t *testing.T) {
+			w := newWorld(t, "QUEUED", tt.config)
+			r, x := w.start("v2", "push:orders:main:"+tt.config)
+			if res := w.wait(x); res.Status != states.StatusSucceeded {
+				t.Fatalf("release execution %s: %s %s", res.Status, res.Error, res.Cause)
+			}
+			if got := strings.Join(w.aliasUpdates(), " "); got != tt.want {
+				t.Errorf("alias updates = %q, want %q", got, tt.want)
+			}
+			w.checkInvariants(r, "2")
+		})
+	}
+}

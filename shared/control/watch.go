@@ -1,0 +1,242 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/release"
+)
+
+// AlarmChange is a CloudWatch alarm's state change, as the alarm event
+// reports it.
+type AlarmChange struct {
+	Alarm  string
+	State  AlarmState
+	Reason string
+}
+
+// AlarmResult says which bakes an alarm change failed.
+type AlarmResult struct {
+	Alarm  string   `json:"alarm"`
+	State  string   `json:"state"`
+	Failed []string `json:"failed"` // targets whose bakes were failed
+}
+
+// AlarmChanged fails every bake watching an alarm that went to ALARM; other
+// states change nothing. Each token is claimed (deleted) before it is failed,
+// so a redelivered event or a racing bake timeout acts at most once.
+func (s *Service) AlarmChanged(ctx context.Context, c AlarmChange) (AlarmResult, error) {
+	res := AlarmResult{Alarm: c.Alarm, State: string(c.State), Failed: []string{}}
+	if c.Alarm == "" {
+		return res, &InvalidInput{Message: "alarm change: alarm name is required"}
+	}
+	if c.State != AlarmFiring {
+		return res, nil
+	}
+	toks, err := s.Store.TokensByAlarm(ctx, c.Alarm)
+	if err != nil {
+		return res, Boundary(fmt.Errorf("bakes watching %s: %w", c.Alarm, err))
+	}
+	for _, tok := range toks {
+		if tok.Kind != release.TokenBake {
+			continue
+		}
+		msg := fmt.Sprintf("alarm %s went to ALARM: %s", c.Alarm, c.Reason)
+		if err := s.record(ctx, release.Event{ReleaseID: tok.ReleaseID, Type: release.EventAlarm, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target, Message: msg}); err != nil {
+			return res, Boundary(err)
+		}
+		if err := s.fail(ctx, tok, "AlarmTriggered", msg); err != nil {
+			return res, Boundary(err)
+		}
+		res.Failed = append(res.Failed, tok.Target)
+	}
+	return res, nil
+}
+
+// ExecutionChange is a Step Functions execution status change, as the
+// EventBridge event reports it.
+type ExecutionChange struct {
+	ExecutionArn string `json:"executionArn"`
+	Name         string `json:"name"`
+	Status       string `json:"status"`
+	Input        string `json:"input"`
+	Error        string `json:"error"`
+	Cause        string `json:"cause"`
+}
+
+// ReconcileResult says what reconciling an ended execution did.
+type ReconcileResult struct {
+	ReleaseID string `json:"releaseId,omitempty"`
+	Action    string `json:"action"` // ignored, restored, none
+	Reason    string `json:"reason,omitempty"`
+}
+
+// Reconcile handles an execution that ended abnormally (ABORTED, TIMED_OUT,
+// FAILED): if its release is still in progress — its own error path never
+// ran — every target it left mid-shift goes back to its last good version
+// and the release is marked FAILED with the reason.
+func (s *Service) Reconcile(ctx context.Context, c ExecutionChange) (ReconcileResult, error) {
+	res, err := s.reconcile(ctx, c)
+	return res, Boundary(err)
+}
+
+func (s *Service) reconcile(ctx context.Context, c ExecutionChange) (ReconcileResult, error) {
+	switch c.Status {
+	case "ABORTED", "TIMED_OUT", "FAILED":
+	case "RUNNING", "SUCCEEDED", "PENDING_REDRIVE":
+		return ReconcileResult{Action: "ignored", Reason: "status " + c.Status}, nil
+	default:
+		return ReconcileResult{}, &InvalidInput{Message: fmt.Sprintf("reconcile: unknown execution status %q", c.Status)}
+	}
+	var in struct {
+		ReleaseID string `json:"releaseId"`
+	}
+	if c.Input != "" {
+		if err := json.Unmarshal([]byte(c.Input), &in); err != nil {
+			return ReconcileResult{}, &InvalidInput{Message: fmt.Sprintf("reconcile %s: input is not JSON: %v", c.Name, err)}
+		}
+	}
+	if in.ReleaseID == "" {
+		return ReconcileResult{Action: "ignored", Reason: "not a Shipwave execution (no releaseId in its input)"}, nil
+	}
+	r, err := s.Store.GetRelease(ctx, in.ReleaseID)
+	if errors.Is(err, release.ErrNotFound) {
+		return ReconcileResult{ReleaseID: in.ReleaseID, Action: "ignored", Reason: "unknown release"}, nil
+	}
+	if err != nil {
+		return ReconcileResult{}, fmt.Errorf("reconcile %s: %w", in.ReleaseID, err)
+	}
+	reason := fmt.Sprintf("execution %s %s", c.Name, c.Status)
+	if c.Error != "" {
+		reason += ": " + c.Error
+		if c.Cause != "" {
+			reason += " (" + c.Cause + ")"
+		}
+	}
+	if r.Status.Terminal() {
+		// The release ended on its own path; still make sure nothing it
+		// touched is left mid-shift (a deploy child aborted late).
+		if err := s.restoreRelease(ctx, r.ID, reason); err != nil {
+			return ReconcileResult{}, err
+		}
+		return ReconcileResult{ReleaseID: r.ID, Action: "none", Reason: "release already " + string(r.Status)}, nil
+	}
+	restoreErr := s.restoreRelease(ctx, r.ID, reason)
+	final := reason
+	if restoreErr != nil {
+		final += "; restoring traffic failed: " + restoreErr.Error()
+	}
+	if _, err := s.Store.TransitionRelease(ctx, r.ID, release.StatusFailed, final); err != nil && !errors.Is(err, release.ErrConflict) {
+		return ReconcileResult{}, fmt.Errorf("mark release %s failed: %w", r.ID, err)
+	}
+	if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: release.EventReconciled, Message: "reconciled: " + final}); err != nil {
+		return ReconcileResult{}, err
+	}
+	if restoreErr != nil {
+		return ReconcileResult{}, restoreErr
+	}
+	return ReconcileResult{ReleaseID: r.ID, Action: "restored", Reason: final}, nil
+}
+
+// ApprovalTask is the input of the approval Task (a waitForTaskToken Lambda).
+type ApprovalTask struct {
+	Action         string   `json:"action"`
+	Token          string   `json:"token"`
+	ReleaseID      string   `json:"releaseId"`
+	Pipeline       string   `json:"pipeline"`
+	Stage          string   `json:"stage"`
+	Approvers      []string `json:"approvers"`
+	TimeoutSeconds int64    `json:"timeoutSeconds"`
+}
+
+// RegisterApproval stores an approval gate's token until a listed approver
+// decides (see Decide) or the Task times out.
+func (s *Service) RegisterApproval(ctx context.Context, in ApprovalTask) (struct{}, error) {
+	if in.Token == "" || in.ReleaseID == "" || in.Stage == "" {
+		return struct{}{}, &InvalidInput{Message: "approval: token, releaseId and stage are required"}
+	}
+	now := s.now()
+	tok := release.TaskToken{Token: in.Token, Kind: release.TokenApproval, ReleaseID: in.ReleaseID, Pipeline: in.Pipeline,
+		Stage: in.Stage, Approvers: in.Approvers, CreatedAt: now, ExpiresAt: now.Add(time.Duration(in.TimeoutSeconds) * time.Second)}
+	if err := s.Store.PutTaskToken(ctx, tok); err != nil {
+		return struct{}{}, Boundary(fmt.Errorf("store approval token for %s: %w", in.Stage, err))
+	}
+	return struct{}{}, Boundary(s.record(ctx, release.Event{ReleaseID: in.ReleaseID, Type: release.EventApprovalWaiting, Stage: in.Stage,
+		Message: fmt.Sprintf("waiting up to %s for approval by %s", time.Duration(in.TimeoutSeconds)*time.Second, alarmList(in.Approvers))}))
+}
+
+// Decision is a person's answer to an approval gate.
+type Decision struct {
+	ReleaseID string
+	Stage     string // optional: the gate's stage, when the caller knows it
+	Actor     string
+	Approve   bool
+	Comment   string
+}
+
+// Decide approves or rejects a release's waiting approval gate. It returns
+// ErrNotFound when nothing waits, and ErrUnauthorized (recorded in the log)
+// when the actor is not a listed approver.
+func (s *Service) Decide(ctx context.Context, d Decision) error {
+	toks, err := s.Store.TokensByRelease(ctx, d.ReleaseID)
+	if err != nil {
+		return fmt.Errorf("approval for %s: %w", d.ReleaseID, err)
+	}
+	for _, tok := range toks {
+		if tok.Kind != release.TokenApproval || (d.Stage != "" && tok.Stage != d.Stage) {
+			continue
+		}
+		if !tok.ExpiresAt.IsZero() && !s.now().Before(tok.ExpiresAt) {
+			continue
+		}
+		if len(tok.Approvers) > 0 && !contains(tok.Approvers, d.Actor) {
+			msg := fmt.Sprintf("%s may not approve stage %s (approvers: %s)", d.Actor, tok.Stage, alarmList(tok.Approvers))
+			if err := s.record(ctx, release.Event{ReleaseID: d.ReleaseID, Type: release.EventNote, Stage: tok.Stage, Message: "refused: " + msg}); err != nil {
+				return err
+			}
+			return release.Errorf(release.ErrUnauthorized, "%s", msg)
+		}
+		if err := s.Store.DeleteTaskToken(ctx, tok.Token); errors.Is(err, release.ErrNotFound) {
+			continue // someone decided first
+		} else if err != nil {
+			return fmt.Errorf("claim approval of %s: %w", tok.Stage, err)
+		}
+		if s.Callbacks == nil {
+			return fmt.Errorf("approval of %s: no task callback client is wired", tok.Stage)
+		}
+		ev := release.Event{ReleaseID: d.ReleaseID, Stage: tok.Stage}
+		if d.Approve {
+			out, _ := json.Marshal(map[string]string{"approvedBy": d.Actor, "comment": d.Comment})
+			if err := s.Callbacks.SendTaskSuccess(ctx, tok.Token, out); err != nil {
+				return fmt.Errorf("approve stage %s: %w", tok.Stage, err)
+			}
+			ev.Type, ev.Message = release.EventApproved, "approved by "+d.Actor+commentSuffix(d.Comment)
+		} else {
+			if err := s.Callbacks.SendTaskFailure(ctx, tok.Token, "ApprovalRejected", "rejected by "+d.Actor+commentSuffix(d.Comment)); err != nil {
+				return fmt.Errorf("reject stage %s: %w", tok.Stage, err)
+			}
+			ev.Type, ev.Message = release.EventRejected, "rejected by "+d.Actor+commentSuffix(d.Comment)
+		}
+		return s.record(ctx, ev)
+	}
+	return release.Errorf(release.ErrNotFound, "release %s has no approval waiting", d.ReleaseID)
+}
+
+func commentSuffix(c string) string {
+	if c == "" {
+		return ""
+	}
+	return ": " + c
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/shipwave/shipwave/shared/release"
+)
+
+const typeTarget = "target"
+
+func targetKey(name string) string { return "TARGET#" + name }
+func targetSK() string             { return "STATE" }
+
+// targetItem is what a target serves: its last good version, the candidate
+// in flight and its weight. It is written before traffic moves.
+type targetItem struct {
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	Type        string `dynamodbav:"type"`
+	Target      string `dynamodbav:"target"`
+	Stable      string `dynamodbav:"stable"`
+	Candidate   string `dynamodbav:"candidate,omitempty"`
+	Weight      int    `dynamodbav:"weight"`
+	ReleaseID   string `dynamodbav:"releaseId,omitempty"`
+	Previous    string `dynamodbav:"previous,omitempty"`
+	Phase       string `dynamodbav:"phase"`
+	Stage       string `dynamodbav:"stage,omitempty"`
+	Wave        string `dynamodbav:"wave,omitempty"`
+	UpdatedAt   string `dynamodbav:"updatedAt"`
+	UpdatedAtMs int64  `dynamodbav:"updatedAtMs"`
+}
+
+// PutTargetState records what a target serves. UpdatedAt is set from the
+// clock when zero. The write is conditional on the stored state not being
+// newer, so a delayed retry cannot overwrite a later decision. Errors:
+// release.ErrInvalid, release.ErrConflict when a newer state is stored.
+func (s *Store) PutTargetState(ctx context.Context, ts release.TargetState) error {
+	if err := checkName("put target state", "target", ts.Target); err != nil {
+		return err
+	}
+	if ts.Phase == "" {
+		return release.Errorf(release.ErrInvalid, "put target state %s: phase is required", ts.Target)
+	}
+	if ts.UpdatedAt.IsZero() {
+		ts.UpdatedAt = s.now()
+	}
+	it := targetItem{
+		PK: targetKey(ts.Target), SK: targetSK(), Type: typeTarget, Target: ts.Target,
+		Stable: ts.Stable, Candidate: ts.Candidate, Weight: ts.Weight, ReleaseID: ts.ReleaseID,
+		Previous: ts.Previous, Phase: string(ts.Phase), Stage: ts.Stage, Wave: ts.Wave,
+		UpdatedAt: formatTime(ts.UpdatedAt), UpdatedAtMs: ts.UpdatedAt.UnixMilli(),
+	}
+	err := s.put(ctx, it, "attribute_not_exists(PK) OR updatedAtMs <= :ms",
+		map[string]types.AttributeValue{":ms": num(it.UpdatedAtMs)})
+	if conditionFailed(err) {
+		return release.Errorf(release.ErrConflict, "put target state %s: a newer state is stored", ts.Target)
+	}
+	if err != nil {
+		return fmt.Errorf("put target state %s: %w", ts.Target, err)
+	}
+	return nil
+}
+
+// GetTargetState returns what a target serves. Errors: release.ErrNotFound
+// for a target Shipwave never deployed.
+func (s *Store) GetTargetState(ctx context.Context, target string) (release.TargetState, error) {
+	if err := checkName("get target state", "target", target); err != nil {
+		return release.TargetState{}, err
+	}
+	var it targetItem
+	found, err := s.get(ctx, targetKey(target), targetSK(), &it)
+	if err != nil {
+		return release.TargetState{}, fmt.Errorf("get target state %s: %w", target, err)
+	}
+	if !found {
+		return release.TargetState{}, release.Errorf(release.ErrNotFound, "target %s has no recorded state", target)
+	}
+	updated, _ := time.Parse(time.RFC3339Nano, it.UpdatedAt)
+	return release.TargetState{
+		Target: it.Target, Stable: it.Stable, Candidate: it.Candidate, Weight: it.Weight, ReleaseID: it.ReleaseID,
+		Previous: it.Previous, Phase: release.TargetPhase(it.Phase), Stage: it.Stage, Wave: it.Wave, UpdatedAt: updated,
+	}, nil
+}

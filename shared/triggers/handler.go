@@ -1,0 +1,378 @@
+package triggers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/shipwave/shipwave/shared/release"
+)
+
+// Specs finds the pipelines a push may start and their specs.
+type Specs interface {
+	// PipelinesByRepository returns the names of the pipelines whose source
+	// is repo; none is not an error.
+	PipelinesByRepository(ctx context.Context, repo string) ([]string, error)
+	// GetSpec returns a pipeline's spec version (0 means the latest), or an
+	// error matching release.ErrNotFound.
+	GetSpec(ctx context.Context, pipeline string, version int) (release.SpecVersion, error)
+}
+
+// Releases records releases and their events.
+type Releases interface {
+	// CreateRelease stores r unless a release with the same Pipeline and
+	// Trigger.Key exists; then it returns that one and created=false. It
+	// assigns the ID when r has none.
+	CreateRelease(ctx context.Context, r release.Release) (rel release.Release, created bool, err error)
+	// SetExecution records the Step Functions execution running release id;
+	// an unknown id is release.ErrNotFound.
+	SetExecution(ctx context.Context, id, executionARN string) error
+	// AppendEvent appends ev to its release's log and returns it with its Seq.
+	AppendEvent(ctx context.Context, ev release.Event) (release.Event, error)
+}
+
+// Starter starts a release's state machine. Starting the same release again
+// must not start a second execution: it returns the first one's ARN.
+type Starter interface {
+	Start(ctx context.Context, r release.Release) (executionARN string, err error)
+}
+
+// Differ lists the files changed between two commits of a repository; an
+// empty before means the whole tree at after.
+type Differ interface {
+	ChangedFiles(ctx context.Context, repository, before, after string) ([]string, error)
+}
+
+// Handler reacts to push events. Specs, Releases and Starter are required;
+// Differ is needed only when a CodeCommit push meets a path filter. Now
+// defaults to time.Now and Logger to discarding.
+type Handler struct {
+	Specs    Specs
+	Releases Releases
+	Starter  Starter
+	Differ   Differ
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Outcome says what a push did to one pipeline.
+type Outcome string
+
+// Outcomes.
+const (
+	// OutcomeReleased: a new release was created and started.
+	OutcomeReleased Outcome = "released"
+	// OutcomeResumed: the release existed from an earlier delivery that
+	// stopped before starting it; it was started now.
+	OutcomeResumed Outcome = "resumed"
+	// OutcomeDuplicate: the release existed and was already started.
+	OutcomeDuplicate Outcome = "duplicate"
+	// OutcomeSkipped: the pipeline's filters did not match.
+	OutcomeSkipped Outcome = "skipped"
+	// OutcomeFailed: creating or starting the release failed; Handle
+	// returned an error so the event is retried.
+	OutcomeFailed Outcome = "failed"
+)
+
+// Result reports what one event did.
+type Result struct {
+	EventID string `json:"eventId"`
+	// Trigger is the normalized push, unless the event was ignored.
+	Trigger *release.Trigger `json:"trigger,omitempty"`
+	// Ignored says why the event asked for no release at all.
+	Ignored   string           `json:"ignored,omitempty"`
+	Pipelines []PipelineResult `json:"pipelines"`
+}
+
+// PipelineResult is what the event did to one pipeline.
+type PipelineResult struct {
+	Pipeline    string  `json:"pipeline"`
+	SpecVersion int     `json:"specVersion,omitempty"`
+	Outcome     Outcome `json:"outcome"`
+	Reason      string  `json:"reason,omitempty"`
+	ReleaseID   string  `json:"releaseId,omitempty"`
+	Execution   string  `json:"execution,omitempty"`
+}
+
+// Handle normalizes ev, matches it against every pipeline of its repository
+// and creates and starts a release for each match. It reads and decides
+// everything before it writes anything, so a malformed event (a
+// release.ErrInvalid error) or a failed lookup changes no stored state.
+// Delivering the same event again creates no second release; a release an
+// earlier delivery created but did not start is started. A failed write for
+// one pipeline does not stop the others; Handle then returns an error so
+// that EventBridge retries the event.
+func (h *Handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result, error) {
+	log := h.logger().With("eventId", ev.ID, "source", ev.Source)
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("requestId", lc.AwsRequestID)
+	}
+	push, err := Normalize(ev, h.now())
+	if err != nil {
+		log.ErrorContext(ctx, "rejected event", "detailType", ev.DetailType, "error", err)
+		return Result{EventID: ev.ID}, err
+	}
+	res := Result{EventID: ev.ID, Pipelines: []PipelineResult{}}
+	if push.Ignored != "" {
+		res.Ignored = push.Ignored
+		log.InfoContext(ctx, "ignored event", "repository", push.Trigger.Repository, "reason", push.Ignored)
+		return res, nil
+	}
+	log = log.With("repository", push.Trigger.Repository, "ref", push.Trigger.Ref, "commit", push.Trigger.Commit)
+
+	matches, err := h.decide(ctx, &push, &res)
+	res.Trigger = &push.Trigger
+	if err != nil {
+		log.ErrorContext(ctx, "push not processed", "error", err)
+		return res, fmt.Errorf("event %s: %w", ev.ID, err)
+	}
+	var errs []error
+	for _, m := range matches {
+		pr, err := h.release(ctx, push.Trigger, m)
+		res.Pipelines[m.index] = pr
+		if err != nil {
+			log.ErrorContext(ctx, "release failed", "pipeline", m.spec.Pipeline, "error", err)
+			errs = append(errs, err)
+			continue
+		}
+		log.InfoContext(ctx, "push handled", "pipeline", pr.Pipeline, "outcome", pr.Outcome, "releaseId", pr.ReleaseID, "execution", pr.Execution)
+	}
+	for _, pr := range res.Pipelines {
+		if pr.Outcome == OutcomeSkipped {
+			log.InfoContext(ctx, "pipeline skipped", "pipeline", pr.Pipeline, "reason", pr.Reason)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return res, fmt.Errorf("event %s: %w", ev.ID, err)
+	}
+	return res, nil
+}
+
+// match is a pipeline the push releases.
+type match struct {
+	index int // into Result.Pipelines
+	spec  release.SpecVersion
+}
+
+// decide reads every pipeline of the pushed repository and records in res
+// which ones the push skips; it returns the ones it releases. It writes
+// nothing.
+func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match, error) {
+	t := push.Trigger
+	names, err := h.Specs.PipelinesByRepository(ctx, t.Repository)
+	if err != nil {
+		return nil, fmt.Errorf("pipelines of repository %s: %w", t.Repository, err)
+	}
+	type pending struct {
+		index int
+		spec  release.SpecVersion
+		rules []pushRule // rules whose ref filter matched and that filter on files
+	}
+	var (
+		matches   []match
+		needFiles []pending
+	)
+	for _, name := range names {
+		i := len(res.Pipelines)
+		res.Pipelines = append(res.Pipelines, PipelineResult{Pipeline: name, Outcome: OutcomeSkipped})
+		pr := &res.Pipelines[i]
+		sv, err := h.Specs.GetSpec(ctx, name, 0)
+		if errors.Is(err, release.ErrNotFound) {
+			pr.Reason = "pipeline has no spec"
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("spec of pipeline %s: %w", name, err)
+		}
+		if sv.Pipeline == "" {
+			sv.Pipeline = name
+		}
+		pr.SpecVersion = sv.Version
+		if sv.Parsed.Source.Repository != t.Repository {
+			pr.Reason = fmt.Sprintf("spec v%d releases from repository %q", sv.Version, sv.Parsed.Source.Repository)
+			continue
+		}
+		rules, err := pushRules(sv.Parsed)
+		if err != nil {
+			pr.Reason = fmt.Sprintf("spec v%d has a bad filter: %v", sv.Version, err)
+			continue
+		}
+		var reasons []string
+		var fileRules []pushRule
+		matched := false
+		for _, r := range rules {
+			ok, why := r.matchRef(t)
+			switch {
+			case !ok:
+				reasons = append(reasons, why)
+			case !r.needsFiles(t):
+				matched = true
+			default:
+				fileRules = append(fileRules, r)
+			}
+		}
+		switch {
+		case matched:
+			matches = append(matches, match{index: i, spec: sv})
+		case len(fileRules) > 0:
+			needFiles = append(needFiles, pending{index: i, spec: sv, rules: fileRules})
+		default:
+			pr.Reason = joinReasons(reasons)
+		}
+	}
+	if len(needFiles) > 0 {
+		files, err := h.changedFiles(ctx, push)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range needFiles {
+			var reasons []string
+			matched := false
+			for _, r := range p.rules {
+				ok, why := r.matchFiles(files)
+				if ok {
+					matched = true
+					break
+				}
+				reasons = append(reasons, why)
+			}
+			if matched {
+				matches = append(matches, match{index: p.index, spec: p.spec})
+			} else {
+				res.Pipelines[p.index].Reason = joinReasons(reasons)
+			}
+		}
+	}
+	return matches, nil
+}
+
+// changedFiles returns the push's changed files, asking the Differ when the
+// event did not list them, and records them on the trigger.
+func (h *Handler) changedFiles(ctx context.Context, push *Push) ([]string, error) {
+	if push.FilesKnown {
+		return push.Trigger.ChangedFiles, nil
+	}
+	if h.Differ == nil {
+		return nil, fmt.Errorf("push to %s %s: path filters need the changed files, and the handler has no Differ", push.Trigger.Repository, push.Trigger.Ref)
+	}
+	files, err := h.Differ.ChangedFiles(ctx, push.Trigger.Repository, push.Before, push.Trigger.Commit)
+	if err != nil {
+		return nil, fmt.Errorf("changed files of %s %s..%s: %w", push.Trigger.Repository, push.Before, push.Trigger.Commit, err)
+	}
+	push.FilesKnown = true
+	if len(files) <= MaxStoredFiles {
+		push.Trigger.ChangedFiles = files
+	}
+	return files, nil
+}
+
+// release creates (or finds) the release for one matched pipeline and makes
+// sure its execution is started.
+func (h *Handler) release(ctx context.Context, t release.Trigger, m match) (PipelineResult, error) {
+	pr := PipelineResult{Pipeline: m.spec.Pipeline, SpecVersion: m.spec.Version, Outcome: OutcomeFailed}
+	if len(t.ChangedFiles) > MaxStoredFiles {
+		t.ChangedFiles = nil
+	}
+	now := h.now().UTC()
+	rel, created, err := h.Releases.CreateRelease(ctx, release.Release{
+		Pipeline:    m.spec.Pipeline,
+		SpecVersion: m.spec.Version,
+		Version:     t.Commit,
+		Trigger:     t,
+		Status:      release.StatusPending,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	})
+	if err != nil {
+		pr.Reason = err.Error()
+		return pr, fmt.Errorf("create release of %s for %s: %w", m.spec.Pipeline, t.Key, err)
+	}
+	pr.ReleaseID, pr.SpecVersion = rel.ID, rel.SpecVersion
+	switch {
+	case created:
+		data, err := json.Marshal(rel.Trigger)
+		if err != nil {
+			return pr, fmt.Errorf("release %s: encode trigger: %w", rel.ID, err)
+		}
+		if _, err := h.Releases.AppendEvent(ctx, release.Event{
+			ReleaseID: rel.ID, Time: now, Type: release.EventCreated, Data: data,
+			Message: describe(t),
+		}); err != nil {
+			pr.Reason = err.Error()
+			return pr, fmt.Errorf("release %s: record creation: %w", rel.ID, err)
+		}
+	case rel.Execution != "":
+		pr.Outcome, pr.Execution, pr.Reason = OutcomeDuplicate, rel.Execution, "release already started by an earlier delivery"
+		return pr, nil
+	case rel.Status != release.StatusPending:
+		pr.Outcome, pr.Reason = OutcomeDuplicate, fmt.Sprintf("release already exists with status %s", rel.Status)
+		return pr, nil
+	default:
+		if _, err := h.Releases.AppendEvent(ctx, release.Event{
+			ReleaseID: rel.ID, Time: now, Type: release.EventNote,
+			Message: "start resumed: the release existed without an execution (an earlier or concurrent delivery of this push created it)",
+		}); err != nil {
+			pr.Reason = err.Error()
+			return pr, fmt.Errorf("release %s: record resume: %w", rel.ID, err)
+		}
+	}
+	arn, err := h.Starter.Start(ctx, rel)
+	if err != nil {
+		pr.Reason = err.Error()
+		return pr, fmt.Errorf("release %s: start execution: %w", rel.ID, err)
+	}
+	if err := h.Releases.SetExecution(ctx, rel.ID, arn); err != nil {
+		pr.Reason = err.Error()
+		return pr, fmt.Errorf("release %s: record execution %s: %w", rel.ID, arn, err)
+	}
+	pr.Execution = arn
+	pr.Outcome = OutcomeReleased
+	if !created {
+		pr.Outcome, pr.Reason = OutcomeResumed, "the release existed without an execution"
+	}
+	return pr, nil
+}
+
+func describe(t release.Trigger) string {
+	what := "branch " + t.Branch
+	if t.Tag != "" {
+		what = "tag " + t.Tag
+	}
+	msg := fmt.Sprintf("%s push to %s of %s at %s", t.Source, what, t.Repository, short(t.Commit))
+	if t.Actor != "" {
+		msg += " by " + t.Actor
+	}
+	return msg
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}
+
+func joinReasons(reasons []string) string {
+	return strings.Join(reasons, "; ")
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
