@@ -599,6 +599,51 @@ case("intrinsic-string-to-json-object-arg", sm(passthru("Parse", Parameters={"o.
      status="FAILED", error="States.Runtime", cause_contains="Invalid arguments in States.StringToJson")
 
 
+def suite_fail(fn, cid, name, expr, inp, contains=None, note=""):
+    """A case the suite records as failing with States.Runtime; the cause is
+    compared only where the suite records part of it."""
+    src = SUITE % (fn, cid) + ((": " + note) if note else "")
+    case(name, sm(passthru("P", Parameters={"value.$": expr})), inp, src, status="FAILED", error="States.Runtime",
+         check_cause=False, cause_contains=contains)
+
+GI = "States.ArrayGetItem"
+suite_case(GI, "AGI-001", "intrinsic-array-get-item-first", "States.ArrayGetItem($.arr, 0)", {"arr": ["a", "b", "c"]}, "a")
+suite_case(GI, "AGI-005", "intrinsic-array-get-item-null", "States.ArrayGetItem($.arr, 0)", {"arr": [None]}, None)
+suite_case(GI, "AGI-007", "intrinsic-array-get-item-object", "States.ArrayGetItem($.arr, 1)", {"arr": [{"a": 1}, {"b": 2}]}, {"b": 2})
+suite_case(GI, "AGI-020", "intrinsic-array-get-item-nested-literals", "States.ArrayGetItem(States.Array('x', 'y', 'z'), 1)", {}, "y")
+suite_case(GI, "AGI-021", "intrinsic-array-get-item-nested-paths", "States.ArrayGetItem(States.Array($.a, $.b), 0)", {"a": {"k": 1}, "b": {"k": 2}}, {"k": 1})
+suite_case(GI, "AGI-022", "intrinsic-array-get-item-context", "States.ArrayGetItem($$.Execution.Input.arr, $.idx)", {"arr": ["zero", "one", "two"], "idx": 2}, "two")
+suite_case(GI, "AGI-011", "intrinsic-array-get-item-empty-out-of-range", "States.ArrayGetItem($.arr, 999)", {"arr": []}, None,
+           note="AWS returns { value: null } for an out-of-range index on an empty array")
+suite_case(GI, "AGI-015", "intrinsic-array-get-item-fractional-index", "States.ArrayGetItem($.arr, 1.2)", {"arr": [10, 20, 30]}, 20,
+           note="AWS truncates the fractional index and returns { value: 20 }")
+suite_fail(GI, "AGI-008", "intrinsic-array-get-item-not-array", "States.ArrayGetItem('not-array', 0)", {})
+suite_fail(GI, "AGI-009", "intrinsic-array-get-item-index-equals-length", "States.ArrayGetItem($.arr, 3)", {"arr": [10, 20, 30]})
+suite_fail(GI, "AGI-010", "intrinsic-array-get-item-negative-index", "States.ArrayGetItem($.arr, -1)", {"arr": [10, 20, 30]})
+suite_fail(GI, "AGI-012", "intrinsic-array-get-item-string-index", "States.ArrayGetItem($.arr, '1')", {"arr": [10, 20, 30]})
+
+MA = "States.MathAdd"
+suite_case(MA, "MADD-001", "intrinsic-math-add-literals", "States.MathAdd(5, 3)", {}, 8)
+suite_case(MA, "MADD-004", "intrinsic-math-add-mixed-sign", "States.MathAdd(-5, 3)", {}, -2)
+suite_case(MA, "MADD-005", "intrinsic-math-add-rounds-decimals", "States.MathAdd($.a, $.b)", {"a": 1.6, "b": 2.7}, 5,
+           note="AWS rounds each operand to the nearest integer before adding")
+suite_case(MA, "MADD-006", "intrinsic-math-add-tiny-decimals", "States.MathAdd($.a, $.b)", {"a": 0.1, "b": 0.2}, 0)
+suite_case(MA, "MADD-009", "intrinsic-math-add-max-int32", "States.MathAdd(2147483647, 0)", {}, 2147483647)
+suite_case(MA, "MADD-010", "intrinsic-math-add-min-int32", "States.MathAdd(-2147483648, 0)", {}, -2147483648)
+suite_case(MA, "MADD-015", "intrinsic-math-add-upper-bound-sum", "States.MathAdd(2147483646, 1)", {}, 2147483647)
+suite_case(MA, "MADD-016", "intrinsic-math-add-lower-bound-sum", "States.MathAdd(-2147483647, -1)", {}, -2147483648)
+suite_case(MA, "MADD-023", "intrinsic-math-add-nested", "States.MathAdd(States.MathAdd($.x, 1), 2)", {"x": 5}, 8)
+suite_case(MA, "MADD-024", "intrinsic-math-add-into-array", "States.Array(States.MathAdd($.x, -1), States.MathAdd($.x, 1))", {"x": 5}, [4, 6])
+suite_fail(MA, "MADD-011", "intrinsic-math-add-overflow", "States.MathAdd(2147483647, 1)", {})
+suite_fail(MA, "MADD-012", "intrinsic-math-add-underflow", "States.MathAdd(-2147483648, -1)", {})
+suite_fail(MA, "MADD-013", "intrinsic-math-add-operand-out-of-range", "States.MathAdd(3000000000, 1)", {})
+suite_fail(MA, "MADD-017", "intrinsic-math-add-string-operand", "States.MathAdd('a', 1)", {}, contains="Invalid arguments in States.MathAdd")
+suite_fail(MA, "MADD-019", "intrinsic-math-add-null-operand", "States.MathAdd(null, 1)", {})
+suite_fail(MA, "MADD-020", "intrinsic-math-add-boolean-operand", "States.MathAdd(true, 1)", {})
+suite_fail(MA, "MADD-031", "intrinsic-math-add-numeric-string", "States.MathAdd('-1', 2)", {})
+suite_fail(MA, "MADD-036", "intrinsic-math-add-array-operand", "States.MathAdd(-1, $.probe)", {"probe": [None, "", " ", 0, 1, True, False, [0, 1, False]]})
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
