@@ -263,8 +263,8 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 	}
 	for _, name := range so.Keys() {
 		sloc := pointer(loc+"/States", name)
-		if len(name) > 80 {
-			c.add(CodeSchema, sloc, "State name %q is longer than 80 characters", name)
+		if len(name) > 80 || name == "" {
+			c.add(CodeSchema, sloc, "State name %q must be 1 to 80 characters long", name)
 		}
 		raw, _ := so.Get(name)
 		o, ok := raw.(*jsonvalue.Object)
@@ -296,7 +296,7 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 			g.pure = false
 		}
 	}
-	if startAt != "" {
+	if _, ok := obj.Get("StartAt"); ok {
 		if g.start = g.states[startAt]; g.start == nil && so.Len() > 0 {
 			c.add(CodeMissingTarget, loc+"/StartAt", "Missing 'Next' target: %s", startAt)
 		}
