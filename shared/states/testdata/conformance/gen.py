@@ -644,6 +644,49 @@ suite_fail(MA, "MADD-031", "intrinsic-math-add-numeric-string", "States.MathAdd(
 suite_fail(MA, "MADD-036", "intrinsic-math-add-array-operand", "States.MathAdd(-1, $.probe)", {"probe": [None, "", " ", 0, 1, True, False, [0, 1, False]]})
 
 
+AC = "States.ArrayContains"
+suite_case(AC, "AC-001", "intrinsic-array-contains-number", "States.ArrayContains($.arr, 2)", {"arr": [1, 2, 3]}, True)
+suite_case(AC, "AC-002", "intrinsic-array-contains-absent-number", "States.ArrayContains($.arr, 5)", {"arr": [1, 2, 3]}, False)
+suite_case(AC, "AC-003", "intrinsic-array-contains-string-literal", "States.ArrayContains($.arr, 'C')", {"arr": ["A", "B", "C"]}, True)
+suite_case(AC, "AC-005", "intrinsic-array-contains-null", "States.ArrayContains($.arr, null)", {"arr": [1, None, 3]}, True)
+suite_case(AC, "AC-010", "intrinsic-array-contains-nested-array", "States.ArrayContains($.arr, $.target)", {"arr": [[1, 2], [3, 4]], "target": [1, 2]}, True)
+suite_case(AC, "AC-012", "intrinsic-array-contains-empty", "States.ArrayContains($.arr, $.target)", {"arr": [], "target": 1}, False)
+suite_case(AC, "AC-019", "intrinsic-array-contains-nested-call", "States.ArrayContains(States.Array(1, 2, 3), 2)", {}, True)
+suite_case(AC, "AC-020", "intrinsic-array-contains-nested-objects", "States.ArrayContains(States.Array($.obj1, $.obj2), $.target)", {"obj1": {"a": 1}, "obj2": {"b": 2}, "target": {"b": 2}}, True)
+suite_case(AC, "AC-021", "intrinsic-array-contains-context-target", "States.ArrayContains($.arr, $$.Execution.Input.target)", {"arr": ["alpha", "beta", "gamma"], "target": "beta"}, True)
+suite_case(AC, "AC-024", "intrinsic-array-contains-object-extra-field", "States.ArrayContains($.arr, $.target)", {"arr": [{"a": 1}], "target": {"a": 1, "extra": None}}, False)
+suite_case(AC, "AC-025", "intrinsic-array-contains-no-bool-number-coercion", "States.ArrayContains($.arr, false)", {"arr": [0, 1, -1, -1.5]}, False)
+suite_case(AC, "AC-027", "intrinsic-array-contains-mixed-bag", "States.ArrayContains($.arr, $.target)", {"arr": [None, "", " ", 0, 1, True, False, [0, 1, False]], "target": [0, 1, False]}, True)
+suite_case(AC, "AC-009", "intrinsic-array-contains-object-key-order", "States.ArrayContains($.arr, $.target)", {"arr": [{"a": 1, "b": 2}], "target": {"b": 2, "a": 1}}, False,
+           note="AWS returns { value: false }: objects with the same members in another order do not match")
+suite_case(AC, "AC-026", "intrinsic-array-contains-string-number-match", "States.ArrayContains($.arr, $.target)", {"arr": ["-1", "-1.5", "-9007199254740991", "9007199254740991"], "target": 9007199254740991}, True,
+           note="AWS returns { value: true }: the number matches the string with the same text")
+suite_case(AC, "AC-028", "intrinsic-array-contains-string-boolean-match", "States.ArrayContains($.arr, true)", {"arr": ["true", "false", "maybe"]}, True,
+           note="AWS returns { value: true }: the boolean true matches the string \"true\"")
+suite_fail(AC, "AC-013", "intrinsic-array-contains-not-array", "States.ArrayContains('not-array', 'x')", {})
+suite_fail(AC, "AC-014", "intrinsic-array-contains-missing-arg", "States.ArrayContains($.arr)", {"arr": [1, 2, 3]})
+suite_fail(AC, "AC-015", "intrinsic-array-contains-extra-arg", "States.ArrayContains($.arr, 2, 999)", {"arr": [1, 2, 3]})
+
+AU = "States.ArrayUnique"
+suite_case(AU, "AUNIQ-001", "intrinsic-array-unique-numbers", "States.ArrayUnique($.arr)", {"arr": [1, 2, 3, 3, 3, 4]}, [1, 2, 3, 4])
+suite_case(AU, "AUNIQ-002", "intrinsic-array-unique-strings", "States.ArrayUnique($.arr)", {"arr": ["a", "b", "a", "c", "b"]}, ["a", "b", "c"])
+suite_case(AU, "AUNIQ-003", "intrinsic-array-unique-empty", "States.ArrayUnique($.arr)", {"arr": []}, [])
+suite_case(AU, "AUNIQ-005", "intrinsic-array-unique-nulls", "States.ArrayUnique($.arr)", {"arr": [None, None, 1, None]}, [None, 1])
+suite_case(AU, "AUNIQ-006", "intrinsic-array-unique-lookalikes", "States.ArrayUnique($.arr)", {"arr": [1, "1", 1, "01"]}, [1, "1", "01"])
+suite_case(AU, "AUNIQ-007", "intrinsic-array-unique-objects", "States.ArrayUnique($.arr)", {"arr": [{"a": 1}, {"a": 1}]}, [{"a": 1}])
+suite_case(AU, "AUNIQ-008", "intrinsic-array-unique-object-key-order", "States.ArrayUnique($.arr)", {"arr": [{"a": 1, "b": 2}, {"b": 2, "a": 1}]}, [{"a": 1, "b": 2}])
+suite_case(AU, "AUNIQ-012", "intrinsic-array-unique-nested-objects", "States.ArrayUnique($.arr)", {"arr": [{"nested": {"x": 1}}, {"nested": {"x": 1}}]}, [{"nested": {"x": 1}}])
+suite_case(AU, "AUNIQ-014", "intrinsic-array-unique-first-seen", "States.ArrayUnique($.arr)", {"arr": [1, 2, 1, 3, 2, 4]}, [1, 2, 3, 4])
+suite_case(AU, "AUNIQ-019", "intrinsic-array-unique-nested-call", "States.ArrayUnique(States.Array(1,1,2,2,3))", {}, [1, 2, 3])
+suite_case(AU, "AUNIQ-020", "intrinsic-array-unique-context", "States.ArrayUnique($$.Execution.Input.tags)", {"tags": ["x", "x", "y"]}, ["x", "y"])
+suite_case(AU, "AUNIQ-004", "intrinsic-array-unique-booleans-order", "States.ArrayUnique($.arr)", {"arr": [True, False, True, False]}, [False, True],
+           note="AWS returns [false, true]")
+suite_case(AU, "AUNIQ-010", "intrinsic-array-unique-nested-arrays-order", "States.ArrayUnique($.arr)", {"arr": [[1, 2], [1, 2], [2, 1]]}, [[2, 1], [1, 2]],
+           note="AWS returns [[2, 1], [1, 2]]")
+suite_fail(AU, "AUNIQ-015", "intrinsic-array-unique-not-array", "States.ArrayUnique('not-array')", {})
+suite_fail(AU, "AUNIQ-016", "intrinsic-array-unique-object-arg", "States.ArrayUnique($.obj)", {"obj": {"a": 1}})
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
