@@ -687,6 +687,41 @@ suite_fail(AU, "AUNIQ-015", "intrinsic-array-unique-not-array", "States.ArrayUni
 suite_fail(AU, "AUNIQ-016", "intrinsic-array-unique-object-arg", "States.ArrayUnique($.obj)", {"obj": {"a": 1}})
 
 
+FM = "States.Format"
+suite_case(FM, "FMT-01", "intrinsic-format-hello", "States.Format('Hello {}', $.name)", {"name": "Ada"}, "Hello Ada")
+suite_case(FM, "FMT-02", "intrinsic-format-mixed-scalars", "States.Format('{} {} {}', $.a, $.b, $.c)", {"a": "x", "b": 2, "c": True}, "x 2 true")
+suite_case(FM, "FMT-05", "intrinsic-format-no-placeholders", "States.Format('no placeholders')", {}, "no placeholders")
+suite_case(FM, "FMT-23", "intrinsic-format-context", "States.Format('{}:{}', $.name, $$.Execution.Input.suffix)", {"name": "job", "suffix": "run"}, "job:run")
+suite_case(FM, "FMT-03", "intrinsic-format-nested-json-to-string", "States.Format('arn:{}:{}', $.svc, States.JsonToString($.obj))", {"svc": "lambda", "obj": {"k": 1}}, "arn:lambda:{\"k\":1}")
+suite_case(FM, "FMT-19", "intrinsic-format-whitespace", "States.Format('  {}  ', $.a)", {"a": "x"}, "  x  ")
+suite_case(FM, "selectPath.spec", "intrinsic-format-escaped-quotes", "States.Format('Name: \\'{}\\', Surname: \"{}\"', $.name, $.surname)", {"name": "Gabriel", "surname": "Moreira"}, "Name: 'Gabriel', Surname: \"Moreira\"")
+suite_case(FM, "016-format-null-boolean-and-boundary-numbers", "intrinsic-format-null-and-boundaries", "States.Format('{}|{}|{}|{}|{}', $.nil, $.bool, $.negative, $.fractional, $.hugePositive)",
+           {"nil": None, "bool": False, "negative": -1, "fractional": 3.5, "hugePositive": 9007199254740991}, "null|false|-1|3.5|9007199254740991",
+           note="AWS renders null as the literal string \"null\"")
+suite_case(FM, "017-format-serialized-mixed-probe-array", "intrinsic-format-json-probe", "States.Format('probe={}', States.JsonToString($.probe))",
+           {"probe": [None, "", " ", 0, 1, True, False, [0, 1, False]]}, "probe=[null,\"\",\" \",0,1,true,false,[0,1,false]]")
+
+SS = "States.StringSplit"
+suite_case(SS, "SSP-01", "intrinsic-string-split-simple", "States.StringSplit($.str, ',')", {"str": "a,b,c"}, ["a", "b", "c"])
+suite_case(SS, "SSP-02", "intrinsic-string-split-delimiter-set", "States.StringSplit($.str, $.delim)", {"str": "1+2,3.4", "delim": ".+,"}, ["1", "2", "3", "4"])
+suite_case(SS, "SSP-04", "intrinsic-string-split-leading-delimiter", "States.StringSplit($.str, ',')", {"str": ",a,b"}, ["a", "b"], note="AWS drops the leading empty token")
+suite_case(SS, "SSP-05", "intrinsic-string-split-trailing-delimiter", "States.StringSplit($.str, ',')", {"str": "a,b,"}, ["a", "b"], note="AWS drops the trailing empty token")
+suite_case(SS, "SSP-06", "intrinsic-string-split-delimiter-only", "States.StringSplit($.str, ',')", {"str": ","}, [], note="AWS drops the empty tokens")
+suite_case(SS, "SSP-07", "intrinsic-string-split-empty-input", "States.StringSplit($.str, ',')", {"str": ""}, [], note="AWS returns no tokens for an empty string")
+suite_case(SS, "SSP-17", "intrinsic-string-split-dot", "States.StringSplit($.str, '.')", {"str": "a.b.c"}, ["a", "b", "c"])
+suite_case(SS, "SSP-18", "intrinsic-string-split-plus", "States.StringSplit($.str, '+')", {"str": "a+b+c"}, ["a", "b", "c"])
+suite_case(SS, "SSP-19", "intrinsic-string-split-pipe", "States.StringSplit($.str, '|')", {"str": "a|b|c"}, ["a", "b", "c"])
+suite_case(SS, "SSP-24", "intrinsic-string-split-nested-format", "States.StringSplit(States.Format('{}-{}', $.a, $.b), '-')", {"a": "x", "b": "y"}, ["x", "y"])
+suite_case(SS, "SSP-26", "intrinsic-string-split-mixed-values", "States.StringSplit($.str, ',')", {"str": "null,, ,-1,1.5,-9007199254740991,9007199254740991,true,false,[0,1,false]"},
+           ["null", " ", "-1", "1.5", "-9007199254740991", "9007199254740991", "true", "false", "[0", "1", "false]"], note="AWS drops the empty token between adjacent commas")
+suite_fail(SS, "SSP-10", "intrinsic-string-split-number-arg", "States.StringSplit($.val, ',')", {"val": 123})
+suite_fail(SS, "SSP-11", "intrinsic-string-split-number-delimiter", "States.StringSplit($.str, $.d)", {"str": "a,b", "d": 1})
+suite_fail(SS, "SSP-12", "intrinsic-string-split-null-arg", "States.StringSplit($.str, $.d)", {"str": None, "d": ","})
+suite_fail(SS, "SSP-13", "intrinsic-string-split-null-delimiter", "States.StringSplit($.str, $.d)", {"str": "a,b", "d": None})
+suite_fail(SS, "SSP-27", "intrinsic-string-split-boolean-arg", "States.StringSplit($.str, ',')", {"str": False})
+suite_fail(SS, "SSP-28", "intrinsic-string-split-array-delimiter", "States.StringSplit($.str, $.d)", {"str": "a,b", "d": [","]})
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
