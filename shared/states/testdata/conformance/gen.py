@@ -722,6 +722,30 @@ suite_fail(SS, "SSP-27", "intrinsic-string-split-boolean-arg", "States.StringSpl
 suite_fail(SS, "SSP-28", "intrinsic-string-split-array-delimiter", "States.StringSplit($.str, $.d)", {"str": "a,b", "d": [","]})
 
 
+JM = "States.JsonMerge"
+JM_ORDER = " Key order: the left object's keys in place, new keys of the right object appended, as in the AWS documentation example."
+def jm(cid, name, inp, out, expr="States.JsonMerge($.a, $.b, false)", note=""):
+    suite_case(JM, cid, name, expr, inp, out, note=(note + JM_ORDER).strip())
+jm("JMG-01", "intrinsic-json-merge-disjoint", {"a": {"x": 1}, "b": {"y": 2}}, {"x": 1, "y": 2})
+jm("JMG-02", "intrinsic-json-merge-collision", {"a": {"x": 1, "y": 2}, "b": {"y": 3, "z": 4}}, {"x": 1, "y": 3, "z": 4})
+jm("JMG-03", "intrinsic-json-merge-left-empty", {"a": {}, "b": {"x": 1}}, {"x": 1})
+jm("JMG-04", "intrinsic-json-merge-right-empty", {"a": {"x": 1}, "b": {}}, {"x": 1})
+jm("JMG-05", "intrinsic-json-merge-shallow-nested", {"a": {"nested": {"a1": 1, "a2": 2}}, "b": {"nested": {"a3": 3}}}, {"nested": {"a3": 3}})
+jm("JMG-06", "intrinsic-json-merge-arrays-replaced", {"a": {"list": [1, 2]}, "b": {"list": [3]}}, {"list": [3]})
+jm("JMG-23", "intrinsic-json-merge-null-overwrites", {"a": {"nested": {"left": True}, "keep": 1}, "b": {"nested": None}}, {"nested": None, "keep": 1})
+jm("JMG-24", "intrinsic-json-merge-object-overwrites-primitive", {"a": {"x": 1}, "b": {"x": {"new": True}}}, {"x": {"new": True}})
+jm("JMG-17", "intrinsic-json-merge-context-defaults", {"a": {"value": 1}, "defaults": {"fallback": True, "value": 2}}, {"value": 2, "fallback": True},
+   expr="States.JsonMerge($.a, $$.Execution.Input.defaults, false)")
+jm("JMG-18", "intrinsic-json-merge-nested-string-to-json", {"a": "{\"left\":1}", "b": "{\"right\":2}"}, {"left": 1, "right": 2},
+   expr="States.JsonMerge(States.StringToJson($.a), States.StringToJson($.b), false)")
+jm("JMG-25", "intrinsic-json-merge-mixed-array", {"a": {"payload": "2024-01-01T00:00:00Z", "keep": "left"}, "b": {"payload": [None, "", " ", 0, 1, True, False, [0, 1, False]]}},
+   {"payload": [None, "", " ", 0, 1, True, False, [0, 1, False]], "keep": "left"})
+jm("JMG-26", "intrinsic-json-merge-fractional", {"a": {"payload": [1, 2, 3]}, "b": {"payload": -123.456}}, {"payload": -123.456})
+jm("JMG-27", "intrinsic-json-merge-huge-negative", {"a": {"payload": {"nested": True}, "keep": "left"}, "b": {"payload": -9007199254740991}}, {"payload": -9007199254740991, "keep": "left"})
+jm("JMG-13", "intrinsic-json-merge-string-deep-flag", {"a": {}, "b": {}, "deep": "false"}, {}, expr="States.JsonMerge($.a, $.b, $.deep)",
+   note="AWS accepts a non-boolean deep flag and merges shallowly.")
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
