@@ -246,7 +246,7 @@ func (sr *stateRun) assign(t *payload.Template, input any) *failure.Error {
 }
 
 func (sr *stateRun) checkSize(v any, what string) *failure.Error {
-	if jsonvalue.Size(v) > MaxPayloadSize {
+	if jsonvalue.Exceeds(v, MaxPayloadSize) {
 		return &failure.Error{Name: failure.DataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", what)}
 	}
 	return nil
