@@ -38,7 +38,7 @@ func init() {
 		"keys": fnKeys, "lookup": fnLookup, "spread": fnSpread, "merge": fnMerge, "each": fnEach, "sift": fnSift,
 		"boolean": fnBoolean, "not": fnNot, "exists": fnExists, "type": fnType,
 		"map": fnMap, "filter": fnFilter, "reduce": fnReduce, "single": fnSingle,
-		"now": fnNow, "millis": fnMillis,
+		"now": fnNow, "millis": fnMillis, "fromMillis": fnFromMillis, "toMillis": fnToMillis, "pad": fnPad,
 		"base64encode": fnBase64Encode, "base64decode": fnBase64Decode,
 		"encodeUrlComponent": urlFn("encodeUrlComponent", url.QueryEscape, true), "encodeUrl": urlFn("encodeUrl", url.PathEscape, false),
 		"decodeUrlComponent": fnDecodeURL, "decodeUrl": fnDecodeURL,
