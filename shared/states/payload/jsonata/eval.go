@@ -307,6 +307,11 @@ func (ev *evaluator) evalNode(n *node, input any, sc *scope) (any, error) {
 			}
 			args = append(args, v)
 		}
+		if len(args) == 0 && fn.native != nil && contextArg[fn.name] && !IsUndefined(input) && input != nil {
+			// Like JSONata's "-" signature flag: the context item stands in
+			// for a missing first argument.
+			args = append(args, input)
+		}
 		return ev.apply(fn, args, input, n.pos)
 	case nChain:
 		lv, err := ev.eval(n.lhs, input, sc)
@@ -343,6 +348,14 @@ func (ev *evaluator) evalNode(n *node, input any, sc *scope) (any, error) {
 		return ev.apply(fn, []any{lv}, input, n.pos)
 	}
 	return nil, errorf("S0201", n.pos, "Unsupported expression")
+}
+
+// contextArg lists the functions that take the context item when called
+// without arguments; it is never modified.
+var contextArg = map[string]bool{
+	"string": true, "length": true, "uppercase": true, "lowercase": true, "trim": true, "number": true,
+	"base64encode": true, "base64decode": true, "encodeUrlComponent": true, "encodeUrl": true,
+	"decodeUrlComponent": true, "decodeUrl": true, "boolean": true, "keys": true, "toMillis": true,
 }
 
 func (ev *evaluator) apply(fn *function, args []any, input any, pos int) (any, error) {

@@ -105,6 +105,8 @@ func TestEval(t *testing.T) {
 		{name: "base64", expr: "$base64decode($base64encode('hi ✓'))", want: `"hi ✓"`},
 		{name: "now", expr: "$now()", want: `"2026-11-18T11:06:40.123Z"`},
 		{name: "time conversions", expr: "[$toMillis('2026-11-22T06:00:00.500Z'), $fromMillis(1795000000123), $toMillis($fromMillis(86400000))]", want: `[1795327200500,"2026-11-18T11:06:40.123Z",86400000]`},
+		{name: "context argument", expr: "$states.input.items.sku.$uppercase()", want: `["A","B","C"]`},
+		{name: "object constructor as step", expr: "$states.input.items.{'s': sku, 'total': qty * price}", want: `[{"s":"a","total":21},{"s":"b","total":4},{"s":"c","total":6.25}]`},
 		{name: "pad", expr: "[$pad('7', 3, '0'), $pad('7', -3, '0'), $pad('abc', 2)]", want: `["700","007","abc"]`},
 		{name: "undefined", expr: "$states.input.nope.deeper", want: `undefined`},
 		{name: "input numbers kept as written", expr: "$states.input.items[0].price", want: `10.5`},
