@@ -278,6 +278,9 @@ func evalChoice(r *choiceRule, env *evalEnv) (bool, error) {
 		return false, nil
 	}
 	v, err := env.Lookup(r.variable)
+	if err == errNullInput {
+		return false, err
+	}
 	if err != nil {
 		if r.kind == opIsPresent {
 			return r.operand == false, nil
@@ -310,6 +313,9 @@ func evalChoice(r *choiceRule, env *evalEnv) (bool, error) {
 	opTime := r.timeOp
 	if r.opPath != nil {
 		ov, err := env.Lookup(r.opPath)
+		if err == errNullInput {
+			return false, err
+		}
 		if err != nil {
 			return false, choicePathError(r.opPath)
 		}

@@ -544,6 +544,27 @@ func TestContextObject(t *testing.T) {
 	}
 }
 
+func TestPathsOnNullInput(t *testing.T) {
+	tests := []struct {
+		name  string
+		state string
+	}{
+		{"choice on $", `{"Type":"Choice","Choices":[{"Variable":"$","IsString":true,"Next":"S"}],"Default":"S"}`},
+		{"input path", `{"Type":"Pass","InputPath":"$.a","Next":"S"}`},
+		{"parameters", `{"Type":"Pass","Parameters":{"a.$":"$.a"},"Next":"S"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			def := `{"StartAt":"N","States":{"N":{"Type":"Pass","Result":null,"Next":"X"},"X":` + tt.state + `,"S":{"Type":"Succeed"}}}`
+			res, _ := runMachine(t, def, `{}`, states.Options{})
+			want := "An error occurred while executing the state 'X' (entered at the event id #4). Unable to apply Path transformation to null or empty input."
+			if res.Error != failure.Runtime || res.Cause != want {
+				t.Errorf("got %s %q, want States.Runtime %q", res.Error, res.Cause, want)
+			}
+		})
+	}
+}
+
 func TestInvalidExecutionInput(t *testing.T) {
 	sm := mustParse(t, `{"StartAt":"S","States":{"S":{"Type":"Succeed"}}}`)
 	_, err := states.New(states.Options{}).Start(context.Background(), sm, states.StartInput{Input: []byte(`{"a":`)})

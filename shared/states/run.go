@@ -86,6 +86,9 @@ var _ payload.Env = (*evalEnv)(nil)
 func (e *evalEnv) Lookup(p *jsonpath.Path) (any, error) {
 	switch p.Root() {
 	case "$":
+		if e.input == nil {
+			return nil, errNullInput
+		}
 		return p.Get(e.input)
 	case "$$":
 		return p.Get(e.sr.contextObject(e.mapItem))
@@ -179,6 +182,10 @@ func (sr *stateRun) prefix() string {
 	return fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). ", sr.st.name, sr.enteredID)
 }
 
+// errNullInput is what Step Functions raises when a path is applied to a
+// null state input.
+var errNullInput = &failure.Error{Name: failure.Runtime, Cause: "Unable to apply Path transformation to null or empty input."}
+
 func runtimeError(cause string) *failure.Error {
 	return &failure.Error{Name: failure.Runtime, Cause: cause}
 }
@@ -194,6 +201,9 @@ func (sr *stateRun) selectPath(op optPath, v any) (any, *failure.Error) {
 		return v, nil
 	}
 	r, err := sr.env(v).Lookup(op.path)
+	if err == errNullInput {
+		return nil, sr.fail(err)
+	}
 	if err != nil {
 		return nil, sr.fail(runtimeError("Invalid path '" + op.path.String() + "' : " + err.Error()))
 	}
@@ -216,6 +226,9 @@ func (sr *stateRun) applyResultPath(op optPath, raw, result any) (any, *failure.
 }
 
 func (sr *stateRun) applyTemplate(t *payload.Template, input any, item *mapItem) (any, *failure.Error) {
+	if input == nil && !t.IsStatic() {
+		return nil, sr.fail(errNullInput)
+	}
 	env := &evalEnv{sr: sr, input: input, mapItem: item}
 	v, err := t.Apply(env)
 	if err != nil {
@@ -416,7 +429,9 @@ func (sr *stateRun) choice() (any, *state, *failure.Error) {
 	}
 	if next == nil {
 		if st.def == nil {
-			return nil, nil, &failure.Error{Name: failure.NoChoiceMatched, Cause: noChoiceCause(sr, eff)}
+			// Step Functions raises States.Runtime here, not the spec's
+			// States.NoChoiceMatched.
+			return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
 		}
 		next = st.def
 	}
@@ -432,10 +447,6 @@ func (sr *stateRun) choice() (any, *state, *failure.Error) {
 	return out, next, ferr
 }
 
-func noChoiceCause(sr *stateRun, input any) string {
-	b, _ := jsonvalue.Marshal(input)
-	return fmt.Sprintf("No Matches! Input: %s", b)
-}
 
 func (sr *stateRun) wait() (any, *failure.Error) {
 	st := sr.st
