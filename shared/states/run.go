@@ -447,7 +447,6 @@ func (sr *stateRun) choice() (any, *state, *failure.Error) {
 	return out, next, ferr
 }
 
-
 func (sr *stateRun) wait() (any, *failure.Error) {
 	st := sr.st
 	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
