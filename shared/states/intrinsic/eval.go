@@ -267,12 +267,54 @@ func fnArrayContains(c *Call, args []any, _ Env) (any, error) {
 	if !ok {
 		return nil, invalid(c)
 	}
+	// AWS compares rendered text (observed: "true" matches true, "1"
+	// matches 1, objects match only with the same key order).
+	want, err := formatArg(args[1])
+	if err != nil {
+		return nil, invalid(c)
+	}
 	for _, v := range arr {
-		if jsonvalue.Equal(v, args[1]) {
+		if got, err := formatArg(v); err == nil && got == want {
 			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// sameValue is JSON equality with numbers compared as written (as Java's
+// JsonNode.equals tells 1 from 1.0) and objects compared regardless of
+// member order.
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case json.Number:
+		y, ok := b.(json.Number)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case *jsonvalue.Object:
+		y, ok := b.(*jsonvalue.Object)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		for i := 0; i < x.Len(); i++ {
+			k, v := x.At(i)
+			w, ok := y.Get(k)
+			if !ok || !sameValue(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return jsonvalue.Equal(a, b)
 }
 
 // maxRange is the most elements States.ArrayRange may produce.
@@ -343,7 +385,7 @@ func fnArrayUnique(c *Call, args []any, _ Env) (any, error) {
 outer:
 	for _, v := range arr {
 		for _, w := range out {
-			if jsonvalue.Equal(v, w) {
+			if sameValue(v, w) {
 				continue outer
 			}
 		}
