@@ -128,9 +128,9 @@ func TestMapToleratedFailures(t *testing.T) {
 		output    string
 	}{
 		{"no tolerance fails with the item error", ``, `["ok","bad"]`, states.StatusFailed, "Bad", ""},
-		{"count tolerates", `"ToleratedFailureCount":1,`, `["ok","bad"]`, states.StatusSucceeded, "", `["ok",{"Error":"Bad","Cause":"bad item"}]`},
+		{"count tolerates", `"ToleratedFailureCount":1,`, `["ok","bad"]`, states.StatusSucceeded, "", `["ok"]`},
 		{"count exceeded", `"ToleratedFailureCount":1,`, `["bad","ok","bad"]`, states.StatusFailed, failure.ExceedToleratedFailureThreshold, ""},
-		{"percentage tolerates", `"ToleratedFailurePercentage":50,`, `["bad","ok"]`, states.StatusSucceeded, "", `[{"Error":"Bad","Cause":"bad item"},"ok"]`},
+		{"percentage tolerates", `"ToleratedFailurePercentage":50,`, `["bad","ok"]`, states.StatusSucceeded, "", `["ok"]`},
 		{"percentage exceeded", `"ToleratedFailurePercentage":50,`, `["bad","bad","ok"]`, states.StatusFailed, failure.ExceedToleratedFailureThreshold, ""},
 		{"count from path", `"ItemsPath":"$.items","ToleratedFailureCountPath":"$.tolerate",`, `{"tolerate":2,"items":["bad","bad"]}`, states.StatusSucceeded, "", ``},
 	}

@@ -262,16 +262,18 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 		}
 		return nil, r.firstErr
 	}
-	for i, e := range r.errs {
-		if e != nil && e != errAborted {
-			errOut := jsonvalue.NewObject(2)
-			errOut.Set("Error", e.Name)
-			errOut.Set("Cause", e.Cause)
-			r.out[i] = errOut
+	out := r.out
+	if r.failed > 0 {
+		// A tolerated failure contributes no result.
+		out = make([]any, 0, n-r.failed)
+		for i, e := range r.errs {
+			if e == nil {
+				out = append(out, r.out[i])
+			}
 		}
 	}
 	th.record(event{typ: "MapStateSucceeded"})
-	return sr.finishResult(r.out)
+	return sr.finishResult(out)
 }
 
 func typeName(v any) string {
