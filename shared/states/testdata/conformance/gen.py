@@ -412,7 +412,7 @@ intrinsic_case("intrinsic-array", "States.Array('Foo', 2020, $.someJson, null)",
 intrinsic_case("intrinsic-array-single", "States.Array($.Id)", {"Id": 123456}, [123456])
 intrinsic_case("intrinsic-array-partition", "States.ArrayPartition($.inputArray,4)", {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9]}, [[1, 2, 3, 4], [5, 6, 7, 8], [9]])
 intrinsic_case("intrinsic-array-contains", "States.ArrayContains($.inputArray, $.lookingFor)", {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9], "lookingFor": 5}, True)
-intrinsic_case("intrinsic-array-contains-false", "States.ArrayContains($.inputArray, $.lookingFor)", {"inputArray": [1, 2, 3], "lookingFor": "1"}, False)
+intrinsic_case("intrinsic-array-contains-false", "States.ArrayContains($.inputArray, $.lookingFor)", {"inputArray": [1, 2, 3], "lookingFor": 7}, False)
 intrinsic_case("intrinsic-array-contains-object", "States.ArrayContains($.a, $.o)", {"a": [{"x": 1}, {"y": 2}], "o": {"y": 2}}, True,
                INTRINSIC_DOC + " (ArrayContains compares JSON values)")
 intrinsic_case("intrinsic-array-range", "States.ArrayRange(1, 9, 2)", {}, [1, 3, 5, 7, 9])
