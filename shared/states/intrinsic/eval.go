@@ -299,7 +299,6 @@ func fnArrayContains(c *Call, args []any, _ Env) (any, error) {
 	return false, nil
 }
 
-
 // maxRange is the most elements States.ArrayRange may produce.
 const maxRange = 1000
 
