@@ -55,6 +55,11 @@ type choiceRule struct {
 	next       *state
 	assign     *payload.Template
 	assignVars []string
+
+	// QueryLanguage JSONata.
+	jCondition *payload.JSONataTemplate
+	jAssign    *payload.JSONataTemplate
+	jOutput    *payload.JSONataTemplate
 }
 
 type operator struct {
@@ -115,6 +120,9 @@ func (p *parser) choiceRule(v any, loc string, top bool) *choiceRule {
 	if !ok {
 		c.add(CodeSchema, loc, "Expected value of type: Object")
 		return nil
+	}
+	if p.jsonata {
+		return p.jsonataChoiceRule(o, loc, top)
 	}
 	r := &choiceRule{}
 	var opName string

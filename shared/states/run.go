@@ -172,7 +172,7 @@ func (sr *stateRun) fail(err error) *failure.Error {
 	if fe == errAborted {
 		return fe
 	}
-	if fe.Name == failure.Runtime && !strings.HasPrefix(fe.Cause, "An error occurred while executing the state") {
+	if (fe.Name == failure.Runtime || fe.Name == failure.QueryEvaluationError) && !strings.HasPrefix(fe.Cause, "An error occurred while executing the state") {
 		return &failure.Error{Name: fe.Name, Cause: sr.prefix() + fe.Cause}
 	}
 	return fe
@@ -295,13 +295,28 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	)
 	switch st.typ {
 	case typePass:
-		out, ferr = sr.pass()
+		if st.jsonata {
+			out, ferr = sr.jPass()
+		} else {
+			out, ferr = sr.pass()
+		}
 		next = st.next
 	case typeSucceed:
-		out, ferr = sr.succeed()
+		if st.jsonata {
+			out, ferr = sr.jSucceed()
+		} else {
+			out, ferr = sr.succeed()
+		}
 	case typeFail:
+		if st.jsonata {
+			return nil, nil, sr.jFail()
+		}
 		return nil, nil, sr.failState()
 	case typeChoice:
+		if st.jsonata {
+			out, next, ferr = sr.jChoice()
+			break
+		}
 		out, next, ferr = sr.choice()
 	case typeWait:
 		out, ferr = sr.wait()
@@ -435,12 +450,13 @@ func (sr *stateRun) choice() (any, *state, *failure.Error) {
 		}
 		next = st.def
 	}
+	// A matching rule's Assign applies; the state's own Assign applies
+	// when the Default is taken.
 	if rule != nil {
 		if ferr := sr.assign(rule.assign, eff); ferr != nil {
 			return nil, nil, ferr
 		}
-	}
-	if ferr := sr.assign(st.assign, eff); ferr != nil {
+	} else if ferr := sr.assign(st.assign, eff); ferr != nil {
 		return nil, nil, ferr
 	}
 	out, ferr := sr.selectPath(st.outputPath, eff)
@@ -458,6 +474,24 @@ func (sr *stateRun) wait() (any, *failure.Error) {
 	var until time.Time
 	env := sr.env(eff)
 	switch {
+	case st.jSeconds != nil:
+		n, ferr := sr.jInt(st.jSeconds, 0, "Seconds", 0)
+		if ferr != nil {
+			return nil, ferr
+		}
+		until = now.Add(time.Duration(n) * time.Second)
+	case st.jTimestamp != nil:
+		v, ferr := sr.jEval(st.jTimestamp, sr.jVars(sr.raw, nil, nil, nil))
+		if ferr != nil {
+			return nil, ferr
+		}
+		s, _ := v.(string)
+		t, perr := parseTimestamp(s)
+		if perr != nil {
+			return nil, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
+				Cause: "The JSONata expression specified for the field 'Timestamp' returned a value that is not a valid timestamp."})
+		}
+		until = t
 	case st.hasSeconds:
 		until = now.Add(time.Duration(st.waitSeconds) * time.Second)
 	case st.hasTimestamp:
@@ -488,6 +522,9 @@ func (sr *stateRun) wait() (any, *failure.Error) {
 		if err := sr.th.sleepUntil(until); err != nil {
 			return nil, errAborted
 		}
+	}
+	if st.jsonata {
+		return sr.jFinish(st.jOutput, st.jAssign, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
 	}
 	if ferr := sr.assign(st.assign, eff); ferr != nil {
 		return nil, ferr
@@ -589,6 +626,13 @@ func (sr *stateRun) withRetry() (any, *state, *failure.Error) {
 			errOut := jsonvalue.NewObject(2)
 			errOut.Set("Error", ferr.Name)
 			errOut.Set("Cause", ferr.Cause)
+			if st.jsonata {
+				out, jerr := sr.jFinish(c.jOutput, c.jAssign, sr.jVars(sr.raw, nil, errOut, nil), errOut)
+				if jerr != nil {
+					return nil, nil, jerr
+				}
+				return out, c.next, nil
+			}
 			if ferr := sr.assign(c.assign, errOut); ferr != nil {
 				return nil, nil, ferr
 			}

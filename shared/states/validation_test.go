@@ -57,7 +57,7 @@ func TestParseRejectsInvalidDefinitions(t *testing.T) {
 		{"loop with unreachable terminal", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"},"C":{"Type":"Pass","End":true}}}`, states.CodeUnreachable, "/States/C"},
 		{"bad variable name", `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"1x":1},"End":true}}}`, states.CodeSchema, "/States/A/Assign/1x"},
 		{"inner scope reassigns outer variable", `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"v":1},"Next":"P"},"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Assign":{"v":2},"End":true}}}]}}}`, states.CodeSchema, "/States/P/Branches/0/States/B/Assign"},
-		{"jsonata not supported", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, states.CodeSchema, "/QueryLanguage"},
+		{"unknown query language", `{"QueryLanguage":"XPath","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, states.CodeSchema, "/QueryLanguage"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
