@@ -748,6 +748,38 @@ jm("JMG-13", "intrinsic-json-merge-string-deep-flag", {"a": {}, "b": {}, "deep":
    note="AWS accepts a non-boolean deep flag and merges shallowly.")
 
 
+# ---------------------------------------------------------------- JSONata
+JSONATA_DOC = DOCS + "transforming-data.html"
+def jsonata_pass(name, output, inp, out, src=JSONATA_DOC, **extra):
+    st = {"Type": "Pass", "Output": output}
+    st.update(extra)
+    st["End"] = True
+    case(name, {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": st}}, inp, src, output=out)
+
+case("jsonata-arguments-and-variables", {"QueryLanguage": "JSONata", "StartAt": "Name", "States": {
+        "Name": {"Type": "Pass", "Assign": {"customerName": "María"}, "Next": "Build"},
+        "Build": {"Type": "Pass", "Output": {"static": "Hello", "title": "{% $states.input.title %}", "name": "{% $customerName %}", "not-evaluated": "$customerName"}, "End": True}}},
+     {"title": "Doctor"}, JSONATA_DOC + " (the JSONPath-to-JSONata conversion example: strings without {% %} are not evaluated)",
+     output={"static": "Hello", "title": "Doctor", "name": "María", "not-evaluated": "$customerName"})
+jsonata_pass("jsonata-partition", "{% $partition([1,2,3,4], 2) %}", {}, [[1, 2], [3, 4]], JSONATA_DOC + " ($partition, a function Step Functions adds to JSONata)")
+jsonata_pass("jsonata-range", "{% $range(0, 10, 2) %}", {}, [0, 2, 4, 6, 8, 10], JSONATA_DOC + " ($range with a step)")
+jsonata_pass("jsonata-hash", "{% $hash('input data', 'SHA-256') %}", {}, hashlib.sha256(b"input data").hexdigest(), JSONATA_DOC + " ($hash)")
+jsonata_pass("jsonata-parse", "{% $parse($states.input.s) %}", {"s": "{\"key\":\"value\"}"}, {"key": "value"}, JSONATA_DOC + " ($parse replaces $eval)")
+jsonata_pass("jsonata-arithmetic-and-strings", {"sum": "{% $states.input.a + $states.input.b %}", "greeting": "{% 'Hello, ' & $states.input.name %}"},
+             {"a": 2, "b": 3, "name": "Ada"}, {"sum": 5, "greeting": "Hello, Ada"}, "https://docs.jsonata.org/2.0.0/overview (numeric and string operators)")
+jsonata_pass("jsonata-map-filter", "{% $states.input.items[price > 10].name %}",
+             {"items": [{"name": "a", "price": 5}, {"name": "b", "price": 15}, {"name": "c", "price": 25}]}, ["b", "c"], "https://docs.jsonata.org/2.0.0/predicate (predicate filters)")
+case("jsonata-choice-condition", {"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.type = 'Private' %}", "Next": "Yes"}], "Default": "No"},
+        "Yes": {"Type": "Pass", "Output": "matched", "End": True}, "No": {"Type": "Pass", "Output": "default", "End": True}}},
+     {"type": "Private"}, CHOICE_DOC + " (JSONata Choice rules use Condition)", output="matched")
+case("jsonata-output-undefined", {"QueryLanguage": "JSONata", "StartAt": "Transform", "States": {
+        "Transform": {"Type": "Pass", "Output": {"v": "{% $states.input.missing %}"}, "End": True}}},
+     {"present": 1}, "Public record of a real AWS run quoted in an emulator's tests: States.QueryEvaluationError, \"An error occurred while executing the state 'Transform' (entered at the event id #2). The JSONata expression '$states.input.missing' specified for the field 'Output/v' returned nothing (undefined).\"",
+     status="FAILED", error="States.QueryEvaluationError",
+     cause=prefix("Transform", 2) + "The JSONata expression '$states.input.missing' specified for the field 'Output/v' returned nothing (undefined).")
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
