@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shipwave/shipwave/shared/states"
+	"github.com/shipwave/shipwave/shared/states/mock"
 )
 
 // The -update flag rewrites golden files. Other tests of this package may
@@ -176,4 +179,102 @@ func TestStatesRunRealTime(t *testing.T) {
 			t.Errorf("got %s, want exit 1, ABORTED and a note on stderr", r)
 		}
 	})
+}
+
+// TestStatesRunMatchesEngine runs every case of the engine's conformance
+// corpus through the CLI and checks that the printed JSON carries exactly
+// the engine's status, output, error and cause, with the exit status the
+// contract gives. (Whether the engine matches AWS is the corpus's own test.)
+func TestStatesRunMatchesEngine(t *testing.T) {
+	const corpus = "../../shared/states/testdata/conformance"
+	defs, err := filepath.Glob(filepath.Join(corpus, "*", "definition.asl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(defs) == 0 {
+		t.Fatalf("no conformance cases under %s", corpus)
+	}
+	for _, def := range defs {
+		dir := filepath.Dir(def)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			args := []string{"states", "run", "--definition", def, "--input", "@" + filepath.Join(dir, "input.json"), "--start-time", "2024-03-14T01:59:00Z"}
+			mockPath := filepath.Join(dir, "mock.json")
+			if _, err := os.Stat(mockPath); err == nil {
+				args = append(args, "--mock-config", mockPath, "--test-case", "Default")
+			}
+			r := runCLI(t, "", args...)
+			var got struct {
+				Status string          `json:"status"`
+				Output json.RawMessage `json:"output"`
+				Error  *string         `json:"error"`
+				Cause  *string         `json:"cause"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+				t.Fatalf("stdout %q: %v (stderr %q)", r.stdout, err, r.stderr)
+			}
+			want := engineResult(t, dir)
+			if got.Status != want.Status {
+				t.Errorf("status: got %s, want %s", got.Status, want.Status)
+			}
+			wantOut := string(want.Output)
+			if wantOut == "" {
+				wantOut = "null"
+			}
+			if string(got.Output) != wantOut {
+				t.Errorf("output:\n got %s\nwant %s", got.Output, wantOut)
+			}
+			if deref(got.Error) != want.Error || deref(got.Cause) != want.Cause {
+				t.Errorf("error/cause: got %q/%q, want %q/%q", deref(got.Error), deref(got.Cause), want.Error, want.Cause)
+			}
+			wantCode := 1
+			if want.Status == states.StatusSucceeded {
+				wantCode = 0
+			}
+			if r.code != wantCode {
+				t.Errorf("exit: got %d, want %d", r.code, wantCode)
+			}
+		})
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// engineResult runs a corpus case on the engine directly.
+func engineResult(t testing.TB, dir string) states.Result {
+	t.Helper()
+	def, err := os.ReadFile(filepath.Join(dir, "definition.asl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.ReadFile(filepath.Join(dir, "input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := states.Parse(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tasks states.TaskResolver = unreachableResources{}
+	if _, err := os.Stat(filepath.Join(dir, "mock.json")); err == nil {
+		cfg, err := mock.Load(filepath.Join(dir, "mock.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tasks, err = mock.NewResolver(cfg, "Conformance", "Default", tasks); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng := states.New(states.Options{Clock: states.NewVirtualClock(time.Date(2024, 3, 14, 1, 59, 0, 0, time.UTC)), Tasks: tasks})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, res, err := eng.Run(ctx, sm, states.StartInput{Input: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

@@ -3,6 +3,7 @@ package states
 import (
 	"container/heap"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -61,6 +62,7 @@ func (t realTimer) Stop() bool          { return !t.t.Stop() }
 type VirtualClock struct {
 	mu     sync.Mutex
 	now    time.Time
+	nowNS  atomic.Int64 // now, readable without the lock
 	busy   int
 	seq    int
 	timers timerHeap
@@ -68,14 +70,14 @@ type VirtualClock struct {
 
 // NewVirtualClock returns a virtual clock reading start.
 func NewVirtualClock(start time.Time) *VirtualClock {
-	return &VirtualClock{now: start.UTC()}
+	c := &VirtualClock{now: start.UTC()}
+	c.nowNS.Store(c.now.UnixNano())
+	return c
 }
 
 // Now returns the virtual time.
 func (c *VirtualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
+	return time.Unix(0, c.nowNS.Load()).UTC()
 }
 
 // Advance moves the virtual time forward by d, firing every timer due.
@@ -86,7 +88,12 @@ func (c *VirtualClock) Advance(d time.Duration) {
 	for len(c.timers) > 0 && !c.timers[0].at.After(target) {
 		c.fireLocked()
 	}
-	c.now = target
+	c.setLocked(target)
+}
+
+func (c *VirtualClock) setLocked(t time.Time) {
+	c.now = t
+	c.nowNS.Store(t.UnixNano())
 }
 
 // NewTimer returns a timer that fires when the virtual time reaches at.
@@ -124,7 +131,7 @@ func (c *VirtualClock) Park() {
 func (c *VirtualClock) fireLocked() {
 	t := heap.Pop(&c.timers).(*virtualTimer)
 	if t.at.After(c.now) {
-		c.now = t.at
+		c.setLocked(t.at)
 	}
 	t.fired = true
 	c.busy++ // the woken activity runs on this credit

@@ -128,11 +128,11 @@ func TestMapToleratedFailures(t *testing.T) {
 		output    string
 	}{
 		{"no tolerance fails with the item error", ``, `["ok","bad"]`, states.StatusFailed, "Bad", ""},
-		{"count tolerates", `"ToleratedFailureCount":1,`, `["ok","bad"]`, states.StatusSucceeded, "", `["ok",{"Error":"Bad","Cause":"bad item"}]`},
+		{"count tolerates", `"ToleratedFailureCount":1,`, `["ok","bad"]`, states.StatusSucceeded, "", `["ok"]`},
 		{"count exceeded", `"ToleratedFailureCount":1,`, `["bad","ok","bad"]`, states.StatusFailed, failure.ExceedToleratedFailureThreshold, ""},
-		{"percentage tolerates", `"ToleratedFailurePercentage":50,`, `["bad","ok"]`, states.StatusSucceeded, "", `[{"Error":"Bad","Cause":"bad item"},"ok"]`},
+		{"percentage tolerates", `"ToleratedFailurePercentage":50,`, `["bad","ok"]`, states.StatusSucceeded, "", `["ok"]`},
 		{"percentage exceeded", `"ToleratedFailurePercentage":50,`, `["bad","bad","ok"]`, states.StatusFailed, failure.ExceedToleratedFailureThreshold, ""},
-		{"count from path", `"ToleratedFailureCountPath":"$$.Execution.Input[0]",`, `[5,"bad","bad"]`, states.StatusSucceeded, "", ``},
+		{"count from path", `"ItemsPath":"$.items","ToleratedFailureCountPath":"$.tolerate",`, `{"tolerate":2,"items":["bad","bad"]}`, states.StatusSucceeded, "", ``},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -541,6 +541,27 @@ func TestContextObject(t *testing.T) {
 		`"StateMachine":{"Id":"arn:aws:states:us-east-1:123456789012:stateMachine:Demo","Name":"Demo"}}}`
 	if string(res.Output) != want {
 		t.Errorf("got  %s\nwant %s", res.Output, want)
+	}
+}
+
+func TestPathsOnNullInput(t *testing.T) {
+	tests := []struct {
+		name  string
+		state string
+	}{
+		{"choice on $", `{"Type":"Choice","Choices":[{"Variable":"$","IsString":true,"Next":"S"}],"Default":"S"}`},
+		{"input path", `{"Type":"Pass","InputPath":"$.a","Next":"S"}`},
+		{"parameters", `{"Type":"Pass","Parameters":{"a.$":"$.a"},"Next":"S"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			def := `{"StartAt":"N","States":{"N":{"Type":"Pass","Result":null,"Next":"X"},"X":` + tt.state + `,"S":{"Type":"Succeed"}}}`
+			res, _ := runMachine(t, def, `{}`, states.Options{})
+			want := "An error occurred while executing the state 'X' (entered at the event id #4). Unable to apply Path transformation to null or empty input."
+			if res.Error != failure.Runtime || res.Cause != want {
+				t.Errorf("got %s %q, want States.Runtime %q", res.Error, res.Cause, want)
+			}
+		})
 	}
 }
 

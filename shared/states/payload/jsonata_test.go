@@ -1,0 +1,83 @@
+package payload
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/shipwave/shipwave/shared/states/failure"
+	"github.com/shipwave/shipwave/shared/states/payload/jsonata"
+)
+
+func TestJSONataTemplate(t *testing.T) {
+	tests := []struct {
+		name      string
+		field     string
+		tmpl      string
+		want      string
+		wantName  string
+		wantCause string
+	}{
+		{name: "object with expressions", field: "Output", tmpl: `{"total":"{% $sum($states.input.items.price) %}","id":"{% $states.input.id %}","lit":"plain {% not %} x","n":1}`, want: `{"total":12.5,"id":"r-1","lit":"plain {% not %} x","n":1}`},
+		{name: "whole field", field: "Output", tmpl: `"{% $states.input.items[0] %}"`, want: `{"price":10}`},
+		{name: "nested arrays", field: "Arguments", tmpl: `{"list":["{% $states.input.id %}",2,{"v":"{% $count($states.input.items) %}"}]}`, want: `{"list":["r-1",2,{"v":2}]}`},
+		{name: "explicit null kept", field: "Output", tmpl: `{"v":"{% $lookup($states.input, 'nil') %}"}`, want: `{"v":null}`},
+		{name: "variables", field: "Assign", tmpl: `{"next":"{% $counter + 1 %}"}`, want: `{"next":4}`},
+		{name: "literal template", field: "Output", tmpl: `{"a":[1,"b"]}`, want: `{"a":[1,"b"]}`},
+		{name: "undefined member", field: "Output", tmpl: `{"v":"{% $states.input.missing %}"}`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression '$states.input.missing' specified for the field 'Output/v' returned nothing (undefined)."},
+		{name: "undefined nested member", field: "Output", tmpl: `{"a":{"b":"{%$states.input.missing%}"}}`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression '$states.input.missing' specified for the field 'Output/a/b' returned nothing (undefined)."},
+		{name: "undefined whole field", field: "Output", tmpl: `"{% $states.input.missing %}"`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression '$states.input.missing' specified for the field 'Output' returned nothing (undefined)."},
+		{name: "evaluation error", field: "Output", tmpl: `{"v":"{% $abs('x') %}"}`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression '$abs('x')' specified for the field 'Output/v' threw an error during evaluation. T0410: Argument 1 of function \"abs\" does not match function signature"},
+		{name: "array element error", field: "Arguments", tmpl: `{"l":[1,"{% 'a' + 1 %}"]}`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression ''a' + 1' specified for the field 'Arguments/l[1]' threw an error during evaluation. T2001: The left side of the \"+\" operator must evaluate to a number"},
+	}
+	vars := map[string]any{
+		"states":  decode(t, `{"input":{"id":"r-1","items":[{"price":10},{"price":2.5}],"nil":null},"context":{}}`),
+		"counter": decode(t, `3`),
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp, err := CompileJSONata(tt.field, decode(t, tt.tmpl))
+			if err != nil {
+				t.Fatalf("CompileJSONata: %v", err)
+			}
+			got, err := tp.Apply(vars, jsonata.Options{})
+			if tt.wantName != "" {
+				var fe *failure.Error
+				if !errors.As(err, &fe) {
+					t.Fatalf("got %v, want *failure.Error", err)
+				}
+				if fe.Name != tt.wantName || fe.Cause != tt.wantCause {
+					t.Errorf("got %s %q\nwant %s %q", fe.Name, fe.Cause, tt.wantName, tt.wantCause)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			if g := encode(t, got); g != tt.want {
+				t.Errorf("got %s, want %s", g, tt.want)
+			}
+		})
+	}
+}
+
+func TestJSONataCompileError(t *testing.T) {
+	_, err := CompileJSONata("Output", decode(t, `{"a":{"b":"{% $x + %}"}}`))
+	var ce *CompileError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want *CompileError", err)
+	}
+	if ce.Field != "/a/b" || ce.Parent != "/a" || ce.Key != "Output/a/b" {
+		t.Errorf("got field %q parent %q key %q, want /a/b /a Output/a/b", ce.Field, ce.Parent, ce.Key)
+	}
+	if want := "The JSONata expression '$x +' specified for the field 'Output/a/b' is invalid. S0207: Unexpected end of expression"; ce.Msg != want {
+		t.Errorf("got %q, want %q", ce.Msg, want)
+	}
+}
+
+func TestIsJSONata(t *testing.T) {
+	for s, want := range map[string]bool{"{% 1 %}": true, "{%%}": true, "{% 1": false, "x {% 1 %}": false, "": false} {
+		if got := IsJSONata(s); got != want {
+			t.Errorf("IsJSONata(%q) got %v, want %v", s, got, want)
+		}
+	}
+}
