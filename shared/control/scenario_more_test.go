@@ -193,12 +193,7 @@ func TestFailedWaveRollsBackEarlierWaves(t *testing.T) {
 	w := newWorldSpec(t, twoWaves)
 	w.onBake = func(w *world, weight int) {
 		if weight == 10 { // eu's canary
-			w.mu.Lock()
-			w.alarms["orders-5xx"] = alarms.StateAlarm
-			w.mu.Unlock()
-			if _, err := w.svc.AlarmChanged(context.Background(), alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm}); err != nil {
-				w.t.Error(err)
-			}
+			w.fireAlarm("orders-5xx")
 		}
 	}
 	r, x := w.start("v2", "push:orders:main:waves")
@@ -386,12 +381,7 @@ func TestECSBlueGreen(t *testing.T) {
 			}
 			w.onBake = func(w *world, weight int) {
 				if weight == alarmAt {
-					w.mu.Lock()
-					w.alarms["orders-5xx"] = alarms.StateAlarm
-					w.mu.Unlock()
-					if _, err := w.svc.AlarmChanged(context.Background(), alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm}); err != nil {
-						w.t.Error(err)
-					}
+					w.fireAlarm("orders-5xx")
 				}
 			}
 			r, x := w.start("v2", "push:orders:main:ecs")

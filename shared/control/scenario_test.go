@@ -267,6 +267,18 @@ var loadgenBinary = func() func(t *testing.T) string {
 	}
 }()
 
+// fireAlarm puts an alarm in ALARM and delivers its state-change event to
+// alarmwatch, which must fail the one bake watching it.
+func (w *world) fireAlarm(name string) {
+	w.mu.Lock()
+	w.alarms[name] = alarms.StateAlarm
+	w.mu.Unlock()
+	res, err := w.svc.AlarmChanged(context.Background(), alarms.Change{Alarm: name, State: alarms.StateAlarm, Reason: "5xx above 1%"})
+	if err != nil || len(res.Failed) != 1 {
+		w.t.Errorf("alarmwatch: %+v, %v; want one bake failed", res, err)
+	}
+}
+
 // callbacks lets handlers complete tokens on the world's engine, recording
 // failures for assertions.
 type callbacks struct{ w *world }
@@ -432,14 +444,7 @@ func TestAlarmInCanaryRollsBackBeforeAnyFurtherShift(t *testing.T) {
 		if weight != 10 {
 			return
 		}
-		w.mu.Lock()
-		w.alarms["orders-5xx"] = alarms.StateAlarm
-		w.mu.Unlock()
-		// The EventBridge alarm event reaches alarmwatch.
-		res, err := w.svc.AlarmChanged(context.Background(), alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm, Reason: "5xx above 1%"})
-		if err != nil || len(res.Failed) != 1 {
-			w.t.Errorf("alarmwatch: %+v, %v; want one bake failed", res, err)
-		}
+		w.fireAlarm("orders-5xx")
 	}
 	r, x := w.start("v2", "push:orders:main:c3")
 	res := w.wait(x)
