@@ -407,3 +407,43 @@ func TestECSBlueGreen(t *testing.T) {
 		})
 	}
 }
+
+// TestReconcileDeployExecutionRestoresOnlyItsTarget: a deploy execution that
+// dies (here: stopped mid-shift) is reconciled on its own — its target goes
+// back to the last good version — without ending the release.
+func TestReconcileDeployExecutionRestoresOnlyItsTarget(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Linear10PercentEvery1Minute")
+	var stopped string
+	w.onBake = func(w *world, weight int) {
+		if weight != 20 || stopped != "" {
+			return
+		}
+		// Stop the deploy child the way an operator would in the console.
+		child, ok := w.engine.Execution("arn:aws:states:us-east-1:123456789012:execution:shipwave-deploy:" + w.bakingRelease + "-s0w0t0")
+		if !ok {
+			w.t.Error("deploy execution not found")
+			return
+		}
+		stopped = string(child.Input())
+		child.Stop("", "stopped by an operator")
+	}
+	r, x := w.start("v2", "push:orders:main:stop-child")
+	res := w.wait(x)
+	if stopped == "" {
+		t.Fatal("the deploy execution was never stopped")
+	}
+	// The release saw its deploy fail and finished on its own path.
+	if res.Status != states.StatusFailed {
+		t.Fatalf("release execution = %s, want FAILED", res.Status)
+	}
+	out, err := w.svc.Reconcile(context.Background(), control.ExecutionChange{Name: r.ID + "-s0w0t0", Status: "ABORTED", Input: stopped})
+	if err != nil || out.Action != "restored" {
+		t.Fatalf("reconcile = %+v, %v", out, err)
+	}
+	// Reconciling one target never ends the release: it ended on its own
+	// path, rolled back by its safety net.
+	if got := w.releaseOf(r.ID); got.Status != release.StatusRolledBack {
+		t.Errorf("release = %s (%s), want ROLLED_BACK", got.Status, got.Reason)
+	}
+	w.checkInvariants(r, "1")
+}

@@ -57,15 +57,16 @@ type world struct {
 
 	release *states.StateMachine
 
-	mu         sync.Mutex
-	alarms     map[string]alarms.State
-	hookErr    map[string]error           // phase → error the hook returns
-	hookLog    []string                   // "phase@updates" for each hook run
-	onBake     func(w *world, weight int) // runs after a bake registered
-	requests   int64                      // what the request counter reports
-	preHook    bool                       // the pipeline has a pre-traffic hook
-	writes     *countingDB                // counts the store's write requests
-	aggregator *loadtest.Aggregator
+	mu            sync.Mutex
+	alarms        map[string]alarms.State
+	hookErr       map[string]error           // phase → error the hook returns
+	hookLog       []string                   // "phase@updates" for each hook run
+	onBake        func(w *world, weight int) // runs after a bake registered
+	requests      int64                      // what the request counter reports
+	preHook       bool                       // the pipeline has a pre-traffic hook
+	writes        *countingDB                // counts the store's write requests
+	aggregator    *loadtest.Aggregator
+	bakingRelease string // the release whose bake onBake is told about
 
 	elb                   *awsfake.ELBv2
 	blue, green, listener string
@@ -174,6 +175,7 @@ func newWorldSpec(t *testing.T, src string) *world {
 		"BakeFunctionArn": add("bake", func(ctx context.Context, in control.DeployTask) (any, error) {
 			out, err := w.svc.Bake(ctx, in)
 			if err == nil && in.Action == "register" && w.onBake != nil {
+				w.bakingRelease = in.ReleaseID
 				w.onBake(w, in.Step.Weight)
 			}
 			return out, err
