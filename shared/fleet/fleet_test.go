@@ -13,6 +13,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/fleet"
 	"github.com/shipwave/shipwave/shared/fleet/demo"
+	"github.com/shipwave/shipwave/shared/fleet/fleettest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/traffic"
 	"github.com/shipwave/shipwave/shared/traffic/localproxy"
@@ -30,13 +31,7 @@ func boundary() time.Time {
 // newFleet returns a fleet launching this test binary, closed at cleanup.
 func newFleet(t testing.TB) *fleet.Fleet {
 	t.Helper()
-	f := fleet.New(fleet.Config{Binary: binary(t), StartTimeout: 5 * time.Second, StopTimeout: 2 * time.Second})
-	t.Cleanup(func() {
-		if err := f.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return f
+	return fleettest.New(t, fleet.Config{})
 }
 
 func addService(t testing.TB, f *fleet.Fleet, name string, instances int, artifact string) *fleet.Service {

@@ -1,6 +1,7 @@
 package metricalarms
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -338,7 +339,10 @@ func (e *Engine) event(a Alarm, prev, cur status) events.CloudWatchEvent {
 	ms.Metric.Name = string(a.Metric)
 	ms.Metric.Dimensions = map[string]string{"Service": strings.Join(a.Services, ",")}
 	d.Configuration.Metrics = []eventMetric{{ID: "m1", MetricStat: ms, ReturnData: true}}
-	detail, _ := json.Marshal(d) // plain structs of strings and numbers
+	var detail bytes.Buffer
+	enc := json.NewEncoder(&detail)
+	enc.SetEscapeHTML(false) // "OK -> ALARM", as CloudWatch writes it
+	_ = enc.Encode(d)        // plain structs of strings and numbers
 	return events.CloudWatchEvent{
 		Version:    "0",
 		ID:         uuid.NewString(),
@@ -348,7 +352,7 @@ func (e *Engine) event(a Alarm, prev, cur status) events.CloudWatchEvent {
 		Time:       cur.at.UTC().Truncate(time.Second),
 		Region:     e.cfg.Region,
 		Resources:  []string{fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", e.cfg.Region, e.cfg.Account, a.Name)},
-		Detail:     detail,
+		Detail:     bytes.TrimSpace(detail.Bytes()),
 	}
 }
 
@@ -383,6 +387,9 @@ func reasonData(a Alarm, out outcome, now, end time.Time) string {
 		rd.RecentDatapoints = append(rd.RecentDatapoints, v)
 		rd.EvaluatedDatapoints = append(rd.EvaluatedDatapoints, dp{Timestamp: p.Start.UTC().Format(eventTimeLayout), SampleCount: &sc, Value: &v})
 	}
-	b, _ := json.Marshal(rd)
-	return string(b)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(rd)
+	return strings.TrimSpace(b.String())
 }
