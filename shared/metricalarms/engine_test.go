@@ -51,7 +51,7 @@ func (tr history) source(services ...string) metricalarms.Metrics {
 			return nil, release.Errorf(release.ErrNotFound, "service %s not found", service)
 		}
 		out := map[string]fleet.Datapoint{}
-		for sec := int(from.Sub(t0) / time.Second); t0.Add(time.Duration(sec)*time.Second).Before(to); sec++ {
+		for sec := int(from.Sub(t0) / time.Second); t0.Add(time.Duration(sec) * time.Second).Before(to); sec++ {
 			for v, s := range tr[sec] {
 				lat := make([]time.Duration, s.requests)
 				for i := range lat {
