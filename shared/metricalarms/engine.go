@@ -63,7 +63,8 @@ type Engine struct {
 	changed  chan struct{} // closed and replaced on every state change
 	started  bool
 	done     chan struct{}
-	onChange sync.Mutex // keeps OnChange calls in order
+
+	evalMu sync.Mutex // one Evaluate at a time, so OnChange calls stay in order
 }
 
 type status struct {
@@ -158,9 +159,13 @@ func (e *Engine) Done() <-chan struct{} {
 }
 
 // Evaluate evaluates every alarm whose period ended since its last
-// evaluation, as of now, and announces changes through OnChange. Start
-// calls it; with virtual time, call it directly.
+// evaluation, as of now, and announces changes through OnChange (OnChange
+// must not call Evaluate). Start calls it; with virtual time, call it
+// directly. Metrics of an unknown service count as missing data; other
+// metric errors skip the alarm until the next period.
 func (e *Engine) Evaluate(ctx context.Context, now time.Time) {
+	e.evalMu.Lock()
+	defer e.evalMu.Unlock()
 	var evs []events.CloudWatchEvent
 	for _, a := range e.alarms {
 		end := now.Truncate(a.Period)
@@ -191,11 +196,9 @@ func (e *Engine) Evaluate(ctx context.Context, now time.Time) {
 		}
 		e.mu.Unlock()
 	}
-	if len(evs) == 0 || e.cfg.OnChange == nil {
+	if e.cfg.OnChange == nil {
 		return
 	}
-	e.onChange.Lock()
-	defer e.onChange.Unlock()
 	for _, ev := range evs {
 		e.cfg.OnChange(ev)
 	}
@@ -211,6 +214,9 @@ func (e *Engine) points(a Alarm, end time.Time) ([]Point, error) {
 		p := Point{Start: from}
 		for _, svc := range a.Services {
 			by, err := e.cfg.Metrics.MetricsByVersion(svc, from, from.Add(a.Period))
+			if errors.Is(err, release.ErrNotFound) {
+				continue // a service not (yet) running has no datapoints
+			}
 			if err != nil {
 				return nil, fmt.Errorf("alarm %s: read %s: %w", a.Name, svc, err)
 			}
@@ -289,6 +295,26 @@ func (e *Engine) WaitReady(ctx context.Context) error {
 			return fmt.Errorf("metric alarms not ready, no data yet for %s: %w", strings.Join(waiting, ", "), ctx.Err())
 		}
 	}
+}
+
+// Status is an alarm's current state, for display.
+type Status struct {
+	Alarm  string       `json:"alarm"`
+	State  alarms.State `json:"state"`
+	Reason string       `json:"reason"`
+	Since  time.Time    `json:"since"`
+}
+
+// Snapshot returns every alarm's status, in definition order.
+func (e *Engine) Snapshot() []Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Status, len(e.alarms))
+	for i, a := range e.alarms {
+		st := e.state[a.Name]
+		out[i] = Status{Alarm: a.Name, State: st.value, Reason: st.reason, Since: st.at}
+	}
+	return out
 }
 
 const eventTimeLayout = "2006-01-02T15:04:05.000-0700"
