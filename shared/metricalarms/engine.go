@@ -58,11 +58,11 @@ type Engine struct {
 	cfg    Config
 	alarms []Alarm
 
-	mu       sync.Mutex
-	state    map[string]*status
-	changed  chan struct{} // closed and replaced on every state change
-	started  bool
-	done     chan struct{}
+	mu      sync.Mutex
+	state   map[string]*status
+	changed chan struct{} // closed and replaced on every state change
+	started bool
+	done    chan struct{}
 
 	evalMu sync.Mutex // one Evaluate at a time, so OnChange calls stay in order
 }
