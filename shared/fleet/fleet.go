@@ -249,6 +249,17 @@ func (f *Fleet) StartTraffic(service string, rps int) error {
 	return s.StartTraffic(rps)
 }
 
+// StopTraffic stops service's background generator, if any. It returns
+// ErrNotFound for an unknown service.
+func (f *Fleet) StopTraffic(service string) error {
+	s, err := f.Service(service)
+	if err != nil {
+		return err
+	}
+	s.StopTraffic()
+	return nil
+}
+
 // Close stops every generator, proxy and instance (whole process groups)
 // and waits until all processes are reaped. The fleet is unusable after.
 func (f *Fleet) Close() error {

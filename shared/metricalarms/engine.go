@@ -47,6 +47,9 @@ type Config struct {
 	// (default 50ms); an alarm is evaluated once per period, as soon as the
 	// period has ended.
 	Interval time.Duration
+	// Ticks, when set, replaces Start's ticker: the loop evaluates as of
+	// each time received, which lets a virtual clock drive the engine.
+	Ticks <-chan time.Time
 	// Account and Region fill the events' envelopes (defaults 000000000000
 	// and us-east-1).
 	Account, Region string
@@ -130,16 +133,23 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.started = true
 	e.done = make(chan struct{})
 	e.mu.Unlock()
+	ticks, now := e.cfg.Ticks, func(at time.Time) time.Time { return at }
+	if ticks == nil {
+		t := time.NewTicker(e.cfg.Interval)
+		ticks, now = t.C, func(time.Time) time.Time { return e.cfg.Now() }
+		go func() { <-e.done; t.Stop() }()
+	}
 	go func() {
 		defer close(e.done)
-		t := time.NewTicker(e.cfg.Interval)
-		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
-				e.Evaluate(ctx, e.cfg.Now())
+			case at, ok := <-ticks:
+				if !ok {
+					return
+				}
+				e.Evaluate(ctx, now(at))
 			}
 		}
 	}()

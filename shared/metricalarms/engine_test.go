@@ -246,10 +246,8 @@ func TestP99AlarmAndServiceCounts(t *testing.T) {
 
 func TestWaitReady(t *testing.T) {
 	tr := history{0: {"v1": {requests: 10}}, 1: {"v1": {requests: 10}}, 2: {"v1": {requests: 10}}}
-	var mu sync.Mutex
-	now := t0
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	e, err := metricalarms.New(metricalarms.Config{Alarms: []metricalarms.Alarm{errorRateAlarm()}, Metrics: tr.source("orders"), Now: clock, Interval: time.Millisecond})
+	ticks := make(chan time.Time)
+	e, err := metricalarms.New(metricalarms.Config{Alarms: []metricalarms.Alarm{errorRateAlarm()}, Metrics: tr.source("orders"), Now: func() time.Time { return t0 }, Ticks: ticks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,16 +265,26 @@ func TestWaitReady(t *testing.T) {
 	if err := e.Start(run); err == nil {
 		t.Errorf("second Start succeeded")
 	}
-	mu.Lock()
-	now = t0.Add(3 * time.Second)
-	mu.Unlock()
+	ready := make(chan error, 1)
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel2()
-	if err := e.WaitReady(ctx2); err != nil {
+	go func() { ready <- e.WaitReady(ctx2) }()
+	ticks <- t0.Add(500 * time.Millisecond) // no period has ended yet
+	select {
+	case err := <-ready:
+		t.Fatalf("WaitReady returned %v before any period ended", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	ticks <- t0.Add(3 * time.Second)
+	if err := <-ready; err != nil {
 		t.Fatalf("WaitReady once data flows: %v", err)
 	}
 	if got, _ := e.States(ctx2, []string{"orders-5xx"}); got["orders-5xx"] != alarms.StateOK {
 		t.Errorf("state = %v, want OK", got)
+	}
+	snap := e.Snapshot()
+	if len(snap) != 1 || snap[0].Alarm != "orders-5xx" || snap[0].State != alarms.StateOK || !snap[0].Since.Equal(t0.Add(3*time.Second)) {
+		t.Errorf("Snapshot = %+v, want orders-5xx OK since 3s", snap)
 	}
 }
 
