@@ -780,6 +780,29 @@ case("jsonata-output-undefined", {"QueryLanguage": "JSONata", "StartAt": "Transf
      cause=prefix("Transform", 2) + "The JSONata expression '$states.input.missing' specified for the field 'Output/v' returned nothing (undefined).")
 
 
+# ---------------------------------------------------------------- AWS-run feature suite: Choice type tests, Map
+FEATURE = "Public conformance suite of a Step Functions emulator (cases run against AWS), %s"
+for cid, op, val in [("Choice.IsNumeric 009", "IsNumeric", True), ("Choice.IsNumeric 008", "IsNumeric", False)]:
+    case("choice-%s-%s-missing-path" % (op.lower(), str(val).lower()),
+         sm({"C": {"Type": "Choice", "Choices": [{"Variable": "$.missing", op: val, "Next": "Yes"}], "Default": "No"},
+             **passthru("Yes", Result="matched"), **passthru("No", Result="default")}),
+         {"value": 1}, FEATURE % (cid + ": AWS treats a missing Variable path as a runtime error even when Default is present; only IsPresent tolerates it"),
+         status="FAILED", error="States.Runtime",
+         cause=prefix("C", 2) + "Invalid path '$.missing': The choice state's condition path references an invalid value.")
+case("map-items-path-selects-array", sm({"IterateSelected": {"Type": "Map", "ItemsPath": "$.selected", "Iterator": {"StartAt": "ReturnItem", "States": passthru("ReturnItem")}, "End": True}}),
+     {"selected": ["sku-1", "sku-2", "sku-3"], "ignored": ["skip-me"]}, FEATURE % "Map.State 001", output=["sku-1", "sku-2", "sku-3"])
+case("map-result-path-nested", sm({"Summarize": {"Type": "Map", "ItemsPath": "$.todo", "ResultPath": "$.summary.processed",
+                                                 "Iterator": {"StartAt": "ProjectTask", "States": passthru("ProjectTask", Parameters={"task.$": "$.task", "completed.$": "$.done"})}, "End": True}}),
+     {"requestId": "req-7", "todo": [{"task": "pack", "done": False}, {"task": "ship", "done": True}], "summary": {"count": 2}}, FEATURE % "Map.State 004",
+     output={"requestId": "req-7", "todo": [{"task": "pack", "done": False}, {"task": "ship", "done": True}],
+             "summary": {"count": 2, "processed": [{"task": "pack", "completed": False}, {"task": "ship", "completed": True}]}})
+case("map-item-selector-with-iterator", sm({"AnnotateItems": {"Type": "Map", "ItemsPath": "$.colors",
+                                                             "ItemSelector": {"position.$": "$$.Map.Item.Index", "color.$": "$$.Map.Item.Value", "region.$": "$.region"},
+                                                             "Iterator": {"StartAt": "EchoAnnotatedItem", "States": passthru("EchoAnnotatedItem")}, "End": True}}),
+     {"region": "eu-west-1", "colors": ["red", "blue", "green"]}, FEATURE % "Map.State 008 (ItemSelector together with the legacy Iterator)",
+     output=[{"position": 0, "color": "red", "region": "eu-west-1"}, {"position": 1, "color": "blue", "region": "eu-west-1"}, {"position": 2, "color": "green", "region": "eu-west-1"}])
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
