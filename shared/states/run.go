@@ -25,6 +25,9 @@ type thread struct {
 	cs    *cancelScope
 	prev  int64
 	scope *scope
+	// sr is reused for every state the thread runs: a thread runs one
+	// state at a time and nothing keeps a stateRun past its state.
+	sr stateRun
 }
 
 func (th *thread) context() context.Context { return th.cs.ctx }
@@ -286,7 +289,8 @@ func (th *thread) runGraph(g *graph, input any) (any, *failure.Error) {
 
 func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	x := th.x
-	sr := &stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
+	sr := &th.sr
+	*sr = stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
 	sr.enteredID = th.record(event{typ: st.enteredType, name: st.name, payload: input, hasPay: true})
 	var (
 		out  any
