@@ -14,15 +14,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/mock"
+	"github.com/shipwave/shipwave/shared/states/tasks"
 )
 
 const statesUsage = `usage:
   shipwave states run --definition FILE [--input JSON|@FILE] [--mock-config FILE --test-case NAME]
                       [--state-machine NAME] [--name NAME] [--real-time] [--start-time RFC3339]
                       [--history] [--timeout D] [--format json|text]
+                      [--dynamodb-endpoint URL]
   shipwave states validate FILE...
 
 run executes a definition on the embedded engine (virtual time unless --real-time)
@@ -62,6 +68,7 @@ type runFlags struct {
 	history      bool
 	timeout      time.Duration
 	format       string
+	dynamoDB     string
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
@@ -79,6 +86,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.BoolVar(&f.history, "history", false, "include the execution history")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "wall-clock limit; the execution is aborted after it (0: none)")
 	fs.StringVar(&f.format, "format", "json", "output format: json or text")
+	fs.StringVar(&f.dynamoDB, "dynamodb-endpoint", "", "run dynamodb:getItem/putItem/updateItem/deleteItem tasks against this endpoint (`URL`, e.g. dynalite)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, statesUsage)
@@ -103,6 +111,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 		return nil, &usageError{msg: "states run: --start-time only applies to virtual time, not with --real-time"}
 	case f.timeout < 0:
 		return nil, &usageError{msg: "states run: --timeout must not be negative"}
+	case f.dynamoDB != "" && !strings.HasPrefix(f.dynamoDB, "http://") && !strings.HasPrefix(f.dynamoDB, "https://"):
+		return nil, &usageError{msg: fmt.Sprintf("states run: --dynamodb-endpoint %q: want an http:// or https:// URL", f.dynamoDB)}
 	}
 	return f, nil
 }
@@ -231,12 +241,22 @@ func runClock(f *runFlags) (states.Clock, error) {
 }
 
 // taskResolver answers Task states: mocked responses first when a mock
-// configuration is given, then unreachableResources, which fails every
-// task the way Step Functions fails a resource it cannot reach.
+// configuration is given, then the integrations the flags enable (DynamoDB),
+// then unreachableResources, which fails every other task the way Step
+// Functions fails a resource it cannot reach.
 func taskResolver(f *runFlags) (states.TaskResolver, error) {
-	var fallback states.TaskResolver = unreachableResources{}
+	var real states.TaskResolver = unreachableResources{}
+	if f.dynamoDB != "" {
+		reg := states.NewRegistry()
+		tasks.Register(reg, tasks.Config{DynamoDB: dynamodb.New(dynamodb.Options{
+			Region:       "us-east-1",
+			BaseEndpoint: aws.String(f.dynamoDB),
+			Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		})})
+		real = fallbackResolver{first: reg, then: unreachableResources{}}
+	}
 	if f.mockConfig == "" {
-		return fallback, nil
+		return real, nil
 	}
 	cfg, err := mock.Load(f.mockConfig)
 	if err != nil {
@@ -252,7 +272,20 @@ func taskResolver(f *runFlags) (states.TaskResolver, error) {
 			name = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f.definition), ".json"), ".asl")
 		}
 	}
-	return mock.NewResolver(cfg, name, f.testCase, fallback)
+	return mock.NewResolver(cfg, name, f.testCase, real)
+}
+
+// fallbackResolver asks first and, for resources first has no handler
+// for, then.
+type fallbackResolver struct {
+	first, then states.TaskResolver
+}
+
+func (r fallbackResolver) Resolve(resource string) (states.TaskHandler, error) {
+	if h, err := r.first.Resolve(resource); err == nil {
+		return h, nil
+	}
+	return r.then.Resolve(resource)
 }
 
 // unreachableResources fails every Task: the CLI has no AWS behind it. A
