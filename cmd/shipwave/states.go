@@ -28,7 +28,7 @@ const statesUsage = `usage:
   shipwave states run --definition FILE [--input JSON|@FILE] [--mock-config FILE --test-case NAME]
                       [--state-machine NAME] [--name NAME] [--real-time] [--start-time RFC3339]
                       [--history] [--timeout D] [--format json|text]
-                      [--dynamodb-endpoint URL]
+                      [--dynamodb-endpoint URL] [--nested NAME=FILE]...
   shipwave states validate FILE...
 
 run executes a definition on the embedded engine (virtual time unless --real-time)
@@ -69,6 +69,23 @@ type runFlags struct {
 	timeout      time.Duration
 	format       string
 	dynamoDB     string
+	nested       nestedFlag
+}
+
+// nestedFlag collects repeated --nested NAME=FILE options.
+type nestedFlag []nestedMachine
+
+type nestedMachine struct{ name, file string }
+
+func (n *nestedFlag) String() string { return "" }
+
+func (n *nestedFlag) Set(v string) error {
+	name, file, ok := strings.Cut(v, "=")
+	if !ok || name == "" || file == "" {
+		return fmt.Errorf("want NAME=FILE, got %q", v)
+	}
+	*n = append(*n, nestedMachine{name: name, file: file})
+	return nil
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
@@ -86,6 +103,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.BoolVar(&f.history, "history", false, "include the execution history")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "wall-clock limit; the execution is aborted after it (0: none)")
 	fs.StringVar(&f.format, "format", "json", "output format: json or text")
+	fs.Var(&f.nested, "nested", "make the definition in FILE startable by states:startExecution as arn:aws:states:us-east-1:123456789012:stateMachine:NAME (`NAME=FILE`, repeatable)")
 	fs.StringVar(&f.dynamoDB, "dynamodb-endpoint", "", "run dynamodb:getItem/putItem/updateItem/deleteItem tasks against this endpoint (`URL`, e.g. dynalite)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -144,7 +162,12 @@ func statesRun(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return &usageError{msg: "states run: --input: " + err.Error()}
 	}
-	tasks, err := taskResolver(f)
+	nested, err := loadNested(f.nested, stderr)
+	if err != nil {
+		return err
+	}
+	reg := states.NewRegistry()
+	resolver, err := taskResolver(f, reg)
 	if err != nil {
 		return &usageError{msg: "states run: " + err.Error()}
 	}
@@ -153,7 +176,10 @@ func statesRun(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 
-	eng := states.New(states.Options{Clock: clock, Tasks: tasks})
+	eng := states.New(states.Options{Clock: clock, Tasks: resolver, StateMachines: nested})
+	if len(nested) > 0 {
+		tasks.Register(reg, tasks.Config{Starter: eng})
+	}
 	x, err := eng.Start(ctx, sm, states.StartInput{Name: f.name, Input: input})
 	if err != nil {
 		var fe *failure.Error
@@ -241,20 +267,19 @@ func runClock(f *runFlags) (states.Clock, error) {
 }
 
 // taskResolver answers Task states: mocked responses first when a mock
-// configuration is given, then the integrations the flags enable (DynamoDB),
-// then unreachableResources, which fails every other task the way Step
-// Functions fails a resource it cannot reach.
-func taskResolver(f *runFlags) (states.TaskResolver, error) {
-	var real states.TaskResolver = unreachableResources{}
+// configuration is given, then the integrations registered in reg (DynamoDB
+// with --dynamodb-endpoint, startExecution with --nested), then
+// unreachableResources, which fails every other task the way Step Functions
+// fails a resource it cannot reach.
+func taskResolver(f *runFlags, reg *states.Registry) (states.TaskResolver, error) {
 	if f.dynamoDB != "" {
-		reg := states.NewRegistry()
 		tasks.Register(reg, tasks.Config{DynamoDB: dynamodb.New(dynamodb.Options{
 			Region:       "us-east-1",
 			BaseEndpoint: aws.String(f.dynamoDB),
 			Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 		})})
-		real = fallbackResolver{first: reg, then: unreachableResources{}}
 	}
+	var real states.TaskResolver = fallbackResolver{first: reg, then: unreachableResources{}}
 	if f.mockConfig == "" {
 		return real, nil
 	}
@@ -273,6 +298,28 @@ func taskResolver(f *runFlags) (states.TaskResolver, error) {
 		}
 	}
 	return mock.NewResolver(cfg, name, f.testCase, real)
+}
+
+// nestedArnPrefix is where --nested machines live.
+const nestedArnPrefix = "arn:aws:states:us-east-1:123456789012:stateMachine:"
+
+// loadNested parses the --nested definitions; an invalid one is reported
+// like the main definition and exits 2.
+func loadNested(nested nestedFlag, stderr io.Writer) (map[string]*states.StateMachine, error) {
+	machines := map[string]*states.StateMachine{}
+	for _, n := range nested {
+		def, err := os.ReadFile(n.file)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("states run: --nested %s: %v", n.name, err)}
+		}
+		sm, err := states.Parse(def)
+		if err != nil {
+			reportInvalid(stderr, n.file, err)
+			return nil, &exitError{code: 2}
+		}
+		machines[nestedArnPrefix+n.name] = sm
+	}
+	return machines, nil
 }
 
 // fallbackResolver asks first and, for resources first has no handler
