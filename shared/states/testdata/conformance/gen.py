@@ -803,6 +803,17 @@ case("map-item-selector-with-iterator", sm({"AnnotateItems": {"Type": "Map", "It
      output=[{"position": 0, "color": "red", "region": "eu-west-1"}, {"position": 1, "color": "blue", "region": "eu-west-1"}, {"position": 2, "color": "green", "region": "eu-west-1"}])
 
 
+# ---------------------------------------------------------------- Retry on Parallel and Map re-runs the whole state
+case("parallel-retry-reruns-branches", sm({"P": {"Type": "Parallel", "Branches": [sm({"T": task()}), sm(passthru("B", Result="b"))],
+                                               "Retry": [{"ErrorEquals": ["Flaky"], "MaxAttempts": 1}], "End": True}}),
+     {}, PARALLEL_DOC + " (a Retry on a Parallel state runs every branch again) and " + MOCK_DOC + " (invocations counted per state across the execution)",
+     output=["second try", "b"], mock=mock_of({"T": {"0": {"Throw": {"Error": "Flaky", "Cause": "first try"}}, "1": {"Return": "second try"}}}))
+case("map-retry-reruns-iterations", sm({"M": {"Type": "Map", "MaxConcurrency": 1, "ItemProcessor": {"StartAt": "T", "States": {"T": task()}},
+                                            "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1}], "End": True}}),
+     [1, 2], MAP_DOC + " (a Retry on a Map state runs the iterations again; MaxConcurrency 1 keeps the mock order) and " + MOCK_DOC,
+     output=["r1", "r2"], mock=mock_of({"T": {"0": {"Return": "first"}, "1": {"Throw": {"Error": "Flaky", "Cause": "second item fails once"}}, "2": {"Return": "r1"}, "3": {"Return": "r2"}}}))
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
