@@ -59,10 +59,12 @@ type Options struct {
 type evaluator struct {
 	opts  Options
 	depth int
+	steps int
 }
 
 const (
 	maxDepth       = 1000
+	maxSteps       = 5_000_000
 	maxRangeItems  = 1_000_000
 	maxStringBytes = 16 << 20
 )
@@ -144,7 +146,11 @@ func formatNumber(f float64) string {
 
 func (ev *evaluator) eval(n *node, input any, sc *scope) (any, error) {
 	ev.depth++
+	ev.steps++
 	defer func() { ev.depth-- }()
+	if ev.steps > maxSteps {
+		return nil, errorf("U1002", n.pos, "Evaluation exceeded %d steps", maxSteps)
+	}
 	if ev.depth > maxDepth {
 		return nil, errorf("U1001", n.pos, "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.")
 	}
@@ -393,6 +399,10 @@ func (ev *evaluator) path(n *node, input any, sc *scope) (any, error) {
 	for i, st := range n.items {
 		last := i == len(n.items)-1
 		var results []any
+		ev.steps += len(seq)
+		if ev.steps > maxSteps {
+			return nil, errorf("U1002", st.pos, "Evaluation exceeded %d steps", maxSteps)
+		}
 		for _, item := range seq {
 			v, err := ev.evalNode(st, item, sc)
 			if err != nil {
@@ -656,6 +666,10 @@ func (ev *evaluator) rangeOp(n *node, input any, sc *scope) ([]any, error) {
 	// hostile expressions from exhausting memory.
 	if rf-lf >= maxRangeItems {
 		return nil, errorf("D2014", n.pos, "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate %s.", formatNumber(rf-lf+1))
+	}
+	ev.steps += int(rf-lf) + 1
+	if ev.steps > maxSteps {
+		return nil, errorf("U1002", n.pos, "Evaluation exceeded %d steps", maxSteps)
 	}
 	var out []any
 	for i := lf; i <= rf; i++ {

@@ -207,6 +207,7 @@ func TestResourceLimits(t *testing.T) {
 		code string
 	}{
 		{name: "huge range", expr: "$count([1..100000000])", code: "D2014"},
+		{name: "nested loops", expr: "$sum($map([1..100000], function($x){ $count([1..100000]) }))", code: "U1002"},
 		{name: "string doubling", expr: "($f := function($s, $n){ $n = 0 ? $s : $f($s & $s, $n - 1) }; $f('a', 60))", code: "D3999"},
 	}
 	for _, tt := range tests {
