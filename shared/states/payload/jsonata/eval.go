@@ -114,7 +114,7 @@ func export(v any, pos int) (any, error) {
 		// Objects from the input pass through; built objects were exported
 		// when they were built.
 		return x, nil
-	case *function:
+	case *function, *regex:
 		return "", nil
 	}
 	return v, nil
@@ -863,7 +863,7 @@ func stringify(v any) string {
 	switch x := v.(type) {
 	case undefinedType:
 		return "undefined"
-	case *function:
+	case *function, *regex:
 		return ""
 	case float64:
 		return formatNumber(x)

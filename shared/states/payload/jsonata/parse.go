@@ -1,6 +1,15 @@
 package jsonata
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
+
+// regex is a regular expression literal's value.
+type regex struct {
+	re  *regexp.Regexp
+	src string
+}
 
 type nodeKind uint8
 
@@ -136,6 +145,22 @@ func (p *parser) nud(t token, depth int) (*node, error) {
 			return p.lambda(t, depth)
 		}
 		return &node{kind: nName, name: t.text, pos: t.pos}, nil // "and", "or", "in" as field names
+	case tokRegex:
+		flags := ""
+		for _, f := range t.flags {
+			if f == 'i' || f == 'm' || f == 's' {
+				flags += string(f)
+			}
+		}
+		pat := t.text
+		if flags != "" {
+			pat = "(?" + flags + ")" + pat
+		}
+		re, err := regexp.Compile(pat)
+		if err != nil {
+			return nil, errorf("S0303", t.pos, "The regular expression is not supported: %v", err)
+		}
+		return &node{kind: nLiteral, value: &regex{re: re, src: t.text}, pos: t.pos}, nil
 	case tokEOF:
 		return nil, errorf("S0207", t.pos, "Unexpected end of expression")
 	}
