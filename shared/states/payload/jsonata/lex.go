@@ -21,8 +21,8 @@ const (
 )
 
 type token struct {
-	kind tokKind
-	text string  // operator, name or keyword text; decoded string value
+	kind  tokKind
+	text  string  // operator, name or keyword text; decoded string value
 	num   float64 // tokNumber
 	flags string  // tokRegex
 	pos   int
