@@ -23,9 +23,9 @@ import (
 type native = func(ev *evaluator, args []any, input any) (any, error)
 
 // library holds the built-in functions; it is never modified.
-var library = map[string]any{}
+var library = newLibrary()
 
-func init() {
+func newLibrary() map[string]any {
 	fns := map[string]native{
 		"string": fnString, "length": fnLength, "substring": fnSubstring,
 		"substringBefore": fnSubstringBefore, "substringAfter": fnSubstringAfter,
@@ -46,9 +46,11 @@ func init() {
 		// Step Functions additions.
 		"partition": fnPartition, "range": fnRange, "hash": fnHash, "uuid": fnUUID, "parse": fnParse,
 	}
+	lib := make(map[string]any, len(fns))
 	for name, f := range fns {
-		library[name] = &function{name: name, native: f}
+		lib[name] = &function{name: name, native: f}
 	}
+	return lib
 }
 
 func builtins() map[string]any { return library }
