@@ -144,6 +144,19 @@ func formatNumber(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
+// precision15 is JavaScript's Number(f.toPrecision(15)), which JSONata's
+// $string applies to every number it renders.
+func precision15(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return f
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
+	if err != nil {
+		return f
+	}
+	return r
+}
+
 func (ev *evaluator) eval(n *node, input any, sc *scope) (any, error) {
 	ev.depth++
 	ev.steps++
@@ -866,10 +879,10 @@ func stringify(v any) string {
 	case *function, *regex:
 		return ""
 	case float64:
-		return formatNumber(x)
+		return formatNumber(precision15(x))
 	case json.Number:
 		f, _ := toNumber(x)
-		return formatNumber(f)
+		return formatNumber(precision15(f))
 	case []any:
 		var b strings.Builder
 		b.WriteByte('[')

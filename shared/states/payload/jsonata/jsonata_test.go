@@ -62,6 +62,7 @@ func TestEval(t *testing.T) {
 		{name: "integer result", expr: "$n * 21", want: `42`},
 		{name: "modulo", expr: "7 % 3", want: `1`},
 		{name: "float formatting", expr: "0.1 + 0.2", want: `0.30000000000000004`},
+		{name: "string rounds to 15 digits", expr: "$string(0.1 + 0.2) & '|' & (0.1 + 0.2)", want: `"0.3|0.3"`},
 		{name: "big number", expr: "1e21 * 10", want: `1e+22`},
 		{name: "concat", expr: `"Hello, " & $states.input.customer.name & "!" & $n & true`, want: `"Hello, Ada!2true"`},
 		{name: "concat undefined", expr: `"a" & $states.input.nope`, want: `"a"`},
