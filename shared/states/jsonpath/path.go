@@ -71,8 +71,11 @@ func (p *Path) IsReference() bool { return p.isReference() }
 // path selects nothing.
 func (p *Path) Get(root any) (any, error) { return p.get(root) }
 
-// Set returns root with value written at the path, as ResultPath does: "$"
-// replaces the whole document, missing intermediate objects are created, and
-// root's objects along the path are modified in place. It returns an error
-// wrapping ErrSet when the path goes through a value that is not an object.
+// Set returns a copy of root with value written at the path, as ResultPath
+// does: "$" replaces the whole document and missing intermediate objects are
+// created. Only the containers along the path are copied; root itself is
+// never modified and the rest is shared. It returns an error wrapping ErrSet,
+// whose text is Step Functions' ResultPathMatchFailure cause ("Unable to
+// apply ReferencePath $.x to input <JSON>"), when the path goes through a
+// value that is not an object or an index outside an array.
 func (p *Path) Set(root, value any) (any, error) { return p.set(root, value) }
