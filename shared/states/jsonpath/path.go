@@ -65,10 +65,13 @@ func (p *Path) IsDefinite() bool { return p.definite }
 // identifies one node and can be written to.
 func (p *Path) IsReference() bool { return p.isReference() }
 
-// Get evaluates the path against root (the document its Root names). A
-// definite path returns the selected value; an indefinite path returns a
-// []any of matches. It returns an error wrapping ErrNotFound when a definite
-// path selects nothing.
+// Get evaluates the path against root (the document its Root names; for a
+// variable path, the variable's value). A definite path returns the selected
+// value; an indefinite path returns a []any of matches, possibly empty. It
+// returns an error wrapping ErrNotFound, with Jayway's message ("No results
+// for path: $['a']", "Missing property in path $['a']", ...), when a
+// definite path selects nothing or the definite part of a path before its
+// first wildcard, slice or filter cannot be followed.
 func (p *Path) Get(root any) (any, error) { return p.get(root) }
 
 // Set returns a copy of root with value written at the path, as ResultPath
