@@ -129,9 +129,11 @@ func (n *jnode) apply(vars map[string]any, opts jsonata.Options) (any, error) {
 	case nodeCall:
 		v, err := n.expr.Eval(nil, vars, opts)
 		if err != nil {
+			// AWS ends its sentence with ". CODE: message" for JSONata's
+			// coded errors and with ": message" for its own limits.
 			sep := ": "
 			var je *jsonata.Error
-			if errors.As(err, &je) {
+			if errors.As(err, &je) && je.Code != "" {
 				sep = ". "
 			}
 			return nil, failure.New(failure.QueryEvaluationError, "The JSONata expression '"+n.expr.String()+"' specified for the field '"+n.field+"' threw an error during evaluation"+sep+err.Error())

@@ -63,10 +63,15 @@ type evaluator struct {
 }
 
 const (
-	maxDepth       = 1000
-	maxSteps       = 5_000_000
-	maxRangeItems  = 1_000_000
-	maxStringBytes = 16 << 20
+	// maxDepth is the evaluation depth at which AWS reports a stack
+	// overflow (observed: a sum of 200 terms fails).
+	maxDepth = 100
+	maxSteps = 5_000_000
+	// maxRangeItems and maxStringBytes follow AWS's memory bound (observed:
+	// [1..873782] evaluates, [1..873783] fails; 2^22-character strings pass,
+	// 2^23 fail), read as 873782 eight-byte values.
+	maxRangeItems  = 873_782
+	maxStringBytes = maxRangeItems * 8
 )
 
 // Eval evaluates the expression with input as the context ("$") and the
@@ -91,7 +96,9 @@ func export(v any, pos int) (any, error) {
 	switch x := v.(type) {
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, errorf("D1001", pos, "Number out of range: %v", x)
+			// Observed: AWS outputs non-finite numbers as strings
+			// ([1/0] gives ["Infinity"]).
+			return formatNumber(x), nil
 		}
 		return json.Number(formatNumber(x)), nil
 	case []any:
@@ -165,7 +172,7 @@ func (ev *evaluator) eval(n *node, input any, sc *scope) (any, error) {
 		return nil, errorf("U1002", n.pos, "Evaluation exceeded %d steps", maxSteps)
 	}
 	if ev.depth > maxDepth {
-		return nil, errorf("U1001", n.pos, "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.")
+		return nil, errorf("", n.pos, "Stack overflow error: Check for non-terminating recursive function. Consider rewriting as tail-recursive.")
 	}
 	var v any
 	var err error
@@ -675,10 +682,11 @@ func (ev *evaluator) rangeOp(n *node, input any, sc *scope) ([]any, error) {
 	if !ok || rf != math.Trunc(rf) {
 		return nil, errorf("T2004", n.pos, "The right side of the range operator (..) must evaluate to an integer")
 	}
-	// JSONata allows 1e7 items; this engine stops at maxRangeItems to keep
-	// hostile expressions from exhausting memory.
-	if rf-lf >= maxRangeItems {
+	if rf-lf >= 1e7 {
 		return nil, errorf("D2014", n.pos, "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate %s.", formatNumber(rf-lf+1))
+	}
+	if rf-lf >= maxRangeItems {
+		return nil, memoryError(n.pos)
 	}
 	ev.steps += int(rf-lf) + 1
 	if ev.steps > maxSteps {
@@ -756,7 +764,7 @@ func (ev *evaluator) binary(n *node, input any, sc *scope) (any, error) {
 	case "&":
 		ls, rs := stringOf(l), stringOf(r)
 		if len(ls)+len(rs) > maxStringBytes {
-			return nil, errorf("D3999", n.pos, "The string built by the & operator exceeds %d bytes", maxStringBytes)
+			return nil, memoryError(n.pos)
 		}
 		return ls + rs, nil
 	case "=", "!=":
@@ -813,6 +821,12 @@ func (ev *evaluator) binary(n *node, input any, sc *scope) (any, error) {
 		return false, nil
 	}
 	return nil, errorf("S0201", n.pos, "Unsupported operator %s", op)
+}
+
+// memoryError is AWS's uncoded failure for an expression that allocates too
+// much.
+func memoryError(pos int) error {
+	return errorf("", pos, "Expression evaluation memory limit exceeded: Check for excessive memory usage")
 }
 
 func cmpFloat(a, b float64) int {

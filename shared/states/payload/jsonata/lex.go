@@ -52,8 +52,14 @@ type Error struct {
 	Position int
 }
 
-// Error returns "Code: Message".
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Error returns "Code: Message", or the message alone for the uncoded
+// failures (resource limits) Step Functions reports without a code.
+func (e *Error) Error() string {
+	if e.Code == "" {
+		return e.Message
+	}
+	return e.Code + ": " + e.Message
+}
 
 func errorf(code string, pos int, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Position: pos}
