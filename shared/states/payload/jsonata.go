@@ -53,16 +53,29 @@ func compileJ(v any, field, ptr string) (jnode, error) {
 		src := strings.TrimSpace(x[2 : len(x)-2])
 		e, err := jsonata.Compile(src)
 		if err != nil {
-			var je *jsonata.Error
 			msg := err.Error()
+			var je *jsonata.Error
 			if errors.As(err, &je) {
-				msg = je.Code + ": " + je.Message
+				msg = je.Message // AWS strips JSONata's code here
 			}
 			return jnode{}, &CompileError{
 				Field:  ptr,
 				Parent: parentPointer(ptr),
 				Key:    field,
-				Msg:    "The JSONata expression '" + src + "' specified for the field '" + field + "' is invalid. " + msg,
+				Code:   "INVALID_JSONATA_EXPRESSION",
+				Msg:    msg,
+			}
+		}
+		if names := e.TopLevelReferences(); len(names) > 0 {
+			// Step Functions evaluates with no context item and refuses
+			// the definition (public record: "UNSUPPORTED_JSONATA_EXPRESSION:
+			// Reference to 'phone' at the top level is not supported.").
+			return jnode{}, &CompileError{
+				Field:  ptr,
+				Parent: parentPointer(ptr),
+				Key:    field,
+				Code:   "UNSUPPORTED_JSONATA_EXPRESSION",
+				Msg:    "Reference to '" + names[0] + "' at the top level is not supported.",
 			}
 		}
 		return jnode{kind: nodeCall, expr: e, field: field}, nil

@@ -475,3 +475,45 @@ func Compile(src string) (*Expr, error) {
 
 // String returns the expression as written.
 func (e *Expr) String() string { return e.src }
+
+// TopLevelReferences returns, in order of appearance and without repeats,
+// the field names the expression reads from the context item at its top
+// level (such as "phone" in "phone & 'x'"). Step Functions evaluates with no
+// context item, so it refuses such expressions.
+func (e *Expr) TopLevelReferences() []string {
+	var names []string
+	seen := map[string]bool{}
+	var walk func(n *node, top bool)
+	walk = func(n *node, top bool) {
+		if n == nil {
+			return
+		}
+		if n.kind == nName && top && !seen[n.name] {
+			seen[n.name] = true
+			names = append(names, n.name)
+		}
+		for _, st := range n.stages {
+			walk(st, false)
+		}
+		if n.kind == nPath {
+			for i, st := range n.items {
+				walk(st, top && i == 0)
+			}
+			return
+		}
+		walk(n.lhs, top)
+		walk(n.rhs, top)
+		walk(n.cond, top)
+		walk(n.then, top)
+		walk(n.els, top)
+		for _, it := range n.items {
+			walk(it, top)
+		}
+		for _, pr := range n.pairs {
+			walk(pr[0], top)
+			walk(pr[1], top)
+		}
+	}
+	walk(e.root, true)
+	return names
+}
