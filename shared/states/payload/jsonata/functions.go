@@ -358,7 +358,9 @@ func fnRandom(ev *evaluator, args []any, _ any) (any, error) {
 	if seed, ok, err := numArg(args, 0, "random"); err != nil {
 		return nil, err
 	} else if ok {
-		return rand.New(rand.NewPCG(uint64(int64(seed)), 0)).Float64(), nil
+		// Step Functions' seeded $random is java.util.Random(seed).nextDouble()
+		// (public record: $random(42) = 0.7275636800328681).
+		return javaNextDouble(int64(seed)), nil
 	}
 	if ev.opts.Random != nil {
 		return ev.opts.Random.Float64(), nil
@@ -1062,4 +1064,17 @@ func expandReplacement(repl, s string, loc []int) string {
 		}
 	}
 	return b.String()
+}
+
+// javaNextDouble is new java.util.Random(seed).nextDouble().
+func javaNextDouble(seed int64) float64 {
+	const mult, add, mask = 0x5DEECE66D, 0xB, (1 << 48) - 1
+	s := (seed ^ mult) & mask
+	next := func(bits uint) int64 {
+		s = (s*mult + add) & mask
+		return int64(int32(s >> (48 - bits)))
+	}
+	hi := next(26)
+	lo := next(27)
+	return float64(hi<<27+lo) / float64(int64(1)<<53)
 }

@@ -104,6 +104,7 @@ func TestEval(t *testing.T) {
 		{name: "sfn uuid", expr: "$uuid()", want: `"8e0ba0e4-9fb8-4b73-8e2b-0c9d3c3b1d7a"`},
 		{name: "sfn parse", expr: `$parse('{"a":[1,2.50]}').a`, want: `[1,2.50]`},
 		{name: "random", expr: "$random()", want: `0.25`},
+		{name: "seeded random like AWS", expr: "$random(42)", want: `0.7275636800328681`},
 		{name: "base64", expr: "$base64decode($base64encode('hi ✓'))", want: `"hi ✓"`},
 		{name: "now", expr: "$now()", want: `"2026-11-18T11:06:40.123Z"`},
 		{name: "time conversions", expr: "[$toMillis('2026-11-22T06:00:00.500Z'), $fromMillis(1795000000123), $toMillis($fromMillis(86400000))]", want: `[1795327200500,"2026-11-18T11:06:40.123Z",86400000]`},
