@@ -273,7 +273,7 @@ func (ev *evaluator) evalNode(n *node, input any, sc *scope) (any, error) {
 				continue
 			}
 			if obj.Has(ks) {
-				return nil, errorf("D1009", pr[0].pos, "Multiple key definitions evaluate to same key: %s", ks)
+				return nil, errorf("D1009", pr[0].pos, "Multiple key definitions evaluate to same key: %q", ks)
 			}
 			ex, err := export(v, pr[1].pos)
 			if err != nil {
@@ -785,7 +785,7 @@ func (ev *evaluator) binary(n *node, input any, sc *scope) (any, error) {
 		ls, lsok := l.(string)
 		rs, rsok := r.(string)
 		if (!lok && !lsok) || (!rok && !rsok) {
-			return nil, errorf("T2010", n.pos, "The expressions either side of operator %s must evaluate to numeric or string values", op)
+			return nil, errorf("T2010", n.pos, "The expressions either side of operator %q must evaluate to numeric or string values", op)
 		}
 		var c int
 		switch {
@@ -794,7 +794,7 @@ func (ev *evaluator) binary(n *node, input any, sc *scope) (any, error) {
 		case lsok && rsok:
 			c = strings.Compare(ls, rs)
 		default:
-			return nil, errorf("T2009", n.pos, "The values %s and %s either side of operator %s must be of the same data type", stringify(l), stringify(r), op)
+			return nil, errorf("T2009", n.pos, "The values %s and %s either side of operator %q must be of the same data type", stringify(l), stringify(r), op)
 		}
 		switch op {
 		case "<":

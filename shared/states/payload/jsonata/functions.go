@@ -752,11 +752,11 @@ func fnSingle(ev *evaluator, args []any, input any) (any, error) {
 	}
 	switch len(found) {
 	case 0:
-		return nil, errorf("D3139", 0, "The single() function expected exactly 1 matching result.  Instead it matched 0.")
+		return nil, errorf("D3139", 0, "The $single() function expected exactly 1 matching result.  Instead it matched 0.")
 	case 1:
 		return found[0], nil
 	}
-	return nil, errorf("D3138", 0, "The single() function expected exactly 1 matching result.  Instead it matched more.")
+	return nil, errorf("D3138", 0, "The $single() function expected exactly 1 matching result.  Instead it matched more.")
 }
 
 func fnReduce(ev *evaluator, args []any, input any) (any, error) {

@@ -233,3 +233,28 @@ func TestResourceLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestErrorMessages(t *testing.T) {
+	tests := []struct {
+		expr string
+		want string
+	}{
+		{expr: "1 < 'a'", want: `T2009: The values 1 and "a" either side of operator "<" must be of the same data type`},
+		{expr: "{'a': 1} < 1", want: `T2010: The expressions either side of operator "<" must evaluate to numeric or string values`},
+		{expr: "$abs('x')", want: `T0410: Argument 1 of function "abs" does not match function signature`},
+		{expr: "'a' + 1", want: `T2001: The left side of the "+" operator must evaluate to a number`},
+		{expr: `{"a":}`, want: `S0211: The symbol "}" cannot be used as a unary operator`},
+		{expr: `a[1,2)`, want: `S0202: Expected "]", got ","`},
+		{expr: `"unterminated`, want: `S0101: String literal must be terminated by a matching quote`},
+		{expr: `$match("a", /abc`, want: `S0302: No terminating / in regular expression`},
+		{expr: "{'a':1,'a':2}", want: `D1009: Multiple key definitions evaluate to same key: "a"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			_, err := run(t, tt.expr, order)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got %v, want %s", err, tt.want)
+			}
+		})
+	}
+}

@@ -233,7 +233,7 @@ func (p *parser) nud(t token, depth int) (*node, error) {
 		}
 		return n, p.expect("}")
 	}
-	return nil, errorf("S0211", t.pos, "The symbol %s cannot be used as a unary operator", t.text)
+	return nil, errorf("S0211", t.pos, "The symbol %q cannot be used as a unary operator", t.text)
 }
 
 func (p *parser) lambda(t token, depth int) (*node, error) {
