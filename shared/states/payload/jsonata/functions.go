@@ -42,7 +42,7 @@ func newLibrary() map[string]any {
 		"base64encode": fnBase64Encode, "base64decode": fnBase64Decode,
 		"encodeUrlComponent": urlFn("encodeUrlComponent", url.QueryEscape, true), "encodeUrl": urlFn("encodeUrl", url.PathEscape, false),
 		"decodeUrlComponent": fnDecodeURL, "decodeUrl": fnDecodeURL,
-		"error": fnError, "assert": fnAssert, "match": fnMatch,
+		"error": fnError, "assert": fnAssert, "match": fnMatch, "formatNumber": fnFormatNumber,
 		// Step Functions additions.
 		"partition": fnPartition, "range": fnRange, "hash": fnHash, "uuid": fnUUID, "parse": fnParse,
 	}

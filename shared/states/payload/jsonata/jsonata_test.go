@@ -116,6 +116,7 @@ func TestEval(t *testing.T) {
 		{name: "regex replace with function", expr: "$replace('a1b2', /[0-9]/, function($m){ $string($number($m.match) * 10) })", want: `"a10b20"`},
 		{name: "regex match", expr: "$match('ab12cd34', /([a-z]+)([0-9]+)/)", want: `[{"match":"ab12","index":0,"groups":["ab","12"]},{"match":"cd34","index":4,"groups":["cd","34"]}]`},
 		{name: "division is not a regex", expr: "$n / 2 / 1", want: `1`},
+		{name: "format number", expr: "[$formatNumber(12345.6, '#,###.00'), $formatNumber(1234.5678, '#,##0.00'), $formatNumber(0.14, '01%'), $formatNumber(-7, '000'), $formatNumber(3.5, '$#0.0#')]", want: `["12,345.60","1,234.57","14%","-007","$3.5"]`},
 		{name: "pad", expr: "[$pad('7', 3, '0'), $pad('7', -3, '0'), $pad('abc', 2)]", want: `["700","007","abc"]`},
 		{name: "undefined", expr: "$states.input.nope.deeper", want: `undefined`},
 		{name: "input numbers kept as written", expr: "$states.input.items[0].price", want: `10.5`},
