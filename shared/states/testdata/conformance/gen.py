@@ -814,6 +814,15 @@ case("map-retry-reruns-iterations", sm({"M": {"Type": "Map", "MaxConcurrency": 1
      output=["r1", "r2"], mock=mock_of({"T": {"0": {"Return": "first"}, "1": {"Throw": {"Error": "Flaky", "Cause": "second item fails once"}}, "2": {"Return": "r1"}, "3": {"Return": "r2"}}}))
 
 
+# ---------------------------------------------------------------- execution-level bounds (real AWS, quoted verbatim in floci-io/floci issues #2733 and #2734)
+case("execution-timeout-seconds", {"StartAt": "W", "TimeoutSeconds": 3, "States": {"W": {"Type": "Wait", "Seconds": 25, "End": True}}}, {},
+     "https://github.com/floci-io/floci/issues/2733 (DescribeExecution on real AWS for {\"StartAt\":\"W\",\"TimeoutSeconds\":3,...Wait 25}: status TIMED_OUT, error and cause absent; States.Timeout only in the history event)",
+     status="TIMED_OUT", error="", cause="")
+case("execution-history-limit", sm({"Spin": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": False, "Next": "Spin"}], "Default": "Done"}, "Done": {"Type": "Succeed"}}),
+     {}, "https://github.com/floci-io/floci/issues/2734 (a Choice looping forever on real AWS ends FAILED States.Runtime 'The execution reached the maximum number of history events (25000).'; event 25,000 is the ExecutionFailed event)",
+     status="FAILED", error="States.Runtime", cause="The execution reached the maximum number of history events (25000).")
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
