@@ -140,7 +140,8 @@ func (n *jnode) apply(vars map[string]any, opts jsonata.Options) (any, error) {
 	case nodeLiteral:
 		return n.lit, nil
 	case nodeCall:
-		v, err := n.expr.Eval(nil, vars, opts)
+		// Step Functions evaluates with no context item.
+		v, err := n.expr.Eval(jsonata.Undefined, vars, opts)
 		if err != nil {
 			// AWS ends its sentence with ". CODE: message" for JSONata's
 			// coded errors and with ": message" for its own limits.

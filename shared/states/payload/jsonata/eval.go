@@ -74,7 +74,8 @@ const (
 	maxStringBytes = maxRangeItems * 8
 )
 
-// Eval evaluates the expression with input as the context ("$") and the
+// Eval evaluates the expression with input as the context ("$"; Step
+// Functions passes Undefined: its expressions have no context item) and the
 // given variables (names without "$"). The result uses jsonvalue shapes
 // (computed numbers become json.Number) or is Undefined.
 func (e *Expr) Eval(input any, vars map[string]any, opts Options) (any, error) {
@@ -409,10 +410,13 @@ func (ev *evaluator) apply(fn *function, args []any, input any, pos int) (any, e
 
 // path evaluates a location path step by step, flattening as JSONata does.
 func (ev *evaluator) path(n *node, input any, sc *scope) (any, error) {
+	// As in jsonata-js, a non-array input (even undefined) is a sequence of
+	// one item, so a first step that ignores its context (a function call,
+	// a constructor) still runs.
 	var seq []any
 	if arr, ok := input.([]any); ok && n.items[0].kind != nVariable {
 		seq = arr
-	} else if !IsUndefined(input) {
+	} else {
 		seq = []any{input}
 	}
 	keepSingle := false

@@ -30,7 +30,7 @@ func run(t testing.TB, expr, input string) (string, error) {
 	}
 	states := decode(t, `{"input":`+input+`,"context":{"Execution":{"Name":"ex-1","StartTime":"2026-11-22T06:00:00Z"},"State":{"Name":"S"}}}`)
 	vars := map[string]any{"states": states, "n": decode(t, `2`)}
-	v, err := e.Eval(nil, vars, Options{Random: fixedRandom{}, NowMillis: func() int64 { return 1795000000123 }})
+	v, err := e.Eval(Undefined, vars, Options{Random: fixedRandom{}, NowMillis: func() int64 { return 1795000000123 }})
 	if err != nil {
 		return "", err
 	}
@@ -117,6 +117,9 @@ func TestEval(t *testing.T) {
 		{name: "regex match", expr: "$match('ab12cd34', /([a-z]+)([0-9]+)/)", want: `[{"match":"ab12","index":0,"groups":["ab","12"]},{"match":"cd34","index":4,"groups":["cd","34"]}]`},
 		{name: "division is not a regex", expr: "$n / 2 / 1", want: `1`},
 		{name: "format number", expr: "[$formatNumber(12345.6, '#,###.00'), $formatNumber(1234.5678, '#,##0.00'), $formatNumber(0.14, '01%'), $formatNumber(-7, '000'), $formatNumber(3.5, '$#0.0#')]", want: `["12,345.60","1,234.57","14%","-007","$3.5"]`},
+		{name: "function call as first step without context", expr: `$parse('{"a":{"b":2}}').a.b`, want: `2`},
+		{name: "constructor as first step without context", expr: "{'a': 1}.a", want: `1`},
+		{name: "context is undefined", expr: "$exists($)", want: `false`},
 		{name: "pad", expr: "[$pad('7', 3, '0'), $pad('7', -3, '0'), $pad('abc', 2)]", want: `["700","007","abc"]`},
 		{name: "undefined", expr: "$states.input.nope.deeper", want: `undefined`},
 		{name: "input numbers kept as written", expr: "$states.input.items[0].price", want: `10.5`},
