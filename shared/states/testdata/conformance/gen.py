@@ -823,6 +823,24 @@ case("execution-history-limit", sm({"Spin": {"Type": "Choice", "Choices": [{"Var
      status="FAILED", error="States.Runtime", cause="The execution reached the maximum number of history events (25000).")
 
 
+# ---------------------------------------------------------------- more real-AWS records from floci-io/floci issues
+case("parallel-branch-parameters-missing-path", sm({"P": {"Type": "Parallel", "Branches": [sm(passthru("Fast", Parameters={"m.$": "$.nope"}))], "End": True}}),
+     {"x": "a"}, "https://github.com/floci-io/floci/issues/2868 (real AWS history: 1 ExecutionStarted, 2 ParallelStateEntered P, 3 ParallelStateStarted, 4 PassStateEntered Fast, 5 ExecutionFailed with cause \"An error occurred while executing the state 'Fast' (entered at the event id #4). The JSONPath '$.nope' ...\")",
+     status="FAILED", error="States.Runtime",
+     cause=prefix("Fast", 4) + "The JSONPath '$.nope' specified for the field 'm.$' could not be found in the input '{\"x\":\"a\"}'")
+case("choice-input-path", sm({"C": {"Type": "Choice", "InputPath": "$.attributes", "Choices": [{"Variable": "$.tutor", "IsPresent": True, "Next": "Found"}], "Default": "Missing"},
+                               **passthru("Found", Result="Found"), **passthru("Missing", Result="Missing")}),
+     {"attributes": {"tutor": {"user_id": 2, "user_name": "n"}}}, "https://github.com/floci-io/floci/issues/3258 (Choice honours InputPath: Step Functions Local and AWS take Found)",
+     output="Found")
+J2737 = "https://github.com/floci-io/floci/issues/2737 (measured against real AWS in us-east-1: %s fails the state with States.QueryEvaluationError)"
+for name, expr, what in [("jsonata-eval-refused", "$eval(\"1+1\")", "$eval(\"1+1\") (T1006)"),
+                         ("jsonata-format-number-bad-picture", "$formatNumber(1, \"x\")", "$formatNumber(1, \"x\") (D3086)"),
+                         ("jsonata-range-memory-limit", "[1..900000] ~> $count()", "[1..900000] ~> $count() (memory limit)"),
+                         ("jsonata-deep-expression", "+".join(["1"] * 200), "1+1+…+1 with 200 terms (stack overflow)")]:
+    case(name, {"QueryLanguage": "JSONata", "StartAt": "E", "States": {"E": {"Type": "Pass", "Output": {"r": "{% " + expr + " %}"}, "End": True}}},
+         {}, J2737 % what, status="FAILED", error="States.QueryEvaluationError", check_cause=False)
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
