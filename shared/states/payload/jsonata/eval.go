@@ -461,7 +461,12 @@ func (ev *evaluator) path(n *node, input any, sc *scope) (any, error) {
 			return Undefined, nil
 		}
 	}
-	if keepSingle || n.keep {
+	if keepSingle {
+		// A single array selected by the last step is returned as it is,
+		// even when it is empty (jsonata-js: {"a":[]} "a" gives []).
+		return seq, nil
+	}
+	if n.keep {
 		if len(seq) == 0 {
 			return Undefined, nil
 		}

@@ -44,7 +44,7 @@ func run(t testing.TB, expr, input string) (string, error) {
 	return string(b), nil
 }
 
-const order = `{"customer":{"name":"Ada","tier":"gold"},"items":[{"sku":"a","qty":2,"price":10.5},{"sku":"b","qty":1,"price":4},{"sku":"c","qty":5,"price":1.25}],"tags":["x","y"],"ok":true,"n":null}`
+const order = `{"empty":[],"one":[1],"customer":{"name":"Ada","tier":"gold"},"items":[{"sku":"a","qty":2,"price":10.5},{"sku":"b","qty":1,"price":4},{"sku":"c","qty":5,"price":1.25}],"tags":["x","y"],"ok":true,"n":null}`
 
 func TestEval(t *testing.T) {
 	tests := []struct {
@@ -120,6 +120,8 @@ func TestEval(t *testing.T) {
 		{name: "function call as first step without context", expr: `$parse('{"a":{"b":2}}').a.b`, want: `2`},
 		{name: "constructor as first step without context", expr: "{'a': 1}.a", want: `1`},
 		{name: "context is undefined", expr: "$exists($)", want: `false`},
+		{name: "empty array selected", expr: "$states.input.empty", want: `[]`},
+		{name: "single-element array selected", expr: "$states.input.one", want: `[1]`},
 		{name: "pad", expr: "[$pad('7', 3, '0'), $pad('7', -3, '0'), $pad('abc', 2)]", want: `["700","007","abc"]`},
 		{name: "undefined", expr: "$states.input.nope.deeper", want: `undefined`},
 		{name: "input numbers kept as written", expr: "$states.input.items[0].price", want: `10.5`},
