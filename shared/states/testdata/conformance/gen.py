@@ -840,6 +840,11 @@ for name, expr, what in [("jsonata-eval-refused", "$eval(\"1+1\")", "$eval(\"1+1
     case(name, {"QueryLanguage": "JSONata", "StartAt": "E", "States": {"E": {"Type": "Pass", "Output": {"r": "{% " + expr + " %}"}, "End": True}}},
          {}, J2737 % what, status="FAILED", error="States.QueryEvaluationError", check_cause=False)
 
+case("parallel-branch-input-paths-result-path", sm({"Parallel": {"Type": "Parallel", "ResultPath": "$.result", "End": True, "Branches": [
+        sm(passthru("First", InputPath="$.first")), sm(passthru("Second", InputPath="$.second"))]}}),
+     {"first": 1, "second": 2}, PARALLEL_DOC + " (each branch gets a copy of the input; the array of branch outputs goes to ResultPath) — the example of https://github.com/ChristopheBougere/stepfunctions-local/pull/51",
+     output={"first": 1, "second": 2, "result": [1, 2]})
+
 
 def main():
     for entry in os.listdir(HERE):
