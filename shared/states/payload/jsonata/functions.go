@@ -34,7 +34,7 @@ func newLibrary() map[string]any {
 		"number": fnNumber, "abs": numFn("abs", math.Abs), "floor": numFn("floor", math.Floor), "ceil": numFn("ceil", math.Ceil),
 		"round": fnRound, "power": fnPower, "sqrt": numFn("sqrt", math.Sqrt), "random": fnRandom,
 		"sum": fnSum, "max": aggFn("max", math.Max), "min": aggFn("min", math.Min), "average": fnAverage, "count": fnCount,
-		"append": fnAppend, "reverse": fnReverse, "sort": fnSort, "distinct": fnDistinct, "zip": fnZip,
+		"append": fnAppend, "reverse": fnReverse, "shuffle": fnShuffle, "sort": fnSort, "distinct": fnDistinct, "zip": fnZip,
 		"keys": fnKeys, "lookup": fnLookup, "spread": fnSpread, "merge": fnMerge, "each": fnEach, "sift": fnSift,
 		"boolean": fnBoolean, "not": fnNot, "exists": fnExists, "type": fnType,
 		"map": fnMap, "filter": fnFilter, "reduce": fnReduce, "single": fnSingle,
@@ -1077,4 +1077,23 @@ func javaNextDouble(seed int64) float64 {
 	hi := next(26)
 	lo := next(27)
 	return float64(hi<<27+lo) / float64(int64(1)<<53)
+}
+
+func fnShuffle(ev *evaluator, args []any, _ any) (any, error) {
+	a, ok := arrArg(args, 0)
+	if !ok {
+		return Undefined, nil
+	}
+	out := append([]any(nil), a...)
+	for i := len(out) - 1; i > 0; i-- {
+		var f float64
+		if ev.opts.Random != nil {
+			f = ev.opts.Random.Float64()
+		} else {
+			f = rand.Float64()
+		}
+		j := int(f * float64(i+1))
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
 }

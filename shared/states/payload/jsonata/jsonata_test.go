@@ -122,6 +122,7 @@ func TestEval(t *testing.T) {
 		{name: "context is undefined", expr: "$exists($)", want: `false`},
 		{name: "empty array selected", expr: "$states.input.empty", want: `[]`},
 		{name: "single-element array selected", expr: "$states.input.one", want: `[1]`},
+		{name: "shuffle keeps members", expr: "$sort($shuffle([3,1,2]))", want: `[1,2,3]`},
 		{name: "pad", expr: "[$pad('7', 3, '0'), $pad('7', -3, '0'), $pad('abc', 2)]", want: `["700","007","abc"]`},
 		{name: "undefined", expr: "$states.input.nope.deeper", want: `undefined`},
 		{name: "input numbers kept as written", expr: "$states.input.items[0].price", want: `10.5`},
