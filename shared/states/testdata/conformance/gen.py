@@ -846,6 +846,23 @@ case("parallel-branch-input-paths-result-path", sm({"Parallel": {"Type": "Parall
      output={"first": 1, "second": 2, "result": [1, 2]})
 
 
+BD = "States.Base64Decode"
+suite_case(BD, "B64D-001", "intrinsic-base64-decode-hello", "States.Base64Decode('aGVsbG8=')", {}, "hello")
+suite_case(BD, "B64D-002", "intrinsic-base64-decode-empty", "States.Base64Decode('')", {}, "")
+suite_case(BD, "B64D-004", "intrinsic-base64-decode-checkmark", "States.Base64Decode('4pyT')", {}, "\u2713")
+suite_case(BD, "B64D-005", "intrinsic-base64-decode-japanese", "States.Base64Decode('44GT44KT44Gr44Gh44Gv')", {}, "\u3053\u3093\u306b\u3061\u306f")
+suite_case(BD, "B64D-021", "intrinsic-base64-decode-padded", "States.Base64Decode('YWJjZA==')", {}, "abcd")
+suite_case(BD, "B64D-022", "intrinsic-base64-decode-space", "States.Base64Decode('IA==')", {}, " ")
+suite_case(BD, "B64D-023", "intrinsic-base64-decode-nul", "States.Base64Decode($.s)", {"s": "YWJjAGRlZg=="}, "abc\u0000def")
+suite_case(BD, "B64D-029", "intrinsic-base64-decode-round-trip", "States.Base64Decode(States.Base64Encode($.s))", {"s": "hello"}, "hello")
+suite_case(BD, "B64D-030", "intrinsic-base64-decode-format", "States.Base64Decode(States.Format('{}', $.b64))", {"b64": "aGVsbG8="}, "hello")
+suite_fail(BD, "B64D-008", "intrinsic-base64-decode-too-long", "States.Base64Decode($.s)", {"s": "A" * 10001})
+suite_fail(BD, "B64D-009", "intrinsic-base64-decode-number", "States.Base64Decode(123)", {})
+suite_fail(BD, "B64D-012", "intrinsic-base64-decode-object", "States.Base64Decode($.obj)", {"obj": {}})
+suite_fail(BD, "B64D-014", "intrinsic-base64-decode-extra-arg", "States.Base64Decode('aGVsbG8=', 'extra')", {})
+suite_fail(BD, "B64D-032", "intrinsic-base64-decode-missing-path", "States.Base64Decode($.missing)", {}, contains="could not be found in the input '{}'")
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
