@@ -863,6 +863,27 @@ suite_fail(BD, "B64D-014", "intrinsic-base64-decode-extra-arg", "States.Base64De
 suite_fail(BD, "B64D-032", "intrinsic-base64-decode-missing-path", "States.Base64Decode($.missing)", {}, contains="could not be found in the input '{}'")
 
 
+HS = "States.Hash"
+def h(alg, data):
+    return {"MD5": hashlib.md5, "SHA-1": hashlib.sha1, "SHA-256": hashlib.sha256, "SHA-384": hashlib.sha384, "SHA-512": hashlib.sha512}[alg](data.encode()).hexdigest()
+for cid, alg in [("HASH-001", "MD5"), ("HASH-002", "SHA-1"), ("HASH-003", "SHA-256"), ("HASH-004", "SHA-384"), ("HASH-005", "SHA-512")]:
+    suite_case(HS, cid, "intrinsic-hash-hello-" + alg.lower().replace("-", ""), "States.Hash('hello', '%s')" % alg, {}, h(alg, "hello"))
+suite_case(HS, "HASH-007", "intrinsic-hash-empty", "States.Hash('', 'SHA-256')", {}, h("SHA-256", ""))
+suite_case(HS, "HASH-009", "intrinsic-hash-japanese", "States.Hash($.s, 'SHA-256')", {"s": "\u3053\u3093\u306b\u3061\u306f"}, h("SHA-256", "\u3053\u3093\u306b\u3061\u306f"))
+suite_case(HS, "HASH-010", "intrinsic-hash-nul", "States.Hash($.s, 'MD5')", {"s": "abc\u0000def"}, h("MD5", "abc\u0000def"))
+suite_case(HS, "HASH-012", "intrinsic-hash-10000-chars", "States.Hash($.s, 'SHA-256')", {"s": "a" * 10000}, h("SHA-256", "a" * 10000))
+suite_case(HS, "HASH-033", "intrinsic-hash-path-algorithm", "States.Hash($.s, $.algo)", {"s": "Data to encode", "algo": "MD5"}, h("MD5", "Data to encode"))
+suite_case(HS, "HASH-034", "intrinsic-hash-nested-format", "States.Hash(States.Format('{}:{}', $.a, $.b), 'SHA-256')", {"a": "x", "b": "y"}, h("SHA-256", "x:y"))
+suite_case(HS, "HASH-038", "intrinsic-hash-astral", "States.Hash('\U0001F680', 'SHA-256')", {}, h("SHA-256", "\U0001F680"))
+suite_fail(HS, "HASH-013", "intrinsic-hash-10001-chars", "States.Hash($.s, 'SHA-256')", {"s": "a" * 10001})
+suite_fail(HS, "HASH-018", "intrinsic-hash-number-algorithm", "States.Hash('hello', 123)", {})
+suite_fail(HS, "HASH-022", "intrinsic-hash-one-arg", "States.Hash('hello')", {})
+suite_fail(HS, "HASH-024", "intrinsic-hash-unsupported-algorithm", "States.Hash('data', 'UNSUPPORTED')", {})
+suite_fail(HS, "HASH-025", "intrinsic-hash-lowercase-algorithm", "States.Hash('data', 'sha-256')", {})
+suite_fail(HS, "HASH-026", "intrinsic-hash-hyphenless-algorithm", "States.Hash('data', 'SHA256')", {})
+suite_fail(HS, "HASH-036", "intrinsic-hash-missing-path", "States.Hash($.missing, 'SHA-256')", {}, contains="could not be found in the input '{}'")
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
