@@ -702,6 +702,20 @@ func javaJSON(v any) string {
 	return string(b)
 }
 
+// chain builds the objects a ResultPath creates below a missing member:
+// {"b":{"c":value}} for the steps ['b']['c']. Only field steps can be
+// created.
+func chain(steps []step, value any) (any, bool) {
+	v := value
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i].kind != stepField {
+			return nil, false
+		}
+		v = jsonvalue.FromMembers([]string{steps[i].name}, []any{v})
+	}
+	return v, true
+}
+
 // setAt returns a copy of cur with value written at steps; it copies only
 // the containers along the path.
 func setAt(steps []step, cur, value any) (any, bool) {
@@ -717,18 +731,17 @@ func setAt(steps []step, cur, value any) (any, bool) {
 		}
 		child, exists := obj.Get(s.name)
 		if !exists && len(steps) > 1 {
-			if steps[1].kind != stepField {
+			nv, ok := chain(steps[1:], value)
+			if !ok {
 				return nil, false
 			}
-			child = jsonvalue.NewObject(1)
+			return obj.With(s.name, nv), true
 		}
 		nv, ok := setAt(steps[1:], child, value)
 		if !ok {
 			return nil, false
 		}
-		c := obj.Copy(1)
-		c.Set(s.name, nv)
-		return c, true
+		return obj.With(s.name, nv), true
 	case stepIndex:
 		arr, ok := cur.([]any)
 		if !ok {
