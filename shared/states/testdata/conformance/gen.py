@@ -884,6 +884,34 @@ suite_fail(HS, "HASH-026", "intrinsic-hash-hyphenless-algorithm", "States.Hash('
 suite_fail(HS, "HASH-036", "intrinsic-hash-missing-path", "States.Hash($.missing, 'SHA-256')", {}, contains="could not be found in the input '{}'")
 
 
+import base64 as _b64
+BE = "States.Base64Encode"
+def b64(x):
+    return _b64.b64encode(x.encode()).decode()
+suite_case(BE, "B64E-001", "intrinsic-base64-encode-hello", "States.Base64Encode('hello')", {}, "aGVsbG8=")
+suite_case(BE, "B64E-002", "intrinsic-base64-encode-empty", "States.Base64Encode('')", {}, "")
+suite_case(BE, "B64E-004", "intrinsic-base64-encode-checkmark", "States.Base64Encode($.s)", {"s": "\u2713"}, "4pyT")
+suite_case(BE, "B64E-006", "intrinsic-base64-encode-newlines", "States.Base64Encode($.s)", {"s": "line1\nline2"}, "bGluZTEKbGluZTI=")
+suite_case(BE, "B64E-007", "intrinsic-base64-encode-nul", "States.Base64Encode($.s)", {"s": "abc\u0000def"}, "YWJjAGRlZg==")
+suite_case(BE, "B64E-009", "intrinsic-base64-encode-10000-chars", "States.Base64Encode($.s)", {"s": "a" * 10000}, b64("a" * 10000))
+suite_case(BE, "B64E-018", "intrinsic-base64-encode-nested-format", "States.Base64Encode(States.Format('{}-{}', $.a, $.b))", {"a": "x", "b": "y"}, "eC15")
+suite_case(BE, "B64E-022", "intrinsic-base64-encode-astral", "States.Base64Encode('\U0001F680')", {}, "8J+agA==")
+suite_fail(BE, "B64E-010", "intrinsic-base64-encode-10001-chars", "States.Base64Encode($.s)", {"s": "a" * 10001})
+suite_fail(BE, "B64E-011", "intrinsic-base64-encode-number", "States.Base64Encode(123)", {})
+suite_fail(BE, "B64E-015", "intrinsic-base64-encode-array", "States.Base64Encode($.arr)", {"arr": ["x"]})
+suite_fail(BE, "B64E-017", "intrinsic-base64-encode-extra-arg", "States.Base64Encode('a', 'b')", {})
+suite_fail(BE, "B64E-020", "intrinsic-base64-encode-missing-path", "States.Base64Encode($.missing)", {}, contains="could not be found in the input '{}'")
+
+AL = "States.ArrayLength"
+suite_case(AL, "AL-001", "intrinsic-array-length-empty", "States.ArrayLength($.arr)", {"arr": []}, 0)
+suite_case(AL, "AL-004", "intrinsic-array-length-nested", "States.ArrayLength($.arr)", {"arr": [[1], [2], [3]]}, 3)
+suite_case(AL, "AL-006", "intrinsic-array-length-empty-call", "States.ArrayLength(States.Array())", {}, 0)
+suite_case(AL, "AL-008", "intrinsic-array-length-context", "States.ArrayLength($$.Execution.Input.items)", {"items": [1, 2, 3]}, 3)
+suite_case(AL, "AL-017", "intrinsic-array-length-1000", "States.ArrayLength($.arr)", {"arr": list(range(1000))}, 1000)
+suite_fail(AL, "AL-009", "intrinsic-array-length-string", "States.ArrayLength('not-array')", {})
+suite_fail(AL, "AL-012", "intrinsic-array-length-object", "States.ArrayLength($.obj)", {"obj": {"k": 1}})
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
