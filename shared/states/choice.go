@@ -59,7 +59,6 @@ type choiceRule struct {
 	// QueryLanguage JSONata.
 	jCondition *payload.JSONataTemplate
 	jAssign    *payload.JSONataTemplate
-	jOutput    *payload.JSONataTemplate
 }
 
 type operator struct {

@@ -190,3 +190,45 @@ func (h *timerHeap) Pop() any {
 	*h = old[:n-1]
 	return t
 }
+
+// ScaledClock is a real-time clock running factor times faster than the wall
+// clock: with factor 60 a one-hour Wait takes a minute. It starts at the
+// wall-clock time it is created.
+type ScaledClock struct {
+	start     time.Time
+	realStart time.Time
+	factor    float64
+}
+
+// NewScaledClock returns a clock running factor times faster than real time;
+// a factor of 1 or less behaves like RealClock.
+func NewScaledClock(factor float64) *ScaledClock {
+	if factor < 1 {
+		factor = 1
+	}
+	now := time.Now()
+	return &ScaledClock{start: now.UTC(), realStart: now, factor: factor}
+}
+
+// Now returns the scaled time.
+func (c *ScaledClock) Now() time.Time {
+	return c.start.Add(time.Duration(float64(time.Since(c.realStart)) * c.factor))
+}
+
+// NewTimer fires after the scaled distance to at has passed in real time.
+func (c *ScaledClock) NewTimer(at time.Time) Timer {
+	d := time.Duration(float64(at.Sub(c.Now())) / c.factor)
+	if d < 0 {
+		d = 0
+	}
+	return realTimer{time.NewTimer(d)}
+}
+
+// Park does nothing: scaled time moves on its own.
+func (c *ScaledClock) Park() {}
+
+// Unpark does nothing.
+func (c *ScaledClock) Unpark() {}
+
+// Spawn does nothing.
+func (c *ScaledClock) Spawn() {}

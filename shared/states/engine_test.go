@@ -572,3 +572,40 @@ func TestInvalidExecutionInput(t *testing.T) {
 		t.Errorf("got %v, want InvalidExecutionInput", err)
 	}
 }
+
+func TestNestedConcurrencyInVirtualTime(t *testing.T) {
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"End":true,
+	  "ItemSelector":{"n.$":"$$.Map.Item.Value"},
+	  "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+	    {"StartAt":"W1","States":{"W1":{"Type":"Wait","SecondsPath":"$.n","Next":"T"},"T":{"Type":"Task","Resource":"` + fnArn + `","TimeoutSeconds":100,"End":true}}},
+	    {"StartAt":"W2","States":{"W2":{"Type":"Wait","Seconds":5,"End":true}}}]}}}}}}`
+	sm := mustParse(t, def)
+	clock := states.NewVirtualClock(epoch)
+	eng := states.New(states.Options{Clock: clock, Tasks: handlers(map[string]states.TaskFunc{fnArn: echo})})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var execs []*states.Execution
+	for i := 0; i < 5; i++ {
+		x, err := eng.Start(ctx, sm, states.StartInput{Input: []byte(`[1,2,3,4,5,6]`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		execs = append(execs, x)
+	}
+	for _, x := range execs {
+		res, err := x.Wait(ctx)
+		if err != nil {
+			t.Fatalf("execution did not end: %v", err)
+		}
+		want := `[[{"n":1},{"n":1}],[{"n":2},{"n":2}],[{"n":3},{"n":3}],[{"n":4},{"n":4}],[{"n":5},{"n":5}],[{"n":6},{"n":6}]]`
+		if res.Status != states.StatusSucceeded || string(res.Output) != want {
+			t.Fatalf("got %s %s %s, want SUCCEEDED %s", res.Status, res.Output, res.Error, want)
+		}
+		// Items 1-3 run first (5s each, the longest branch), then 4-6
+		// start as slots free up: 4 at 5s ends at 10s, 5 at 5s ends at
+		// 10s, 6 at 5s ends at 11s.
+		if got := x.StopDate().Sub(x.StartDate()); got != 11*time.Second {
+			t.Errorf("got %v of virtual time, want 11s", got)
+		}
+	}
+}

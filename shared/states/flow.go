@@ -29,12 +29,37 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 	if n == 0 {
 		return r
 	}
+	newChild := func(cs *cancelScope) *thread {
+		return &thread{x: th.x, cs: cs, prev: th.prev, scope: &scope{parent: th.scope}}
+	}
+	if pure {
+		// Children that never wait run one after the other in this
+		// goroutine; the first failure stops the rest.
+		for i := 0; i < n; i++ {
+			out, ferr := fn(i, newChild(th.cs))
+			if ferr == nil {
+				r.out[i] = out
+				continue
+			}
+			r.errs[i] = ferr
+			if ferr == errAborted {
+				r.firstErr = ferr
+				return r
+			}
+			r.failed++
+			if stop(r) {
+				r.firstErr = ferr
+				for j := i + 1; j < n; j++ {
+					r.errs[j] = errAborted
+				}
+				return r
+			}
+		}
+		return r
+	}
 	cs := th.cs.child()
 	defer cs.release()
 	ctx, cancel := cs.ctx, cs.cancel
-	newChild := func() *thread {
-		return &thread{x: th.x, cs: cs, prev: th.prev, scope: &scope{parent: th.scope}}
-	}
 	var mu sync.Mutex
 	handle := func(i int, out any, ferr *failure.Error) bool {
 		mu.Lock()
@@ -56,17 +81,6 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 			return true
 		}
 		return false
-	}
-	if pure {
-		for i := 0; i < n; i++ {
-			if ctx.Err() != nil {
-				r.errs[i] = errAborted
-				continue
-			}
-			out, ferr := fn(i, newChild())
-			handle(i, out, ferr)
-		}
-		return r
 	}
 	if workers <= 0 || workers > n {
 		workers = n
@@ -90,7 +104,7 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 					mu.Unlock()
 					continue
 				}
-				out, ferr := fn(i, newChild())
+				out, ferr := fn(i, newChild(cs))
 				handle(i, out, ferr)
 			}
 			if remaining.Add(-1) == 0 {

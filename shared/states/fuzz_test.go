@@ -23,6 +23,8 @@ func FuzzParseAndRun(f *testing.F) {
 		f.Add(def, in)
 	}
 	f.Add([]byte(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Choice","Choices":[{"Variable":"$.x","IsPresent":true,"Next":"C"}],"Default":"A"},"C":{"Type":"Succeed"}}}`), []byte(`{}`))
+	f.Add([]byte(`{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% $states.input.xs %}","ItemSelector":{"v":"{% $states.context.Map.Item.Value * 10 %}"},"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","Assign":{"x":"{% $states.input.v %}"},"Output":"{% $x %}","End":true}}},"Next":"C"},"C":{"Type":"Choice","Choices":[{"Condition":"{% $count($states.input) > 1 %}","Next":"W"}],"Default":"F"},"W":{"Type":"Wait","Seconds":"{% 1 %}","End":true},"F":{"Type":"Fail","Error":"{% 'E' %}"}}}`), []byte(`{"xs":[1,2]}`))
+	f.Add([]byte(`{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"Payload":"{% $states.input %}"},"TimeoutSeconds":"{% 5 %}","Catch":[{"ErrorEquals":["States.ALL"],"Output":"{% $states.errorOutput %}","Next":"S"}],"Output":"{% $states.result %}","End":true},"S":{"Type":"Succeed"}}}`), []byte(`{}`))
 	reg := states.NewRegistry()
 	reg.HandlePrefix("arn:", states.TaskFunc(echo))
 	f.Fuzz(func(t *testing.T, def, input []byte) {

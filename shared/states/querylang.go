@@ -106,7 +106,7 @@ func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *c
 	r := &choiceRule{}
 	for _, k := range o.Keys() {
 		switch k {
-		case "Condition", "Next", "Comment", "Assign", "Output":
+		case "Condition", "Next", "Comment", "Assign":
 		default:
 			if _, isOp := operators[k]; isOp || k == "Variable" || k == "And" || k == "Or" || k == "Not" {
 				c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", k)
@@ -121,7 +121,6 @@ func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *c
 		r.jCondition = p.jsonataField(o, loc, "Condition")
 	}
 	r.nextName, _ = stringField(c, o, loc, "Next", true)
-	r.jOutput = p.jsonataField(o, loc, "Output")
 	if r.jAssign = p.jsonataField(o, loc, "Assign"); r.jAssign != nil {
 		r.assignVars = p.checkAssignNames(o, loc)
 	}
@@ -163,7 +162,7 @@ func (sr *stateRun) jEval(t *payload.JSONataTemplate, vars map[string]any) (any,
 // jFinish evaluates Output and Assign of a JSONata state (or catcher):
 // both see the variables as they were, then the assignments are applied.
 // The output defaults to def.
-func (sr *stateRun) jFinish(output, assign *payload.JSONataTemplate, vars map[string]any, def any) (any, *failure.Error) {
+func (sr *stateRun) jFinish(output, assign *payload.JSONataTemplate, vars map[string]any, def any, more ...*payload.JSONataTemplate) (any, *failure.Error) {
 	out := def
 	if output != nil {
 		v, ferr := sr.jEval(output, vars)
@@ -172,16 +171,23 @@ func (sr *stateRun) jFinish(output, assign *payload.JSONataTemplate, vars map[st
 		}
 		out = v
 	}
-	if assign != nil {
-		v, ferr := sr.jEval(assign, vars)
+	var assigned []*jsonvalue.Object
+	for _, t := range append([]*payload.JSONataTemplate{assign}, more...) {
+		if t == nil {
+			continue
+		}
+		v, ferr := sr.jEval(t, vars)
 		if ferr != nil {
 			return nil, ferr
 		}
 		if obj, ok := v.(*jsonvalue.Object); ok {
-			for i := 0; i < obj.Len(); i++ {
-				k, val := obj.At(i)
-				sr.th.scope.set(k, val)
-			}
+			assigned = append(assigned, obj)
+		}
+	}
+	for _, obj := range assigned {
+		for i := 0; i < obj.Len(); i++ {
+			k, val := obj.At(i)
+			sr.th.scope.set(k, val)
 		}
 	}
 	if ferr := sr.checkSize(out, sr.st.name); ferr != nil {
@@ -273,7 +279,9 @@ func (sr *stateRun) jChoice() (any, *state, *failure.Error) {
 				Cause: "The JSONata expression specified for the field 'Condition' returned a value that is not a boolean."})
 		}
 		if b {
-			out, ferr := sr.jFinish(r.jOutput, r.jAssign, vars, sr.raw)
+			// The state's Assign applies whichever rule matched, the
+			// rule's Assign on top of it.
+			out, ferr := sr.jFinish(st.jOutput, st.jAssign, vars, sr.raw, r.jAssign)
 			return out, r.next, ferr
 		}
 	}

@@ -60,6 +60,13 @@ func TestJSONata(t *testing.T) {
 			output: `"big"`,
 		},
 		{
+			name:   "choice state assign applies with a rule",
+			def:    `{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.n > 10 %}","Assign":{"size":"big"},"Next":"R"}],"Default":"R","Assign":{"seen":true,"size":"small"}},"R":{"Type":"Pass","Output":"{% [$size, $seen] %}","End":true}}}`,
+			input:  `{"n":11}`,
+			status: states.StatusSucceeded,
+			output: `["big",true]`,
+		},
+		{
 			name:   "map items and item selector",
 			def:    `{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% $states.input.xs %}","ItemSelector":{"v":"{% $states.context.Map.Item.Value * 10 %}","i":"{% $states.context.Map.Item.Index %}"},"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"Output":"{% $states.result.v %}","End":true}}}`,
 			input:  `{"xs":[1,2]}`,

@@ -25,6 +25,9 @@ type thread struct {
 	cs    *cancelScope
 	prev  int64
 	scope *scope
+	// sr is reused for every state the thread runs: a thread runs one
+	// state at a time and nothing keeps a stateRun past its state.
+	sr stateRun
 }
 
 func (th *thread) context() context.Context { return th.cs.ctx }
@@ -240,20 +243,31 @@ func (sr *stateRun) applyTemplate(t *payload.Template, input any, item *mapItem)
 // assign evaluates an Assign template against input and stores the
 // variables after every expression has been evaluated.
 func (sr *stateRun) assign(t *payload.Template, input any) *failure.Error {
-	if t == nil {
-		return nil
+	return sr.assignAll(input, t)
+}
+
+// assignAll evaluates several Assign templates against input with the
+// variables as they were, then stores the results in order.
+func (sr *stateRun) assignAll(input any, ts ...*payload.Template) *failure.Error {
+	var objs [2]*jsonvalue.Object
+	results := objs[:0]
+	for _, t := range ts {
+		if t == nil {
+			continue
+		}
+		v, ferr := sr.applyTemplate(t, input, nil)
+		if ferr != nil {
+			return ferr
+		}
+		if obj, ok := v.(*jsonvalue.Object); ok {
+			results = append(results, obj)
+		}
 	}
-	v, ferr := sr.applyTemplate(t, input, nil)
-	if ferr != nil {
-		return ferr
-	}
-	obj, ok := v.(*jsonvalue.Object)
-	if !ok {
-		return nil
-	}
-	for i := 0; i < obj.Len(); i++ {
-		k, val := obj.At(i)
-		sr.th.scope.set(k, val)
+	for _, obj := range results {
+		for i := 0; i < obj.Len(); i++ {
+			k, val := obj.At(i)
+			sr.th.scope.set(k, val)
+		}
 	}
 	return nil
 }
@@ -286,7 +300,8 @@ func (th *thread) runGraph(g *graph, input any) (any, *failure.Error) {
 
 func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	x := th.x
-	sr := &stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
+	sr := &th.sr
+	*sr = stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
 	sr.enteredID = th.record(event{typ: st.enteredType, name: st.name, payload: input, hasPay: true})
 	var (
 		out  any
@@ -450,13 +465,14 @@ func (sr *stateRun) choice() (any, *state, *failure.Error) {
 		}
 		next = st.def
 	}
-	// A matching rule's Assign applies; the state's own Assign applies
-	// when the Default is taken.
+	// The state's Assign applies whichever way the state goes, and a
+	// matching rule's Assign on top of it; both see the variables as they
+	// were.
+	var ruleAssign *payload.Template
 	if rule != nil {
-		if ferr := sr.assign(rule.assign, eff); ferr != nil {
-			return nil, nil, ferr
-		}
-	} else if ferr := sr.assign(st.assign, eff); ferr != nil {
+		ruleAssign = rule.assign
+	}
+	if ferr := sr.assignAll(eff, st.assign, ruleAssign); ferr != nil {
 		return nil, nil, ferr
 	}
 	out, ferr := sr.selectPath(st.outputPath, eff)

@@ -488,10 +488,15 @@ func (e *Engine) registerToken(token string, x *Execution) *taskToken {
 	return t
 }
 
+// closeToken forgets a finished task's token; a timed-out token is kept so
+// late reports get TaskTimedOut rather than TaskDoesNotExist.
 func (e *Engine) closeToken(token string) {
 	e.mu.Lock()
 	if t, ok := e.tokens[token]; ok {
 		t.closed = true
+		if !t.timedOut {
+			delete(e.tokens, token)
+		}
 	}
 	e.mu.Unlock()
 }

@@ -199,6 +199,14 @@ func fnFormat(c *Call, args []any, _ Env) (any, error) {
 			if err != nil {
 				return nil, invalid(c)
 			}
+			if a := &c.args[1+used]; a.kind == argCall && a.call.id == fnStringToJSONID {
+				// StringToJson yields a JSON node, which Java renders with
+				// its quotes (AWS renders this case differently from a
+				// plain string argument).
+				if str, ok := vals[used].(string); ok {
+					s = string(jsonvalue.AppendString(nil, str))
+				}
+			}
 			b.WriteString(s)
 			used++
 			i++
@@ -234,6 +242,9 @@ func fnStringToJSON(c *Call, args []any, _ Env) (any, error) {
 	s, ok := args[0].(string)
 	if !ok {
 		return nil, invalid(c)
+	}
+	if strings.TrimSpace(s) == "" {
+		return nil, nil // observed: AWS returns null for an empty string
 	}
 	v, err := jsonvalue.Decode([]byte(s))
 	if err != nil {

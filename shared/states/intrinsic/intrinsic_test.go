@@ -107,6 +107,8 @@ func TestEval(t *testing.T) {
 		{name: "format variable", input: `{}`, expr: "States.Format('{}', $myVar.name)", want: `"v"`},
 		{name: "string to json", input: `{"s":"{\"a\":[1,2.0],\"b\":null}"}`, expr: "States.StringToJson($.s)", want: `{"a":[1,2.0],"b":null}`},
 		{name: "string to json scalar", input: `{"s":"\"x\""}`, expr: "States.StringToJson($.s)", want: `"x"`},
+		{name: "string to json empty is null like AWS", input: `{"s":""}`, expr: "States.StringToJson($.s)", want: `null`},
+		{name: "format quotes a StringToJson string", input: `{}`, expr: `States.Format('{}|{}', States.StringToJson('"x"'), States.StringToJson('[1]'))`, want: `"\"x\"|[1]"`},
 		{name: "string to json invalid", input: `{"s":"{"}`, expr: "States.StringToJson($.s)", want: `FAIL States.Runtime: Invalid arguments in States.StringToJson`},
 		{name: "string to json non-string", input: `{"s":{}}`, expr: "States.StringToJson($.s)", want: `FAIL States.Runtime: Invalid arguments in States.StringToJson`},
 		{name: "json to string", input: `{"o":{"b":1,"a":"<&>"}}`, expr: "States.JsonToString($.o)", want: `"{\"b\":1,\"a\":\"<&>\"}"`},

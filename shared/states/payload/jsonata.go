@@ -53,16 +53,29 @@ func compileJ(v any, field, ptr string) (jnode, error) {
 		src := strings.TrimSpace(x[2 : len(x)-2])
 		e, err := jsonata.Compile(src)
 		if err != nil {
-			var je *jsonata.Error
 			msg := err.Error()
+			var je *jsonata.Error
 			if errors.As(err, &je) {
-				msg = je.Code + ": " + je.Message
+				msg = je.Message // AWS strips JSONata's code here
 			}
 			return jnode{}, &CompileError{
 				Field:  ptr,
 				Parent: parentPointer(ptr),
 				Key:    field,
-				Msg:    "The JSONata expression '" + src + "' specified for the field '" + field + "' is invalid. " + msg,
+				Code:   "INVALID_JSONATA_EXPRESSION",
+				Msg:    msg,
+			}
+		}
+		if names := e.TopLevelReferences(); len(names) > 0 {
+			// Step Functions evaluates with no context item and refuses
+			// the definition (public record: "UNSUPPORTED_JSONATA_EXPRESSION:
+			// Reference to 'phone' at the top level is not supported.").
+			return jnode{}, &CompileError{
+				Field:  ptr,
+				Parent: parentPointer(ptr),
+				Key:    field,
+				Code:   "UNSUPPORTED_JSONATA_EXPRESSION",
+				Msg:    "Reference to '" + names[0] + "' at the top level is not supported.",
 			}
 		}
 		return jnode{kind: nodeCall, expr: e, field: field}, nil
@@ -127,11 +140,14 @@ func (n *jnode) apply(vars map[string]any, opts jsonata.Options) (any, error) {
 	case nodeLiteral:
 		return n.lit, nil
 	case nodeCall:
-		v, err := n.expr.Eval(nil, vars, opts)
+		// Step Functions evaluates with no context item.
+		v, err := n.expr.Eval(jsonata.Undefined, vars, opts)
 		if err != nil {
+			// AWS ends its sentence with ". CODE: message" for JSONata's
+			// coded errors and with ": message" for its own limits.
 			sep := ": "
 			var je *jsonata.Error
-			if errors.As(err, &je) {
+			if errors.As(err, &je) && je.Code != "" {
 				sep = ". "
 			}
 			return nil, failure.New(failure.QueryEvaluationError, "The JSONata expression '"+n.expr.String()+"' specified for the field '"+n.field+"' threw an error during evaluation"+sep+err.Error())

@@ -27,6 +27,8 @@ func TestJSONataTemplate(t *testing.T) {
 		{name: "undefined nested member", field: "Output", tmpl: `{"a":{"b":"{%$states.input.missing%}"}}`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression '$states.input.missing' specified for the field 'Output/a/b' returned nothing (undefined)."},
 		{name: "undefined whole field", field: "Output", tmpl: `"{% $states.input.missing %}"`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression '$states.input.missing' specified for the field 'Output' returned nothing (undefined)."},
 		{name: "evaluation error", field: "Output", tmpl: `{"v":"{% $abs('x') %}"}`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression '$abs('x')' specified for the field 'Output/v' threw an error during evaluation. T0410: Argument 1 of function \"abs\" does not match function signature"},
+		{name: "memory limit", field: "Output", tmpl: `{"r":"{% [1..900000] ~> $count() %}"}`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression '[1..900000] ~> $count()' specified for the field 'Output/r' threw an error during evaluation: Expression evaluation memory limit exceeded: Check for excessive memory usage"},
+		{name: "eval is not a function", field: "Output", tmpl: `{"r":"{% $eval(\"1+1\") %}"}`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression '$eval(\"1+1\")' specified for the field 'Output/r' threw an error during evaluation. T1006: Attempted to invoke a non-function"},
 		{name: "array element error", field: "Arguments", tmpl: `{"l":[1,"{% 'a' + 1 %}"]}`, wantName: failure.QueryEvaluationError, wantCause: "The JSONata expression ''a' + 1' specified for the field 'Arguments/l[1]' threw an error during evaluation. T2001: The left side of the \"+\" operator must evaluate to a number"},
 	}
 	vars := map[string]any{
@@ -69,8 +71,40 @@ func TestJSONataCompileError(t *testing.T) {
 	if ce.Field != "/a/b" || ce.Parent != "/a" || ce.Key != "Output/a/b" {
 		t.Errorf("got field %q parent %q key %q, want /a/b /a Output/a/b", ce.Field, ce.Parent, ce.Key)
 	}
-	if want := "The JSONata expression '$x +' specified for the field 'Output/a/b' is invalid. S0207: Unexpected end of expression"; ce.Msg != want {
-		t.Errorf("got %q, want %q", ce.Msg, want)
+	if want := "Unexpected end of expression"; ce.Msg != want || ce.Code != "INVALID_JSONATA_EXPRESSION" {
+		t.Errorf("got %s %q, want INVALID_JSONATA_EXPRESSION %q", ce.Code, ce.Msg, want)
+	}
+}
+
+func TestJSONataTopLevelReference(t *testing.T) {
+	tests := []struct {
+		tmpl string
+		want string // "" = accepted
+	}{
+		{tmpl: `{"v":"{% phone %}"}`, want: "Reference to 'phone' at the top level is not supported."},
+		{tmpl: `{"v":"{% $states.input.phone & name %}"}`, want: "Reference to 'name' at the top level is not supported."},
+		{tmpl: `{"v":"{% $states.input.items[price > 1].name %}"}`},
+		{tmpl: `{"v":"{% $map($states.input.items, function($i){ $i.name }) %}"}`},
+		{tmpl: `{"v":"{% $states.input.{'n': name} %}"}`},
+		{tmpl: `{"v":"{% {'a': 1}.a %}"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.tmpl, func(t *testing.T) {
+			_, err := CompileJSONata("Output", decode(t, tt.tmpl))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("got %v, want it accepted", err)
+				}
+				return
+			}
+			var ce *CompileError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, want *CompileError", err)
+			}
+			if ce.Code != "UNSUPPORTED_JSONATA_EXPRESSION" || ce.Msg != tt.want || ce.Field != "/v" {
+				t.Errorf("got %s %q at %s, want UNSUPPORTED_JSONATA_EXPRESSION %q at /v", ce.Code, ce.Msg, ce.Field, tt.want)
+			}
+		})
 	}
 }
 

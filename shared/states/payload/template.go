@@ -34,6 +34,10 @@ type CompileError struct {
 	Key string
 	// Msg is the problem in Step Functions' words.
 	Msg string
+	// Code is the validation error code Step Functions reports for the
+	// problem when it is not SCHEMA_VALIDATION_FAILED, such as
+	// "INVALID_JSONATA_EXPRESSION" or "UNSUPPORTED_JSONATA_EXPRESSION".
+	Code string
 }
 
 // Error returns the message naming the field.

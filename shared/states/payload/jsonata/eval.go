@@ -59,15 +59,23 @@ type Options struct {
 type evaluator struct {
 	opts  Options
 	depth int
+	steps int
 }
 
 const (
-	maxDepth       = 1000
-	maxRangeItems  = 1_000_000
-	maxStringBytes = 16 << 20
+	// maxDepth is the evaluation depth at which AWS reports a stack
+	// overflow (observed: a sum of 200 terms fails).
+	maxDepth = 100
+	maxSteps = 5_000_000
+	// maxRangeItems and maxStringBytes follow AWS's memory bound (observed:
+	// [1..873782] evaluates, [1..873783] fails; 2^22-character strings pass,
+	// 2^23 fail), read as 873782 eight-byte values.
+	maxRangeItems  = 873_782
+	maxStringBytes = maxRangeItems * 8
 )
 
-// Eval evaluates the expression with input as the context ("$") and the
+// Eval evaluates the expression with input as the context ("$"; Step
+// Functions passes Undefined: its expressions have no context item) and the
 // given variables (names without "$"). The result uses jsonvalue shapes
 // (computed numbers become json.Number) or is Undefined.
 func (e *Expr) Eval(input any, vars map[string]any, opts Options) (any, error) {
@@ -89,7 +97,9 @@ func export(v any, pos int) (any, error) {
 	switch x := v.(type) {
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, errorf("D1001", pos, "Number out of range: %v", x)
+			// Observed: AWS outputs non-finite numbers as strings
+			// ([1/0] gives ["Infinity"]).
+			return formatNumber(x), nil
 		}
 		return json.Number(formatNumber(x)), nil
 	case []any:
@@ -112,7 +122,7 @@ func export(v any, pos int) (any, error) {
 		// Objects from the input pass through; built objects were exported
 		// when they were built.
 		return x, nil
-	case *function:
+	case *function, *regex:
 		return "", nil
 	}
 	return v, nil
@@ -142,11 +152,28 @@ func formatNumber(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
+// precision15 is JavaScript's Number(f.toPrecision(15)), which JSONata's
+// $string applies to every number it renders.
+func precision15(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return f
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
+	if err != nil {
+		return f
+	}
+	return r
+}
+
 func (ev *evaluator) eval(n *node, input any, sc *scope) (any, error) {
 	ev.depth++
+	ev.steps++
 	defer func() { ev.depth-- }()
+	if ev.steps > maxSteps {
+		return nil, errorf("U1002", n.pos, "Evaluation exceeded %d steps", maxSteps)
+	}
 	if ev.depth > maxDepth {
-		return nil, errorf("U1001", n.pos, "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.")
+		return nil, errorf("", n.pos, "Stack overflow error: Check for non-terminating recursive function. Consider rewriting as tail-recursive.")
 	}
 	var v any
 	var err error
@@ -247,7 +274,7 @@ func (ev *evaluator) evalNode(n *node, input any, sc *scope) (any, error) {
 				continue
 			}
 			if obj.Has(ks) {
-				return nil, errorf("D1009", pr[0].pos, "Multiple key definitions evaluate to same key: %s", ks)
+				return nil, errorf("D1009", pr[0].pos, "Multiple key definitions evaluate to same key: %q", ks)
 			}
 			ex, err := export(v, pr[1].pos)
 			if err != nil {
@@ -383,16 +410,23 @@ func (ev *evaluator) apply(fn *function, args []any, input any, pos int) (any, e
 
 // path evaluates a location path step by step, flattening as JSONata does.
 func (ev *evaluator) path(n *node, input any, sc *scope) (any, error) {
+	// As in jsonata-js, a non-array input (even undefined) is a sequence of
+	// one item, so a first step that ignores its context (a function call,
+	// a constructor) still runs.
 	var seq []any
 	if arr, ok := input.([]any); ok && n.items[0].kind != nVariable {
 		seq = arr
-	} else if !IsUndefined(input) {
+	} else {
 		seq = []any{input}
 	}
 	keepSingle := false
 	for i, st := range n.items {
 		last := i == len(n.items)-1
 		var results []any
+		ev.steps += len(seq)
+		if ev.steps > maxSteps {
+			return nil, errorf("U1002", st.pos, "Evaluation exceeded %d steps", maxSteps)
+		}
 		for _, item := range seq {
 			v, err := ev.evalNode(st, item, sc)
 			if err != nil {
@@ -427,7 +461,12 @@ func (ev *evaluator) path(n *node, input any, sc *scope) (any, error) {
 			return Undefined, nil
 		}
 	}
-	if keepSingle || n.keep {
+	if keepSingle {
+		// A single array selected by the last step is returned as it is,
+		// even when it is empty (jsonata-js: {"a":[]} "a" gives []).
+		return seq, nil
+	}
+	if n.keep {
 		if len(seq) == 0 {
 			return Undefined, nil
 		}
@@ -652,10 +691,15 @@ func (ev *evaluator) rangeOp(n *node, input any, sc *scope) ([]any, error) {
 	if !ok || rf != math.Trunc(rf) {
 		return nil, errorf("T2004", n.pos, "The right side of the range operator (..) must evaluate to an integer")
 	}
-	// JSONata allows 1e7 items; this engine stops at maxRangeItems to keep
-	// hostile expressions from exhausting memory.
-	if rf-lf >= maxRangeItems {
+	if rf-lf >= 1e7 {
 		return nil, errorf("D2014", n.pos, "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate %s.", formatNumber(rf-lf+1))
+	}
+	if rf-lf >= maxRangeItems {
+		return nil, memoryError(n.pos)
+	}
+	ev.steps += int(rf-lf) + 1
+	if ev.steps > maxSteps {
+		return nil, errorf("U1002", n.pos, "Evaluation exceeded %d steps", maxSteps)
 	}
 	var out []any
 	for i := lf; i <= rf; i++ {
@@ -729,7 +773,7 @@ func (ev *evaluator) binary(n *node, input any, sc *scope) (any, error) {
 	case "&":
 		ls, rs := stringOf(l), stringOf(r)
 		if len(ls)+len(rs) > maxStringBytes {
-			return nil, errorf("D3999", n.pos, "The string built by the & operator exceeds %d bytes", maxStringBytes)
+			return nil, memoryError(n.pos)
 		}
 		return ls + rs, nil
 	case "=", "!=":
@@ -750,7 +794,7 @@ func (ev *evaluator) binary(n *node, input any, sc *scope) (any, error) {
 		ls, lsok := l.(string)
 		rs, rsok := r.(string)
 		if (!lok && !lsok) || (!rok && !rsok) {
-			return nil, errorf("T2010", n.pos, "The expressions either side of operator %s must evaluate to numeric or string values", op)
+			return nil, errorf("T2010", n.pos, "The expressions either side of operator %q must evaluate to numeric or string values", op)
 		}
 		var c int
 		switch {
@@ -759,7 +803,7 @@ func (ev *evaluator) binary(n *node, input any, sc *scope) (any, error) {
 		case lsok && rsok:
 			c = strings.Compare(ls, rs)
 		default:
-			return nil, errorf("T2009", n.pos, "The values %s and %s either side of operator %s must be of the same data type", stringify(l), stringify(r), op)
+			return nil, errorf("T2009", n.pos, "The values %s and %s either side of operator %q must be of the same data type", stringify(l), stringify(r), op)
 		}
 		switch op {
 		case "<":
@@ -786,6 +830,12 @@ func (ev *evaluator) binary(n *node, input any, sc *scope) (any, error) {
 		return false, nil
 	}
 	return nil, errorf("S0201", n.pos, "Unsupported operator %s", op)
+}
+
+// memoryError is AWS's uncoded failure for an expression that allocates too
+// much.
+func memoryError(pos int) error {
+	return errorf("", pos, "Expression evaluation memory limit exceeded: Check for excessive memory usage")
 }
 
 func cmpFloat(a, b float64) int {
@@ -849,13 +899,13 @@ func stringify(v any) string {
 	switch x := v.(type) {
 	case undefinedType:
 		return "undefined"
-	case *function:
+	case *function, *regex:
 		return ""
 	case float64:
-		return formatNumber(x)
+		return formatNumber(precision15(x))
 	case json.Number:
 		f, _ := toNumber(x)
-		return formatNumber(f)
+		return formatNumber(precision15(f))
 	case []any:
 		var b strings.Builder
 		b.WriteByte('[')

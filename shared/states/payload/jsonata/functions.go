@@ -23,9 +23,9 @@ import (
 type native = func(ev *evaluator, args []any, input any) (any, error)
 
 // library holds the built-in functions; it is never modified.
-var library = map[string]any{}
+var library = newLibrary()
 
-func init() {
+func newLibrary() map[string]any {
 	fns := map[string]native{
 		"string": fnString, "length": fnLength, "substring": fnSubstring,
 		"substringBefore": fnSubstringBefore, "substringAfter": fnSubstringAfter,
@@ -34,7 +34,7 @@ func init() {
 		"number": fnNumber, "abs": numFn("abs", math.Abs), "floor": numFn("floor", math.Floor), "ceil": numFn("ceil", math.Ceil),
 		"round": fnRound, "power": fnPower, "sqrt": numFn("sqrt", math.Sqrt), "random": fnRandom,
 		"sum": fnSum, "max": aggFn("max", math.Max), "min": aggFn("min", math.Min), "average": fnAverage, "count": fnCount,
-		"append": fnAppend, "reverse": fnReverse, "sort": fnSort, "distinct": fnDistinct, "zip": fnZip,
+		"append": fnAppend, "reverse": fnReverse, "shuffle": fnShuffle, "sort": fnSort, "distinct": fnDistinct, "zip": fnZip,
 		"keys": fnKeys, "lookup": fnLookup, "spread": fnSpread, "merge": fnMerge, "each": fnEach, "sift": fnSift,
 		"boolean": fnBoolean, "not": fnNot, "exists": fnExists, "type": fnType,
 		"map": fnMap, "filter": fnFilter, "reduce": fnReduce, "single": fnSingle,
@@ -42,13 +42,15 @@ func init() {
 		"base64encode": fnBase64Encode, "base64decode": fnBase64Decode,
 		"encodeUrlComponent": urlFn("encodeUrlComponent", url.QueryEscape, true), "encodeUrl": urlFn("encodeUrl", url.PathEscape, false),
 		"decodeUrlComponent": fnDecodeURL, "decodeUrl": fnDecodeURL,
-		"error": fnError, "assert": fnAssert,
+		"error": fnError, "assert": fnAssert, "match": fnMatch, "formatNumber": fnFormatNumber,
 		// Step Functions additions.
 		"partition": fnPartition, "range": fnRange, "hash": fnHash, "uuid": fnUUID, "parse": fnParse,
 	}
+	lib := make(map[string]any, len(fns))
 	for name, f := range fns {
-		library[name] = &function{name: name, native: f}
+		lib[name] = &function{name: name, native: f}
 	}
+	return lib
 }
 
 func builtins() map[string]any { return library }
@@ -205,6 +207,9 @@ func fnContains(_ *evaluator, args []any, _ any) (any, error) {
 	if !ok || err != nil {
 		return Undefined, err
 	}
+	if r, isRe := arg(args, 1).(*regex); isRe {
+		return r.re.MatchString(s), nil
+	}
 	sub, _, err := strArg(args, 1, "contains")
 	if err != nil {
 		return nil, err
@@ -217,11 +222,16 @@ func fnSplit(_ *evaluator, args []any, _ any) (any, error) {
 	if !ok || err != nil {
 		return Undefined, err
 	}
-	sep, _, err := strArg(args, 1, "split")
-	if err != nil {
+	var parts []string
+	sep := ""
+	if r, isRe := arg(args, 1).(*regex); isRe {
+		parts = r.re.Split(s, -1)
+		sep = "\x00regex"
+	} else if sep, _, err = strArg(args, 1, "split"); err != nil {
 		return nil, err
+	} else {
+		parts = strings.Split(s, sep)
 	}
-	parts := strings.Split(s, sep)
 	if sep == "" {
 		parts = nil
 		for _, r := range s {
@@ -263,10 +273,13 @@ func fnJoin(_ *evaluator, args []any, _ any) (any, error) {
 	return strings.Join(parts, sep), nil
 }
 
-func fnReplace(_ *evaluator, args []any, _ any) (any, error) {
+func fnReplace(ev *evaluator, args []any, input any) (any, error) {
 	s, ok, err := strArg(args, 0, "replace")
 	if !ok || err != nil {
 		return Undefined, err
+	}
+	if r, isRe := arg(args, 1).(*regex); isRe {
+		return replaceRegex(ev, s, r, args, input)
 	}
 	pat, _, err := strArg(args, 1, "replace")
 	if err != nil {
@@ -345,7 +358,9 @@ func fnRandom(ev *evaluator, args []any, _ any) (any, error) {
 	if seed, ok, err := numArg(args, 0, "random"); err != nil {
 		return nil, err
 	} else if ok {
-		return rand.New(rand.NewPCG(uint64(int64(seed)), 0)).Float64(), nil
+		// Step Functions' seeded $random is java.util.Random(seed).nextDouble()
+		// (public record: $random(42) = 0.7275636800328681).
+		return javaNextDouble(int64(seed)), nil
 	}
 	if ev.opts.Random != nil {
 		return ev.opts.Random.Float64(), nil
@@ -737,11 +752,11 @@ func fnSingle(ev *evaluator, args []any, input any) (any, error) {
 	}
 	switch len(found) {
 	case 0:
-		return nil, errorf("D3139", 0, "The single() function expected exactly 1 matching result.  Instead it matched 0.")
+		return nil, errorf("D3139", 0, "The $single() function expected exactly 1 matching result.  Instead it matched 0.")
 	case 1:
 		return found[0], nil
 	}
-	return nil, errorf("D3138", 0, "The single() function expected exactly 1 matching result.  Instead it matched more.")
+	return nil, errorf("D3138", 0, "The $single() function expected exactly 1 matching result.  Instead it matched more.")
 }
 
 func fnReduce(ev *evaluator, args []any, input any) (any, error) {
@@ -948,4 +963,137 @@ func fnParse(_ *evaluator, args []any, _ any) (any, error) {
 		return nil, errorf("D3030", 0, "Unable to parse JSON: %v", err)
 	}
 	return v, nil
+}
+
+// matchObject is JSONata's description of one regex match.
+func matchObject(s string, loc []int) *jsonvalue.Object {
+	m := jsonvalue.NewObject(3)
+	m.Set("match", s[loc[0]:loc[1]])
+	m.Set("index", float64(utf16Len(s[:loc[0]])))
+	groups := []any{}
+	for g := 2; g+1 < len(loc); g += 2 {
+		if loc[g] < 0 {
+			groups = append(groups, "")
+			continue
+		}
+		groups = append(groups, s[loc[g]:loc[g+1]])
+	}
+	m.Set("groups", groups)
+	return m
+}
+
+func fnMatch(_ *evaluator, args []any, _ any) (any, error) {
+	s, ok, err := strArg(args, 0, "match")
+	if !ok || err != nil {
+		return Undefined, err
+	}
+	r, isRe := arg(args, 1).(*regex)
+	if !isRe {
+		return nil, typeErr("match", 1)
+	}
+	limit := -1
+	if l, ok, err := numArg(args, 2, "match"); err != nil {
+		return nil, err
+	} else if ok {
+		limit = int(l)
+	}
+	var out []any
+	for _, loc := range r.re.FindAllStringSubmatchIndex(s, limit) {
+		out = append(out, matchObject(s, loc))
+	}
+	return collapse(out), nil
+}
+
+func replaceRegex(ev *evaluator, s string, r *regex, args []any, input any) (any, error) {
+	limit := -1
+	if l, ok, err := numArg(args, 3, "replace"); err != nil {
+		return nil, err
+	} else if ok {
+		limit = int(l)
+	}
+	fn, isFn := arg(args, 2).(*function)
+	repl, isStr := arg(args, 2).(string)
+	if !isFn && !isStr {
+		return nil, typeErr("replace", 2)
+	}
+	var b strings.Builder
+	last := 0
+	for _, loc := range r.re.FindAllStringSubmatchIndex(s, limit) {
+		b.WriteString(s[last:loc[0]])
+		if isFn {
+			v, err := ev.apply(fn, []any{matchObject(s, loc)}, input, 0)
+			if err != nil {
+				return nil, err
+			}
+			str, ok := v.(string)
+			if !ok {
+				return nil, errorf("D3012", 0, "Attempted to replace a matched string with a non-string value")
+			}
+			b.WriteString(str)
+		} else {
+			b.WriteString(expandReplacement(repl, s, loc))
+		}
+		last = loc[1]
+	}
+	b.WriteString(s[last:])
+	return b.String(), nil
+}
+
+// expandReplacement substitutes $0..$9 (and $$) as JSONata does.
+func expandReplacement(repl, s string, loc []int) string {
+	var b strings.Builder
+	for i := 0; i < len(repl); i++ {
+		c := repl[i]
+		if c != '$' || i+1 >= len(repl) {
+			b.WriteByte(c)
+			continue
+		}
+		n := repl[i+1]
+		switch {
+		case n == '$':
+			b.WriteByte('$')
+			i++
+		case n >= '0' && n <= '9':
+			g := int(n - '0')
+			if 2*g+1 < len(loc) && loc[2*g] >= 0 {
+				b.WriteString(s[loc[2*g]:loc[2*g+1]])
+			}
+			i++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// javaNextDouble is new java.util.Random(seed).nextDouble().
+func javaNextDouble(seed int64) float64 {
+	const mult, add, mask = 0x5DEECE66D, 0xB, (1 << 48) - 1
+	s := (seed ^ mult) & mask
+	next := func(bits uint) int64 {
+		s = (s*mult + add) & mask
+		return int64(int32(s >> (48 - bits)))
+	}
+	hi := next(26)
+	lo := next(27)
+	return float64(hi<<27+lo) / float64(int64(1)<<53)
+}
+
+func fnShuffle(ev *evaluator, args []any, _ any) (any, error) {
+	a, ok := arrArg(args, 0)
+	if !ok {
+		return Undefined, nil
+	}
+	out := append([]any(nil), a...)
+	for i := len(out) - 1; i > 0; i-- {
+		var f float64
+		if ev.opts.Random != nil {
+			f = ev.opts.Random.Float64()
+		} else {
+			f = rand.Float64()
+		}
+		j := int(f * float64(i+1))
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
 }

@@ -17,13 +17,31 @@ const (
 	tokVariable // $name, $ or $$
 	tokOp       // punctuation and operators
 	tokKeyword  // and, or, in, true, false, null, function
+	tokRegex    // /pattern/flags
 )
 
 type token struct {
-	kind tokKind
-	text string  // operator, name or keyword text; decoded string value
-	num  float64 // tokNumber
-	pos  int
+	kind  tokKind
+	text  string  // operator, name or keyword text; decoded string value
+	num   float64 // tokNumber
+	flags string  // tokRegex
+	pos   int
+}
+
+// regexAllowed reports whether a '/' after toks starts a regular
+// expression rather than a division.
+func regexAllowed(toks []token) bool {
+	if len(toks) == 0 {
+		return true
+	}
+	t := toks[len(toks)-1]
+	switch t.kind {
+	case tokOp:
+		return t.text != ")" && t.text != "]" && t.text != "}"
+	case tokKeyword:
+		return t.text == "and" || t.text == "or" || t.text == "in"
+	}
+	return false
 }
 
 // Error is a JSONata compile or evaluation error; Code is JSONata's error
@@ -34,8 +52,14 @@ type Error struct {
 	Position int
 }
 
-// Error returns "Code: Message".
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Error returns "Code: Message", or the message alone for the uncoded
+// failures (resource limits) Step Functions reports without a code.
+func (e *Error) Error() string {
+	if e.Code == "" {
+		return e.Message
+	}
+	return e.Code + ": " + e.Message
+}
 
 func errorf(code string, pos int, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Position: pos}
@@ -58,6 +82,28 @@ func lex(src string) ([]token, error) {
 				return nil, errorf("S0106", i, "Comment has no closing tag")
 			}
 			i += end + 4
+			continue
+		case c == '/' && regexAllowed(toks):
+			end := i + 1
+			for end < len(src) && src[end] != '/' {
+				if src[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if end >= len(src) {
+				return nil, errorf("S0302", i, "No terminating / in regular expression")
+			}
+			pattern := src[i+1 : end]
+			j := end + 1
+			for j < len(src) && strings.IndexByte("gimsx", src[j]) >= 0 {
+				j++
+			}
+			if pattern == "" {
+				return nil, errorf("S0301", i, "Empty regular expressions are not allowed")
+			}
+			toks = append(toks, token{kind: tokRegex, text: pattern, flags: src[end+1 : j], pos: i})
+			i = j
 			continue
 		case c == '"' || c == '\'':
 			s, n, err := lexString(src, i)

@@ -1,6 +1,15 @@
 package jsonata
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
+
+// regex is a regular expression literal's value.
+type regex struct {
+	re  *regexp.Regexp
+	src string
+}
 
 type nodeKind uint8
 
@@ -136,6 +145,22 @@ func (p *parser) nud(t token, depth int) (*node, error) {
 			return p.lambda(t, depth)
 		}
 		return &node{kind: nName, name: t.text, pos: t.pos}, nil // "and", "or", "in" as field names
+	case tokRegex:
+		flags := ""
+		for _, f := range t.flags {
+			if f == 'i' || f == 'm' || f == 's' {
+				flags += string(f)
+			}
+		}
+		pat := t.text
+		if flags != "" {
+			pat = "(?" + flags + ")" + pat
+		}
+		re, err := regexp.Compile(pat)
+		if err != nil {
+			return nil, errorf("S0303", t.pos, "The regular expression is not supported: %v", err)
+		}
+		return &node{kind: nLiteral, value: &regex{re: re, src: t.text}, pos: t.pos}, nil
 	case tokEOF:
 		return nil, errorf("S0207", t.pos, "Unexpected end of expression")
 	}
@@ -208,7 +233,7 @@ func (p *parser) nud(t token, depth int) (*node, error) {
 		}
 		return n, p.expect("}")
 	}
-	return nil, errorf("S0211", t.pos, "The symbol %s cannot be used as a unary operator", t.text)
+	return nil, errorf("S0211", t.pos, "The symbol %q cannot be used as a unary operator", t.text)
 }
 
 func (p *parser) lambda(t token, depth int) (*node, error) {
@@ -450,3 +475,45 @@ func Compile(src string) (*Expr, error) {
 
 // String returns the expression as written.
 func (e *Expr) String() string { return e.src }
+
+// TopLevelReferences returns, in order of appearance and without repeats,
+// the field names the expression reads from the context item at its top
+// level (such as "phone" in "phone & 'x'"). Step Functions evaluates with no
+// context item, so it refuses such expressions.
+func (e *Expr) TopLevelReferences() []string {
+	var names []string
+	seen := map[string]bool{}
+	var walk func(n *node, top bool)
+	walk = func(n *node, top bool) {
+		if n == nil {
+			return
+		}
+		if n.kind == nName && top && !seen[n.name] {
+			seen[n.name] = true
+			names = append(names, n.name)
+		}
+		for _, st := range n.stages {
+			walk(st, false)
+		}
+		if n.kind == nPath {
+			for i, st := range n.items {
+				walk(st, top && i == 0)
+			}
+			return
+		}
+		walk(n.lhs, top)
+		walk(n.rhs, top)
+		walk(n.cond, top)
+		walk(n.then, top)
+		walk(n.els, top)
+		for _, it := range n.items {
+			walk(it, top)
+		}
+		for _, pr := range n.pairs {
+			walk(pr[0], top)
+			walk(pr[1], top)
+		}
+	}
+	walk(e.root, true)
+	return names
+}

@@ -780,6 +780,138 @@ case("jsonata-output-undefined", {"QueryLanguage": "JSONata", "StartAt": "Transf
      cause=prefix("Transform", 2) + "The JSONata expression '$states.input.missing' specified for the field 'Output/v' returned nothing (undefined).")
 
 
+# ---------------------------------------------------------------- AWS-run feature suite: Choice type tests, Map
+FEATURE = "Public conformance suite of a Step Functions emulator (cases run against AWS), %s"
+for cid, op, val in [("Choice.IsNumeric 009", "IsNumeric", True), ("Choice.IsNumeric 008", "IsNumeric", False)]:
+    case("choice-%s-%s-missing-path" % (op.lower(), str(val).lower()),
+         sm({"C": {"Type": "Choice", "Choices": [{"Variable": "$.missing", op: val, "Next": "Yes"}], "Default": "No"},
+             **passthru("Yes", Result="matched"), **passthru("No", Result="default")}),
+         {"value": 1}, FEATURE % (cid + ": AWS treats a missing Variable path as a runtime error even when Default is present; only IsPresent tolerates it"),
+         status="FAILED", error="States.Runtime",
+         cause=prefix("C", 2) + "Invalid path '$.missing': The choice state's condition path references an invalid value.")
+case("map-items-path-selects-array", sm({"IterateSelected": {"Type": "Map", "ItemsPath": "$.selected", "Iterator": {"StartAt": "ReturnItem", "States": passthru("ReturnItem")}, "End": True}}),
+     {"selected": ["sku-1", "sku-2", "sku-3"], "ignored": ["skip-me"]}, FEATURE % "Map.State 001", output=["sku-1", "sku-2", "sku-3"])
+case("map-result-path-nested", sm({"Summarize": {"Type": "Map", "ItemsPath": "$.todo", "ResultPath": "$.summary.processed",
+                                                 "Iterator": {"StartAt": "ProjectTask", "States": passthru("ProjectTask", Parameters={"task.$": "$.task", "completed.$": "$.done"})}, "End": True}}),
+     {"requestId": "req-7", "todo": [{"task": "pack", "done": False}, {"task": "ship", "done": True}], "summary": {"count": 2}}, FEATURE % "Map.State 004",
+     output={"requestId": "req-7", "todo": [{"task": "pack", "done": False}, {"task": "ship", "done": True}],
+             "summary": {"count": 2, "processed": [{"task": "pack", "completed": False}, {"task": "ship", "completed": True}]}})
+case("map-item-selector-with-iterator", sm({"AnnotateItems": {"Type": "Map", "ItemsPath": "$.colors",
+                                                             "ItemSelector": {"position.$": "$$.Map.Item.Index", "color.$": "$$.Map.Item.Value", "region.$": "$.region"},
+                                                             "Iterator": {"StartAt": "EchoAnnotatedItem", "States": passthru("EchoAnnotatedItem")}, "End": True}}),
+     {"region": "eu-west-1", "colors": ["red", "blue", "green"]}, FEATURE % "Map.State 008 (ItemSelector together with the legacy Iterator)",
+     output=[{"position": 0, "color": "red", "region": "eu-west-1"}, {"position": 1, "color": "blue", "region": "eu-west-1"}, {"position": 2, "color": "green", "region": "eu-west-1"}])
+
+
+# ---------------------------------------------------------------- Retry on Parallel and Map re-runs the whole state
+case("parallel-retry-reruns-branches", sm({"P": {"Type": "Parallel", "Branches": [sm({"T": task()}), sm(passthru("B", Result="b"))],
+                                               "Retry": [{"ErrorEquals": ["Flaky"], "MaxAttempts": 1}], "End": True}}),
+     {}, PARALLEL_DOC + " (a Retry on a Parallel state runs every branch again) and " + MOCK_DOC + " (invocations counted per state across the execution)",
+     output=["second try", "b"], mock=mock_of({"T": {"0": {"Throw": {"Error": "Flaky", "Cause": "first try"}}, "1": {"Return": "second try"}}}))
+case("map-retry-reruns-iterations", sm({"M": {"Type": "Map", "MaxConcurrency": 1, "ItemProcessor": {"StartAt": "T", "States": {"T": task()}},
+                                            "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1}], "End": True}}),
+     [1, 2], MAP_DOC + " (a Retry on a Map state runs the iterations again; MaxConcurrency 1 keeps the mock order) and " + MOCK_DOC,
+     output=["r1", "r2"], mock=mock_of({"T": {"0": {"Return": "first"}, "1": {"Throw": {"Error": "Flaky", "Cause": "second item fails once"}}, "2": {"Return": "r1"}, "3": {"Return": "r2"}}}))
+
+
+# ---------------------------------------------------------------- execution-level bounds (real AWS, quoted verbatim in floci-io/floci issues #2733 and #2734)
+case("execution-timeout-seconds", {"StartAt": "W", "TimeoutSeconds": 3, "States": {"W": {"Type": "Wait", "Seconds": 25, "End": True}}}, {},
+     "https://github.com/floci-io/floci/issues/2733 (DescribeExecution on real AWS for {\"StartAt\":\"W\",\"TimeoutSeconds\":3,...Wait 25}: status TIMED_OUT, error and cause absent; States.Timeout only in the history event)",
+     status="TIMED_OUT", error="", cause="")
+case("execution-history-limit", sm({"Spin": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": False, "Next": "Spin"}], "Default": "Done"}, "Done": {"Type": "Succeed"}}),
+     {}, "https://github.com/floci-io/floci/issues/2734 (a Choice looping forever on real AWS ends FAILED States.Runtime 'The execution reached the maximum number of history events (25000).'; event 25,000 is the ExecutionFailed event)",
+     status="FAILED", error="States.Runtime", cause="The execution reached the maximum number of history events (25000).")
+
+
+# ---------------------------------------------------------------- more real-AWS records from floci-io/floci issues
+case("parallel-branch-parameters-missing-path", sm({"P": {"Type": "Parallel", "Branches": [sm(passthru("Fast", Parameters={"m.$": "$.nope"}))], "End": True}}),
+     {"x": "a"}, "https://github.com/floci-io/floci/issues/2868 (real AWS history: 1 ExecutionStarted, 2 ParallelStateEntered P, 3 ParallelStateStarted, 4 PassStateEntered Fast, 5 ExecutionFailed with cause \"An error occurred while executing the state 'Fast' (entered at the event id #4). The JSONPath '$.nope' ...\")",
+     status="FAILED", error="States.Runtime",
+     cause=prefix("Fast", 4) + "The JSONPath '$.nope' specified for the field 'm.$' could not be found in the input '{\"x\":\"a\"}'")
+case("choice-input-path", sm({"C": {"Type": "Choice", "InputPath": "$.attributes", "Choices": [{"Variable": "$.tutor", "IsPresent": True, "Next": "Found"}], "Default": "Missing"},
+                               **passthru("Found", Result="Found"), **passthru("Missing", Result="Missing")}),
+     {"attributes": {"tutor": {"user_id": 2, "user_name": "n"}}}, "https://github.com/floci-io/floci/issues/3258 (Choice honours InputPath: Step Functions Local and AWS take Found)",
+     output="Found")
+J2737 = "https://github.com/floci-io/floci/issues/2737 (measured against real AWS in us-east-1: %s fails the state with States.QueryEvaluationError)"
+for name, expr, what in [("jsonata-eval-refused", "$eval(\"1+1\")", "$eval(\"1+1\") (T1006)"),
+                         ("jsonata-format-number-bad-picture", "$formatNumber(1, \"x\")", "$formatNumber(1, \"x\") (D3086)"),
+                         ("jsonata-range-memory-limit", "[1..900000] ~> $count()", "[1..900000] ~> $count() (memory limit)"),
+                         ("jsonata-deep-expression", "+".join(["1"] * 200), "1+1+…+1 with 200 terms (stack overflow)")]:
+    case(name, {"QueryLanguage": "JSONata", "StartAt": "E", "States": {"E": {"Type": "Pass", "Output": {"r": "{% " + expr + " %}"}, "End": True}}},
+         {}, J2737 % what, status="FAILED", error="States.QueryEvaluationError", check_cause=False)
+
+case("parallel-branch-input-paths-result-path", sm({"Parallel": {"Type": "Parallel", "ResultPath": "$.result", "End": True, "Branches": [
+        sm(passthru("First", InputPath="$.first")), sm(passthru("Second", InputPath="$.second"))]}}),
+     {"first": 1, "second": 2}, PARALLEL_DOC + " (each branch gets a copy of the input; the array of branch outputs goes to ResultPath) — the example of https://github.com/ChristopheBougere/stepfunctions-local/pull/51",
+     output={"first": 1, "second": 2, "result": [1, 2]})
+
+
+BD = "States.Base64Decode"
+suite_case(BD, "B64D-001", "intrinsic-base64-decode-hello", "States.Base64Decode('aGVsbG8=')", {}, "hello")
+suite_case(BD, "B64D-002", "intrinsic-base64-decode-empty", "States.Base64Decode('')", {}, "")
+suite_case(BD, "B64D-004", "intrinsic-base64-decode-checkmark", "States.Base64Decode('4pyT')", {}, "\u2713")
+suite_case(BD, "B64D-005", "intrinsic-base64-decode-japanese", "States.Base64Decode('44GT44KT44Gr44Gh44Gv')", {}, "\u3053\u3093\u306b\u3061\u306f")
+suite_case(BD, "B64D-021", "intrinsic-base64-decode-padded", "States.Base64Decode('YWJjZA==')", {}, "abcd")
+suite_case(BD, "B64D-022", "intrinsic-base64-decode-space", "States.Base64Decode('IA==')", {}, " ")
+suite_case(BD, "B64D-023", "intrinsic-base64-decode-nul", "States.Base64Decode($.s)", {"s": "YWJjAGRlZg=="}, "abc\u0000def")
+suite_case(BD, "B64D-029", "intrinsic-base64-decode-round-trip", "States.Base64Decode(States.Base64Encode($.s))", {"s": "hello"}, "hello")
+suite_case(BD, "B64D-030", "intrinsic-base64-decode-format", "States.Base64Decode(States.Format('{}', $.b64))", {"b64": "aGVsbG8="}, "hello")
+suite_fail(BD, "B64D-008", "intrinsic-base64-decode-too-long", "States.Base64Decode($.s)", {"s": "A" * 10001})
+suite_fail(BD, "B64D-009", "intrinsic-base64-decode-number", "States.Base64Decode(123)", {})
+suite_fail(BD, "B64D-012", "intrinsic-base64-decode-object", "States.Base64Decode($.obj)", {"obj": {}})
+suite_fail(BD, "B64D-014", "intrinsic-base64-decode-extra-arg", "States.Base64Decode('aGVsbG8=', 'extra')", {})
+suite_fail(BD, "B64D-032", "intrinsic-base64-decode-missing-path", "States.Base64Decode($.missing)", {}, contains="could not be found in the input '{}'")
+
+
+HS = "States.Hash"
+def h(alg, data):
+    return {"MD5": hashlib.md5, "SHA-1": hashlib.sha1, "SHA-256": hashlib.sha256, "SHA-384": hashlib.sha384, "SHA-512": hashlib.sha512}[alg](data.encode()).hexdigest()
+for cid, alg in [("HASH-001", "MD5"), ("HASH-002", "SHA-1"), ("HASH-003", "SHA-256"), ("HASH-004", "SHA-384"), ("HASH-005", "SHA-512")]:
+    suite_case(HS, cid, "intrinsic-hash-hello-" + alg.lower().replace("-", ""), "States.Hash('hello', '%s')" % alg, {}, h(alg, "hello"))
+suite_case(HS, "HASH-007", "intrinsic-hash-empty", "States.Hash('', 'SHA-256')", {}, h("SHA-256", ""))
+suite_case(HS, "HASH-009", "intrinsic-hash-japanese", "States.Hash($.s, 'SHA-256')", {"s": "\u3053\u3093\u306b\u3061\u306f"}, h("SHA-256", "\u3053\u3093\u306b\u3061\u306f"))
+suite_case(HS, "HASH-010", "intrinsic-hash-nul", "States.Hash($.s, 'MD5')", {"s": "abc\u0000def"}, h("MD5", "abc\u0000def"))
+suite_case(HS, "HASH-012", "intrinsic-hash-10000-chars", "States.Hash($.s, 'SHA-256')", {"s": "a" * 10000}, h("SHA-256", "a" * 10000))
+suite_case(HS, "HASH-033", "intrinsic-hash-path-algorithm", "States.Hash($.s, $.algo)", {"s": "Data to encode", "algo": "MD5"}, h("MD5", "Data to encode"))
+suite_case(HS, "HASH-034", "intrinsic-hash-nested-format", "States.Hash(States.Format('{}:{}', $.a, $.b), 'SHA-256')", {"a": "x", "b": "y"}, h("SHA-256", "x:y"))
+suite_case(HS, "HASH-038", "intrinsic-hash-astral", "States.Hash('\U0001F680', 'SHA-256')", {}, h("SHA-256", "\U0001F680"))
+suite_fail(HS, "HASH-013", "intrinsic-hash-10001-chars", "States.Hash($.s, 'SHA-256')", {"s": "a" * 10001})
+suite_fail(HS, "HASH-018", "intrinsic-hash-number-algorithm", "States.Hash('hello', 123)", {})
+suite_fail(HS, "HASH-022", "intrinsic-hash-one-arg", "States.Hash('hello')", {})
+suite_fail(HS, "HASH-024", "intrinsic-hash-unsupported-algorithm", "States.Hash('data', 'UNSUPPORTED')", {})
+suite_fail(HS, "HASH-025", "intrinsic-hash-lowercase-algorithm", "States.Hash('data', 'sha-256')", {})
+suite_fail(HS, "HASH-026", "intrinsic-hash-hyphenless-algorithm", "States.Hash('data', 'SHA256')", {})
+suite_fail(HS, "HASH-036", "intrinsic-hash-missing-path", "States.Hash($.missing, 'SHA-256')", {}, contains="could not be found in the input '{}'")
+
+
+import base64 as _b64
+BE = "States.Base64Encode"
+def b64(x):
+    return _b64.b64encode(x.encode()).decode()
+suite_case(BE, "B64E-001", "intrinsic-base64-encode-hello", "States.Base64Encode('hello')", {}, "aGVsbG8=")
+suite_case(BE, "B64E-002", "intrinsic-base64-encode-empty", "States.Base64Encode('')", {}, "")
+suite_case(BE, "B64E-004", "intrinsic-base64-encode-checkmark", "States.Base64Encode($.s)", {"s": "\u2713"}, "4pyT")
+suite_case(BE, "B64E-006", "intrinsic-base64-encode-newlines", "States.Base64Encode($.s)", {"s": "line1\nline2"}, "bGluZTEKbGluZTI=")
+suite_case(BE, "B64E-007", "intrinsic-base64-encode-nul", "States.Base64Encode($.s)", {"s": "abc\u0000def"}, "YWJjAGRlZg==")
+suite_case(BE, "B64E-009", "intrinsic-base64-encode-10000-chars", "States.Base64Encode($.s)", {"s": "a" * 10000}, b64("a" * 10000))
+suite_case(BE, "B64E-018", "intrinsic-base64-encode-nested-format", "States.Base64Encode(States.Format('{}-{}', $.a, $.b))", {"a": "x", "b": "y"}, "eC15")
+suite_case(BE, "B64E-022", "intrinsic-base64-encode-astral", "States.Base64Encode('\U0001F680')", {}, "8J+agA==")
+suite_fail(BE, "B64E-010", "intrinsic-base64-encode-10001-chars", "States.Base64Encode($.s)", {"s": "a" * 10001})
+suite_fail(BE, "B64E-011", "intrinsic-base64-encode-number", "States.Base64Encode(123)", {})
+suite_fail(BE, "B64E-015", "intrinsic-base64-encode-array", "States.Base64Encode($.arr)", {"arr": ["x"]})
+suite_fail(BE, "B64E-017", "intrinsic-base64-encode-extra-arg", "States.Base64Encode('a', 'b')", {})
+suite_fail(BE, "B64E-020", "intrinsic-base64-encode-missing-path", "States.Base64Encode($.missing)", {}, contains="could not be found in the input '{}'")
+
+AL = "States.ArrayLength"
+suite_case(AL, "AL-001", "intrinsic-array-length-empty", "States.ArrayLength($.arr)", {"arr": []}, 0)
+suite_case(AL, "AL-004", "intrinsic-array-length-nested", "States.ArrayLength($.arr)", {"arr": [[1], [2], [3]]}, 3)
+suite_case(AL, "AL-006", "intrinsic-array-length-empty-call", "States.ArrayLength(States.Array())", {}, 0)
+suite_case(AL, "AL-008", "intrinsic-array-length-context", "States.ArrayLength($$.Execution.Input.items)", {"items": [1, 2, 3]}, 3)
+suite_case(AL, "AL-017", "intrinsic-array-length-1000", "States.ArrayLength($.arr)", {"arr": list(range(1000))}, 1000)
+suite_fail(AL, "AL-009", "intrinsic-array-length-string", "States.ArrayLength('not-array')", {})
+suite_fail(AL, "AL-012", "intrinsic-array-length-object", "States.ArrayLength($.obj)", {"obj": {"k": 1}})
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
