@@ -72,7 +72,7 @@ type ServiceStatus struct {
 
 // Status is GET /v1/status: what every service serves and the alarms.
 type Status struct {
-	Services []ServiceStatus        `json:"services"`
+	Services []ServiceStatus         `json:"services"`
 	Alarms   map[string]alarms.State `json:"alarms"`
 }
 
@@ -338,13 +338,20 @@ func (s *Stack) handleDecide(approve bool) http.HandlerFunc {
 			writeError(w, release.Errorf(release.ErrInvalid, "actor is required"))
 			return
 		}
-		err := s.svc.Decide(r.Context(), control.Decision{ReleaseID: r.PathValue("id"), Stage: req.Stage, Actor: req.Actor, Approve: approve, Comment: req.Comment})
-		if err != nil {
+		if err := s.Decide(r.Context(), r.PathValue("id"), approve, req); err != nil {
 			writeError(w, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]bool{"approved": approve})
 	}
+}
+
+// Decide approves or rejects a release's waiting approval (control.Service.Decide).
+func (s *Stack) Decide(ctx context.Context, id string, approve bool, d DecisionRequest) error {
+	if d.Actor == "" {
+		return release.Errorf(release.ErrInvalid, "decide %s: actor is required", id)
+	}
+	return s.svc.Decide(ctx, control.Decision{ReleaseID: id, Stage: d.Stage, Actor: d.Actor, Approve: approve, Comment: d.Comment})
 }
 
 func (s *Stack) handleRollback(w http.ResponseWriter, r *http.Request) {

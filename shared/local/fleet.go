@@ -23,6 +23,9 @@ type Fleet interface {
 	// CandidateRequests counts requests the candidate served since a time
 	// (control.Requests).
 	CandidateRequests(ctx context.Context, t release.Target, candidate string, since time.Time) (int64, error)
+	// StartTraffic sends steady background traffic through a service's
+	// proxy, so its alarms have data.
+	StartTraffic(service string, rps int) error
 	// Close stops every process of the fleet.
 	Close() error
 }

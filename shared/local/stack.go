@@ -70,6 +70,9 @@ type Config struct {
 	// Hook URLs of specs that point at DefaultAPIAddr's /hooks/ are
 	// rewritten to it.
 	APIAddr string
+	// TrafficRPS is each service's background traffic; 0 means 20, a
+	// negative value none.
+	TrafficRPS int
 	// Fleet builds the fleet and its alarms; nil means the default local
 	// fleet.
 	Fleet FleetFactory
@@ -138,6 +141,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	if cfg.TimeScale <= 0 {
 		cfg.TimeScale = 1
+	}
+	if cfg.TrafficRPS == 0 {
+		cfg.TrafficRPS = 20
 	}
 	if cfg.Fleet == nil {
 		cfg.Fleet = DefaultFleet
@@ -351,10 +357,24 @@ func (s *Stack) startFleet(ctx context.Context) error {
 					}
 					sv := &service{Name: name, Target: t.Name, Pipeline: p.Name, Stage: st.Name, Wave: w.Name, Endpoint: ep, Instances: instances}
 					s.services[name], s.byTarget[t.Name] = sv, sv
+					if s.cfg.TrafficRPS > 0 {
+						if err := s.fleet.StartTraffic(name, s.cfg.TrafficRPS); err != nil {
+							return fmt.Errorf("local stack: traffic to %s: %w", name, err)
+						}
+					}
 					fmt.Fprintf(s.cfg.Out, "service    %-14s %s on %s (%d instance(s))\n", name, version, ep, instances)
 				}
 			}
 		}
+	}
+	if s.cfg.TrafficRPS > 0 && len(s.services) > 0 {
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		began := time.Now()
+		if err := s.alarms.WaitReady(wctx); err != nil {
+			return fmt.Errorf("local stack: alarms never got enough data: %w", err)
+		}
+		fmt.Fprintf(s.cfg.Out, "alarms     ready after %s of background traffic (%d rps per service)\n", time.Since(began).Round(100*time.Millisecond), s.cfg.TrafficRPS)
 	}
 	return nil
 }

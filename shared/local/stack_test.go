@@ -95,6 +95,8 @@ func (f *memFleet) CandidateRequests(context.Context, release.Target, string, ti
 	return 1000, nil
 }
 
+func (f *memFleet) StartTraffic(string, int) error { return nil }
+
 func (f *memFleet) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
