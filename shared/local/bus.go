@@ -49,6 +49,13 @@ func NewBus(log *slog.Logger, routes ...Route) *Bus {
 	return &Bus{log: log, routes: routes}
 }
 
+// SetRoutes replaces the bus's routes.
+func (b *Bus) SetRoutes(routes ...Route) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.routes = append([]Route(nil), routes...)
+}
+
 // Deliver routes event synchronously and reports what every matching route
 // did. An event that is not a JSON object is an error; an event no rule
 // matches yields no deliveries and no error.

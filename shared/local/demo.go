@@ -94,7 +94,7 @@ func RunDemo(ctx context.Context, api interface {
 	}
 	res.Good = good
 	if good.Release.Status != release.StatusSucceeded {
-		problem("v2 ended %s (%s), want SUCCEEDED", good.Release.Status, good.Release.Reason)
+		problem("v2 ended %s (%s), want SUCCEEDED", good.Release.Status, shorten(good.Release.Reason, 240))
 	}
 	checkRoutes(ctx, api, "v2", "after v2", problem)
 
@@ -105,7 +105,7 @@ func RunDemo(ctx context.Context, api interface {
 	}
 	res.Bad = bad
 	if bad.Release.Status != release.StatusRolledBack {
-		problem("v3 ended %s (%s), want ROLLED_BACK", bad.Release.Status, bad.Release.Reason)
+		problem("v3 ended %s (%s), want ROLLED_BACK", bad.Release.Status, shorten(bad.Release.Reason, 240))
 	}
 	alarmAt, restoredAt := time.Time{}, time.Time{}
 	for _, e := range bad.Events {
@@ -124,11 +124,11 @@ func RunDemo(ctx context.Context, api interface {
 	checkRoutes(ctx, api, "v2", "after v3", problem)
 
 	fmt.Fprintf(out, "\n━━ timelines ━━\n")
-	PrintTimeline(out, good)
-	PrintTimeline(out, bad)
+	printCompactTimeline(out, good)
+	printCompactTimeline(out, bad)
 	fmt.Fprintf(out, "\n━━ result ━━\n")
 	fmt.Fprintf(out, "v2: %s\n", good.Release.Status)
-	fmt.Fprintf(out, "v3: %s — %s\n", bad.Release.Status, bad.Release.Reason)
+	fmt.Fprintf(out, "v3: %s%s\n", bad.Release.Status, reasonSuffix(bad.Release.Reason))
 	if res.AlarmToRestored > 0 {
 		fmt.Fprintf(out, "alarm → 100%% restored on the last good version: %s\n", res.AlarmToRestored.Round(time.Millisecond))
 	}
@@ -200,7 +200,9 @@ func Follow(ctx context.Context, api API, id string, out io.Writer, onEvent func
 				continue
 			}
 			seen = e.Seq
-			fmt.Fprintln(out, eventLine(start, e))
+			if !quiet(e) {
+				fmt.Fprintln(out, eventLine(start, e))
+			}
 			if onEvent != nil {
 				onEvent(e)
 			}
@@ -227,7 +229,22 @@ func reasonSuffix(r string) string {
 	if r == "" {
 		return ""
 	}
-	return ": " + r
+	return ": " + shorten(r, 240)
+}
+
+// quiet reports events the live view and compact timelines leave out: lock
+// bookkeeping.
+func quiet(e release.Event) bool {
+	return e.Type == release.EventLockAcquired || e.Type == release.EventLockReleased
+}
+
+// shorten cuts s to n runes on one line.
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // eventLine renders one event: offset, where, what.
@@ -248,7 +265,7 @@ func eventLine(start time.Time, e release.Event) string {
 			msg = fmt.Sprintf("%s %3d%% on %s", bar(d.Weight), d.Weight, d.Candidate)
 		}
 	}
-	return fmt.Sprintf("%7.1fs  %-14s %-12s %-17s %s", e.Time.Sub(start).Seconds(), where, target, e.Type, msg)
+	return fmt.Sprintf("%7.1fs  %-14s %-12s %-17s %s", e.Time.Sub(start).Seconds(), where, target, e.Type, shorten(msg, 150))
 }
 
 // bar is a 10-cell progress bar for a percentage.
@@ -280,11 +297,19 @@ func statusLine(st Status) string {
 	return "routes: " + strings.Join(parts, " ") + " | alarms: " + strings.Join(as, " ")
 }
 
-// PrintTimeline prints a release's event log with offsets from its start.
-func PrintTimeline(out io.Writer, v ReleaseView) {
+// PrintTimeline prints a release's whole event log with offsets from its
+// start.
+func PrintTimeline(out io.Writer, v ReleaseView) { printTimeline(out, v, false) }
+
+func printCompactTimeline(out io.Writer, v ReleaseView) { printTimeline(out, v, true) }
+
+func printTimeline(out io.Writer, v ReleaseView, compact bool) {
 	r := v.Release
 	fmt.Fprintf(out, "\n%s %s@%s  %s%s\n", r.Pipeline, r.ID, r.Version, r.Status, reasonSuffix(r.Reason))
 	for _, e := range v.Events {
+		if compact && quiet(e) {
+			continue
+		}
 		fmt.Fprintln(out, eventLine(r.CreatedAt, e))
 	}
 }

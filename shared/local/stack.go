@@ -159,6 +159,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		cfg: cfg, log: cfg.Logger,
 		execs: map[string]*states.Execution{}, services: map[string]*service{},
 		byTarget: map[string]*service{}, pipelines: map[string]release.Pipeline{}, scopes: map[string]string{},
+		bus: NewBus(cfg.Logger),
 	}
 	defer func() {
 		if err != nil {
@@ -508,7 +509,7 @@ func (s *Stack) startBus() error {
 		}
 		routes = append(routes, Route{Rule: r.Name, Target: r.Target, Pattern: r, Handle: h})
 	}
-	s.bus = NewBus(s.log, routes...)
+	s.bus.SetRoutes(routes...)
 	return nil
 }
 
