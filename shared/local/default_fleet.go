@@ -2,7 +2,10 @@ package local
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"sort"
+	"time"
 
 	"github.com/shipwave/shipwave/shared/fleet"
 	"github.com/shipwave/shipwave/shared/metricalarms"
@@ -73,3 +76,36 @@ func (a *alarmAdapter) Close() error {
 	<-a.Engine.Done()
 	return nil
 }
+
+// Launch implements localproxy.Proxy: it launches the artifact and warms
+// its new instances up with a few requests sent straight to them (not
+// through the proxy, so the alarms' metrics do not see them), so that a
+// cold process's first slow answers are not taken for a latency regression.
+func (a fleetAdapter) Launch(ctx context.Context, service, artifact string) (string, error) {
+	v, err := a.Fleet.Launch(ctx, service, artifact)
+	if err != nil {
+		return v, err
+	}
+	svc, err := a.Fleet.Service(service)
+	if err != nil {
+		return v, nil
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	for _, p := range svc.Processes() {
+		if p.Version != v {
+			continue
+		}
+		for range warmRequests {
+			resp, err := client.Get("http://" + p.Addr + "/healthz")
+			if err != nil {
+				break
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	return v, nil
+}
+
+// warmRequests is how many requests warm up each new instance.
+const warmRequests = 20

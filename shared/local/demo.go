@@ -220,7 +220,7 @@ func Follow(ctx context.Context, api API, id string, out io.Writer, onEvent func
 		select {
 		case <-ctx.Done():
 			return v, fmt.Errorf("following release %s (still %s): %w", id, v.Release.Status, ctx.Err())
-		case <-time.After(150 * time.Millisecond):
+		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }
