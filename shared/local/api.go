@@ -544,3 +544,25 @@ func probe(ctx context.Context, url, pin string, n int) string {
 
 // executionName is the release execution's name (as sfnstart names it).
 func executionName(releaseID string) (string, error) { return sfnstart.ExecutionName(releaseID) }
+
+// HasPreTrafficHook reports whether a pipeline's latest spec has a
+// pre-traffic hook anywhere.
+func (s *Stack) HasPreTrafficHook(pipeline string) bool {
+	s.mu.Lock()
+	p, ok := s.pipelines[pipeline]
+	s.mu.Unlock()
+	if !ok {
+		return false
+	}
+	if p.Hooks.PreTraffic != nil {
+		return true
+	}
+	for _, st := range p.Stages {
+		for _, w := range st.Waves {
+			if w.Hooks.PreTraffic != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
