@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,8 +36,8 @@ func TestRulesSamples(t *testing.T) {
 	}
 }
 
-// TestEverySampleRouted checks that every positive event sample goes to a
-// rule, so a new sample does not silently stay unrouted.
+// TestEverySampleRouted checks that every EventBridge event sample goes to
+// a rule or is listed as a non-match, so a new sample does not silently stay unrouted.
 func TestEverySampleRouted(t *testing.T) {
 	all, err := rules.All()
 	if err != nil {
@@ -50,6 +51,9 @@ func TestEverySampleRouted(t *testing.T) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(`"detail-type"`)) {
+			continue // not an EventBridge event (an API Gateway sample, say)
 		}
 		matched := false
 		for _, r := range all {
