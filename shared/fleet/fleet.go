@@ -111,8 +111,15 @@ func (f *Fleet) AddService(ctx context.Context, name string, instances int, init
 		f.mu.Lock()
 		delete(f.services, name)
 		f.mu.Unlock()
-		s.close()
+		_ = s.close() // the launch error says more
 		return nil, fmt.Errorf("add service %s: %w", name, err)
+	}
+	f.mu.Lock()
+	closed := f.closed
+	f.mu.Unlock()
+	if closed { // Close ran meanwhile and stops s
+		_ = s.close()
+		return nil, fmt.Errorf("add service %s: fleet is closed", name)
 	}
 	f.cfg.Logger.Info("service up", "service", name, "endpoint", s.Endpoint(), "version", art.String(), "instances", instances)
 	return s, nil
@@ -240,6 +247,17 @@ func (f *Fleet) StartTraffic(service string, rps int) error {
 		return err
 	}
 	return s.StartTraffic(rps)
+}
+
+// StopTraffic stops service's background generator, if any. It returns
+// ErrNotFound for an unknown service.
+func (f *Fleet) StopTraffic(service string) error {
+	s, err := f.Service(service)
+	if err != nil {
+		return err
+	}
+	s.StopTraffic()
+	return nil
 }
 
 // Close stops every generator, proxy and instance (whole process groups)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/fleet"
 	"github.com/shipwave/shipwave/shared/fleet/demo"
+	"github.com/shipwave/shipwave/shared/fleet/fleettest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/traffic"
 	"github.com/shipwave/shipwave/shared/traffic/localproxy"
@@ -30,13 +31,7 @@ func boundary() time.Time {
 // newFleet returns a fleet launching this test binary, closed at cleanup.
 func newFleet(t testing.TB) *fleet.Fleet {
 	t.Helper()
-	f := fleet.New(fleet.Config{Binary: binary(t), StartTimeout: 5 * time.Second, StopTimeout: 2 * time.Second})
-	t.Cleanup(func() {
-		if err := f.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return f
+	return fleettest.New(t, fleet.Config{})
 }
 
 func addService(t testing.TB, f *fleet.Fleet, name string, instances int, artifact string) *fleet.Service {
@@ -420,5 +415,52 @@ func TestAddServiceRejects(t *testing.T) {
 	}
 	if got := f.Services(); len(got) != 1 || got[0] != "orders" {
 		t.Errorf("Services = %v, want [orders]", got)
+	}
+}
+
+func TestInFlightRequestsSurviveRouteChanges(t *testing.T) {
+	f := newFleet(t)
+	s := addService(t, f, "orders", 1, "v1")
+	ctx := context.Background()
+	slow, err := f.Launch(ctx, "orders", "v2+latency=400ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1", Candidate: slow, Weight: 100}); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		code    int
+		version string
+	}
+	results := make(chan result, 4)
+	client := &http.Client{Timeout: 5 * time.Second}
+	for range 4 {
+		go func() {
+			code, v := get(t, client, s.Endpoint())
+			results <- result{code, v}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // all four are waiting on v2
+	// Roll back, then launch a third version, which stops v2 (it has no
+	// traffic and v1 is the stable): its in-flight requests still finish.
+	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Launch(ctx, "orders", "v3"); err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		if r := <-results; r.code != 200 || r.version != slow {
+			t.Errorf("in-flight request: %d from %s, want 200 from %s", r.code, r.version, slow)
+		}
+	}
+	if code, v := get(t, client, s.Endpoint()); code != 200 || v != "v1" {
+		t.Errorf("after rollback: %d from %s, want 200 from v1", code, v)
+	}
+	for _, p := range s.Processes() {
+		if p.Version == slow {
+			t.Errorf("%s still runs after a third version launched: %+v", slow, p)
+		}
 	}
 }

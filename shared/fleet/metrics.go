@@ -171,3 +171,11 @@ func add(d *Datapoint, b *bucket) {
 	d.Errors += b.errors
 	d.latencies = append(d.latencies, b.latencies...)
 }
+
+// NewDatapoint returns a Datapoint with the given counts and latency sample,
+// for metric sources other than the proxy and for tests.
+func NewDatapoint(from, to time.Time, requests, errors int64, latencies ...time.Duration) Datapoint {
+	l := slices.Clone(latencies)
+	slices.Sort(l)
+	return Datapoint{From: from, To: to, Requests: requests, Errors: errors, latencies: l}
+}

@@ -1,6 +1,7 @@
 package metricalarms
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,6 +47,9 @@ type Config struct {
 	// (default 50ms); an alarm is evaluated once per period, as soon as the
 	// period has ended.
 	Interval time.Duration
+	// Ticks, when set, replaces Start's ticker: the loop evaluates as of
+	// each time received, which lets a virtual clock drive the engine.
+	Ticks <-chan time.Time
 	// Account and Region fill the events' envelopes (defaults 000000000000
 	// and us-east-1).
 	Account, Region string
@@ -57,12 +61,13 @@ type Engine struct {
 	cfg    Config
 	alarms []Alarm
 
-	mu       sync.Mutex
-	state    map[string]*status
-	changed  chan struct{} // closed and replaced on every state change
-	started  bool
-	done     chan struct{}
-	onChange sync.Mutex // keeps OnChange calls in order
+	mu      sync.Mutex
+	state   map[string]*status
+	changed chan struct{} // closed and replaced on every state change
+	started bool
+	done    chan struct{}
+
+	evalMu sync.Mutex // one Evaluate at a time, so OnChange calls stay in order
 }
 
 type status struct {
@@ -128,16 +133,23 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.started = true
 	e.done = make(chan struct{})
 	e.mu.Unlock()
+	ticks, now := e.cfg.Ticks, func(at time.Time) time.Time { return at }
+	if ticks == nil {
+		t := time.NewTicker(e.cfg.Interval)
+		ticks, now = t.C, func(time.Time) time.Time { return e.cfg.Now() }
+		go func() { <-e.done; t.Stop() }()
+	}
 	go func() {
 		defer close(e.done)
-		t := time.NewTicker(e.cfg.Interval)
-		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
-				e.Evaluate(ctx, e.cfg.Now())
+			case at, ok := <-ticks:
+				if !ok {
+					return
+				}
+				e.Evaluate(ctx, now(at))
 			}
 		}
 	}()
@@ -157,9 +169,13 @@ func (e *Engine) Done() <-chan struct{} {
 }
 
 // Evaluate evaluates every alarm whose period ended since its last
-// evaluation, as of now, and announces changes through OnChange. Start
-// calls it; with virtual time, call it directly.
+// evaluation, as of now, and announces changes through OnChange (OnChange
+// must not call Evaluate). Start calls it; with virtual time, call it
+// directly. Metrics of an unknown service count as missing data; other
+// metric errors skip the alarm until the next period.
 func (e *Engine) Evaluate(ctx context.Context, now time.Time) {
+	e.evalMu.Lock()
+	defer e.evalMu.Unlock()
 	var evs []events.CloudWatchEvent
 	for _, a := range e.alarms {
 		end := now.Truncate(a.Period)
@@ -190,11 +206,9 @@ func (e *Engine) Evaluate(ctx context.Context, now time.Time) {
 		}
 		e.mu.Unlock()
 	}
-	if len(evs) == 0 || e.cfg.OnChange == nil {
+	if e.cfg.OnChange == nil {
 		return
 	}
-	e.onChange.Lock()
-	defer e.onChange.Unlock()
 	for _, ev := range evs {
 		e.cfg.OnChange(ev)
 	}
@@ -210,6 +224,9 @@ func (e *Engine) points(a Alarm, end time.Time) ([]Point, error) {
 		p := Point{Start: from}
 		for _, svc := range a.Services {
 			by, err := e.cfg.Metrics.MetricsByVersion(svc, from, from.Add(a.Period))
+			if errors.Is(err, release.ErrNotFound) {
+				continue // a service not (yet) running has no datapoints
+			}
 			if err != nil {
 				return nil, fmt.Errorf("alarm %s: read %s: %w", a.Name, svc, err)
 			}
@@ -290,6 +307,26 @@ func (e *Engine) WaitReady(ctx context.Context) error {
 	}
 }
 
+// Status is an alarm's current state, for display.
+type Status struct {
+	Alarm  string       `json:"alarm"`
+	State  alarms.State `json:"state"`
+	Reason string       `json:"reason"`
+	Since  time.Time    `json:"since"`
+}
+
+// Snapshot returns every alarm's status, in definition order.
+func (e *Engine) Snapshot() []Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Status, len(e.alarms))
+	for i, a := range e.alarms {
+		st := e.state[a.Name]
+		out[i] = Status{Alarm: a.Name, State: st.value, Reason: st.reason, Since: st.at}
+	}
+	return out
+}
+
 const eventTimeLayout = "2006-01-02T15:04:05.000-0700"
 
 type eventState struct {
@@ -338,7 +375,10 @@ func (e *Engine) event(a Alarm, prev, cur status) events.CloudWatchEvent {
 	ms.Metric.Name = string(a.Metric)
 	ms.Metric.Dimensions = map[string]string{"Service": strings.Join(a.Services, ",")}
 	d.Configuration.Metrics = []eventMetric{{ID: "m1", MetricStat: ms, ReturnData: true}}
-	detail, _ := json.Marshal(d) // plain structs of strings and numbers
+	var detail bytes.Buffer
+	enc := json.NewEncoder(&detail)
+	enc.SetEscapeHTML(false) // "OK -> ALARM", as CloudWatch writes it
+	_ = enc.Encode(d)        // plain structs of strings and numbers
 	return events.CloudWatchEvent{
 		Version:    "0",
 		ID:         uuid.NewString(),
@@ -348,7 +388,7 @@ func (e *Engine) event(a Alarm, prev, cur status) events.CloudWatchEvent {
 		Time:       cur.at.UTC().Truncate(time.Second),
 		Region:     e.cfg.Region,
 		Resources:  []string{fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", e.cfg.Region, e.cfg.Account, a.Name)},
-		Detail:     detail,
+		Detail:     bytes.TrimSpace(detail.Bytes()),
 	}
 }
 
@@ -383,6 +423,9 @@ func reasonData(a Alarm, out outcome, now, end time.Time) string {
 		rd.RecentDatapoints = append(rd.RecentDatapoints, v)
 		rd.EvaluatedDatapoints = append(rd.EvaluatedDatapoints, dp{Timestamp: p.Start.UTC().Format(eventTimeLayout), SampleCount: &sc, Value: &v})
 	}
-	b, _ := json.Marshal(rd)
-	return string(b)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(rd)
+	return strings.TrimSpace(b.String())
 }

@@ -113,8 +113,8 @@ func thresholdReason(a Alarm, evaluated []Point, breaching, total, need int, sta
 	if from == "" {
 		from = alarms.StateInsufficientData
 	}
-	return fmt.Sprintf("Threshold Crossed: %d out of the last %d datapoint%s [%s] %s %s the threshold (%s) (minimum %d datapoint%s for %s -> %s transition).",
-		count, total, plural(total), strings.Join(vals, ", "), verb, a.phrase(), formatValue(a.Threshold), need, plural(need), from, state)
+	return fmt.Sprintf("Threshold Crossed: %d out of the last %d datapoints [%s] %s %s the threshold (%s) (minimum %d datapoint%s for %s -> %s transition).",
+		count, total, strings.Join(vals, ", "), verb, a.phrase(), formatValue(a.Threshold), need, plural(need), from, state)
 }
 
 func formatValue(v float64) string {

@@ -40,7 +40,7 @@ func ParseArgs(args []string, usage io.Writer) (Config, error) {
 	fs.SetOutput(usage)
 	var c Config
 	fs.StringVar(&c.Version, "version", "", "version to report (required)")
-	fs.StringVar(&c.Instance, "instance", "", "instance id to report (default: the process id)")
+	fs.StringVar(&c.Instance, "instance", "", "instance id to report (default: the listening address)")
 	fs.StringVar(&c.Host, "host", "127.0.0.1", "loopback address to listen on")
 	fs.IntVar(&c.Port, "port", 0, "port to listen on; 0 picks a free port")
 	fs.Float64Var(&c.ErrorRate, "error-rate", 0, "fraction (0-1) of GET / answered with 500")
