@@ -230,3 +230,5 @@ func TestPushPromotesAndHookFailureRollsBack(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
+func sleep() { time.Sleep(50 * time.Millisecond) }
