@@ -246,10 +246,17 @@ func runLocalEvent(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() == 0 {
 		return &usageError{msg: "local event: want one event file"}
 	}
-	data, err := os.ReadFile(fs.Arg(0))
+	file := fs.Arg(0)
+	if err := parseFlags(fs, fs.Args()[1:], stderr); err != nil { // flags may follow the file
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: "local event: want one event file"}
+	}
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
