@@ -59,7 +59,9 @@ type Config struct {
 	// VirtualTime runs the engine on a virtual clock (waits and bakes take
 	// no wall time); alarms still need real traffic.
 	VirtualTime bool
-	// TimeScale is reserved for scaling alarm periods; 0 means 1.
+	// TimeScale above 1 runs the engine's and the store's clock that many
+	// times faster than real time: waits, bakes and leases shrink, while
+	// traffic, alarm periods and load tests stay in real time. 0 means 1.
 	TimeScale float64
 	// Binary is the shipwave executable that fleet and load-test processes
 	// run; required.
@@ -98,6 +100,7 @@ type Stack struct {
 	workDir string
 	ownWork bool
 
+	scaled     *scaledClock // set when TimeScale > 1
 	releaseSM  *states.StateMachine
 	releaseARN string
 
@@ -199,8 +202,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, fmt.Errorf("local stack: %w", err)
 	}
 	var clock states.Clock = states.RealClock()
-	if cfg.VirtualTime {
+	switch {
+	case cfg.VirtualTime:
 		clock = states.NewVirtualClock(time.Now().UTC())
+	case cfg.TimeScale > 1:
+		s.scaled = newScaledClock(cfg.TimeScale)
+		clock = s.scaled
 	}
 	s.store = store.New(client, Table, store.WithNow(clock.Now))
 	fmt.Fprintf(cfg.Out, "dynamodb   dynalite on %s (%s)\n", s.db.Endpoint(), dataDesc(cfg.DataDir))
@@ -405,11 +412,14 @@ func (s *Stack) startEngine(clock states.Clock) error {
 		},
 		Alarms:    s.alarms,
 		Hooks:     hooks.New(hooks.Config{Secret: s.hookKey, Logger: s.log}),
-		Requests:  s.fleet,
+		Requests:  control.Requests(s.fleet),
 		Callbacks: s.engine,
 		Windows:   control.WindowFunc(schedule.NextOpen),
 		Now:       clock.Now,
 		Logger:    s.log,
+	}
+	if s.scaled != nil {
+		s.svc.Requests = scaledRequests{fleet: s.fleet, clock: s.scaled}
 	}
 	arn := func(name string) string {
 		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:shipwave-%s", Region, Account, name)
