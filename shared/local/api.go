@@ -468,9 +468,9 @@ func pipelineAlarms(p release.Pipeline) []string {
 	return out
 }
 
-// handleHook serves the built-in HTTP hooks: smoke (pre-traffic: the
-// candidate's instances answer /healthz), verify (post-traffic: the proxy
-// answers /healthz), hang (never answers: for hook timeouts) and fail.
+// handleHook serves the built-in HTTP hooks: smoke (pre-traffic: each of
+// the candidate's instances answers /healthz, when the fleet can list them;
+// else the proxy does), verify (post-traffic: the proxy answers /healthz), hang (never answers: for hook timeouts) and fail.
 func (s *Stack) handleHook(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
@@ -502,32 +502,41 @@ func (s *Stack) handleHook(kind string) http.HandlerFunc {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "Failed", "reason": "target " + inv.Target + " is not a local service"})
 			return
 		}
-		pin := ""
-		if kind == "smoke" {
-			pin = inv.Candidate
+		urls := []string{sv.Endpoint + "/healthz"}
+		if lister, ok := s.fleet.(instanceLister); ok && kind == "smoke" {
+			// Before traffic moves, probe the candidate's own instances.
+			urls = nil
+			for _, addr := range lister.Instances(sv.Name, inv.Candidate) {
+				urls = append(urls, "http://"+addr+"/healthz")
+			}
+			if len(urls) == 0 {
+				writeJSON(w, http.StatusOK, map[string]string{"status": "Failed", "reason": fmt.Sprintf("no running instance of %s on %s", inv.Candidate, sv.Name)})
+				return
+			}
 		}
-		if reason := probe(r.Context(), sv.Endpoint+"/healthz", pin, 3); reason != "" {
-			writeJSON(w, http.StatusOK, map[string]string{"status": "Failed", "reason": reason})
-			return
+		for _, u := range urls {
+			if reason := probe(r.Context(), u, 3); reason != "" {
+				writeJSON(w, http.StatusOK, map[string]string{"status": "Failed", "reason": reason})
+				return
+			}
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "Succeeded"})
 	}
 }
 
-// VersionHeader asks a fleet proxy to send a request to one version.
-const VersionHeader = "X-Shipwave-Version"
+// instanceLister is a fleet that can name a version's instances.
+type instanceLister interface {
+	Instances(service, version string) []string
+}
 
-// probe sends n GETs to url (pinned to a version when pin is set) and
-// returns why they did not all answer 200, or "".
-func probe(ctx context.Context, url, pin string, n int) string {
+// probe sends n GETs to url and returns why they did not all answer 200,
+// or "".
+func probe(ctx context.Context, url string, n int) string {
 	client := &http.Client{Timeout: 2 * time.Second}
 	for i := range n {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return err.Error()
-		}
-		if pin != "" {
-			req.Header.Set(VersionHeader, pin)
 		}
 		resp, err := client.Do(req)
 		if err != nil {

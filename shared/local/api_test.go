@@ -156,3 +156,45 @@ func waitEvent(t *testing.T, st *local.Stack, id string, typ release.EventType) 
 	}
 	t.Fatalf("no %s event", typ)
 }
+
+// ordersSpec releases the repository of events/webhook-github-push.json.
+const ordersSpec = `apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: acme/orders-api, branch: main }
+triggers: [{ push: {} }]
+stages:
+  - name: prod
+    targets: [{ type: local, service: orders-a, instances: 1 }]
+    deployment: AllAtOnce
+    bake: 1s
+`
+
+// TestSameTriggerTwiceCreatesOneRelease: EventBridge delivers at least
+// once; the same push through the bus again creates no second release
+// (DESIGN §6.2).
+func TestSameTriggerTwiceCreatesOneRelease(t *testing.T) {
+	h := startStack(t, ordersSpec, "")
+	c := local.NewClient(h.stack.APIAddr())
+	ctx := context.Background()
+	ev := readEvent(t, "webhook-github-push.json")
+	for i := range 3 {
+		ds, err := c.SendEvent(ctx, ev)
+		if err != nil || len(ds) != 1 || ds[0].Target != "trigger" {
+			t.Fatalf("delivery %d = %+v, %v; want one to trigger", i+1, ds, err)
+		}
+	}
+	rs, err := c.Releases(ctx, "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 {
+		t.Fatalf("releases = %d, want 1", len(rs))
+	}
+	v := waitRelease(t, h.stack, rs[0].ID)
+	if v.Release.Status != release.StatusSucceeded || v.Release.Version != "59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5" {
+		t.Errorf("release = %s of %s, want SUCCEEDED of the pushed commit", v.Release.Status, v.Release.Version)
+	}
+	if got, _ := h.fleet.Route(ctx, "orders-a"); got.Stable != v.Release.Version {
+		t.Errorf("route = %+v, want 100%% on the commit", got)
+	}
+}

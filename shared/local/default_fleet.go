@@ -107,5 +107,20 @@ func (a fleetAdapter) Launch(ctx context.Context, service, artifact string) (str
 	return v, nil
 }
 
+// Instances lists the addresses (host:port) of a version's instances.
+func (a fleetAdapter) Instances(service, version string) []string {
+	svc, err := a.Fleet.Service(service)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, p := range svc.Processes() {
+		if p.Version == version {
+			out = append(out, p.Addr)
+		}
+	}
+	return out
+}
+
 // warmRequests is how many requests warm up each new instance.
 const warmRequests = 20
