@@ -175,6 +175,16 @@ type Result struct {
 // Start begins an execution of sm and returns at once. An input that is not
 // JSON is a *failure.Error named InvalidExecutionInput.
 func (e *Engine) Start(ctx context.Context, sm *StateMachine, in StartInput) (*Execution, error) {
+	x, err := e.newExecution(ctx, sm, in)
+	if err != nil {
+		return nil, err
+	}
+	e.clock.Spawn()
+	go x.run()
+	return x, nil
+}
+
+func (e *Engine) newExecution(ctx context.Context, sm *StateMachine, in StartInput) (*Execution, error) {
 	raw := in.Input
 	if len(strings.TrimSpace(string(raw))) == 0 {
 		raw = []byte("{}")
@@ -209,7 +219,7 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, in StartInput) (*E
 		smName:   smName,
 		roleArn:  role,
 		input:    input,
-		inputRaw: compactJSON(raw, input),
+		inputRaw: append([]byte(nil), raw...),
 		start:    e.clock.Now(),
 		root:     root,
 		done:     make(chan struct{}),
@@ -218,27 +228,27 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, in StartInput) (*E
 	e.mu.Lock()
 	e.execs[x.arn] = x
 	e.mu.Unlock()
-	e.clock.Spawn()
-	go x.run()
 	return x, nil
 }
 
 // Run starts an execution and waits for its result.
 func (e *Engine) Run(ctx context.Context, sm *StateMachine, in StartInput) (*Execution, Result, error) {
+	if sm.root.pure && sm.timeoutSeconds == 0 {
+		// Nothing can wait: run in the caller's goroutine.
+		x, err := e.newExecution(ctx, sm, in)
+		if err != nil {
+			return nil, Result{}, err
+		}
+		e.clock.Spawn()
+		x.run()
+		return x, x.Status(), nil
+	}
 	x, err := e.Start(ctx, sm, in)
 	if err != nil {
 		return nil, Result{}, err
 	}
 	res, err := x.Wait(ctx)
 	return x, res, err
-}
-
-func compactJSON(raw []byte, v any) []byte {
-	b, err := jsonvalue.Marshal(v)
-	if err != nil {
-		return raw
-	}
-	return b
 }
 
 func newUUID() string {
@@ -267,7 +277,7 @@ type Execution struct {
 	done chan struct{}
 
 	mu      sync.Mutex
-	events  []*event
+	events  eventLog
 	stopped *failure.Error // set by Stop
 	timeout bool           // set when the execution timed out
 	result  Result
@@ -284,7 +294,8 @@ func (x *Execution) ARN() string { return x.arn }
 // StateMachineARN returns the ARN of the machine the execution runs.
 func (x *Execution) StateMachineARN() string { return x.smArn }
 
-// Input returns the execution's input as compact JSON.
+// Input returns the execution's input text as it was given, as
+// DescribeExecution does.
 func (x *Execution) Input() []byte { return x.inputRaw }
 
 // StartDate returns when the execution started.
@@ -335,7 +346,7 @@ func (x *Execution) Stop(errName, cause string) {
 func (x *Execution) run() {
 	clock := x.engine.clock
 	defer close(x.done)
-	startID := x.record(0, event{typ: "ExecutionStarted", payload: x.input, hasPay: true})
+	startID := x.record(0, event{typ: "ExecutionStarted", text: string(x.inputRaw), hasPay: true})
 	if x.sm.timeoutSeconds > 0 {
 		t := clock.NewTimer(x.start.Add(time.Duration(x.sm.timeoutSeconds) * time.Second))
 		go x.watchTimeout(t)

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/shipwave/shipwave/shared/awsfake"
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/sfncallbacks"
+	"github.com/shipwave/shipwave/shared/store"
+)
+
+func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
+const alice = "arn:aws:sts::123456789012:assumed-role/ReleaseManager/alice"
+
+type fixture struct {
+	api   *API
+	sfn   *awsfake.SFN
+	store *store.Store
+	rel   release.Release
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC)
+	client, table := dynalitetest.Table(t)
+	st := store.New(client, table, store.WithNow(func() time.Time { return now }))
+	fake := awsfake.NewSFN(t)
+	svc := &control.Service{Store: st, Callbacks: sfncallbacks.New(sfn.NewFromConfig(awsfake.Config(fake.URL()))), Now: func() time.Time { return now }}
+	r, _, err := st.CreateRelease(ctx, release.Release{Pipeline: "orders", Version: "abc", Status: release.StatusPending,
+		Trigger: release.Trigger{Kind: release.TriggerPush, Key: "k1", Time: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AppendEvent(ctx, release.Event{ReleaseID: r.ID, Type: release.EventNote, Message: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutTaskToken(ctx, release.TaskToken{Token: "tok-approve", Kind: release.TokenApproval, ReleaseID: r.ID, Pipeline: "orders",
+		Stage: "prod", Approvers: []string{alice}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	fake.Wait("tok-approve")
+	return &fixture{api: &API{Releases: st, Decider: svc, Logger: observe.NewLogger(&bytes.Buffer{})}, sfn: fake, store: st, rel: r}
+}
+
+func request(method, path, query, body, actor string) events.APIGatewayV2HTTPRequest {
+	req := events.APIGatewayV2HTTPRequest{RawPath: path, Body: body, QueryStringParameters: map[string]string{}}
+	req.RequestContext.HTTP.Method = method
+	for _, kv := range strings.Split(query, "&") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			req.QueryStringParameters[k] = v
+		}
+	}
+	if actor != "" {
+		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{UserARN: actor}}
+	}
+	return req
+}
+
+func TestAPI(t *testing.T) {
+	tests := []struct {
+		name       string
+		req        func(f *fixture) events.APIGatewayV2HTTPRequest
+		wantStatus int
+		wantBody   string // substring
+		wantTask   string // fake task state afterwards
+	}{
+		{"list", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases", "pipeline=orders", "", alice)
+		}, 200, `"pipeline":"orders"`, "waiting"},
+		{"list needs pipeline", func(f *fixture) events.APIGatewayV2HTTPRequest { return request("GET", "/releases", "", "", alice) }, 400, "pipeline is required", "waiting"},
+		{"list bad limit", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases", "pipeline=orders&limit=x", "", alice)
+		}, 400, "limit", "waiting"},
+		{"list bad cursor", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases", "pipeline=orders&cursor=%%%", "", alice)
+		}, 400, "cursor", "waiting"},
+		{"get", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases/"+f.rel.ID, "", "", alice)
+		}, 200, `"version":"abc"`, "waiting"},
+		{"get unknown", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases/nope", "", "", alice)
+		}, 404, "error", "waiting"},
+		{"events", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases/"+f.rel.ID+"/events", "", "", alice)
+		}, 200, `"message":"hello"`, "waiting"},
+		{"events bad after", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases/"+f.rel.ID+"/events", "after=-1", "", alice)
+		}, 400, "after", "waiting"},
+		{"approve", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"stage":"prod","comment":"lgtm"}`, alice)
+		}, 200, `"decision":"approved"`, "succeeded"},
+		{"reject", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/releases/"+f.rel.ID+"/reject", "", `{"comment":"no"}`, alice)
+		}, 200, `"decision":"rejected"`, "failed"},
+		{"not an approver", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/releases/"+f.rel.ID+"/approve", "", "", "arn:aws:iam::123456789012:user/mallory")
+		}, 403, "may not approve", "waiting"},
+		{"no principal", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/releases/"+f.rel.ID+"/approve", "", "", "")
+		}, 403, "no verified IAM principal", "waiting"},
+		{"bad body", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"stage":1}`, alice)
+		}, 400, "body", "waiting"},
+		{"unknown field", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"approve":true}`, alice)
+		}, 400, "unknown field", "waiting"},
+		{"nothing waiting", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/releases/other/approve", "", "", alice)
+		}, 404, "no approval waiting", "waiting"},
+		{"wrong stage", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"stage":"beta"}`, alice)
+		}, 404, "no approval waiting", "waiting"},
+		{"unknown route", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("DELETE", "/releases/x", "", "", alice)
+		}, 404, "no route", "waiting"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			resp, err := f.api.Handle(context.Background(), tt.req(f))
+			if err != nil {
+				t.Fatalf("Handle returned error %v, want a response", err)
+			}
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(resp.Body, tt.wantBody) {
+				t.Errorf("response = %d %s, want %d containing %q", resp.StatusCode, resp.Body, tt.wantStatus, tt.wantBody)
+			}
+			if !json.Valid([]byte(resp.Body)) || resp.Headers["Content-Type"] != "application/json" {
+				t.Errorf("response is not JSON: %v %s", resp.Headers, resp.Body)
+			}
+			if got, _ := f.sfn.Outcome("tok-approve"); got.State != tt.wantTask {
+				t.Errorf("approval task is %s, want %s", got.State, tt.wantTask)
+			}
+		})
+	}
+}
+
+func TestSampleEvent(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", "api-approve.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(b, &req); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	req.RawPath = "/releases/" + f.rel.ID + "/approve"
+	resp, _ := f.api.Handle(context.Background(), req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("sample approve = %d %s, want 200", resp.StatusCode, resp.Body)
+	}
+	got, _ := f.sfn.Outcome("tok-approve")
+	if !strings.Contains(got.Output, "dashboards look good") || !strings.Contains(got.Output, alice) {
+		t.Errorf("task output = %s, want the comment and the approver", got.Output)
+	}
+}
+
+func TestNewAPINeedsEnvironment(t *testing.T) {
+	_, err := newAPI(context.Background(), func(string) string { return "" }, observe.NewLogger(&bytes.Buffer{}))
+	if err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
+		t.Fatalf("err = %v, want one naming TABLE_NAME", err)
+	}
+}

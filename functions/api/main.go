@@ -1,0 +1,46 @@
+// Command api is the Lambda function behind the status and approval HTTP
+// API (API Gateway HTTP API, payload 2.0, IAM authorization): list and read
+// releases and their event logs, and approve or reject a waiting approval
+// gate as the calling IAM principal.
+//
+// Environment: TABLE_NAME.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/shipwave/shipwave/shared/awsdeps"
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/observe"
+)
+
+func main() {
+	logger := observe.NewLogger(os.Stdout)
+	a, err := newAPI(context.Background(), os.Getenv, logger)
+	if err != nil {
+		logger.Error("api function cannot start", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(a.Handle)
+}
+
+func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*API, error) {
+	env, err := awsdeps.Env(getenv, "TABLE_NAME")
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awsdeps.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	logger = logger.With("function", "api")
+	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	st := d.Store()
+	svc := &control.Service{Store: st, Callbacks: d.Callbacks(), Now: time.Now, Logger: logger}
+	return &API{Releases: st, Decider: svc, Logger: logger}, nil
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/observe"
+)
+
+func readEvent(t testing.TB, name string) events.CloudWatchEvent {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.CloudWatchEvent
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+type reconcilerFunc func(context.Context, control.ExecutionChange) (control.ReconcileResult, error)
+
+func (f reconcilerFunc) Reconcile(ctx context.Context, c control.ExecutionChange) (control.ReconcileResult, error) {
+	return f(ctx, c)
+}
+
+func TestHandle(t *testing.T) {
+	broken := readEvent(t, "sfn-execution-aborted.json")
+	broken.Detail = json.RawMessage(`"not an object"`)
+	noStatus := readEvent(t, "sfn-execution-aborted.json")
+	noStatus.Detail = json.RawMessage(`{"executionArn":"arn:x"}`)
+	tests := []struct {
+		name    string
+		event   events.CloudWatchEvent
+		want    control.ExecutionChange
+		wantErr string
+	}{
+		{name: "aborted", event: readEvent(t, "sfn-execution-aborted.json"), want: control.ExecutionChange{
+			ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:shipwave-release:rel-01HQ3Z", Name: "rel-01HQ3Z", Status: "ABORTED",
+			Input: `{"releaseId":"rel-01HQ3Z","pipeline":"orders"}`}},
+		{name: "timed out with error", event: readEvent(t, "sfn-execution-timed-out.json"), want: control.ExecutionChange{
+			ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:shipwave-deploy:rel-01HQ3Z-s0-w0-t0", Name: "rel-01HQ3Z-s0-w0-t0", Status: "TIMED_OUT",
+			Input: `{"releaseId":"rel-01HQ3Z","pipeline":"orders","stage":"prod"}`, Error: "States.Timeout"}},
+		{name: "other source", event: readEvent(t, "alarm-state-change-alarm.json"), wantErr: "want \"aws.states\""},
+		{name: "detail not object", event: broken, wantErr: "detail"},
+		{name: "no status", event: noStatus, wantErr: "detail.status"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got control.ExecutionChange
+			h := handle(reconcilerFunc(func(_ context.Context, c control.ExecutionChange) (control.ReconcileResult, error) {
+				got = c
+				return control.ReconcileResult{Action: "restored"}, nil
+			}))
+			_, err := h(context.Background(), tt.event)
+			if tt.wantErr != "" {
+				var inv *control.InvalidInput
+				if !errors.As(err, &inv) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want *control.InvalidInput containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("change = %+v, %v\nwant %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewHandlerNeedsEnvironment(t *testing.T) {
+	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&bytes.Buffer{}))
+	if err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
+		t.Fatalf("err = %v, want one naming TABLE_NAME", err)
+	}
+}

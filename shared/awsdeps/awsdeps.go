@@ -1,0 +1,190 @@
+package awsdeps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-xray-sdk-go/instrumentation/awsv2"
+
+	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/hooks"
+	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
+	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/sfncallbacks"
+	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/traffic/albweights"
+	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
+)
+
+// Env reads the named variables with getenv and returns them by name. Every
+// variable is required: the error names all that are unset.
+func Env(getenv func(string) string, names ...string) (map[string]string, error) {
+	out := make(map[string]string, len(names))
+	var missing []string
+	for _, n := range names {
+		v := strings.TrimSpace(getenv(n))
+		if v == "" {
+			missing = append(missing, n)
+		}
+		out[n] = v
+	}
+	if len(missing) > 0 {
+		return out, fmt.Errorf("environment variable(s) not set: %s", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// Config loads the default AWS configuration (the Lambda role's credentials
+// and region) and adds X-Ray tracing to every client built from it.
+func Config(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	Trace(&cfg)
+	return cfg, nil
+}
+
+// Trace adds the X-Ray middleware to cfg: every aws-sdk-go-v2 call becomes
+// a subsegment of the invocation's trace.
+func Trace(cfg *aws.Config) {
+	awsv2.AWSV2Instrumentor(&cfg.APIOptions)
+}
+
+// Deps builds the dependencies; each method builds one, so a function pays
+// only for the clients it uses.
+type Deps struct {
+	// Config is the AWS configuration every client is built from.
+	Config aws.Config
+	// Table is the Shipwave DynamoDB table.
+	Table string
+	// Logger receives warnings of the metered store.
+	Logger *slog.Logger
+	// Metrics receives EMF metrics; nil means none.
+	Metrics *observe.Metrics
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (d Deps) now() func() time.Time {
+	if d.Now != nil {
+		return d.Now
+	}
+	return time.Now
+}
+
+// Store returns the release store on Table, metered: every event appended
+// also becomes EMF metrics (see observe.Meter).
+func (d Deps) Store() *MeteredStore {
+	st := store.New(dynamodb.NewFromConfig(d.Config), d.Table, store.WithNow(d.now()))
+	return Meter(st, d.Metrics, d.Logger)
+}
+
+// Shifters returns the control.Service Shifters function: Lambda alias
+// targets use the Lambda API, ECS blue/green targets the ALB weights of
+// their listener. Other types are an ErrInvalid-kind error.
+func (d Deps) Shifters() func(release.Target) (control.Shifter, error) {
+	alias := lambdaalias.New(lambda.NewFromConfig(d.Config))
+	weights := albweights.New(elb.NewFromConfig(d.Config))
+	return ShiftersFor(map[release.TargetType]control.Shifter{
+		release.TargetLambdaAlias:  alias,
+		release.TargetECSBlueGreen: weights,
+	})
+}
+
+// ShiftersFor returns a Shifters function choosing from byType.
+func ShiftersFor(byType map[release.TargetType]control.Shifter) func(release.Target) (control.Shifter, error) {
+	return func(t release.Target) (control.Shifter, error) {
+		if s, ok := byType[t.Type]; ok {
+			return s, nil
+		}
+		return nil, release.Errorf(release.ErrInvalid, "target %s: type %q cannot be deployed on AWS (want %s or %s)",
+			t.Name, t.Type, release.TargetLambdaAlias, release.TargetECSBlueGreen)
+	}
+}
+
+// Alarms returns the CloudWatch alarm source.
+func (d Deps) Alarms() *cwalarms.Source {
+	return cwalarms.New(cloudwatch.NewFromConfig(d.Config))
+}
+
+// Callbacks returns the Step Functions task callbacks.
+func (d Deps) Callbacks() *sfncallbacks.Callbacks {
+	return sfncallbacks.New(sfn.NewFromConfig(d.Config))
+}
+
+// LoadTestResults returns the load-test result store on Table.
+func (d Deps) LoadTestResults() *resultdynamo.Store {
+	return resultdynamo.New(dynamodb.NewFromConfig(d.Config), d.Table, d.now())
+}
+
+// SecretReader is the part of the Secrets Manager client Hooks uses.
+type SecretReader interface {
+	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// Hooks returns the hook runner: Lambda hooks through the Lambda API, HTTP
+// hooks signed with the secret secretARN holds (read once, here).
+func (d Deps) Hooks(ctx context.Context, secretARN string) (*hooks.Runner, error) {
+	secret, err := ReadSecret(ctx, secretsmanager.NewFromConfig(d.Config), secretARN)
+	if err != nil {
+		return nil, err
+	}
+	return hooks.New(hooks.Config{Lambda: lambda.NewFromConfig(d.Config), Secret: secret, Now: d.now(), Logger: d.Logger}), nil
+}
+
+// ReadSecret returns the string (or binary) value of the secret id.
+func ReadSecret(ctx context.Context, client SecretReader, id string) ([]byte, error) {
+	out, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+	if err != nil {
+		return nil, fmt.Errorf("read hook signing secret %s: %w", id, err)
+	}
+	switch {
+	case out.SecretString != nil && *out.SecretString != "":
+		return []byte(*out.SecretString), nil
+	case len(out.SecretBinary) > 0:
+		return out.SecretBinary, nil
+	}
+	return nil, errors.New("read hook signing secret " + id + ": the secret is empty")
+}
+
+// MeteredStore is the release store with every appended event also
+// observed as metrics. It is a control.Store.
+type MeteredStore struct {
+	*store.Store
+	meter *observe.Meter
+}
+
+var _ control.Store = (*MeteredStore)(nil)
+
+// Meter wraps st so that AppendEvent also writes metrics to m (nil: none).
+func Meter(st *store.Store, m *observe.Metrics, log *slog.Logger) *MeteredStore {
+	ms := &MeteredStore{Store: st}
+	if m != nil {
+		ms.meter = &observe.Meter{Metrics: m, Releases: st, Logger: log}
+	}
+	return ms
+}
+
+// AppendEvent appends ev and, once stored, records its metrics.
+func (s *MeteredStore) AppendEvent(ctx context.Context, ev release.Event) (release.Event, error) {
+	out, err := s.Store.AppendEvent(ctx, ev)
+	if err == nil {
+		s.meter.Observe(ctx, out)
+	}
+	return out, err
+}

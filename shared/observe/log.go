@@ -1,0 +1,183 @@
+package observe
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"reflect"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+// Fields identify what a log line or metric is about. Empty fields are left
+// out.
+type Fields struct {
+	ReleaseID string
+	Pipeline  string
+	Stage     string
+	Wave      string
+	Target    string
+}
+
+// Attrs returns the non-empty fields as slog key/value pairs, under the
+// keys releaseId, pipeline, stage, wave and target.
+func (f Fields) Attrs() []any {
+	var out []any
+	for _, kv := range f.pairs() {
+		out = append(out, kv[0], kv[1])
+	}
+	return out
+}
+
+func (f Fields) pairs() [][2]string {
+	var out [][2]string
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	add("releaseId", f.ReleaseID)
+	add("pipeline", f.Pipeline)
+	add("stage", f.Stage)
+	add("wave", f.Wave)
+	add("target", f.Target)
+	return out
+}
+
+type fieldsKey struct{}
+
+// WithFields returns ctx carrying f; loggers from NewLogger add them to every
+// line logged with that context.
+func WithFields(ctx context.Context, f Fields) context.Context {
+	return context.WithValue(ctx, fieldsKey{}, f)
+}
+
+// FieldsFrom returns the fields WithFields stored in ctx.
+func FieldsFrom(ctx context.Context) Fields {
+	f, _ := ctx.Value(fieldsKey{}).(Fields)
+	return f
+}
+
+// FieldsOf reads the identifying fields of a handler input by its JSON
+// names: releaseId, pipeline, stage, wave, and target (a name, or an object
+// with a name). Inputs without them yield empty Fields.
+func FieldsOf(in any) Fields {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return Fields{}
+	}
+	var v struct {
+		ReleaseID string          `json:"releaseId"`
+		Pipeline  string          `json:"pipeline"`
+		Stage     string          `json:"stage"`
+		Wave      string          `json:"wave"`
+		Target    json.RawMessage `json:"target"`
+	}
+	if json.Unmarshal(b, &v) != nil {
+		return Fields{}
+	}
+	f := Fields{ReleaseID: v.ReleaseID, Pipeline: v.Pipeline, Stage: v.Stage, Wave: v.Wave}
+	var name string
+	if json.Unmarshal(v.Target, &name) == nil {
+		f.Target = name
+	} else {
+		var t struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(v.Target, &t) == nil {
+			f.Target = t.Name
+		}
+	}
+	return f
+}
+
+// NewLogger returns a JSON logger writing to w. Each line logged with a
+// context also carries the Lambda request id (requestId) when the context
+// is a Lambda invocation's, and the Fields stored by WithFields unless the
+// line sets the same key itself.
+func NewLogger(w io.Writer) *slog.Logger {
+	return slog.New(&contextHandler{next: slog.NewJSONHandler(w, nil)})
+}
+
+type contextHandler struct {
+	next slog.Handler
+}
+
+func (h *contextHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.next.Enabled(ctx, l)
+}
+
+func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if ctx == nil {
+		return h.next.Handle(ctx, r)
+	}
+	have := map[string]bool{}
+	r.Attrs(func(a slog.Attr) bool {
+		have[a.Key] = true
+		return true
+	})
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" && !have["requestId"] {
+		r.AddAttrs(slog.String("requestId", lc.AwsRequestID))
+	}
+	for _, kv := range FieldsFrom(ctx).pairs() {
+		if !have[kv[0]] {
+			r.AddAttrs(slog.String(kv[0], kv[1]))
+		}
+	}
+	return h.next.Handle(ctx, r)
+}
+
+func (h *contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &contextHandler{next: h.next.WithAttrs(as)}
+}
+
+func (h *contextHandler) WithGroup(name string) slog.Handler {
+	return &contextHandler{next: h.next.WithGroup(name)}
+}
+
+// Handler wraps a Lambda handler: it stores the input's Fields in the
+// context and logs one line when the invocation ends, with its duration
+// and, on failure, the error and its Go type (the errorType Step Functions
+// sees). The error is returned unchanged, so its type still reaches Catch.
+func Handler[In, Out any](log *slog.Logger, name string, now func() time.Time, h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
+	if now == nil {
+		now = time.Now
+	}
+	return func(ctx context.Context, in In) (Out, error) {
+		ctx = WithFields(ctx, FieldsOf(in))
+		start := now()
+		out, err := h(ctx, in)
+		ms := now().Sub(start).Milliseconds()
+		if err != nil {
+			log.ErrorContext(ctx, name+" failed", "durationMs", ms, "error", err.Error(), "errorType", errorType(err))
+		} else {
+			log.InfoContext(ctx, name+" done", "durationMs", ms)
+		}
+		return out, err
+	}
+}
+
+// errorType is the name the Lambda runtime reports for err: its Go type
+// without the package and pointer.
+func errorType(err error) string {
+	t := typeName(err)
+	for i := len(t) - 1; i >= 0; i-- {
+		if t[i] == '.' {
+			return t[i+1:]
+		}
+	}
+	return t
+}
+
+func typeName(v any) string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return ""
+	}
+	return t.String()
+}
