@@ -376,3 +376,25 @@ func TestScenarioReleaseOutsideDeployWindowWaits(t *testing.T) {
 		}
 	}
 }
+
+func TestScenarioBlockedDateKeepsTheWindowShut(t *testing.T) {
+	// Wednesday 10:00 UTC is inside the Wed/Thu 08:00-18:00 UTC window, but
+	// today is a blocked date (a freeze): traffic waits for Thursday.
+	s, st := newStack(t, `deployWindows: [{ days: Wed-Thu, hours: "08:00-18:00", timezone: UTC, blocked: [2026-03-04] }]`, "")
+	s.slack("U2CERLKJA", "deploy orders v2")
+	rel := s.only()
+	if res := s.finish(st, rel.ID); res.Status != states.StatusSucceeded {
+		t.Fatalf("execution %s %s; log: %s", res.Status, res.Cause, s.log(rel.ID))
+	}
+	if len(s.shifts) == 0 {
+		t.Fatal("no traffic moved")
+	}
+	for _, at := range s.shifts {
+		if at.Before(time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)) || at.Hour() >= 18 {
+			t.Errorf("traffic shifted at %s, during the freeze or outside the window", at)
+		}
+	}
+	if log := s.log(rel.ID); !strings.Contains(log, "DeployWindowWaiting") {
+		t.Errorf("log %q does not say it waited", log)
+	}
+}
