@@ -87,7 +87,7 @@ func ReleaseBlocks(r release.Release, last *release.Event, waiting string) []Blo
 	}
 	var ctx []any
 	if last != nil {
-		where := strings.Trim(strings.Join([]string{last.Stage, last.Wave, last.Target}, "/"), "/")
+		where := joinNonEmpty("/", last.Stage, last.Wave, last.Target)
 		line := fmt.Sprintf("%s · %s", last.Time.UTC().Format("15:04:05Z"), last.Type)
 		if where != "" {
 			line += " · " + escape(where)
@@ -154,4 +154,15 @@ func describeTrigger(t release.Trigger) string {
 		s += " via " + t.Source
 	}
 	return s
+}
+
+// joinNonEmpty joins the non-empty parts with sep.
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
 }
