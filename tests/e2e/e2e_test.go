@@ -50,7 +50,7 @@ func startStack(t *testing.T, specs ...string) *local.Stack {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	st, err := local.Start(ctx, local.Config{
-		Specs: files, Binary: binary, DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0",
+		Specs: files, Binary: binary, DynaliteBin: dynaliteBin(t), APIAddr: "127.0.0.1:0",
 		Out: testWriter{t},
 	})
 	if err != nil {
@@ -62,6 +62,12 @@ func startStack(t *testing.T, specs ...string) *local.Stack {
 		}
 	})
 	return st
+}
+
+// dynaliteBin is the dynalite executable (make test sets SHIPWAVE_DYNALITE).
+func dynaliteBin(tb testing.TB) string {
+	tb.Helper()
+	return dynalitetest.Bin(tb)
 }
 
 // testWriter sends the stack's progress to the test log.
