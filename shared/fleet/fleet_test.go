@@ -197,8 +197,8 @@ func TestCrashOnStart(t *testing.T) {
 	if _, err := f.Launch(ctx, "orders", "v2+crash-on-start"); !errors.As(err, &le) {
 		t.Fatalf("Launch = %v, want *LaunchError", err)
 	}
-	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1", Candidate: "v2+crash-on-start", Weight: 10}); err == nil {
-		t.Errorf("SetRoute to a version that crashes on start succeeded")
+	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1", Candidate: "v2+crash-on-start", Weight: 10}); !errors.Is(err, release.ErrInvalid) || !strings.Contains(err.Error(), "never launched") {
+		t.Errorf("SetRoute to a version that crashed on start = %v, want ErrInvalid: never launched", err)
 	}
 	for _, p := range s.Processes() {
 		if p.Version != "v1" {

@@ -188,7 +188,8 @@ func (s *Service) launch(ctx context.Context, art Artifact) (*version, error) {
 	id := art.String()
 	s.mu.Lock()
 	v := s.versions[id]
-	if v == nil {
+	fresh := v == nil
+	if fresh {
 		v = &version{id: id, art: art}
 		s.versions[id] = v
 	}
@@ -216,6 +217,11 @@ func (s *Service) launch(ctx context.Context, art Artifact) (*version, error) {
 			if p != nil {
 				s.f.stop(p)
 			}
+		}
+		if fresh { // a version that never ran was never launched
+			s.mu.Lock()
+			delete(s.versions, id)
+			s.mu.Unlock()
 		}
 		var le *LaunchError
 		if errors.As(err, &le) {
