@@ -80,7 +80,9 @@ func TestAPI(t *testing.T) {
 		wantBody   string // substring
 		wantTask   string // fake task state afterwards
 	}{
-		{"list", func(f *fixture) events.APIGatewayV2HTTPRequest { return request("GET", "/releases", "pipeline=orders", "", alice) }, 200, `"pipeline":"orders"`, "waiting"},
+		{"list", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases", "pipeline=orders", "", alice)
+		}, 200, `"pipeline":"orders"`, "waiting"},
 		{"list needs pipeline", func(f *fixture) events.APIGatewayV2HTTPRequest { return request("GET", "/releases", "", "", alice) }, 400, "pipeline is required", "waiting"},
 		{"list bad limit", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("GET", "/releases", "pipeline=orders&limit=x", "", alice)
@@ -88,8 +90,12 @@ func TestAPI(t *testing.T) {
 		{"list bad cursor", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("GET", "/releases", "pipeline=orders&cursor=%%%", "", alice)
 		}, 400, "cursor", "waiting"},
-		{"get", func(f *fixture) events.APIGatewayV2HTTPRequest { return request("GET", "/releases/"+f.rel.ID, "", "", alice) }, 200, `"version":"abc"`, "waiting"},
-		{"get unknown", func(f *fixture) events.APIGatewayV2HTTPRequest { return request("GET", "/releases/nope", "", "", alice) }, 404, "error", "waiting"},
+		{"get", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases/"+f.rel.ID, "", "", alice)
+		}, 200, `"version":"abc"`, "waiting"},
+		{"get unknown", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases/nope", "", "", alice)
+		}, 404, "error", "waiting"},
 		{"events", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("GET", "/releases/"+f.rel.ID+"/events", "", "", alice)
 		}, 200, `"message":"hello"`, "waiting"},
@@ -120,7 +126,9 @@ func TestAPI(t *testing.T) {
 		{"wrong stage", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"stage":"beta"}`, alice)
 		}, 404, "no approval waiting", "waiting"},
-		{"unknown route", func(f *fixture) events.APIGatewayV2HTTPRequest { return request("DELETE", "/releases/x", "", "", alice) }, 404, "no route", "waiting"},
+		{"unknown route", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("DELETE", "/releases/x", "", "", alice)
+		}, 404, "no route", "waiting"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
