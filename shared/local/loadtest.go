@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/loadtest"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdir"
 	"github.com/shipwave/shipwave/shared/release"
@@ -151,9 +152,10 @@ func (s *Stack) aggregateLoadTest(ctx context.Context, in aggregateInput) (aggre
 	rep, err := loadtest.Aggregate(ctx, resultdir.New(s.loadTestDir()), in.RunID, tasks, in.LoadTest.Criteria)
 	if err != nil {
 		if errors.Is(err, release.ErrInvalid) {
-			return aggregateOutput{}, fmt.Errorf("aggregate %s: %w", in.RunID, err)
+			return aggregateOutput{}, &control.InvalidInput{Message: fmt.Sprintf("aggregate %s: %v", in.RunID, err)}
 		}
-		return aggregateOutput{}, fmt.Errorf("aggregate %s: %w", in.RunID, err)
+		// Reading the results failed: worth the state machine's retry.
+		return aggregateOutput{}, &control.TransientError{Message: fmt.Sprintf("aggregate %s: %v", in.RunID, err)}
 	}
 	sum := rep.Summary
 	text := fmt.Sprintf("%d requests at %.0f rps, %.2f%% errors, p50 %.1fms p99 %.1fms", sum.Requests, sum.RPS, 100*sum.ErrorRate, sum.P50Ms, sum.P99Ms)
@@ -164,7 +166,7 @@ func (s *Stack) aggregateLoadTest(ctx context.Context, in aggregateInput) (aggre
 	}
 	data, _ := json.Marshal(rep.Summary)
 	if _, err := s.store.AppendEvent(ctx, release.Event{ReleaseID: in.ReleaseID, Time: s.svc.Now(), Type: typ, Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name, Message: text, Data: data}); err != nil {
-		return aggregateOutput{}, fmt.Errorf("record load test %s: %w", in.RunID, err)
+		return aggregateOutput{}, &control.TransientError{Message: fmt.Sprintf("record load test %s: %v", in.RunID, err)}
 	}
 	return aggregateOutput{Passed: rep.Verdict.Passed, Summary: text, Report: sum}, nil
 }
