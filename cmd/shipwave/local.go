@@ -154,11 +154,11 @@ func runLocalUp(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var f stackFlags
 	f.register(fs)
 	fs.StringVar(&f.dataDir, "data-dir", "", "keep DynamoDB data here between runs (default: in memory)")
-	fs.Var(&f.specs, "spec", "pipeline spec file to load (repeatable; default "+demoSpec+" when nothing is stored)")
+	fs.Var(&f.specs, "spec", "pipeline spec file to load (repeatable; default "+demoSpec+" unless --data-dir already holds a store)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if len(f.specs) == 0 && f.dataDir == "" {
+	if len(f.specs) == 0 && !hasStoredData(f.dataDir) {
 		p, err := findSpec(demoSpec)
 		if err != nil {
 			return err
@@ -179,6 +179,16 @@ func runLocalUp(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	<-ctx.Done()
 	fmt.Fprintf(stdout, "stopping\n")
 	return nil
+}
+
+// hasStoredData reports whether a data dir already holds a store (whose
+// specs a restart reuses).
+func hasStoredData(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "dynamodb"))
+	return err == nil && len(entries) > 0
 }
 
 func runLocalDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
