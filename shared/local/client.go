@@ -1,0 +1,149 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/release"
+)
+
+// Client talks to a running stack's API.
+type Client struct {
+	// Base is the API's base URL, e.g. http://127.0.0.1:8081.
+	Base string
+	HTTP *http.Client
+}
+
+// NewClient returns a client for the API at addr (host:port or a URL).
+func NewClient(addr string) *Client {
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	return &Client{Base: strings.TrimRight(addr, "/"), HTTP: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// apiError is an error answer of the API; its kind follows the status code.
+func apiError(code int, msg string) error {
+	switch code {
+	case http.StatusNotFound:
+		return release.Errorf(release.ErrNotFound, "%s", msg)
+	case http.StatusBadRequest:
+		return release.Errorf(release.ErrInvalid, "%s", msg)
+	case http.StatusConflict:
+		return release.Errorf(release.ErrConflict, "%s", msg)
+	case http.StatusForbidden:
+		return release.Errorf(release.ErrUnauthorized, "%s", msg)
+	}
+	return fmt.Errorf("local API: HTTP %d: %s", code, msg)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	return c.doRaw(ctx, method, path, rd, out)
+}
+
+func (c *Client) doRaw(ctx context.Context, method, path string, body io.Reader, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("local API at %s: %w (is `shipwave local up` running?)", c.Base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("local API %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(data, &e) != nil || e.Error == "" {
+			e.Error = strings.TrimSpace(string(data))
+		}
+		return apiError(resp.StatusCode, e.Error)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("local API %s %s: decode answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// Push creates and starts a release of a version.
+func (c *Client) Push(ctx context.Context, pipeline string, req PushRequest) (PushResponse, error) {
+	var out PushResponse
+	err := c.do(ctx, http.MethodPost, "/v1/pipelines/"+url.PathEscape(pipeline)+"/push", req, &out)
+	return out, err
+}
+
+// SendEvent puts an EventBridge event on the stack's bus.
+func (c *Client) SendEvent(ctx context.Context, event []byte) ([]Delivery, error) {
+	var out struct {
+		Deliveries []Delivery `json:"deliveries"`
+	}
+	err := c.doRaw(ctx, http.MethodPost, "/v1/events", bytes.NewReader(event), &out)
+	return out.Deliveries, err
+}
+
+// Releases lists releases, newest first (one pipeline's when set).
+func (c *Client) Releases(ctx context.Context, pipeline string) ([]release.Release, error) {
+	var out struct {
+		Releases []release.Release `json:"releases"`
+	}
+	path := "/v1/releases"
+	if pipeline != "" {
+		path += "?pipeline=" + url.QueryEscape(pipeline)
+	}
+	err := c.do(ctx, http.MethodGet, path, nil, &out)
+	return out.Releases, err
+}
+
+// Release returns a release with its event log.
+func (c *Client) Release(ctx context.Context, id string) (ReleaseView, error) {
+	var out ReleaseView
+	err := c.do(ctx, http.MethodGet, "/v1/releases/"+url.PathEscape(id), nil, &out)
+	return out, err
+}
+
+// Decide approves or rejects a release's waiting approval.
+func (c *Client) Decide(ctx context.Context, id string, approve bool, d DecisionRequest) error {
+	action := "reject"
+	if approve {
+		action = "approve"
+	}
+	return c.do(ctx, http.MethodPost, "/v1/releases/"+url.PathEscape(id)+"/"+action, d, nil)
+}
+
+// Rollback stops a running release; reconcile restores its traffic.
+func (c *Client) Rollback(ctx context.Context, id string) (release.Release, error) {
+	var out release.Release
+	err := c.do(ctx, http.MethodPost, "/v1/releases/"+url.PathEscape(id)+"/rollback", struct{}{}, &out)
+	return out, err
+}
+
+// Status returns the services' routes and the alarm states.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var out Status
+	err := c.do(ctx, http.MethodGet, "/v1/status", nil, &out)
+	return out, err
+}

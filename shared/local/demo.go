@@ -1,0 +1,321 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/release"
+)
+
+// DemoPipeline is the pipeline examples/local-demo.yaml defines.
+const DemoPipeline = "demo"
+
+// DemoConfig configures the scripted demo.
+type DemoConfig struct {
+	// Pipeline is the pipeline to release; empty means DemoPipeline.
+	Pipeline string
+	// Approver approves gated stages; empty means "demo-user".
+	Approver string
+	// Fault is the bad version's fault; empty means "error-rate=0.5".
+	Fault string
+	// FaultStage is where the fault shows; empty means "prod".
+	FaultStage string
+	// Out receives the live progress and the timelines.
+	Out io.Writer
+	// Timeout bounds each release; 0 means 3 minutes.
+	Timeout time.Duration
+	// TimeScale is the stack's Config.TimeScale: event times run that much
+	// faster than the wall clock; 0 means 1.
+	TimeScale float64
+}
+
+// DemoResult is what the demo saw.
+type DemoResult struct {
+	Good, Bad ReleaseView
+	// AlarmToRestored is the time from the alarm that failed the bad
+	// release's bake to 100% of traffic back on the good version.
+	AlarmToRestored time.Duration
+	// Problems lists every expectation that did not hold; empty means the
+	// demo passed.
+	Problems []string
+}
+
+// API is what the demo and `shipwave release` need from a stack: the
+// local API client, or the Stack itself in-process.
+type API interface {
+	Push(ctx context.Context, pipeline string, req PushRequest) (PushResponse, error)
+	Release(ctx context.Context, id string) (ReleaseView, error)
+	Status(ctx context.Context) (Status, error)
+}
+
+// Decider approves or rejects approvals.
+type Decider interface {
+	Decide(ctx context.Context, id string, approve bool, d DecisionRequest) error
+}
+
+// RunDemo pushes a healthy v2 and follows it through every stage, then a v3
+// that fails under production traffic and follows its alarm and automatic
+// rollback, printing progress and the timelines. It returns the result and
+// an error when any expectation did not hold.
+func RunDemo(ctx context.Context, api interface {
+	API
+	Decider
+}, cfg DemoConfig) (DemoResult, error) {
+	if cfg.Pipeline == "" {
+		cfg.Pipeline = DemoPipeline
+	}
+	if cfg.Approver == "" {
+		cfg.Approver = "demo-user"
+	}
+	if cfg.Fault == "" {
+		cfg.Fault = "error-rate=0.5"
+	}
+	if cfg.FaultStage == "" {
+		cfg.FaultStage = "prod"
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 3 * time.Minute
+	}
+	var res DemoResult
+	out := cfg.Out
+	problem := func(format string, args ...any) {
+		res.Problems = append(res.Problems, fmt.Sprintf(format, args...))
+	}
+
+	fmt.Fprintf(out, "\n━━ 1/2  a healthy v2 goes out: beta, then prod wave by wave ━━\n")
+	good, err := followPush(ctx, api, cfg, PushRequest{Version: "v2", Actor: "demo"})
+	if err != nil {
+		return res, err
+	}
+	res.Good = good
+	if good.Release.Status != release.StatusSucceeded {
+		problem("v2 ended %s (%s), want SUCCEEDED", good.Release.Status, shorten(good.Release.Reason, 240))
+	}
+	checkRoutes(ctx, api, "v2", "after v2", problem)
+
+	fmt.Fprintf(out, "\n━━ 2/2  v3 with a fault (%s, only under %s traffic) ━━\n", cfg.Fault, cfg.FaultStage)
+	bad, err := followPush(ctx, api, cfg, PushRequest{Version: "v3", Fault: cfg.Fault, FaultStage: cfg.FaultStage, Actor: "demo"})
+	if err != nil {
+		return res, err
+	}
+	res.Bad = bad
+	if bad.Release.Status != release.StatusRolledBack {
+		problem("v3 ended %s (%s), want ROLLED_BACK", bad.Release.Status, shorten(bad.Release.Reason, 240))
+	}
+	alarmAt, restoredAt := time.Time{}, time.Time{}
+	for _, e := range bad.Events {
+		if e.Type == release.EventAlarm && alarmAt.IsZero() {
+			alarmAt = e.Time
+		}
+		if e.Type == release.EventRolledBack {
+			restoredAt = e.Time
+		}
+	}
+	if alarmAt.IsZero() {
+		problem("v3 was not stopped by an alarm (no %s event)", release.EventAlarm)
+	} else if !restoredAt.IsZero() {
+		res.AlarmToRestored = restoredAt.Sub(alarmAt)
+		if cfg.TimeScale > 1 {
+			res.AlarmToRestored = time.Duration(float64(res.AlarmToRestored) / cfg.TimeScale)
+		}
+	}
+	checkRoutes(ctx, api, "v2", "after v3", problem)
+
+	fmt.Fprintf(out, "\n━━ timelines ━━\n")
+	printCompactTimeline(out, good)
+	printCompactTimeline(out, bad)
+	fmt.Fprintf(out, "\n━━ result ━━\n")
+	fmt.Fprintf(out, "v2: %s\n", good.Release.Status)
+	fmt.Fprintf(out, "v3: %s%s\n", bad.Release.Status, reasonSuffix(bad.Release.Reason))
+	if res.AlarmToRestored > 0 {
+		fmt.Fprintf(out, "alarm → 100%% restored on the last good version: %s\n", res.AlarmToRestored.Round(time.Millisecond))
+	}
+	if len(res.Problems) > 0 {
+		for _, p := range res.Problems {
+			fmt.Fprintf(out, "✗ %s\n", p)
+		}
+		return res, fmt.Errorf("demo: %d expectation(s) failed", len(res.Problems))
+	}
+	fmt.Fprintf(out, "✓ v2 fully promoted; v3 caught by an alarm and rolled back by itself; 100%% of traffic on v2 everywhere\n")
+	return res, nil
+}
+
+// checkRoutes reports every service not serving 100% on version.
+func checkRoutes(ctx context.Context, api API, version, when string, problem func(string, ...any)) {
+	st, err := api.Status(ctx)
+	if err != nil {
+		problem("%s: status: %v", when, err)
+		return
+	}
+	for _, s := range st.Services {
+		if s.Route.Settled().Stable != version || s.Route.Settled().Weight != 0 {
+			problem("%s: %s serves %s, want 100%% on %s", when, s.Name, s.Route, version)
+		}
+	}
+}
+
+// followPush pushes a version and follows its release to the end,
+// approving gated stages as the demo's approver.
+func followPush(ctx context.Context, api interface {
+	API
+	Decider
+}, cfg DemoConfig, req PushRequest) (ReleaseView, error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	pr, err := api.Push(ctx, cfg.Pipeline, req)
+	if err != nil {
+		return ReleaseView{}, fmt.Errorf("push %s: %w", req.Version, err)
+	}
+	fmt.Fprintf(cfg.Out, "pushed %s → release %s\n", pr.Artifact, pr.ReleaseID)
+	return Follow(ctx, api, pr.ReleaseID, cfg.Out, func(ev release.Event) {
+		if ev.Type != release.EventApprovalWaiting {
+			return
+		}
+		err := api.Decide(ctx, pr.ReleaseID, true, DecisionRequest{Actor: cfg.Approver, Stage: ev.Stage, Comment: "demo"})
+		if err != nil {
+			fmt.Fprintf(cfg.Out, "         approval of %s failed: %v\n", ev.Stage, err)
+		}
+	})
+}
+
+// Follow prints a release's events and the services' routes and alarm
+// states as they change, one line each, until the release ends; onEvent
+// sees every new event. It returns the release as it ended.
+func Follow(ctx context.Context, api API, id string, out io.Writer, onEvent func(release.Event)) (ReleaseView, error) {
+	var seen int64
+	var start time.Time
+	lastStatus := ""
+	for {
+		v, err := api.Release(ctx, id)
+		if err != nil {
+			return v, err
+		}
+		if start.IsZero() {
+			start = v.Release.CreatedAt
+		}
+		for _, e := range v.Events {
+			if e.Seq <= seen {
+				continue
+			}
+			seen = e.Seq
+			if !quiet(e) {
+				fmt.Fprintln(out, eventLine(start, e))
+			}
+			if onEvent != nil {
+				onEvent(e)
+			}
+		}
+		if st, err := api.Status(ctx); err == nil {
+			if line := statusLine(st); line != lastStatus {
+				lastStatus = line
+				fmt.Fprintln(out, "         "+line)
+			}
+		}
+		if v.Release.Status.Terminal() {
+			fmt.Fprintf(out, "release %s ended %s%s\n", id, v.Release.Status, reasonSuffix(v.Release.Reason))
+			return v, nil
+		}
+		select {
+		case <-ctx.Done():
+			return v, fmt.Errorf("following release %s (still %s): %w", id, v.Release.Status, ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func reasonSuffix(r string) string {
+	if r == "" {
+		return ""
+	}
+	return ": " + shorten(r, 240)
+}
+
+// quiet reports events the live view and compact timelines leave out: lock
+// bookkeeping.
+func quiet(e release.Event) bool {
+	return e.Type == release.EventLockAcquired || e.Type == release.EventLockReleased
+}
+
+// shorten cuts s to n runes on one line.
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// eventLine renders one event: offset, where, what.
+func eventLine(start time.Time, e release.Event) string {
+	where := e.Stage
+	if e.Wave != "" && e.Wave != e.Stage {
+		where += "/" + e.Wave
+	}
+	target := strings.TrimPrefix(e.Target, "local:")
+	msg := e.Message
+	if e.Type == release.EventTrafficShifted {
+		var d struct {
+			Weight    int    `json:"weight"`
+			Stable    string `json:"stable"`
+			Candidate string `json:"candidate"`
+		}
+		if json.Unmarshal(e.Data, &d) == nil {
+			msg = fmt.Sprintf("%s %3d%% on %s", bar(d.Weight), d.Weight, d.Candidate)
+		}
+	}
+	return fmt.Sprintf("%7.1fs  %-14s %-12s %-17s %s", e.Time.Sub(start).Seconds(), where, target, e.Type, shorten(msg, 150))
+}
+
+// bar is a 10-cell progress bar for a percentage.
+func bar(pct int) string {
+	n := max(0, min(10, (pct+5)/10))
+	return "[" + strings.Repeat("█", n) + strings.Repeat("░", 10-n) + "]"
+}
+
+// statusLine summarizes routes and alarms on one line.
+func statusLine(st Status) string {
+	var parts []string
+	for _, s := range st.Services {
+		r := s.Route.Settled()
+		if r.Weight == 0 {
+			parts = append(parts, fmt.Sprintf("%s=%s", s.Name, r.Stable))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s=%s/%s@%d%%", s.Name, r.Stable, r.Candidate, r.Weight))
+		}
+	}
+	var names []string
+	for n := range st.Alarms {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var as []string
+	for _, n := range names {
+		as = append(as, fmt.Sprintf("%s=%s", n, st.Alarms[n]))
+	}
+	return "routes: " + strings.Join(parts, " ") + " | alarms: " + strings.Join(as, " ")
+}
+
+// PrintTimeline prints a release's whole event log with offsets from its
+// start.
+func PrintTimeline(out io.Writer, v ReleaseView) { printTimeline(out, v, false) }
+
+func printCompactTimeline(out io.Writer, v ReleaseView) { printTimeline(out, v, true) }
+
+func printTimeline(out io.Writer, v ReleaseView, compact bool) {
+	r := v.Release
+	fmt.Fprintf(out, "\n%s %s@%s  %s%s\n", r.Pipeline, r.ID, r.Version, r.Status, reasonSuffix(r.Reason))
+	for _, e := range v.Events {
+		if compact && quiet(e) {
+			continue
+		}
+		fmt.Fprintln(out, eventLine(r.CreatedAt, e))
+	}
+}

@@ -1,0 +1,9 @@
+// Package local runs Shipwave's whole control plane on one machine, on
+// loopback, with no AWS account: dynalite as DynamoDB, the embedded Step
+// Functions engine running statemachines/*.asl.json with the real handlers
+// in-process, an event bus that routes events by the same patterns as the
+// AWS deployment's EventBridge rules, a local fleet behind weighted proxies,
+// local metric alarms, local load tests and a small HTTP API. It is what
+// `shipwave local up` and `shipwave local demo` run, and what the
+// end-to-end tests start.
+package local

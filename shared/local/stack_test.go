@@ -1,0 +1,234 @@
+package local_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/local"
+	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/traffic"
+)
+
+// memFleet is an in-process fleet: each service is one loopback server
+// that answers for whichever version the route picks.
+type memFleet struct {
+	mu       sync.Mutex
+	services map[string]*memService
+	launched []string
+	failOn   string // artifact whose launch fails
+}
+
+type memService struct {
+	srv      *httptest.Server
+	route    traffic.Split
+	versions map[string]bool
+	requests map[string]int64
+}
+
+func newMemFleet() *memFleet { return &memFleet{services: map[string]*memService{}} }
+
+func (f *memFleet) AddService(_ context.Context, name string, _ int, artifact string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ms := &memService{route: traffic.Split{Stable: artifact}, versions: map[string]bool{artifact: true}, requests: map[string]int64{}}
+	ms.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		v := ms.route.Stable
+		if ms.route.Weight == 100 {
+			v = ms.route.Candidate
+		}
+		ms.requests[v]++
+		f.mu.Unlock()
+		fmt.Fprintf(w, `{"version":%q}`, v)
+	}))
+	f.services[name] = ms
+	return ms.srv.URL, nil
+}
+
+func (f *memFleet) Launch(_ context.Context, service, artifact string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ms, ok := f.services[service]
+	if !ok {
+		return "", release.Errorf(release.ErrNotFound, "service %s", service)
+	}
+	if artifact == f.failOn {
+		return "", fmt.Errorf("%s crashed on start", artifact)
+	}
+	f.launched = append(f.launched, service+"="+artifact)
+	ms.versions[artifact] = true
+	return artifact, nil
+}
+
+func (f *memFleet) Route(_ context.Context, service string) (traffic.Split, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ms, ok := f.services[service]
+	if !ok {
+		return traffic.Split{}, release.Errorf(release.ErrNotFound, "service %s", service)
+	}
+	return ms.route, nil
+}
+
+func (f *memFleet) SetRoute(_ context.Context, service string, s traffic.Split) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ms, ok := f.services[service]
+	if !ok {
+		return release.Errorf(release.ErrNotFound, "service %s", service)
+	}
+	ms.route = s.Settled()
+	return nil
+}
+
+func (f *memFleet) CandidateRequests(context.Context, release.Target, string, time.Time) (int64, error) {
+	return 1000, nil
+}
+
+func (f *memFleet) StartTraffic(string, int) error { return nil }
+
+func (f *memFleet) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, ms := range f.services {
+		ms.srv.Close()
+	}
+	return nil
+}
+
+// memAlarms reports every alarm OK unless told otherwise.
+type memAlarms struct {
+	mu     sync.Mutex
+	states map[string]alarms.State
+}
+
+func (a *memAlarms) States(_ context.Context, names []string) (map[string]alarms.State, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := map[string]alarms.State{}
+	for _, n := range names {
+		out[n] = alarms.StateOK
+		if s, ok := a.states[n]; ok {
+			out[n] = s
+		}
+	}
+	return out, nil
+}
+
+func (a *memAlarms) WaitReady(context.Context) error { return nil }
+func (a *memAlarms) Close() error                    { return nil }
+
+const oneStage = `apiVersion: shipwave/v1
+pipeline: shop
+source: { repository: shop, branch: main }
+executionMode: QUEUED
+alarms: [shop-5xx]
+hooks:
+  preTraffic: { http: "http://127.0.0.1:8081/hooks/smoke", timeout: 5s }
+  postTraffic: { http: "http://127.0.0.1:8081/hooks/%s", timeout: 2s }
+stages:
+  - name: prod
+    targets: [{ type: local, service: shop-a, instances: 1 }]
+    deployment: { type: linear, percent: 50, interval: 1s }
+    bake: 1s
+`
+
+type harness struct {
+	stack  *local.Stack
+	fleet  *memFleet
+	alarms *memAlarms
+}
+
+func startStack(t *testing.T, spec string, dataDir string) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "shop.yaml")
+	if err := os.WriteFile(file, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{fleet: newMemFleet(), alarms: &memAlarms{states: map[string]alarms.State{}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := local.Start(ctx, local.Config{
+		DataDir: dataDir, Specs: []string{file}, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0",
+		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
+			return h.fleet, h.alarms, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h.stack = st
+	return h
+}
+
+func waitRelease(t *testing.T, st *local.Stack, id string) local.ReleaseView {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		v, err := st.Release(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Release.Status.Terminal() {
+			return v
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	v, _ := st.Release(context.Background(), id)
+	t.Fatalf("release %s did not end: %s; events: %s", id, v.Release.Status, eventTypes(v.Events))
+	return v
+}
+
+func eventTypes(evs []release.Event) string {
+	var s []string
+	for _, e := range evs {
+		s = append(s, string(e.Type))
+	}
+	return strings.Join(s, " ")
+}
+
+func TestPushPromotesAndHookFailureRollsBack(t *testing.T) {
+	tests := []struct {
+		name       string
+		postHook   string
+		wantStatus release.Status
+		wantRoute  traffic.Split
+	}{
+		{name: "verify passes", postHook: "verify", wantStatus: release.StatusSucceeded, wantRoute: traffic.Split{Stable: "v2"}},
+		{name: "hook fails", postHook: "fail", wantStatus: release.StatusRolledBack, wantRoute: traffic.Split{Stable: "v1"}},
+		{name: "hook hangs", postHook: "hang", wantStatus: release.StatusRolledBack, wantRoute: traffic.Split{Stable: "v1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := startStack(t, fmt.Sprintf(oneStage, tc.postHook), "")
+			res, err := h.stack.Push(context.Background(), "shop", local.PushRequest{Version: "v2"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := waitRelease(t, h.stack, res.ReleaseID)
+			if v.Release.Status != tc.wantStatus {
+				t.Errorf("status = %s (%s), want %s; events: %s", v.Release.Status, v.Release.Reason, tc.wantStatus, eventTypes(v.Events))
+			}
+			got, _ := h.fleet.Route(context.Background(), "shop-a")
+			if got != tc.wantRoute {
+				t.Errorf("route = %+v, want %+v", got, tc.wantRoute)
+			}
+		})
+	}
+}
+
+func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
+func sleep() { time.Sleep(50 * time.Millisecond) }

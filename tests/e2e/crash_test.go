@@ -1,0 +1,193 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/local"
+	"github.com/shipwave/shipwave/shared/release"
+)
+
+// upProcess is `shipwave local up` running as a real process.
+type upProcess struct {
+	cmd *exec.Cmd
+	out *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startUp runs `shipwave local up` and waits until its API answers.
+func startUp(t *testing.T, api string, args ...string) *upProcess {
+	t.Helper()
+	p, err := launchUp(t, api, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// launchUp runs `shipwave local up`, stopped at the end of the test, and
+// waits until its API answers; an early exit is an error.
+func launchUp(t *testing.T, api string, args ...string) (*upProcess, error) {
+	t.Helper()
+	p := &upProcess{out: &syncBuffer{}}
+	p.cmd = exec.Command(binary, append([]string{"local", "up", "--api", api}, args...)...)
+	p.cmd.Env = append(os.Environ(), "SHIPWAVE_DYNALITE="+dynalitetest.Bin(t))
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = p.cmd.Process.Kill()
+		}
+	})
+	c := local.NewClient(api)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			exited <- err
+			return nil, fmt.Errorf("local up exited early (%v):\n%s", err, p.out.String())
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := c.Status(ctx)
+		cancel()
+		if err == nil {
+			return p, nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("local up did not answer within 90s:\n%s", p.out.String())
+}
+
+// kill sends SIGKILL to the process alone, as a crash would, and waits for
+// it to be gone.
+func (p *upProcess) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		if p.cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
+	dataDir := t.TempDir()
+	api := freeAddr(t)
+	up := startUp(t, api, "--data-dir", dataDir, "--spec", filepath.Join("testdata", "longcanary.yaml"))
+	c := local.NewClient(api)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := c.Push(ctx, "long", local.PushRequest{Version: "v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the canary bakes at 10%.
+	for {
+		v, err := c.Release(ctx, res.ReleaseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(eventsOf(v, release.EventBakeStarted)) > 0 {
+			break
+		}
+		if v.Release.Status.Terminal() {
+			t.Fatalf("release ended %s before its canary baked: %s", v.Release.Status, v.Release.Reason)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := st.Services[0].Route; r.Weight != 10 || r.Candidate != "v2" {
+		t.Fatalf("before the crash long-a serves %s, want 10%% on v2", r)
+	}
+	up.kill(t)
+
+	// The restart must reconcile before it serves: the first answer already
+	// shows the release failed and traffic back on v1.
+	var restartErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		// The killed run's dynalite may hold the data dir for a moment.
+		if _, restartErr = launchUp(t, api, "--data-dir", dataDir); restartErr == nil {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if restartErr != nil {
+		t.Fatalf("local up did not restart on the same data dir: %v", restartErr)
+	}
+	v, err := c.Release(ctx, res.ReleaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Release.Status != release.StatusFailed || !strings.Contains(v.Release.Reason, "stopped while the release was running") {
+		t.Errorf("after restart release = %s (%s), want FAILED naming the stop", v.Release.Status, v.Release.Reason)
+	}
+	if len(eventsOf(v, release.EventReconciled)) != 1 || len(eventsOf(v, release.EventRolledBack)) != 1 {
+		t.Errorf("events after restart: want one Reconciled and one RolledBack, got %s", typesOf(v.Events))
+	}
+	st, err = c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := st.Services[0].Route.Settled(); r.Stable != "v1" || r.Weight != 0 {
+		t.Errorf("after restart long-a serves %s, want 100%% on v1", r)
+	}
+}
+
+func typesOf(evs []release.Event) string {
+	var s []string
+	for _, e := range evs {
+		s = append(s, string(e.Type))
+	}
+	return strings.Join(s, " ")
+}
