@@ -3,7 +3,9 @@
 // the aggregator reads it (a directory locally, the DynamoDB table on AWS)
 // and prints a one-line JSON summary. Every flag can also be given as an
 // environment variable SHIPWAVE_LOADTEST_<FLAG> (ECS container overrides);
-// flags win. It exits 2 on a bad command line, 1 when the result cannot be
+// flags win. The loadtest state machine passes the wave's whole load test as
+// SHIPWAVE_LOADTEST_CONFIG (JSON) with SHIPWAVE_LOADTEST_RUN_ID and
+// SHIPWAVE_LOADTEST_TASK_INDEX; its rps is the total across its tasks. It exits 2 on a bad command line, 1 when the result cannot be
 // stored or the run is interrupted, and 0 otherwise: whether the results
 // meet the criteria is the aggregator's call.
 package main

@@ -86,7 +86,7 @@ func TestRateTaskStoresResultForAggregator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Verdict.Passed || len(rep.Missing) != 1 || rep.Missing[0] != 0 || rep.Summary.Requests != 25 {
+	if rep.Verdict.Passed || len(rep.Missing) != 1 || rep.Missing[0] != 0 || rep.Stats.Requests != 25 {
 		t.Errorf("got report %+v, want task 1's 25 requests and task 0 missing", rep)
 	}
 }
@@ -179,7 +179,7 @@ func TestUsageErrors(t *testing.T) {
 		{name: "bad mode", args: append(append([]string{}, base...), "--mode", "burst"), wantMsg: `mode: "burst"`},
 		{name: "no rate", args: append(append([]string{}, base...), "--rps", "0"), wantMsg: "rps: 0"},
 		{name: "no url", args: append(append([]string{}, base...), "--url", ""), wantMsg: "url:"},
-		{name: "task index past tasks", args: append(append([]string{}, base...), "--tasks", "2", "--task-index", "2"), wantMsg: "--task-index: 2, want below --tasks 2"},
+		{name: "task index past tasks", args: append(append([]string{}, base...), "--tasks", "2", "--task-index", "2"), wantMsg: "--task-index: 2, want 0 to --tasks - 1 (1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

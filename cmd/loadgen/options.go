@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/shipwave/shipwave/shared/loadtest"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdir"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
+	"github.com/shipwave/shipwave/shared/release"
 )
 
 // envPrefix prefixes the environment variable of every flag:
@@ -61,6 +63,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&o.load.Task, "task-index", 0, "this task's index, 0 to tasks-1")
 	fs.StringVar(&o.out, "out", "", "where to store the result: a directory or dynamodb://TABLE (required)")
 	fs.StringVar(&o.dynamoEndpoint, "dynamodb-endpoint", "", "DynamoDB endpoint override for dynalite (dummy credentials)")
+	var loadJSON string
+	fs.StringVar(&loadJSON, "config", "", "the wave's load test as JSON (release.LoadTest, as the loadtest state machine passes it); other flags override its fields")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: loadgen --url URL --hold-for D --run-id ID --out DIR|dynamodb://TABLE [flags]\n\nEvery flag may be set as %s<FLAG> instead.\n\n", envPrefix)
 		fs.PrintDefaults()
@@ -79,6 +83,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 			return
 		}
 		if v := getenv(envName(f.Name)); v != "" {
+			given[f.Name] = true
 			if err := fs.Set(f.Name, v); err != nil {
 				envErr = &usageError{msg: fmt.Sprintf("%s=%q: %v", envName(f.Name), v, err)}
 			}
@@ -86,6 +91,24 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	})
 	if envErr != nil {
 		return o, envErr
+	}
+	if loadJSON != "" {
+		var lt release.LoadTest
+		if err := json.Unmarshal([]byte(loadJSON), &lt); err != nil {
+			return o, &usageError{msg: fmt.Sprintf("--config (or %s): not a load test: %v", envName("config"), err)}
+		}
+		fill := func(name string, ok bool, set func()) {
+			if ok && !given[name] {
+				set()
+			}
+		}
+		fill("url", lt.URL != "", func() { o.load.URL = lt.URL })
+		fill("tasks", lt.Tasks > 0, func() { tasks = lt.Tasks })
+		fill("rps", lt.RPS > 0, func() { totalRPS = lt.RPS })
+		fill("concurrency", lt.Concurrency > 0, func() { o.load.Concurrency = lt.Concurrency })
+		fill("ramp-up", lt.RampUp > 0, func() { o.load.RampUp = lt.RampUp })
+		fill("hold-for", lt.HoldFor > 0, func() { o.load.HoldFor = lt.HoldFor })
+		fill("mode", lt.RPS <= 0 && lt.Concurrency > 0, func() { mode = string(loadtest.ModeConcurrency) })
 	}
 
 	o.load.Mode = loadtest.Mode(mode)
@@ -96,8 +119,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		return o, &usageError{msg: "--out (or " + envName("out") + ") is required"}
 	case tasks < 1:
 		return o, &usageError{msg: fmt.Sprintf("--tasks: %d, want at least 1", tasks)}
-	case o.load.Task >= tasks:
-		return o, &usageError{msg: fmt.Sprintf("--task-index: %d, want below --tasks %d", o.load.Task, tasks)}
+	case o.load.Task < 0 || o.load.Task >= tasks:
+		return o, &usageError{msg: fmt.Sprintf("--task-index: %d, want 0 to --tasks - 1 (%d)", o.load.Task, tasks-1)}
 	}
 	if err := loadtest.CheckRunID(o.load.RunID); err != nil {
 		return o, &usageError{msg: "--run-id: " + err.Error()}

@@ -14,15 +14,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/mock"
+	"github.com/shipwave/shipwave/shared/states/tasks"
 )
 
 const statesUsage = `usage:
   shipwave states run --definition FILE [--input JSON|@FILE] [--mock-config FILE --test-case NAME]
                       [--state-machine NAME] [--name NAME] [--real-time] [--start-time RFC3339]
                       [--history] [--timeout D] [--format json|text]
+                      [--dynamodb-endpoint URL] [--nested NAME=FILE]...
   shipwave states validate FILE...
 
 run executes a definition on the embedded engine (virtual time unless --real-time)
@@ -62,6 +68,24 @@ type runFlags struct {
 	history      bool
 	timeout      time.Duration
 	format       string
+	dynamoDB     string
+	nested       nestedFlag
+}
+
+// nestedFlag collects repeated --nested NAME=FILE options.
+type nestedFlag []nestedMachine
+
+type nestedMachine struct{ name, file string }
+
+func (n *nestedFlag) String() string { return "" }
+
+func (n *nestedFlag) Set(v string) error {
+	name, file, ok := strings.Cut(v, "=")
+	if !ok || name == "" || file == "" {
+		return fmt.Errorf("want NAME=FILE, got %q", v)
+	}
+	*n = append(*n, nestedMachine{name: name, file: file})
+	return nil
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
@@ -79,6 +103,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.BoolVar(&f.history, "history", false, "include the execution history")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "wall-clock limit; the execution is aborted after it (0: none)")
 	fs.StringVar(&f.format, "format", "json", "output format: json or text")
+	fs.Var(&f.nested, "nested", "make the definition in FILE startable by states:startExecution as arn:aws:states:us-east-1:123456789012:stateMachine:NAME (`NAME=FILE`, repeatable)")
+	fs.StringVar(&f.dynamoDB, "dynamodb-endpoint", "", "run dynamodb:getItem/putItem/updateItem/deleteItem tasks against this endpoint (`URL`, e.g. dynalite)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, statesUsage)
@@ -103,6 +129,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runFlags, error) {
 		return nil, &usageError{msg: "states run: --start-time only applies to virtual time, not with --real-time"}
 	case f.timeout < 0:
 		return nil, &usageError{msg: "states run: --timeout must not be negative"}
+	case f.dynamoDB != "" && !strings.HasPrefix(f.dynamoDB, "http://") && !strings.HasPrefix(f.dynamoDB, "https://"):
+		return nil, &usageError{msg: fmt.Sprintf("states run: --dynamodb-endpoint %q: want an http:// or https:// URL", f.dynamoDB)}
 	}
 	return f, nil
 }
@@ -134,7 +162,12 @@ func statesRun(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return &usageError{msg: "states run: --input: " + err.Error()}
 	}
-	tasks, err := taskResolver(f)
+	nested, err := loadNested(f.nested, stderr)
+	if err != nil {
+		return err
+	}
+	reg := states.NewRegistry()
+	resolver, err := taskResolver(f, reg)
 	if err != nil {
 		return &usageError{msg: "states run: " + err.Error()}
 	}
@@ -143,7 +176,10 @@ func statesRun(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 
-	eng := states.New(states.Options{Clock: clock, Tasks: tasks})
+	eng := states.New(states.Options{Clock: clock, Tasks: resolver, StateMachines: nested})
+	if len(nested) > 0 {
+		tasks.Register(reg, tasks.Config{Starter: eng})
+	}
 	x, err := eng.Start(ctx, sm, states.StartInput{Name: f.name, Input: input})
 	if err != nil {
 		var fe *failure.Error
@@ -231,12 +267,21 @@ func runClock(f *runFlags) (states.Clock, error) {
 }
 
 // taskResolver answers Task states: mocked responses first when a mock
-// configuration is given, then unreachableResources, which fails every
-// task the way Step Functions fails a resource it cannot reach.
-func taskResolver(f *runFlags) (states.TaskResolver, error) {
-	var fallback states.TaskResolver = unreachableResources{}
+// configuration is given, then the integrations registered in reg (DynamoDB
+// with --dynamodb-endpoint, startExecution with --nested), then
+// unreachableResources, which fails every other task the way Step Functions
+// fails a resource it cannot reach.
+func taskResolver(f *runFlags, reg *states.Registry) (states.TaskResolver, error) {
+	if f.dynamoDB != "" {
+		tasks.Register(reg, tasks.Config{DynamoDB: dynamodb.New(dynamodb.Options{
+			Region:       "us-east-1",
+			BaseEndpoint: aws.String(f.dynamoDB),
+			Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		})})
+	}
+	var real states.TaskResolver = fallbackResolver{first: reg, then: unreachableResources{}}
 	if f.mockConfig == "" {
-		return fallback, nil
+		return real, nil
 	}
 	cfg, err := mock.Load(f.mockConfig)
 	if err != nil {
@@ -252,7 +297,42 @@ func taskResolver(f *runFlags) (states.TaskResolver, error) {
 			name = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f.definition), ".json"), ".asl")
 		}
 	}
-	return mock.NewResolver(cfg, name, f.testCase, fallback)
+	return mock.NewResolver(cfg, name, f.testCase, real)
+}
+
+// nestedArnPrefix is where --nested machines live.
+const nestedArnPrefix = "arn:aws:states:us-east-1:123456789012:stateMachine:"
+
+// loadNested parses the --nested definitions; an invalid one is reported
+// like the main definition and exits 2.
+func loadNested(nested nestedFlag, stderr io.Writer) (map[string]*states.StateMachine, error) {
+	machines := map[string]*states.StateMachine{}
+	for _, n := range nested {
+		def, err := os.ReadFile(n.file)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("states run: --nested %s: %v", n.name, err)}
+		}
+		sm, err := states.Parse(def)
+		if err != nil {
+			reportInvalid(stderr, n.file, err)
+			return nil, &exitError{code: 2}
+		}
+		machines[nestedArnPrefix+n.name] = sm
+	}
+	return machines, nil
+}
+
+// fallbackResolver asks first and, for resources first has no handler
+// for, then.
+type fallbackResolver struct {
+	first, then states.TaskResolver
+}
+
+func (r fallbackResolver) Resolve(resource string) (states.TaskHandler, error) {
+	if h, err := r.first.Resolve(resource); err == nil {
+		return h, nil
+	}
+	return r.then.Resolve(resource)
 }
 
 // unreachableResources fails every Task: the CLI has no AWS behind it. A

@@ -6,11 +6,21 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/shipwave/shipwave/shared/states"
+	"github.com/shipwave/shipwave/shared/states/mock"
 )
 
 // The -update flag rewrites golden files. Other tests of this package may
@@ -93,6 +103,10 @@ func TestStatesGolden(t *testing.T) {
 		{name: "run-bad-format", args: []string{"states", "run", "--definition", td + "succeed.asl.json", "--format", "yaml"}},
 		{name: "run-test-case-without-mock", args: []string{"states", "run", "--definition", td + "succeed.asl.json", "--test-case", "HappyPath"}},
 		{name: "run-unknown-flag", args: []string{"states", "run", "--definitoin", td + "succeed.asl.json"}},
+		{name: "run-nested", args: []string{"states", "run", "--definition", td + "parent.asl.json", "--input", `{"n":21}`, "--nested", "child=" + td + "child.asl.json"}},
+		{name: "run-nested-missing", args: []string{"states", "run", "--definition", td + "parent.asl.json", "--input", `{"n":21}`, "--nested", "other=" + td + "child.asl.json"}},
+		{name: "run-nested-invalid", args: []string{"states", "run", "--definition", td + "parent.asl.json", "--nested", "child=" + td + "invalid.asl.json"}},
+		{name: "run-nested-bad-flag", args: []string{"states", "run", "--definition", td + "parent.asl.json", "--nested", "child"}},
 		{name: "validate", args: []string{"states", "validate", td + "hello.asl.json", td + "invalid.asl.json", td + "orders.asl.json"}},
 		{name: "validate-all-valid", args: []string{"states", "validate", td + "hello.asl.json", td + "orders.asl.json"}},
 		{name: "validate-no-files", args: []string{"states", "validate"}},
@@ -176,4 +190,215 @@ func TestStatesRunRealTime(t *testing.T) {
 			t.Errorf("got %s, want exit 1, ABORTED and a note on stderr", r)
 		}
 	})
+}
+
+// TestStatesRunMatchesEngine runs every case of the engine's conformance
+// corpus through the CLI and checks that the printed JSON carries exactly
+// the engine's status, output, error and cause, with the exit status the
+// contract gives. (Whether the engine matches AWS is the corpus's own test.)
+func TestStatesRunMatchesEngine(t *testing.T) {
+	const corpus = "../../shared/states/testdata/conformance"
+	defs, err := filepath.Glob(filepath.Join(corpus, "*", "definition.asl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(defs) == 0 {
+		t.Fatalf("no conformance cases under %s", corpus)
+	}
+	for _, def := range defs {
+		dir := filepath.Dir(def)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			args := []string{"states", "run", "--definition", def, "--input", "@" + filepath.Join(dir, "input.json"), "--start-time", "2024-03-14T01:59:00Z"}
+			mockPath := filepath.Join(dir, "mock.json")
+			if _, err := os.Stat(mockPath); err == nil {
+				args = append(args, "--mock-config", mockPath, "--test-case", "Default")
+			}
+			r := runCLI(t, "", args...)
+			var got struct {
+				Status string          `json:"status"`
+				Output json.RawMessage `json:"output"`
+				Error  *string         `json:"error"`
+				Cause  *string         `json:"cause"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+				t.Fatalf("stdout %q: %v (stderr %q)", r.stdout, err, r.stderr)
+			}
+			want := engineResult(t, dir)
+			if got.Status != want.Status {
+				t.Errorf("status: got %s, want %s", got.Status, want.Status)
+			}
+			wantOut := string(want.Output)
+			if wantOut == "" {
+				wantOut = "null"
+			}
+			if string(got.Output) != wantOut {
+				t.Errorf("output:\n got %s\nwant %s", got.Output, wantOut)
+			}
+			if deref(got.Error) != want.Error || deref(got.Cause) != want.Cause {
+				t.Errorf("error/cause: got %q/%q, want %q/%q", deref(got.Error), deref(got.Cause), want.Error, want.Cause)
+			}
+			wantCode := 1
+			if want.Status == states.StatusSucceeded {
+				wantCode = 0
+			}
+			if r.code != wantCode {
+				t.Errorf("exit: got %d, want %d", r.code, wantCode)
+			}
+		})
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// engineResult runs a corpus case on the engine directly.
+func engineResult(t testing.TB, dir string) states.Result {
+	t.Helper()
+	def, err := os.ReadFile(filepath.Join(dir, "definition.asl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.ReadFile(filepath.Join(dir, "input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := states.Parse(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tasks states.TaskResolver = unreachableResources{}
+	if _, err := os.Stat(filepath.Join(dir, "mock.json")); err == nil {
+		cfg, err := mock.Load(filepath.Join(dir, "mock.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tasks, err = mock.NewResolver(cfg, "Conformance", "Default", tasks); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng := states.New(states.Options{Clock: states.NewVirtualClock(time.Date(2024, 3, 14, 1, 59, 0, 0, time.UTC)), Tasks: tasks})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, res, err := eng.Run(ctx, sm, states.StartInput{Input: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestStatesRunDynamoDB runs DynamoDB tasks through --dynamodb-endpoint
+// against a real dynalite; a missing dynalite fails the test.
+func TestStatesRunDynamoDB(t *testing.T) {
+	endpoint := startDynalite(t)
+	client := dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	_, err := client.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("orders"),
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
+		BillingMode:          ddbtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	def := filepath.Join(t.TempDir(), "orders.asl.json")
+	if err := os.WriteFile(def, []byte(`{"StartAt":"Put","States":{
+	  "Put":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","ResultPath":null,"Next":"Get",
+	    "Parameters":{"TableName":"orders","Item":{"id":{"S.$":"$.id"},"total":{"N":"42"}},"ConditionExpression":"attribute_not_exists(id)"}},
+	  "Get":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:getItem","Parameters":{"TableName":"orders","Key":{"id":{"S.$":"$.id"}}},
+	    "ResultSelector":{"total.$":"$.Item.total.N"},"ResultPath":"$.stored","Next":"PutAgain"},
+	  "PutAgain":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","End":true,
+	    "Parameters":{"TableName":"orders","Item":{"id":{"S.$":"$.id"}},"ConditionExpression":"attribute_not_exists(id)"}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+	}{
+		{
+			name:       "a second put of the same order fails its condition",
+			args:       []string{"--dynamodb-endpoint", endpoint},
+			wantCode:   1,
+			wantStdout: `{"status":"FAILED","output":null,"error":"DynamoDB.ConditionalCheckFailedException"`,
+		},
+		{
+			name:       "without an endpoint the tasks are unreachable",
+			args:       nil,
+			wantCode:   1,
+			wantStdout: `{"status":"FAILED","output":null,"error":"States.TaskFailed","cause":"No handler for resource 'arn:aws:states:::dynamodb:putItem' in state 'Put'`,
+		},
+		{
+			name:       "a bad endpoint is a usage error",
+			args:       []string{"--dynamodb-endpoint", "localhost:8000"},
+			wantCode:   2,
+			wantStdout: ``,
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"states", "run", "--definition", def, "--input", fmt.Sprintf(`{"id":"o-%d"}`, i)}, tt.args...)
+			r := runCLI(t, "", args...)
+			if r.code != tt.wantCode || !strings.HasPrefix(r.stdout, tt.wantStdout) {
+				t.Errorf("got %s\nwant exit %d and stdout starting %s", r, tt.wantCode, tt.wantStdout)
+			}
+		})
+	}
+	// The first run stored the order before its second put failed.
+	got, err := client.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String("orders"),
+		Key:       map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "o-0"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := got.Item["total"].(*ddbtypes.AttributeValueMemberN); !ok || n.Value != "42" {
+		t.Errorf("stored item: got %#v, want total 42", got.Item)
+	}
+}
+
+// startDynalite starts dynalite on a free loopback port and returns its
+// endpoint; a missing dynalite fails the test.
+func startDynalite(tb testing.TB) string {
+	tb.Helper()
+	bin := os.Getenv("SHIPWAVE_DYNALITE")
+	if bin == "" {
+		bin = filepath.Join("..", "..", "node_modules", ".bin", "dynalite")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		tb.Fatalf("dynalite not found at %s (run make deps or set SHIPWAVE_DYNALITE): %v", bin, err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command(bin, "--host", "127.0.0.1", "--port", port, "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start dynalite: %v", err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "http://" + addr
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("dynalite did not listen on %s", addr)
+		}
+	}
 }

@@ -3,7 +3,11 @@ package control_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -189,12 +193,7 @@ func TestFailedWaveRollsBackEarlierWaves(t *testing.T) {
 	w := newWorldSpec(t, twoWaves)
 	w.onBake = func(w *world, weight int) {
 		if weight == 10 { // eu's canary
-			w.mu.Lock()
-			w.alarms["orders-5xx"] = alarms.StateAlarm
-			w.mu.Unlock()
-			if _, err := w.svc.AlarmChanged(context.Background(), alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm}); err != nil {
-				w.t.Error(err)
-			}
+			w.fireAlarm("orders-5xx")
 		}
 	}
 	r, x := w.start("v2", "push:orders:main:waves")
@@ -241,4 +240,210 @@ func TestTransitionsPerTarget(t *testing.T) {
 		t.Errorf("deploy took %d state transitions, want 1..40", entered)
 	}
 	t.Logf("transitions per target (Canary10Percent5Minutes, both hooks): %d", entered)
+}
+
+const withLoadTest = `apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+executionMode: QUEUED
+stages:
+  - name: prod
+    waves:
+      - name: one-box
+        targets: [{ type: lambdaAlias, function: orders, alias: live }]
+        deployment: Canary10Percent5Minutes
+        bake: 5m
+        loadTest:
+          tasks: 2
+          concurrency: 2
+          holdFor: 1s
+          url: %s
+          criteria: { errorRate: 1%%, minRps: 1 }
+`
+
+// TestLoadTest runs the wave's load test for real: two load generator
+// processes against a loopback service, their HDR results merged by the
+// aggregator and judged by the criteria.
+func TestLoadTest(t *testing.T) {
+	tests := []struct {
+		name      string
+		errorRate int // every n-th request fails; 0 = none
+		want      release.Status
+		wantEvent release.EventType
+		good      string
+	}{
+		{"healthy version passes", 0, release.StatusSucceeded, release.EventLoadTestPassed, "2"},
+		{"errors under load roll back", 4, release.StatusRolledBack, release.EventLoadTestFailed, "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n atomic.Int64
+			svc := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+				if tt.errorRate > 0 && n.Add(1)%int64(tt.errorRate) == 0 {
+					rw.WriteHeader(http.StatusInternalServerError)
+					return
+				}
+				_, _ = rw.Write([]byte("ok"))
+			}))
+			t.Cleanup(svc.Close)
+			w := newWorldSpec(t, fmt.Sprintf(withLoadTest, svc.URL))
+			r, x := w.start("v2", "push:orders:main:lt")
+			w.wait(x)
+			got := w.releaseOf(r.ID)
+			if got.Status != tt.want {
+				t.Errorf("release = %s (%s), want %s; events: %s", got.Status, got.Reason, tt.want, eventTypes(w.events(r.ID)))
+			}
+			if !hasEventType(w.events(r.ID), tt.wantEvent) {
+				t.Errorf("no %s event: %s", tt.wantEvent, eventTypes(w.events(r.ID)))
+			}
+			if n.Load() == 0 && tt.errorRate > 0 {
+				t.Error("the service saw no load")
+			}
+			w.checkInvariants(r, tt.good)
+		})
+	}
+}
+
+// TestAlarmEventLostFinalCheckCatchesIt is the bake-timeout race: the alarm
+// fires but its event never reaches alarmwatch before the bake times out;
+// BakeCheck's final alarm check catches it and rolls back.
+func TestAlarmEventLostFinalCheckCatchesIt(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Canary10Percent5Minutes")
+	w.onBake = func(w *world, weight int) {
+		if weight == 10 {
+			w.mu.Lock()
+			w.alarms["orders-5xx"] = alarms.StateAlarm // no event is delivered
+			w.mu.Unlock()
+		}
+	}
+	r, x := w.start("v2", "push:orders:main:race")
+	if res := w.wait(x); res.Error != "ReleaseRolledBack" {
+		t.Fatalf("release execution = %s %s (%s)", res.Status, res.Error, res.Cause)
+	}
+	if got, want := strings.Join(w.aliasUpdates(), " "), "1+2@0.1 1"; got != want {
+		t.Errorf("alias updates = %q, want %q", got, want)
+	}
+	if len(w.failures) != 0 {
+		t.Errorf("task failures sent = %v, want none (the timeout won the race)", w.failures)
+	}
+	w.checkInvariants(r, "1")
+}
+
+// TestAlarmAlreadyFiringRefusesToDeploy: the alarm pre-flight refuses to
+// deploy blind, before any traffic moves.
+func TestAlarmAlreadyFiringRefusesToDeploy(t *testing.T) {
+	for _, state := range []alarms.State{alarms.StateAlarm, alarms.StateInsufficientData, ""} {
+		t.Run(string(state)+"-", func(t *testing.T) {
+			w := newWorld(t, "QUEUED", "AllAtOnce")
+			if state == "" {
+				delete(w.alarms, "orders-5xx")
+			} else {
+				w.alarms["orders-5xx"] = state
+			}
+			r, x := w.start("v2", "push:orders:main:preflight")
+			w.wait(x)
+			got := w.releaseOf(r.ID)
+			if got.Status != release.StatusRolledBack || !strings.Contains(got.Reason, "refusing to deploy blind") {
+				t.Errorf("release = %s (%s), want ROLLED_BACK refusing to deploy blind", got.Status, got.Reason)
+			}
+			if u := w.aliasUpdates(); len(u) != 0 {
+				t.Errorf("alias updates = %v, want none", u)
+			}
+			w.checkInvariants(r, "1")
+		})
+	}
+}
+
+const ecsSpec = `apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+executionMode: QUEUED
+alarms: [orders-5xx]
+stages:
+  - name: prod
+    waves:
+      - name: one-box
+        targets:
+          - { type: ecsBlueGreen, cluster: prod, service: orders, listenerArn: "%s", blueTargetGroup: orders-blue, greenTargetGroup: orders-green }
+        deployment: Linear10PercentEvery1Minute
+        bake: 5m
+`
+
+// TestECSBlueGreen shifts an ALB listener between the blue and green target
+// groups through the real ELBv2 client: promoted on health, back to 100%
+// blue when an alarm fires mid-shift.
+func TestECSBlueGreen(t *testing.T) {
+	for _, alarmAt := range []int{0, 30} {
+		t.Run(fmt.Sprintf("alarm at %d%%", alarmAt), func(t *testing.T) {
+			w := newWorldSpec(t, "")
+			if err := w.saveSpec(fmt.Sprintf(ecsSpec, w.listener)); err != nil {
+				t.Fatal(err)
+			}
+			w.onBake = func(w *world, weight int) {
+				if weight == alarmAt {
+					w.fireAlarm("orders-5xx")
+				}
+			}
+			r, x := w.start("v2", "push:orders:main:ecs")
+			w.wait(x)
+			want, wantGroup := release.StatusSucceeded, w.green
+			if alarmAt > 0 {
+				want, wantGroup = release.StatusRolledBack, w.blue
+			}
+			if got := w.releaseOf(r.ID); got.Status != want {
+				t.Errorf("release = %s (%s), want %s; events: %s", got.Status, got.Reason, want, eventTypes(w.events(r.ID)))
+			}
+			var live []string
+			for _, a := range w.elb.ListenerActions(w.listener) {
+				for _, f := range a.Forward {
+					if f.Weight > 0 {
+						live = append(live, f.TargetGroupArn)
+					}
+				}
+			}
+			if len(live) != 1 || live[0] != wantGroup {
+				t.Errorf("listener forwards to %v, want only %s", live, wantGroup)
+			}
+		})
+	}
+}
+
+// TestReconcileDeployExecutionRestoresOnlyItsTarget: a deploy execution that
+// dies (here: stopped mid-shift) is reconciled on its own — its target goes
+// back to the last good version — without ending the release.
+func TestReconcileDeployExecutionRestoresOnlyItsTarget(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Linear10PercentEvery1Minute")
+	var stopped string
+	w.onBake = func(w *world, weight int) {
+		if weight != 20 || stopped != "" {
+			return
+		}
+		// Stop the deploy child the way an operator would in the console.
+		child, ok := w.engine.Execution("arn:aws:states:us-east-1:123456789012:execution:shipwave-deploy:" + w.bakingRelease + "-s0w0t0")
+		if !ok {
+			w.t.Error("deploy execution not found")
+			return
+		}
+		stopped = string(child.Input())
+		child.Stop("", "stopped by an operator")
+	}
+	r, x := w.start("v2", "push:orders:main:stop-child")
+	res := w.wait(x)
+	if stopped == "" {
+		t.Fatal("the deploy execution was never stopped")
+	}
+	// The release saw its deploy fail and finished on its own path.
+	if res.Status != states.StatusFailed {
+		t.Fatalf("release execution = %s, want FAILED", res.Status)
+	}
+	out, err := w.svc.Reconcile(context.Background(), control.ExecutionChange{Name: r.ID + "-s0w0t0", Status: "ABORTED", Input: stopped})
+	if err != nil || out.Action != "restored" {
+		t.Fatalf("reconcile = %+v, %v", out, err)
+	}
+	// Reconciling one target never ends the release: it ended on its own
+	// path, rolled back by its safety net.
+	if got := w.releaseOf(r.ID); got.Status != release.StatusRolledBack {
+		t.Errorf("release = %s (%s), want ROLLED_BACK", got.Status, got.Reason)
+	}
+	w.checkInvariants(r, "1")
 }

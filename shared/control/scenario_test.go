@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/shipwave/shipwave/shared/alarms"
@@ -17,6 +21,9 @@ import (
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/hooks"
+	"github.com/shipwave/shipwave/shared/loadtest"
+	"github.com/shipwave/shipwave/shared/loadtest/localtask"
+	"github.com/shipwave/shipwave/shared/loadtest/resultdir"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/schedule"
 	"github.com/shipwave/shipwave/shared/spec"
@@ -24,6 +31,7 @@ import (
 	"github.com/shipwave/shipwave/shared/states/lambdatask"
 	"github.com/shipwave/shipwave/shared/states/tasks"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
 	"github.com/shipwave/shipwave/statemachines"
 )
@@ -49,14 +57,20 @@ type world struct {
 
 	release *states.StateMachine
 
-	mu       sync.Mutex
-	alarms   map[string]alarms.State
-	hookErr  map[string]error           // phase → error the hook returns
-	hookLog  []string                   // "phase@updates" for each hook run
-	onBake   func(w *world, weight int) // runs after a bake registered
-	requests int64                      // what the request counter reports
-	preHook  bool                       // the pipeline has a pre-traffic hook
-	failures []string                   // SendTaskFailure calls seen by the world
+	mu            sync.Mutex
+	alarms        map[string]alarms.State
+	hookErr       map[string]error           // phase → error the hook returns
+	hookLog       []string                   // "phase@updates" for each hook run
+	onBake        func(w *world, weight int) // runs after a bake registered
+	requests      int64                      // what the request counter reports
+	preHook       bool                       // the pipeline has a pre-traffic hook
+	writes        *countingDB                // counts the store's write requests
+	aggregator    *loadtest.Aggregator
+	bakingRelease string // the release whose bake onBake is told about
+
+	elb                   *awsfake.ELBv2
+	blue, green, listener string
+	failures              []string // SendTaskFailure calls seen by the world
 }
 
 const ordersSpec = `apiVersion: shipwave/v1
@@ -87,7 +101,6 @@ func newWorld(t *testing.T, mode, deployment string) *world {
 
 func newWorldSpec(t *testing.T, src string) *world {
 	t.Helper()
-	ctx := context.Background()
 	w := &world{
 		t:       t,
 		clock:   states.NewVirtualClock(time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)),
@@ -95,7 +108,8 @@ func newWorldSpec(t *testing.T, src string) *world {
 		hookErr: map[string]error{},
 	}
 	client, table := dynalitetest.Table(t)
-	w.store = store.New(client, table, store.WithNow(w.clock.Now))
+	w.writes = &countingDB{DynamoDB: client}
+	w.store = store.New(w.writes, table, store.WithNow(w.clock.Now))
 
 	w.lambda = awsfake.NewLambda(t)
 	w.lambda.AddFunction("orders", "sha-v1")
@@ -107,12 +121,22 @@ func newWorldSpec(t *testing.T, src string) *world {
 	w.lambda.CreateAlias("orders-eu", "live", "1")
 	w.lambda.UpdateCode("orders-eu", "sha-v2")
 	shifter := lambdaalias.New(lambda.NewFromConfig(awsfake.Config(w.lambda.URL())))
+	w.elb = awsfake.NewELBv2(t)
+	w.blue = w.elb.AddTargetGroup("orders-blue", "10.0.1.1")
+	w.green = w.elb.AddTargetGroup("orders-green", "10.0.2.1")
+	w.listener = w.elb.AddListener(443, awsfake.Forward(awsfake.TargetWeight{TargetGroupArn: w.blue, Weight: 1}))
+	alb := albweights.New(elb.NewFromConfig(awsfake.Config(w.elb.URL())))
 
 	reg := states.NewRegistry()
 	w.engine = states.New(states.Options{Clock: w.clock, Tasks: reg, Region: region, Account: account})
 	w.svc = &control.Service{
-		Store:    w.store,
-		Shifters: func(release.Target) (control.Shifter, error) { return shifter, nil },
+		Store: w.store,
+		Shifters: func(t release.Target) (control.Shifter, error) {
+			if t.Type == release.TargetECSBlueGreen {
+				return alb, nil
+			}
+			return shifter, nil
+		},
 		Alarms: control.AlarmFunc(func(_ context.Context, names []string) (map[string]alarms.State, error) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
@@ -151,23 +175,35 @@ func newWorldSpec(t *testing.T, src string) *world {
 		"BakeFunctionArn": add("bake", func(ctx context.Context, in control.DeployTask) (any, error) {
 			out, err := w.svc.Bake(ctx, in)
 			if err == nil && in.Action == "register" && w.onBake != nil {
+				w.bakingRelease = in.ReleaseID
 				w.onBake(w, in.Step.Weight)
 			}
 			return out, err
 		}),
-		"FinalizeFunctionArn":          add("finalize", w.svc.Finalize),
-		"RollbackFunctionArn":          add("rollback", w.svc.Rollback),
-		"LoadTestAggregateFunctionArn": add("loadtest-aggregate", func(context.Context, json.RawMessage) (any, error) { return map[string]bool{"passed": true}, nil }),
-		"DeployStateMachineArn":        "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-deploy",
-		"LoadTestStateMachineArn":      "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-loadtest",
-		"LoadTestClusterArn":           "arn:aws:ecs:us-east-1:123456789012:cluster/shipwave",
-		"LoadTestTaskDefinitionArn":    "arn:aws:ecs:us-east-1:123456789012:task-definition/shipwave-loadgen:1",
-		"LoadTestSubnets":              "subnet-1",
-		"LoadTestSecurityGroup":        "sg-1",
+		"FinalizeFunctionArn": add("finalize", w.svc.Finalize),
+		"RollbackFunctionArn": add("rollback", w.svc.Rollback),
+		"LoadTestAggregateFunctionArn": add("loadtest-aggregate", func(ctx context.Context, in loadtest.AggregateInput) (loadtest.Report, error) {
+			r, err := w.aggregator.Handle(ctx, in)
+			return r, control.Boundary(err)
+		}),
+		"DeployStateMachineArn":     "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-deploy",
+		"LoadTestStateMachineArn":   "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-loadtest",
+		"LoadTestClusterArn":        "arn:aws:ecs:us-east-1:123456789012:cluster/shipwave",
+		"LoadTestTaskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/shipwave-loadgen:1",
+		"LoadTestSubnets":           "subnet-1",
+		"LoadTestSecurityGroup":     "sg-1",
 	}
 	reg.HandlePrefix(tasks.LambdaARNPrefix, tasks.Lambda(fns))
 	reg.HandlePrefix(tasks.LambdaInvokeResource, tasks.Lambda(fns))
 	reg.HandlePrefix(tasks.StartExecutionResource, tasks.StartExecution(w.engine))
+	// ecs:runTask.sync runs the real load generator as a process, as the
+	// local stack does; results land in a directory the aggregator reads.
+	results := t.TempDir()
+	w.aggregator = &loadtest.Aggregator{Source: resultdir.New(results), Events: w.store, Now: w.clock.Now}
+	tasks.Register(reg, tasks.Config{ECSRunTask: func(ctx context.Context, params json.RawMessage) (json.RawMessage, error) {
+		runner := &localtask.Runner{Bin: loadgenBinary(t), Env: []string{"SHIPWAVE_LOADTEST_OUT=" + results}}
+		return runner.RunTask(ctx, params)
+	}})
 	for name, arn := range map[string]string{
 		statemachines.Release:  "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release",
 		statemachines.Deploy:   subs["DeployStateMachineArn"],
@@ -187,15 +223,62 @@ func newWorldSpec(t *testing.T, src string) *world {
 		}
 	}
 
-	p, err := spec.Parse("orders.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.preHook = p.Hooks.PreTraffic != nil
-	if _, err := w.store.SaveSpec(ctx, release.SpecVersion{Pipeline: p.Name, Source: []byte(src), Parsed: p}); err != nil {
-		t.Fatal(err)
+	if src != "" {
+		if err := w.saveSpec(src); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return w
+}
+
+// saveSpec parses a pipeline spec and stores it as the pipeline's next
+// version.
+func (w *world) saveSpec(src string) error {
+	p, err := spec.Parse("orders.yaml", []byte(src))
+	if err != nil {
+		return err
+	}
+	w.preHook = p.Hooks.PreTraffic != nil
+	_, err = w.store.SaveSpec(context.Background(), release.SpecVersion{Pipeline: p.Name, Source: []byte(src), Parsed: p})
+	return err
+}
+
+// loadgenBinary builds cmd/loadgen once per test binary.
+var loadgenBinary = func() func(t *testing.T) string {
+	var once sync.Once
+	var bin string
+	var err error
+	return func(t *testing.T) string {
+		t.Helper()
+		once.Do(func() {
+			dir, derr := os.MkdirTemp("", "shipwave-loadgen-")
+			if derr != nil {
+				err = derr
+				return
+			}
+			bin = filepath.Join(dir, "loadgen")
+			out, berr := exec.Command("go", "build", "-o", bin, "github.com/shipwave/shipwave/cmd/loadgen").CombinedOutput()
+			if berr != nil {
+				err = fmt.Errorf("build loadgen: %v\n%s", berr, out)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bin
+	}
+}()
+
+// fireAlarm puts an alarm in ALARM and delivers its state-change event to
+// alarmwatch, which must fail the one bake watching it.
+func (w *world) fireAlarm(name string) {
+	w.mu.Lock()
+	w.alarms[name] = alarms.StateAlarm
+	w.mu.Unlock()
+	res, err := w.svc.AlarmChanged(context.Background(), alarms.Change{Alarm: name, State: alarms.StateAlarm, Reason: "5xx above 1%"})
+	if err != nil || len(res.Failed) != 1 {
+		w.t.Errorf("alarmwatch: %+v, %v; want one bake failed", res, err)
+	}
 }
 
 // callbacks lets handlers complete tokens on the world's engine, recording
@@ -363,14 +446,7 @@ func TestAlarmInCanaryRollsBackBeforeAnyFurtherShift(t *testing.T) {
 		if weight != 10 {
 			return
 		}
-		w.mu.Lock()
-		w.alarms["orders-5xx"] = alarms.StateAlarm
-		w.mu.Unlock()
-		// The EventBridge alarm event reaches alarmwatch.
-		res, err := w.svc.AlarmChanged(context.Background(), alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm, Reason: "5xx above 1%"})
-		if err != nil || len(res.Failed) != 1 {
-			w.t.Errorf("alarmwatch: %+v, %v; want one bake failed", res, err)
-		}
+		w.fireAlarm("orders-5xx")
 	}
 	r, x := w.start("v2", "push:orders:main:c3")
 	res := w.wait(x)

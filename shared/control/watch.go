@@ -85,7 +85,8 @@ func (s *Service) reconcile(ctx context.Context, c ExecutionChange) (ReconcileRe
 		return ReconcileResult{}, &InvalidInput{Message: fmt.Sprintf("reconcile: unknown execution status %q", c.Status)}
 	}
 	var in struct {
-		ReleaseID string `json:"releaseId"`
+		ReleaseID string          `json:"releaseId"`
+		Target    *release.Target `json:"target"`
 	}
 	if c.Input != "" {
 		if err := json.Unmarshal([]byte(c.Input), &in); err != nil {
@@ -108,6 +109,15 @@ func (s *Service) reconcile(ctx context.Context, c ExecutionChange) (ReconcileRe
 		if c.Cause != "" {
 			reason += " (" + c.Cause + ")"
 		}
+	}
+	if in.Target != nil && in.Target.Name != "" {
+		// A deploy execution of one target ended abnormally (its rollback
+		// could not be verified, or it was stopped): restore that target.
+		// The release execution goes on and judges the wave itself.
+		if _, err := s.restoreTarget(ctx, r.ID, *in.Target, reason); err != nil {
+			return ReconcileResult{}, err
+		}
+		return ReconcileResult{ReleaseID: r.ID, Action: "restored", Reason: reason}, nil
 	}
 	if r.Status.Terminal() {
 		// The release ended on its own path; still make sure nothing it

@@ -2,11 +2,13 @@ package loadtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -63,14 +65,22 @@ func CheckRunID(id string) error {
 	return nil
 }
 
-// Report is the aggregator's answer for a run: which tasks reported, the
-// merged measurements, and the verdict.
+// MaxTasks is the most tasks one run may have.
+const MaxTasks = 10_000
+
+// Report is the aggregator's answer for a run: whether it passed, a one-line
+// summary, which tasks reported, the merged measurements and the verdict.
+// Its JSON is the loadtest state machine's $.report: a Choice reads
+// "passed" and the Fail state's cause is "summary".
 type Report struct {
-	RunID         string  `json:"runId"`
+	RunID  string `json:"runId"`
+	Passed bool   `json:"passed"`
+	// Summary is one line for people: the verdict and the headline numbers.
+	Summary       string  `json:"summary"`
 	ExpectedTasks int     `json:"expectedTasks"`
 	Reported      []int   `json:"reported"`
 	Missing       []int   `json:"missing,omitempty"`
-	Summary       Summary `json:"summary"`
+	Stats         Summary `json:"stats"`
 	Verdict       Verdict `json:"verdict"`
 	// Result is the merge of the reported results; it is left out of the
 	// JSON to keep state machine payloads small.
@@ -86,8 +96,8 @@ func Aggregate(ctx context.Context, src Source, runID string, expectedTasks int,
 	if err := CheckRunID(runID); err != nil {
 		return Report{}, err
 	}
-	if expectedTasks < 1 {
-		return Report{}, release.Errorf(release.ErrInvalid, "aggregate run %s: expected tasks %d, want at least 1", runID, expectedTasks)
+	if expectedTasks < 1 || expectedTasks > MaxTasks {
+		return Report{}, release.Errorf(release.ErrInvalid, "aggregate run %s: expected tasks %d, want 1 to %d", runID, expectedTasks, MaxTasks)
 	}
 	results, err := src.Results(ctx, runID)
 	if err != nil {
@@ -121,7 +131,7 @@ func Aggregate(ctx context.Context, src Source, runID string, expectedTasks int,
 	} else {
 		rep.Result = Result{RunID: runID, Task: -1}
 	}
-	rep.Summary = rep.Result.Summary()
+	rep.Stats = rep.Result.Summary()
 	rep.Verdict = Evaluate(rep.Result, c)
 	switch {
 	case len(rep.Missing) > 0:
@@ -131,8 +141,23 @@ func Aggregate(ctx context.Context, src Source, runID string, expectedTasks int,
 		rep.Verdict.Passed = false
 		rep.Verdict.Reason = fmt.Sprintf("results for unexpected or duplicate tasks %s of %d", ints(unexpected), expectedTasks)
 	}
+	rep.Passed = rep.Verdict.Passed
+	rep.Summary = headline(rep)
 	return rep, nil
 }
+
+// headline is the report's one-line summary.
+func headline(rep Report) string {
+	st := rep.Stats
+	numbers := fmt.Sprintf("%d requests, %.2f%% errors, %.1f rps, p50 %s p90 %s p99 %s",
+		st.Requests, st.ErrorRate*100, st.RPS, ms(st.P50Ms), ms(st.P90Ms), ms(st.P99Ms))
+	if rep.Passed {
+		return fmt.Sprintf("load test %s passed: %s", rep.RunID, numbers)
+	}
+	return fmt.Sprintf("load test %s failed: %s (%s)", rep.RunID, rep.Verdict.Reason, numbers)
+}
+
+func ms(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) + "ms" }
 
 func ints(xs []int) string {
 	s := make([]string, len(xs))
@@ -142,21 +167,61 @@ func ints(xs []int) string {
 	return strings.Join(s, ", ")
 }
 
-// AggregateInput is the aggregator Lambda's input: the run, how many tasks
-// ran, and the criteria to judge them by.
+// AggregateInput is the aggregator Lambda's input, as the loadtest state
+// machine passes it: the run, the wave's load test (its task count and
+// criteria) and where in which release it ran.
 type AggregateInput struct {
-	RunID    string           `json:"runId"`
-	Tasks    int              `json:"tasks"`
-	Criteria release.Criteria `json:"criteria"`
+	RunID     string           `json:"runId"`
+	ReleaseID string           `json:"releaseId,omitempty"`
+	Pipeline  string           `json:"pipeline,omitempty"`
+	Stage     string           `json:"stage,omitempty"`
+	Wave      string           `json:"wave,omitempty"`
+	Target    release.Target   `json:"target"`
+	LoadTest  release.LoadTest `json:"loadTest"`
+}
+
+// EventAppender appends to a release's event log.
+type EventAppender interface {
+	// AppendEvent appends ev, assigning its sequence number. It returns an
+	// error matching release.ErrNotFound for an unknown release.
+	AppendEvent(ctx context.Context, ev release.Event) (release.Event, error)
 }
 
 // Aggregator is the aggregator Lambda's handler.
 type Aggregator struct {
 	Source Source
+	// Events, if set, receives a LoadTestPassed or LoadTestFailed event for
+	// runs that name a release.
+	Events EventAppender
+	Now    func() time.Time
 }
 
-// Handle aggregates the run in in. A failed verdict is a Report with
-// Verdict.Passed false, not an error; errors are as for Aggregate.
+// Handle aggregates the run in in, expecting max(1, in.LoadTest.Tasks) task
+// results. A failed verdict is a Report with Passed false, not an error;
+// errors are as for Aggregate, or the event log's.
 func (a *Aggregator) Handle(ctx context.Context, in AggregateInput) (Report, error) {
-	return Aggregate(ctx, a.Source, in.RunID, in.Tasks, in.Criteria)
+	rep, err := Aggregate(ctx, a.Source, in.RunID, max(1, in.LoadTest.Tasks), in.LoadTest.Criteria)
+	if err != nil {
+		return Report{}, err
+	}
+	if a.Events == nil || in.ReleaseID == "" {
+		return rep, nil
+	}
+	typ := release.EventLoadTestPassed
+	if !rep.Passed {
+		typ = release.EventLoadTestFailed
+	}
+	data, err := json.Marshal(rep)
+	if err != nil {
+		return Report{}, fmt.Errorf("aggregate run %s: encode report: %w", in.RunID, err)
+	}
+	ev := release.Event{
+		ReleaseID: in.ReleaseID, Time: a.Now(), Type: typ,
+		Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name,
+		Message: rep.Summary, Data: data,
+	}
+	if _, err := a.Events.AppendEvent(ctx, ev); err != nil {
+		return Report{}, fmt.Errorf("aggregate run %s: record %s for release %s: %w", in.RunID, typ, in.ReleaseID, err)
+	}
+	return rep, nil
 }

@@ -78,8 +78,8 @@ func TestAggregate(t *testing.T) {
 			if !strings.Contains(rep.Verdict.Reason, tt.wantReason) {
 				t.Errorf("got reason %q, want it to contain %q", rep.Verdict.Reason, tt.wantReason)
 			}
-			if rep.Summary.Requests != tt.wantRequests {
-				t.Errorf("got %d requests, want %d", rep.Summary.Requests, tt.wantRequests)
+			if rep.Stats.Requests != tt.wantRequests {
+				t.Errorf("got %d requests, want %d", rep.Stats.Requests, tt.wantRequests)
 			}
 			if _, err := json.Marshal(rep); err != nil {
 				t.Errorf("report does not marshal: %v", err)
@@ -121,6 +121,7 @@ func TestAggregateErrors(t *testing.T) {
 		{name: "source fails", src: sourceFunc(func(context.Context, string) ([]Result, error) { return nil, boom }), runID: "r", tasks: 1, wantErr: boom},
 		{name: "bad run id", src: fixed(), runID: "../etc", tasks: 1, wantErr: release.ErrInvalid},
 		{name: "no tasks", src: fixed(), runID: "r", tasks: 0, wantErr: release.ErrInvalid},
+		{name: "absurdly many tasks", src: fixed(), runID: "r", tasks: MaxTasks + 1, wantErr: release.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,18 +133,98 @@ func TestAggregateErrors(t *testing.T) {
 	}
 }
 
+// appenderFunc is an EventAppender made of a function.
+type appenderFunc func(ctx context.Context, ev release.Event) (release.Event, error)
+
+func (f appenderFunc) AppendEvent(ctx context.Context, ev release.Event) (release.Event, error) {
+	return f(ctx, ev)
+}
+
 func TestAggregatorHandle(t *testing.T) {
-	in := AggregateInput{}
-	if err := json.Unmarshal([]byte(`{"runId":"run-1","tasks":1,"criteria":{"p99":100000000}}`), &in); err != nil {
+	// The input the loadtest state machine's Aggregate state sends.
+	const input = `{"runId":"run-1","releaseId":"rel-9","pipeline":"orders","stage":"beta","wave":"one-box",
+		"target":{"type":"local","name":"orders-beta"},
+		"loadTest":{"tasks":2,"rps":200,"holdFor":60000000000,"criteria":{"p99":100000000,"errorRate":0.01},"taskIndexes":[0,1]}}`
+	var in AggregateInput
+	if err := json.Unmarshal([]byte(input), &in); err != nil {
 		t.Fatal(err)
 	}
-	a := &Aggregator{Source: fixed(resultOf(t, 0, []time.Duration{time.Millisecond}, Counts{}))}
-	rep, err := a.Handle(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
+	now := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		results    []Result
+		wantPassed bool
+		wantEvent  release.EventType
+		wantInSum  string
+	}{
+		{
+			name:       "passes",
+			results:    []Result{resultOf(t, 0, spread(100), Counts{}), resultOf(t, 1, spread(100), Counts{})},
+			wantPassed: true, wantEvent: release.EventLoadTestPassed,
+			wantInSum: "load test run-1 passed: 200 requests, 0.00% errors, 3.3 rps, p50 50.015ms p90 90.047ms p99 99.007ms",
+		},
+		{
+			name:      "a task is missing",
+			results:   []Result{resultOf(t, 0, spread(100), Counts{})},
+			wantEvent: release.EventLoadTestFailed,
+			wantInSum: "load test run-1 failed: 1 of 2 load-test tasks did not report a result (missing tasks 1)",
+		},
+		{
+			name:      "errors over the limit",
+			results:   []Result{resultOf(t, 0, spread(100), Counts{ServerError: 5}), resultOf(t, 1, spread(100), Counts{})},
+			wantEvent: release.EventLoadTestFailed,
+			wantInSum: "criteria not met: errorRate 2.44% (5 of 205), want <= 1%",
+		},
 	}
-	if !rep.Verdict.Passed || len(rep.Verdict.Checks) != 1 || rep.Verdict.Checks[0].Want != "<= 100ms" {
-		t.Errorf("got %+v, want a passing p99 <= 100ms check", rep.Verdict)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []release.Event
+			a := &Aggregator{
+				Source: fixed(tt.results...),
+				Events: appenderFunc(func(_ context.Context, ev release.Event) (release.Event, error) {
+					got = append(got, ev)
+					return ev, nil
+				}),
+				Now: func() time.Time { return now },
+			}
+			rep, err := a.Handle(context.Background(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Passed != tt.wantPassed || !strings.Contains(rep.Summary, tt.wantInSum) {
+				t.Errorf("got passed %v summary %q, want %v and %q", rep.Passed, rep.Summary, tt.wantPassed, tt.wantInSum)
+			}
+			// The state machine reads $.report.passed and $.report.summary.
+			var shape struct {
+				Passed  *bool   `json:"passed"`
+				Summary *string `json:"summary"`
+			}
+			data, _ := json.Marshal(rep)
+			if err := json.Unmarshal(data, &shape); err != nil || shape.Passed == nil || shape.Summary == nil {
+				t.Errorf("report JSON lacks passed or summary: %s", data)
+			}
+			if len(got) != 1 {
+				t.Fatalf("got %d events, want 1", len(got))
+			}
+			ev := got[0]
+			if ev.Type != tt.wantEvent || ev.ReleaseID != "rel-9" || ev.Stage != "beta" || ev.Wave != "one-box" ||
+				ev.Target != "orders-beta" || !ev.Time.Equal(now) || ev.Message != rep.Summary {
+				t.Errorf("got event %+v, want %s for rel-9 beta/one-box/orders-beta with the summary", ev, tt.wantEvent)
+			}
+		})
+	}
+}
+
+func TestAggregatorHandleEventFailure(t *testing.T) {
+	boom := errors.New("throttled")
+	a := &Aggregator{
+		Source: fixed(resultOf(t, 0, spread(10), Counts{})),
+		Events: appenderFunc(func(context.Context, release.Event) (release.Event, error) { return release.Event{}, boom }),
+		Now:    time.Now,
+	}
+	_, err := a.Handle(context.Background(), AggregateInput{RunID: "run-1", ReleaseID: "rel-1", LoadTest: release.LoadTest{Tasks: 1}})
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "record LoadTestPassed for release rel-1") {
+		t.Errorf("got %v, want the event log's error with context", err)
 	}
 }
 

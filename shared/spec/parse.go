@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/shipwave/shipwave/shared/glob"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/schedule"
 )
@@ -203,8 +205,13 @@ func (d *decoder) glob(n *yaml.Node, path string) string {
 	if !ok {
 		return ""
 	}
-	if err := checkGlob(s); err != nil {
-		d.addf(n, path, "bad pattern %q: %v", s, err)
+	if _, err := glob.Compile(s); err != nil {
+		msg := err.Error()
+		var se *glob.SyntaxError
+		if errors.As(err, &se) {
+			msg = fmt.Sprintf("%s at offset %d", se.Msg, se.Offset)
+		}
+		d.addf(n, path, "bad pattern %q: %s", s, msg)
 		return ""
 	}
 	return s

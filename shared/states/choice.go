@@ -55,6 +55,10 @@ type choiceRule struct {
 	next       *state
 	assign     *payload.Template
 	assignVars []string
+
+	// QueryLanguage JSONata.
+	jCondition *payload.JSONataTemplate
+	jAssign    *payload.JSONataTemplate
 }
 
 type operator struct {
@@ -115,6 +119,9 @@ func (p *parser) choiceRule(v any, loc string, top bool) *choiceRule {
 	if !ok {
 		c.add(CodeSchema, loc, "Expected value of type: Object")
 		return nil
+	}
+	if p.jsonata {
+		return p.jsonataChoiceRule(o, loc, top)
 	}
 	r := &choiceRule{}
 	var opName string
@@ -278,6 +285,9 @@ func evalChoice(r *choiceRule, env *evalEnv) (bool, error) {
 		return false, nil
 	}
 	v, err := env.Lookup(r.variable)
+	if err == errNullInput {
+		return false, err
+	}
 	if err != nil {
 		if r.kind == opIsPresent {
 			return r.operand == false, nil
@@ -310,6 +320,9 @@ func evalChoice(r *choiceRule, env *evalEnv) (bool, error) {
 	opTime := r.timeOp
 	if r.opPath != nil {
 		ov, err := env.Lookup(r.opPath)
+		if err == errNullInput {
+			return false, err
+		}
 		if err != nil {
 			return false, choicePathError(r.opPath)
 		}

@@ -98,7 +98,8 @@ func TestChoiceFailures(t *testing.T) {
 			name:      "no match without default",
 			def:       `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.x","StringEquals":"a","Next":"S"}]},"S":{"Type":"Succeed"}}}`,
 			input:     `{"x":"b"}`,
-			wantError: "States.NoChoiceMatched",
+			wantError: "States.Runtime",
+			wantCause: "An error occurred while executing the state 'C' (entered at the event id #2). Failed to transition out of the state. The state does not point to a next state.",
 		},
 	}
 	for _, tt := range tests {

@@ -128,6 +128,23 @@ type state struct {
 	hasTolPercent         bool
 
 	enteredType, exitedType string
+
+	// QueryLanguage JSONata.
+	jsonata       bool
+	jArgs         *payload.JSONataTemplate
+	jOutput       *payload.JSONataTemplate
+	jAssign       *payload.JSONataTemplate
+	jItems        *payload.JSONataTemplate
+	jItemSelector *payload.JSONataTemplate
+	jSeconds      *payload.JSONataTemplate
+	jTimestamp    *payload.JSONataTemplate
+	jTimeout      *payload.JSONataTemplate
+	jHeartbeat    *payload.JSONataTemplate
+	jMaxConc      *payload.JSONataTemplate
+	jTolCount     *payload.JSONataTemplate
+	jTolPercent   *payload.JSONataTemplate
+	jError        *payload.JSONataTemplate
+	jCause        *payload.JSONataTemplate
 }
 
 // dynString is an ErrorPath/CausePath: a reference path or an intrinsic call.
@@ -154,6 +171,8 @@ type catcher struct {
 	resultPath  optPath
 	assign      *payload.Template
 	assignVars  []string
+	jAssign     *payload.JSONataTemplate
+	jOutput     *payload.JSONataTemplate
 }
 
 // Pattern is a service integration pattern of a Task resource.
@@ -166,6 +185,8 @@ const (
 	Sync2            Pattern = "Sync2"
 	WaitForTaskToken Pattern = "WaitForTaskToken"
 )
+
+var jsonataFields = map[string]bool{"Output": true, "Arguments": true, "Items": true}
 
 var commonFields = map[string]bool{"Type": true, "Comment": true, "QueryLanguage": true}
 
@@ -216,9 +237,10 @@ func Parse(def []byte) (*StateMachine, error) {
 			c.add(CodeSchema, "/Version", "Unsupported Version %q, want \"1.0\"", vs)
 		}
 	}
+	topJSONata := false
 	if ql, ok := stringField(c, top, "", "QueryLanguage", false); ok && ql != "JSONPath" {
 		if ql == "JSONata" {
-			c.add(CodeSchema, "/QueryLanguage", "QueryLanguage JSONata is not supported by this engine")
+			topJSONata = true
 		} else {
 			c.add(CodeSchema, "/QueryLanguage", "Invalid QueryLanguage %q, want JSONPath or JSONata", ql)
 		}
@@ -226,7 +248,7 @@ func Parse(def []byte) (*StateMachine, error) {
 	if n, ok := intField(c, top, "", "TimeoutSeconds", 0, math.MaxInt32); ok {
 		sm.timeoutSeconds = n
 	}
-	p := &parser{c: c}
+	p := &parser{c: c, topJSONata: topJSONata}
 	sm.root = p.graph(top, "")
 	if sm.root != nil {
 		p.declaredVars(sm.root, nil, "")
@@ -238,10 +260,14 @@ func Parse(def []byte) (*StateMachine, error) {
 }
 
 type parser struct {
-	c *checker
+	c          *checker
+	topJSONata bool // the machine's QueryLanguage is JSONata
+	jsonata    bool // the state being parsed uses JSONata
 }
 
 func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
+	saved := p.jsonata
+	defer func() { p.jsonata = saved }()
 	c := p.c
 	g := &graph{states: map[string]*state{}, pure: true}
 	startAt, _ := stringField(c, obj, loc, "StartAt", true)
@@ -261,8 +287,8 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 	}
 	for _, name := range so.Keys() {
 		sloc := pointer(loc+"/States", name)
-		if len(name) > 80 {
-			c.add(CodeSchema, sloc, "State name %q is longer than 80 characters", name)
+		if len(name) > 80 || name == "" {
+			c.add(CodeSchema, sloc, "State name %q must be 1 to 80 characters long", name)
 		}
 		raw, _ := so.Get(name)
 		o, ok := raw.(*jsonvalue.Object)
@@ -294,7 +320,7 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 			g.pure = false
 		}
 	}
-	if startAt != "" {
+	if _, ok := obj.Get("StartAt"); ok {
 		if g.start = g.states[startAt]; g.start == nil && so.Len() > 0 {
 			c.add(CodeMissingTarget, loc+"/StartAt", "Missing 'Next' target: %s", startAt)
 		}
@@ -330,7 +356,11 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 		}
 	}
 	if !terminal && len(g.order) > 0 {
-		c.add(CodeNoTerminalState, loc, "No terminal state found in machine")
+		at := loc
+		if at == "" {
+			at = "null"
+		}
+		c.add(CodeNoTerminalState, at, "Workflow has no terminal state")
 	}
 	// Reachability.
 	if g.start != nil {
@@ -380,15 +410,34 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 		c.add(CodeSchema, loc+"/Type", "%q is not a valid state type", typ)
 		return nil
 	}
-	for _, k := range o.Keys() {
-		if !allowed[k] && !commonFields[k] {
-			c.add(CodeSchema, pointer(loc, k), "Field '%s' is not supported in a %s state", k, typ)
+	p.jsonata = p.topJSONata
+	if ql, ok := stringField(c, o, loc, "QueryLanguage", false); ok {
+		switch {
+		case ql == "JSONata":
+			p.jsonata = true
+		case ql == "JSONPath" && p.topJSONata:
+			c.add(CodeSchema, loc, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine")
+		case ql != "JSONPath":
+			c.add(CodeSchema, loc+"/QueryLanguage", "Invalid QueryLanguage %q, want JSONPath or JSONata", ql)
 		}
 	}
-	if ql, ok := stringField(c, o, loc, "QueryLanguage", false); ok && ql != "JSONPath" {
-		c.add(CodeSchema, loc+"/QueryLanguage", "QueryLanguage %q is not supported by this engine", ql)
-	}
 	st := &state{name: name, typ: typ, enteredType: typ + "StateEntered", exitedType: typ + "StateExited"}
+	if p.jsonata {
+		st.jsonata = true
+		allowed = jsonataStateFields[typ]
+		o = p.jsonataFields(st, o, loc)
+	}
+	for _, k := range o.Keys() {
+		switch {
+		case allowed[k] || commonFields[k]:
+		case !p.jsonata && jsonataFields[k]:
+			c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONPath', but field '%s' is only supported for the 'JSONata' QueryLanguage", k)
+		case p.jsonata && stateFields[typ][k]:
+			c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", k)
+		default:
+			c.add(CodeSchema, loc, "Field '%s' is not supported", k)
+		}
+	}
 	stringField(c, o, loc, "Comment", false)
 
 	// Transitions.
@@ -422,7 +471,7 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 	if allowed["ResultSelector"] {
 		st.resultSelector = p.template(o, loc, "ResultSelector")
 	}
-	if allowed["Assign"] {
+	if allowed["Assign"] && !p.jsonata {
 		st.assign = p.template(o, loc, "Assign")
 		if st.assign != nil {
 			st.assignVars = p.checkAssignNames(o, loc)
@@ -524,6 +573,9 @@ func (p *parser) wait(st *state, o *jsonvalue.Object, loc string) {
 	if _, ok := o.Get("TimestampPath"); ok {
 		n++
 		st.timestampPath = p.refPath(o, loc, "TimestampPath")
+	}
+	if st.jSeconds != nil || st.jTimestamp != nil {
+		n++
 	}
 	if n != 1 {
 		c.add(CodeSchema, loc, "Exactly one of 'Seconds', 'Timestamp', 'SecondsPath' or 'TimestampPath' must be set")
@@ -677,11 +729,11 @@ func (p *parser) mapState(st *state, o *jsonvalue.Object, loc string) {
 	if n, ok := intField(c, o, loc, "MaxConcurrency", 0, math.MaxInt32); ok {
 		st.maxConcurrency = n
 	}
-	st.maxConcurrencyPath = p.refPath(o, loc, "MaxConcurrencyPath")
+	st.maxConcurrencyPath = p.inputRefPath(o, loc, "MaxConcurrencyPath")
 	if n, ok := intField(c, o, loc, "ToleratedFailureCount", 0, math.MaxInt32); ok {
 		st.toleratedCount, st.hasToleratedThreshold, st.hasTolCount = n, true, true
 	}
-	st.toleratedCountPath = p.refPath(o, loc, "ToleratedFailureCountPath")
+	st.toleratedCountPath = p.inputRefPath(o, loc, "ToleratedFailureCountPath")
 	if v, ok := o.Get("ToleratedFailurePercentage"); ok {
 		f, isNum := toFloat(v)
 		if !isNum || f < 0 || f > 100 {
@@ -690,7 +742,14 @@ func (p *parser) mapState(st *state, o *jsonvalue.Object, loc string) {
 			st.toleratedPercent, st.hasToleratedThreshold, st.hasTolPercent = f, true, true
 		}
 	}
-	st.toleratedPercentPath = p.refPath(o, loc, "ToleratedFailurePercentagePath")
+	st.toleratedPercentPath = p.inputRefPath(o, loc, "ToleratedFailurePercentagePath")
+	for _, pair := range [][2]string{{"MaxConcurrency", "MaxConcurrencyPath"}, {"ToleratedFailureCount", "ToleratedFailureCountPath"}, {"ToleratedFailurePercentage", "ToleratedFailurePercentagePath"}} {
+		_, a := o.Get(pair[0])
+		_, b := o.Get(pair[1])
+		if a && b {
+			c.add(CodeSchema, loc, "There should only be one of the following fields: [%s, %s]", pair[0], pair[1])
+		}
+	}
 	if st.toleratedCountPath != nil || st.toleratedPercentPath != nil {
 		st.hasToleratedThreshold = true
 	}
@@ -780,7 +839,15 @@ func (p *parser) catchers(o *jsonvalue.Object, loc string) []*catcher {
 		}
 		for _, k := range co.Keys() {
 			switch k {
-			case "ErrorEquals", "Next", "ResultPath", "Comment", "Assign":
+			case "ErrorEquals", "Next", "Comment", "Assign":
+			case "ResultPath":
+				if p.jsonata {
+					c.add(CodeSchema, cloc, "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage")
+				}
+			case "Output":
+				if !p.jsonata {
+					c.add(CodeSchema, cloc, "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage")
+				}
 			default:
 				c.add(CodeSchema, pointer(cloc, k), "The field %q is not supported by Step Functions", k)
 			}
@@ -788,10 +855,20 @@ func (p *parser) catchers(o *jsonvalue.Object, loc string) []*catcher {
 		ct := &catcher{}
 		ct.errorEquals = p.errorEquals(co, cloc, i == len(arr)-1)
 		ct.nextName, _ = stringField(c, co, cloc, "Next", true)
-		ct.resultPath = p.optPath(co, cloc, "ResultPath", true)
-		ct.assign = p.template(co, cloc, "Assign")
-		if ct.assign != nil {
-			ct.assignVars = p.checkAssignNames(co, cloc)
+		if !p.jsonata {
+			ct.resultPath = p.optPath(co, cloc, "ResultPath", true)
+		}
+		if p.jsonata {
+			ct.jAssign = p.jsonataField(co, cloc, "Assign")
+			ct.jOutput = p.jsonataField(co, cloc, "Output")
+			if ct.jAssign != nil {
+				ct.assignVars = p.checkAssignNames(co, cloc)
+			}
+		} else {
+			ct.assign = p.template(co, cloc, "Assign")
+			if ct.assign != nil {
+				ct.assignVars = p.checkAssignNames(co, cloc)
+			}
 		}
 		stringField(c, co, cloc, "Comment", false)
 		out = append(out, ct)
@@ -875,6 +952,17 @@ func (p *parser) refPath(o *jsonvalue.Object, loc, field string) *jsonpath.Path 
 	path, err := jsonpath.Parse(s)
 	if err != nil || !path.IsReference() {
 		p.c.add(CodeInvalidJSONPath, loc+"/"+field, "The value for the field '%s' must be a valid ReferencePath", field)
+		return nil
+	}
+	return path
+}
+
+// inputRefPath is a reference path into the state input: the Map number
+// fields do not accept the context object.
+func (p *parser) inputRefPath(o *jsonvalue.Object, loc, field string) *jsonpath.Path {
+	path := p.refPath(o, loc, field)
+	if path != nil && path.Root() == "$$" {
+		p.c.add(CodeSchema, loc+"/"+field, "Value is not a Reference Path")
 		return nil
 	}
 	return path

@@ -175,6 +175,16 @@ type Result struct {
 // Start begins an execution of sm and returns at once. An input that is not
 // JSON is a *failure.Error named InvalidExecutionInput.
 func (e *Engine) Start(ctx context.Context, sm *StateMachine, in StartInput) (*Execution, error) {
+	x, err := e.newExecution(ctx, sm, in)
+	if err != nil {
+		return nil, err
+	}
+	e.clock.Spawn()
+	go x.run()
+	return x, nil
+}
+
+func (e *Engine) newExecution(ctx context.Context, sm *StateMachine, in StartInput) (*Execution, error) {
 	raw := in.Input
 	if len(strings.TrimSpace(string(raw))) == 0 {
 		raw = []byte("{}")
@@ -218,13 +228,21 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, in StartInput) (*E
 	e.mu.Lock()
 	e.execs[x.arn] = x
 	e.mu.Unlock()
-	e.clock.Spawn()
-	go x.run()
 	return x, nil
 }
 
 // Run starts an execution and waits for its result.
 func (e *Engine) Run(ctx context.Context, sm *StateMachine, in StartInput) (*Execution, Result, error) {
+	if sm.root.pure && sm.timeoutSeconds == 0 {
+		// Nothing can wait: run in the caller's goroutine.
+		x, err := e.newExecution(ctx, sm, in)
+		if err != nil {
+			return nil, Result{}, err
+		}
+		e.clock.Spawn()
+		x.run()
+		return x, x.Status(), nil
+	}
 	x, err := e.Start(ctx, sm, in)
 	if err != nil {
 		return nil, Result{}, err
@@ -267,7 +285,7 @@ type Execution struct {
 	done chan struct{}
 
 	mu      sync.Mutex
-	events  []*event
+	events  eventLog
 	stopped *failure.Error // set by Stop
 	timeout bool           // set when the execution timed out
 	result  Result

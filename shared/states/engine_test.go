@@ -128,11 +128,11 @@ func TestMapToleratedFailures(t *testing.T) {
 		output    string
 	}{
 		{"no tolerance fails with the item error", ``, `["ok","bad"]`, states.StatusFailed, "Bad", ""},
-		{"count tolerates", `"ToleratedFailureCount":1,`, `["ok","bad"]`, states.StatusSucceeded, "", `["ok",{"Error":"Bad","Cause":"bad item"}]`},
+		{"count tolerates", `"ToleratedFailureCount":1,`, `["ok","bad"]`, states.StatusSucceeded, "", `["ok"]`},
 		{"count exceeded", `"ToleratedFailureCount":1,`, `["bad","ok","bad"]`, states.StatusFailed, failure.ExceedToleratedFailureThreshold, ""},
-		{"percentage tolerates", `"ToleratedFailurePercentage":50,`, `["bad","ok"]`, states.StatusSucceeded, "", `[{"Error":"Bad","Cause":"bad item"},"ok"]`},
+		{"percentage tolerates", `"ToleratedFailurePercentage":50,`, `["bad","ok"]`, states.StatusSucceeded, "", `["ok"]`},
 		{"percentage exceeded", `"ToleratedFailurePercentage":50,`, `["bad","bad","ok"]`, states.StatusFailed, failure.ExceedToleratedFailureThreshold, ""},
-		{"count from path", `"ToleratedFailureCountPath":"$$.Execution.Input[0]",`, `[5,"bad","bad"]`, states.StatusSucceeded, "", ``},
+		{"count from path", `"ItemsPath":"$.items","ToleratedFailureCountPath":"$.tolerate",`, `{"tolerate":2,"items":["bad","bad"]}`, states.StatusSucceeded, "", ``},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -544,10 +544,68 @@ func TestContextObject(t *testing.T) {
 	}
 }
 
+func TestPathsOnNullInput(t *testing.T) {
+	tests := []struct {
+		name  string
+		state string
+	}{
+		{"choice on $", `{"Type":"Choice","Choices":[{"Variable":"$","IsString":true,"Next":"S"}],"Default":"S"}`},
+		{"input path", `{"Type":"Pass","InputPath":"$.a","Next":"S"}`},
+		{"parameters", `{"Type":"Pass","Parameters":{"a.$":"$.a"},"Next":"S"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			def := `{"StartAt":"N","States":{"N":{"Type":"Pass","Result":null,"Next":"X"},"X":` + tt.state + `,"S":{"Type":"Succeed"}}}`
+			res, _ := runMachine(t, def, `{}`, states.Options{})
+			want := "An error occurred while executing the state 'X' (entered at the event id #4). Unable to apply Path transformation to null or empty input."
+			if res.Error != failure.Runtime || res.Cause != want {
+				t.Errorf("got %s %q, want States.Runtime %q", res.Error, res.Cause, want)
+			}
+		})
+	}
+}
+
 func TestInvalidExecutionInput(t *testing.T) {
 	sm := mustParse(t, `{"StartAt":"S","States":{"S":{"Type":"Succeed"}}}`)
 	_, err := states.New(states.Options{}).Start(context.Background(), sm, states.StartInput{Input: []byte(`{"a":`)})
 	if !isFailure(err, states.ErrInvalidInput) {
 		t.Errorf("got %v, want InvalidExecutionInput", err)
+	}
+}
+
+func TestNestedConcurrencyInVirtualTime(t *testing.T) {
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"End":true,
+	  "ItemSelector":{"n.$":"$$.Map.Item.Value"},
+	  "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+	    {"StartAt":"W1","States":{"W1":{"Type":"Wait","SecondsPath":"$.n","Next":"T"},"T":{"Type":"Task","Resource":"` + fnArn + `","TimeoutSeconds":100,"End":true}}},
+	    {"StartAt":"W2","States":{"W2":{"Type":"Wait","Seconds":5,"End":true}}}]}}}}}}`
+	sm := mustParse(t, def)
+	clock := states.NewVirtualClock(epoch)
+	eng := states.New(states.Options{Clock: clock, Tasks: handlers(map[string]states.TaskFunc{fnArn: echo})})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var execs []*states.Execution
+	for i := 0; i < 5; i++ {
+		x, err := eng.Start(ctx, sm, states.StartInput{Input: []byte(`[1,2,3,4,5,6]`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		execs = append(execs, x)
+	}
+	for _, x := range execs {
+		res, err := x.Wait(ctx)
+		if err != nil {
+			t.Fatalf("execution did not end: %v", err)
+		}
+		want := `[[{"n":1},{"n":1}],[{"n":2},{"n":2}],[{"n":3},{"n":3}],[{"n":4},{"n":4}],[{"n":5},{"n":5}],[{"n":6},{"n":6}]]`
+		if res.Status != states.StatusSucceeded || string(res.Output) != want {
+			t.Fatalf("got %s %s %s, want SUCCEEDED %s", res.Status, res.Output, res.Error, want)
+		}
+		// Items 1-3 run first (5s each, the longest branch), then 4-6
+		// start as slots free up: 4 at 5s ends at 10s, 5 at 5s ends at
+		// 10s, 6 at 5s ends at 11s.
+		if got := x.StopDate().Sub(x.StartDate()); got != 11*time.Second {
+			t.Errorf("got %v of virtual time, want 11s", got)
+		}
 	}
 }

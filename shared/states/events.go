@@ -36,7 +36,7 @@ type taskInfo struct {
 func (x *Execution) record(prev int64, e event) int64 {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if len(x.events) >= x.engine.maxHist-1 {
+	if x.events.n >= x.engine.maxHist-1 {
 		if !x.limit {
 			x.limit = true
 			x.root.cancel()
@@ -54,11 +54,10 @@ func (x *Execution) forceRecord(prev int64, e event) int64 {
 }
 
 func (x *Execution) appendLocked(prev int64, e event) int64 {
-	e.id = int64(len(x.events)) + 1
+	e.id = int64(x.events.n) + 1
 	e.prev = prev
 	e.ts = x.engine.clock.Now()
-	ev := e
-	x.events = append(x.events, &ev)
+	x.events.append(e)
 	return e.id
 }
 
@@ -66,11 +65,11 @@ func (x *Execution) appendLocked(prev int64, e event) int64 {
 // GetExecutionHistory's events.
 func (x *Execution) History() []HistoryEvent {
 	x.mu.Lock()
-	evs := append([]*event(nil), x.events...)
+	evs := x.events.all()
 	x.mu.Unlock()
 	out := make([]HistoryEvent, len(evs))
-	for i, e := range evs {
-		out[i] = e.public(x)
+	for i := range evs {
+		out[i] = evs[i].public(x)
 	}
 	return out
 }
@@ -150,4 +149,34 @@ func (e *event) public(x *Execution) HistoryEvent {
 		}
 	}
 	return h
+}
+
+// eventLog stores events in fixed chunks so appending never copies earlier
+// events.
+type eventLog struct {
+	chunks [][]event
+	n      int
+}
+
+const eventChunk = 128
+
+func (l *eventLog) append(e event) {
+	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == cap(l.chunks[len(l.chunks)-1]) {
+		size := eventChunk
+		if len(l.chunks) == 0 {
+			size = 16
+		}
+		l.chunks = append(l.chunks, make([]event, 0, size))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, e)
+	l.n++
+}
+
+func (l *eventLog) all() []event {
+	out := make([]event, 0, l.n)
+	for _, c := range l.chunks {
+		out = append(out, c...)
+	}
+	return out
 }

@@ -29,12 +29,37 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 	if n == 0 {
 		return r
 	}
+	newChild := func(cs *cancelScope) *thread {
+		return &thread{x: th.x, cs: cs, prev: th.prev, scope: &scope{parent: th.scope}}
+	}
+	if pure {
+		// Children that never wait run one after the other in this
+		// goroutine; the first failure stops the rest.
+		for i := 0; i < n; i++ {
+			out, ferr := fn(i, newChild(th.cs))
+			if ferr == nil {
+				r.out[i] = out
+				continue
+			}
+			r.errs[i] = ferr
+			if ferr == errAborted {
+				r.firstErr = ferr
+				return r
+			}
+			r.failed++
+			if stop(r) {
+				r.firstErr = ferr
+				for j := i + 1; j < n; j++ {
+					r.errs[j] = errAborted
+				}
+				return r
+			}
+		}
+		return r
+	}
 	cs := th.cs.child()
 	defer cs.release()
 	ctx, cancel := cs.ctx, cs.cancel
-	newChild := func() *thread {
-		return &thread{x: th.x, cs: cs, prev: th.prev, scope: &scope{parent: th.scope}}
-	}
 	var mu sync.Mutex
 	handle := func(i int, out any, ferr *failure.Error) bool {
 		mu.Lock()
@@ -56,17 +81,6 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 			return true
 		}
 		return false
-	}
-	if pure {
-		for i := 0; i < n; i++ {
-			if ctx.Err() != nil {
-				r.errs[i] = errAborted
-				continue
-			}
-			out, ferr := fn(i, newChild())
-			handle(i, out, ferr)
-		}
-		return r
 	}
 	if workers <= 0 || workers > n {
 		workers = n
@@ -90,7 +104,7 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 					mu.Unlock()
 					continue
 				}
-				out, ferr := fn(i, newChild())
+				out, ferr := fn(i, newChild(cs))
 				handle(i, out, ferr)
 			}
 			if remaining.Add(-1) == 0 {
@@ -108,13 +122,20 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 func (sr *stateRun) parallel() (any, *failure.Error) {
 	st := sr.st
 	th := sr.th
-	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
-	if ferr != nil {
-		return nil, ferr
-	}
-	if st.parameters != nil {
-		if eff, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
+	var eff any
+	var ferr *failure.Error
+	if st.jsonata {
+		if eff, ferr = sr.jInput(); ferr != nil {
 			return nil, ferr
+		}
+	} else {
+		if eff, ferr = sr.selectPath(st.inputPath, sr.raw); ferr != nil {
+			return nil, ferr
+		}
+		if st.parameters != nil {
+			if eff, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
+				return nil, ferr
+			}
 		}
 	}
 	th.record(event{typ: "ParallelStateStarted"})
@@ -140,6 +161,9 @@ func (sr *stateRun) parallel() (any, *failure.Error) {
 // a Parallel or Map result.
 func (sr *stateRun) finishResult(out []any) (any, *failure.Error) {
 	st := sr.st
+	if st.jsonata {
+		return sr.jResult(out)
+	}
 	var result any = out
 	var ferr *failure.Error
 	if st.resultSelector != nil {
@@ -166,13 +190,22 @@ func (sr *stateRun) finishResult(out []any) (any, *failure.Error) {
 func (sr *stateRun) mapState() (any, *failure.Error) {
 	st := sr.st
 	th := sr.th
-	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
-	if ferr != nil {
-		return nil, ferr
-	}
-	itemsV, ferr := sr.selectPath(st.itemsPath, eff)
-	if ferr != nil {
-		return nil, ferr
+	var eff, itemsV any
+	var ferr *failure.Error
+	if st.jsonata {
+		eff, itemsV = sr.raw, sr.raw
+		if st.jItems != nil {
+			if itemsV, ferr = sr.jEval(st.jItems, sr.jVars(sr.raw, nil, nil, nil)); ferr != nil {
+				return nil, ferr
+			}
+		}
+	} else {
+		if eff, ferr = sr.selectPath(st.inputPath, sr.raw); ferr != nil {
+			return nil, ferr
+		}
+		if itemsV, ferr = sr.selectPath(st.itemsPath, eff); ferr != nil {
+			return nil, ferr
+		}
 	}
 	items, ok := itemsV.([]any)
 	if !ok {
@@ -192,9 +225,31 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 		}
 		maxConc = n
 	}
+	if st.jMaxConc != nil {
+		if maxConc, ferr = sr.jInt(st.jMaxConc, 0, "MaxConcurrency", 0); ferr != nil {
+			return nil, ferr
+		}
+	}
 	tolCount, tolPercent := st.toleratedCount, st.toleratedPercent
-	hasCount := st.hasTolCount || st.toleratedCountPath != nil
-	hasPercent := st.hasTolPercent || st.toleratedPercentPath != nil
+	if st.jTolCount != nil {
+		if tolCount, ferr = sr.jInt(st.jTolCount, 0, "ToleratedFailureCount", 0); ferr != nil {
+			return nil, ferr
+		}
+	}
+	if st.jTolPercent != nil {
+		v, ferr := sr.jEval(st.jTolPercent, sr.jVars(sr.raw, nil, nil, nil))
+		if ferr != nil {
+			return nil, ferr
+		}
+		f, ok := toFloat(v)
+		if !ok || f < 0 || f > 100 {
+			return nil, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
+				Cause: "The JSONata expression specified for the field 'ToleratedFailurePercentage' returned an invalid value. Expected a number between 0 and 100."})
+		}
+		tolPercent = f
+	}
+	hasCount := st.hasTolCount || st.toleratedCountPath != nil || st.jTolCount != nil
+	hasPercent := st.hasTolPercent || st.toleratedPercentPath != nil || st.jTolPercent != nil
 	if st.toleratedCountPath != nil {
 		v, err := env.Lookup(st.toleratedCountPath)
 		n, ok := nonNegativeInt(v)
@@ -233,7 +288,14 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	r := th.runChildren(n, workers, st.iterator.pure, func(i int, child *thread) (any, *failure.Error) {
 		child.record(event{typ: "MapIterationStarted", name: st.name, index: i})
 		input := items[i]
-		if st.itemSelector != nil {
+		if st.jItemSelector != nil {
+			v, ferr := sr.jEval(st.jItemSelector, sr.jVars(sr.raw, nil, nil, &mapItem{index: i, value: items[i]}))
+			if ferr != nil {
+				child.record(event{typ: "MapIterationFailed", name: st.name, index: i})
+				return nil, ferr
+			}
+			input = v
+		} else if st.itemSelector != nil {
 			v, ferr := sr.applyTemplate(st.itemSelector, eff, &mapItem{index: i, value: items[i]})
 			if ferr != nil {
 				child.record(event{typ: "MapIterationFailed", name: st.name, index: i})
@@ -262,16 +324,18 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 		}
 		return nil, r.firstErr
 	}
-	for i, e := range r.errs {
-		if e != nil && e != errAborted {
-			errOut := jsonvalue.NewObject(2)
-			errOut.Set("Error", e.Name)
-			errOut.Set("Cause", e.Cause)
-			r.out[i] = errOut
+	out := r.out
+	if r.failed > 0 {
+		// A tolerated failure contributes no result.
+		out = make([]any, 0, n-r.failed)
+		for i, e := range r.errs {
+			if e == nil {
+				out = append(out, r.out[i])
+			}
 		}
 	}
 	th.record(event{typ: "MapStateSucceeded"})
-	return sr.finishResult(r.out)
+	return sr.finishResult(out)
 }
 
 func typeName(v any) string {

@@ -25,6 +25,9 @@ type thread struct {
 	cs    *cancelScope
 	prev  int64
 	scope *scope
+	// sr is reused for every state the thread runs: a thread runs one
+	// state at a time and nothing keeps a stateRun past its state.
+	sr stateRun
 }
 
 func (th *thread) context() context.Context { return th.cs.ctx }
@@ -86,6 +89,9 @@ var _ payload.Env = (*evalEnv)(nil)
 func (e *evalEnv) Lookup(p *jsonpath.Path) (any, error) {
 	switch p.Root() {
 	case "$":
+		if e.input == nil {
+			return nil, errNullInput
+		}
 		return p.Get(e.input)
 	case "$$":
 		return p.Get(e.sr.contextObject(e.mapItem))
@@ -169,7 +175,7 @@ func (sr *stateRun) fail(err error) *failure.Error {
 	if fe == errAborted {
 		return fe
 	}
-	if fe.Name == failure.Runtime && !strings.HasPrefix(fe.Cause, "An error occurred while executing the state") {
+	if (fe.Name == failure.Runtime || fe.Name == failure.QueryEvaluationError) && !strings.HasPrefix(fe.Cause, "An error occurred while executing the state") {
 		return &failure.Error{Name: fe.Name, Cause: sr.prefix() + fe.Cause}
 	}
 	return fe
@@ -178,6 +184,10 @@ func (sr *stateRun) fail(err error) *failure.Error {
 func (sr *stateRun) prefix() string {
 	return fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). ", sr.st.name, sr.enteredID)
 }
+
+// errNullInput is what Step Functions raises when a path is applied to a
+// null state input.
+var errNullInput = &failure.Error{Name: failure.Runtime, Cause: "Unable to apply Path transformation to null or empty input."}
 
 func runtimeError(cause string) *failure.Error {
 	return &failure.Error{Name: failure.Runtime, Cause: cause}
@@ -194,6 +204,9 @@ func (sr *stateRun) selectPath(op optPath, v any) (any, *failure.Error) {
 		return v, nil
 	}
 	r, err := sr.env(v).Lookup(op.path)
+	if err == errNullInput {
+		return nil, sr.fail(err)
+	}
 	if err != nil {
 		return nil, sr.fail(runtimeError("Invalid path '" + op.path.String() + "' : " + err.Error()))
 	}
@@ -216,6 +229,9 @@ func (sr *stateRun) applyResultPath(op optPath, raw, result any) (any, *failure.
 }
 
 func (sr *stateRun) applyTemplate(t *payload.Template, input any, item *mapItem) (any, *failure.Error) {
+	if input == nil && !t.IsStatic() {
+		return nil, sr.fail(errNullInput)
+	}
 	env := &evalEnv{sr: sr, input: input, mapItem: item}
 	v, err := t.Apply(env)
 	if err != nil {
@@ -227,26 +243,37 @@ func (sr *stateRun) applyTemplate(t *payload.Template, input any, item *mapItem)
 // assign evaluates an Assign template against input and stores the
 // variables after every expression has been evaluated.
 func (sr *stateRun) assign(t *payload.Template, input any) *failure.Error {
-	if t == nil {
-		return nil
+	return sr.assignAll(input, t)
+}
+
+// assignAll evaluates several Assign templates against input with the
+// variables as they were, then stores the results in order.
+func (sr *stateRun) assignAll(input any, ts ...*payload.Template) *failure.Error {
+	var objs [2]*jsonvalue.Object
+	results := objs[:0]
+	for _, t := range ts {
+		if t == nil {
+			continue
+		}
+		v, ferr := sr.applyTemplate(t, input, nil)
+		if ferr != nil {
+			return ferr
+		}
+		if obj, ok := v.(*jsonvalue.Object); ok {
+			results = append(results, obj)
+		}
 	}
-	v, ferr := sr.applyTemplate(t, input, nil)
-	if ferr != nil {
-		return ferr
-	}
-	obj, ok := v.(*jsonvalue.Object)
-	if !ok {
-		return nil
-	}
-	for i := 0; i < obj.Len(); i++ {
-		k, val := obj.At(i)
-		sr.th.scope.set(k, val)
+	for _, obj := range results {
+		for i := 0; i < obj.Len(); i++ {
+			k, val := obj.At(i)
+			sr.th.scope.set(k, val)
+		}
 	}
 	return nil
 }
 
 func (sr *stateRun) checkSize(v any, what string) *failure.Error {
-	if jsonvalue.Size(v) > MaxPayloadSize {
+	if jsonvalue.Exceeds(v, MaxPayloadSize) {
 		return &failure.Error{Name: failure.DataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", what)}
 	}
 	return nil
@@ -273,7 +300,8 @@ func (th *thread) runGraph(g *graph, input any) (any, *failure.Error) {
 
 func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	x := th.x
-	sr := &stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
+	sr := &th.sr
+	*sr = stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
 	sr.enteredID = th.record(event{typ: st.enteredType, name: st.name, payload: input, hasPay: true})
 	var (
 		out  any
@@ -282,13 +310,28 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	)
 	switch st.typ {
 	case typePass:
-		out, ferr = sr.pass()
+		if st.jsonata {
+			out, ferr = sr.jPass()
+		} else {
+			out, ferr = sr.pass()
+		}
 		next = st.next
 	case typeSucceed:
-		out, ferr = sr.succeed()
+		if st.jsonata {
+			out, ferr = sr.jSucceed()
+		} else {
+			out, ferr = sr.succeed()
+		}
 	case typeFail:
+		if st.jsonata {
+			return nil, nil, sr.jFail()
+		}
 		return nil, nil, sr.failState()
 	case typeChoice:
+		if st.jsonata {
+			out, next, ferr = sr.jChoice()
+			break
+		}
 		out, next, ferr = sr.choice()
 	case typeWait:
 		out, ferr = sr.wait()
@@ -416,25 +459,24 @@ func (sr *stateRun) choice() (any, *state, *failure.Error) {
 	}
 	if next == nil {
 		if st.def == nil {
-			return nil, nil, &failure.Error{Name: failure.NoChoiceMatched, Cause: noChoiceCause(sr, eff)}
+			// Step Functions raises States.Runtime here, not the spec's
+			// States.NoChoiceMatched.
+			return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
 		}
 		next = st.def
 	}
+	// The state's Assign applies whichever way the state goes, and a
+	// matching rule's Assign on top of it; both see the variables as they
+	// were.
+	var ruleAssign *payload.Template
 	if rule != nil {
-		if ferr := sr.assign(rule.assign, eff); ferr != nil {
-			return nil, nil, ferr
-		}
+		ruleAssign = rule.assign
 	}
-	if ferr := sr.assign(st.assign, eff); ferr != nil {
+	if ferr := sr.assignAll(eff, st.assign, ruleAssign); ferr != nil {
 		return nil, nil, ferr
 	}
 	out, ferr := sr.selectPath(st.outputPath, eff)
 	return out, next, ferr
-}
-
-func noChoiceCause(sr *stateRun, input any) string {
-	b, _ := jsonvalue.Marshal(input)
-	return fmt.Sprintf("No Matches! Input: %s", b)
 }
 
 func (sr *stateRun) wait() (any, *failure.Error) {
@@ -448,6 +490,24 @@ func (sr *stateRun) wait() (any, *failure.Error) {
 	var until time.Time
 	env := sr.env(eff)
 	switch {
+	case st.jSeconds != nil:
+		n, ferr := sr.jInt(st.jSeconds, 0, "Seconds", 0)
+		if ferr != nil {
+			return nil, ferr
+		}
+		until = now.Add(time.Duration(n) * time.Second)
+	case st.jTimestamp != nil:
+		v, ferr := sr.jEval(st.jTimestamp, sr.jVars(sr.raw, nil, nil, nil))
+		if ferr != nil {
+			return nil, ferr
+		}
+		s, _ := v.(string)
+		t, perr := parseTimestamp(s)
+		if perr != nil {
+			return nil, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
+				Cause: "The JSONata expression specified for the field 'Timestamp' returned a value that is not a valid timestamp."})
+		}
+		until = t
 	case st.hasSeconds:
 		until = now.Add(time.Duration(st.waitSeconds) * time.Second)
 	case st.hasTimestamp:
@@ -478,6 +538,9 @@ func (sr *stateRun) wait() (any, *failure.Error) {
 		if err := sr.th.sleepUntil(until); err != nil {
 			return nil, errAborted
 		}
+	}
+	if st.jsonata {
+		return sr.jFinish(st.jOutput, st.jAssign, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
 	}
 	if ferr := sr.assign(st.assign, eff); ferr != nil {
 		return nil, ferr
@@ -579,6 +642,13 @@ func (sr *stateRun) withRetry() (any, *state, *failure.Error) {
 			errOut := jsonvalue.NewObject(2)
 			errOut.Set("Error", ferr.Name)
 			errOut.Set("Cause", ferr.Cause)
+			if st.jsonata {
+				out, jerr := sr.jFinish(c.jOutput, c.jAssign, sr.jVars(sr.raw, nil, errOut, nil), errOut)
+				if jerr != nil {
+					return nil, nil, jerr
+				}
+				return out, c.next, nil
+			}
 			if ferr := sr.assign(c.assign, errOut); ferr != nil {
 				return nil, nil, ferr
 			}

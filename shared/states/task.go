@@ -136,22 +136,40 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	st := sr.st
 	x := sr.th.x
 	eng := x.engine
-	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
-	if ferr != nil {
-		return nil, ferr
-	}
 	if st.pattern == WaitForTaskToken {
 		sr.token = newToken()
 		sr.ctxObj = nil
 	}
-	params := eff
-	if st.parameters != nil {
-		if params, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
+	var eff, params any
+	var ferr *failure.Error
+	if st.jsonata {
+		if params, ferr = sr.jInput(); ferr != nil {
 			return nil, ferr
+		}
+		eff = sr.raw
+	} else {
+		if eff, ferr = sr.selectPath(st.inputPath, sr.raw); ferr != nil {
+			return nil, ferr
+		}
+		params = eff
+		if st.parameters != nil {
+			if params, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
+				return nil, ferr
+			}
 		}
 	}
 	env := sr.env(eff)
 	timeout, heartbeat := st.timeoutSeconds, st.heartbeatSeconds
+	if st.jTimeout != nil {
+		if timeout, ferr = sr.jInt(st.jTimeout, 0, "TimeoutSeconds", 1); ferr != nil {
+			return nil, ferr
+		}
+	}
+	if st.jHeartbeat != nil {
+		if heartbeat, ferr = sr.jInt(st.jHeartbeat, 0, "HeartbeatSeconds", 1); ferr != nil {
+			return nil, ferr
+		}
+	}
 	if st.timeoutPath != nil {
 		v, err := env.Lookup(st.timeoutPath)
 		n, ok := nonNegativeInt(v)
@@ -217,6 +235,9 @@ func (sr *stateRun) task() (any, *failure.Error) {
 		th.record(event{typ: "LambdaFunctionSucceeded", text: string(out), hasPay: true, task: info})
 	} else {
 		th.record(event{typ: "TaskSucceeded", text: string(out), hasPay: true, task: info})
+	}
+	if st.jsonata {
+		return sr.jResult(result)
 	}
 	if st.resultSelector != nil {
 		if result, ferr = sr.applyTemplate(st.resultSelector, result, nil); ferr != nil {
@@ -467,10 +488,15 @@ func (e *Engine) registerToken(token string, x *Execution) *taskToken {
 	return t
 }
 
+// closeToken forgets a finished task's token; a timed-out token is kept so
+// late reports get TaskTimedOut rather than TaskDoesNotExist.
 func (e *Engine) closeToken(token string) {
 	e.mu.Lock()
 	if t, ok := e.tokens[token]; ok {
 		t.closed = true
+		if !t.timedOut {
+			delete(e.tokens, token)
+		}
 	}
 	e.mu.Unlock()
 }

@@ -43,10 +43,10 @@ func (e *ValidationError) Error() string {
 const (
 	CodeSchema            = "SCHEMA_VALIDATION_FAILED"
 	CodeMissingTarget     = "MISSING_TRANSITION_TARGET"
-	CodeUnreachable       = "UNREACHABLE_STATE"
+	CodeUnreachable       = "MISSING_TRANSITION_TARGET"
 	CodeInvalidJSON       = "INVALID_JSON_DESCRIPTION"
 	CodeDuplicateState    = "DUPLICATE_STATE_NAME"
-	CodeNoTerminalState   = "NO_TERMINAL_STATE"
+	CodeNoTerminalState   = "MISSING_END_STATE"
 	CodeInvalidJSONPath   = "INVALID_JSON_PATH"
 	CodeInvalidIntrinsic  = "INVALID_INTRINSIC_FUNCTION"
 	CodeInvalidParameters = "INVALID_PARAMETERS"

@@ -2,7 +2,6 @@ package states_test
 
 import (
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/shipwave/shipwave/shared/states"
@@ -21,14 +20,16 @@ func TestParseRejectsInvalidDefinitions(t *testing.T) {
 		{"dangling StartAt", `{"StartAt":"B","States":{"A":{"Type":"Succeed"}}}`, states.CodeMissingTarget, "/StartAt"},
 		{"dangling Next", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`, states.CodeMissingTarget, "/States/A/Next"},
 		{"missing Next and End", `{"StartAt":"A","States":{"A":{"Type":"Pass"}}}`, states.CodeSchema, "/States/A"},
-		{"unknown state field", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Resource":"x"}}}`, states.CodeSchema, "/States/A/Resource"},
+		{"unknown state field", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Resource":"x"}}}`, states.CodeSchema, "/States/A"},
 		{"unknown state type", `{"StartAt":"A","States":{"A":{"Type":"Nope","End":true}}}`, states.CodeSchema, "/States/A/Type"},
 		{"unreachable state", `{"StartAt":"A","States":{"A":{"Type":"Succeed"},"B":{"Type":"Succeed"}}}`, states.CodeUnreachable, "/States/B"},
 		{"bad InputPath", `{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"nope","End":true}}}`, states.CodeInvalidJSONPath, "/States/A/InputPath"},
 		{"ResultPath not a reference path", `{"StartAt":"A","States":{"A":{"Type":"Pass","ResultPath":"$.a[*]","End":true}}}`, states.CodeInvalidJSONPath, "/States/A/ResultPath"},
 		{"bad intrinsic in Parameters", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.Nope(1)"},"End":true}}}`, states.CodeSchema, "/States/A/Parameters/x.$"},
 		{"choice without Choices", `{"StartAt":"A","States":{"A":{"Type":"Choice","Default":"B"},"B":{"Type":"Succeed"}}}`, states.CodeSchema, "/States/A"},
-		{"choice with End", `{"StartAt":"A","States":{"A":{"Type":"Choice","End":true,"Choices":[{"Variable":"$.a","IsPresent":true,"Next":"B"}]},"B":{"Type":"Succeed"}}}`, states.CodeSchema, "/States/A/End"},
+		{"choice with End", `{"StartAt":"A","States":{"A":{"Type":"Choice","End":true,"Choices":[{"Variable":"$.a","IsPresent":true,"Next":"B"}]},"B":{"Type":"Succeed"}}}`, states.CodeSchema, "/States/A"},
+		{"TimeoutSeconds on Map", `{"StartAt":"M","States":{"M":{"Type":"Map","TimeoutSeconds":5,"ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},"End":true}}}`, states.CodeSchema, "/States/M"},
+		{"JSONata field in JSONPath", `{"StartAt":"A","States":{"A":{"Type":"Pass","Output":{},"End":true}}}`, states.CodeSchema, "/States/A"},
 		{"choice operand of wrong type", `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Variable":"$.a","NumericEquals":"1","Next":"B"}]},"B":{"Type":"Succeed"}}}`, states.CodeSchema, "/States/A/Choices/0/NumericEquals"},
 		{"choice two operators", `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Variable":"$.a","IsNull":true,"IsPresent":true,"Next":"B"}]},"B":{"Type":"Succeed"}}}`, states.CodeSchema, "/States/A/Choices/0"},
 		{"nested rule with Next", `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Not":{"Variable":"$.a","IsNull":true,"Next":"B"},"Next":"B"}]},"B":{"Type":"Succeed"}}}`, states.CodeSchema, "/States/A/Choices/0/Not/Next"},
@@ -49,11 +50,14 @@ func TestParseRejectsInvalidDefinitions(t *testing.T) {
 		{"map without processor", `{"StartAt":"M","States":{"M":{"Type":"Map","End":true}}}`, states.CodeSchema, "/States/M"},
 		{"map processor unknown field", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"A","Foo":1,"States":{"A":{"Type":"Succeed"}}},"End":true}}}`, states.CodeSchema, "/States/M/ItemProcessor/Foo"},
 		{"map tolerated percentage over 100", `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":101,"ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},"End":true}}}`, states.CodeSchema, "/States/M/ToleratedFailurePercentage"},
+		{"map count path on context", `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCountPath":"$$.Execution.Input.n","ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},"End":true}}}`, states.CodeSchema, "/States/M/ToleratedFailureCountPath"},
+		{"map literal and path", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"MaxConcurrencyPath":"$.n","ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},"End":true}}}`, states.CodeSchema, "/States/M"},
 		{"fail with Error and ErrorPath", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"x","ErrorPath":"$.e"}}}`, states.CodeSchema, "/States/F"},
-		{"no terminal state", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}}`, states.CodeNoTerminalState, ""},
+		{"no terminal state", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}}`, states.CodeNoTerminalState, "null"},
+		{"loop with unreachable terminal", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"},"C":{"Type":"Pass","End":true}}}`, states.CodeUnreachable, "/States/C"},
 		{"bad variable name", `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"1x":1},"End":true}}}`, states.CodeSchema, "/States/A/Assign/1x"},
 		{"inner scope reassigns outer variable", `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"v":1},"Next":"P"},"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Assign":{"v":2},"End":true}}}]}}}`, states.CodeSchema, "/States/P/Branches/0/States/B/Assign"},
-		{"jsonata not supported", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, states.CodeSchema, "/QueryLanguage"},
+		{"unknown query language", `{"QueryLanguage":"XPath","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, states.CodeSchema, "/QueryLanguage"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,13 +77,32 @@ func TestParseRejectsInvalidDefinitions(t *testing.T) {
 }
 
 func TestValidationErrorMessage(t *testing.T) {
-	_, err := states.Parse([]byte(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`))
-	if err == nil {
-		t.Fatal("got nil error for a dangling Next")
+	tests := []struct {
+		name, def, want string
+	}{
+		{
+			name: "dangling next and unreachable state",
+			def:  `{"StartAt":"pass1","States":{"pass1":{"Type":"Pass","Next":"pass3"},"pass2":{"Type":"Pass","End":true}}}`,
+			want: `Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: pass3 at /States/pass1/Next, MISSING_TRANSITION_TARGET: State "pass2" is not reachable. at /States/pass2'`,
+		},
+		{
+			name: "no terminal state",
+			def:  `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}}`,
+			want: `Invalid State Machine Definition: 'MISSING_END_STATE: Workflow has no terminal state at null'`,
+		},
+		{
+			name: "unsupported field",
+			def:  `{"StartAt":"P","States":{"P":{"Type":"Parallel","TimeoutSeconds":5,"Branches":[{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}],"End":true}}}`,
+			want: `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Field 'TimeoutSeconds' is not supported at /States/P'`,
+		},
 	}
-	want := "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: B at /States/A/Next"
-	if !strings.HasPrefix(err.Error(), want) {
-		t.Errorf("got %q, want prefix %q", err.Error(), want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := states.Parse([]byte(tt.def))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got %v\nwant %s", err, tt.want)
+			}
+		})
 	}
 }
 

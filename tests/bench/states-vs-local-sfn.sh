@@ -22,14 +22,17 @@ echo "machine: $(nproc) cores, $(uname -sm), $(go version | cut -d' ' -f3), node
 echo "aws-local-stepfunctions $(node -p "require('$root/node_modules/aws-local-stepfunctions/package.json').version")"
 echo
 
-node "$root/tests/bench/states-vs-local-sfn.mjs" "$defs" "$secs" >"$tmp/node.jsonl"
-(cd "$root" && go test -run '^$' -bench '^BenchmarkEngine$' -benchtime "${secs}s" -count 1 ./shared/states/) >"$tmp/go.txt"
+# Build the Go benchmark once, then measure each definition on both engines
+# back to back, so load from elsewhere on the machine hits both alike.
+(cd "$root" && go test -c -o "$tmp/states.test" ./shared/states/)
+names=$(cd "$defs" && ls *.asl.json | sed 's/\.asl\.json$//')
 
-printf '%-14s %14s %14s %9s %14s %12s\n' definition "shipwave ex/s" "local-sfn ex/s" ratio "transitions/s" "ns/transition"
+printf '%-14s %14s %14s %9s %14s %12s %12s\n' definition "shipwave ex/s" "local-sfn ex/s" ratio "transitions/s" "ns/transition" "allocs/trans"
 status=0
-while read -r line; do
-  name=$(node -e 'const o=JSON.parse(process.argv[1]); console.log(o.name)' "$line")
-  theirs=$(node -e 'const o=JSON.parse(process.argv[1]); console.log(o.execPerSec.toFixed(1))' "$line")
+for name in $names; do
+  line=$(node "$root/tests/bench/states-vs-local-sfn.mjs" "$defs" "$secs" "$name")
+  theirs=$(node -e 'console.log(JSON.parse(process.argv[1]).execPerSec.toFixed(1))' "$line")
+  (cd "$root/shared/states" && "$tmp/states.test" -test.run '^$' -test.bench "^BenchmarkEngine/$name\$" -test.benchtime "${secs}s") >>"$tmp/go.txt"
   row=$(grep -E "^BenchmarkEngine/$name(-[0-9]+)? " "$tmp/go.txt" || true)
   if [ -z "$row" ]; then
     echo "no Go benchmark result for $name" >&2
@@ -38,11 +41,9 @@ while read -r line; do
   fi
   metric() { echo "$row" | awk -v unit="$1" '{for (i = 2; i <= NF; i++) if ($i == unit) print $(i-1)}'; }
   ours=$(metric executions/s)
-  tps=$(metric transitions/s)
-  nspt=$(metric ns/transition)
   ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.1fx", a / b }')
-  printf '%-14s %14.1f %14.1f %9s %14.0f %12s\n' "$name" "$ours" "$theirs" "$ratio" "$tps" "$nspt"
-done <"$tmp/node.jsonl"
+  printf '%-14s %14.1f %14.1f %9s %14.0f %12s %12s\n' "$name" "$ours" "$theirs" "$ratio" "$(metric transitions/s)" "$(metric ns/transition)" "$(metric allocs/transition)"
+done
 echo
 grep -E '^BenchmarkEngine/' "$tmp/go.txt"
 exit $status

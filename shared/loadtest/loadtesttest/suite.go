@@ -154,7 +154,7 @@ func TestStore(t *testing.T, newStore func(tb testing.TB) Store) {
 		if err != nil {
 			t.Fatalf("Aggregate: %v", err)
 		}
-		if !rep.Verdict.Passed || rep.Summary.Requests != 303 {
+		if !rep.Verdict.Passed || rep.Stats.Requests != 303 {
 			t.Errorf("got %+v, want 303 requests passing", rep)
 		}
 	})

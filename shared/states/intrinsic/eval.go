@@ -110,6 +110,23 @@ func integer(v any) (int64, bool) {
 	return int64(f), true
 }
 
+// rounded converts a JSON number argument to an int64 like Java's
+// Math.round: halves round toward positive infinity.
+func rounded(v any) (int64, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		return i, true
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1<<62 {
+		return 0, false
+	}
+	return int64(math.Floor(f + 0.5)), true
+}
+
 func inInt32(i int64) bool { return i >= math.MinInt32 && i <= math.MaxInt32 }
 
 // smallInts holds boxed json.Numbers 0..1023 so common results (lengths,
@@ -182,6 +199,14 @@ func fnFormat(c *Call, args []any, _ Env) (any, error) {
 			if err != nil {
 				return nil, invalid(c)
 			}
+			if a := &c.args[1+used]; a.kind == argCall && a.call.id == fnStringToJSONID {
+				// StringToJson yields a JSON node, which Java renders with
+				// its quotes (AWS renders this case differently from a
+				// plain string argument).
+				if str, ok := vals[used].(string); ok {
+					s = string(jsonvalue.AppendString(nil, str))
+				}
+			}
 			b.WriteString(s)
 			used++
 			i++
@@ -217,6 +242,9 @@ func fnStringToJSON(c *Call, args []any, _ Env) (any, error) {
 	s, ok := args[0].(string)
 	if !ok {
 		return nil, invalid(c)
+	}
+	if strings.TrimSpace(s) == "" {
+		return nil, nil // observed: AWS returns null for an empty string
 	}
 	v, err := jsonvalue.Decode([]byte(s))
 	if err != nil {
@@ -267,8 +295,15 @@ func fnArrayContains(c *Call, args []any, _ Env) (any, error) {
 	if !ok {
 		return nil, invalid(c)
 	}
+	// Observed on AWS: an element matches when its JSON text equals the
+	// target's, or when it is a string equal to the target's JSON text
+	// ("true" matches true; 1 does not match "1"; key order matters).
+	want := javaString(args[1])
 	for _, v := range arr {
-		if jsonvalue.Equal(v, args[1]) {
+		if javaString(v) == want {
+			return true, nil
+		}
+		if s, ok := v.(string); ok && s == want {
 			return true, nil
 		}
 	}
@@ -339,17 +374,9 @@ func fnArrayUnique(c *Call, args []any, _ Env) (any, error) {
 	if !ok {
 		return nil, invalid(c)
 	}
-	out := make([]any, 0, len(arr))
-outer:
-	for _, v := range arr {
-		for _, w := range out {
-			if jsonvalue.Equal(v, w) {
-				continue outer
-			}
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	// Observed on AWS: the result comes out in java.util.HashSet order
+	// (e.g. [true,false] gives [false,true]).
+	return hashSetOrder(arr), nil
 }
 
 // maxBase64 is the longest input States.Base64Encode/Decode and States.Hash accept.
@@ -457,8 +484,10 @@ func fnJSONMerge(c *Call, args []any, _ Env) (any, error) {
 	}
 	a, ok1 := args[0].(*jsonvalue.Object)
 	b, ok2 := args[1].(*jsonvalue.Object)
-	deep, ok3 := args[2].(bool)
-	if !ok1 || !ok2 || !ok3 || deep {
+	// Observed on AWS: a non-boolean flag ("false") is accepted; only a
+	// true flag (Boolean.parseBoolean of its text) asks for the deep merge,
+	// which Step Functions does not support.
+	if !ok1 || !ok2 || strings.EqualFold(javaText(args[2]), "true") {
 		return nil, invalid(c)
 	}
 	out := a.Copy(b.Len())
@@ -527,9 +556,11 @@ func fnMathAdd(c *Call, args []any, _ Env) (any, error) {
 	if len(args) != 2 {
 		return nil, invalid(c)
 	}
-	a, ok1 := integer(args[0])
-	b, ok2 := integer(args[1])
-	if !ok1 || !ok2 || !inInt32(a) || !inInt32(b) {
+	// Observed on AWS: operands are rounded (Math.round), the sum must fit
+	// in an int.
+	a, ok1 := rounded(args[0])
+	b, ok2 := rounded(args[1])
+	if !ok1 || !ok2 || !inInt32(a) || !inInt32(b) || !inInt32(a+b) {
 		return nil, invalid(c)
 	}
 	return num(a + b), nil

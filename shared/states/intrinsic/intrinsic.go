@@ -75,7 +75,8 @@ func (c *Call) Name() string { return c.name }
 // Paths returns every path argument of the call and its nested calls.
 func (c *Call) Paths() []*jsonpath.Path { return c.paths(nil) }
 
-// Eval evaluates the call. Function failures are *failure.Error named
-// States.IntrinsicFailure with Step Functions' cause; a path argument that
-// selects nothing is a *PathError.
+// Eval evaluates the call. Invalid arguments are a *failure.Error named
+// States.Runtime with the cause "Invalid arguments in States.X" (what AWS
+// raises, rather than States.IntrinsicFailure); a path argument that selects
+// nothing is a *PathError.
 func (c *Call) Eval(env Env) (any, error) { return c.eval(env) }

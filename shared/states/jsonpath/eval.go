@@ -2,6 +2,7 @@ package jsonpath
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -120,7 +121,7 @@ func (p *Path) get(root any) (any, error) {
 		return nil, err
 	}
 	if n := len(p.steps); n > 0 && p.steps[n-1].kind == stepLength {
-		return json.Number(strconv.Itoa(len(out))), nil
+		return applyFunction(p.steps[n-1].name, out)
 	}
 	return out, nil
 }
@@ -170,14 +171,106 @@ func (p *Path) getDefinite(root any) (any, error) {
 			}
 			cur = m
 		case stepLength:
-			n, err := length(cur)
+			v, err := applyFunction(s.name, cur)
 			if err != nil {
 				return nil, err
 			}
-			cur = n
+			cur = v
 		}
 	}
 	return cur, nil
+}
+
+// applyFunction applies one of Jayway's path functions to v.
+func applyFunction(name string, v any) (any, error) {
+	switch name {
+	case "length", "size":
+		return length(v)
+	case "first", "last":
+		arr, ok := v.([]any)
+		if !ok || len(arr) == 0 {
+			return nil, &notFound{"Invalid function call: " + name + "() requires a non-empty array"}
+		}
+		if name == "first" {
+			return arr[0], nil
+		}
+		return arr[len(arr)-1], nil
+	case "keys":
+		obj, ok := v.(*jsonvalue.Object)
+		if !ok {
+			return nil, &notFound{"Invalid function call: keys() requires an object"}
+		}
+		out := make([]any, obj.Len())
+		for i, k := range obj.Keys() {
+			out[i] = k
+		}
+		return out, nil
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		arr = []any{v}
+	}
+	var nums []float64
+	for _, e := range arr {
+		if n, ok := e.(json.Number); ok {
+			f, err := n.Float64()
+			if err == nil {
+				nums = append(nums, f)
+			}
+		}
+	}
+	if len(nums) == 0 {
+		return nil, &notFound{"Aggregation function attempted to calculate value using empty array"}
+	}
+	var r float64
+	switch name {
+	case "sum", "avg", "stddev":
+		for _, f := range nums {
+			r += f
+		}
+		if name == "avg" {
+			r /= float64(len(nums))
+		}
+		if name == "stddev" {
+			mean := r / float64(len(nums))
+			var sq float64
+			for _, f := range nums {
+				sq += f * f
+			}
+			r = math.Sqrt(sq/float64(len(nums)) - mean*mean)
+		}
+	case "min", "max":
+		r = nums[0]
+		for _, f := range nums[1:] {
+			if (name == "min" && f < r) || (name == "max" && f > r) {
+				r = f
+			}
+		}
+	}
+	return json.Number(javaDouble(r)), nil
+}
+
+// javaDouble renders f as Java's Double.toString, as Jayway's numeric
+// functions return doubles.
+func javaDouble(f float64) string {
+	if f == 0 {
+		return "0.0"
+	}
+	abs := math.Abs(f)
+	if abs >= 1e-3 && abs < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, exp, _ := strings.Cut(s, "e")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
 }
 
 func length(v any) (any, error) {
@@ -609,6 +702,20 @@ func javaJSON(v any) string {
 	return string(b)
 }
 
+// chain builds the objects a ResultPath creates below a missing member:
+// {"b":{"c":value}} for the steps ['b']['c']. Only field steps can be
+// created.
+func chain(steps []step, value any) (any, bool) {
+	v := value
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i].kind != stepField {
+			return nil, false
+		}
+		v = jsonvalue.FromMembers([]string{steps[i].name}, []any{v})
+	}
+	return v, true
+}
+
 // setAt returns a copy of cur with value written at steps; it copies only
 // the containers along the path.
 func setAt(steps []step, cur, value any) (any, bool) {
@@ -624,18 +731,17 @@ func setAt(steps []step, cur, value any) (any, bool) {
 		}
 		child, exists := obj.Get(s.name)
 		if !exists && len(steps) > 1 {
-			if steps[1].kind != stepField {
+			nv, ok := chain(steps[1:], value)
+			if !ok {
 				return nil, false
 			}
-			child = jsonvalue.NewObject(1)
+			return obj.With(s.name, nv), true
 		}
 		nv, ok := setAt(steps[1:], child, value)
 		if !ok {
 			return nil, false
 		}
-		c := obj.Copy(1)
-		c.Set(s.name, nv)
-		return c, true
+		return obj.With(s.name, nv), true
 	case stepIndex:
 		arr, ok := cur.([]any)
 		if !ok {

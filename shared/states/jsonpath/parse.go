@@ -160,7 +160,7 @@ func (p *parser) steps(inFilter bool) ([]step, error) {
 			return nil, p.errorf("unexpected character '%c' at position %d", c, p.pos)
 		}
 		if n := len(steps); n > 0 && steps[n-1].kind == stepLength && !p.eof() && !inFilter {
-			return nil, p.errorf("length() must be the last step of a path")
+			return nil, p.errorf("a function such as length() must be the last step of a path")
 		}
 	}
 	if n := len(steps); n > 0 && steps[n-1].kind == stepScan {
@@ -195,7 +195,7 @@ func (p *parser) dotStep(inFilter bool) (step, error) {
 		}
 		p.pos += 2
 		switch name {
-		case "length", "size":
+		case "length", "size", "min", "max", "avg", "stddev", "sum", "first", "last", "keys":
 			return step{kind: stepLength, name: name, frag: "." + name + "()"}, nil
 		}
 		return step{}, p.errorf("unsupported function %s()", name)

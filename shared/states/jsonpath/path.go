@@ -65,14 +65,20 @@ func (p *Path) IsDefinite() bool { return p.definite }
 // identifies one node and can be written to.
 func (p *Path) IsReference() bool { return p.isReference() }
 
-// Get evaluates the path against root (the document its Root names). A
-// definite path returns the selected value; an indefinite path returns a
-// []any of matches. It returns an error wrapping ErrNotFound when a definite
-// path selects nothing.
+// Get evaluates the path against root (the document its Root names; for a
+// variable path, the variable's value). A definite path returns the selected
+// value; an indefinite path returns a []any of matches, possibly empty. It
+// returns an error wrapping ErrNotFound, with Jayway's message ("No results
+// for path: $['a']", "Missing property in path $['a']", ...), when a
+// definite path selects nothing or the definite part of a path before its
+// first wildcard, slice or filter cannot be followed.
 func (p *Path) Get(root any) (any, error) { return p.get(root) }
 
-// Set returns root with value written at the path, as ResultPath does: "$"
-// replaces the whole document, missing intermediate objects are created, and
-// root's objects along the path are modified in place. It returns an error
-// wrapping ErrSet when the path goes through a value that is not an object.
+// Set returns a copy of root with value written at the path, as ResultPath
+// does: "$" replaces the whole document and missing intermediate objects are
+// created. Only the containers along the path are copied; root itself is
+// never modified and the rest is shared. It returns an error wrapping ErrSet,
+// whose text is Step Functions' ResultPathMatchFailure cause ("Unable to
+// apply ReferencePath $.x to input <JSON>"), when the path goes through a
+// value that is not an object or an index outside an array.
 func (p *Path) Set(root, value any) (any, error) { return p.set(root, value) }

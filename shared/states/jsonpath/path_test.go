@@ -83,6 +83,13 @@ func TestGet(t *testing.T) {
 		{name: "length of array", path: "$.nums.length()", want: `6`},
 		{name: "length of string", path: "$.s.length()", want: `3`},
 		{name: "length of indefinite", path: "$.store.book[*].length()", want: `4`},
+		{name: "sum of indefinite", path: "$.nums[*].sum()", want: `15.0`},
+		{name: "avg of array", path: "$.nums.avg()", want: `2.5`},
+		{name: "max of indefinite", path: "$.store.book[*].price.max()", want: `22.99`},
+		{name: "min of indefinite", path: "$.store.book[*].price.min()", want: `8.95`},
+		{name: "max of array", path: "$..price.max()", want: `22.99`},
+		{name: "first and last", path: "$.nums.last()", want: `5`},
+		{name: "keys", path: "$.store.bicycle.keys()", want: `["color","price"]`},
 		{name: "deep wildcard", path: "$.store.bicycle..*", want: `["red",19.95]`},
 		{name: "missing under wildcard is skipped", path: "$.store.book[*].isbn", want: `["0-553","0-395"]`},
 	}
@@ -202,7 +209,7 @@ func TestParseErrors(t *testing.T) {
 		{path: "$[?(@.a ==)]", want: "unexpected character ')' in filter"},
 		{path: "$[?(@.a =~ /[/)]", want: "invalid regular expression"},
 		{path: "$.a.foo()", want: "unsupported function foo()"},
-		{path: "$.a.length().b", want: "length() must be the last step"},
+		{path: "$.a.length().b", want: "must be the last step"},
 		{path: "$[99999999999]", want: "invalid array index"},
 	}
 	for _, tt := range tests {

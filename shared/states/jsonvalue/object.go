@@ -151,6 +151,34 @@ func (o *Object) Copy(extra int) *Object {
 	return c
 }
 
+// With returns a copy of o in which key holds v (replaced in place or
+// appended), leaving o unchanged. The copy shares o's key slice when key
+// already exists, which is safe because no Object method writes into a key
+// slice it shares.
+func (o *Object) With(key string, v any) *Object {
+	n := len(o.keys)
+	if i := o.find(key); i >= 0 {
+		vals := make([]any, n)
+		copy(vals, o.vals)
+		vals[i] = v
+		return &Object{keys: o.keys[:n:n], vals: vals}
+	}
+	keys := make([]string, n+1)
+	copy(keys, o.keys)
+	keys[n] = key
+	vals := make([]any, n+1)
+	copy(vals, o.vals)
+	vals[n] = v
+	c := &Object{keys: keys, vals: vals}
+	if n+1 > indexThreshold {
+		c.idx = make(map[string]int, n+1)
+		for i, k := range keys {
+			c.idx[k] = i
+		}
+	}
+	return c
+}
+
 // MarshalJSON encodes the object compactly in key order.
 func (o *Object) MarshalJSON() ([]byte, error) { return Marshal(o) }
 

@@ -306,3 +306,36 @@ func TestFromMembersSharesKeysSafely(t *testing.T) {
 		t.Errorf("got %s and %s", b1, b2)
 	}
 }
+
+func TestWith(t *testing.T) {
+	base := mustDecode(t, `{"a":1,"b":2}`).(*Object)
+	replaced := base.With("a", "x")
+	added := base.With("c", true)
+	added2 := replaced.With("d", false) // appends to a copy sharing base's keys
+	replaced.Delete("b")
+	for _, tt := range []struct {
+		name string
+		got  *Object
+		want string
+	}{
+		{name: "base unchanged", got: base, want: `{"a":1,"b":2}`},
+		{name: "replaced", got: replaced, want: `{"a":"x"}`},
+		{name: "added", got: added, want: `{"a":1,"b":2,"c":true}`},
+		{name: "added to replaced copy", got: added2, want: `{"a":"x","b":2,"d":false}`},
+	} {
+		if b, _ := Marshal(tt.got); string(b) != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, b, tt.want)
+		}
+	}
+	big := NewObject(0)
+	for i := 0; i < 20; i++ {
+		big.Set(string(rune('a'+i)), json.Number("1"))
+	}
+	w := big.With("zz", json.Number("2")).With("a", json.Number("3"))
+	if v, _ := w.Get("zz"); v != json.Number("2") {
+		t.Errorf("Get(zz) on a large copy got %v, want 2", v)
+	}
+	if v, _ := big.Get("a"); v != json.Number("1") {
+		t.Errorf("original changed: a = %v", v)
+	}
+}

@@ -34,6 +34,10 @@ type CompileError struct {
 	Key string
 	// Msg is the problem in Step Functions' words.
 	Msg string
+	// Code is the validation error code Step Functions reports for the
+	// problem when it is not SCHEMA_VALIDATION_FAILED, such as
+	// "INVALID_JSONATA_EXPRESSION" or "UNSUPPORTED_JSONATA_EXPRESSION".
+	Code string
 }
 
 // Error returns the message naming the field.
@@ -209,11 +213,13 @@ func (n *node) paths(dst []*jsonpath.Path) []*jsonpath.Path {
 // written, in template order. Purely literal parts of the template are
 // shared between results and must not be modified.
 //
-// A path that selects nothing (directly or as an intrinsic argument) is a
-// *failure.Error named States.Runtime with the cause "The JSONPath '$.x'
-// specified for the field 'x.$' could not be found in the input '<input>'",
-// where <input> is env.Input() when env is an InputEnv. Intrinsic failures
-// are returned as the *failure.Error the intrinsic package produced.
+// A path that selects nothing is a *failure.Error named States.Runtime with
+// the cause "The JSONPath '$.x' specified for the field 'x.$' could not be
+// found in the input '<input>'"; as an intrinsic argument, "The function
+// '<call>' had the following error: The JsonPath argument for the field
+// '$.x' could not be found in the input '<input>'". <input> is env.Input()
+// when env is an InputEnv. Other intrinsic failures are returned as the
+// *failure.Error the intrinsic package produced.
 func (t *Template) Apply(env Env) (any, error) { return t.root.apply(env) }
 
 func (n *node) apply(env Env) (any, error) {
@@ -237,7 +243,7 @@ func (n *node) apply(env Env) (any, error) {
 				if err != nil {
 					var pe *intrinsic.PathError
 					if errors.As(err, &pe) {
-						return nil, notFound(env, n.fields[i], pe.Path)
+						return nil, functionPathNotFound(env, k.call.String(), pe.Path)
 					}
 					return nil, err
 				}
@@ -271,12 +277,24 @@ func (n *node) apply(env Env) (any, error) {
 	return nil, nil
 }
 
-func notFound(env Env, field, path string) error {
-	input := ""
+func inputText(env Env) string {
 	if ie, ok := env.(InputEnv); ok {
 		if b, err := jsonvalue.Marshal(ie.Input()); err == nil {
-			input = string(b)
+			return string(b)
 		}
 	}
-	return failure.New(failure.Runtime, "The JSONPath '"+path+"' specified for the field '"+field+"' could not be found in the input '"+input+"'")
+	return ""
+}
+
+func notFound(env Env, field, path string) error {
+	return failure.New(failure.Runtime, "The JSONPath '"+path+"' specified for the field '"+field+"' could not be found in the input '"+inputText(env)+"'")
+}
+
+// functionPathNotFound is the cause AWS gives for a path argument of an
+// intrinsic function that selects nothing (public record: "The function
+// 'States.Array($.optionalProperty)' had the following error: The JsonPath
+// argument for the field '$.optionalProperty' could not be found in the
+// input '{...}'").
+func functionPathNotFound(env Env, call, path string) error {
+	return failure.New(failure.Runtime, "The function '"+call+"' had the following error: The JsonPath argument for the field '"+path+"' could not be found in the input '"+inputText(env)+"'")
 }

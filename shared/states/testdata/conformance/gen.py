@@ -3,8 +3,9 @@
 
 Each case is <name>/{definition.asl.json,input.json,expected.json[,mock.json]}.
 expected.json holds status, output, error, cause and the source that
-justifies the expected values. A key left out of expected.json (only ever
-"cause", where no public record shows the exact text) is not compared.
+justifies the expected values. Where no public record shows the exact cause
+text, "cause" is left out and is not compared; "causeContains" then holds
+the part of it that is on record.
 Edit the CASES below and run `python3 gen.py` to rewrite every case.
 """
 import hashlib, json, os, shutil
@@ -32,10 +33,11 @@ CASES = []
 
 
 def case(name, definition, inp, source, status="SUCCEEDED", output=None,
-         error="", cause="", mock=None, check_cause=True):
+         error="", cause="", mock=None, check_cause=True, cause_contains=None):
     CASES.append(dict(name=name, definition=definition, input=inp, source=source,
                       status=status, output=output, error=error, cause=cause,
-                      mock=mock, check_cause=check_cause))
+                      mock=mock, check_cause=check_cause and cause_contains is None,
+                      cause_contains=cause_contains))
 
 
 def sm(states, start=None, **extra):
@@ -230,8 +232,10 @@ case("choice-first-match-wins", sm({"C": {"Type": "Choice", "Choices": [{"Variab
 case("choice-output-path", sm({"C": {"Type": "Choice", "InputPath": "$.in", "OutputPath": "$.keep", "Choices": [{"Variable": "$.v", "NumericEquals": 1, "Next": "End"}]}, **passthru("End")}),
      {"in": {"v": 1, "keep": {"k": True}}}, CHOICE_DOC + " (Choice supports InputPath and OutputPath)", output={"k": True})
 case("choice-no-match", sm({"C": {"Type": "Choice", "Choices": [{"Variable": "$.v", "NumericEquals": 1, "Next": "End"}]}, **passthru("End")}),
-     {"v": 2}, SPEC + " (a runtime States.NoChoiceMatched error if no rule matches and there is no Default)",
-     status="FAILED", error="States.NoChoiceMatched", check_cause=False)
+     {"v": 2}, "Public records of real executions: with no matching rule and no Default, AWS fails with States.Runtime and the cause "
+     "'Failed to transition out of the state. The state does not point to a next state.' (an emulator's constant 'AWS wording, verified against us-east-1', "
+     "and an AWS-run conformance suite asserting the cause contains 'state does not point to a next state'); the spec's States.NoChoiceMatched is not what AWS raises",
+     status="FAILED", error="States.Runtime", cause_contains="Failed to transition out of the state. The state does not point to a next state.")
 case("choice-missing-variable", sm({"C": {"Type": "Choice", "Choices": [{"Variable": "$.processing_type", "StringEquals": "dataset", "Next": "End"}], "Default": "End"}, **passthru("End")}),
      {"is_reanalysis": True}, "Public record of a real execution failure: \"An error occurred while executing the state 'IsDataset' (entered at the event id #2). Invalid path '$.processing_type': The choice state's condition path references an invalid value.\"",
      status="FAILED", error="States.Runtime", cause=prefix("C", 2) + "Invalid path '$.processing_type': The choice state's condition path references an invalid value.")
@@ -408,7 +412,7 @@ intrinsic_case("intrinsic-array", "States.Array('Foo', 2020, $.someJson, null)",
 intrinsic_case("intrinsic-array-single", "States.Array($.Id)", {"Id": 123456}, [123456])
 intrinsic_case("intrinsic-array-partition", "States.ArrayPartition($.inputArray,4)", {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9]}, [[1, 2, 3, 4], [5, 6, 7, 8], [9]])
 intrinsic_case("intrinsic-array-contains", "States.ArrayContains($.inputArray, $.lookingFor)", {"inputArray": [1, 2, 3, 4, 5, 6, 7, 8, 9], "lookingFor": 5}, True)
-intrinsic_case("intrinsic-array-contains-false", "States.ArrayContains($.inputArray, $.lookingFor)", {"inputArray": [1, 2, 3], "lookingFor": "1"}, False)
+intrinsic_case("intrinsic-array-contains-false", "States.ArrayContains($.inputArray, $.lookingFor)", {"inputArray": [1, 2, 3], "lookingFor": 7}, False)
 intrinsic_case("intrinsic-array-contains-object", "States.ArrayContains($.a, $.o)", {"a": [{"x": 1}, {"y": 2}], "o": {"y": 2}}, True,
                INTRINSIC_DOC + " (ArrayContains compares JSON values)")
 intrinsic_case("intrinsic-array-range", "States.ArrayRange(1, 9, 2)", {}, [1, 3, 5, 7, 9])
@@ -531,6 +535,383 @@ intrinsic_case("intrinsic-string-split-consecutive", "States.StringSplit($.s, ',
                INTRINSIC_DOC + " (StringSplit drops empty strings between consecutive delimiters, as Java's StringTokenizer does)")
 
 
+# ---------------------------------------------------------------- AWS-characterized intrinsic edge cases
+SUITE = ("Public conformance suite of a Step Functions emulator, file tests/support/conformance/intrinsicCases/%s.ts, case %s "
+         "(cases run against AWS; notes record AWS's actual result where it differs from the emulator)")
+def suite_case(fn, cid, name, expr, inp, out=None, fails=False, note=""):
+    src = SUITE % (fn, cid) + ((": " + note) if note else "")
+    if fails:
+        case(name, sm(passthru("P", Parameters={"value.$": expr})), inp, src, status="FAILED", error="States.Runtime",
+             cause_contains="Invalid arguments in " + fn)
+    else:
+        case(name, sm(passthru("P", Parameters={"value.$": expr})), inp, src, output={"value": out})
+
+AR = "States.ArrayRange"
+suite_case(AR, "ARANGE-002", "intrinsic-array-range-unit-step", "States.ArrayRange(1, 5, 1)", {}, [1, 2, 3, 4, 5])
+suite_case(AR, "ARANGE-003", "intrinsic-array-range-crosses-zero", "States.ArrayRange(-2, 2, 2)", {}, [-2, 0, 2])
+suite_case(AR, "ARANGE-004", "intrinsic-array-range-fractional", "States.ArrayRange(1.4, 5.6, 2.2)", {}, [1, 3, 5])
+suite_case(AR, "ARANGE-005", "intrinsic-array-range-equal-bounds", "States.ArrayRange(3, 3, 1)", {}, [3])
+suite_case(AR, "ARANGE-006", "intrinsic-array-range-equal-bounds-negative-step", "States.ArrayRange(3, 3, -1)", {}, [3])
+suite_case(AR, "ARANGE-007", "intrinsic-array-range-descending", "States.ArrayRange(5, 1, -2)", {}, [5, 3, 1])
+suite_case(AR, "ARANGE-008", "intrinsic-array-range-wrong-direction-positive", "States.ArrayRange(5, 1, 1)", {}, [])
+suite_case(AR, "ARANGE-009", "intrinsic-array-range-wrong-direction-negative", "States.ArrayRange(1, 5, -1)", {}, [])
+suite_case(AR, "ARANGE-023", "intrinsic-array-range-truncates-bounds", "States.ArrayRange(1.6, 1.4, 1)", {}, [1],
+           note="AWS truncates fractional bounds and returns [1]")
+suite_case(AR, "ARANGE-024", "intrinsic-array-range-truncates-descending", "States.ArrayRange(5.4, -0.6, -2.4)", {}, [5, 3, 1],
+           note="AWS behaves like States.ArrayRange(5, 0, -2)")
+suite_case(AR, "ARANGE-010", "intrinsic-array-range-string-start", "States.ArrayRange('a', 5, 1)", {}, fails=True)
+suite_case(AR, "ARANGE-012", "intrinsic-array-range-string-step", "States.ArrayRange(1, 5, 'c')", {}, fails=True)
+suite_case(AR, "ARANGE-013", "intrinsic-array-range-zero-step", "States.ArrayRange(1, 10, 0)", {}, fails=True)
+suite_case(AR, "ARANGE-014", "intrinsic-array-range-step-rounds-to-zero", "States.ArrayRange(1, 10, 0.49)", {}, fails=True)
+case("intrinsic-array-range-1000-items", sm({**passthru("P", Parameters={"value.$": "States.ArrayRange(1, 1000, 1)"}, Next="L"), **passthru("L", Parameters={"n.$": "States.ArrayLength($.value)", "first.$": "$.value[0]", "last.$": "$.value[999]"})}),
+     {}, SUITE % (AR, "ARANGE-015") + " (exactly 1000 items is allowed)", output={"n": 1000, "first": 1, "last": 1000})
+suite_case(AR, "ARANGE-016", "intrinsic-array-range-1001-items", "States.ArrayRange(1, 1001, 1)", {}, fails=True)
+suite_case(AR, "ARANGE-018", "intrinsic-array-range-1001-items-descending", "States.ArrayRange(1001, 1, -1)", {}, fails=True)
+suite_case(AR, "ARANGE-021", "intrinsic-array-range-nested-math-add", "States.ArrayRange(States.MathAdd($.base, 1), States.MathAdd($.base, 5), 2)", {"base": 0}, [1, 3, 5])
+suite_case(AR, "ARANGE-022", "intrinsic-array-range-context-args", "States.ArrayRange($$.Execution.Input.start, $$.Execution.Input.end, $$.Execution.Input.step)", {"start": 2, "end": 6, "step": 2}, [2, 4, 6])
+
+AP = "States.ArrayPartition"
+suite_case(AP, "AP-001", "intrinsic-array-partition-singletons", "States.ArrayPartition($.arr, 1)", {"arr": [1, 2, 3]}, [[1], [2], [3]])
+suite_case(AP, "AP-002", "intrinsic-array-partition-even", "States.ArrayPartition($.arr, 2)", {"arr": [1, 2, 3, 4]}, [[1, 2], [3, 4]])
+suite_case(AP, "AP-005", "intrinsic-array-partition-empty", "States.ArrayPartition($.arr, 3)", {"arr": []}, [])
+suite_case(AP, "AP-006", "intrinsic-array-partition-nested-arrays", "States.ArrayPartition($.arr, 2)", {"arr": [[1], [2], [3], [4]]}, [[[1], [2]], [[3], [4]]])
+suite_case(AP, "AP-007", "intrinsic-array-partition-objects", "States.ArrayPartition($.arr, 2)", {"arr": [{"a": 1}, {"b": 2}, {"c": 3}]}, [[{"a": 1}, {"b": 2}], [{"c": 3}]])
+suite_case(AP, "AP-013", "intrinsic-array-partition-truncates-2.6", "States.ArrayPartition($.arr, 2.6)", {"arr": [1, 2, 3, 4, 5]}, [[1, 2], [3, 4], [5]],
+           note="AWS truncates 2.6 to 2 and returns [[1, 2], [3, 4], [5]]")
+suite_case(AP, "AP-014", "intrinsic-array-partition-2.4", "States.ArrayPartition($.arr, 2.4)", {"arr": [1, 2, 3, 4, 5]}, [[1, 2], [3, 4], [5]])
+suite_case(AP, "AP-015", "intrinsic-array-partition-0.6", "States.ArrayPartition($.arr, 0.6)", {"arr": [1, 2, 3]}, fails=True,
+           note="AWS returns States.Runtime with the generic invalid-arguments cause")
+suite_case(AP, "AP-016", "intrinsic-array-partition-0.49", "States.ArrayPartition($.arr, 0.49)", {"arr": [1, 2, 3]}, fails=True)
+suite_case(AP, "AP-018", "intrinsic-array-partition-negative-fraction", "States.ArrayPartition($.arr, -0.6)", {"arr": [1, 2, 3]}, fails=True)
+suite_case(AP, "AP-008", "intrinsic-array-partition-not-array", "States.ArrayPartition('not-array', 2)", {}, fails=True)
+suite_case(AP, "AP-009", "intrinsic-array-partition-string-size", "States.ArrayPartition($.arr, '2')", {"arr": [1, 2, 3]}, fails=True)
+suite_case(AP, "AP-010", "intrinsic-array-partition-null-size", "States.ArrayPartition($.arr, null)", {"arr": [1, 2, 3]}, fails=True)
+suite_case(AP, "AP-011", "intrinsic-array-partition-zero-size", "States.ArrayPartition($.arr, 0)", {"arr": [1, 2, 3]}, fails=True)
+suite_case(AP, "AP-012", "intrinsic-array-partition-negative-size", "States.ArrayPartition($.arr, -1)", {"arr": [1, 2, 3]}, fails=True)
+suite_case(AP, "AP-021", "intrinsic-array-partition-nested-array-call", "States.ArrayPartition(States.Array(1,2,3,4,5), 2)", {}, [[1, 2], [3, 4], [5]])
+suite_case(AP, "AP-022", "intrinsic-array-partition-context-size", "States.ArrayPartition($.arr, $$.Execution.Input.chunkSize)", {"arr": [1, 2, 3, 4, 5], "chunkSize": 2}, [[1, 2], [3, 4], [5]])
+suite_case(AP, "AP-024", "intrinsic-array-partition-huge-size", "States.ArrayPartition($.arr, 2147483647)", {"arr": [1, 2, 3]}, [[1, 2, 3]])
+case("intrinsic-math-add-not-a-number", sm(passthru("Add", Parameters={"sum.$": "States.MathAdd($.firstNumber, $.secondNumber)"})),
+     {"firstNumber": 1, "secondNumber": "NOT A NUMBER"},
+     "Public test suite run against real Step Functions (AddNumbersStateMachine): status FAILED, error States.Runtime, cause contains 'Invalid arguments in States.MathAdd'",
+     status="FAILED", error="States.Runtime", cause_contains="Invalid arguments in States.MathAdd")
+case("intrinsic-string-to-json-object-arg", sm(passthru("Parse", Parameters={"o.$": "States.StringToJson($.Output)"})),
+     {"Output": {"already": "json"}},
+     "Public record of a real run: 'States.Runtime: Invalid arguments in States.StringToJson' when the argument (a .sync:2 Output) was already a JSON object, not a string",
+     status="FAILED", error="States.Runtime", cause_contains="Invalid arguments in States.StringToJson")
+
+
+def suite_fail(fn, cid, name, expr, inp, contains=None, note=""):
+    """A case the suite records as failing with States.Runtime; the cause is
+    compared only where the suite records part of it."""
+    src = SUITE % (fn, cid) + ((": " + note) if note else "")
+    case(name, sm(passthru("P", Parameters={"value.$": expr})), inp, src, status="FAILED", error="States.Runtime",
+         check_cause=False, cause_contains=contains)
+
+GI = "States.ArrayGetItem"
+suite_case(GI, "AGI-001", "intrinsic-array-get-item-first", "States.ArrayGetItem($.arr, 0)", {"arr": ["a", "b", "c"]}, "a")
+suite_case(GI, "AGI-005", "intrinsic-array-get-item-null", "States.ArrayGetItem($.arr, 0)", {"arr": [None]}, None)
+suite_case(GI, "AGI-007", "intrinsic-array-get-item-object", "States.ArrayGetItem($.arr, 1)", {"arr": [{"a": 1}, {"b": 2}]}, {"b": 2})
+suite_case(GI, "AGI-020", "intrinsic-array-get-item-nested-literals", "States.ArrayGetItem(States.Array('x', 'y', 'z'), 1)", {}, "y")
+suite_case(GI, "AGI-021", "intrinsic-array-get-item-nested-paths", "States.ArrayGetItem(States.Array($.a, $.b), 0)", {"a": {"k": 1}, "b": {"k": 2}}, {"k": 1})
+suite_case(GI, "AGI-022", "intrinsic-array-get-item-context", "States.ArrayGetItem($$.Execution.Input.arr, $.idx)", {"arr": ["zero", "one", "two"], "idx": 2}, "two")
+suite_case(GI, "AGI-011", "intrinsic-array-get-item-empty-out-of-range", "States.ArrayGetItem($.arr, 999)", {"arr": []}, None,
+           note="AWS returns { value: null } for an out-of-range index on an empty array")
+suite_case(GI, "AGI-015", "intrinsic-array-get-item-fractional-index", "States.ArrayGetItem($.arr, 1.2)", {"arr": [10, 20, 30]}, 20,
+           note="AWS truncates the fractional index and returns { value: 20 }")
+suite_fail(GI, "AGI-008", "intrinsic-array-get-item-not-array", "States.ArrayGetItem('not-array', 0)", {})
+suite_fail(GI, "AGI-009", "intrinsic-array-get-item-index-equals-length", "States.ArrayGetItem($.arr, 3)", {"arr": [10, 20, 30]})
+suite_fail(GI, "AGI-010", "intrinsic-array-get-item-negative-index", "States.ArrayGetItem($.arr, -1)", {"arr": [10, 20, 30]})
+suite_fail(GI, "AGI-012", "intrinsic-array-get-item-string-index", "States.ArrayGetItem($.arr, '1')", {"arr": [10, 20, 30]})
+
+MA = "States.MathAdd"
+suite_case(MA, "MADD-001", "intrinsic-math-add-literals", "States.MathAdd(5, 3)", {}, 8)
+suite_case(MA, "MADD-004", "intrinsic-math-add-mixed-sign", "States.MathAdd(-5, 3)", {}, -2)
+suite_case(MA, "MADD-005", "intrinsic-math-add-rounds-decimals", "States.MathAdd($.a, $.b)", {"a": 1.6, "b": 2.7}, 5,
+           note="AWS rounds each operand to the nearest integer before adding")
+suite_case(MA, "MADD-006", "intrinsic-math-add-tiny-decimals", "States.MathAdd($.a, $.b)", {"a": 0.1, "b": 0.2}, 0)
+suite_case(MA, "MADD-009", "intrinsic-math-add-max-int32", "States.MathAdd(2147483647, 0)", {}, 2147483647)
+suite_case(MA, "MADD-010", "intrinsic-math-add-min-int32", "States.MathAdd(-2147483648, 0)", {}, -2147483648)
+suite_case(MA, "MADD-015", "intrinsic-math-add-upper-bound-sum", "States.MathAdd(2147483646, 1)", {}, 2147483647)
+suite_case(MA, "MADD-016", "intrinsic-math-add-lower-bound-sum", "States.MathAdd(-2147483647, -1)", {}, -2147483648)
+suite_case(MA, "MADD-023", "intrinsic-math-add-nested", "States.MathAdd(States.MathAdd($.x, 1), 2)", {"x": 5}, 8)
+suite_case(MA, "MADD-024", "intrinsic-math-add-into-array", "States.Array(States.MathAdd($.x, -1), States.MathAdd($.x, 1))", {"x": 5}, [4, 6])
+suite_fail(MA, "MADD-011", "intrinsic-math-add-overflow", "States.MathAdd(2147483647, 1)", {})
+suite_fail(MA, "MADD-012", "intrinsic-math-add-underflow", "States.MathAdd(-2147483648, -1)", {})
+suite_fail(MA, "MADD-013", "intrinsic-math-add-operand-out-of-range", "States.MathAdd(3000000000, 1)", {})
+suite_fail(MA, "MADD-017", "intrinsic-math-add-string-operand", "States.MathAdd('a', 1)", {}, contains="Invalid arguments in States.MathAdd")
+suite_fail(MA, "MADD-019", "intrinsic-math-add-null-operand", "States.MathAdd(null, 1)", {})
+suite_fail(MA, "MADD-020", "intrinsic-math-add-boolean-operand", "States.MathAdd(true, 1)", {})
+suite_fail(MA, "MADD-031", "intrinsic-math-add-numeric-string", "States.MathAdd('-1', 2)", {})
+suite_fail(MA, "MADD-036", "intrinsic-math-add-array-operand", "States.MathAdd(-1, $.probe)", {"probe": [None, "", " ", 0, 1, True, False, [0, 1, False]]})
+
+
+AC = "States.ArrayContains"
+suite_case(AC, "AC-001", "intrinsic-array-contains-number", "States.ArrayContains($.arr, 2)", {"arr": [1, 2, 3]}, True)
+suite_case(AC, "AC-002", "intrinsic-array-contains-absent-number", "States.ArrayContains($.arr, 5)", {"arr": [1, 2, 3]}, False)
+suite_case(AC, "AC-003", "intrinsic-array-contains-string-literal", "States.ArrayContains($.arr, 'C')", {"arr": ["A", "B", "C"]}, True)
+suite_case(AC, "AC-005", "intrinsic-array-contains-null", "States.ArrayContains($.arr, null)", {"arr": [1, None, 3]}, True)
+suite_case(AC, "AC-010", "intrinsic-array-contains-nested-array", "States.ArrayContains($.arr, $.target)", {"arr": [[1, 2], [3, 4]], "target": [1, 2]}, True)
+suite_case(AC, "AC-012", "intrinsic-array-contains-empty", "States.ArrayContains($.arr, $.target)", {"arr": [], "target": 1}, False)
+suite_case(AC, "AC-019", "intrinsic-array-contains-nested-call", "States.ArrayContains(States.Array(1, 2, 3), 2)", {}, True)
+suite_case(AC, "AC-020", "intrinsic-array-contains-nested-objects", "States.ArrayContains(States.Array($.obj1, $.obj2), $.target)", {"obj1": {"a": 1}, "obj2": {"b": 2}, "target": {"b": 2}}, True)
+suite_case(AC, "AC-021", "intrinsic-array-contains-context-target", "States.ArrayContains($.arr, $$.Execution.Input.target)", {"arr": ["alpha", "beta", "gamma"], "target": "beta"}, True)
+suite_case(AC, "AC-024", "intrinsic-array-contains-object-extra-field", "States.ArrayContains($.arr, $.target)", {"arr": [{"a": 1}], "target": {"a": 1, "extra": None}}, False)
+suite_case(AC, "AC-025", "intrinsic-array-contains-no-bool-number-coercion", "States.ArrayContains($.arr, false)", {"arr": [0, 1, -1, -1.5]}, False)
+suite_case(AC, "AC-027", "intrinsic-array-contains-mixed-bag", "States.ArrayContains($.arr, $.target)", {"arr": [None, "", " ", 0, 1, True, False, [0, 1, False]], "target": [0, 1, False]}, True)
+suite_case(AC, "AC-009", "intrinsic-array-contains-object-key-order", "States.ArrayContains($.arr, $.target)", {"arr": [{"a": 1, "b": 2}], "target": {"b": 2, "a": 1}}, False,
+           note="AWS returns { value: false }: objects with the same members in another order do not match")
+suite_case(AC, "AC-026", "intrinsic-array-contains-string-number-match", "States.ArrayContains($.arr, $.target)", {"arr": ["-1", "-1.5", "-9007199254740991", "9007199254740991"], "target": 9007199254740991}, True,
+           note="AWS returns { value: true }: the number matches the string with the same text")
+suite_case(AC, "AC-028", "intrinsic-array-contains-string-boolean-match", "States.ArrayContains($.arr, true)", {"arr": ["true", "false", "maybe"]}, True,
+           note="AWS returns { value: true }: the boolean true matches the string \"true\"")
+suite_fail(AC, "AC-013", "intrinsic-array-contains-not-array", "States.ArrayContains('not-array', 'x')", {})
+suite_fail(AC, "AC-014", "intrinsic-array-contains-missing-arg", "States.ArrayContains($.arr)", {"arr": [1, 2, 3]})
+suite_fail(AC, "AC-015", "intrinsic-array-contains-extra-arg", "States.ArrayContains($.arr, 2, 999)", {"arr": [1, 2, 3]})
+
+AU = "States.ArrayUnique"
+suite_case(AU, "AUNIQ-001", "intrinsic-array-unique-numbers", "States.ArrayUnique($.arr)", {"arr": [1, 2, 3, 3, 3, 4]}, [1, 2, 3, 4])
+suite_case(AU, "AUNIQ-002", "intrinsic-array-unique-strings", "States.ArrayUnique($.arr)", {"arr": ["a", "b", "a", "c", "b"]}, ["a", "b", "c"])
+suite_case(AU, "AUNIQ-003", "intrinsic-array-unique-empty", "States.ArrayUnique($.arr)", {"arr": []}, [])
+suite_case(AU, "AUNIQ-005", "intrinsic-array-unique-nulls", "States.ArrayUnique($.arr)", {"arr": [None, None, 1, None]}, [None, 1])
+suite_case(AU, "AUNIQ-006", "intrinsic-array-unique-lookalikes", "States.ArrayUnique($.arr)", {"arr": [1, "1", 1, "01"]}, [1, "1", "01"])
+suite_case(AU, "AUNIQ-007", "intrinsic-array-unique-objects", "States.ArrayUnique($.arr)", {"arr": [{"a": 1}, {"a": 1}]}, [{"a": 1}])
+suite_case(AU, "AUNIQ-008", "intrinsic-array-unique-object-key-order", "States.ArrayUnique($.arr)", {"arr": [{"a": 1, "b": 2}, {"b": 2, "a": 1}]}, [{"a": 1, "b": 2}])
+suite_case(AU, "AUNIQ-012", "intrinsic-array-unique-nested-objects", "States.ArrayUnique($.arr)", {"arr": [{"nested": {"x": 1}}, {"nested": {"x": 1}}]}, [{"nested": {"x": 1}}])
+suite_case(AU, "AUNIQ-014", "intrinsic-array-unique-first-seen", "States.ArrayUnique($.arr)", {"arr": [1, 2, 1, 3, 2, 4]}, [1, 2, 3, 4])
+suite_case(AU, "AUNIQ-019", "intrinsic-array-unique-nested-call", "States.ArrayUnique(States.Array(1,1,2,2,3))", {}, [1, 2, 3])
+suite_case(AU, "AUNIQ-020", "intrinsic-array-unique-context", "States.ArrayUnique($$.Execution.Input.tags)", {"tags": ["x", "x", "y"]}, ["x", "y"])
+suite_case(AU, "AUNIQ-004", "intrinsic-array-unique-booleans-order", "States.ArrayUnique($.arr)", {"arr": [True, False, True, False]}, [False, True],
+           note="AWS returns [false, true]")
+suite_case(AU, "AUNIQ-010", "intrinsic-array-unique-nested-arrays-order", "States.ArrayUnique($.arr)", {"arr": [[1, 2], [1, 2], [2, 1]]}, [[2, 1], [1, 2]],
+           note="AWS returns [[2, 1], [1, 2]]")
+suite_fail(AU, "AUNIQ-015", "intrinsic-array-unique-not-array", "States.ArrayUnique('not-array')", {})
+suite_fail(AU, "AUNIQ-016", "intrinsic-array-unique-object-arg", "States.ArrayUnique($.obj)", {"obj": {"a": 1}})
+
+
+FM = "States.Format"
+suite_case(FM, "FMT-01", "intrinsic-format-hello", "States.Format('Hello {}', $.name)", {"name": "Ada"}, "Hello Ada")
+suite_case(FM, "FMT-02", "intrinsic-format-mixed-scalars", "States.Format('{} {} {}', $.a, $.b, $.c)", {"a": "x", "b": 2, "c": True}, "x 2 true")
+suite_case(FM, "FMT-05", "intrinsic-format-no-placeholders", "States.Format('no placeholders')", {}, "no placeholders")
+suite_case(FM, "FMT-23", "intrinsic-format-context", "States.Format('{}:{}', $.name, $$.Execution.Input.suffix)", {"name": "job", "suffix": "run"}, "job:run")
+suite_case(FM, "FMT-03", "intrinsic-format-nested-json-to-string", "States.Format('arn:{}:{}', $.svc, States.JsonToString($.obj))", {"svc": "lambda", "obj": {"k": 1}}, "arn:lambda:{\"k\":1}")
+suite_case(FM, "FMT-19", "intrinsic-format-whitespace", "States.Format('  {}  ', $.a)", {"a": "x"}, "  x  ")
+suite_case(FM, "selectPath.spec", "intrinsic-format-escaped-quotes", "States.Format('Name: \\'{}\\', Surname: \"{}\"', $.name, $.surname)", {"name": "Gabriel", "surname": "Moreira"}, "Name: 'Gabriel', Surname: \"Moreira\"")
+suite_case(FM, "016-format-null-boolean-and-boundary-numbers", "intrinsic-format-null-and-boundaries", "States.Format('{}|{}|{}|{}|{}', $.nil, $.bool, $.negative, $.fractional, $.hugePositive)",
+           {"nil": None, "bool": False, "negative": -1, "fractional": 3.5, "hugePositive": 9007199254740991}, "null|false|-1|3.5|9007199254740991",
+           note="AWS renders null as the literal string \"null\"")
+suite_case(FM, "017-format-serialized-mixed-probe-array", "intrinsic-format-json-probe", "States.Format('probe={}', States.JsonToString($.probe))",
+           {"probe": [None, "", " ", 0, 1, True, False, [0, 1, False]]}, "probe=[null,\"\",\" \",0,1,true,false,[0,1,false]]")
+
+SS = "States.StringSplit"
+suite_case(SS, "SSP-01", "intrinsic-string-split-simple", "States.StringSplit($.str, ',')", {"str": "a,b,c"}, ["a", "b", "c"])
+suite_case(SS, "SSP-02", "intrinsic-string-split-delimiter-set", "States.StringSplit($.str, $.delim)", {"str": "1+2,3.4", "delim": ".+,"}, ["1", "2", "3", "4"])
+suite_case(SS, "SSP-04", "intrinsic-string-split-leading-delimiter", "States.StringSplit($.str, ',')", {"str": ",a,b"}, ["a", "b"], note="AWS drops the leading empty token")
+suite_case(SS, "SSP-05", "intrinsic-string-split-trailing-delimiter", "States.StringSplit($.str, ',')", {"str": "a,b,"}, ["a", "b"], note="AWS drops the trailing empty token")
+suite_case(SS, "SSP-06", "intrinsic-string-split-delimiter-only", "States.StringSplit($.str, ',')", {"str": ","}, [], note="AWS drops the empty tokens")
+suite_case(SS, "SSP-07", "intrinsic-string-split-empty-input", "States.StringSplit($.str, ',')", {"str": ""}, [], note="AWS returns no tokens for an empty string")
+suite_case(SS, "SSP-17", "intrinsic-string-split-dot", "States.StringSplit($.str, '.')", {"str": "a.b.c"}, ["a", "b", "c"])
+suite_case(SS, "SSP-18", "intrinsic-string-split-plus", "States.StringSplit($.str, '+')", {"str": "a+b+c"}, ["a", "b", "c"])
+suite_case(SS, "SSP-19", "intrinsic-string-split-pipe", "States.StringSplit($.str, '|')", {"str": "a|b|c"}, ["a", "b", "c"])
+suite_case(SS, "SSP-24", "intrinsic-string-split-nested-format", "States.StringSplit(States.Format('{}-{}', $.a, $.b), '-')", {"a": "x", "b": "y"}, ["x", "y"])
+suite_case(SS, "SSP-26", "intrinsic-string-split-mixed-values", "States.StringSplit($.str, ',')", {"str": "null,, ,-1,1.5,-9007199254740991,9007199254740991,true,false,[0,1,false]"},
+           ["null", " ", "-1", "1.5", "-9007199254740991", "9007199254740991", "true", "false", "[0", "1", "false]"], note="AWS drops the empty token between adjacent commas")
+suite_fail(SS, "SSP-10", "intrinsic-string-split-number-arg", "States.StringSplit($.val, ',')", {"val": 123})
+suite_fail(SS, "SSP-11", "intrinsic-string-split-number-delimiter", "States.StringSplit($.str, $.d)", {"str": "a,b", "d": 1})
+suite_fail(SS, "SSP-12", "intrinsic-string-split-null-arg", "States.StringSplit($.str, $.d)", {"str": None, "d": ","})
+suite_fail(SS, "SSP-13", "intrinsic-string-split-null-delimiter", "States.StringSplit($.str, $.d)", {"str": "a,b", "d": None})
+suite_fail(SS, "SSP-27", "intrinsic-string-split-boolean-arg", "States.StringSplit($.str, ',')", {"str": False})
+suite_fail(SS, "SSP-28", "intrinsic-string-split-array-delimiter", "States.StringSplit($.str, $.d)", {"str": "a,b", "d": [","]})
+
+
+JM = "States.JsonMerge"
+JM_ORDER = " Key order: the left object's keys in place, new keys of the right object appended, as in the AWS documentation example."
+def jm(cid, name, inp, out, expr="States.JsonMerge($.a, $.b, false)", note=""):
+    suite_case(JM, cid, name, expr, inp, out, note=(note + JM_ORDER).strip())
+jm("JMG-01", "intrinsic-json-merge-disjoint", {"a": {"x": 1}, "b": {"y": 2}}, {"x": 1, "y": 2})
+jm("JMG-02", "intrinsic-json-merge-collision", {"a": {"x": 1, "y": 2}, "b": {"y": 3, "z": 4}}, {"x": 1, "y": 3, "z": 4})
+jm("JMG-03", "intrinsic-json-merge-left-empty", {"a": {}, "b": {"x": 1}}, {"x": 1})
+jm("JMG-04", "intrinsic-json-merge-right-empty", {"a": {"x": 1}, "b": {}}, {"x": 1})
+jm("JMG-05", "intrinsic-json-merge-shallow-nested", {"a": {"nested": {"a1": 1, "a2": 2}}, "b": {"nested": {"a3": 3}}}, {"nested": {"a3": 3}})
+jm("JMG-06", "intrinsic-json-merge-arrays-replaced", {"a": {"list": [1, 2]}, "b": {"list": [3]}}, {"list": [3]})
+jm("JMG-23", "intrinsic-json-merge-null-overwrites", {"a": {"nested": {"left": True}, "keep": 1}, "b": {"nested": None}}, {"nested": None, "keep": 1})
+jm("JMG-24", "intrinsic-json-merge-object-overwrites-primitive", {"a": {"x": 1}, "b": {"x": {"new": True}}}, {"x": {"new": True}})
+jm("JMG-17", "intrinsic-json-merge-context-defaults", {"a": {"value": 1}, "defaults": {"fallback": True, "value": 2}}, {"value": 2, "fallback": True},
+   expr="States.JsonMerge($.a, $$.Execution.Input.defaults, false)")
+jm("JMG-18", "intrinsic-json-merge-nested-string-to-json", {"a": "{\"left\":1}", "b": "{\"right\":2}"}, {"left": 1, "right": 2},
+   expr="States.JsonMerge(States.StringToJson($.a), States.StringToJson($.b), false)")
+jm("JMG-25", "intrinsic-json-merge-mixed-array", {"a": {"payload": "2024-01-01T00:00:00Z", "keep": "left"}, "b": {"payload": [None, "", " ", 0, 1, True, False, [0, 1, False]]}},
+   {"payload": [None, "", " ", 0, 1, True, False, [0, 1, False]], "keep": "left"})
+jm("JMG-26", "intrinsic-json-merge-fractional", {"a": {"payload": [1, 2, 3]}, "b": {"payload": -123.456}}, {"payload": -123.456})
+jm("JMG-27", "intrinsic-json-merge-huge-negative", {"a": {"payload": {"nested": True}, "keep": "left"}, "b": {"payload": -9007199254740991}}, {"payload": -9007199254740991, "keep": "left"})
+jm("JMG-13", "intrinsic-json-merge-string-deep-flag", {"a": {}, "b": {}, "deep": "false"}, {}, expr="States.JsonMerge($.a, $.b, $.deep)",
+   note="AWS accepts a non-boolean deep flag and merges shallowly.")
+
+
+# ---------------------------------------------------------------- JSONata
+JSONATA_DOC = DOCS + "transforming-data.html"
+def jsonata_pass(name, output, inp, out, src=JSONATA_DOC, **extra):
+    st = {"Type": "Pass", "Output": output}
+    st.update(extra)
+    st["End"] = True
+    case(name, {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": st}}, inp, src, output=out)
+
+case("jsonata-arguments-and-variables", {"QueryLanguage": "JSONata", "StartAt": "Name", "States": {
+        "Name": {"Type": "Pass", "Assign": {"customerName": "María"}, "Next": "Build"},
+        "Build": {"Type": "Pass", "Output": {"static": "Hello", "title": "{% $states.input.title %}", "name": "{% $customerName %}", "not-evaluated": "$customerName"}, "End": True}}},
+     {"title": "Doctor"}, JSONATA_DOC + " (the JSONPath-to-JSONata conversion example: strings without {% %} are not evaluated)",
+     output={"static": "Hello", "title": "Doctor", "name": "María", "not-evaluated": "$customerName"})
+jsonata_pass("jsonata-partition", "{% $partition([1,2,3,4], 2) %}", {}, [[1, 2], [3, 4]], JSONATA_DOC + " ($partition, a function Step Functions adds to JSONata)")
+jsonata_pass("jsonata-range", "{% $range(0, 10, 2) %}", {}, [0, 2, 4, 6, 8, 10], JSONATA_DOC + " ($range with a step)")
+jsonata_pass("jsonata-hash", "{% $hash('input data', 'SHA-256') %}", {}, hashlib.sha256(b"input data").hexdigest(), JSONATA_DOC + " ($hash)")
+jsonata_pass("jsonata-parse", "{% $parse($states.input.s) %}", {"s": "{\"key\":\"value\"}"}, {"key": "value"}, JSONATA_DOC + " ($parse replaces $eval)")
+jsonata_pass("jsonata-arithmetic-and-strings", {"sum": "{% $states.input.a + $states.input.b %}", "greeting": "{% 'Hello, ' & $states.input.name %}"},
+             {"a": 2, "b": 3, "name": "Ada"}, {"sum": 5, "greeting": "Hello, Ada"}, "https://docs.jsonata.org/2.0.0/overview (numeric and string operators)")
+jsonata_pass("jsonata-map-filter", "{% $states.input.items[price > 10].name %}",
+             {"items": [{"name": "a", "price": 5}, {"name": "b", "price": 15}, {"name": "c", "price": 25}]}, ["b", "c"], "https://docs.jsonata.org/2.0.0/predicate (predicate filters)")
+case("jsonata-choice-condition", {"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.type = 'Private' %}", "Next": "Yes"}], "Default": "No"},
+        "Yes": {"Type": "Pass", "Output": "matched", "End": True}, "No": {"Type": "Pass", "Output": "default", "End": True}}},
+     {"type": "Private"}, CHOICE_DOC + " (JSONata Choice rules use Condition)", output="matched")
+case("jsonata-output-undefined", {"QueryLanguage": "JSONata", "StartAt": "Transform", "States": {
+        "Transform": {"Type": "Pass", "Output": {"v": "{% $states.input.missing %}"}, "End": True}}},
+     {"present": 1}, "Public record of a real AWS run quoted in an emulator's tests: States.QueryEvaluationError, \"An error occurred while executing the state 'Transform' (entered at the event id #2). The JSONata expression '$states.input.missing' specified for the field 'Output/v' returned nothing (undefined).\"",
+     status="FAILED", error="States.QueryEvaluationError",
+     cause=prefix("Transform", 2) + "The JSONata expression '$states.input.missing' specified for the field 'Output/v' returned nothing (undefined).")
+
+
+# ---------------------------------------------------------------- AWS-run feature suite: Choice type tests, Map
+FEATURE = "Public conformance suite of a Step Functions emulator (cases run against AWS), %s"
+for cid, op, val in [("Choice.IsNumeric 009", "IsNumeric", True), ("Choice.IsNumeric 008", "IsNumeric", False)]:
+    case("choice-%s-%s-missing-path" % (op.lower(), str(val).lower()),
+         sm({"C": {"Type": "Choice", "Choices": [{"Variable": "$.missing", op: val, "Next": "Yes"}], "Default": "No"},
+             **passthru("Yes", Result="matched"), **passthru("No", Result="default")}),
+         {"value": 1}, FEATURE % (cid + ": AWS treats a missing Variable path as a runtime error even when Default is present; only IsPresent tolerates it"),
+         status="FAILED", error="States.Runtime",
+         cause=prefix("C", 2) + "Invalid path '$.missing': The choice state's condition path references an invalid value.")
+case("map-items-path-selects-array", sm({"IterateSelected": {"Type": "Map", "ItemsPath": "$.selected", "Iterator": {"StartAt": "ReturnItem", "States": passthru("ReturnItem")}, "End": True}}),
+     {"selected": ["sku-1", "sku-2", "sku-3"], "ignored": ["skip-me"]}, FEATURE % "Map.State 001", output=["sku-1", "sku-2", "sku-3"])
+case("map-result-path-nested", sm({"Summarize": {"Type": "Map", "ItemsPath": "$.todo", "ResultPath": "$.summary.processed",
+                                                 "Iterator": {"StartAt": "ProjectTask", "States": passthru("ProjectTask", Parameters={"task.$": "$.task", "completed.$": "$.done"})}, "End": True}}),
+     {"requestId": "req-7", "todo": [{"task": "pack", "done": False}, {"task": "ship", "done": True}], "summary": {"count": 2}}, FEATURE % "Map.State 004",
+     output={"requestId": "req-7", "todo": [{"task": "pack", "done": False}, {"task": "ship", "done": True}],
+             "summary": {"count": 2, "processed": [{"task": "pack", "completed": False}, {"task": "ship", "completed": True}]}})
+case("map-item-selector-with-iterator", sm({"AnnotateItems": {"Type": "Map", "ItemsPath": "$.colors",
+                                                             "ItemSelector": {"position.$": "$$.Map.Item.Index", "color.$": "$$.Map.Item.Value", "region.$": "$.region"},
+                                                             "Iterator": {"StartAt": "EchoAnnotatedItem", "States": passthru("EchoAnnotatedItem")}, "End": True}}),
+     {"region": "eu-west-1", "colors": ["red", "blue", "green"]}, FEATURE % "Map.State 008 (ItemSelector together with the legacy Iterator)",
+     output=[{"position": 0, "color": "red", "region": "eu-west-1"}, {"position": 1, "color": "blue", "region": "eu-west-1"}, {"position": 2, "color": "green", "region": "eu-west-1"}])
+
+
+# ---------------------------------------------------------------- Retry on Parallel and Map re-runs the whole state
+case("parallel-retry-reruns-branches", sm({"P": {"Type": "Parallel", "Branches": [sm({"T": task()}), sm(passthru("B", Result="b"))],
+                                               "Retry": [{"ErrorEquals": ["Flaky"], "MaxAttempts": 1}], "End": True}}),
+     {}, PARALLEL_DOC + " (a Retry on a Parallel state runs every branch again) and " + MOCK_DOC + " (invocations counted per state across the execution)",
+     output=["second try", "b"], mock=mock_of({"T": {"0": {"Throw": {"Error": "Flaky", "Cause": "first try"}}, "1": {"Return": "second try"}}}))
+case("map-retry-reruns-iterations", sm({"M": {"Type": "Map", "MaxConcurrency": 1, "ItemProcessor": {"StartAt": "T", "States": {"T": task()}},
+                                            "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1}], "End": True}}),
+     [1, 2], MAP_DOC + " (a Retry on a Map state runs the iterations again; MaxConcurrency 1 keeps the mock order) and " + MOCK_DOC,
+     output=["r1", "r2"], mock=mock_of({"T": {"0": {"Return": "first"}, "1": {"Throw": {"Error": "Flaky", "Cause": "second item fails once"}}, "2": {"Return": "r1"}, "3": {"Return": "r2"}}}))
+
+
+# ---------------------------------------------------------------- execution-level bounds (real AWS, quoted verbatim in floci-io/floci issues #2733 and #2734)
+case("execution-timeout-seconds", {"StartAt": "W", "TimeoutSeconds": 3, "States": {"W": {"Type": "Wait", "Seconds": 25, "End": True}}}, {},
+     "https://github.com/floci-io/floci/issues/2733 (DescribeExecution on real AWS for {\"StartAt\":\"W\",\"TimeoutSeconds\":3,...Wait 25}: status TIMED_OUT, error and cause absent; States.Timeout only in the history event)",
+     status="TIMED_OUT", error="", cause="")
+case("execution-history-limit", sm({"Spin": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": False, "Next": "Spin"}], "Default": "Done"}, "Done": {"Type": "Succeed"}}),
+     {}, "https://github.com/floci-io/floci/issues/2734 (a Choice looping forever on real AWS ends FAILED States.Runtime 'The execution reached the maximum number of history events (25000).'; event 25,000 is the ExecutionFailed event)",
+     status="FAILED", error="States.Runtime", cause="The execution reached the maximum number of history events (25000).")
+
+
+# ---------------------------------------------------------------- more real-AWS records from floci-io/floci issues
+case("parallel-branch-parameters-missing-path", sm({"P": {"Type": "Parallel", "Branches": [sm(passthru("Fast", Parameters={"m.$": "$.nope"}))], "End": True}}),
+     {"x": "a"}, "https://github.com/floci-io/floci/issues/2868 (real AWS history: 1 ExecutionStarted, 2 ParallelStateEntered P, 3 ParallelStateStarted, 4 PassStateEntered Fast, 5 ExecutionFailed with cause \"An error occurred while executing the state 'Fast' (entered at the event id #4). The JSONPath '$.nope' ...\")",
+     status="FAILED", error="States.Runtime",
+     cause=prefix("Fast", 4) + "The JSONPath '$.nope' specified for the field 'm.$' could not be found in the input '{\"x\":\"a\"}'")
+case("choice-input-path", sm({"C": {"Type": "Choice", "InputPath": "$.attributes", "Choices": [{"Variable": "$.tutor", "IsPresent": True, "Next": "Found"}], "Default": "Missing"},
+                               **passthru("Found", Result="Found"), **passthru("Missing", Result="Missing")}),
+     {"attributes": {"tutor": {"user_id": 2, "user_name": "n"}}}, "https://github.com/floci-io/floci/issues/3258 (Choice honours InputPath: Step Functions Local and AWS take Found)",
+     output="Found")
+J2737 = "https://github.com/floci-io/floci/issues/2737 (measured against real AWS in us-east-1: %s fails the state with States.QueryEvaluationError)"
+for name, expr, what in [("jsonata-eval-refused", "$eval(\"1+1\")", "$eval(\"1+1\") (T1006)"),
+                         ("jsonata-format-number-bad-picture", "$formatNumber(1, \"x\")", "$formatNumber(1, \"x\") (D3086)"),
+                         ("jsonata-range-memory-limit", "[1..900000] ~> $count()", "[1..900000] ~> $count() (memory limit)"),
+                         ("jsonata-deep-expression", "+".join(["1"] * 200), "1+1+…+1 with 200 terms (stack overflow)")]:
+    case(name, {"QueryLanguage": "JSONata", "StartAt": "E", "States": {"E": {"Type": "Pass", "Output": {"r": "{% " + expr + " %}"}, "End": True}}},
+         {}, J2737 % what, status="FAILED", error="States.QueryEvaluationError", check_cause=False)
+
+case("parallel-branch-input-paths-result-path", sm({"Parallel": {"Type": "Parallel", "ResultPath": "$.result", "End": True, "Branches": [
+        sm(passthru("First", InputPath="$.first")), sm(passthru("Second", InputPath="$.second"))]}}),
+     {"first": 1, "second": 2}, PARALLEL_DOC + " (each branch gets a copy of the input; the array of branch outputs goes to ResultPath) — the example of https://github.com/ChristopheBougere/stepfunctions-local/pull/51",
+     output={"first": 1, "second": 2, "result": [1, 2]})
+
+
+BD = "States.Base64Decode"
+suite_case(BD, "B64D-001", "intrinsic-base64-decode-hello", "States.Base64Decode('aGVsbG8=')", {}, "hello")
+suite_case(BD, "B64D-002", "intrinsic-base64-decode-empty", "States.Base64Decode('')", {}, "")
+suite_case(BD, "B64D-004", "intrinsic-base64-decode-checkmark", "States.Base64Decode('4pyT')", {}, "\u2713")
+suite_case(BD, "B64D-005", "intrinsic-base64-decode-japanese", "States.Base64Decode('44GT44KT44Gr44Gh44Gv')", {}, "\u3053\u3093\u306b\u3061\u306f")
+suite_case(BD, "B64D-021", "intrinsic-base64-decode-padded", "States.Base64Decode('YWJjZA==')", {}, "abcd")
+suite_case(BD, "B64D-022", "intrinsic-base64-decode-space", "States.Base64Decode('IA==')", {}, " ")
+suite_case(BD, "B64D-023", "intrinsic-base64-decode-nul", "States.Base64Decode($.s)", {"s": "YWJjAGRlZg=="}, "abc\u0000def")
+suite_case(BD, "B64D-029", "intrinsic-base64-decode-round-trip", "States.Base64Decode(States.Base64Encode($.s))", {"s": "hello"}, "hello")
+suite_case(BD, "B64D-030", "intrinsic-base64-decode-format", "States.Base64Decode(States.Format('{}', $.b64))", {"b64": "aGVsbG8="}, "hello")
+suite_fail(BD, "B64D-008", "intrinsic-base64-decode-too-long", "States.Base64Decode($.s)", {"s": "A" * 10001})
+suite_fail(BD, "B64D-009", "intrinsic-base64-decode-number", "States.Base64Decode(123)", {})
+suite_fail(BD, "B64D-012", "intrinsic-base64-decode-object", "States.Base64Decode($.obj)", {"obj": {}})
+suite_fail(BD, "B64D-014", "intrinsic-base64-decode-extra-arg", "States.Base64Decode('aGVsbG8=', 'extra')", {})
+suite_fail(BD, "B64D-032", "intrinsic-base64-decode-missing-path", "States.Base64Decode($.missing)", {}, contains="could not be found in the input '{}'")
+
+
+HS = "States.Hash"
+def h(alg, data):
+    return {"MD5": hashlib.md5, "SHA-1": hashlib.sha1, "SHA-256": hashlib.sha256, "SHA-384": hashlib.sha384, "SHA-512": hashlib.sha512}[alg](data.encode()).hexdigest()
+for cid, alg in [("HASH-001", "MD5"), ("HASH-002", "SHA-1"), ("HASH-003", "SHA-256"), ("HASH-004", "SHA-384"), ("HASH-005", "SHA-512")]:
+    suite_case(HS, cid, "intrinsic-hash-hello-" + alg.lower().replace("-", ""), "States.Hash('hello', '%s')" % alg, {}, h(alg, "hello"))
+suite_case(HS, "HASH-007", "intrinsic-hash-empty", "States.Hash('', 'SHA-256')", {}, h("SHA-256", ""))
+suite_case(HS, "HASH-009", "intrinsic-hash-japanese", "States.Hash($.s, 'SHA-256')", {"s": "\u3053\u3093\u306b\u3061\u306f"}, h("SHA-256", "\u3053\u3093\u306b\u3061\u306f"))
+suite_case(HS, "HASH-010", "intrinsic-hash-nul", "States.Hash($.s, 'MD5')", {"s": "abc\u0000def"}, h("MD5", "abc\u0000def"))
+suite_case(HS, "HASH-012", "intrinsic-hash-10000-chars", "States.Hash($.s, 'SHA-256')", {"s": "a" * 10000}, h("SHA-256", "a" * 10000))
+suite_case(HS, "HASH-033", "intrinsic-hash-path-algorithm", "States.Hash($.s, $.algo)", {"s": "Data to encode", "algo": "MD5"}, h("MD5", "Data to encode"))
+suite_case(HS, "HASH-034", "intrinsic-hash-nested-format", "States.Hash(States.Format('{}:{}', $.a, $.b), 'SHA-256')", {"a": "x", "b": "y"}, h("SHA-256", "x:y"))
+suite_case(HS, "HASH-038", "intrinsic-hash-astral", "States.Hash('\U0001F680', 'SHA-256')", {}, h("SHA-256", "\U0001F680"))
+suite_fail(HS, "HASH-013", "intrinsic-hash-10001-chars", "States.Hash($.s, 'SHA-256')", {"s": "a" * 10001})
+suite_fail(HS, "HASH-018", "intrinsic-hash-number-algorithm", "States.Hash('hello', 123)", {})
+suite_fail(HS, "HASH-022", "intrinsic-hash-one-arg", "States.Hash('hello')", {})
+suite_fail(HS, "HASH-024", "intrinsic-hash-unsupported-algorithm", "States.Hash('data', 'UNSUPPORTED')", {})
+suite_fail(HS, "HASH-025", "intrinsic-hash-lowercase-algorithm", "States.Hash('data', 'sha-256')", {})
+suite_fail(HS, "HASH-026", "intrinsic-hash-hyphenless-algorithm", "States.Hash('data', 'SHA256')", {})
+suite_fail(HS, "HASH-036", "intrinsic-hash-missing-path", "States.Hash($.missing, 'SHA-256')", {}, contains="could not be found in the input '{}'")
+
+
+import base64 as _b64
+BE = "States.Base64Encode"
+def b64(x):
+    return _b64.b64encode(x.encode()).decode()
+suite_case(BE, "B64E-001", "intrinsic-base64-encode-hello", "States.Base64Encode('hello')", {}, "aGVsbG8=")
+suite_case(BE, "B64E-002", "intrinsic-base64-encode-empty", "States.Base64Encode('')", {}, "")
+suite_case(BE, "B64E-004", "intrinsic-base64-encode-checkmark", "States.Base64Encode($.s)", {"s": "\u2713"}, "4pyT")
+suite_case(BE, "B64E-006", "intrinsic-base64-encode-newlines", "States.Base64Encode($.s)", {"s": "line1\nline2"}, "bGluZTEKbGluZTI=")
+suite_case(BE, "B64E-007", "intrinsic-base64-encode-nul", "States.Base64Encode($.s)", {"s": "abc\u0000def"}, "YWJjAGRlZg==")
+suite_case(BE, "B64E-009", "intrinsic-base64-encode-10000-chars", "States.Base64Encode($.s)", {"s": "a" * 10000}, b64("a" * 10000))
+suite_case(BE, "B64E-018", "intrinsic-base64-encode-nested-format", "States.Base64Encode(States.Format('{}-{}', $.a, $.b))", {"a": "x", "b": "y"}, "eC15")
+suite_case(BE, "B64E-022", "intrinsic-base64-encode-astral", "States.Base64Encode('\U0001F680')", {}, "8J+agA==")
+suite_fail(BE, "B64E-010", "intrinsic-base64-encode-10001-chars", "States.Base64Encode($.s)", {"s": "a" * 10001})
+suite_fail(BE, "B64E-011", "intrinsic-base64-encode-number", "States.Base64Encode(123)", {})
+suite_fail(BE, "B64E-015", "intrinsic-base64-encode-array", "States.Base64Encode($.arr)", {"arr": ["x"]})
+suite_fail(BE, "B64E-017", "intrinsic-base64-encode-extra-arg", "States.Base64Encode('a', 'b')", {})
+suite_fail(BE, "B64E-020", "intrinsic-base64-encode-missing-path", "States.Base64Encode($.missing)", {}, contains="could not be found in the input '{}'")
+
+AL = "States.ArrayLength"
+suite_case(AL, "AL-001", "intrinsic-array-length-empty", "States.ArrayLength($.arr)", {"arr": []}, 0)
+suite_case(AL, "AL-004", "intrinsic-array-length-nested", "States.ArrayLength($.arr)", {"arr": [[1], [2], [3]]}, 3)
+suite_case(AL, "AL-006", "intrinsic-array-length-empty-call", "States.ArrayLength(States.Array())", {}, 0)
+suite_case(AL, "AL-008", "intrinsic-array-length-context", "States.ArrayLength($$.Execution.Input.items)", {"items": [1, 2, 3]}, 3)
+suite_case(AL, "AL-017", "intrinsic-array-length-1000", "States.ArrayLength($.arr)", {"arr": list(range(1000))}, 1000)
+suite_fail(AL, "AL-009", "intrinsic-array-length-string", "States.ArrayLength('not-array')", {})
+suite_fail(AL, "AL-012", "intrinsic-array-length-object", "States.ArrayLength($.obj)", {"obj": {"k": 1}})
+
+
 def main():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
@@ -554,6 +935,8 @@ def main():
                "error": c["error"]}
         if c["check_cause"]:
             exp["cause"] = c["cause"]
+        if c["cause_contains"]:
+            exp["causeContains"] = c["cause_contains"]
         with open(os.path.join(d, "expected.json"), "w") as f:
             json.dump(exp, f, indent=2, ensure_ascii=False)
             f.write("\n")

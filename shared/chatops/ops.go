@@ -1,0 +1,370 @@
+package chatops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/release"
+)
+
+// Store is what the operations read and write.
+type Store interface {
+	// GetSpec returns a pipeline's spec (version 0: the latest) or
+	// release.ErrNotFound.
+	GetSpec(ctx context.Context, pipeline string, version int) (release.SpecVersion, error)
+	// GetRelease returns a release or release.ErrNotFound.
+	GetRelease(ctx context.Context, id string) (release.Release, error)
+	// ListReleases returns a pipeline's releases, newest first.
+	ListReleases(ctx context.Context, pipeline string, limit int, cursor string) ([]release.Release, string, error)
+	// Events returns a release's log after afterSeq.
+	Events(ctx context.Context, releaseID string, afterSeq int64, limit int) ([]release.Event, error)
+	// TokensByRelease returns the task tokens a release waits on.
+	TokensByRelease(ctx context.Context, releaseID string) ([]release.TaskToken, error)
+	// DeleteTaskToken claims a token; release.ErrNotFound if someone did first.
+	DeleteTaskToken(ctx context.Context, token string) error
+	// AppendEvent appends to a release's log.
+	AppendEvent(ctx context.Context, ev release.Event) (release.Event, error)
+}
+
+// Decider approves or rejects an approval gate (control.Service.Decide).
+type Decider interface {
+	// Decide returns release.ErrNotFound when nothing waits and
+	// release.ErrUnauthorized (recorded) for a non-approver.
+	Decide(ctx context.Context, d control.Decision) error
+}
+
+// Callbacks fails a waiting task (the Step Functions callback API).
+type Callbacks interface {
+	SendTaskFailure(ctx context.Context, token, errName, cause string) error
+}
+
+// Launch creates and starts a release (Launcher.Launch).
+type Launch interface {
+	Launch(ctx context.Context, pipeline, version string, t release.Trigger) (release.Release, bool, error)
+}
+
+// Actor is the person asking. Names are every identity they go by (a Slack
+// user id and name, an Alexa person id); an allow-list entry matching any
+// of them lets them act. Source says where they asked ("slack", "alexa").
+type Actor struct {
+	Names  []string
+	Source string
+}
+
+// String is the actor's first name and source, for logs and messages.
+func (a Actor) String() string {
+	if len(a.Names) == 0 {
+		return "unknown@" + a.Source
+	}
+	return a.Names[0] + "@" + a.Source
+}
+
+func (a Actor) in(list []string) (string, bool) {
+	for _, n := range a.Names {
+		if n != "" && slices.Contains(list, n) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// Ops carries out the requests. Store, Launcher, Decider and Callbacks are
+// required; Now defaults to time.Now and Logger to discarding (refusals
+// are logged at Warn as an audit trail).
+type Ops struct {
+	Store     Store
+	Launcher  Launch
+	Decider   Decider
+	Callbacks Callbacks
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// Role is what an allow-list grants.
+type Role string
+
+// Roles.
+const (
+	RoleDeployer Role = "deployer" // deploy and roll back
+	RoleApprover Role = "approver" // approve and reject
+)
+
+// Authorize checks actor against the pipeline's chat allow-lists: Deployers
+// for RoleDeployer, Approvers (or, when empty, the pipeline's approvers)
+// for RoleApprover. A pipeline without a chat section lets nobody act from
+// chat. It returns the matching name or a release.ErrUnauthorized error
+// that says who may; release.ErrNotFound for an unknown pipeline.
+func (o *Ops) Authorize(ctx context.Context, actor Actor, pipeline string, role Role) (string, error) {
+	sv, err := o.Store.GetSpec(ctx, pipeline, 0)
+	if err != nil {
+		return "", fmt.Errorf("pipeline %s: %w", pipeline, err)
+	}
+	var list []string
+	if c := sv.Parsed.Chat; c != nil {
+		if role == RoleDeployer {
+			list = c.Deployers
+		} else {
+			list = c.Approvers
+			if len(list) == 0 {
+				list = sv.Parsed.Approvers
+			}
+		}
+	}
+	if name, ok := actor.in(list); ok {
+		return name, nil
+	}
+	o.logger().WarnContext(ctx, "chat request refused", "pipeline", pipeline, "actor", actor.String(), "role", role)
+	if len(list) == 0 {
+		return "", release.Errorf(release.ErrUnauthorized, "%s may not act as %s on %s: the pipeline allows no one from chat (add chat.%ss to its spec)", actor, role, pipeline, role)
+	}
+	return "", release.Errorf(release.ErrUnauthorized, "%s may not act as %s on %s; ask one of: %s", actor, role, pipeline, strings.Join(list, ", "))
+}
+
+// Deploy releases version of pipeline for actor. requestID identifies the
+// request (a Slack trigger id, an Alexa request id) so a retried request
+// releases once. Errors: release.ErrUnauthorized, release.ErrNotFound,
+// release.ErrInvalid, and the Launcher's.
+func (o *Ops) Deploy(ctx context.Context, actor Actor, pipeline, version, requestID string) (release.Release, error) {
+	name, err := o.Authorize(ctx, actor, pipeline, RoleDeployer)
+	if err != nil {
+		return release.Release{}, err
+	}
+	if version == "" {
+		return release.Release{}, release.Errorf(release.ErrInvalid, "deploy %s: say which version", pipeline)
+	}
+	if requestID == "" {
+		return release.Release{}, release.Errorf(release.ErrInvalid, "deploy %s: request id is required", pipeline)
+	}
+	kind := release.TriggerChat
+	if actor.Source == "alexa" {
+		kind = release.TriggerVoice
+	}
+	t := release.Trigger{Kind: kind, Key: fmt.Sprintf("%s:%s:%s", kind, actor.Source, requestID), Source: actor.Source, Actor: name, Time: o.now().UTC()}
+	rel, _, err := o.Launcher.Launch(ctx, pipeline, version, t)
+	return rel, err
+}
+
+// Summary is a pipeline's state for a status answer.
+type Summary struct {
+	Pipeline string
+	// Latest is the newest release, if any.
+	Latest *release.Release
+	// LastEvent is the newest entry of Latest's log.
+	LastEvent *release.Event
+	// Waiting says what Latest waits for: "approval of prod", "" if nothing.
+	Waiting string
+}
+
+// Status summarizes a pipeline's newest release. Errors:
+// release.ErrNotFound for an unknown pipeline.
+func (o *Ops) Status(ctx context.Context, pipeline string) (Summary, error) {
+	if _, err := o.Store.GetSpec(ctx, pipeline, 0); err != nil {
+		return Summary{}, fmt.Errorf("pipeline %s: %w", pipeline, err)
+	}
+	s := Summary{Pipeline: pipeline}
+	rels, _, err := o.Store.ListReleases(ctx, pipeline, 1, "")
+	if err != nil {
+		return s, fmt.Errorf("releases of %s: %w", pipeline, err)
+	}
+	if len(rels) == 0 {
+		return s, nil
+	}
+	s.Latest = &rels[0]
+	evs, err := o.Store.Events(ctx, rels[0].ID, 0, 0)
+	if err != nil {
+		return s, fmt.Errorf("events of %s: %w", rels[0].ID, err)
+	}
+	if len(evs) > 0 {
+		s.LastEvent = &evs[len(evs)-1]
+	}
+	if !rels[0].Status.Terminal() {
+		toks, err := o.Store.TokensByRelease(ctx, rels[0].ID)
+		if err != nil {
+			return s, fmt.Errorf("tokens of %s: %w", rels[0].ID, err)
+		}
+		for _, t := range toks {
+			switch t.Kind {
+			case release.TokenApproval:
+				s.Waiting = "approval of " + t.Stage
+			case release.TokenWindow:
+				s.Waiting = "a deploy window for " + t.Stage
+			}
+		}
+	}
+	return s, nil
+}
+
+// History returns up to n of a pipeline's newest releases.
+func (o *Ops) History(ctx context.Context, pipeline string, n int) ([]release.Release, error) {
+	if _, err := o.Store.GetSpec(ctx, pipeline, 0); err != nil {
+		return nil, fmt.Errorf("pipeline %s: %w", pipeline, err)
+	}
+	rels, _, err := o.Store.ListReleases(ctx, pipeline, n, "")
+	if err != nil {
+		return nil, fmt.Errorf("releases of %s: %w", pipeline, err)
+	}
+	return rels, nil
+}
+
+// Decide approves (approve true) or rejects the approval gate a release of
+// pipeline waits at; releaseID empty means the newest release waiting for
+// approval. The actor must be on the chat approver list and on the gate's
+// approvers; every refusal is logged and, when a release is known, recorded
+// in its log. It returns the release decided on.
+func (o *Ops) Decide(ctx context.Context, actor Actor, pipeline, releaseID string, approve bool, comment string) (release.Release, error) {
+	verb := "reject"
+	if approve {
+		verb = "approve"
+	}
+	rel, toks, err := o.waiting(ctx, pipeline, releaseID, release.TokenApproval)
+	if err != nil {
+		return release.Release{}, fmt.Errorf("%s %s: %w", verb, pipeline, err)
+	}
+	name, err := o.Authorize(ctx, actor, pipeline, RoleApprover)
+	if err != nil {
+		o.note(ctx, rel.ID, fmt.Sprintf("refused %s from %s: %v", verb, actor.Source, err))
+		return rel, err
+	}
+	// Use the identity the gate lists, so Decide's own check sees it.
+	for _, t := range toks {
+		if n, ok := actor.in(t.Approvers); ok {
+			name = n
+		}
+	}
+	if comment != "" {
+		comment += " "
+	}
+	comment += "(via " + actor.Source + ")"
+	if err := o.Decider.Decide(ctx, control.Decision{ReleaseID: rel.ID, Actor: name, Approve: approve, Comment: comment}); err != nil {
+		return rel, fmt.Errorf("%s %s: %w", verb, rel.ID, err)
+	}
+	return rel, nil
+}
+
+// Rollback asks a release of pipeline to roll back now: every bake it is
+// in is failed with ManualRollback, so the state machine's own rollback
+// path restores the last good version. A release waiting for approval is
+// rejected instead. releaseID empty means the newest active release.
+// Errors: release.ErrUnauthorized, release.ErrNotFound when nothing is
+// active, release.ErrConflict when the release is between bakes (it is
+// then neither shifted nor baking and will be told at its next bake).
+func (o *Ops) Rollback(ctx context.Context, actor Actor, pipeline, releaseID, reason string) (release.Release, error) {
+	rel, toks, err := o.waiting(ctx, pipeline, releaseID, "")
+	if err != nil {
+		return release.Release{}, fmt.Errorf("roll back %s: %w", pipeline, err)
+	}
+	name, err := o.Authorize(ctx, actor, pipeline, RoleDeployer)
+	if err != nil {
+		o.note(ctx, rel.ID, fmt.Sprintf("refused rollback from %s: %v", actor.Source, err))
+		return rel, err
+	}
+	cause := fmt.Sprintf("rollback requested by %s via %s", name, actor.Source)
+	if reason != "" {
+		cause += ": " + reason
+	}
+	failed := 0
+	for _, t := range toks {
+		if t.Kind != release.TokenBake {
+			continue
+		}
+		if err := o.Store.DeleteTaskToken(ctx, t.Token); errors.Is(err, release.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return rel, fmt.Errorf("roll back %s: claim bake of %s: %w", rel.ID, t.Target, err)
+		}
+		if err := o.Callbacks.SendTaskFailure(ctx, t.Token, "ManualRollback", cause); err != nil {
+			o.logger().WarnContext(ctx, "manual rollback: bake already ended", "releaseId", rel.ID, "target", t.Target, "error", err)
+		}
+		failed++
+		if _, err := o.Store.AppendEvent(ctx, release.Event{ReleaseID: rel.ID, Time: o.now().UTC(), Type: release.EventRollbackStarted,
+			Stage: t.Stage, Wave: t.Wave, Target: t.Target, Message: cause}); err != nil {
+			return rel, fmt.Errorf("roll back %s: record: %w", rel.ID, err)
+		}
+	}
+	if failed > 0 {
+		return rel, nil
+	}
+	for _, t := range toks {
+		if t.Kind == release.TokenApproval {
+			if err := o.Decider.Decide(ctx, control.Decision{ReleaseID: rel.ID, Stage: t.Stage, Actor: name, Comment: cause}); err != nil {
+				return rel, fmt.Errorf("roll back %s: reject approval: %w", rel.ID, err)
+			}
+			return rel, nil
+		}
+	}
+	return rel, release.Errorf(release.ErrConflict, "release %s is %s but not baking or waiting right now; it rolls back on its own if a later step fails", rel.ID, rel.Status)
+}
+
+// waiting finds the release to act on and its tokens: releaseID, or the
+// newest active release of pipeline (with a token of kind, when given).
+func (o *Ops) waiting(ctx context.Context, pipeline, releaseID string, kind release.TokenKind) (release.Release, []release.TaskToken, error) {
+	if releaseID != "" {
+		rel, err := o.Store.GetRelease(ctx, releaseID)
+		if err != nil {
+			return release.Release{}, nil, err
+		}
+		if rel.Pipeline != pipeline {
+			return release.Release{}, nil, release.Errorf(release.ErrNotFound, "release %s is not a release of %s", releaseID, pipeline)
+		}
+		toks, err := o.Store.TokensByRelease(ctx, rel.ID)
+		return rel, toks, err
+	}
+	if _, err := o.Store.GetSpec(ctx, pipeline, 0); err != nil {
+		return release.Release{}, nil, err
+	}
+	rels, _, err := o.Store.ListReleases(ctx, pipeline, 20, "")
+	if err != nil {
+		return release.Release{}, nil, err
+	}
+	for _, rel := range rels {
+		if rel.Status.Terminal() {
+			continue
+		}
+		toks, err := o.Store.TokensByRelease(ctx, rel.ID)
+		if err != nil {
+			return release.Release{}, nil, err
+		}
+		if kind == "" {
+			return rel, toks, nil
+		}
+		for _, t := range toks {
+			if t.Kind == kind {
+				return rel, toks, nil
+			}
+		}
+	}
+	what := "active"
+	if kind != "" {
+		what = "waiting for " + string(kind)
+	}
+	return release.Release{}, nil, release.Errorf(release.ErrNotFound, "no release of %s is %s", pipeline, what)
+}
+
+func (o *Ops) note(ctx context.Context, releaseID, msg string) {
+	if releaseID == "" {
+		return
+	}
+	if _, err := o.Store.AppendEvent(ctx, release.Event{ReleaseID: releaseID, Time: o.now().UTC(), Type: release.EventNote, Message: msg}); err != nil {
+		o.logger().ErrorContext(ctx, "record refusal", "releaseId", releaseID, "error", err)
+	}
+}
+
+func (o *Ops) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+func (o *Ops) logger() *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}

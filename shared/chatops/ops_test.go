@@ -1,0 +1,229 @@
+package chatops_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/chatops"
+	"github.com/shipwave/shipwave/shared/release"
+)
+
+func slackUser(id, name string) chatops.Actor {
+	return chatops.Actor{Names: []string{id, name}, Source: "slack"}
+}
+
+func TestLaunch(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	tr := release.Trigger{Kind: release.TriggerSchedule, Key: "schedule:orders:2026-11-22T02:00Z", Source: "scheduler"}
+	a, created, err := f.launcher.Launch(ctx, "orders", "abc123", tr)
+	if err != nil || !created || a.Execution == "" || a.Status != release.StatusPending || a.SpecVersion != 1 {
+		t.Fatalf("got %+v created=%v err=%v, want a created, started PENDING release of spec v1", a, created, err)
+	}
+	b, created, err := f.launcher.Launch(ctx, "orders", "abc123", tr)
+	if err != nil || created || b.ID != a.ID {
+		t.Fatalf("second launch: got %s created=%v err=%v, want %s not created", b.ID, created, err, a.ID)
+	}
+	if f.starter.calls != 1 {
+		t.Errorf("got %d starts, want 1", f.starter.calls)
+	}
+	if ev := f.events(t, a.ID); len(ev) != 1 || ev[0].Type != release.EventCreated {
+		t.Errorf("got events %+v, want one ReleaseCreated", ev)
+	}
+	tests := []struct {
+		name, pipeline, version, key string
+		want                         error
+	}{
+		{name: "unknown pipeline", pipeline: "nope", version: "v", key: "k", want: release.ErrNotFound},
+		{name: "no version", pipeline: "orders", key: "k", want: release.ErrInvalid},
+		{name: "no key", pipeline: "orders", version: "v", want: release.ErrInvalid},
+		{name: "no pipeline", version: "v", key: "k", want: release.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := f.launcher.Launch(ctx, tt.pipeline, tt.version, release.Trigger{Kind: release.TriggerManual, Key: tt.key})
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLaunchResumesAfterAFailedStart(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.starter.fail = 1
+	tr := release.Trigger{Kind: release.TriggerCodePipeline, Key: "codepipeline:job-1"}
+	if _, _, err := f.launcher.Launch(ctx, "orders", "abc", tr); err == nil {
+		t.Fatal("got no error from a failed start")
+	}
+	rel, created, err := f.launcher.Launch(ctx, "orders", "abc", tr)
+	if err != nil || created || rel.Execution == "" {
+		t.Fatalf("retry: got %+v created=%v err=%v, want the same release started", rel, created, err)
+	}
+	evs := f.events(t, rel.ID)
+	if len(evs) != 2 || evs[1].Type != release.EventNote || !strings.Contains(evs[1].Message, "resumed") {
+		t.Errorf("got events %+v, want created then a resume note", evs)
+	}
+}
+
+func TestAuthorize(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name     string
+		actor    chatops.Actor
+		pipeline string
+		role     chatops.Role
+		want     error
+		wantName string
+	}{
+		{name: "deployer by id", actor: slackUser("U2CERLKJA", "roadrunner"), pipeline: "orders", role: chatops.RoleDeployer, wantName: "U2CERLKJA"},
+		{name: "deployer by name", actor: slackUser("U999", "alice"), pipeline: "orders", role: chatops.RoleDeployer, wantName: "alice"},
+		{name: "approver is not a deployer", actor: slackUser("U0APPROVE", "bob"), pipeline: "orders", role: chatops.RoleDeployer, want: release.ErrUnauthorized},
+		{name: "approver", actor: slackUser("U0APPROVE", "bob"), pipeline: "orders", role: chatops.RoleApprover, wantName: "U0APPROVE"},
+		{name: "stranger", actor: slackUser("U666", "mallory"), pipeline: "orders", role: chatops.RoleApprover, want: release.ErrUnauthorized},
+		{name: "pipeline without chat section", actor: slackUser("U2CERLKJA", "alice"), pipeline: "quiet", role: chatops.RoleDeployer, want: release.ErrUnauthorized},
+		{name: "unknown pipeline", actor: slackUser("U2CERLKJA", "alice"), pipeline: "nope", role: chatops.RoleDeployer, want: release.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name, err := f.ops.Authorize(context.Background(), tt.actor, tt.pipeline, tt.role)
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+			if name != tt.wantName {
+				t.Errorf("got name %q, want %q", name, tt.wantName)
+			}
+		})
+	}
+}
+
+func TestDeploy(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.ops.Deploy(ctx, slackUser("U666", "mallory"), "orders", "abc", "trig-1"); !errors.Is(err, release.ErrUnauthorized) {
+		t.Fatalf("stranger: got %v, want ErrUnauthorized", err)
+	}
+	if rels, _ := f.ops.History(ctx, "orders", 10); len(rels) != 0 {
+		t.Fatalf("a refused deploy created %d releases", len(rels))
+	}
+	a, err := f.ops.Deploy(ctx, slackUser("U2CERLKJA", "roadrunner"), "orders", "abc", "trig-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Trigger.Kind != release.TriggerChat || a.Trigger.Actor != "U2CERLKJA" || a.Trigger.Key != "chat:slack:trig-1" {
+		t.Errorf("got trigger %+v, want chat by U2CERLKJA keyed chat:slack:trig-1", a.Trigger)
+	}
+	b, err := f.ops.Deploy(ctx, slackUser("U2CERLKJA", "roadrunner"), "orders", "abc", "trig-1")
+	if err != nil || b.ID != a.ID {
+		t.Fatalf("retried request: got %s, %v; want %s", b.ID, err, a.ID)
+	}
+	if _, err := f.ops.Deploy(ctx, slackUser("U2CERLKJA", "roadrunner"), "orders", "", "trig-2"); !errors.Is(err, release.ErrInvalid) {
+		t.Errorf("no version: got %v, want ErrInvalid", err)
+	}
+}
+
+func TestDecide(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rel := f.release(t, "r1")
+	if _, err := f.ops.Decide(ctx, slackUser("U0APPROVE", "bob"), "orders", "", true, ""); !errors.Is(err, release.ErrNotFound) {
+		t.Fatalf("nothing waiting: got %v, want ErrNotFound", err)
+	}
+	f.token(t, release.TaskToken{Token: "tok-approval", Kind: release.TokenApproval, ReleaseID: rel.ID, Stage: "prod", Approvers: []string{"bob", "U0APPROVE"}})
+
+	// A stranger is refused, and the refusal is in the release's log.
+	if _, err := f.ops.Decide(ctx, slackUser("U666", "mallory"), "orders", "", true, ""); !errors.Is(err, release.ErrUnauthorized) {
+		t.Fatalf("stranger: got %v, want ErrUnauthorized", err)
+	}
+	if ev := lastEvent(t, f.events(t, rel.ID)); ev.Type != release.EventNote || !strings.Contains(ev.Message, "refused approve") || !strings.Contains(ev.Message, "U666") {
+		t.Errorf("got last event %+v, want a refusal note naming U666", ev)
+	}
+	if len(f.callbacks.successes) != 0 {
+		t.Fatalf("a refused approval completed the gate")
+	}
+	got, err := f.ops.Decide(ctx, slackUser("U0APPROVE", "bob"), "orders", "", true, "ship it")
+	if err != nil || got.ID != rel.ID {
+		t.Fatalf("approver: got %s, %v; want %s approved", got.ID, err, rel.ID)
+	}
+	if len(f.callbacks.successes) != 1 || !strings.HasPrefix(f.callbacks.successes[0], "tok-approval ") {
+		t.Errorf("got successes %v, want tok-approval completed", f.callbacks.successes)
+	}
+	if ev := lastEvent(t, f.events(t, rel.ID)); ev.Type != release.EventApproved || !strings.Contains(ev.Message, "ship it (via slack)") {
+		t.Errorf("got last event %+v, want Approved with the comment", ev)
+	}
+}
+
+func TestDecideChatApproverNotOnTheGate(t *testing.T) {
+	f := newFixture(t)
+	rel := f.release(t, "r1")
+	f.token(t, release.TaskToken{Token: "tok", Kind: release.TokenApproval, ReleaseID: rel.ID, Stage: "prod", Approvers: []string{"carol"}})
+	_, err := f.ops.Decide(context.Background(), slackUser("U0APPROVE", "bob"), "orders", rel.ID, false, "")
+	if !errors.Is(err, release.ErrUnauthorized) {
+		t.Fatalf("got %v, want ErrUnauthorized from the gate's own list", err)
+	}
+	if ev := lastEvent(t, f.events(t, rel.ID)); !strings.Contains(ev.Message, "refused") {
+		t.Errorf("got last event %+v, want the refusal recorded", ev)
+	}
+}
+
+func TestRollback(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	deployer := slackUser("U2CERLKJA", "roadrunner")
+	if _, err := f.ops.Rollback(ctx, deployer, "orders", "", ""); !errors.Is(err, release.ErrNotFound) {
+		t.Fatalf("nothing active: got %v, want ErrNotFound", err)
+	}
+	rel := f.release(t, "r1")
+	if _, err := f.ops.Rollback(ctx, deployer, "orders", "", ""); !errors.Is(err, release.ErrConflict) {
+		t.Fatalf("between bakes: got %v, want ErrConflict", err)
+	}
+	f.token(t, release.TaskToken{Token: "bake-1", Kind: release.TokenBake, ReleaseID: rel.ID, Stage: "prod", Target: "orders", Alarms: []string{"orders-5xx"}})
+	if _, err := f.ops.Rollback(ctx, slackUser("U0APPROVE", "bob"), "orders", "", ""); !errors.Is(err, release.ErrUnauthorized) {
+		t.Fatalf("approver: got %v, want ErrUnauthorized", err)
+	}
+	if len(f.callbacks.failures) != 0 {
+		t.Fatal("a refused rollback failed a bake")
+	}
+	if _, err := f.ops.Rollback(ctx, deployer, "orders", "", "p99 looks bad"); err != nil {
+		t.Fatal(err)
+	}
+	want := "bake-1/ManualRollback/rollback requested by U2CERLKJA via slack: p99 looks bad"
+	if len(f.callbacks.failures) != 1 || f.callbacks.failures[0] != want {
+		t.Errorf("got failures %v, want [%s]", f.callbacks.failures, want)
+	}
+	if ev := lastEvent(t, f.events(t, rel.ID)); ev.Type != release.EventRollbackStarted || ev.Target != "orders" {
+		t.Errorf("got last event %+v, want RollbackStarted for orders", ev)
+	}
+	// The token is claimed: asking again does not fail it twice.
+	if _, err := f.ops.Rollback(ctx, deployer, "orders", rel.ID, ""); !errors.Is(err, release.ErrConflict) {
+		t.Errorf("again: got %v, want ErrConflict", err)
+	}
+}
+
+func TestStatusAndHistory(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s, err := f.ops.Status(ctx, "orders")
+	if err != nil || s.Latest != nil {
+		t.Fatalf("empty: got %+v, %v", s, err)
+	}
+	f.release(t, "r1")
+	f.now = f.now.Add(time.Minute)
+	r2 := f.release(t, "r2")
+	f.token(t, release.TaskToken{Token: "tok", Kind: release.TokenApproval, ReleaseID: r2.ID, Stage: "prod"})
+	s, err = f.ops.Status(ctx, "orders")
+	if err != nil || s.Latest == nil || s.Latest.ID != r2.ID || s.Waiting != "approval of prod" || s.LastEvent == nil {
+		t.Fatalf("got %+v, %v; want %s waiting for approval of prod", s, err, r2.ID)
+	}
+	h, err := f.ops.History(ctx, "orders", 5)
+	if err != nil || len(h) != 2 || h[0].ID != r2.ID {
+		t.Fatalf("got history %v, %v; want r2 then r1", h, err)
+	}
+	if _, err := f.ops.Status(ctx, "nope"); !errors.Is(err, release.ErrNotFound) {
+		t.Errorf("unknown pipeline: got %v, want ErrNotFound", err)
+	}
+}

@@ -1,0 +1,88 @@
+package states_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/shipwave/shipwave/shared/states"
+	"github.com/shipwave/shipwave/shared/states/failure"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with testdata/name, rewriting it with -update.
+func golden(tb testing.TB, name string, got []byte) {
+	tb.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("read golden file (run with -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		tb.Errorf("history differs from %s (run with -update after checking):\ngot:\n%s", path, got)
+	}
+}
+
+func TestHistoryGolden(t *testing.T) {
+	tests := []struct {
+		name  string
+		def   string
+		input string
+	}{
+		{
+			name: "every-state",
+			def: `{"StartAt":"P","States":{
+			  "P":{"Type":"Pass","Result":{"n":1},"ResultPath":"$.p","Next":"T"},
+			  "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","TimeoutSeconds":30,"Next":"S"},
+			  "S":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody.$":"$.p"},"ResultPath":null,"Next":"C"},
+			  "C":{"Type":"Choice","Choices":[{"Variable":"$.p.n","NumericEquals":1,"Next":"M"}],"Default":"F"},
+			  "M":{"Type":"Map","ItemsPath":"$.items","ResultPath":"$.mapped","Next":"PA","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}},
+			  "PA":{"Type":"Parallel","ResultPath":"$.branches","Next":"W","Branches":[{"StartAt":"B1","States":{"B1":{"Type":"Pass","Result":1,"End":true}}},{"StartAt":"B2","States":{"B2":{"Type":"Succeed"}}}]},
+			  "W":{"Type":"Wait","Seconds":60,"Next":"Done"},
+			  "Done":{"Type":"Succeed","OutputPath":"$.mapped"},
+			  "F":{"Type":"Fail","Error":"Unexpected"}}}`,
+			input: `{"items":["a","b"]}`,
+		},
+		{
+			name: "task-failure-retried-and-caught",
+			def: `{"StartAt":"T","States":{
+			  "T":{"Type":"Task","Resource":"arn:aws:states:::sns:publish","Retry":[{"ErrorEquals":["Boom"],"MaxAttempts":1}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"X"}],"End":true},
+			  "X":{"Type":"Fail","ErrorPath":"$.Error","CausePath":"$.Cause"}}}`,
+			input: `{}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := states.NewRegistry()
+			reg.HandlePrefix("arn:aws:lambda:", states.TaskFunc(echo))
+			reg.Handle("arn:aws:states:::sqs:sendMessage", states.TaskFunc(func(context.Context, states.TaskRequest) (json.RawMessage, error) {
+				return json.RawMessage(`{"MessageId":"m-1"}`), nil
+			}))
+			reg.Handle("arn:aws:states:::sns:publish", states.TaskFunc(func(context.Context, states.TaskRequest) (json.RawMessage, error) {
+				return nil, failure.New("Boom", "sns is down")
+			}))
+			sm := mustParse(t, tt.def)
+			eng := states.New(states.Options{Clock: states.NewVirtualClock(epoch), Tasks: reg})
+			x, _, err := eng.Run(context.Background(), sm, states.StartInput{Name: "golden", Input: []byte(tt.input),
+				StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:Golden"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.MarshalIndent(map[string]any{"events": x.History()}, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "history-"+tt.name+".golden", append(b, '\n'))
+		})
+	}
+}

@@ -1,0 +1,293 @@
+package states
+
+import (
+	"github.com/shipwave/shipwave/shared/states/failure"
+	"github.com/shipwave/shipwave/shared/states/jsonvalue"
+	"github.com/shipwave/shipwave/shared/states/payload"
+	"github.com/shipwave/shipwave/shared/states/payload/jsonata"
+)
+
+// Fields of each state type when its QueryLanguage is JSONata.
+var jsonataStateFields = map[string]map[string]bool{
+	typePass:     set("Next", "End", "Output", "Assign"),
+	typeTask:     set("Next", "End", "Arguments", "Output", "Assign", "Retry", "Catch", "Resource", "TimeoutSeconds", "HeartbeatSeconds", "Credentials"),
+	typeChoice:   set("Choices", "Default", "Output", "Assign"),
+	typeWait:     set("Next", "End", "Seconds", "Timestamp", "Output", "Assign"),
+	typeSucceed:  set("Output"),
+	typeFail:     set("Error", "Cause"),
+	typeParallel: set("Next", "End", "Arguments", "Output", "Assign", "Branches", "Retry", "Catch"),
+	typeMap:      set("Next", "End", "Output", "Assign", "Retry", "Catch", "Items", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "ItemReader", "ItemBatcher", "ResultWriter", "Label"),
+}
+
+// jsonataFields compiles the JSONata fields of a state and returns the
+// object without them, for the parsers shared with JSONPath to read the
+// literal fields.
+func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string) *jsonvalue.Object {
+	allowed := jsonataStateFields[st.typ]
+	st.jArgs = p.jsonataField(o, loc, "Arguments")
+	st.jOutput = p.jsonataField(o, loc, "Output")
+	if st.jAssign = p.jsonataField(o, loc, "Assign"); st.jAssign != nil {
+		if _, isObj := mustGet(o, "Assign").(*jsonvalue.Object); !isObj {
+			p.c.add(CodeSchema, loc+"/Assign", "Expected value of type: Object")
+		}
+		st.assignVars = p.checkAssignNames(o, loc)
+	}
+	if allowed["Items"] {
+		st.jItems = p.jsonataField(o, loc, "Items")
+		st.jItemSelector = p.jsonataField(o, loc, "ItemSelector")
+	}
+	// Fields that take a literal or a whole "{% %}" expression.
+	exprOnly := func(field string) *payload.JSONataTemplate {
+		v, ok := o.Get(field)
+		if !ok || !allowed[field] {
+			return nil
+		}
+		s, isStr := v.(string)
+		if !isStr || !payload.IsJSONata(s) {
+			return nil
+		}
+		return p.jsonataField(o, loc, field)
+	}
+	st.jSeconds = exprOnly("Seconds")
+	st.jTimestamp = exprOnly("Timestamp")
+	st.jTimeout = exprOnly("TimeoutSeconds")
+	st.jHeartbeat = exprOnly("HeartbeatSeconds")
+	st.jMaxConc = exprOnly("MaxConcurrency")
+	st.jTolCount = exprOnly("ToleratedFailureCount")
+	st.jTolPercent = exprOnly("ToleratedFailurePercentage")
+	st.jError = exprOnly("Error")
+	st.jCause = exprOnly("Cause")
+
+	drop := map[string]bool{"Arguments": true, "Output": true, "Assign": true, "Items": true, "ItemSelector": true}
+	for field, t := range map[string]*payload.JSONataTemplate{
+		"Seconds": st.jSeconds, "Timestamp": st.jTimestamp, "TimeoutSeconds": st.jTimeout, "HeartbeatSeconds": st.jHeartbeat,
+		"MaxConcurrency": st.jMaxConc, "ToleratedFailureCount": st.jTolCount, "ToleratedFailurePercentage": st.jTolPercent,
+		"Error": st.jError, "Cause": st.jCause,
+	} {
+		if t != nil {
+			drop[field] = true
+		}
+	}
+	rest := jsonvalue.NewObject(o.Len())
+	for i := 0; i < o.Len(); i++ {
+		k, v := o.At(i)
+		if !drop[k] {
+			rest.Set(k, v)
+		}
+	}
+	return rest
+}
+
+func mustGet(o *jsonvalue.Object, k string) any {
+	v, _ := o.Get(k)
+	return v
+}
+
+// jsonataField compiles a JSONata template field; nil when absent.
+func (p *parser) jsonataField(o *jsonvalue.Object, loc, field string) *payload.JSONataTemplate {
+	v, ok := o.Get(field)
+	if !ok {
+		return nil
+	}
+	t, err := payload.CompileJSONata(field, v)
+	if err != nil {
+		if ce, ok := err.(*payload.CompileError); ok {
+			p.c.add(CodeSchema, loc+"/"+field+ce.Field, "%s", ce.Msg)
+		} else {
+			p.c.add(CodeSchema, loc+"/"+field, "%s", err.Error())
+		}
+		return nil
+	}
+	return t
+}
+
+func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *choiceRule {
+	c := p.c
+	r := &choiceRule{}
+	for _, k := range o.Keys() {
+		switch k {
+		case "Condition", "Next", "Comment", "Assign":
+		default:
+			if _, isOp := operators[k]; isOp || k == "Variable" || k == "And" || k == "Or" || k == "Not" {
+				c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", k)
+			} else {
+				c.add(CodeSchema, pointer(loc, k), "The field %q is not supported by Step Functions", k)
+			}
+		}
+	}
+	if _, ok := o.Get("Condition"); !ok {
+		c.add(CodeSchema, loc, "Missing required field 'Condition'")
+	} else {
+		r.jCondition = p.jsonataField(o, loc, "Condition")
+	}
+	r.nextName, _ = stringField(c, o, loc, "Next", true)
+	if r.jAssign = p.jsonataField(o, loc, "Assign"); r.jAssign != nil {
+		r.assignVars = p.checkAssignNames(o, loc)
+	}
+	return r
+}
+
+// jVars builds JSONata bindings: $states and every visible variable.
+func (sr *stateRun) jVars(input any, result, errOut any, item *mapItem) map[string]any {
+	vars := map[string]any{}
+	for s := sr.th.scope; s != nil; s = s.parent {
+		for k, v := range s.vars {
+			if _, shadowed := vars[k]; !shadowed {
+				vars[k] = v
+			}
+		}
+	}
+	st := jsonvalue.NewObject(4)
+	st.Set("input", input)
+	st.Set("context", sr.contextObject(item))
+	if result != nil {
+		st.Set("result", result)
+	}
+	if errOut != nil {
+		st.Set("errorOutput", errOut)
+	}
+	vars["states"] = st
+	return vars
+}
+
+func (sr *stateRun) jEval(t *payload.JSONataTemplate, vars map[string]any) (any, *failure.Error) {
+	clock := sr.th.x.engine.clock
+	v, err := t.Apply(vars, jsonata.Options{NowMillis: func() int64 { return clock.Now().UnixMilli() }})
+	if err != nil {
+		return nil, sr.fail(err)
+	}
+	return v, nil
+}
+
+// jFinish evaluates Output and Assign of a JSONata state (or catcher):
+// both see the variables as they were, then the assignments are applied.
+// The output defaults to def.
+func (sr *stateRun) jFinish(output, assign *payload.JSONataTemplate, vars map[string]any, def any, more ...*payload.JSONataTemplate) (any, *failure.Error) {
+	out := def
+	if output != nil {
+		v, ferr := sr.jEval(output, vars)
+		if ferr != nil {
+			return nil, ferr
+		}
+		out = v
+	}
+	var assigned []*jsonvalue.Object
+	for _, t := range append([]*payload.JSONataTemplate{assign}, more...) {
+		if t == nil {
+			continue
+		}
+		v, ferr := sr.jEval(t, vars)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if obj, ok := v.(*jsonvalue.Object); ok {
+			assigned = append(assigned, obj)
+		}
+	}
+	for _, obj := range assigned {
+		for i := 0; i < obj.Len(); i++ {
+			k, val := obj.At(i)
+			sr.th.scope.set(k, val)
+		}
+	}
+	if ferr := sr.checkSize(out, sr.st.name); ferr != nil {
+		return nil, ferr
+	}
+	return out, nil
+}
+
+// jResult finishes a Task, Parallel or Map state whose work produced result.
+func (sr *stateRun) jResult(result any) (any, *failure.Error) {
+	return sr.jFinish(sr.st.jOutput, sr.st.jAssign, sr.jVars(sr.raw, result, nil, nil), result)
+}
+
+// jInput is the effective input of a Task or Parallel state: Arguments, or
+// the raw input.
+func (sr *stateRun) jInput() (any, *failure.Error) {
+	if sr.st.jArgs == nil {
+		return sr.raw, nil
+	}
+	return sr.jEval(sr.st.jArgs, sr.jVars(sr.raw, nil, nil, nil))
+}
+
+// jNumber evaluates a numeric field given as a literal or an expression.
+func (sr *stateRun) jInt(t *payload.JSONataTemplate, literal int64, field string, min int64) (int64, *failure.Error) {
+	if t == nil {
+		return literal, nil
+	}
+	v, ferr := sr.jEval(t, sr.jVars(sr.raw, nil, nil, nil))
+	if ferr != nil {
+		return 0, ferr
+	}
+	n, ok := nonNegativeInt(v)
+	if !ok || n < min {
+		b, _ := jsonvalue.Marshal(v)
+		return 0, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
+			Cause: "The JSONata expression specified for the field '" + field + "' returned an invalid value: " + string(b) + ". Expected a non-negative integer."})
+	}
+	return n, nil
+}
+
+func (sr *stateRun) jPass() (any, *failure.Error) {
+	return sr.jFinish(sr.st.jOutput, sr.st.jAssign, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
+}
+
+func (sr *stateRun) jSucceed() (any, *failure.Error) {
+	return sr.jFinish(sr.st.jOutput, nil, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
+}
+
+func (sr *stateRun) jFail() *failure.Error {
+	st := sr.st
+	name, cause := st.failError, st.failCause
+	vars := sr.jVars(sr.raw, nil, nil, nil)
+	for _, f := range []struct {
+		t     *payload.JSONataTemplate
+		dst   *string
+		field string
+	}{{st.jError, &name, "Error"}, {st.jCause, &cause, "Cause"}} {
+		if f.t == nil {
+			continue
+		}
+		v, ferr := sr.jEval(f.t, vars)
+		if ferr != nil {
+			return ferr
+		}
+		s, ok := v.(string)
+		if !ok {
+			return sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
+				Cause: "The JSONata expression specified for the field '" + f.field + "' returned a value that is not a string."})
+		}
+		*f.dst = s
+	}
+	return &failure.Error{Name: name, Cause: cause}
+}
+
+func (sr *stateRun) jChoice() (any, *state, *failure.Error) {
+	st := sr.st
+	vars := sr.jVars(sr.raw, nil, nil, nil)
+	for _, r := range st.choices {
+		if r.jCondition == nil {
+			continue
+		}
+		v, ferr := sr.jEval(r.jCondition, vars)
+		if ferr != nil {
+			return nil, nil, ferr
+		}
+		b, ok := v.(bool)
+		if !ok {
+			return nil, nil, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
+				Cause: "The JSONata expression specified for the field 'Condition' returned a value that is not a boolean."})
+		}
+		if b {
+			// The state's Assign applies whichever rule matched, the
+			// rule's Assign on top of it.
+			out, ferr := sr.jFinish(st.jOutput, st.jAssign, vars, sr.raw, r.jAssign)
+			return out, r.next, ferr
+		}
+	}
+	if st.def == nil {
+		return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
+	}
+	out, ferr := sr.jFinish(st.jOutput, st.jAssign, vars, sr.raw)
+	return out, st.def, ferr
+}
