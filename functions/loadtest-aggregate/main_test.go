@@ -11,6 +11,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/loadtest"
 	"github.com/shipwave/shipwave/shared/loadtest/loadtesttest"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/observe"
@@ -30,28 +31,27 @@ func TestAggregate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	lt := func(tasks int, c release.Criteria) *control.LoadTestInput {
-		return &control.LoadTestInput{LoadTest: release.LoadTest{Tasks: tasks, Criteria: c}}
+	lt := func(tasks int, c release.Criteria) release.LoadTest {
+		return release.LoadTest{Tasks: tasks, Criteria: c}
 	}
 	tests := []struct {
 		name       string
-		in         Input
+		in         loadtest.AggregateInput
 		wantPassed bool
 		wantIn     string // substring of summary
 		wantErr    bool
 	}{
-		{name: "all tasks reported, criteria met", in: Input{RunID: "run-1", Target: release.Target{Name: "orders"}, LoadTest: lt(2, release.Criteria{ErrorRate: 0.05})},
-			wantPassed: true, wantIn: "2 of 2 tasks reported"},
-		{name: "criteria missed", in: Input{RunID: "run-1", LoadTest: lt(2, release.Criteria{P50: time.Millisecond})},
-			wantPassed: false, wantIn: "FAILED: "},
-		{name: "missing task", in: Input{RunID: "run-1", LoadTest: lt(3, release.Criteria{})},
+		{name: "all tasks reported, criteria met", in: loadtest.AggregateInput{RunID: "run-1", Target: release.Target{Name: "orders"}, LoadTest: lt(2, release.Criteria{ErrorRate: 0.05})},
+			wantPassed: true, wantIn: "load test run-1 passed: 402 requests"},
+		{name: "criteria missed", in: loadtest.AggregateInput{RunID: "run-1", LoadTest: lt(2, release.Criteria{P50: time.Millisecond})},
+			wantPassed: false, wantIn: "load test run-1 failed: "},
+		{name: "missing task", in: loadtest.AggregateInput{RunID: "run-1", LoadTest: lt(3, release.Criteria{})},
 			wantPassed: false, wantIn: "missing tasks 2"},
-		{name: "no load test", in: Input{RunID: "run-1"}, wantErr: true},
-		{name: "bad run id", in: Input{RunID: "../x", LoadTest: lt(1, release.Criteria{})}, wantErr: true},
+		{name: "bad run id", in: loadtest.AggregateInput{RunID: "../x", LoadTest: lt(1, release.Criteria{})}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := aggregate(results)(ctx, tt.in)
+			out, err := aggregate(&loadtest.Aggregator{Source: results, Now: time.Now})(ctx, tt.in)
 			if tt.wantErr {
 				var inv *control.InvalidInput
 				if !errors.As(err, &inv) {
