@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/aws/aws-xray-sdk-go/instrumentation/awsv2"
 
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
 	"github.com/shipwave/shipwave/shared/control"
@@ -49,20 +48,29 @@ func Env(getenv func(string) string, names ...string) (map[string]string, error)
 }
 
 // Config loads the default AWS configuration (the Lambda role's credentials
-// and region) and adds X-Ray tracing to every client built from it.
-func Config(ctx context.Context) (aws.Config, error) {
+// and region) and traces every client built from it with X-Ray, sending
+// subsegments to the daemon at xrayDaemon (AWS_XRAY_DAEMON_ADDRESS; empty
+// means Lambda's default).
+func Config(ctx context.Context, xrayDaemon string) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
 	}
-	Trace(&cfg)
+	if err := Trace(&cfg, xrayDaemon); err != nil {
+		return aws.Config{}, err
+	}
 	return cfg, nil
 }
 
-// Trace adds the X-Ray middleware to cfg: every aws-sdk-go-v2 call becomes
-// a subsegment of the invocation's trace.
-func Trace(cfg *aws.Config) {
-	awsv2.AWSV2Instrumentor(&cfg.APIOptions)
+// Trace adds X-Ray tracing to cfg: every aws-sdk-go-v2 call in a sampled
+// invocation becomes a subsegment of its trace (see observe.Tracer).
+func Trace(cfg *aws.Config, xrayDaemon string) error {
+	tr, err := observe.NewTracer(xrayDaemon, nil)
+	if err != nil {
+		return fmt.Errorf("x-ray tracing: %w", err)
+	}
+	tr.Instrument(&cfg.APIOptions)
+	return nil
 }
 
 // Deps builds the dependencies; each method builds one, so a function pays
