@@ -71,7 +71,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx)
+	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func newWorker(ctx context.Context, getenv func(string) string, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx)
+	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func newRunner(ctx context.Context, getenv func(string) string, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx)
+	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
 	if err != nil {
 		return nil, err
 	}
