@@ -77,8 +77,18 @@ func TestMatchingSkipsDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := rules.Matching(all, readEvent(t, "ecr-push.json"))
-	if len(got) != 0 {
-		t.Errorf("Matching(ecr-push) = %d rules, want 0 (the ECR rule is disabled by default)", len(got))
+	if len(got) != 1 || got[0].Target != "trigger" {
+		t.Errorf("Matching(ecr-push) = %+v, want the trigger rule", got)
+	}
+	disabled := make([]rules.Rule, len(all))
+	copy(disabled, all)
+	for i := range disabled {
+		if disabled[i].Name == "ecr-push" {
+			disabled[i].Enabled = false
+		}
+	}
+	if got := rules.Matching(disabled, readEvent(t, "ecr-push.json")); len(got) != 0 {
+		t.Errorf("Matching(ecr-push) with the rule disabled = %d rules, want 0", len(got))
 	}
 	got = rules.Matching(all, readEvent(t, "alarm-state-change-alarm.json"))
 	if len(got) != 1 || got[0].Target != "alarmwatch" {

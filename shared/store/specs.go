@@ -49,7 +49,7 @@ func (s *Store) SaveSpec(ctx context.Context, sv release.SpecVersion) (release.S
 		Source:     sv.Source,
 		Parsed:     string(parsed),
 		Repository: sv.Parsed.Source.Repository,
-		Image:      sv.Parsed.Source.Image,
+		Image:      imageRepository(sv.Parsed),
 		CreatedAt:  formatTime(sv.CreatedAt),
 	}
 	var prev *specItem
@@ -237,4 +237,18 @@ func (s *Store) ListPipelines(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// imageRepository is the ECR repository a pipeline releases images from:
+// source.image, or else the first image trigger's repository.
+func imageRepository(p release.Pipeline) string {
+	if p.Source.Image != "" {
+		return p.Source.Image
+	}
+	for _, t := range p.Triggers {
+		if t.Image != nil && t.Image.Repository != "" {
+			return t.Image.Repository
+		}
+	}
+	return ""
 }

@@ -195,6 +195,14 @@ func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match,
 			sv.Pipeline = name
 		}
 		pr.SpecVersion = sv.Version
+		if t.Kind == release.TriggerImage {
+			if ok, why := imageMatch(sv.Parsed, t); ok {
+				matches = append(matches, match{index: i, spec: sv})
+			} else {
+				pr.Reason = why
+			}
+			continue
+		}
 		if sv.Parsed.Source.Repository != t.Repository {
 			pr.Reason = fmt.Sprintf("spec v%d releases from repository %q", sv.Version, sv.Parsed.Source.Repository)
 			continue
@@ -281,10 +289,14 @@ func (h *Handler) release(ctx context.Context, t release.Trigger, m match) (Pipe
 		t.ChangedFiles = nil
 	}
 	now := h.now().UTC()
+	version := t.Commit
+	if t.Kind == release.TriggerImage {
+		version = t.ImageTag
+	}
 	rel, created, err := h.Releases.CreateRelease(ctx, release.Release{
 		Pipeline:    m.spec.Pipeline,
 		SpecVersion: m.spec.Version,
-		Version:     t.Commit,
+		Version:     version,
 		Trigger:     t,
 		Status:      release.StatusPending,
 		CreatedAt:   now,
@@ -341,6 +353,9 @@ func (h *Handler) release(ctx context.Context, t release.Trigger, m match) (Pipe
 }
 
 func describe(t release.Trigger) string {
+	if t.Kind == release.TriggerImage {
+		return fmt.Sprintf("%s image push of %s:%s (%s)", t.Source, t.Repository, t.ImageTag, short(strings.TrimPrefix(t.ImageDigest, "sha256:")))
+	}
 	what := "branch " + t.Branch
 	if t.Tag != "" {
 		what = "tag " + t.Tag

@@ -244,7 +244,7 @@ func TestNormalize(t *testing.T) {
 // is rejected as invalid, with an error naming what is wrong.
 func TestNormalizeNegativeSamples(t *testing.T) {
 	want := map[string]string{
-		"push-unknown-source.json":                  `unknown event: source "aws.ecr" with detail-type "ECR Image Action"`,
+		"push-unknown-source.json":                  `unknown event: source "aws.s3" with detail-type "Object Created"`,
 		"codecommit-unknown-detail-type.json":       `detail-type "CodeCommit Pull Request State Change"`,
 		"codecommit-missing-repository.json":        "detail.repositoryName: required",
 		"codecommit-bad-commit.json":                `detail.commitId: want a 40 or 64 digit hex commit id, got "HEAD"`,

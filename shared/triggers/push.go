@@ -22,6 +22,8 @@ const (
 	DetailTypeCodeCommit = "CodeCommit Repository State Change"
 	SourceWebhook        = "shipwave.webhook"
 	DetailTypeGitPush    = "Git Push"
+	SourceECR            = "aws.ecr"
+	DetailTypeECR        = "ECR Image Action"
 )
 
 // Git providers a GitPush may come from.
@@ -154,9 +156,11 @@ func Normalize(ev events.CloudWatchEvent, now time.Time) (Push, error) {
 		p, err = normalizeCodeCommit(ev.Detail)
 	case ev.Source == SourceWebhook && ev.DetailType == DetailTypeGitPush:
 		p, err = normalizeGitPush(ev.Detail)
+	case ev.Source == SourceECR && ev.DetailType == DetailTypeECR:
+		p, err = normalizeECR(ev.Detail)
 	default:
-		err = release.Errorf(release.ErrInvalid, "unknown event: source %q with detail-type %q; want %q/%q or %q/%q",
-			ev.Source, ev.DetailType, SourceCodeCommit, DetailTypeCodeCommit, SourceWebhook, DetailTypeGitPush)
+		err = release.Errorf(release.ErrInvalid, "unknown event: source %q with detail-type %q; want %q/%q, %q/%q or %q/%q",
+			ev.Source, ev.DetailType, SourceCodeCommit, DetailTypeCodeCommit, SourceWebhook, DetailTypeGitPush, SourceECR, DetailTypeECR)
 	}
 	if err != nil {
 		return Push{}, fmt.Errorf("event %s: %w", ev.ID, err)
