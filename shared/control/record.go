@@ -276,8 +276,13 @@ func (s *Service) finish(ctx context.Context, in RecordInput) (RecordOutput, err
 		switch in.Error.Error {
 		case "Superseded":
 			to = release.StatusSuperseded
-		case "Cancelled", "ApprovalRejected":
+		case "Cancelled":
 			to = release.StatusCancelled
+		case "ApprovalRejected":
+			to = release.StatusCancelled
+			if err := s.auditTimedOutApproval(ctx, r.ID, reason); err != nil {
+				return RecordOutput{}, err
+			}
 		default:
 			to = release.StatusRolledBack
 		}
@@ -306,4 +311,34 @@ func (s *Service) finish(ctx context.Context, in RecordInput) (RecordOutput, err
 		return RecordOutput{}, err
 	}
 	return RecordOutput{Status: to, Reason: reason}, nil
+}
+
+// auditTimedOutApproval records the rejection of an approval that nobody
+// answered (a person's rejection is recorded by Decide) and drops its token.
+func (s *Service) auditTimedOutApproval(ctx context.Context, releaseID, reason string) error {
+	events, err := s.allEvents(ctx, releaseID)
+	if err != nil {
+		return err
+	}
+	stage := ""
+	for _, ev := range events {
+		switch ev.Type {
+		case release.EventRejected:
+			return nil
+		case release.EventApprovalWaiting:
+			stage = ev.Stage
+		}
+	}
+	toks, err := s.Store.TokensByRelease(ctx, releaseID)
+	if err != nil {
+		return fmt.Errorf("approval tokens of release %s: %w", releaseID, err)
+	}
+	for _, tok := range toks {
+		if tok.Kind == release.TokenApproval {
+			if err := s.Store.DeleteTaskToken(ctx, tok.Token); err != nil && !errors.Is(err, release.ErrNotFound) {
+				return fmt.Errorf("drop approval token of release %s: %w", releaseID, err)
+			}
+		}
+	}
+	return s.record(ctx, release.Event{ReleaseID: releaseID, Type: release.EventRejected, Stage: stage, Message: "rejected: " + reason})
 }

@@ -3,6 +3,7 @@ package control_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -446,4 +447,67 @@ func TestReconcileDeployExecutionRestoresOnlyItsTarget(t *testing.T) {
 		t.Errorf("release = %s (%s), want ROLLED_BACK", got.Status, got.Reason)
 	}
 	w.checkInvariants(r, "1")
+}
+
+const withApproval = `apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+executionMode: QUEUED
+stages:
+  - name: prod
+    approval: { approvers: [alice], timeout: 1h }
+    waves:
+      - name: one-box
+        targets: [{ type: lambdaAlias, function: orders, alias: live }]
+        deployment: AllAtOnce
+        bake: 5m
+`
+
+// TestApproval: only a listed approver can open the gate; nobody answering
+// rejects the release when the approval times out, audited in the log, and
+// no traffic moves.
+func TestApproval(t *testing.T) {
+	tests := []struct {
+		name       string
+		decide     []control.Decision
+		wantStatus release.Status
+		wantEvents []release.EventType
+		good       string
+	}{
+		{"approved by a listed approver", []control.Decision{{Actor: "mallory", Approve: true}, {Actor: "alice", Approve: true}},
+			release.StatusSucceeded, []release.EventType{release.EventApprovalWaiting, release.EventNote, release.EventApproved}, "2"},
+		{"rejected", []control.Decision{{Actor: "alice", Comment: "not today"}},
+			release.StatusCancelled, []release.EventType{release.EventApprovalWaiting, release.EventRejected}, "1"},
+		{"nobody answers", nil, release.StatusCancelled, []release.EventType{release.EventApprovalWaiting, release.EventRejected}, "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorldSpec(t, withApproval)
+			var decideErrs []error
+			w.onApproval = func(w *world, releaseID string) {
+				for _, d := range tt.decide {
+					d.ReleaseID = releaseID
+					decideErrs = append(decideErrs, w.svc.Decide(context.Background(), d))
+				}
+			}
+			r, x := w.start("v2", "push:orders:main:approval")
+			w.wait(x)
+			got := w.releaseOf(r.ID)
+			if got.Status != tt.wantStatus {
+				t.Errorf("release = %s (%s), want %s; events: %s", got.Status, got.Reason, tt.wantStatus, eventTypes(w.events(r.ID)))
+			}
+			for _, e := range tt.wantEvents {
+				if !hasEventType(w.events(r.ID), e) {
+					t.Errorf("no %s event: %s", e, eventTypes(w.events(r.ID)))
+				}
+			}
+			if len(tt.decide) > 1 && !errors.Is(decideErrs[0], release.ErrUnauthorized) {
+				t.Errorf("decision by a non-approver = %v, want ErrUnauthorized", decideErrs[0])
+			}
+			if tt.wantStatus != release.StatusSucceeded && len(w.aliasUpdates()) != 0 {
+				t.Errorf("alias updates = %v, want none", w.aliasUpdates())
+			}
+			w.checkInvariants(r, tt.good)
+		})
+	}
 }

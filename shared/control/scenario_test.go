@@ -66,7 +66,8 @@ type world struct {
 	preHook       bool                       // the pipeline has a pre-traffic hook
 	writes        *countingDB                // counts the store's write requests
 	aggregator    *loadtest.Aggregator
-	bakingRelease string // the release whose bake onBake is told about
+	bakingRelease string                           // the release whose bake onBake is told about
+	onApproval    func(w *world, releaseID string) // runs after an approval registered
 
 	elb                   *awsfake.ELBv2
 	blue, green, listener string
@@ -167,11 +168,17 @@ func newWorldSpec(t *testing.T, src string) *world {
 		return arn(name)
 	}
 	subs := map[string]string{
-		"RecordFunctionArn":   add("record", w.svc.Record),
-		"ApprovalFunctionArn": add("approval", w.svc.RegisterApproval),
-		"LockFunctionArn":     add("lock", w.svc.Lock),
-		"ShiftFunctionArn":    add("shift", w.svc.Shift),
-		"HookFunctionArn":     add("hook", w.svc.Hook),
+		"RecordFunctionArn": add("record", w.svc.Record),
+		"ApprovalFunctionArn": add("approval", func(ctx context.Context, in control.ApprovalTask) (struct{}, error) {
+			out, err := w.svc.RegisterApproval(ctx, in)
+			if err == nil && w.onApproval != nil {
+				w.onApproval(w, in.ReleaseID)
+			}
+			return out, err
+		}),
+		"LockFunctionArn":  add("lock", w.svc.Lock),
+		"ShiftFunctionArn": add("shift", w.svc.Shift),
+		"HookFunctionArn":  add("hook", w.svc.Hook),
 		"BakeFunctionArn": add("bake", func(ctx context.Context, in control.DeployTask) (any, error) {
 			out, err := w.svc.Bake(ctx, in)
 			if err == nil && in.Action == "register" && w.onBake != nil {
