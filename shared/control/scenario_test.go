@@ -333,7 +333,7 @@ func (w *world) start(version, key string) (release.Release, *states.Execution) 
 
 func (w *world) wait(x *states.Execution) states.Result {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	res, err := x.Wait(ctx)
 	if err != nil {
