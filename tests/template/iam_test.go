@@ -12,8 +12,12 @@ import (
 	"testing"
 
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
+	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/awsdeps"
+	chatcallbacks "github.com/shipwave/shipwave/shared/chatops/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/hooks"
+	cdhook "github.com/shipwave/shipwave/shared/hooks/codedeploy"
+	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/sfnstart"
@@ -21,6 +25,7 @@ import (
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
 	"github.com/shipwave/shipwave/shared/triggers/codecommitdiff"
+	"github.com/shipwave/shipwave/shared/webhook"
 )
 
 // unscopable lists the only actions a statement may grant on Resource "*":
@@ -52,6 +57,9 @@ var unscopable = []string{
 	"logs:DescribeLogGroups",
 	// Registry login for the load-generator image pull.
 	"ecr:GetAuthorizationToken",
+	// CodePipeline job results: jobs are not resources.
+	"codepipeline:PutJobSuccessResult",
+	"codepipeline:PutJobFailureResult",
 }
 
 type statement struct {
@@ -186,22 +194,29 @@ type dependency struct {
 }
 
 var dependencies = []dependency{
-	{"store", regexp.MustCompile(`d\.Store\(\)|releasestore\.New\(`), actionsOf("dynamodb", (*store.DynamoDB)(nil)), []string{"dynamodb"}},
+	{"store", regexp.MustCompile(`d\.Store\(\)|(releasestore|store)\.New\(dynamodb\.NewFromConfig`), actionsOf("dynamodb", (*store.DynamoDB)(nil)), []string{"dynamodb"}},
 	{"shifters", regexp.MustCompile(`d\.Shifters\(\)`), append(actionsOf("lambda", (*lambdaalias.API)(nil)), actionsOf("elasticloadbalancing", (*albweights.API)(nil))...), nil},
 	{"alarms", regexp.MustCompile(`d\.Alarms\(\)`), actionsOf("cloudwatch", (*cwalarms.API)(nil)), nil},
 	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hooks.LambdaAPI)(nil)), actionsOf("secretsmanager", (*awsdeps.SecretReader)(nil))...), nil},
 	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfncallbacks.Client)(nil)), nil},
 	{"loadtest results", regexp.MustCompile(`d\.LoadTestResults\(\)`), actionsOf("dynamodb", (*resultdynamo.Client)(nil)), nil},
 	{"release starter", regexp.MustCompile(`sfnstart\.Starter\{`), actionsOf("states", (*sfnstart.Client)(nil)), []string{"sfn"}},
+	{"chat callbacks", regexp.MustCompile(`sfncallbacks\.New\(sfnClient\)`), actionsOf("states", (*chatcallbacks.API)(nil)), []string{"sfn"}},
+	{"signing secrets", regexp.MustCompile(`secretsmanager\.New\(sm\.NewFromConfig`), actionsOf("secretsmanager", (*authsm.API)(nil)), []string{"secretsmanager"}},
+	{"push publisher", regexp.MustCompile(`webhook\.EventBridge\{`), actionsOf("events", (*webhook.PutEventsAPI)(nil)), []string{"eventbridge"}},
+	{"job results", regexp.MustCompile(`jobworker\.Worker\{`), actionsOf("codepipeline", (*jobworker.API)(nil)), []string{"codepipeline"}},
+	{"hook reporter", regexp.MustCompile(`cdhook\.Handler\{`), actionsOf("codedeploy", (*cdhook.Reporter)(nil)), []string{"codedeploy"}},
 	{"changed files", regexp.MustCompile(`codecommitdiff\.Differ\{`), actionsOf("codecommit", (*codecommitdiff.Client)(nil)), []string{"codecommit"}},
 }
 
 // notCalled lists actions a wired dependency could call but this function
 // never does, so its role leaves them out.
 var notCalled = map[string][]string{
-	"rollback":           {"states:SendTaskSuccess"}, // fails sibling bakes only
-	"alarmwatch":         {"states:SendTaskSuccess"}, // fails bakes only
-	"loadtest-aggregate": {"dynamodb:PutItem"},       // reads results; loadgen writes them
+	"rollback":   {"states:SendTaskSuccess"}, // fails sibling bakes only
+	"alarmwatch": {"states:SendTaskSuccess"}, // fails bakes only
+	// A Lambda action gets its job in the event; polling is for custom
+	// action workers.
+	"codepipeline": {"codepipeline:PollForJobs", "codepipeline:AcknowledgeJob"},
 }
 
 var sdkImport = regexp.MustCompile(`"github\.com/aws/aws-sdk-go-v2/service/([a-z0-9]+)"`)
