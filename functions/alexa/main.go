@@ -25,6 +25,7 @@ import (
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/chatops/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfnstart"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
@@ -81,6 +82,11 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
+	tracer, err := observe.NewTracer(getenv("AWS_XRAY_DAEMON_ADDRESS"), nil)
+	if err != nil {
+		return nil, err
+	}
+	tracer.Instrument(&cfg.APIOptions) // X-Ray subsegments for every AWS call
 	st := store.New(dynamodb.NewFromConfig(cfg), s.Table)
 	sfnClient := sfn.NewFromConfig(cfg)
 	callbacks := sfncallbacks.New(sfnClient)

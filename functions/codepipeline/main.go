@@ -24,6 +24,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/jobworker"
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfnstart"
 	"github.com/shipwave/shipwave/shared/store"
 )
@@ -73,6 +74,11 @@ func newWorker(ctx context.Context, getenv func(string) string, logger *slog.Log
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
+	tracer, err := observe.NewTracer(getenv("AWS_XRAY_DAEMON_ADDRESS"), nil)
+	if err != nil {
+		return nil, err
+	}
+	tracer.Instrument(&cfg.APIOptions) // X-Ray subsegments for every AWS call
 	st := store.New(dynamodb.NewFromConfig(cfg), s.Table)
 	return &jobworker.Worker{
 		Client:   codepipeline.NewFromConfig(cfg),

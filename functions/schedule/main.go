@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/chatops"
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/sfnstart"
 	"github.com/shipwave/shipwave/shared/store"
@@ -60,6 +61,11 @@ func newRunner(ctx context.Context, getenv func(string) string, logger *slog.Log
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
+	tracer, err := observe.NewTracer(getenv("AWS_XRAY_DAEMON_ADDRESS"), nil)
+	if err != nil {
+		return nil, err
+	}
+	tracer.Instrument(&cfg.APIOptions) // X-Ray subsegments for every AWS call
 	st := store.New(dynamodb.NewFromConfig(cfg), s.Table)
 	return &scheduler.Runner{
 		Specs:    st,

@@ -26,6 +26,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/auth/secretsmanager"
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/webhook"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
@@ -79,6 +80,11 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
+	tracer, err := observe.NewTracer(getenv("AWS_XRAY_DAEMON_ADDRESS"), nil)
+	if err != nil {
+		return nil, err
+	}
+	tracer.Instrument(&cfg.APIOptions) // X-Ray subsegments for every AWS call
 	return &webhook.Handler{
 		Secrets:      auth.NewCache(secretsmanager.New(sm.NewFromConfig(cfg)), s.SecretTTL, time.Now),
 		GitHubSecret: s.GitHubSecret,
