@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/spec"
 )
 
 // Releases is what the API reads.
@@ -24,6 +26,12 @@ type Releases interface {
 	// GetRelease returns ErrNotFound for an unknown id.
 	GetRelease(ctx context.Context, id string) (release.Release, error)
 	Events(ctx context.Context, releaseID string, afterSeq int64, limit int) ([]release.Event, error)
+}
+
+// Specs stores pipeline specs (*store.Store is one).
+type Specs interface {
+	// SaveSpec returns ErrInvalid for a missing or mismatched name.
+	SaveSpec(ctx context.Context, sv release.SpecVersion) (release.SpecVersion, error)
 }
 
 // Decider approves or rejects approval gates (control.Service).
@@ -40,14 +48,19 @@ type Decider interface {
 //	GET  /releases/{id}/events[?after=SEQ]
 //	POST /releases/{id}/approve   {"stage": "...", "comment": "..."}
 //	POST /releases/{id}/reject    {"stage": "...", "comment": "..."}
+//	PUT  /pipelines/{name}/spec   the pipeline spec (YAML) as the body
 //
 // The actor of a decision is the caller's IAM principal ARN, as API Gateway
 // verified it; approvers in a pipeline spec are listed by that ARN.
 type API struct {
 	Releases Releases
+	Specs    Specs
 	Decider  Decider
 	Logger   *slog.Logger
 }
+
+// maxSpec bounds a spec's body.
+const maxSpec = 256 << 10
 
 // maxBody bounds a decision's body.
 const maxBody = 16 << 10
@@ -74,6 +87,9 @@ func (a *API) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (e
 }
 
 func (a *API) route(ctx context.Context, method string, parts []string, req events.APIGatewayV2HTTPRequest) (any, error) {
+	if len(parts) == 3 && parts[0] == "pipelines" && parts[2] == "spec" && method == http.MethodPut {
+		return a.saveSpec(ctx, parts[1], req)
+	}
 	if len(parts) == 0 || parts[0] != "releases" {
 		return nil, release.Errorf(release.ErrNotFound, "no route for %s /%s", method, strings.Join(parts, "/"))
 	}
@@ -148,6 +164,34 @@ func (a *API) decide(ctx context.Context, id string, approve bool, req events.AP
 		decision = "approved"
 	}
 	return map[string]string{"releaseId": id, "decision": decision, "actor": actor}, nil
+}
+
+// saveSpec validates a spec and stores it as the pipeline's next version.
+// A spec with problems is refused with every problem, file:line first, and
+// nothing is stored.
+func (a *API) saveSpec(ctx context.Context, name string, req events.APIGatewayV2HTTPRequest) (any, error) {
+	body := []byte(req.Body)
+	if req.IsBase64Encoded {
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(req.Body); err != nil {
+			return nil, release.Errorf(release.ErrInvalid, "body: not base64: %v", err)
+		}
+	}
+	if len(body) == 0 || len(body) > maxSpec {
+		return nil, release.Errorf(release.ErrInvalid, "body: want a pipeline spec of 1 to %d bytes, got %d", maxSpec, len(body))
+	}
+	p, err := spec.Parse(name+".yaml", body)
+	if err != nil {
+		return nil, release.Errorf(release.ErrInvalid, "%v", err)
+	}
+	if p.Name != name {
+		return nil, release.Errorf(release.ErrInvalid, "%s.yaml: pipeline is %q, want %q (the name in the path)", name, p.Name, name)
+	}
+	sv, err := a.Specs.SaveSpec(ctx, release.SpecVersion{Pipeline: name, Source: body, Parsed: p})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"pipeline": sv.Pipeline, "version": sv.Version}, nil
 }
 
 func nonNil[T any](s []T) []T {

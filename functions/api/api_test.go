@@ -24,6 +24,15 @@ import (
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
 
+const ordersSpec = `apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+stages:
+  - name: prod
+    targets: [{ type: lambdaAlias, function: orders, alias: live }]
+    deployment: AllAtOnce
+`
+
 const alice = "arn:aws:sts::123456789012:assumed-role/ReleaseManager/alice"
 
 type fixture struct {
@@ -54,7 +63,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	fake.Wait("tok-approve")
-	return &fixture{api: &API{Releases: st, Decider: svc, Logger: observe.NewLogger(&bytes.Buffer{})}, sfn: fake, store: st, rel: r}
+	return &fixture{api: &API{Releases: st, Specs: st, Decider: svc, Logger: observe.NewLogger(&bytes.Buffer{})}, sfn: fake, store: st, rel: r}
 }
 
 func request(method, path, query, body, actor string) events.APIGatewayV2HTTPRequest {
@@ -126,6 +135,18 @@ func TestAPI(t *testing.T) {
 		{"wrong stage", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"stage":"beta"}`, alice)
 		}, 404, "no approval waiting", "waiting"},
+		{"save spec", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("PUT", "/pipelines/orders/spec", "", ordersSpec, alice)
+		}, 200, `"version":1`, "waiting"},
+		{"spec with problems", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("PUT", "/pipelines/orders/spec", "", "apiVersion: shipwave/v1\npipeline: orders\n", alice)
+		}, 400, "orders.yaml:", "waiting"},
+		{"spec name mismatch", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("PUT", "/pipelines/payments/spec", "", ordersSpec, alice)
+		}, 400, "(the name in the path)", "waiting"},
+		{"empty spec", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("PUT", "/pipelines/orders/spec", "", "", alice)
+		}, 400, "body", "waiting"},
 		{"unknown route", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("DELETE", "/releases/x", "", "", alice)
 		}, 404, "no route", "waiting"},

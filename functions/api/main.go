@@ -1,7 +1,7 @@
 // Command api is the Lambda function behind the status and approval HTTP
 // API (API Gateway HTTP API, payload 2.0, IAM authorization): list and read
-// releases and their event logs, and approve or reject a waiting approval
-// gate as the calling IAM principal.
+// releases and their event logs, approve or reject a waiting approval gate
+// as the calling IAM principal, and store pipeline specs.
 //
 // Environment: TABLE_NAME.
 package main
@@ -42,5 +42,5 @@ func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger
 	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
 	st := d.Store()
 	svc := &control.Service{Store: st, Callbacks: d.Callbacks(), Now: time.Now, Logger: logger}
-	return &API{Releases: st, Decider: svc, Logger: logger}, nil
+	return &API{Releases: st, Specs: st, Decider: svc, Logger: logger}, nil
 }
