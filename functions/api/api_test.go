@@ -198,3 +198,56 @@ func TestNewAPINeedsEnvironment(t *testing.T) {
 		t.Fatalf("err = %v, want one naming TABLE_NAME", err)
 	}
 }
+
+// FuzzHandle sends arbitrary paths, methods and bodies: the API must always
+// answer with JSON and a status, never an error or a panic.
+func FuzzHandle(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", "api-approve.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var sample events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(b, &sample); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sample.RequestContext.HTTP.Method, sample.RawPath, sample.Body)
+	f.Add("GET", "/releases", "")
+	f.Add("PUT", "/pipelines/x/spec", "apiVersion: shipwave/v1")
+	api := &API{
+		Releases: nopReleases{},
+		Specs:    nopSpecs{},
+		Decider:  deciderFunc(func(context.Context, control.Decision) error { return release.Errorf(release.ErrNotFound, "nothing waits") }),
+	}
+	f.Fuzz(func(t *testing.T, method, path, body string) {
+		resp, err := api.Handle(context.Background(), request(method, path, "pipeline=p", body, alice))
+		if err != nil {
+			t.Fatalf("Handle returned error %v", err)
+		}
+		if resp.StatusCode < 200 || resp.StatusCode > 599 || !json.Valid([]byte(resp.Body)) {
+			t.Fatalf("response %d %q is not a JSON answer", resp.StatusCode, resp.Body)
+		}
+	})
+}
+
+type nopReleases struct{}
+
+func (nopReleases) ListReleases(context.Context, string, int, string) ([]release.Release, string, error) {
+	return nil, "", nil
+}
+func (nopReleases) GetRelease(_ context.Context, id string) (release.Release, error) {
+	return release.Release{}, release.Errorf(release.ErrNotFound, "release %s", id)
+}
+func (nopReleases) Events(context.Context, string, int64, int) ([]release.Event, error) {
+	return nil, nil
+}
+
+type nopSpecs struct{}
+
+func (nopSpecs) SaveSpec(_ context.Context, sv release.SpecVersion) (release.SpecVersion, error) {
+	sv.Version = 1
+	return sv, nil
+}
+
+type deciderFunc func(context.Context, control.Decision) error
+
+func (f deciderFunc) Decide(ctx context.Context, d control.Decision) error { return f(ctx, d) }

@@ -84,3 +84,23 @@ func TestNewHandlerNeedsEnvironment(t *testing.T) {
 		t.Fatalf("err = %v, want one naming TABLE_NAME", err)
 	}
 }
+
+func FuzzParseExecutionChange(f *testing.F) {
+	for _, name := range []string{"sfn-execution-aborted.json", "sfn-execution-timed-out.json", "negative/sfn-execution-succeeded.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var ev events.CloudWatchEvent
+		if json.Unmarshal(data, &ev) != nil {
+			return
+		}
+		c, err := ParseExecutionChange(ev)
+		if err == nil && (c.ExecutionArn == "" || c.Status == "") {
+			t.Fatalf("accepted %s without executionArn or status", data)
+		}
+	})
+}
