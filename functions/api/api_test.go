@@ -216,7 +216,9 @@ func FuzzHandle(f *testing.F) {
 	api := &API{
 		Releases: nopReleases{},
 		Specs:    nopSpecs{},
-		Decider:  deciderFunc(func(context.Context, control.Decision) error { return release.Errorf(release.ErrNotFound, "nothing waits") }),
+		Decider: deciderFunc(func(context.Context, control.Decision) error {
+			return release.Errorf(release.ErrNotFound, "nothing waits")
+		}),
 	}
 	f.Fuzz(func(t *testing.T, method, path, body string) {
 		resp, err := api.Handle(context.Background(), request(method, path, "pipeline=p", body, alice))
