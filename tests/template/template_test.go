@@ -3,6 +3,7 @@ package template_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/rules"
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/store"
@@ -492,6 +494,43 @@ func TestSamconfigEnvironments(t *testing.T) {
 			if !bytes.Contains(b, []byte("["+env+"."+section+".parameters]")) {
 				t.Errorf("samconfig.toml has no [%s.%s.parameters]", env, section)
 			}
+		}
+	}
+}
+
+// TestEmbeddedJSON checks the JSON documents the template embeds as
+// strings (dashboard body, access log format, ECR lifecycle policy) parse
+// once their ${…} substitutions are filled.
+func TestEmbeddedJSON(t *testing.T) {
+	tp := load(t)
+	docs := map[string]any{
+		"Dashboard.DashboardBody":           path(tp.resources["Dashboard"].Properties, "DashboardBody", "Fn::Sub"),
+		"HttpApi.AccessLogSettings.Format":  path(tp.resources["HttpApi"].Properties, "AccessLogSettings", "Format"),
+		"LoadGenRepository.LifecyclePolicy": path(tp.resources["LoadGenRepository"].Properties, "LifecyclePolicy", "LifecyclePolicyText"),
+	}
+	for name, v := range docs {
+		s, ok := v.(string)
+		if !ok {
+			t.Errorf("%s = %v, want a JSON string", name, v)
+			continue
+		}
+		filled := subVar.ReplaceAllString(s, "x")
+		if !json.Valid([]byte(filled)) {
+			t.Errorf("%s is not valid JSON after substitution:\n%s", name, filled)
+		}
+	}
+	names, conds := map[string]bool{}, map[string]bool{}
+	refs(tp.resources["Dashboard"].Properties, names, conds)
+	for _, want := range []string{"ReleaseStateMachine", "DeployStateMachine", "DeadLetterQueue"} {
+		if !names[want] {
+			t.Errorf("dashboard does not show %s", want)
+		}
+	}
+	body, _ := docs["Dashboard.DashboardBody"].(string)
+	for _, m := range []string{observe.ReleasesStarted, observe.ReleasesSucceeded, observe.ReleasesRolledBack, observe.LeadTimeSeconds,
+		observe.RollbackDurationSeconds, observe.BakePassed, observe.BakeFailed} {
+		if !strings.Contains(body, `MetricName=\"`+m+`\"`) || !strings.Contains(body, "{"+observe.Namespace+",Pipeline}") {
+			t.Errorf("dashboard has no widget for metric %s", m)
 		}
 	}
 }
