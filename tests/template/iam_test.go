@@ -57,6 +57,8 @@ var unscopable = []string{
 	"logs:DescribeLogGroups",
 	// Registry login for the load-generator image pull.
 	"ecr:GetAuthorizationToken",
+	// CloudWatch metric reads take no resource-level permissions.
+	"cloudwatch:GetMetricStatistics",
 	// CodePipeline job results: jobs are not resources.
 	"codepipeline:PutJobSuccessResult",
 	"codepipeline:PutJobFailureResult",
@@ -201,6 +203,7 @@ var dependencies = []dependency{
 	{"shifters", regexp.MustCompile(`d\.Shifters\(\)`), append(actionsOf("lambda", (*lambdaalias.API)(nil)), actionsOf("elasticloadbalancing", (*albweights.API)(nil))...), nil},
 	{"alarms", regexp.MustCompile(`d\.Alarms\(\)`), actionsOf("cloudwatch", (*cwalarms.API)(nil)), nil},
 	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hooks.LambdaAPI)(nil)), actionsOf("secretsmanager", (*awsdeps.SecretReader)(nil))...), nil},
+	{"request counts", regexp.MustCompile(`d\.Requests\(\)`), actionsOf("cloudwatch", (*awsdeps.MetricsAPI)(nil)), nil},
 	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfncallbacks.Client)(nil)), nil},
 	{"loadtest results", regexp.MustCompile(`d\.LoadTestResults\(\)`), actionsOf("dynamodb", (*resultdynamo.Client)(nil)), nil},
 	{"release starter", regexp.MustCompile(`sfnstart\.Starter\{`), actionsOf("states", (*sfnstart.Client)(nil)), []string{"sfn"}},
