@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/local"
@@ -22,6 +24,7 @@ commands:
   demo    [--api ADDR] [--spec FILE] [--virtual-time]                      the scripted demo (what make run runs)
   push    --pipeline P --version V [--fault F] [--fault-stage S] [--api ADDR]
   event   FILE [--api ADDR]                                                 put an EventBridge event (e.g. events/*.json) on the bus
+  status  [--api ADDR]                                                      every service's route and every alarm's state
 `
 
 // demoFastScale is how much faster than real time `local demo
@@ -46,6 +49,8 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runLocalPush(ctx, args[1:], stdout, stderr)
 	case "event":
 		return runLocalEvent(ctx, args[1:], stdout, stderr)
+	case "status":
+		return runLocalStatus(ctx, args[1:], stdout, stderr)
 	case "loadgen": // hidden: one load-test task, run by the stack's ecs:runTask
 		return local.RunLoadgen(ctx, args[1:], stderr)
 	case "help", "-h", "--help":
@@ -154,11 +159,11 @@ func runLocalUp(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var f stackFlags
 	f.register(fs)
 	fs.StringVar(&f.dataDir, "data-dir", "", "keep DynamoDB data here between runs (default: in memory)")
-	fs.Var(&f.specs, "spec", "pipeline spec file to load (repeatable; default "+demoSpec+" when nothing is stored)")
+	fs.Var(&f.specs, "spec", "pipeline spec file to load (repeatable; default "+demoSpec+" unless --data-dir already holds a store)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if len(f.specs) == 0 && f.dataDir == "" {
+	if len(f.specs) == 0 && !hasStoredData(f.dataDir) {
 		p, err := findSpec(demoSpec)
 		if err != nil {
 			return err
@@ -179,6 +184,16 @@ func runLocalUp(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	<-ctx.Done()
 	fmt.Fprintf(stdout, "stopping\n")
 	return nil
+}
+
+// hasStoredData reports whether a data dir already holds a store (whose
+// specs a restart reuses).
+func hasStoredData(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "dynamodb"))
+	return err == nil && len(entries) > 0
 }
 
 func runLocalDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -287,4 +302,32 @@ func runLocalEvent(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stdout, "no rule matched the event")
 	}
 	return err
+}
+
+func runLocalStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("local status", flag.ContinueOnError)
+	api := fs.String("api", local.DefaultAPIAddr, "address of the local API")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	st, err := local.NewClient(*api).Status(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tPIPELINE\tSTAGE/WAVE\tENDPOINT\tROUTE")
+	for _, s := range st.Services {
+		fmt.Fprintf(tw, "%s\t%s\t%s/%s\t%s\t%s\n", s.Name, s.Pipeline, s.Stage, s.Wave, s.Endpoint, s.Route)
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "ALARM\tSTATE")
+	names := make([]string, 0, len(st.Alarms))
+	for n := range st.Alarms {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(tw, "%s\t%s\n", n, st.Alarms[n])
+	}
+	return tw.Flush()
 }

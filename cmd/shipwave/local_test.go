@@ -118,6 +118,7 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 		{name: "watch ended", args: []string{"release", "watch", id[1]}, want: "ended SUCCEEDED"},
 		{name: "approve nothing waiting", args: []string{"release", "approve", id[1], "--actor", "me"}, wantCode: 1, want: "no approval waiting"},
 		{name: "rollback ended", args: []string{"release", "rollback", id[1]}, wantCode: 1, want: "already ended SUCCEEDED"},
+		{name: "status", args: []string{"local", "status"}, want: "100% on v2"},
 		{name: "event", args: []string{"local", "event", filepath.Join("..", "..", "events", "alarm-state-change-ok.json")}, want: "no rule matched"},
 	}
 	for _, tc := range tests {

@@ -271,7 +271,8 @@ func eventLine(start time.Time, e release.Event) string {
 			msg = fmt.Sprintf("%s %3d%% on %s", bar(d.Weight), d.Weight, d.Candidate)
 		}
 	}
-	return fmt.Sprintf("%7.1fs  %-14s %-12s %-17s %s", e.Time.Sub(start).Seconds(), where, target, e.Type, shorten(msg, 150))
+	offset := max(0, e.Time.Sub(start).Seconds())
+	return fmt.Sprintf("%7.1fs  %-14s %-12s %-17s %s", offset, where, target, e.Type, shorten(msg, 150))
 }
 
 // bar is a 10-cell progress bar for a percentage.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/loadtest"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdir"
 	"github.com/shipwave/shipwave/shared/release"
@@ -127,46 +128,13 @@ func (s *Stack) serviceOfRun(ctx context.Context, runID string) (*service, error
 	return svc, nil
 }
 
-// aggregateInput is the input of the load-test aggregate Task.
-type aggregateInput struct {
-	RunID     string         `json:"runId"`
-	ReleaseID string         `json:"releaseId"`
-	Stage     string         `json:"stage"`
-	Wave      string         `json:"wave"`
-	Target    release.Target `json:"target"`
-	LoadTest  loadTestConfig `json:"loadTest"`
-}
-
-// aggregateOutput is what the load-test state machine reads at $.report.
-type aggregateOutput struct {
-	Passed  bool             `json:"passed"`
-	Summary string           `json:"summary"`
-	Report  loadtest.Summary `json:"report"`
-}
-
 // aggregateLoadTest merges the run's task results (HDR histograms), judges
-// them and records the verdict in the release's log.
-func (s *Stack) aggregateLoadTest(ctx context.Context, in aggregateInput) (aggregateOutput, error) {
-	tasks := max(1, in.LoadTest.Tasks)
-	rep, err := loadtest.Aggregate(ctx, resultdir.New(s.loadTestDir()), in.RunID, tasks, in.LoadTest.Criteria)
-	if err != nil {
-		if errors.Is(err, release.ErrInvalid) {
-			return aggregateOutput{}, fmt.Errorf("aggregate %s: %w", in.RunID, err)
-		}
-		return aggregateOutput{}, fmt.Errorf("aggregate %s: %w", in.RunID, err)
-	}
-	sum := rep.Summary
-	text := fmt.Sprintf("%d requests at %.0f rps, %.2f%% errors, p50 %.1fms p99 %.1fms", sum.Requests, sum.RPS, 100*sum.ErrorRate, sum.P50Ms, sum.P99Ms)
-	typ := release.EventLoadTestPassed
-	if !rep.Verdict.Passed {
-		typ = release.EventLoadTestFailed
-		text = "load test failed: " + rep.Verdict.Reason + " (" + text + ")"
-	}
-	data, _ := json.Marshal(rep.Summary)
-	if _, err := s.store.AppendEvent(ctx, release.Event{ReleaseID: in.ReleaseID, Time: s.svc.Now(), Type: typ, Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name, Message: text, Data: data}); err != nil {
-		return aggregateOutput{}, fmt.Errorf("record load test %s: %w", in.RunID, err)
-	}
-	return aggregateOutput{Passed: rep.Verdict.Passed, Summary: text, Report: sum}, nil
+// them and records the verdict in the release's log: the same aggregator
+// the loadtest-aggregate Lambda runs.
+func (s *Stack) aggregateLoadTest(ctx context.Context, in loadtest.AggregateInput) (loadtest.Report, error) {
+	a := &loadtest.Aggregator{Source: resultdir.New(s.loadTestDir()), Events: s.store, Now: s.svc.Now}
+	rep, err := a.Handle(ctx, in)
+	return rep, control.Boundary(err)
 }
 
 func tail(s string, n int) string {

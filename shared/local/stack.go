@@ -113,7 +113,6 @@ type Stack struct {
 	byTarget  map[string]*service          // target name → service
 	pipelines map[string]release.Pipeline
 	scopes    map[string]string // artifact → the only stage its faults show in
-	watchers  sync.WaitGroup
 	closed    bool
 }
 
@@ -567,7 +566,6 @@ func (s *Stack) startRelease(ctx context.Context, r release.Release) (string, er
 		return "", fmt.Errorf("start release %s: %w", r.ID, err)
 	}
 	s.execs[r.ID] = x
-	s.watchers.Add(1)
 	go s.watch(x)
 	return x.ARN(), nil
 }
@@ -575,7 +573,6 @@ func (s *Stack) startRelease(ctx context.Context, r release.Release) (string, er
 // watch reports an execution's end as EventBridge's "Step Functions
 // Execution Status Change" event.
 func (s *Stack) watch(x *states.Execution) {
-	defer s.watchers.Done()
 	<-x.Done()
 	res := x.Status()
 	ev := map[string]any{

@@ -16,7 +16,7 @@ import (
 // deploy blind until traffic flows.
 //
 //	*-5xx, *-errors        ErrorRate > 5 (%), 2 of 3 periods of 1s
-//	*-p99, *-latency       P99Latency > 250 (ms), 2 of 3 periods of 1s
+//	*-p99, *-latency       P99Latency > 400 (ms), 2 of 3 periods of 1s
 //
 // The error-rate alarm looks at the worst version, so a candidate failing
 // 20% of requests trips it at any weight, while a healthy version's
@@ -26,7 +26,7 @@ var conventions = []struct {
 	alarm    Alarm
 }{
 	{[]string{"-5xx", "-errors"}, Alarm{Metric: ErrorRate, Period: time.Second, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 5, ComparisonOperator: GreaterThanThreshold, TreatMissingData: Missing}},
-	{[]string{"-p99", "-latency"}, Alarm{Metric: P99Latency, Period: time.Second, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 250, ComparisonOperator: GreaterThanThreshold, TreatMissingData: Missing}},
+	{[]string{"-p99", "-latency"}, Alarm{Metric: P99Latency, Period: time.Second, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 400, ComparisonOperator: GreaterThanThreshold, TreatMissingData: Missing}},
 }
 
 // DefaultAlarms derives a definition for every alarm name p watches on a

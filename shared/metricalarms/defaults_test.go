@@ -33,7 +33,7 @@ func TestDefaultAlarmsForLocalDemo(t *testing.T) {
 		thresh float64
 	}{
 		{"demo-5xx", metricalarms.ErrorRate, 5},
-		{"demo-p99", metricalarms.P99Latency, 250},
+		{"demo-p99", metricalarms.P99Latency, 400},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("DefaultAlarms = %+v, want %d alarms", got, len(want))

@@ -219,7 +219,7 @@ func (e *Engine) newExecution(ctx context.Context, sm *StateMachine, in StartInp
 		smName:   smName,
 		roleArn:  role,
 		input:    input,
-		inputRaw: compactJSON(raw, input),
+		inputRaw: append([]byte(nil), raw...),
 		start:    e.clock.Now(),
 		root:     root,
 		done:     make(chan struct{}),
@@ -249,14 +249,6 @@ func (e *Engine) Run(ctx context.Context, sm *StateMachine, in StartInput) (*Exe
 	}
 	res, err := x.Wait(ctx)
 	return x, res, err
-}
-
-func compactJSON(raw []byte, v any) []byte {
-	b, err := jsonvalue.Marshal(v)
-	if err != nil {
-		return raw
-	}
-	return b
 }
 
 func newUUID() string {
@@ -302,7 +294,8 @@ func (x *Execution) ARN() string { return x.arn }
 // StateMachineARN returns the ARN of the machine the execution runs.
 func (x *Execution) StateMachineARN() string { return x.smArn }
 
-// Input returns the execution's input as compact JSON.
+// Input returns the execution's input text as it was given, as
+// DescribeExecution does.
 func (x *Execution) Input() []byte { return x.inputRaw }
 
 // StartDate returns when the execution started.
@@ -353,7 +346,7 @@ func (x *Execution) Stop(errName, cause string) {
 func (x *Execution) run() {
 	clock := x.engine.clock
 	defer close(x.done)
-	startID := x.record(0, event{typ: "ExecutionStarted", payload: x.input, hasPay: true})
+	startID := x.record(0, event{typ: "ExecutionStarted", text: string(x.inputRaw), hasPay: true})
 	if x.sm.timeoutSeconds > 0 {
 		t := clock.NewTimer(x.start.Add(time.Duration(x.sm.timeoutSeconds) * time.Second))
 		go x.watchTimeout(t)

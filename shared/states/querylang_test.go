@@ -136,7 +136,7 @@ func TestJSONataValidation(t *testing.T) {
 		{"JSONPath state in JSONata machine", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","QueryLanguage":"JSONPath","End":true}}}`,
 			"'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine"},
 		{"bad expression", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input. %}","End":true}}}`,
-			"specified for the field 'Output' is invalid"},
+			"at /States/P/Output"},
 		{"Variable in JSONata choice", `{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","IsNull":true,"Next":"S"}],"Default":"S"},"S":{"Type":"Succeed"}}}`,
 			"field 'Variable' is only supported for the 'JSONPath' QueryLanguage"},
 	}

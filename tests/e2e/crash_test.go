@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -150,7 +152,25 @@ func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
 	if r := st.Services[0].Route; r.Weight != 10 || r.Candidate != "v2" {
 		t.Fatalf("before the crash long-a serves %s, want 10%% on v2", r)
 	}
+	children := childPIDs(up.cmd.Process.Pid)
+	if runtime.GOOS == "linux" && len(children) == 0 {
+		t.Fatalf("local up (pid %d) has no child processes before the crash", up.cmd.Process.Pid)
+	}
 	up.kill(t)
+	// Its dynalite and demo-service processes die with it.
+	for _, pid := range children {
+		gone := false
+		for range 100 {
+			if !alive(pid) {
+				gone = true
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !gone {
+			t.Errorf("process %d of the killed local up is still running", pid)
+		}
+	}
 
 	// The restart must reconcile before it serves: the first answer already
 	// shows the release failed and traffic back on v1.
@@ -182,6 +202,104 @@ func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
 	if r := st.Services[0].Route.Settled(); r.Stable != "v1" || r.Weight != 0 {
 		t.Errorf("after restart long-a serves %s, want 100%% on v1", r)
 	}
+}
+
+// TestRestartFreesTheLockForTheNextRelease: after a crash mid-canary, the
+// restarted stack (here 30× faster, so the minute-long canary takes two
+// seconds) releases the next version on the same target: the crashed
+// release's lock did not outlive the reconcile (DESIGN §6.3).
+func TestRestartFreesTheLockForTheNextRelease(t *testing.T) {
+	dataDir := t.TempDir()
+	api := freeAddr(t)
+	up := startUp(t, api, "--data-dir", dataDir, "--spec", filepath.Join("testdata", "longcanary.yaml"))
+	c := local.NewClient(api)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	first, err := c.Push(ctx, "long", local.PushRequest{Version: "v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEventVia(t, c, first.ReleaseID, release.EventBakeStarted)
+	up.kill(t)
+	var restartErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		if _, restartErr = launchUp(t, api, "--data-dir", dataDir, "--time-scale", "30"); restartErr == nil {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if restartErr != nil {
+		t.Fatal(restartErr)
+	}
+	next, err := c.Push(ctx, "long", local.PushRequest{Version: "v3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := local.Follow(ctx, c, next.ReleaseID, testWriter{t}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Release.Status != release.StatusSucceeded {
+		t.Fatalf("release after the restart = %s (%s), want SUCCEEDED", v.Release.Status, v.Release.Reason)
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := st.Services[0].Route.Settled(); r.Stable != "v3" || r.Weight != 0 {
+		t.Errorf("long-a serves %s, want 100%% on v3", r)
+	}
+}
+
+func waitEventVia(t *testing.T, c *local.Client, id string, typ release.EventType) {
+	t.Helper()
+	for range 600 {
+		v, err := c.Release(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(eventsOf(v, typ)) > 0 {
+			return
+		}
+		if v.Release.Status.Terminal() {
+			t.Fatalf("release ended %s before %s: %s", v.Release.Status, typ, v.Release.Reason)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no %s event in 60s", typ)
+}
+
+// childPIDs lists the direct children of pid (Linux /proc; none elsewhere).
+func childPIDs(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+		rest := string(stat[bytes.LastIndexByte(stat, ')')+1:])
+		fields := strings.Fields(rest)
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+// alive reports whether pid runs (a zombie counts as gone).
+func alive(pid int) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
 }
 
 func typesOf(evs []release.Event) string {

@@ -43,6 +43,12 @@ func run(m *testing.M) int {
 // startStack starts a local stack in-process with the specs under testdata.
 func startStack(t *testing.T, specs ...string) *local.Stack {
 	t.Helper()
+	return startStackWith(t, local.Config{}, specs...)
+}
+
+// startStackWith starts a local stack with cfg's time settings.
+func startStackWith(t *testing.T, cfg local.Config, specs ...string) *local.Stack {
+	t.Helper()
 	var files []string
 	for _, s := range specs {
 		files = append(files, filepath.Join("testdata", s))
@@ -50,8 +56,8 @@ func startStack(t *testing.T, specs ...string) *local.Stack {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	st, err := local.Start(ctx, local.Config{
-		Specs: files, Binary: binary, DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0",
-		Out: testWriter{t},
+		Specs: files, Binary: binary, DynaliteBin: dynaliteBin(t), APIAddr: "127.0.0.1:0",
+		Out: testWriter{t}, VirtualTime: cfg.VirtualTime, TimeScale: cfg.TimeScale,
 	})
 	if err != nil {
 		t.Fatalf("start local stack: %v", err)
@@ -62,6 +68,12 @@ func startStack(t *testing.T, specs ...string) *local.Stack {
 		}
 	})
 	return st
+}
+
+// dynaliteBin is the dynalite executable (make test sets SHIPWAVE_DYNALITE).
+func dynaliteBin(tb testing.TB) string {
+	tb.Helper()
+	return dynalitetest.Bin(tb)
 }
 
 // testWriter sends the stack's progress to the test log.
@@ -209,4 +221,22 @@ func TestLatencyRegressionTripsP99Alarm(t *testing.T) {
 		t.Fatalf("release = %s (%s), want ROLLED_BACK by slow-p99", v.Release.Status, v.Release.Reason)
 	}
 	checkInvariants(t, st, v, "v1")
+}
+
+// TestVirtualTimePromotes: on the virtual clock the same release promotes
+// with its bakes and canary intervals taking no wall time (the load test
+// still runs for real).
+func TestVirtualTimePromotes(t *testing.T) {
+	st := startStackWith(t, local.Config{VirtualTime: true}, "shop.yaml")
+	began := time.Now()
+	v := push(t, st, "shop", local.PushRequest{Version: "v2"})
+	wall := time.Since(began)
+	if v.Release.Status != release.StatusSucceeded {
+		t.Fatalf("v2 = %s (%s), want SUCCEEDED", v.Release.Status, v.Release.Reason)
+	}
+	span := v.Events[len(v.Events)-1].Time.Sub(v.Events[0].Time)
+	if span < 9*time.Second || wall >= span {
+		t.Errorf("release took %s of engine time in %s of wall time; want ≥ 9s of engine time (5s canary, bakes) in less wall time", span, wall)
+	}
+	checkInvariants(t, st, v, "v2")
 }
