@@ -16,6 +16,7 @@ import (
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/spec"
 )
 
@@ -34,6 +35,12 @@ type Specs interface {
 	SaveSpec(ctx context.Context, sv release.SpecVersion) (release.SpecVersion, error)
 }
 
+// Schedules keeps a pipeline's EventBridge Scheduler schedules equal to
+// its spec's schedule triggers (*scheduler.Syncer is one).
+type Schedules interface {
+	Sync(ctx context.Context, pipeline string, defs []scheduler.Definition) (scheduler.SyncResult, error)
+}
+
 // Decider approves or rejects approval gates (control.Service).
 type Decider interface {
 	// Decide returns ErrNotFound when nothing waits and ErrUnauthorized for
@@ -48,16 +55,27 @@ type Decider interface {
 //	GET  /releases/{id}/events[?after=SEQ]
 //	POST /releases/{id}/approve   {"stage": "...", "comment": "..."}
 //	POST /releases/{id}/reject    {"stage": "...", "comment": "..."}
-//	PUT  /pipelines/{name}/spec   the pipeline spec (YAML) as the body
+//	PUT  /pipelines/{name}/spec   the pipeline spec (YAML) as the body; its
+//	                              schedule triggers become Scheduler schedules
 //
 // The actor of a decision is the caller's IAM principal ARN, as API Gateway
 // verified it; approvers in a pipeline spec are listed by that ARN.
 type API struct {
 	Releases Releases
 	Specs    Specs
-	Decider  Decider
-	Logger   *slog.Logger
+	// Schedules, when set, is synced after a spec is saved.
+	Schedules Schedules
+	Decider   Decider
+	Logger    *slog.Logger
 }
+
+// partialError is a request whose first part (the spec) took effect and
+// whose second (its schedules) did not; it is answered 502 with the
+// message, so the caller knows to retry.
+type partialError struct{ err error }
+
+func (e *partialError) Error() string { return e.err.Error() }
+func (e *partialError) Unwrap() error { return e.err }
 
 // maxSpec bounds a spec's body.
 const maxSpec = 256 << 10
@@ -187,11 +205,23 @@ func (a *API) saveSpec(ctx context.Context, name string, req events.APIGatewayV2
 	if p.Name != name {
 		return nil, release.Errorf(release.ErrInvalid, "%s.yaml: pipeline is %q, want %q (the name in the path)", name, p.Name, name)
 	}
+	defs, err := scheduler.Definitions(p)
+	if err != nil {
+		return nil, release.Errorf(release.ErrInvalid, "%s.yaml: schedules: %v", name, err)
+	}
 	sv, err := a.Specs.SaveSpec(ctx, release.SpecVersion{Pipeline: name, Source: body, Parsed: p})
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"pipeline": sv.Pipeline, "version": sv.Version}, nil
+	out := map[string]any{"pipeline": sv.Pipeline, "version": sv.Version}
+	if a.Schedules != nil {
+		res, err := a.Schedules.Sync(ctx, name, defs)
+		if err != nil {
+			return nil, &partialError{fmt.Errorf("spec %s saved as version %d, but syncing its schedules failed (PUT it again): %w", name, sv.Version, err)}
+		}
+		out["schedules"] = map[string][]string{"created": nonNil(res.Created), "updated": nonNil(res.Updated), "deleted": nonNil(res.Deleted)}
+	}
+	return out, nil
 }
 
 func nonNil[T any](s []T) []T {
@@ -203,7 +233,10 @@ func nonNil[T any](s []T) []T {
 
 func (a *API) fail(ctx context.Context, err error) events.APIGatewayV2HTTPResponse {
 	status := http.StatusInternalServerError
+	var partial *partialError
 	switch {
+	case errors.As(err, &partial):
+		return respond(http.StatusBadGateway, map[string]string{"error": err.Error()})
 	case errors.Is(err, release.ErrNotFound):
 		status = http.StatusNotFound
 	case errors.Is(err, release.ErrInvalid):

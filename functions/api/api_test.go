@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/store"
 )
@@ -37,6 +39,7 @@ const alice = "arn:aws:sts::123456789012:assumed-role/ReleaseManager/alice"
 
 type fixture struct {
 	api   *API
+	syncs []string // "pipeline:schedule names" per Sync call
 	sfn   *awsfake.SFN
 	store *store.Store
 	rel   release.Release
@@ -63,7 +66,20 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	fake.Wait("tok-approve")
-	return &fixture{api: &API{Releases: st, Specs: st, Decider: svc, Logger: observe.NewLogger(&bytes.Buffer{})}, sfn: fake, store: st, rel: r}
+	f := &fixture{sfn: fake, store: st, rel: r}
+	f.api = &API{Releases: st, Specs: st, Decider: svc, Logger: observe.NewLogger(&bytes.Buffer{}),
+		Schedules: schedulesFunc(func(_ context.Context, pipeline string, defs []scheduler.Definition) (scheduler.SyncResult, error) {
+			var names []string
+			for _, d := range defs {
+				names = append(names, d.Name)
+			}
+			f.syncs = append(f.syncs, pipeline+":"+strings.Join(names, ","))
+			if pipeline == "broken" {
+				return scheduler.SyncResult{}, errors.New("ThrottlingException")
+			}
+			return scheduler.SyncResult{Created: names}, nil
+		})}
+	return f
 }
 
 func request(method, path, query, body, actor string) events.APIGatewayV2HTTPRequest {
@@ -166,6 +182,44 @@ func TestAPI(t *testing.T) {
 			}
 			if got, _ := f.sfn.Outcome("tok-approve"); got.State != tt.wantTask {
 				t.Errorf("approval task is %s, want %s", got.State, tt.wantTask)
+			}
+		})
+	}
+}
+
+type schedulesFunc func(context.Context, string, []scheduler.Definition) (scheduler.SyncResult, error)
+
+func (f schedulesFunc) Sync(ctx context.Context, pipeline string, defs []scheduler.Definition) (scheduler.SyncResult, error) {
+	return f(ctx, pipeline, defs)
+}
+
+func TestSaveSpecSyncsSchedules(t *testing.T) {
+	scheduled := strings.Replace(ordersSpec, "stages:", "triggers:\n  - schedule: { cron: \"0 2 * * ? *\", timezone: Europe/Berlin }\nstages:", 1)
+	tests := []struct {
+		name       string
+		pipeline   string
+		src        string
+		wantStatus int
+		wantBody   string
+		wantSyncs  []string
+	}{
+		{"schedule trigger", "orders", scheduled, 200, `"created":["shipwave-orders-0"]`, []string{"orders:shipwave-orders-0"}},
+		{"no schedules still syncs (deletes old ones)", "orders", ordersSpec, 200, `"version":1`, []string{"orders:"}},
+		{"invalid spec syncs nothing", "orders", "pipeline: orders\n", 400, "orders.yaml", nil},
+		{"sync failure after save", "broken", strings.Replace(scheduled, "pipeline: orders", "pipeline: broken", 1), 502, "saved as version 1", []string{"broken:shipwave-broken-0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			resp, err := f.api.Handle(context.Background(), request("PUT", "/pipelines/"+tt.pipeline+"/spec", "", tt.src, alice))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(resp.Body, tt.wantBody) {
+				t.Errorf("response = %d %s, want %d containing %q", resp.StatusCode, resp.Body, tt.wantStatus, tt.wantBody)
+			}
+			if strings.Join(f.syncs, ";") != strings.Join(tt.wantSyncs, ";") {
+				t.Errorf("syncs = %q, want %q", f.syncs, tt.wantSyncs)
 			}
 		})
 	}

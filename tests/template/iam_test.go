@@ -19,6 +19,7 @@ import (
 	cdhook "github.com/shipwave/shipwave/shared/hooks/codedeploy"
 	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
+	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/sfnstart"
 	"github.com/shipwave/shipwave/shared/store"
@@ -57,6 +58,8 @@ var unscopable = []string{
 	"logs:DescribeLogGroups",
 	// Registry login for the load-generator image pull.
 	"ecr:GetAuthorizationToken",
+	// Listing schedules takes no resource-level permissions.
+	"scheduler:ListSchedules",
 	// CloudWatch metric reads take no resource-level permissions.
 	"cloudwatch:GetMetricStatistics",
 	// CodePipeline job results: jobs are not resources.
@@ -212,6 +215,7 @@ var dependencies = []dependency{
 	{"push publisher", regexp.MustCompile(`webhook\.EventBridge\{`), actionsOf("events", (*webhook.PutEventsAPI)(nil)), []string{"eventbridge"}},
 	{"job results", regexp.MustCompile(`jobworker\.Worker\{`), actionsOf("codepipeline", (*jobworker.API)(nil)), []string{"codepipeline"}},
 	{"hook reporter", regexp.MustCompile(`cdhook\.Handler\{`), actionsOf("codedeploy", (*cdhook.Reporter)(nil)), []string{"codedeploy"}},
+	{"schedules", regexp.MustCompile(`scheduler\.Syncer\{`), append(actionsOf("scheduler", (*scheduler.API)(nil)), "iam:PassRole"), []string{"scheduler"}},
 	{"changed files", regexp.MustCompile(`codecommitdiff\.Differ\{`), actionsOf("codecommit", (*codecommitdiff.Client)(nil)), []string{"codecommit"}},
 }
 
