@@ -171,17 +171,32 @@ func TestFunctionsBuild(t *testing.T) {
 		}
 		pkgs = append(pkgs, "./functions/"+d)
 	}
-	// Every function compiles for the Lambda platform (no output written:
-	// go build discards the result of several main packages).
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// Every function builds for the Lambda platform exactly as the
+	// Makefile builds it, and its stripped bootstrap fits the size budget.
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-tags", "lambda.norpc", "-trimpath"}, pkgs...)...)
+	args := append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", out + "/"}, pkgs...)
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %v for linux/arm64: %v\n%s", pkgs, err, out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %v for linux/arm64: %v\n%s", pkgs, err, msg)
+	}
+	for _, d := range functionDirs(t) {
+		fi, err := os.Stat(filepath.Join(out, d))
+		if err != nil {
+			t.Errorf("functions/%s: no binary: %v", d, err)
+			continue
+		}
+		if fi.Size() >= maxBootstrap {
+			t.Errorf("functions/%s: stripped bootstrap is %d bytes, over the %d-byte budget (docs/benchmarks.md)", d, fi.Size(), maxBootstrap)
+		}
 	}
 }
+
+// maxBootstrap is the size budget of one function's stripped bootstrap.
+const maxBootstrap = 15_000_000
 
 func TestAsyncSourcesHaveDeadLetters(t *testing.T) {
 	tp := load(t)
