@@ -549,3 +549,38 @@ func TestEmbeddedJSON(t *testing.T) {
 		}
 	}
 }
+
+// signatureVerified are the functions whose HTTP routes skip IAM because
+// the function itself verifies the caller's signature before acting.
+var signatureVerified = []string{"WebhookFunction", "SlackFunction", "AlexaFunction"}
+
+func TestHTTPRoutesAreAuthorized(t *testing.T) {
+	tp := load(t)
+	api := tp.resources["HttpApi"]
+	if path(api.Properties, "Auth", "EnableIamAuthorizer") != true || path(api.Properties, "Auth", "DefaultAuthorizer") != "AWS_IAM" {
+		t.Errorf("HttpApi.Auth = %v, want EnableIamAuthorizer true and DefaultAuthorizer AWS_IAM", api.Properties["Auth"])
+	}
+	routes := 0
+	for _, fn := range tp.ofType("AWS::Serverless::Function") {
+		events, _ := fn.Properties["Events"].(map[string]any)
+		for _, id := range sortedKeys(events) {
+			if path(events[id], "Type") != "HttpApi" {
+				continue
+			}
+			routes++
+			auth := path(events[id], "Properties", "Auth", "Authorizer")
+			switch {
+			case auth == "NONE" && !slices.Contains(signatureVerified, fn.ID):
+				t.Errorf("%s.%s is open (Authorizer NONE) but %s does not verify signatures", fn.ID, id, fn.ID)
+			case auth != "NONE" && auth != nil && auth != "AWS_IAM":
+				t.Errorf("%s.%s: Authorizer %v, want AWS_IAM (default) or NONE", fn.ID, id, auth)
+			}
+			if ref := path(events[id], "Properties", "ApiId", "Ref"); ref != "HttpApi" {
+				t.Errorf("%s.%s is not on HttpApi (ApiId %v)", fn.ID, id, ref)
+			}
+		}
+	}
+	if routes == 0 {
+		t.Error("no HttpApi routes")
+	}
+}
