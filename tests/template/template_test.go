@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -582,5 +583,59 @@ func TestHTTPRoutesAreAuthorized(t *testing.T) {
 	}
 	if routes == 0 {
 		t.Error("no HttpApi routes")
+	}
+}
+
+// optionalEnv are variables functions read but may go without: Lambda sets
+// the first; the rest have defaults.
+var optionalEnv = []string{
+	"AWS_XRAY_DAEMON_ADDRESS",
+	"MAX_WAIT", "EVENT_BUS_NAME", "SECRET_TTL",
+	"SMOKE_REQUESTS", "LOADTEST_RPS", "LOADTEST_HOLD_FOR", "LOADTEST_P99", "LOADTEST_MAX_ERROR_RATE",
+}
+
+var (
+	envRead    = regexp.MustCompile(`[eE]nv[A-Za-z]*\("([A-Z][A-Z0-9_]+)"`)
+	envList    = regexp.MustCompile(`awsdeps\.Env\(getenv((?:, "[A-Z][A-Z0-9_]+")+)\)`)
+	quotedName = regexp.MustCompile(`"([A-Z][A-Z0-9_]+)"`)
+)
+
+// TestFunctionEnvironment checks that the template sets every variable a
+// function's main reads, so no function fails at start-up once deployed.
+func TestFunctionEnvironment(t *testing.T) {
+	tp := load(t)
+	targets := buildTargets(t)
+	global, _ := path(tp.globals, "Environment", "Variables").(map[string]any)
+	for _, fn := range tp.ofType("AWS::Serverless::Function") {
+		dir := targets[fn.ID]
+		src, err := os.ReadFile(filepath.Join(root, "functions", dir, "main.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := map[string]bool{}
+		for _, m := range envRead.FindAllSubmatch(src, -1) {
+			read[string(m[1])] = true
+		}
+		for _, m := range envList.FindAllSubmatch(src, -1) {
+			for _, q := range quotedName.FindAllSubmatch(m[1], -1) {
+				read[string(q[1])] = true
+			}
+		}
+		if len(read) == 0 {
+			t.Errorf("functions/%s/main.go reads no environment; the test's patterns may be stale", dir)
+		}
+		vars, _ := path(fn.Properties, "Environment", "Variables").(map[string]any)
+		for _, name := range sortedKeys(read) {
+			_, local := vars[name]
+			_, inGlobal := global[name]
+			if !local && !inGlobal && !slices.Contains(optionalEnv, name) {
+				t.Errorf("%s (functions/%s) reads %s, which the template does not set", fn.ID, dir, name)
+			}
+		}
+		for _, name := range sortedKeys(vars) {
+			if !read[name] {
+				t.Errorf("%s sets %s, which functions/%s does not read", fn.ID, name, dir)
+			}
+		}
 	}
 }
