@@ -14,20 +14,18 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/alexa"
 	"github.com/shipwave/shipwave/shared/auth"
+	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/chatops"
-	"github.com/shipwave/shipwave/shared/chatops/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfnstart"
-	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
@@ -37,23 +35,18 @@ type settings struct {
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	s := settings{Table: getenv("TABLE_NAME"), StateMachineARN: getenv("STATE_MACHINE_ARN")}
-	for _, id := range strings.Split(getenv("ALEXA_SKILL_ID"), ",") {
+	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN", "ALEXA_SKILL_ID")
+	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"]}
+	for _, id := range strings.Split(env["ALEXA_SKILL_ID"], ",") {
 		if id = strings.TrimSpace(id); id != "" {
 			s.SkillIDs = append(s.SkillIDs, id)
 		}
 	}
-	var errs []error
-	if s.Table == "" {
-		errs = append(errs, errors.New("TABLE_NAME is not set"))
-	}
-	if s.StateMachineARN == "" {
-		errs = append(errs, errors.New("STATE_MACHINE_ARN is not set"))
-	} else if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
-		errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
-	}
-	if len(s.SkillIDs) == 0 {
-		errs = append(errs, errors.New("ALEXA_SKILL_ID is not set"))
+	errs := []error{err}
+	if s.StateMachineARN != "" {
+		if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
+			errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
+		}
 	}
 	for _, id := range s.SkillIDs {
 		if !strings.HasPrefix(id, "amzn1.ask.skill.") {
@@ -64,10 +57,10 @@ func loadSettings(getenv func(string) string) (settings, error) {
 }
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", "alexa")
+	logger := observe.NewLogger(os.Stdout)
 	h, err := newHandler(context.Background(), os.Getenv, logger)
 	if err != nil {
-		logger.Error("alexa function cannot start", "error", err)
+		logger.Error("alexa function cannot start", "error", err.Error())
 		os.Exit(1)
 	}
 	lambda.Start(httpapi.Handler(h))
@@ -78,18 +71,14 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
-	}
-	tracer, err := observe.NewTracer(getenv("AWS_XRAY_DAEMON_ADDRESS"), nil)
+	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
 	if err != nil {
 		return nil, err
 	}
-	tracer.Instrument(&cfg.APIOptions) // X-Ray subsegments for every AWS call
-	st := store.New(dynamodb.NewFromConfig(cfg), s.Table)
+	logger = logger.With("function", "alexa")
+	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	st, callbacks := d.Store(), d.Callbacks()
 	sfnClient := sfn.NewFromConfig(cfg)
-	callbacks := sfncallbacks.New(sfnClient)
 	return &alexa.Handler{
 		// System roots and the real fetcher: production enforces Amazon's chain.
 		Verifier: &auth.AlexaVerifier{ApplicationIDs: s.SkillIDs},
@@ -97,7 +86,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		Ops: &chatops.Ops{
 			Store:     st,
 			Launcher:  &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfnClient, StateMachineARN: s.StateMachineARN}, Logger: logger},
-			Decider:   &control.Service{Store: st, Callbacks: callbacks, Logger: logger},
+			Decider:   &control.Service{Store: st, Callbacks: callbacks, Now: time.Now, Logger: logger},
 			Callbacks: callbacks,
 			Logger:    logger,
 		},

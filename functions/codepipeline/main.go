@@ -17,16 +17,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfnstart"
-	"github.com/shipwave/shipwave/shared/store"
 )
 
 type settings struct {
@@ -35,15 +33,13 @@ type settings struct {
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	s := settings{Table: getenv("TABLE_NAME"), StateMachineARN: getenv("STATE_MACHINE_ARN"), MaxWait: jobworker.DefaultMaxWait}
-	var errs []error
-	if s.Table == "" {
-		errs = append(errs, errors.New("TABLE_NAME is not set"))
-	}
-	if s.StateMachineARN == "" {
-		errs = append(errs, errors.New("STATE_MACHINE_ARN is not set"))
-	} else if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
-		errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
+	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN")
+	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"], MaxWait: jobworker.DefaultMaxWait}
+	errs := []error{err}
+	if s.StateMachineARN != "" {
+		if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
+			errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
+		}
 	}
 	if v := getenv("MAX_WAIT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -56,13 +52,13 @@ func loadSettings(getenv func(string) string) (settings, error) {
 }
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", "codepipeline")
+	logger := observe.NewLogger(os.Stdout)
 	w, err := newWorker(context.Background(), os.Getenv, logger)
 	if err != nil {
-		logger.Error("codepipeline function cannot start", "error", err)
+		logger.Error("codepipeline function cannot start", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(w.Handle)
+	lambda.Start(observe.Handler(logger, "codepipeline", time.Now, w.Handle))
 }
 
 func newWorker(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*jobworker.Worker, error) {
@@ -70,16 +66,13 @@ func newWorker(ctx context.Context, getenv func(string) string, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
-	}
-	tracer, err := observe.NewTracer(getenv("AWS_XRAY_DAEMON_ADDRESS"), nil)
+	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
 	if err != nil {
 		return nil, err
 	}
-	tracer.Instrument(&cfg.APIOptions) // X-Ray subsegments for every AWS call
-	st := store.New(dynamodb.NewFromConfig(cfg), s.Table)
+	logger = logger.With("function", "codepipeline")
+	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	st := d.Store()
 	return &jobworker.Worker{
 		Client:   codepipeline.NewFromConfig(cfg),
 		Launcher: &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},

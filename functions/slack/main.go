@@ -1,11 +1,12 @@
 // Command slack is the Lambda function behind the API Gateway HTTP API route
-// Slack's /ship slash command calls. It verifies Slack's signature with the
-// signing secret from Secrets Manager (cached), refuses replays, and
-// deploys, reports, approves, rejects and rolls back within each
-// pipeline's chat allow-lists.
+// Slack's /ship slash command (and its interactive buttons) calls. It
+// verifies Slack's signature with the signing secret (cached), refuses
+// replays, and deploys, reports, approves, rejects and rolls back within
+// each pipeline's chat allow-lists.
 //
 // Environment: TABLE_NAME, STATE_MACHINE_ARN (the release state machine),
-// SLACK_SECRET_ID (Secrets Manager id of the signing secret).
+// SLACK_SECRET_ID (Secrets Manager id of the signing secret, or
+// "ssm:<parameter>" for a Parameter Store SecureString).
 package main
 
 import (
@@ -14,23 +15,24 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/auth/secretsmanager"
+	"github.com/shipwave/shipwave/shared/auth/ssmparam"
+	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/chatops"
-	"github.com/shipwave/shipwave/shared/chatops/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/chatops/slack"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfnstart"
-	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
@@ -39,13 +41,9 @@ type settings struct {
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	s := settings{Table: getenv("TABLE_NAME"), StateMachineARN: getenv("STATE_MACHINE_ARN"), SigningSecret: getenv("SLACK_SECRET_ID")}
-	var errs []error
-	for name, v := range map[string]string{"TABLE_NAME": s.Table, "STATE_MACHINE_ARN": s.StateMachineARN, "SLACK_SECRET_ID": s.SigningSecret} {
-		if v == "" {
-			errs = append(errs, errors.New(name+" is not set"))
-		}
-	}
+	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN", "SLACK_SECRET_ID")
+	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"], SigningSecret: env["SLACK_SECRET_ID"]}
+	errs := []error{err}
 	if s.StateMachineARN != "" {
 		if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
 			errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
@@ -55,10 +53,10 @@ func loadSettings(getenv func(string) string) (settings, error) {
 }
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", "slack")
+	logger := observe.NewLogger(os.Stdout)
 	h, err := newHandler(context.Background(), os.Getenv, logger)
 	if err != nil {
-		logger.Error("slack function cannot start", "error", err)
+		logger.Error("slack function cannot start", "error", err.Error())
 		os.Exit(1)
 	}
 	lambda.Start(httpapi.Handler(h))
@@ -69,30 +67,38 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
-	}
-	tracer, err := observe.NewTracer(getenv("AWS_XRAY_DAEMON_ADDRESS"), nil)
+	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
 	if err != nil {
 		return nil, err
 	}
-	tracer.Instrument(&cfg.APIOptions) // X-Ray subsegments for every AWS call
-	st := store.New(dynamodb.NewFromConfig(cfg), s.Table)
-	sfnClient := sfn.NewFromConfig(cfg)
-	callbacks := sfncallbacks.New(sfnClient)
+	logger = logger.With("function", "slack")
+	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	st, callbacks := d.Store(), d.Callbacks()
 	ops := &chatops.Ops{
 		Store:     st,
-		Launcher:  &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfnClient, StateMachineARN: s.StateMachineARN}, Logger: logger},
-		Decider:   &control.Service{Store: st, Callbacks: callbacks, Logger: logger},
+		Launcher:  &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
+		Decider:   &control.Service{Store: st, Callbacks: callbacks, Now: time.Now, Logger: logger},
 		Callbacks: callbacks,
 		Logger:    logger,
 	}
 	return &slack.Handler{
-		Secrets:       auth.NewCache(secretsmanager.New(sm.NewFromConfig(cfg)), 5*time.Minute, time.Now),
+		Secrets:       auth.NewCache(secretSource(cfg), 5*time.Minute, time.Now),
 		SigningSecret: s.SigningSecret,
 		Replays:       st,
 		Ops:           ops,
 		Logger:        logger,
 	}, nil
+}
+
+// secretSource reads "ssm:<parameter name>" ids from Parameter Store and
+// every other id from Secrets Manager.
+func secretSource(cfg aws.Config) auth.Secrets {
+	fromSM := secretsmanager.New(sm.NewFromConfig(cfg))
+	fromSSM := ssmparam.New(ssm.NewFromConfig(cfg))
+	return auth.SecretFunc(func(ctx context.Context, id string) ([]byte, error) {
+		if name, ok := strings.CutPrefix(id, "ssm:"); ok {
+			return fromSSM.Secret(ctx, name)
+		}
+		return fromSM.Secret(ctx, id)
+	})
 }

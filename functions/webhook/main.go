@@ -1,13 +1,14 @@
 // Command webhook is the Lambda function behind the API Gateway HTTP API
 // route that receives GitHub and GitLab push webhooks. It verifies each
-// delivery with the secret read from Secrets Manager (cached), drops
-// redelivered ids and publishes verified pushes as "Git Push" events for
-// the trigger function.
+// delivery with the secret read from Secrets Manager or Parameter Store
+// (cached), drops redelivered ids and publishes verified pushes as
+// "Git Push" events for the trigger function.
 //
 // Environment: TABLE_NAME (the Shipwave table, for delivery ids),
-// GITHUB_SECRET_ID and/or GITLAB_SECRET_ID (Secrets Manager ids of the
-// webhook secret and the GitLab secret token), EVENT_BUS_NAME (optional;
-// the default bus when empty), SECRET_TTL (optional Go duration, default 5m).
+// GITHUB_SECRET_ID and/or GITLAB_SECRET_ID (Secrets Manager ids, or
+// "ssm:<parameter>" for a Parameter Store SecureString, of the webhook
+// secret and the GitLab secret token), EVENT_BUS_NAME (optional; the
+// default bus when empty), SECRET_TTL (optional Go duration, default 5m).
 package main
 
 import (
@@ -16,18 +17,20 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/auth/secretsmanager"
+	"github.com/shipwave/shipwave/shared/auth/ssmparam"
+	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/observe"
-	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/webhook"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
@@ -42,12 +45,10 @@ type settings struct {
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	s := settings{Table: getenv("TABLE_NAME"), GitHubSecret: getenv("GITHUB_SECRET_ID"), GitLabSecret: getenv("GITLAB_SECRET_ID"),
+	env, err := awsdeps.Env(getenv, "TABLE_NAME")
+	s := settings{Table: env["TABLE_NAME"], GitHubSecret: getenv("GITHUB_SECRET_ID"), GitLabSecret: getenv("GITLAB_SECRET_ID"),
 		EventBus: getenv("EVENT_BUS_NAME"), SecretTTL: 5 * time.Minute}
-	var errs []error
-	if s.Table == "" {
-		errs = append(errs, errors.New("TABLE_NAME is not set"))
-	}
+	errs := []error{err}
 	if s.GitHubSecret == "" && s.GitLabSecret == "" {
 		errs = append(errs, errors.New("neither GITHUB_SECRET_ID nor GITLAB_SECRET_ID is set"))
 	}
@@ -62,10 +63,10 @@ func loadSettings(getenv func(string) string) (settings, error) {
 }
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("function", "webhook")
+	logger := observe.NewLogger(os.Stdout)
 	h, err := newHandler(context.Background(), os.Getenv, logger)
 	if err != nil {
-		logger.Error("webhook function cannot start", "error", err)
+		logger.Error("webhook function cannot start", "error", err.Error())
 		os.Exit(1)
 	}
 	lambda.Start(httpapi.Handler(h))
@@ -76,21 +77,31 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
-	}
-	tracer, err := observe.NewTracer(getenv("AWS_XRAY_DAEMON_ADDRESS"), nil)
+	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
 	if err != nil {
 		return nil, err
 	}
-	tracer.Instrument(&cfg.APIOptions) // X-Ray subsegments for every AWS call
+	logger = logger.With("function", "webhook")
+	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Now: time.Now}
 	return &webhook.Handler{
-		Secrets:      auth.NewCache(secretsmanager.New(sm.NewFromConfig(cfg)), s.SecretTTL, time.Now),
+		Secrets:      auth.NewCache(secretSource(cfg), s.SecretTTL, time.Now),
 		GitHubSecret: s.GitHubSecret,
 		GitLabSecret: s.GitLabSecret,
-		Deliveries:   store.New(dynamodb.NewFromConfig(cfg), s.Table),
+		Deliveries:   d.Store(),
 		Publisher:    webhook.EventBridge{Client: eventbridge.NewFromConfig(cfg), Bus: s.EventBus},
 		Logger:       logger,
 	}, nil
+}
+
+// secretSource reads "ssm:<parameter name>" ids from Parameter Store and
+// every other id from Secrets Manager.
+func secretSource(cfg aws.Config) auth.Secrets {
+	fromSM := secretsmanager.New(sm.NewFromConfig(cfg))
+	fromSSM := ssmparam.New(ssm.NewFromConfig(cfg))
+	return auth.SecretFunc(func(ctx context.Context, id string) ([]byte, error) {
+		if name, ok := strings.CutPrefix(id, "ssm:"); ok {
+			return fromSSM.Secret(ctx, name)
+		}
+		return fromSM.Secret(ctx, id)
+	})
 }

@@ -2,7 +2,7 @@
 // reads their meaning: GitHub's X-Hub-Signature-256 HMAC, GitLab's
 // X-Gitlab-Token, Slack's v0 signing secret with its five-minute replay
 // window, and Alexa's certificate-chain signature with its 150-second
-// timestamp rule. Every failure is a release.ErrUnauthorized (forged,
-// tampered, unknown) or release.ErrExpired (stale) error, and it also holds
-// Secrets, a small interface for reading shared secrets with a TTL cache.
+// timestamp rule. Failures are release.ErrUnauthorized (forged, tampered,
+// unknown) or release.ErrExpired (stale) errors. The package also holds
+// Secrets, a small interface for reading shared secrets, with a TTL cache.
 package auth

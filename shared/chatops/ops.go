@@ -142,8 +142,11 @@ func (o *Ops) Deploy(ctx context.Context, actor Actor, pipeline, version, reques
 		return release.Release{}, release.Errorf(release.ErrInvalid, "deploy %s: request id is required", pipeline)
 	}
 	kind := release.TriggerChat
-	if actor.Source == "alexa" {
+	switch actor.Source {
+	case "alexa":
 		kind = release.TriggerVoice
+	case "api", "cli":
+		kind = release.TriggerManual
 	}
 	t := release.Trigger{Kind: kind, Key: fmt.Sprintf("%s:%s:%s", kind, actor.Source, requestID), Source: actor.Source, Actor: name, Time: o.now().UTC()}
 	rel, _, err := o.Launcher.Launch(ctx, pipeline, version, t)

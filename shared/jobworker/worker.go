@@ -31,10 +31,13 @@ type Launcher interface {
 	Launch(ctx context.Context, pipeline, version string, t release.Trigger) (release.Release, bool, error)
 }
 
-// Releases reads a release.
+// Releases reads a release and its log.
 type Releases interface {
 	// GetRelease returns the release or release.ErrNotFound.
 	GetRelease(ctx context.Context, id string) (release.Release, error)
+	// Events returns the release's log entries after afterSeq (all when
+	// limit is 0).
+	Events(ctx context.Context, releaseID string, afterSeq int64, limit int) ([]release.Event, error)
 }
 
 // DefaultMaxWait is how long a job waits for its release before the worker
@@ -243,7 +246,27 @@ func (w *Worker) Run(ctx context.Context, job Job) (Outcome, error) {
 			"gave up waiting after %s: Shipwave release %s of %s is still %s; it carries on, follow it with shipwave release show %s",
 			waited.Round(time.Minute), rel.ID, rel.Pipeline, rel.Status, rel.ID))
 	}
-	return w.cont(ctx, log, o, rel.ID, fmt.Sprintf("Shipwave release %s of %s is %s", rel.ID, rel.Pipeline, rel.Status))
+	return w.cont(ctx, log, o, rel.ID, w.progress(ctx, rel))
+}
+
+// progress says where a running release is, for the CodePipeline console:
+// its status and its latest event.
+func (w *Worker) progress(ctx context.Context, rel release.Release) string {
+	msg := fmt.Sprintf("Shipwave release %s of %s is %s", rel.ID, rel.Pipeline, rel.Status)
+	evs, err := w.Releases.Events(ctx, rel.ID, 0, 0)
+	if err != nil || len(evs) == 0 {
+		return msg
+	}
+	last := evs[len(evs)-1]
+	where := joinNonEmpty("/", last.Stage, last.Wave, last.Target)
+	msg += ": " + string(last.Type)
+	if where != "" {
+		msg += " " + where
+	}
+	if last.Message != "" {
+		msg += " — " + last.Message
+	}
+	return msg
 }
 
 func (w *Worker) succeed(ctx context.Context, log *slog.Logger, o Outcome, rel release.Release) (Outcome, error) {
@@ -332,4 +355,15 @@ func clipN(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// joinNonEmpty joins the non-empty parts with sep.
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
 }

@@ -139,14 +139,22 @@ func TestLambdaJobSucceeds(t *testing.T) {
 		t.Fatalf("got continuation token %q, want %q", j.ContinuationToken, token)
 	}
 	w.move(t, rel.ID, release.StatusInProgress, "")
+	if _, err := w.store.AppendEvent(context.Background(), release.Event{ReleaseID: rel.ID, Time: w.now, Type: release.EventTrafficShifted,
+		Stage: "beta", Target: "orders-beta", Message: "10% on 59b20b8"}); err != nil {
+		t.Fatal(err)
+	}
 	if o := w.handle(t, sample(t, job, "", token)); o.Result != "continued" {
 		t.Fatalf("in progress: got %+v, want continued", o)
+	}
+	j, _ := w.fake.Job(job)
+	if want := "Shipwave release " + rel.ID + " of orders is IN_PROGRESS: TrafficShifted beta/orders-beta — 10% on 59b20b8"; j.Summaries[len(j.Summaries)-1] != want {
+		t.Errorf("got summary %q, want %q", j.Summaries[len(j.Summaries)-1], want)
 	}
 	w.move(t, rel.ID, release.StatusSucceeded, "")
 	if o := w.handle(t, sample(t, job, "", token)); o.Result != "succeeded" {
 		t.Fatalf("after success: got %+v, want succeeded", o)
 	}
-	j, _ := w.fake.Job(job)
+	j, _ = w.fake.Job(job)
 	want := map[string]string{"releaseId": rel.ID, "version": rel.Version, "outcome": "SUCCEEDED", "pipeline": "orders"}
 	if j.Status != "Succeeded" || len(j.OutputVariables) != len(want) {
 		t.Fatalf("got job %+v, want Succeeded with %v", j, want)

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -61,7 +62,8 @@ const historyDepth = 50
 // Fire releases the latest good commit of f.Pipeline, keyed on the
 // pipeline, rule and scheduled minute, so a redelivered firing releases
 // once. The latest good commit is the branch head (with Heads) or the
-// newest released version, skipped when a release of it ended ROLLED_BACK
+// newest released version (also when Heads does not know the repository),
+// skipped when a release of it ended ROLLED_BACK
 // or FAILED, or when it already SUCCEEDED or is running. A malformed firing
 // or a rule that is no longer a schedule is release.ErrInvalid.
 func (r *Runner) Fire(ctx context.Context, f Fire) (Result, error) {
@@ -139,14 +141,18 @@ func (r *Runner) pick(ctx context.Context, p release.Pipeline, rels []release.Re
 	var candidate string
 	if r.Heads != nil && p.Source.Repository != "" && p.Source.Branch != "" {
 		head, err := r.Heads.Head(ctx, p.Source.Repository, p.Source.Branch)
-		if err != nil {
+		switch {
+		case errors.Is(err, release.ErrNotFound):
+			// Not a repository Heads knows: use the release history.
+		case err != nil:
 			return "", "", fmt.Errorf("head of %s %s: %w", p.Source.Repository, p.Source.Branch, err)
-		}
-		if bad[head] {
+		case bad[head]:
 			return "", fmt.Sprintf("the head of %s (%s) already failed a release", p.Source.Branch, head), nil
+		default:
+			candidate = head
 		}
-		candidate = head
-	} else {
+	}
+	if candidate == "" {
 		for _, rel := range rels {
 			if rel.Version != "" && !bad[rel.Version] {
 				candidate = rel.Version

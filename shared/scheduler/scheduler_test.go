@@ -276,8 +276,21 @@ func TestNightlyRelease(t *testing.T) {
 	}
 }
 
+// unknownRepo is a Heads that does not know the repository.
+type unknownRepo struct{}
+
+func (unknownRepo) Head(context.Context, string, string) (string, error) {
+	return "", release.Errorf(release.ErrNotFound, "not a CodeCommit repository")
+}
+
 func TestNightlyWithoutHeads(t *testing.T) {
-	r, st := newRunner(t, nil)
+	for _, h := range []scheduler.Heads{nil, unknownRepo{}} {
+		t.Run(fmt.Sprintf("%T", h), func(t *testing.T) { testNightlyFromHistory(t, h) })
+	}
+}
+
+func testNightlyFromHistory(t *testing.T, h scheduler.Heads) {
+	r, st := newRunner(t, h)
 	ctx := context.Background()
 	if res, err := r.Fire(ctx, scheduler.Fire{Pipeline: "orders", Rule: 1}); err != nil || res.Outcome != "skipped" {
 		t.Fatalf("no history: got %+v, %v", res, err)

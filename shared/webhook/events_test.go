@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -103,4 +105,54 @@ func TestHTTPSamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNegativeHTTPSamples replays every webhook sample in events/negative:
+// each is refused, publishes nothing and claims nothing, so the genuine
+// delivery with the same id still goes through afterwards.
+func TestNegativeHTTPSamples(t *testing.T) {
+	var files []string
+	for _, pattern := range []string{"http-github-*.json", "http-gitlab-*.json", "http-webhook-*.json"} {
+		m, _ := filepath.Glob(filepath.Join("../../events/negative", pattern))
+		files = append(files, m...)
+	}
+	if len(files) < 5 {
+		t.Fatalf("found %d negative webhook samples, want at least 5", len(files))
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			client, table := dynalitetest.Table(t)
+			pub := &recorder{}
+			h := httpapi.Handler(&webhook.Handler{Secrets: auth.Static{"gh": sampleSecret, "gl": sampleSecret}, GitHubSecret: "gh", GitLabSecret: "gl",
+				Deliveries: store.New(client, table), Publisher: pub})
+			ev := loadHTTP(t, f)
+			out, err := h(context.Background(), ev)
+			if err != nil || out.StatusCode < 400 || out.StatusCode >= 500 {
+				t.Fatalf("got %d %s, %v; want a 4xx refusal", out.StatusCode, out.Body, err)
+			}
+			if n := len(pub.got()); n != 0 {
+				t.Fatalf("published %d pushes", n)
+			}
+			genuine := "../../events/http-github-push.json"
+			if strings.Contains(f, "gitlab") {
+				genuine = "../../events/http-gitlab-push.json"
+			}
+			if out, _ := h(context.Background(), loadHTTP(t, genuine)); out.StatusCode != 202 {
+				t.Fatalf("the genuine delivery afterwards: got %d %s, want 202", out.StatusCode, out.Body)
+			}
+		})
+	}
+}
+
+func loadHTTP(t testing.TB, path string) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }

@@ -67,7 +67,8 @@ type Response struct {
 
 // ServeHTTP verifies, deduplicates, parses and publishes one webhook. It
 // answers 202 when it published a push; 200 for a ping, an event it does
-// not handle or a delivery it has seen; 401 for a missing or bad signature
+// not handle or a delivery it has published before (a redelivery of one
+// whose publish failed is published); 401 for a missing or bad signature
 // or token; 400 for an unknown sender or malformed payload; 413 for an
 // oversized body; 405 for a method other than POST; 500 when a secret,
 // the delivery store or the publisher fails. Nothing but the provider
@@ -175,27 +176,49 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log.WarnContext(ctx, "push payload lists only some commits; path filters see only their files")
 	}
 
+	// Two keys: "received" is claimed by the first delivery; "published"
+	// once a delivery got the push out. A redelivery finds "received"
+	// taken and publishes only if it can still claim "published" — the
+	// first attempt failed (or is still running, and the push trigger's
+	// own key makes the second publish harmless).
 	key := "webhook:" + provider + ":" + res.DeliveryID
-	if _, claimed, err := h.Deliveries.ClaimIdempotencyKey(ctx, key, push.Ref+"@"+push.After, h.dedupTTL()); err != nil {
+	received, err := h.claim(ctx, key, push)
+	if err == nil && !received {
+		var unpublished bool
+		unpublished, err = h.claim(ctx, key+":published", push)
+		if err == nil && !unpublished {
+			res.Status, res.Reason = "duplicate", "delivery "+res.DeliveryID+" was received and published before"
+			log.InfoContext(ctx, "webhook duplicate delivery")
+			reply(w, http.StatusOK, res)
+			return
+		}
+		log.WarnContext(ctx, "webhook redelivery of a push not published before; publishing")
+	}
+	if err != nil {
 		log.ErrorContext(ctx, "webhook delivery not recorded", "error", err)
 		res.Status, res.Reason = "rejected", "could not record the delivery; retry it"
 		reply(w, http.StatusInternalServerError, res)
 		return
-	} else if !claimed {
-		res.Status, res.Reason = "duplicate", "delivery "+res.DeliveryID+" was received before"
-		log.InfoContext(ctx, "webhook duplicate delivery")
-		reply(w, http.StatusOK, res)
-		return
 	}
 	if err := h.Publisher.Publish(ctx, push); err != nil {
 		log.ErrorContext(ctx, "webhook push not published", "error", err)
-		res.Status, res.Reason = "rejected", "the push was verified but could not be handed on; push again"
+		res.Status, res.Reason = "rejected", "the push was verified but could not be handed on; redeliver it"
 		reply(w, http.StatusInternalServerError, res)
 		return
+	}
+	if received {
+		if _, err := h.claim(ctx, key+":published", push); err != nil {
+			log.WarnContext(ctx, "webhook publish not recorded; a redelivery would publish again", "error", err)
+		}
 	}
 	res.Status = "published"
 	log.InfoContext(ctx, "webhook push published")
 	reply(w, http.StatusAccepted, res)
+}
+
+func (h *Handler) claim(ctx context.Context, key string, push triggers.GitPush) (bool, error) {
+	_, claimed, err := h.Deliveries.ClaimIdempotencyKey(ctx, key, push.Ref+"@"+push.After, h.dedupTTL())
+	return claimed, err
 }
 
 func reply(w http.ResponseWriter, status int, res Response) {

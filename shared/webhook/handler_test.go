@@ -321,3 +321,38 @@ func TestParseErrorsAreInvalid(t *testing.T) {
 		})
 	}
 }
+
+// flaky fails its first n publishes.
+type flaky struct {
+	recorder
+	fail int
+}
+
+func (f *flaky) Publish(ctx context.Context, p triggers.GitPush) error {
+	if f.fail > 0 {
+		f.fail--
+		return errors.New("event bus unavailable")
+	}
+	return f.recorder.Publish(ctx, p)
+}
+
+func TestRedeliveryAfterFailedPublish(t *testing.T) {
+	pub := &flaky{fail: 1}
+	srv, _ := newServer(t, pub)
+	body := payload(t, "github-push.json")
+	steps := []struct {
+		code      int
+		status    string
+		published int
+	}{
+		{500, "rejected", 0},  // the event bus fails
+		{202, "published", 1}, // GitHub's redelivery (same id) goes through
+		{200, "duplicate", 1}, // and the next one is a duplicate
+	}
+	for i, s := range steps {
+		code, res := do(t, githubRequest(srv.URL, "push", "d-42", body, githubSecret))
+		if code != s.code || res.Status != s.status || len(pub.got()) != s.published {
+			t.Fatalf("delivery %d: got %d %s with %d published, want %d %s with %d", i, code, res.Status, len(pub.got()), s.code, s.status, s.published)
+		}
+	}
+}

@@ -13,13 +13,14 @@ import (
 
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
 	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
+	"github.com/shipwave/shipwave/shared/auth/ssmparam"
 	"github.com/shipwave/shipwave/shared/awsdeps"
-	chatcallbacks "github.com/shipwave/shipwave/shared/chatops/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/hooks"
 	cdhook "github.com/shipwave/shipwave/shared/hooks/codedeploy"
 	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/scheduler"
+	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
 	"github.com/shipwave/shipwave/shared/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/sfnstart"
 	"github.com/shipwave/shipwave/shared/store"
@@ -210,12 +211,13 @@ var dependencies = []dependency{
 	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfncallbacks.Client)(nil)), nil},
 	{"loadtest results", regexp.MustCompile(`d\.LoadTestResults\(\)`), actionsOf("dynamodb", (*resultdynamo.Client)(nil)), nil},
 	{"release starter", regexp.MustCompile(`sfnstart\.Starter\{`), actionsOf("states", (*sfnstart.Client)(nil)), []string{"sfn"}},
-	{"chat callbacks", regexp.MustCompile(`sfncallbacks\.New\(sfnClient\)`), actionsOf("states", (*chatcallbacks.API)(nil)), []string{"sfn"}},
 	{"signing secrets", regexp.MustCompile(`secretsmanager\.New\(sm\.NewFromConfig`), actionsOf("secretsmanager", (*authsm.API)(nil)), []string{"secretsmanager"}},
 	{"push publisher", regexp.MustCompile(`webhook\.EventBridge\{`), actionsOf("events", (*webhook.PutEventsAPI)(nil)), []string{"eventbridge"}},
 	{"job results", regexp.MustCompile(`jobworker\.Worker\{`), actionsOf("codepipeline", (*jobworker.API)(nil)), []string{"codepipeline"}},
 	{"hook reporter", regexp.MustCompile(`cdhook\.Handler\{`), actionsOf("codedeploy", (*cdhook.Reporter)(nil)), []string{"codedeploy"}},
 	{"schedules", regexp.MustCompile(`scheduler\.Syncer\{`), append(actionsOf("scheduler", (*scheduler.API)(nil)), "iam:PassRole"), []string{"scheduler"}},
+	{"branch heads", regexp.MustCompile(`codecommitheads\.New\(`), actionsOf("codecommit", (*codecommitheads.API)(nil)), []string{"codecommit"}},
+	{"parameter store secrets", regexp.MustCompile(`ssmparam\.New\(`), actionsOf("ssm", (*ssmparam.API)(nil)), []string{"ssm"}},
 	{"changed files", regexp.MustCompile(`codecommitdiff\.Differ\{`), actionsOf("codecommit", (*codecommitdiff.Client)(nil)), []string{"codecommit"}},
 }
 
@@ -227,6 +229,10 @@ var notCalled = map[string][]string{
 	// A Lambda action gets its job in the event; polling is for custom
 	// action workers.
 	"codepipeline": {"codepipeline:PollForJobs", "codepipeline:AcknowledgeJob"},
+	// Parameter Store is read only for "ssm:" secret ids; the template
+	// passes Secrets Manager secrets.
+	"webhook": {"ssm:GetParameter"},
+	"slack":   {"ssm:GetParameter"},
 }
 
 var sdkImport = regexp.MustCompile(`"github\.com/aws/aws-sdk-go-v2/service/([a-z0-9]+)"`)

@@ -24,7 +24,7 @@ type Block struct {
 	Type     string `json:"type"`
 	Text     *Text  `json:"text,omitempty"`
 	Fields   []Text `json:"fields,omitempty"`
-	Elements []Text `json:"elements,omitempty"`
+	Elements []any  `json:"elements,omitempty"` // Text (context) or Button (actions)
 	BlockID  string `json:"block_id,omitempty"`
 }
 
@@ -33,6 +33,21 @@ type Text struct {
 	Type string `json:"type"` // mrkdwn or plain_text
 	Text string `json:"text"`
 }
+
+// Button is an interactive Block Kit button.
+type Button struct {
+	Type     string `json:"type"` // button
+	Text     Text   `json:"text"`
+	ActionID string `json:"action_id"`
+	Value    string `json:"value"`
+	Style    string `json:"style,omitempty"` // primary or danger
+}
+
+// Action ids of the approval buttons; their value is "<pipeline>/<release id>".
+const (
+	ActionApprove = "shipwave_approve"
+	ActionReject  = "shipwave_reject"
+)
 
 func mrkdwn(s string) Text { return Text{Type: "mrkdwn", Text: s} }
 
@@ -70,9 +85,9 @@ func ReleaseBlocks(r release.Release, last *release.Event, waiting string) []Blo
 			mrkdwn("*Updated*\n" + r.UpdatedAt.UTC().Format(time.RFC3339)),
 		}},
 	}
-	var ctx []Text
+	var ctx []any
 	if last != nil {
-		where := strings.Trim(strings.Join([]string{last.Stage, last.Wave, last.Target}, "/"), "/")
+		where := joinNonEmpty("/", last.Stage, last.Wave, last.Target)
 		line := fmt.Sprintf("%s · %s", last.Time.UTC().Format("15:04:05Z"), last.Type)
 		if where != "" {
 			line += " · " + escape(where)
@@ -87,6 +102,13 @@ func ReleaseBlocks(r release.Release, last *release.Event, waiting string) []Blo
 	}
 	if len(ctx) > 0 {
 		blocks = append(blocks, Block{Type: "context", Elements: ctx})
+	}
+	if strings.HasPrefix(waiting, "approval") && !r.Status.Terminal() {
+		value := r.Pipeline + "/" + r.ID
+		blocks = append(blocks, Block{Type: "actions", BlockID: "approval-" + r.ID, Elements: []any{
+			Button{Type: "button", Text: Text{Type: "plain_text", Text: "Approve"}, ActionID: ActionApprove, Value: value, Style: "primary"},
+			Button{Type: "button", Text: Text{Type: "plain_text", Text: "Reject"}, ActionID: ActionReject, Value: value, Style: "danger"},
+		}})
 	}
 	return blocks
 }
@@ -132,4 +154,15 @@ func describeTrigger(t release.Trigger) string {
 		s += " via " + t.Source
 	}
 	return s
+}
+
+// joinNonEmpty joins the non-empty parts with sep.
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
 }

@@ -47,6 +47,7 @@ func TestMessagesGolden(t *testing.T) {
 		Status:  release.StatusInProgress, CreatedAt: at, UpdatedAt: at.Add(12 * time.Minute),
 	}
 	last := release.Event{ReleaseID: rel.ID, Seq: 9, Time: at.Add(12 * time.Minute), Type: release.EventTrafficShifted, Stage: "prod", Wave: "one-box", Target: "orders-live", Message: "10% on 59b20b8d5c6f"}
+	waiting := release.Event{ReleaseID: rel.ID, Seq: 4, Time: at.Add(time.Minute), Type: release.EventApprovalWaiting, Stage: "prod", Message: "waiting up to 1h0m0s for approval by release-managers"}
 	failed := rel
 	failed.ID, failed.Status, failed.Reason = "01JDX3AAAAAAAAAAAAAAAAAAAA", release.StatusRolledBack, "alarm orders-5xx went to ALARM"
 	tests := []struct {
@@ -54,6 +55,7 @@ func TestMessagesGolden(t *testing.T) {
 		msg  slack.Message
 	}{
 		{name: "status-in-progress", msg: slack.StatusMessage(chatops.Summary{Pipeline: "orders", Latest: &rel, LastEvent: &last, Waiting: "a deploy window for prod"})},
+		{name: "status-approval", msg: slack.StatusMessage(chatops.Summary{Pipeline: "orders", Latest: &rel, LastEvent: &waiting, Waiting: "approval of prod"})},
 		{name: "status-empty", msg: slack.StatusMessage(chatops.Summary{Pipeline: "orders"})},
 		{name: "history", msg: slack.HistoryMessage("orders", []release.Release{rel, failed})},
 	}

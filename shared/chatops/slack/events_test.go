@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,4 +54,44 @@ func TestHTTPSamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNegativeHTTPSamples replays every Slack sample in events/negative at
+// the genuine sample's time: each is refused with 401 and creates nothing,
+// and the genuine request still works afterwards.
+func TestNegativeHTTPSamples(t *testing.T) {
+	files, _ := filepath.Glob("../../../events/negative/http-slack-*.json")
+	if len(files) < 3 {
+		t.Fatalf("found %d negative Slack samples, want at least 3", len(files))
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			w := newWorld(t, nil)
+			w.now = time.Unix(1795330800, 2)
+			w.handler.Secrets = auth.Static{"slack": "shipwave-sample-secret"}
+			h := httpapi.Handler(w.handler)
+			if out, err := h(context.Background(), loadHTTP(t, f)); err != nil || out.StatusCode != 401 {
+				t.Fatalf("got %d %s, %v; want 401", out.StatusCode, out.Body, err)
+			}
+			if n := len(w.releases(t)); n != 0 {
+				t.Fatalf("created %d releases", n)
+			}
+			if out, _ := h(context.Background(), loadHTTP(t, "../../../events/http-slack-deploy.json")); !strings.Contains(out.Body, "started release") {
+				t.Fatalf("genuine request afterwards: got %d %s", out.StatusCode, out.Body)
+			}
+		})
+	}
+}
+
+func loadHTTP(t testing.TB, path string) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }

@@ -110,6 +110,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, Message{ResponseType: "ephemeral", Text: "Could not read the command: " + err.Error()})
 		return
 	}
+	if payload := form.Get("payload"); payload != "" {
+		h.interact(w, r, log, payload)
+		return
+	}
 	actor := chatops.Actor{Names: []string{form.Get("user_id"), form.Get("user_name")}, Source: "slack"}
 	if team := form.Get("team_id"); team != "" && form.Get("user_id") != "" {
 		actor.Names = append(actor.Names, team+"/"+form.Get("user_id"))
@@ -158,6 +162,46 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}()
 	}
+}
+
+// interact handles an approval button press. Slack shows nothing of the
+// HTTP answer to an interaction, so the result always goes to
+// response_url, replacing the message with the buttons.
+func (h *Handler) interact(w http.ResponseWriter, r *http.Request, log *slog.Logger, payload string) {
+	in, cmd, err := ParseInteraction(payload)
+	if err != nil {
+		log.WarnContext(r.Context(), "slack interaction refused", "error", err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := h.checkResponseURL(in.ResponseURL); err != nil {
+		log.WarnContext(r.Context(), "slack interaction refused", "error", err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	actor := chatops.Actor{Names: []string{in.User.ID, in.User.Username}, Source: "slack"}
+	if in.User.TeamID != "" && in.User.ID != "" {
+		actor.Names = append(actor.Names, in.User.TeamID+"/"+in.User.ID)
+	}
+	log = log.With("user", in.User.ID, "action", cmd.Verb, "releaseId", cmd.ReleaseID)
+	runCtx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Minute)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer cancel()
+		msg := h.run(runCtx, log, actor, cmd, in.TriggerID)
+		if msg.ResponseType == "in_channel" {
+			msg.ReplaceOriginal = true
+		}
+		if err := h.followUp(runCtx, in.ResponseURL, msg); err != nil {
+			log.ErrorContext(runCtx, "slack follow-up failed", "error", err)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(h.budget()):
+	}
+	w.WriteHeader(http.StatusOK)
 }
 
 // run carries out a command and renders its answer; errors become

@@ -140,7 +140,7 @@ func send(t testing.TB, req *http.Request) (int, slack.Message, string) {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	var m slack.Message
-	if resp.StatusCode == http.StatusOK {
+	if resp.StatusCode == http.StatusOK && len(raw) > 0 {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			t.Fatalf("answer %s is not a message: %v", raw, err)
 		}

@@ -13,6 +13,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
+// HeaderCaller carries the caller API Gateway authenticated: the IAM
+// principal's ARN (IAM authorization) or the JWT's subject as "jwt:<sub>".
+// A value the client sent itself is always removed first, so handlers may
+// trust it.
+const HeaderCaller = "X-Shipwave-Caller"
+
 // Handler returns a Lambda handler that turns each HTTP API request into an
 // *http.Request for h and h's answer into the response. A base64-encoded
 // body is decoded first; a response body that is not UTF-8 is sent base64.
@@ -61,6 +67,15 @@ func Request(ctx context.Context, in events.APIGatewayV2HTTPRequest) (*http.Requ
 	for k, v := range in.Headers {
 		// HTTP API joins repeated headers with commas.
 		r.Header.Set(k, v)
+	}
+	r.Header.Del(HeaderCaller)
+	if a := in.RequestContext.Authorizer; a != nil {
+		switch {
+		case a.IAM != nil && a.IAM.UserARN != "":
+			r.Header.Set(HeaderCaller, a.IAM.UserARN)
+		case a.JWT != nil && a.JWT.Claims["sub"] != "":
+			r.Header.Set(HeaderCaller, "jwt:"+a.JWT.Claims["sub"])
+		}
 	}
 	if len(in.Cookies) > 0 {
 		r.Header.Set("Cookie", strings.Join(in.Cookies, "; "))

@@ -75,3 +75,30 @@ func TestBinaryResponseIsBase64(t *testing.T) {
 		t.Fatalf("got %+v, want base64 body", out)
 	}
 }
+
+func TestCallerHeader(t *testing.T) {
+	tests := []struct {
+		name string
+		auth *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
+		want string
+	}{
+		{name: "no authorizer: a forged header is dropped"},
+		{name: "iam", auth: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{UserARN: "arn:aws:iam::123456789012:user/alice"}},
+			want: "arn:aws:iam::123456789012:user/alice"},
+		{name: "jwt", auth: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "bob"}}},
+			want: "jwt:bob"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := events.APIGatewayV2HTTPRequest{RawPath: "/", Headers: map[string]string{"x-shipwave-caller": "arn:aws:iam::123456789012:user/admin"}}
+			in.RequestContext.Authorizer = tt.auth
+			r, err := httpapi.Request(context.Background(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Header.Get(httpapi.HeaderCaller); got != tt.want {
+				t.Errorf("got caller %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
