@@ -639,3 +639,38 @@ func TestFunctionEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// TestMakeTargetsBuildIntoArtifactsDir runs each build-<LogicalId> target
+// as sam build does (make -n, ARTIFACTS_DIR set) and checks it writes the
+// right package's bootstrap there, for linux/arm64, without CGO.
+func TestMakeTargetsBuildIntoArtifactsDir(t *testing.T) {
+	targets := buildTargets(t)
+	if len(targets) == 0 {
+		t.Fatal("no build-<LogicalId> targets in the Makefile")
+	}
+	args := []string{"-n", "ARTIFACTS_DIR=/artifacts"}
+	for _, id := range sortedKeys(targets) {
+		args = append(args, "build-"+id)
+	}
+	cmd := exec.Command("make", args...)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(targets) {
+		t.Fatalf("make -n printed %d commands for %d targets:\n%s", len(lines), len(targets), out)
+	}
+	for i, id := range sortedKeys(targets) {
+		line := lines[i]
+		for _, want := range []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "-tags lambda.norpc", "-trimpath", "-o /artifacts/bootstrap ./functions/" + targets[id]} {
+			if !strings.Contains(line, want) {
+				t.Errorf("build-%s runs %q, want it to contain %q", id, line, want)
+			}
+		}
+		if !strings.HasSuffix(line, "./functions/"+targets[id]) {
+			t.Errorf("build-%s builds %q, want ./functions/%s last", id, line, targets[id])
+		}
+	}
+}
