@@ -82,6 +82,12 @@ build-AlarmWatchFunction: ; $(call sam-build,alarmwatch)
 build-ReconcileFunction: ; $(call sam-build,reconcile)
 build-LoadTestAggregateFunction: ; $(call sam-build,loadtest-aggregate)
 build-ApiFunction: ; $(call sam-build,api)
+build-WebhookFunction: ; $(call sam-build,webhook)
+build-SlackFunction: ; $(call sam-build,slack)
+build-AlexaFunction: ; $(call sam-build,alexa)
+build-CodePipelineFunction: ; $(call sam-build,codepipeline)
+build-ScheduleFunction: ; $(call sam-build,schedule)
+build-CodeDeployHookFunction: ; $(call sam-build,codedeploy-hook)
 
 ## loadgen-image: the load-test container (cmd/loadgen) for linux/arm64.
 ## Push it to the stack's LoadGenRepository (see docs/deploying.md).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/scheduler"
+	"github.com/shipwave/shipwave/shared/spec"
 )
 
 // Releases is what the API reads.
@@ -24,6 +27,18 @@ type Releases interface {
 	// GetRelease returns ErrNotFound for an unknown id.
 	GetRelease(ctx context.Context, id string) (release.Release, error)
 	Events(ctx context.Context, releaseID string, afterSeq int64, limit int) ([]release.Event, error)
+}
+
+// Specs stores pipeline specs (*store.Store is one).
+type Specs interface {
+	// SaveSpec returns ErrInvalid for a missing or mismatched name.
+	SaveSpec(ctx context.Context, sv release.SpecVersion) (release.SpecVersion, error)
+}
+
+// Schedules keeps a pipeline's EventBridge Scheduler schedules equal to
+// its spec's schedule triggers (*scheduler.Syncer is one).
+type Schedules interface {
+	Sync(ctx context.Context, pipeline string, defs []scheduler.Definition) (scheduler.SyncResult, error)
 }
 
 // Decider approves or rejects approval gates (control.Service).
@@ -40,14 +55,30 @@ type Decider interface {
 //	GET  /releases/{id}/events[?after=SEQ]
 //	POST /releases/{id}/approve   {"stage": "...", "comment": "..."}
 //	POST /releases/{id}/reject    {"stage": "...", "comment": "..."}
+//	PUT  /pipelines/{name}/spec   the pipeline spec (YAML) as the body; its
+//	                              schedule triggers become Scheduler schedules
 //
 // The actor of a decision is the caller's IAM principal ARN, as API Gateway
 // verified it; approvers in a pipeline spec are listed by that ARN.
 type API struct {
 	Releases Releases
-	Decider  Decider
-	Logger   *slog.Logger
+	Specs    Specs
+	// Schedules, when set, is synced after a spec is saved.
+	Schedules Schedules
+	Decider   Decider
+	Logger    *slog.Logger
 }
+
+// partialError is a request whose first part (the spec) took effect and
+// whose second (its schedules) did not; it is answered 502 with the
+// message, so the caller knows to retry.
+type partialError struct{ err error }
+
+func (e *partialError) Error() string { return e.err.Error() }
+func (e *partialError) Unwrap() error { return e.err }
+
+// maxSpec bounds a spec's body.
+const maxSpec = 256 << 10
 
 // maxBody bounds a decision's body.
 const maxBody = 16 << 10
@@ -74,6 +105,9 @@ func (a *API) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (e
 }
 
 func (a *API) route(ctx context.Context, method string, parts []string, req events.APIGatewayV2HTTPRequest) (any, error) {
+	if len(parts) == 3 && parts[0] == "pipelines" && parts[2] == "spec" && method == http.MethodPut {
+		return a.saveSpec(ctx, parts[1], req)
+	}
 	if len(parts) == 0 || parts[0] != "releases" {
 		return nil, release.Errorf(release.ErrNotFound, "no route for %s /%s", method, strings.Join(parts, "/"))
 	}
@@ -150,6 +184,46 @@ func (a *API) decide(ctx context.Context, id string, approve bool, req events.AP
 	return map[string]string{"releaseId": id, "decision": decision, "actor": actor}, nil
 }
 
+// saveSpec validates a spec and stores it as the pipeline's next version.
+// A spec with problems is refused with every problem, file:line first, and
+// nothing is stored.
+func (a *API) saveSpec(ctx context.Context, name string, req events.APIGatewayV2HTTPRequest) (any, error) {
+	body := []byte(req.Body)
+	if req.IsBase64Encoded {
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(req.Body); err != nil {
+			return nil, release.Errorf(release.ErrInvalid, "body: not base64: %v", err)
+		}
+	}
+	if len(body) == 0 || len(body) > maxSpec {
+		return nil, release.Errorf(release.ErrInvalid, "body: want a pipeline spec of 1 to %d bytes, got %d", maxSpec, len(body))
+	}
+	p, err := spec.Parse(name+".yaml", body)
+	if err != nil {
+		return nil, release.Errorf(release.ErrInvalid, "%v", err)
+	}
+	if p.Name != name {
+		return nil, release.Errorf(release.ErrInvalid, "%s.yaml: pipeline is %q, want %q (the name in the path)", name, p.Name, name)
+	}
+	defs, err := scheduler.Definitions(p)
+	if err != nil {
+		return nil, release.Errorf(release.ErrInvalid, "%s.yaml: schedules: %v", name, err)
+	}
+	sv, err := a.Specs.SaveSpec(ctx, release.SpecVersion{Pipeline: name, Source: body, Parsed: p})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"pipeline": sv.Pipeline, "version": sv.Version}
+	if a.Schedules != nil {
+		res, err := a.Schedules.Sync(ctx, name, defs)
+		if err != nil {
+			return nil, &partialError{fmt.Errorf("spec %s saved as version %d, but syncing its schedules failed (PUT it again): %w", name, sv.Version, err)}
+		}
+		out["schedules"] = map[string][]string{"created": nonNil(res.Created), "updated": nonNil(res.Updated), "deleted": nonNil(res.Deleted)}
+	}
+	return out, nil
+}
+
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
@@ -159,7 +233,10 @@ func nonNil[T any](s []T) []T {
 
 func (a *API) fail(ctx context.Context, err error) events.APIGatewayV2HTTPResponse {
 	status := http.StatusInternalServerError
+	var partial *partialError
 	switch {
+	case errors.As(err, &partial):
+		return respond(http.StatusBadGateway, map[string]string{"error": err.Error()})
 	case errors.Is(err, release.ErrNotFound):
 		status = http.StatusNotFound
 	case errors.Is(err, release.ErrInvalid):

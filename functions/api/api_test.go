@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,16 +19,27 @@ import (
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/store"
 )
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
 
+const ordersSpec = `apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+stages:
+  - name: prod
+    targets: [{ type: lambdaAlias, function: orders, alias: live }]
+    deployment: AllAtOnce
+`
+
 const alice = "arn:aws:sts::123456789012:assumed-role/ReleaseManager/alice"
 
 type fixture struct {
 	api   *API
+	syncs []string // "pipeline:schedule names" per Sync call
 	sfn   *awsfake.SFN
 	store *store.Store
 	rel   release.Release
@@ -54,7 +66,20 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	fake.Wait("tok-approve")
-	return &fixture{api: &API{Releases: st, Decider: svc, Logger: observe.NewLogger(&bytes.Buffer{})}, sfn: fake, store: st, rel: r}
+	f := &fixture{sfn: fake, store: st, rel: r}
+	f.api = &API{Releases: st, Specs: st, Decider: svc, Logger: observe.NewLogger(&bytes.Buffer{}),
+		Schedules: schedulesFunc(func(_ context.Context, pipeline string, defs []scheduler.Definition) (scheduler.SyncResult, error) {
+			var names []string
+			for _, d := range defs {
+				names = append(names, d.Name)
+			}
+			f.syncs = append(f.syncs, pipeline+":"+strings.Join(names, ","))
+			if pipeline == "broken" {
+				return scheduler.SyncResult{}, errors.New("ThrottlingException")
+			}
+			return scheduler.SyncResult{Created: names}, nil
+		})}
+	return f
 }
 
 func request(method, path, query, body, actor string) events.APIGatewayV2HTTPRequest {
@@ -126,6 +151,18 @@ func TestAPI(t *testing.T) {
 		{"wrong stage", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"stage":"beta"}`, alice)
 		}, 404, "no approval waiting", "waiting"},
+		{"save spec", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("PUT", "/pipelines/orders/spec", "", ordersSpec, alice)
+		}, 200, `"version":1`, "waiting"},
+		{"spec with problems", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("PUT", "/pipelines/orders/spec", "", "apiVersion: shipwave/v1\npipeline: orders\n", alice)
+		}, 400, "orders.yaml:", "waiting"},
+		{"spec name mismatch", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("PUT", "/pipelines/payments/spec", "", ordersSpec, alice)
+		}, 400, "(the name in the path)", "waiting"},
+		{"empty spec", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("PUT", "/pipelines/orders/spec", "", "", alice)
+		}, 400, "body", "waiting"},
 		{"unknown route", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("DELETE", "/releases/x", "", "", alice)
 		}, 404, "no route", "waiting"},
@@ -145,6 +182,44 @@ func TestAPI(t *testing.T) {
 			}
 			if got, _ := f.sfn.Outcome("tok-approve"); got.State != tt.wantTask {
 				t.Errorf("approval task is %s, want %s", got.State, tt.wantTask)
+			}
+		})
+	}
+}
+
+type schedulesFunc func(context.Context, string, []scheduler.Definition) (scheduler.SyncResult, error)
+
+func (f schedulesFunc) Sync(ctx context.Context, pipeline string, defs []scheduler.Definition) (scheduler.SyncResult, error) {
+	return f(ctx, pipeline, defs)
+}
+
+func TestSaveSpecSyncsSchedules(t *testing.T) {
+	scheduled := strings.Replace(ordersSpec, "stages:", "triggers:\n  - schedule: { cron: \"0 2 * * ? *\", timezone: Europe/Berlin }\nstages:", 1)
+	tests := []struct {
+		name       string
+		pipeline   string
+		src        string
+		wantStatus int
+		wantBody   string
+		wantSyncs  []string
+	}{
+		{"schedule trigger", "orders", scheduled, 200, `"created":["shipwave-orders-0"]`, []string{"orders:shipwave-orders-0"}},
+		{"no schedules still syncs (deletes old ones)", "orders", ordersSpec, 200, `"version":1`, []string{"orders:"}},
+		{"invalid spec syncs nothing", "orders", "pipeline: orders\n", 400, "orders.yaml", nil},
+		{"sync failure after save", "broken", strings.Replace(scheduled, "pipeline: orders", "pipeline: broken", 1), 502, "saved as version 1", []string{"broken:shipwave-broken-0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			resp, err := f.api.Handle(context.Background(), request("PUT", "/pipelines/"+tt.pipeline+"/spec", "", tt.src, alice))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(resp.Body, tt.wantBody) {
+				t.Errorf("response = %d %s, want %d containing %q", resp.StatusCode, resp.Body, tt.wantStatus, tt.wantBody)
+			}
+			if strings.Join(f.syncs, ";") != strings.Join(tt.wantSyncs, ";") {
+				t.Errorf("syncs = %q, want %q", f.syncs, tt.wantSyncs)
 			}
 		})
 	}
@@ -177,3 +252,58 @@ func TestNewAPINeedsEnvironment(t *testing.T) {
 		t.Fatalf("err = %v, want one naming TABLE_NAME", err)
 	}
 }
+
+// FuzzHandle sends arbitrary paths, methods and bodies: the API must always
+// answer with JSON and a status, never an error or a panic.
+func FuzzHandle(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", "api-approve.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var sample events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(b, &sample); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sample.RequestContext.HTTP.Method, sample.RawPath, sample.Body)
+	f.Add("GET", "/releases", "")
+	f.Add("PUT", "/pipelines/x/spec", "apiVersion: shipwave/v1")
+	api := &API{
+		Releases: nopReleases{},
+		Specs:    nopSpecs{},
+		Decider: deciderFunc(func(context.Context, control.Decision) error {
+			return release.Errorf(release.ErrNotFound, "nothing waits")
+		}),
+	}
+	f.Fuzz(func(t *testing.T, method, path, body string) {
+		resp, err := api.Handle(context.Background(), request(method, path, "pipeline=p", body, alice))
+		if err != nil {
+			t.Fatalf("Handle returned error %v", err)
+		}
+		if resp.StatusCode < 200 || resp.StatusCode > 599 || !json.Valid([]byte(resp.Body)) {
+			t.Fatalf("response %d %q is not a JSON answer", resp.StatusCode, resp.Body)
+		}
+	})
+}
+
+type nopReleases struct{}
+
+func (nopReleases) ListReleases(context.Context, string, int, string) ([]release.Release, string, error) {
+	return nil, "", nil
+}
+func (nopReleases) GetRelease(_ context.Context, id string) (release.Release, error) {
+	return release.Release{}, release.Errorf(release.ErrNotFound, "release %s", id)
+}
+func (nopReleases) Events(context.Context, string, int64, int) ([]release.Event, error) {
+	return nil, nil
+}
+
+type nopSpecs struct{}
+
+func (nopSpecs) SaveSpec(_ context.Context, sv release.SpecVersion) (release.SpecVersion, error) {
+	sv.Version = 1
+	return sv, nil
+}
+
+type deciderFunc func(context.Context, control.Decision) error
+
+func (f deciderFunc) Decide(ctx context.Context, d control.Decision) error { return f(ctx, d) }

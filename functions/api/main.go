@@ -1,9 +1,11 @@
 // Command api is the Lambda function behind the status and approval HTTP
 // API (API Gateway HTTP API, payload 2.0, IAM authorization): list and read
-// releases and their event logs, and approve or reject a waiting approval
-// gate as the calling IAM principal.
+// releases and their event logs, approve or reject a waiting approval gate
+// as the calling IAM principal, and store pipeline specs.
 //
-// Environment: TABLE_NAME.
+// Environment: TABLE_NAME, SCHEDULE_GROUP (the EventBridge Scheduler group),
+// SCHEDULE_TARGET_ARN (the schedule function) and SCHEDULER_ROLE_ARN (the
+// role Scheduler invokes it with).
 package main
 
 import (
@@ -13,10 +15,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	sch "github.com/aws/aws-sdk-go-v2/service/scheduler"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/scheduler"
 )
 
 func main() {
@@ -30,7 +34,7 @@ func main() {
 }
 
 func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*API, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME")
+	env, err := awsdeps.Env(getenv, "TABLE_NAME", "SCHEDULE_GROUP", "SCHEDULE_TARGET_ARN", "SCHEDULER_ROLE_ARN")
 	if err != nil {
 		return nil, err
 	}
@@ -42,5 +46,7 @@ func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger
 	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
 	st := d.Store()
 	svc := &control.Service{Store: st, Callbacks: d.Callbacks(), Now: time.Now, Logger: logger}
-	return &API{Releases: st, Decider: svc, Logger: logger}, nil
+	schedules := &scheduler.Syncer{Client: sch.NewFromConfig(cfg), Group: env["SCHEDULE_GROUP"],
+		TargetARN: env["SCHEDULE_TARGET_ARN"], RoleARN: env["SCHEDULER_ROLE_ARN"]}
+	return &API{Releases: st, Specs: st, Schedules: schedules, Decider: svc, Logger: logger}, nil
 }

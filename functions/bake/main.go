@@ -1,4 +1,7 @@
-// Command bake is the Lambda function behind deploy.asl.json's bake Tasks: register a bake's task token with the alarms it watches, and check alarms when the bake ends.
+// Command bake is the Lambda function behind deploy.asl.json's bake Tasks:
+// register a bake's task token with the alarms it watches, and when the bake
+// ends check the alarms and, for bakes that need data, the candidate's
+// request count (CloudWatch metrics of the alias or target group).
 //
 // Environment: TABLE_NAME.
 package main
@@ -40,10 +43,11 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	logger = logger.With("function", "bake")
 	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
 	svc := &control.Service{
-		Store:  d.Store(),
-		Alarms: d.Alarms(),
-		Now:    time.Now,
-		Logger: logger,
+		Store:    d.Store(),
+		Alarms:   d.Alarms(),
+		Requests: d.Requests(),
+		Now:      time.Now,
+		Logger:   logger,
 	}
 	return observe.Handler(logger, "bake", time.Now, svc.Bake), nil
 }

@@ -21,6 +21,7 @@ import (
 
 	cdhook "github.com/shipwave/shipwave/shared/hooks/codedeploy"
 	"github.com/shipwave/shipwave/shared/loadtest"
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
@@ -70,6 +71,11 @@ func newHandler(ctx context.Context, logger *slog.Logger) (*cdhook.Handler, erro
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
+	tracer, err := observe.NewTracer(os.Getenv("AWS_XRAY_DAEMON_ADDRESS"), nil)
+	if err != nil {
+		return nil, err
+	}
+	tracer.Instrument(&cfg.APIOptions) // X-Ray subsegments for every AWS call
 	return &cdhook.Handler{Reporter: codedeploy.NewFromConfig(cfg), Checks: checks, Logger: logger}, nil
 }
 

@@ -1,8 +1,9 @@
 // Command loadtest-aggregate is the Lambda function behind
 // loadtest.asl.json's Aggregate Task: it merges the HDR histograms every
-// load-generator task stored in the table and judges them against the
-// wave's criteria. Its answer carries passed (the state machine's Choice
-// reads it) and summary (the Fail state's cause when the test failed).
+// load-generator task stored in the table, judges them against the wave's
+// criteria (loadtest.Aggregator) and records LoadTestPassed or
+// LoadTestFailed in the release's log. Its report carries passed (the
+// state machine's Choice reads it) and summary (the Fail state's cause).
 //
 // Environment: TABLE_NAME.
 package main
@@ -31,8 +32,8 @@ func main() {
 	lambda.Start(h)
 }
 
-// aggregate judges a run from the results src holds and records the
-// verdict in the release's log.
+// aggregate serves a with errors turned into the state machine's named
+// errors (an invalid run is InvalidInput, a throttled read TransientError).
 func aggregate(a *loadtest.Aggregator) func(context.Context, loadtest.AggregateInput) (loadtest.Report, error) {
 	return func(ctx context.Context, in loadtest.AggregateInput) (loadtest.Report, error) {
 		rep, err := a.Handle(ctx, in)
@@ -50,6 +51,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		return nil, err
 	}
 	logger = logger.With("function", "loadtest-aggregate")
-	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Now: time.Now}
-	return observe.Handler(logger, "loadtest-aggregate", time.Now, aggregate(&loadtest.Aggregator{Source: d.LoadTestResults(), Events: d.Store(), Now: time.Now})), nil
+	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	a := &loadtest.Aggregator{Source: d.LoadTestResults(), Events: d.Store(), Now: time.Now}
+	return observe.Handler(logger, "loadtest-aggregate", time.Now, aggregate(a)), nil
 }

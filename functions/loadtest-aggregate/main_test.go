@@ -16,6 +16,7 @@ import (
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/store"
 )
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
@@ -31,28 +32,40 @@ func TestAggregate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	st := store.New(client, table)
+	rel, _, err := st.CreateRelease(ctx, release.Release{Pipeline: "orders", Version: "abc", Status: release.StatusPending,
+		Trigger: release.Trigger{Kind: release.TriggerPush, Key: "k1", Time: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	lt := func(tasks int, c release.Criteria) release.LoadTest {
 		return release.LoadTest{Tasks: tasks, Criteria: c}
 	}
+	type Input = loadtest.AggregateInput
 	tests := []struct {
 		name       string
-		in         loadtest.AggregateInput
+		in         Input
 		wantPassed bool
 		wantIn     string // substring of summary
 		wantErr    bool
 	}{
-		{name: "all tasks reported, criteria met", in: loadtest.AggregateInput{RunID: "run-1", Target: release.Target{Name: "orders"}, LoadTest: lt(2, release.Criteria{ErrorRate: 0.05})},
-			wantPassed: true, wantIn: "load test run-1 passed: 402 requests"},
-		{name: "criteria missed", in: loadtest.AggregateInput{RunID: "run-1", LoadTest: lt(2, release.Criteria{P50: time.Millisecond})},
-			wantPassed: false, wantIn: "load test run-1 failed: "},
-		{name: "missing task", in: loadtest.AggregateInput{RunID: "run-1", LoadTest: lt(3, release.Criteria{})},
-			wantPassed: false, wantIn: "missing tasks 2"},
-		{name: "bad run id", in: loadtest.AggregateInput{RunID: "../x", LoadTest: lt(1, release.Criteria{})}, wantErr: true},
+		{name: "all tasks reported, criteria met", in: Input{RunID: "run-1", Target: release.Target{Name: "orders"}, LoadTest: lt(2, release.Criteria{ErrorRate: 0.05})},
+			wantPassed: true, wantIn: "run-1"},
+		{name: "criteria missed", in: Input{RunID: "run-1", LoadTest: lt(2, release.Criteria{P50: time.Millisecond})},
+			wantPassed: false, wantIn: "p50"},
+		{name: "missing task", in: Input{RunID: "run-1", LoadTest: lt(3, release.Criteria{})},
+			wantPassed: false, wantIn: "2"},
+		{name: "records the verdict", in: Input{RunID: "run-1", ReleaseID: rel.ID, LoadTest: lt(2, release.Criteria{})}, wantPassed: true, wantIn: "run-1"},
+		{name: "bad run id", in: Input{RunID: "../x", LoadTest: lt(1, release.Criteria{})}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := aggregate(&loadtest.Aggregator{Source: results, Now: time.Now})(ctx, tt.in)
+			a := &loadtest.Aggregator{Source: results, Events: st, Now: time.Now}
+			out, err := aggregate(a)(ctx, tt.in)
 			if tt.wantErr {
+				if err == nil {
+					t.Fatal("got nil error, want one")
+				}
 				var inv *control.InvalidInput
 				if !errors.As(err, &inv) {
 					t.Fatalf("err = %#v, want *control.InvalidInput", err)
@@ -76,6 +89,33 @@ func TestAggregate(t *testing.T) {
 				t.Errorf("output %s lacks boolean passed or string summary", b)
 			}
 		})
+	}
+}
+
+func TestAggregateRecordsVerdict(t *testing.T) {
+	ctx := context.Background()
+	client, table := dynalitetest.Table(t)
+	results := resultdynamo.New(client, table, time.Now)
+	if err := results.Put(ctx, "run-2", 0, loadtesttest.Result(t, 0, 50)); err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(client, table)
+	rel, _, err := st.CreateRelease(ctx, release.Release{Pipeline: "orders", Version: "abc", Status: release.StatusPending,
+		Trigger: release.Trigger{Kind: release.TriggerPush, Key: "k2", Time: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &loadtest.Aggregator{Source: results, Events: st, Now: time.Now}
+	if _, err := aggregate(a)(ctx, loadtest.AggregateInput{RunID: "run-2", ReleaseID: rel.ID, Stage: "beta", Target: release.Target{Name: "orders"},
+		LoadTest: release.LoadTest{Tasks: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.Events(ctx, rel.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) == 0 || evs[len(evs)-1].Type != release.EventLoadTestPassed || evs[len(evs)-1].Target != "orders" {
+		t.Errorf("events = %+v, want a LoadTestPassed for target orders last", evs)
 	}
 }
 

@@ -50,8 +50,8 @@ func TestHandle(t *testing.T) {
 			ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:shipwave-release:rel-01HQ3Z", Name: "rel-01HQ3Z", Status: "ABORTED",
 			Input: `{"releaseId":"rel-01HQ3Z","pipeline":"orders"}`}},
 		{name: "timed out with error", event: readEvent(t, "sfn-execution-timed-out.json"), want: control.ExecutionChange{
-			ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:shipwave-deploy:rel-01HQ3Z-s0-w0-t0", Name: "rel-01HQ3Z-s0-w0-t0", Status: "TIMED_OUT",
-			Input: `{"releaseId":"rel-01HQ3Z","pipeline":"orders","stage":"prod"}`, Error: "States.Timeout"}},
+			ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:shipwave-release:rel-01HQ3Z", Name: "rel-01HQ3Z", Status: "TIMED_OUT",
+			Input: `{"releaseId":"rel-01HQ3Z","pipeline":"orders"}`, Error: "States.Timeout"}},
 		{name: "other source", event: readEvent(t, "alarm-state-change-alarm.json"), wantErr: "want \"aws.states\""},
 		{name: "detail not object", event: broken, wantErr: "detail"},
 		{name: "no status", event: noStatus, wantErr: "detail.status"},
@@ -83,4 +83,24 @@ func TestNewHandlerNeedsEnvironment(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
 		t.Fatalf("err = %v, want one naming TABLE_NAME", err)
 	}
+}
+
+func FuzzParseExecutionChange(f *testing.F) {
+	for _, name := range []string{"sfn-execution-aborted.json", "sfn-execution-timed-out.json", "negative/sfn-execution-succeeded.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var ev events.CloudWatchEvent
+		if json.Unmarshal(data, &ev) != nil {
+			return
+		}
+		c, err := ParseExecutionChange(ev)
+		if err == nil && (c.ExecutionArn == "" || c.Status == "") {
+			t.Fatalf("accepted %s without executionArn or status", data)
+		}
+	})
 }

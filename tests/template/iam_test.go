@@ -12,15 +12,22 @@ import (
 	"testing"
 
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
+	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
+	"github.com/shipwave/shipwave/shared/auth/ssmparam"
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/hooks"
+	cdhook "github.com/shipwave/shipwave/shared/hooks/codedeploy"
+	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
+	"github.com/shipwave/shipwave/shared/scheduler"
+	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
 	"github.com/shipwave/shipwave/shared/sfncallbacks"
 	"github.com/shipwave/shipwave/shared/sfnstart"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
 	"github.com/shipwave/shipwave/shared/triggers/codecommitdiff"
+	"github.com/shipwave/shipwave/shared/webhook"
 )
 
 // unscopable lists the only actions a statement may grant on Resource "*":
@@ -52,6 +59,13 @@ var unscopable = []string{
 	"logs:DescribeLogGroups",
 	// Registry login for the load-generator image pull.
 	"ecr:GetAuthorizationToken",
+	// Listing schedules takes no resource-level permissions.
+	"scheduler:ListSchedules",
+	// CloudWatch metric reads take no resource-level permissions.
+	"cloudwatch:GetMetricStatistics",
+	// CodePipeline job results: jobs are not resources.
+	"codepipeline:PutJobSuccessResult",
+	"codepipeline:PutJobFailureResult",
 }
 
 type statement struct {
@@ -61,7 +75,10 @@ type statement struct {
 }
 
 // statements returns every identity-policy statement of the template's
-// roles, function policies and state machine policies.
+// roles, function policies and state machine policies. SAM adds to each
+// function's role the managed AWSLambdaBasicExecutionRole (logs) and
+// AWSXrayWriteOnlyAccess (Tracing: Active), and sqs:SendMessage on the
+// EventInvokeConfig destination; those are SAM's, not checked here.
 func statements(t *testing.T, tp *tmpl) []statement {
 	t.Helper()
 	var out []statement
@@ -84,8 +101,8 @@ func statements(t *testing.T, tp *tmpl) []statement {
 			}
 			for _, p := range list(r.Properties["Policies"]) {
 				m, ok := p.(map[string]any)
-				if !ok || m["Statement"] == nil || len(m) != 1 {
-					t.Errorf("%s: policy %v is not an inline {Statement: [...]} document (managed policies and SAM policy templates are not allowed)", r.ID, p)
+				if !ok || m["Statement"] == nil || m["Version"] != "2012-10-17" || len(m) != 2 {
+					t.Errorf("%s: policy %v is not an inline {Version: 2012-10-17, Statement: [...]} document (managed policies and SAM policy templates are not allowed)", r.ID, p)
 					continue
 				}
 				add(r.ID, m)
@@ -186,22 +203,36 @@ type dependency struct {
 }
 
 var dependencies = []dependency{
-	{"store", regexp.MustCompile(`d\.Store\(\)|releasestore\.New\(`), actionsOf("dynamodb", (*store.DynamoDB)(nil)), []string{"dynamodb"}},
+	{"store", regexp.MustCompile(`d\.Store\(\)|(releasestore|store)\.New\(dynamodb\.NewFromConfig`), actionsOf("dynamodb", (*store.DynamoDB)(nil)), []string{"dynamodb"}},
 	{"shifters", regexp.MustCompile(`d\.Shifters\(\)`), append(actionsOf("lambda", (*lambdaalias.API)(nil)), actionsOf("elasticloadbalancing", (*albweights.API)(nil))...), nil},
 	{"alarms", regexp.MustCompile(`d\.Alarms\(\)`), actionsOf("cloudwatch", (*cwalarms.API)(nil)), nil},
 	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hooks.LambdaAPI)(nil)), actionsOf("secretsmanager", (*awsdeps.SecretReader)(nil))...), nil},
+	{"request counts", regexp.MustCompile(`d\.Requests\(\)`), actionsOf("cloudwatch", (*awsdeps.MetricsAPI)(nil)), nil},
 	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfncallbacks.Client)(nil)), nil},
 	{"loadtest results", regexp.MustCompile(`d\.LoadTestResults\(\)`), actionsOf("dynamodb", (*resultdynamo.Client)(nil)), nil},
 	{"release starter", regexp.MustCompile(`sfnstart\.Starter\{`), actionsOf("states", (*sfnstart.Client)(nil)), []string{"sfn"}},
+	{"signing secrets", regexp.MustCompile(`secretsmanager\.New\(sm\.NewFromConfig`), actionsOf("secretsmanager", (*authsm.API)(nil)), []string{"secretsmanager"}},
+	{"push publisher", regexp.MustCompile(`webhook\.EventBridge\{`), actionsOf("events", (*webhook.PutEventsAPI)(nil)), []string{"eventbridge"}},
+	{"job results", regexp.MustCompile(`jobworker\.Worker\{`), actionsOf("codepipeline", (*jobworker.API)(nil)), []string{"codepipeline"}},
+	{"hook reporter", regexp.MustCompile(`cdhook\.Handler\{`), actionsOf("codedeploy", (*cdhook.Reporter)(nil)), []string{"codedeploy"}},
+	{"schedules", regexp.MustCompile(`scheduler\.Syncer\{`), append(actionsOf("scheduler", (*scheduler.API)(nil)), "iam:PassRole"), []string{"scheduler"}},
+	{"branch heads", regexp.MustCompile(`codecommitheads\.New\(`), actionsOf("codecommit", (*codecommitheads.API)(nil)), []string{"codecommit"}},
+	{"parameter store secrets", regexp.MustCompile(`ssmparam\.New\(`), actionsOf("ssm", (*ssmparam.API)(nil)), []string{"ssm"}},
 	{"changed files", regexp.MustCompile(`codecommitdiff\.Differ\{`), actionsOf("codecommit", (*codecommitdiff.Client)(nil)), []string{"codecommit"}},
 }
 
 // notCalled lists actions a wired dependency could call but this function
 // never does, so its role leaves them out.
 var notCalled = map[string][]string{
-	"rollback":           {"states:SendTaskSuccess"}, // fails sibling bakes only
-	"alarmwatch":         {"states:SendTaskSuccess"}, // fails bakes only
-	"loadtest-aggregate": {"dynamodb:PutItem"},       // reads results; loadgen writes them
+	"rollback":   {"states:SendTaskSuccess"}, // fails sibling bakes only
+	"alarmwatch": {"states:SendTaskSuccess"}, // fails bakes only
+	// A Lambda action gets its job in the event; polling is for custom
+	// action workers.
+	"codepipeline": {"codepipeline:PollForJobs", "codepipeline:AcknowledgeJob"},
+	// Parameter Store is read only for "ssm:" secret ids; the template
+	// passes Secrets Manager secrets.
+	"webhook": {"ssm:GetParameter"},
+	"slack":   {"ssm:GetParameter"},
 }
 
 var sdkImport = regexp.MustCompile(`"github\.com/aws/aws-sdk-go-v2/service/([a-z0-9]+)"`)

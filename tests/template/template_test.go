@@ -3,14 +3,17 @@ package template_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/rules"
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/store"
@@ -169,17 +172,32 @@ func TestFunctionsBuild(t *testing.T) {
 		}
 		pkgs = append(pkgs, "./functions/"+d)
 	}
-	// Every function compiles for the Lambda platform (no output written:
-	// go build discards the result of several main packages).
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// Every function builds for the Lambda platform exactly as the
+	// Makefile builds it, and its stripped bootstrap fits the size budget.
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-tags", "lambda.norpc", "-trimpath"}, pkgs...)...)
+	args := append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", out + "/"}, pkgs...)
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %v for linux/arm64: %v\n%s", pkgs, err, out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %v for linux/arm64: %v\n%s", pkgs, err, msg)
+	}
+	for _, d := range functionDirs(t) {
+		fi, err := os.Stat(filepath.Join(out, d))
+		if err != nil {
+			t.Errorf("functions/%s: no binary: %v", d, err)
+			continue
+		}
+		if fi.Size() >= maxBootstrap {
+			t.Errorf("functions/%s: stripped bootstrap is %d bytes, over the %d-byte budget (docs/benchmarks.md)", d, fi.Size(), maxBootstrap)
+		}
 	}
 }
+
+// maxBootstrap is the size budget of one function's stripped bootstrap.
+const maxBootstrap = 15_000_000
 
 func TestAsyncSourcesHaveDeadLetters(t *testing.T) {
 	tp := load(t)
@@ -492,6 +510,167 @@ func TestSamconfigEnvironments(t *testing.T) {
 			if !bytes.Contains(b, []byte("["+env+"."+section+".parameters]")) {
 				t.Errorf("samconfig.toml has no [%s.%s.parameters]", env, section)
 			}
+		}
+	}
+}
+
+// TestEmbeddedJSON checks the JSON documents the template embeds as
+// strings (dashboard body, access log format, ECR lifecycle policy) parse
+// once their ${…} substitutions are filled.
+func TestEmbeddedJSON(t *testing.T) {
+	tp := load(t)
+	docs := map[string]any{
+		"Dashboard.DashboardBody":           path(tp.resources["Dashboard"].Properties, "DashboardBody", "Fn::Sub"),
+		"HttpApi.AccessLogSettings.Format":  path(tp.resources["HttpApi"].Properties, "AccessLogSettings", "Format"),
+		"LoadGenRepository.LifecyclePolicy": path(tp.resources["LoadGenRepository"].Properties, "LifecyclePolicy", "LifecyclePolicyText"),
+	}
+	for name, v := range docs {
+		s, ok := v.(string)
+		if !ok {
+			t.Errorf("%s = %v, want a JSON string", name, v)
+			continue
+		}
+		filled := subVar.ReplaceAllString(s, "x")
+		if !json.Valid([]byte(filled)) {
+			t.Errorf("%s is not valid JSON after substitution:\n%s", name, filled)
+		}
+	}
+	names, conds := map[string]bool{}, map[string]bool{}
+	refs(tp.resources["Dashboard"].Properties, names, conds)
+	for _, want := range []string{"ReleaseStateMachine", "DeployStateMachine", "DeadLetterQueue"} {
+		if !names[want] {
+			t.Errorf("dashboard does not show %s", want)
+		}
+	}
+	body, _ := docs["Dashboard.DashboardBody"].(string)
+	for _, m := range []string{observe.ReleasesStarted, observe.ReleasesSucceeded, observe.ReleasesRolledBack, observe.LeadTimeSeconds,
+		observe.RollbackDurationSeconds, observe.BakePassed, observe.BakeFailed} {
+		if !strings.Contains(body, `MetricName=\"`+m+`\"`) || !strings.Contains(body, "{"+observe.Namespace+",Pipeline}") {
+			t.Errorf("dashboard has no widget for metric %s", m)
+		}
+	}
+}
+
+// signatureVerified are the functions whose HTTP routes skip IAM because
+// the function itself verifies the caller's signature before acting.
+var signatureVerified = []string{"WebhookFunction", "SlackFunction", "AlexaFunction"}
+
+func TestHTTPRoutesAreAuthorized(t *testing.T) {
+	tp := load(t)
+	api := tp.resources["HttpApi"]
+	if path(api.Properties, "Auth", "EnableIamAuthorizer") != true || path(api.Properties, "Auth", "DefaultAuthorizer") != "AWS_IAM" {
+		t.Errorf("HttpApi.Auth = %v, want EnableIamAuthorizer true and DefaultAuthorizer AWS_IAM", api.Properties["Auth"])
+	}
+	routes := 0
+	for _, fn := range tp.ofType("AWS::Serverless::Function") {
+		events, _ := fn.Properties["Events"].(map[string]any)
+		for _, id := range sortedKeys(events) {
+			if path(events[id], "Type") != "HttpApi" {
+				continue
+			}
+			routes++
+			auth := path(events[id], "Properties", "Auth", "Authorizer")
+			switch {
+			case auth == "NONE" && !slices.Contains(signatureVerified, fn.ID):
+				t.Errorf("%s.%s is open (Authorizer NONE) but %s does not verify signatures", fn.ID, id, fn.ID)
+			case auth != "NONE" && auth != nil && auth != "AWS_IAM":
+				t.Errorf("%s.%s: Authorizer %v, want AWS_IAM (default) or NONE", fn.ID, id, auth)
+			}
+			if ref := path(events[id], "Properties", "ApiId", "Ref"); ref != "HttpApi" {
+				t.Errorf("%s.%s is not on HttpApi (ApiId %v)", fn.ID, id, ref)
+			}
+		}
+	}
+	if routes == 0 {
+		t.Error("no HttpApi routes")
+	}
+}
+
+// optionalEnv are variables functions read but may go without: Lambda sets
+// the first; the rest have defaults.
+var optionalEnv = []string{
+	"AWS_XRAY_DAEMON_ADDRESS",
+	"MAX_WAIT", "EVENT_BUS_NAME", "SECRET_TTL",
+	"SMOKE_REQUESTS", "LOADTEST_RPS", "LOADTEST_HOLD_FOR", "LOADTEST_P99", "LOADTEST_MAX_ERROR_RATE",
+}
+
+var (
+	envRead    = regexp.MustCompile(`[eE]nv[A-Za-z]*\("([A-Z][A-Z0-9_]+)"`)
+	envList    = regexp.MustCompile(`awsdeps\.Env\(getenv((?:, "[A-Z][A-Z0-9_]+")+)\)`)
+	quotedName = regexp.MustCompile(`"([A-Z][A-Z0-9_]+)"`)
+)
+
+// TestFunctionEnvironment checks that the template sets every variable a
+// function's main reads, so no function fails at start-up once deployed.
+func TestFunctionEnvironment(t *testing.T) {
+	tp := load(t)
+	targets := buildTargets(t)
+	global, _ := path(tp.globals, "Environment", "Variables").(map[string]any)
+	for _, fn := range tp.ofType("AWS::Serverless::Function") {
+		dir := targets[fn.ID]
+		src, err := os.ReadFile(filepath.Join(root, "functions", dir, "main.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := map[string]bool{}
+		for _, m := range envRead.FindAllSubmatch(src, -1) {
+			read[string(m[1])] = true
+		}
+		for _, m := range envList.FindAllSubmatch(src, -1) {
+			for _, q := range quotedName.FindAllSubmatch(m[1], -1) {
+				read[string(q[1])] = true
+			}
+		}
+		if len(read) == 0 {
+			t.Errorf("functions/%s/main.go reads no environment; the test's patterns may be stale", dir)
+		}
+		vars, _ := path(fn.Properties, "Environment", "Variables").(map[string]any)
+		for _, name := range sortedKeys(read) {
+			_, local := vars[name]
+			_, inGlobal := global[name]
+			if !local && !inGlobal && !slices.Contains(optionalEnv, name) {
+				t.Errorf("%s (functions/%s) reads %s, which the template does not set", fn.ID, dir, name)
+			}
+		}
+		for _, name := range sortedKeys(vars) {
+			if !read[name] {
+				t.Errorf("%s sets %s, which functions/%s does not read", fn.ID, name, dir)
+			}
+		}
+	}
+}
+
+// TestMakeTargetsBuildIntoArtifactsDir runs each build-<LogicalId> target
+// as sam build does (make -n, ARTIFACTS_DIR set) and checks it writes the
+// right package's bootstrap there, for linux/arm64, without CGO.
+func TestMakeTargetsBuildIntoArtifactsDir(t *testing.T) {
+	targets := buildTargets(t)
+	if len(targets) == 0 {
+		t.Fatal("no build-<LogicalId> targets in the Makefile")
+	}
+	args := []string{"-n", "ARTIFACTS_DIR=/artifacts"}
+	for _, id := range sortedKeys(targets) {
+		args = append(args, "build-"+id)
+	}
+	cmd := exec.Command("make", args...)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(targets) {
+		t.Fatalf("make -n printed %d commands for %d targets:\n%s", len(lines), len(targets), out)
+	}
+	for i, id := range sortedKeys(targets) {
+		line := lines[i]
+		for _, want := range []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "-tags lambda.norpc", "-trimpath", "-o /artifacts/bootstrap ./functions/" + targets[id]} {
+			if !strings.Contains(line, want) {
+				t.Errorf("build-%s runs %q, want it to contain %q", id, line, want)
+			}
+		}
+		if !strings.HasSuffix(line, "./functions/"+targets[id]) {
+			t.Errorf("build-%s builds %q, want ./functions/%s last", id, line, targets[id])
 		}
 	}
 }
