@@ -12,6 +12,7 @@ import (
 	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-xray-sdk-go/header"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -89,20 +90,12 @@ func traceHeader(ctx context.Context) string {
 }
 
 // parseTraceHeader returns the root trace id, the parent segment id and
-// whether the trace is sampled.
+// whether the trace is sampled, parsed by the X-Ray SDK's header package
+// (the SDK's recorder and instrumentation would add gRPC and the v1 SDK to
+// every function: see docs/benchmarks.md, "Function sizes").
 func parseTraceHeader(h string) (root, parent string, sampled bool) {
-	for _, kv := range strings.Split(h, ";") {
-		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
-		switch k {
-		case "Root":
-			root = v
-		case "Parent":
-			parent = v
-		case "Sampled":
-			sampled = v == "1"
-		}
-	}
-	return root, parent, sampled && root != "" && parent != ""
+	th := header.FromString(h)
+	return th.TraceID, th.ParentID, th.SamplingDecision == header.Sampled && th.TraceID != "" && th.ParentID != ""
 }
 
 type callKey struct{}
