@@ -648,7 +648,9 @@ func TestMakeTargetsBuildIntoArtifactsDir(t *testing.T) {
 	if len(targets) == 0 {
 		t.Fatal("no build-<LogicalId> targets in the Makefile")
 	}
-	args := []string{"-n", "ARTIFACTS_DIR=/artifacts"}
+	// --no-print-directory: under `make test` this make is a sub-make and
+	// would otherwise announce the directory it enters.
+	args := []string{"-n", "--no-print-directory", "ARTIFACTS_DIR=/artifacts"}
 	for _, id := range sortedKeys(targets) {
 		args = append(args, "build-"+id)
 	}
