@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/states/intrinsic"
@@ -35,6 +36,9 @@ type StateMachine struct {
 	timeoutSeconds int64
 	root           *graph
 	definition     []byte
+	// histHint is the number of events the last execution recorded; new
+	// executions size their event log from it.
+	histHint atomic.Int64
 }
 
 // Definition returns the definition text the machine was parsed from.

@@ -225,6 +225,7 @@ func (e *Engine) newExecution(ctx context.Context, sm *StateMachine, in StartInp
 		done:     make(chan struct{}),
 	}
 	x.result.Status = StatusRunning
+	x.events.hint = int(sm.histHint.Load())
 	e.mu.Lock()
 	e.execs[x.arn] = x
 	e.mu.Unlock()
@@ -346,7 +347,7 @@ func (x *Execution) Stop(errName, cause string) {
 func (x *Execution) run() {
 	clock := x.engine.clock
 	defer close(x.done)
-	startID := x.record(0, event{typ: "ExecutionStarted", text: string(x.inputRaw), hasPay: true})
+	startID := x.record(0, event{typ: "ExecutionStarted", payload: rawJSON(x.inputRaw), hasPay: true})
 	if x.sm.timeoutSeconds > 0 {
 		t := clock.NewTimer(x.start.Add(time.Duration(x.sm.timeoutSeconds) * time.Second))
 		go x.watchTimeout(t)
@@ -406,6 +407,7 @@ func (x *Execution) finish(th *thread, out any, ferr *failure.Error) {
 	x.mu.Lock()
 	x.result = res
 	x.stopAt = x.engine.clock.Now()
+	x.sm.histHint.Store(int64(x.events.n))
 	x.mu.Unlock()
 	x.root.cancel()
 	x.engine.log.Debug("execution ended", "execution", x.arn, "status", res.Status, "error", res.Error)

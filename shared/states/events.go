@@ -6,8 +6,9 @@ import (
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 )
 
-// event is the compact form of a history event recorded on the hot path;
-// payloads are marshalled only when History is called.
+// event is a history event as the engine reports it on the hot path;
+// payloads are marshalled only when History is called. The log stores it in
+// the smaller storedEvent form.
 type event struct {
 	typ     string
 	id      int64
@@ -22,6 +23,47 @@ type event struct {
 	index   int
 	task    *taskInfo
 }
+
+// storedEvent is an event as the log keeps it: the fields every event uses
+// inline, the rare ones (errors, task details, pre-marshalled text) behind
+// one pointer, and the id implied by the position in the log.
+type storedEvent struct {
+	typ     string
+	name    string
+	payload any
+	ts      int64 // Unix nanoseconds
+	prev    int64
+	index   int32
+	hasPay  bool
+	ext     *eventExt
+}
+
+type eventExt struct {
+	text    string
+	errName string
+	cause   string
+	task    *taskInfo
+}
+
+func (e *event) store() storedEvent {
+	s := storedEvent{typ: e.typ, name: e.name, payload: e.payload, ts: e.ts.UnixNano(), prev: e.prev, index: int32(e.index), hasPay: e.hasPay}
+	if e.text != "" || e.errName != "" || e.cause != "" || e.task != nil {
+		s.ext = &eventExt{text: e.text, errName: e.errName, cause: e.cause, task: e.task}
+	}
+	return s
+}
+
+func (s *storedEvent) load(id int64) event {
+	e := event{typ: s.typ, id: id, prev: s.prev, ts: time.Unix(0, s.ts).UTC(), name: s.name, payload: s.payload, hasPay: s.hasPay, index: int(s.index)}
+	if s.ext != nil {
+		e.text, e.errName, e.cause, e.task = s.ext.text, s.ext.errName, s.ext.cause, s.ext.task
+	}
+	return e
+}
+
+// rawJSON is a payload kept as the JSON text it was given in (the
+// execution input), printed as is.
+type rawJSON []byte
 
 type taskInfo struct {
 	resourceType string
@@ -57,7 +99,7 @@ func (x *Execution) appendLocked(prev int64, e event) int64 {
 	e.id = int64(x.events.n) + 1
 	e.prev = prev
 	e.ts = x.engine.clock.Now()
-	x.events.append(e)
+	x.events.append(e.store())
 	return e.id
 }
 
@@ -77,6 +119,9 @@ func (x *Execution) History() []HistoryEvent {
 func (e *event) payloadText() string {
 	if e.text != "" || !e.hasPay {
 		return e.text
+	}
+	if raw, ok := e.payload.(rawJSON); ok {
+		return string(raw)
 	}
 	b, err := jsonvalue.Marshal(e.payload)
 	if err != nil {
@@ -151,22 +196,27 @@ func (e *event) public(x *Execution) HistoryEvent {
 	return h
 }
 
-// eventLog stores events in fixed chunks so appending never copies earlier
-// events.
+// eventLog stores events in chunks so appending never copies earlier
+// events. The first chunk is sized from a hint (the length of the previous
+// execution of the same machine), so most executions allocate once.
 type eventLog struct {
-	chunks [][]event
+	chunks [][]storedEvent
 	n      int
+	hint   int
 }
 
-const eventChunk = 128
+const (
+	eventChunk    = 128
+	maxFirstChunk = 4096
+)
 
-func (l *eventLog) append(e event) {
+func (l *eventLog) append(e storedEvent) {
 	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == cap(l.chunks[len(l.chunks)-1]) {
 		size := eventChunk
 		if len(l.chunks) == 0 {
-			size = 16
+			size = min(max(l.hint, 16), maxFirstChunk)
 		}
-		l.chunks = append(l.chunks, make([]event, 0, size))
+		l.chunks = append(l.chunks, make([]storedEvent, 0, size))
 	}
 	last := &l.chunks[len(l.chunks)-1]
 	*last = append(*last, e)
@@ -176,7 +226,9 @@ func (l *eventLog) append(e event) {
 func (l *eventLog) all() []event {
 	out := make([]event, 0, l.n)
 	for _, c := range l.chunks {
-		out = append(out, c...)
+		for i := range c {
+			out = append(out, c[i].load(int64(len(out))+1))
+		}
 	}
 	return out
 }
