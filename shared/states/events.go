@@ -45,12 +45,15 @@ type eventExt struct {
 	task    *taskInfo
 }
 
-func (e *event) store() storedEvent {
-	s := storedEvent{typ: e.typ, name: e.name, payload: e.payload, ts: e.ts.UnixNano(), prev: e.prev, index: int32(e.index), hasPay: e.hasPay}
+// storeInto fills the zeroed slot s field by field (cheaper under the
+// garbage collector's write barrier than copying a whole struct).
+func (e *event) storeInto(s *storedEvent) {
+	s.typ, s.name = e.typ, e.name
+	s.payload = e.payload
+	s.ts, s.prev, s.index, s.hasPay = e.ts.UnixNano(), e.prev, int32(e.index), e.hasPay
 	if e.text != "" || e.errName != "" || e.cause != "" || e.task != nil {
 		s.ext = &eventExt{text: e.text, errName: e.errName, cause: e.cause, task: e.task}
 	}
-	return s
 }
 
 func (s *storedEvent) load(id int64) event {
@@ -73,19 +76,22 @@ type taskInfo struct {
 	heartbeat    int64
 }
 
-// record appends an event after prev and returns its id. When the history
+// record appends an event after prev and returns its id; a zero e.ts means
+// "now". When the history
 // limit is reached it marks the execution and cancels it instead.
 func (x *Execution) record(prev int64, e event) int64 {
 	x.mu.Lock()
-	defer x.mu.Unlock()
 	if x.events.n >= x.engine.maxHist-1 {
 		if !x.limit {
 			x.limit = true
 			x.root.cancel()
 		}
+		x.mu.Unlock()
 		return prev
 	}
-	return x.appendLocked(prev, e)
+	id := x.appendLocked(prev, e)
+	x.mu.Unlock()
+	return id
 }
 
 // forceRecord appends the closing event even at the history limit.
@@ -98,8 +104,10 @@ func (x *Execution) forceRecord(prev int64, e event) int64 {
 func (x *Execution) appendLocked(prev int64, e event) int64 {
 	e.id = int64(x.events.n) + 1
 	e.prev = prev
-	e.ts = x.engine.clock.Now()
-	x.events.append(e.store())
+	if e.ts.IsZero() {
+		e.ts = x.engine.clock.Now()
+	}
+	e.storeInto(x.events.next())
 	return e.id
 }
 
@@ -210,7 +218,8 @@ const (
 	maxFirstChunk = 4096
 )
 
-func (l *eventLog) append(e storedEvent) {
+// next appends a zeroed event and returns it for the caller to fill.
+func (l *eventLog) next() *storedEvent {
 	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == cap(l.chunks[len(l.chunks)-1]) {
 		size := eventChunk
 		if len(l.chunks) == 0 {
@@ -219,8 +228,9 @@ func (l *eventLog) append(e storedEvent) {
 		l.chunks = append(l.chunks, make([]storedEvent, 0, size))
 	}
 	last := &l.chunks[len(l.chunks)-1]
-	*last = append(*last, e)
+	*last = (*last)[:len(*last)+1]
 	l.n++
+	return &(*last)[len(*last)-1]
 }
 
 func (l *eventLog) all() []event {

@@ -302,7 +302,7 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	x := th.x
 	sr := &th.sr
 	*sr = stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
-	sr.enteredID = th.record(event{typ: st.enteredType, name: st.name, payload: input, hasPay: true})
+	sr.enteredID = th.record(event{typ: st.enteredType, name: st.name, payload: input, hasPay: true, ts: sr.entered})
 	var (
 		out  any
 		next *state
