@@ -29,6 +29,11 @@ const (
 // history.
 const DefaultMaxHistory = 25000
 
+// DefaultRetainFinished is how many finished executions an engine keeps by
+// default: plenty for the CLI and the local stack, which look executions up
+// by ARN after they end, while a long-lived engine's memory stays bounded.
+const DefaultRetainFinished = 10000
+
 // MaxPayloadSize is Step Functions' limit on a state's input or output, in
 // bytes of UTF-8 JSON.
 const MaxPayloadSize = 256 * 1024
@@ -65,6 +70,11 @@ type Options struct {
 	StateMachines map[string]*StateMachine
 	// Random drives retry jitter; nil uses math/rand.
 	Random Random
+	// RetainFinished is how many finished executions the engine keeps for
+	// lookup by ARN (Execution, and task tokens that timed out); older ones
+	// are forgotten, oldest first. Running executions are always kept. 0
+	// means DefaultRetainFinished; a negative value keeps every execution.
+	RetainFinished int
 	// Region and Account build ARNs; they default to us-east-1 and
 	// 123456789012.
 	Region  string
@@ -85,6 +95,10 @@ type Engine struct {
 	machines map[string]*StateMachine
 	tokens   map[string]*taskToken
 	execs    map[string]*Execution
+	retain   int
+	// finished lists finished executions, oldest first, from finished[head].
+	finished []*Execution
+	head     int
 }
 
 // New returns an engine configured by opts.
@@ -100,6 +114,10 @@ func New(opts Options) *Engine {
 		machines: map[string]*StateMachine{},
 		tokens:   map[string]*taskToken{},
 		execs:    map[string]*Execution{},
+		retain:   opts.RetainFinished,
+	}
+	if e.retain == 0 {
+		e.retain = DefaultRetainFinished
 	}
 	if e.clock == nil {
 		e.clock = NewVirtualClock(time.Now().UTC().Truncate(time.Millisecond))
@@ -284,6 +302,10 @@ type Execution struct {
 	result  Result
 	stopAt  time.Time
 	limit   bool // history limit reached
+
+	// staleTokens are this execution's timed-out task tokens, which the
+	// engine keeps (guarded by Engine.mu) until it forgets the execution.
+	staleTokens []string
 }
 
 // Name returns the execution's name.
@@ -410,7 +432,35 @@ func (x *Execution) finish(th *thread, out any, ferr *failure.Error) {
 	x.sm.histHint.Store(int64(x.events.n))
 	x.mu.Unlock()
 	x.root.cancel()
+	x.engine.retire(x)
 	x.engine.log.Debug("execution ended", "execution", x.arn, "status", res.Status, "error", res.Error)
+}
+
+// retire records that x finished and forgets the oldest finished
+// executions beyond the retention limit.
+func (e *Engine) retire(x *Execution) {
+	if e.retain < 0 {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.finished = append(e.finished, x)
+	for len(e.finished)-e.head > e.retain {
+		old := e.finished[e.head]
+		e.finished[e.head] = nil
+		e.head++
+		if e.execs[old.arn] == old {
+			delete(e.execs, old.arn)
+		}
+		for _, tok := range old.staleTokens {
+			delete(e.tokens, tok)
+		}
+	}
+	if e.head > 64 && e.head*2 > len(e.finished) {
+		n := copy(e.finished, e.finished[e.head:])
+		clear(e.finished[n:])
+		e.finished, e.head = e.finished[:n], 0
+	}
 }
 
 func historyLimitCause(n int) string {
