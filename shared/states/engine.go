@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	mathrand "math/rand/v2"
 	"strings"
 	"sync"
@@ -128,6 +129,7 @@ func New(opts Options) *Engine {
 	if e.maxHist <= 0 {
 		e.maxHist = DefaultMaxHistory
 	}
+	e.maxHist = min(e.maxHist, math.MaxInt32) // event ids are stored as int32
 	if e.rnd == nil {
 		e.rnd = mathrand.New(mathrand.NewPCG(mathrand.Uint64(), mathrand.Uint64()))
 	}
@@ -369,7 +371,7 @@ func (x *Execution) Stop(errName, cause string) {
 func (x *Execution) run() {
 	clock := x.engine.clock
 	defer close(x.done)
-	startID := x.record(0, event{typ: "ExecutionStarted", payload: rawJSON(x.inputRaw), hasPay: true})
+	startID := x.record(0, event{info: infoExecutionStarted, payload: rawJSON(x.inputRaw), hasPay: true})
 	if x.sm.timeoutSeconds > 0 {
 		t := clock.NewTimer(x.start.Add(time.Duration(x.sm.timeoutSeconds) * time.Second))
 		go x.watchTimeout(t)

@@ -22,23 +22,49 @@ type event struct {
 	cause   string
 	index   int
 	task    *taskInfo
+	// info, when set, replaces typ, name, text, errName, cause and task
+	// with details shared between events.
+	info *eventInfo
 }
 
-// storedEvent is an event as the log keeps it: the fields every event uses
-// inline, the rare ones (errors, task details, pre-marshalled text) behind
-// one pointer, and the id implied by the position in the log.
+// Shared details of events that name no state.
+var (
+	infoExecutionStarted       = &eventInfo{typ: "ExecutionStarted"}
+	infoParallelStateStarted   = &eventInfo{typ: "ParallelStateStarted"}
+	infoParallelStateFailed    = &eventInfo{typ: "ParallelStateFailed"}
+	infoParallelStateSucceeded = &eventInfo{typ: "ParallelStateSucceeded"}
+	infoMapStateStarted        = &eventInfo{typ: "MapStateStarted"}
+	infoMapStateFailed         = &eventInfo{typ: "MapStateFailed"}
+	infoMapStateSucceeded      = &eventInfo{typ: "MapStateSucceeded"}
+)
+
+// Indexes of a Map state's shared MapIteration* event details (state.iter).
+const (
+	iterStarted = iota
+	iterFailed
+	iterAborted
+	iterSucceeded
+)
+
+// storedEvent is an event as the log keeps it (48 bytes): the payload,
+// time and links inline; the type, state name and rare fields (errors, task
+// details, pre-marshalled text) behind one pointer, which StateEntered and
+// StateExited events share with their state; the id is implied by the
+// position in the log.
 type storedEvent struct {
-	typ     string
-	name    string
 	payload any
 	ts      int64 // Unix nanoseconds
-	prev    int64
+	prev    int32
 	index   int32
+	info    *eventInfo
 	hasPay  bool
-	ext     *eventExt
 }
 
-type eventExt struct {
+// eventInfo holds an event's type, name and rare fields; it is never
+// modified once stored.
+type eventInfo struct {
+	typ     string
+	name    string
 	text    string
 	errName string
 	cause   string
@@ -48,20 +74,21 @@ type eventExt struct {
 // storeInto fills the zeroed slot s field by field (cheaper under the
 // garbage collector's write barrier than copying a whole struct).
 func (e *event) storeInto(s *storedEvent) {
-	s.typ, s.name = e.typ, e.name
 	s.payload = e.payload
-	s.ts, s.prev, s.index, s.hasPay = e.ts.UnixNano(), e.prev, int32(e.index), e.hasPay
-	if e.text != "" || e.errName != "" || e.cause != "" || e.task != nil {
-		s.ext = &eventExt{text: e.text, errName: e.errName, cause: e.cause, task: e.task}
+	s.ts, s.prev, s.index, s.hasPay = e.ts.UnixNano(), int32(e.prev), int32(e.index), e.hasPay
+	if e.info != nil {
+		s.info = e.info
+		return
 	}
+	s.info = &eventInfo{typ: e.typ, name: e.name, text: e.text, errName: e.errName, cause: e.cause, task: e.task}
 }
 
 func (s *storedEvent) load(id int64) event {
-	e := event{typ: s.typ, id: id, prev: s.prev, ts: time.Unix(0, s.ts).UTC(), name: s.name, payload: s.payload, hasPay: s.hasPay, index: int(s.index)}
-	if s.ext != nil {
-		e.text, e.errName, e.cause, e.task = s.ext.text, s.ext.errName, s.ext.cause, s.ext.task
+	in := s.info
+	return event{
+		typ: in.typ, id: id, prev: int64(s.prev), ts: time.Unix(0, s.ts).UTC(), name: in.name, payload: s.payload, hasPay: s.hasPay, index: int(s.index),
+		text: in.text, errName: in.errName, cause: in.cause, task: in.task,
 	}
-	return e
 }
 
 // rawJSON is a payload kept as the JSON text it was given in (the
