@@ -432,6 +432,7 @@ func (x *Execution) finish(th *thread, out any, ferr *failure.Error) {
 	x.result = res
 	x.stopAt = x.engine.clock.Now()
 	x.sm.histHint.Store(int64(x.events.n))
+	x.events.trim()
 	x.mu.Unlock()
 	x.root.cancel()
 	x.engine.retire(x)

@@ -242,7 +242,7 @@ type eventLog struct {
 
 const (
 	eventChunk    = 128
-	maxFirstChunk = 4096
+	maxFirstChunk = 2048
 )
 
 // next appends a zeroed event and returns it for the caller to fill.
@@ -258,6 +258,20 @@ func (l *eventLog) next() *storedEvent {
 	*last = (*last)[:len(*last)+1]
 	l.n++
 	return &(*last)[len(*last)-1]
+}
+
+// trim releases the unused tail of the last chunk when a hint
+// over-estimated the execution by more than half, so finished executions
+// that the engine retains hold no more than twice the memory their events
+// need.
+func (l *eventLog) trim() {
+	if len(l.chunks) == 0 {
+		return
+	}
+	last := l.chunks[len(l.chunks)-1]
+	if cap(last) > 64 && cap(last)-len(last) > len(last) {
+		l.chunks[len(l.chunks)-1] = append([]storedEvent(nil), last...)
+	}
 }
 
 func (l *eventLog) all() []event {
