@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/states/intrinsic"
@@ -35,6 +36,9 @@ type StateMachine struct {
 	timeoutSeconds int64
 	root           *graph
 	definition     []byte
+	// histHint is the number of events the last execution recorded; new
+	// executions size their event log from it.
+	histHint atomic.Int64
 }
 
 // Definition returns the definition text the machine was parsed from.
@@ -128,6 +132,11 @@ type state struct {
 	hasTolPercent         bool
 
 	enteredType, exitedType string
+	// entered and exited are the shared history details of this state's
+	// StateEntered/StateExited events.
+	entered, exited *eventInfo
+	// iter are a Map state's shared MapIteration* event details.
+	iter [4]*eventInfo
 
 	// QueryLanguage JSONata.
 	jsonata       bool
@@ -422,6 +431,13 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 		}
 	}
 	st := &state{name: name, typ: typ, enteredType: typ + "StateEntered", exitedType: typ + "StateExited"}
+	st.entered = &eventInfo{typ: st.enteredType, name: name}
+	st.exited = &eventInfo{typ: st.exitedType, name: name}
+	if typ == "Map" {
+		for i, t := range [...]string{iterStarted: "MapIterationStarted", iterFailed: "MapIterationFailed", iterAborted: "MapIterationAborted", iterSucceeded: "MapIterationSucceeded"} {
+			st.iter[i] = &eventInfo{typ: t, name: name}
+		}
+	}
 	if p.jsonata {
 		st.jsonata = true
 		allowed = jsonataStateFields[typ]

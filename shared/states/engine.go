@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	mathrand "math/rand/v2"
 	"strings"
 	"sync"
@@ -28,6 +29,11 @@ const (
 // DefaultMaxHistory is Step Functions' limit of events in one execution's
 // history.
 const DefaultMaxHistory = 25000
+
+// DefaultRetainFinished is how many finished executions an engine keeps by
+// default: plenty for the CLI and the local stack, which look executions up
+// by ARN after they end, while a long-lived engine's memory stays bounded.
+const DefaultRetainFinished = 10000
 
 // MaxPayloadSize is Step Functions' limit on a state's input or output, in
 // bytes of UTF-8 JSON.
@@ -65,6 +71,11 @@ type Options struct {
 	StateMachines map[string]*StateMachine
 	// Random drives retry jitter; nil uses math/rand.
 	Random Random
+	// RetainFinished is how many finished executions the engine keeps for
+	// lookup by ARN (Execution, and task tokens that timed out); older ones
+	// are forgotten, oldest first. Running executions are always kept. 0
+	// means DefaultRetainFinished; a negative value keeps every execution.
+	RetainFinished int
 	// Region and Account build ARNs; they default to us-east-1 and
 	// 123456789012.
 	Region  string
@@ -85,6 +96,10 @@ type Engine struct {
 	machines map[string]*StateMachine
 	tokens   map[string]*taskToken
 	execs    map[string]*Execution
+	retain   int
+	// finished lists finished executions, oldest first, from finished[head].
+	finished []*Execution
+	head     int
 }
 
 // New returns an engine configured by opts.
@@ -100,6 +115,10 @@ func New(opts Options) *Engine {
 		machines: map[string]*StateMachine{},
 		tokens:   map[string]*taskToken{},
 		execs:    map[string]*Execution{},
+		retain:   opts.RetainFinished,
+	}
+	if e.retain == 0 {
+		e.retain = DefaultRetainFinished
 	}
 	if e.clock == nil {
 		e.clock = NewVirtualClock(time.Now().UTC().Truncate(time.Millisecond))
@@ -110,6 +129,7 @@ func New(opts Options) *Engine {
 	if e.maxHist <= 0 {
 		e.maxHist = DefaultMaxHistory
 	}
+	e.maxHist = min(e.maxHist, math.MaxInt32) // event ids are stored as int32
 	if e.rnd == nil {
 		e.rnd = mathrand.New(mathrand.NewPCG(mathrand.Uint64(), mathrand.Uint64()))
 	}
@@ -225,6 +245,7 @@ func (e *Engine) newExecution(ctx context.Context, sm *StateMachine, in StartInp
 		done:     make(chan struct{}),
 	}
 	x.result.Status = StatusRunning
+	x.events.hint = int(sm.histHint.Load())
 	e.mu.Lock()
 	e.execs[x.arn] = x
 	e.mu.Unlock()
@@ -283,6 +304,10 @@ type Execution struct {
 	result  Result
 	stopAt  time.Time
 	limit   bool // history limit reached
+
+	// staleTokens are this execution's timed-out task tokens, which the
+	// engine keeps (guarded by Engine.mu) until it forgets the execution.
+	staleTokens []string
 }
 
 // Name returns the execution's name.
@@ -346,7 +371,7 @@ func (x *Execution) Stop(errName, cause string) {
 func (x *Execution) run() {
 	clock := x.engine.clock
 	defer close(x.done)
-	startID := x.record(0, event{typ: "ExecutionStarted", text: string(x.inputRaw), hasPay: true})
+	startID := x.record(0, event{info: infoExecutionStarted, payload: rawJSON(x.inputRaw), hasPay: true})
 	if x.sm.timeoutSeconds > 0 {
 		t := clock.NewTimer(x.start.Add(time.Duration(x.sm.timeoutSeconds) * time.Second))
 		go x.watchTimeout(t)
@@ -406,9 +431,39 @@ func (x *Execution) finish(th *thread, out any, ferr *failure.Error) {
 	x.mu.Lock()
 	x.result = res
 	x.stopAt = x.engine.clock.Now()
+	x.sm.histHint.Store(int64(x.events.n))
+	x.events.trim()
 	x.mu.Unlock()
 	x.root.cancel()
+	x.engine.retire(x)
 	x.engine.log.Debug("execution ended", "execution", x.arn, "status", res.Status, "error", res.Error)
+}
+
+// retire records that x finished and forgets the oldest finished
+// executions beyond the retention limit.
+func (e *Engine) retire(x *Execution) {
+	if e.retain < 0 {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.finished = append(e.finished, x)
+	for len(e.finished)-e.head > e.retain {
+		old := e.finished[e.head]
+		e.finished[e.head] = nil
+		e.head++
+		if e.execs[old.arn] == old {
+			delete(e.execs, old.arn)
+		}
+		for _, tok := range old.staleTokens {
+			delete(e.tokens, tok)
+		}
+	}
+	if e.head > 64 && e.head*2 > len(e.finished) {
+		n := copy(e.finished, e.finished[e.head:])
+		clear(e.finished[n:])
+		e.finished, e.head = e.finished[:n], 0
+	}
 }
 
 func historyLimitCause(n int) string {

@@ -6,8 +6,9 @@ import (
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 )
 
-// event is the compact form of a history event recorded on the hot path;
-// payloads are marshalled only when History is called.
+// event is a history event as the engine reports it on the hot path;
+// payloads are marshalled only when History is called. The log stores it in
+// the smaller storedEvent form.
 type event struct {
 	typ     string
 	id      int64
@@ -21,7 +22,78 @@ type event struct {
 	cause   string
 	index   int
 	task    *taskInfo
+	// info, when set, replaces typ, name, text, errName, cause and task
+	// with details shared between events.
+	info *eventInfo
 }
+
+// Shared details of events that name no state.
+var (
+	infoExecutionStarted       = &eventInfo{typ: "ExecutionStarted"}
+	infoParallelStateStarted   = &eventInfo{typ: "ParallelStateStarted"}
+	infoParallelStateFailed    = &eventInfo{typ: "ParallelStateFailed"}
+	infoParallelStateSucceeded = &eventInfo{typ: "ParallelStateSucceeded"}
+	infoMapStateStarted        = &eventInfo{typ: "MapStateStarted"}
+	infoMapStateFailed         = &eventInfo{typ: "MapStateFailed"}
+	infoMapStateSucceeded      = &eventInfo{typ: "MapStateSucceeded"}
+)
+
+// Indexes of a Map state's shared MapIteration* event details (state.iter).
+const (
+	iterStarted = iota
+	iterFailed
+	iterAborted
+	iterSucceeded
+)
+
+// storedEvent is an event as the log keeps it (48 bytes): the payload,
+// time and links inline; the type, state name and rare fields (errors, task
+// details, pre-marshalled text) behind one pointer, which StateEntered and
+// StateExited events share with their state; the id is implied by the
+// position in the log.
+type storedEvent struct {
+	payload any
+	ts      int64 // Unix nanoseconds
+	prev    int32
+	index   int32
+	info    *eventInfo
+	hasPay  bool
+}
+
+// eventInfo holds an event's type, name and rare fields; it is never
+// modified once stored.
+type eventInfo struct {
+	typ     string
+	name    string
+	text    string
+	errName string
+	cause   string
+	task    *taskInfo
+}
+
+// storeInto fills the zeroed slot s field by field (cheaper under the
+// garbage collector's write barrier than copying a whole struct).
+func (e *event) storeInto(s *storedEvent) {
+	s.payload = e.payload
+	s.ts, s.prev, s.index, s.hasPay = e.ts.UnixNano(), int32(e.prev), int32(e.index), e.hasPay
+	if e.info != nil {
+		s.info = e.info
+		return
+	}
+	s.info = &eventInfo{typ: e.typ, name: e.name, text: e.text, errName: e.errName, cause: e.cause, task: e.task}
+}
+
+func (s *storedEvent) load(id int64) event {
+	in := s.info
+	return event{
+		typ: in.typ, id: id, prev: int64(s.prev), ts: time.Unix(0, s.ts).UTC(), name: in.name, payload: s.payload, hasPay: s.hasPay, index: int(s.index),
+		text: in.text, errName: in.errName, cause: in.cause, task: in.task,
+	}
+}
+
+// rawJSON is a payload kept as the JSON text it was given in (the
+// execution input), printed as is.
+type rawJSON []byte
 
 type taskInfo struct {
 	resourceType string
@@ -31,19 +103,22 @@ type taskInfo struct {
 	heartbeat    int64
 }
 
-// record appends an event after prev and returns its id. When the history
+// record appends an event after prev and returns its id; a zero e.ts means
+// "now". When the history
 // limit is reached it marks the execution and cancels it instead.
 func (x *Execution) record(prev int64, e event) int64 {
 	x.mu.Lock()
-	defer x.mu.Unlock()
 	if x.events.n >= x.engine.maxHist-1 {
 		if !x.limit {
 			x.limit = true
 			x.root.cancel()
 		}
+		x.mu.Unlock()
 		return prev
 	}
-	return x.appendLocked(prev, e)
+	id := x.appendLocked(prev, e)
+	x.mu.Unlock()
+	return id
 }
 
 // forceRecord appends the closing event even at the history limit.
@@ -56,8 +131,10 @@ func (x *Execution) forceRecord(prev int64, e event) int64 {
 func (x *Execution) appendLocked(prev int64, e event) int64 {
 	e.id = int64(x.events.n) + 1
 	e.prev = prev
-	e.ts = x.engine.clock.Now()
-	x.events.append(e)
+	if e.ts.IsZero() {
+		e.ts = x.engine.clock.Now()
+	}
+	e.storeInto(x.events.next())
 	return e.id
 }
 
@@ -77,6 +154,9 @@ func (x *Execution) History() []HistoryEvent {
 func (e *event) payloadText() string {
 	if e.text != "" || !e.hasPay {
 		return e.text
+	}
+	if raw, ok := e.payload.(rawJSON); ok {
+		return string(raw)
 	}
 	b, err := jsonvalue.Marshal(e.payload)
 	if err != nil {
@@ -151,32 +231,55 @@ func (e *event) public(x *Execution) HistoryEvent {
 	return h
 }
 
-// eventLog stores events in fixed chunks so appending never copies earlier
-// events.
+// eventLog stores events in chunks so appending never copies earlier
+// events. The first chunk is sized from a hint (the length of the previous
+// execution of the same machine), so most executions allocate once.
 type eventLog struct {
-	chunks [][]event
+	chunks [][]storedEvent
 	n      int
+	hint   int
 }
 
-const eventChunk = 128
+const (
+	eventChunk    = 128
+	maxFirstChunk = 2048
+)
 
-func (l *eventLog) append(e event) {
+// next appends a zeroed event and returns it for the caller to fill.
+func (l *eventLog) next() *storedEvent {
 	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == cap(l.chunks[len(l.chunks)-1]) {
 		size := eventChunk
 		if len(l.chunks) == 0 {
-			size = 16
+			size = min(max(l.hint, 16), maxFirstChunk)
 		}
-		l.chunks = append(l.chunks, make([]event, 0, size))
+		l.chunks = append(l.chunks, make([]storedEvent, 0, size))
 	}
 	last := &l.chunks[len(l.chunks)-1]
-	*last = append(*last, e)
+	*last = (*last)[:len(*last)+1]
 	l.n++
+	return &(*last)[len(*last)-1]
+}
+
+// trim releases the unused tail of the last chunk when a hint
+// over-estimated the execution by more than half, so finished executions
+// that the engine retains hold no more than twice the memory their events
+// need.
+func (l *eventLog) trim() {
+	if len(l.chunks) == 0 {
+		return
+	}
+	last := l.chunks[len(l.chunks)-1]
+	if cap(last) > 64 && cap(last)-len(last) > len(last) {
+		l.chunks[len(l.chunks)-1] = append([]storedEvent(nil), last...)
+	}
 }
 
 func (l *eventLog) all() []event {
 	out := make([]event, 0, l.n)
 	for _, c := range l.chunks {
-		out = append(out, c...)
+		for i := range c {
+			out = append(out, c[i].load(int64(len(out))+1))
+		}
 	}
 	return out
 }

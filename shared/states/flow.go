@@ -138,7 +138,7 @@ func (sr *stateRun) parallel() (any, *failure.Error) {
 			}
 		}
 	}
-	th.record(event{typ: "ParallelStateStarted"})
+	th.record(event{info: infoParallelStateStarted})
 	pure := true
 	for _, b := range st.branches {
 		pure = pure && b.pure
@@ -150,10 +150,10 @@ func (sr *stateRun) parallel() (any, *failure.Error) {
 		return nil, errAborted
 	}
 	if r.firstErr != nil {
-		th.record(event{typ: "ParallelStateFailed"})
+		th.record(event{info: infoParallelStateFailed})
 		return nil, r.firstErr
 	}
-	th.record(event{typ: "ParallelStateSucceeded"})
+	th.record(event{info: infoParallelStateSucceeded})
 	return sr.finishResult(r.out)
 }
 
@@ -268,7 +268,7 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	}
 	tolerant := hasCount || hasPercent
 	n := len(items)
-	th.record(event{typ: "MapStateStarted", index: n})
+	th.record(event{info: infoMapStateStarted, index: n})
 	workers := int(maxConc)
 	if workers == 0 || workers > maxInlineConcurrency {
 		workers = maxInlineConcurrency
@@ -286,19 +286,19 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 		return over
 	}
 	r := th.runChildren(n, workers, st.iterator.pure, func(i int, child *thread) (any, *failure.Error) {
-		child.record(event{typ: "MapIterationStarted", name: st.name, index: i})
+		child.record(event{info: st.iter[iterStarted], index: i})
 		input := items[i]
 		if st.jItemSelector != nil {
 			v, ferr := sr.jEval(st.jItemSelector, sr.jVars(sr.raw, nil, nil, &mapItem{index: i, value: items[i]}))
 			if ferr != nil {
-				child.record(event{typ: "MapIterationFailed", name: st.name, index: i})
+				child.record(event{info: st.iter[iterFailed], index: i})
 				return nil, ferr
 			}
 			input = v
 		} else if st.itemSelector != nil {
 			v, ferr := sr.applyTemplate(st.itemSelector, eff, &mapItem{index: i, value: items[i]})
 			if ferr != nil {
-				child.record(event{typ: "MapIterationFailed", name: st.name, index: i})
+				child.record(event{info: st.iter[iterFailed], index: i})
 				return nil, ferr
 			}
 			input = v
@@ -306,11 +306,11 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 		out, ferr := child.runGraph(st.iterator, input)
 		switch {
 		case ferr == errAborted:
-			child.record(event{typ: "MapIterationAborted", name: st.name, index: i})
+			child.record(event{info: st.iter[iterAborted], index: i})
 		case ferr != nil:
-			child.record(event{typ: "MapIterationFailed", name: st.name, index: i})
+			child.record(event{info: st.iter[iterFailed], index: i})
 		default:
-			child.record(event{typ: "MapIterationSucceeded", name: st.name, index: i})
+			child.record(event{info: st.iter[iterSucceeded], index: i})
 		}
 		return out, ferr
 	}, stop)
@@ -318,7 +318,7 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 		return nil, errAborted
 	}
 	if r.firstErr != nil {
-		th.record(event{typ: "MapStateFailed"})
+		th.record(event{info: infoMapStateFailed})
 		if exceeded {
 			return nil, &failure.Error{Name: failure.ExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
 		}
@@ -334,7 +334,7 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 			}
 		}
 	}
-	th.record(event{typ: "MapStateSucceeded"})
+	th.record(event{info: infoMapStateSucceeded})
 	return sr.finishResult(out)
 }
 

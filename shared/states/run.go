@@ -302,7 +302,7 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	x := th.x
 	sr := &th.sr
 	*sr = stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
-	sr.enteredID = th.record(event{typ: st.enteredType, name: st.name, payload: input, hasPay: true})
+	sr.enteredID = th.record(event{info: st.entered, payload: input, hasPay: true, ts: sr.entered})
 	var (
 		out  any
 		next *state
@@ -345,7 +345,7 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	if th.context().Err() != nil {
 		return nil, nil, errAborted
 	}
-	th.record(event{typ: st.exitedType, name: st.name, payload: out, hasPay: true})
+	th.record(event{info: st.exited, payload: out, hasPay: true})
 	return out, next, nil
 }
 

@@ -503,8 +503,11 @@ func (e *Engine) closeToken(token string) {
 
 func (e *Engine) timeoutToken(token string) {
 	e.mu.Lock()
-	if t, ok := e.tokens[token]; ok {
+	if t, ok := e.tokens[token]; ok && !t.timedOut {
 		t.timedOut = true
+		if t.x != nil {
+			t.x.staleTokens = append(t.x.staleTokens, token)
+		}
 	}
 	e.mu.Unlock()
 }

@@ -4,7 +4,7 @@
 # (states-vs-local-sfn.mjs, its JS API in one process), then prints
 # executions/second for both and the ratio.
 #
-#   tests/bench/states-vs-local-sfn.sh [SECONDS]     (default 3 per definition)
+#   tests/bench/states-vs-local-sfn.sh [SECONDS [NAME...]]   (default 3 s per definition, all definitions)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,6 +26,10 @@ echo
 # back to back, so load from elsewhere on the machine hits both alike.
 (cd "$root" && go test -c -o "$tmp/states.test" ./shared/states/)
 names=$(cd "$defs" && ls *.asl.json | sed 's/\.asl\.json$//')
+if [ $# -gt 1 ]; then
+  shift
+  names="$*"
+fi
 
 printf '%-14s %14s %14s %9s %14s %12s %12s\n' definition "shipwave ex/s" "local-sfn ex/s" ratio "transitions/s" "ns/transition" "allocs/trans"
 status=0

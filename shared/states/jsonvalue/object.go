@@ -158,25 +158,94 @@ func (o *Object) Copy(extra int) *Object {
 func (o *Object) With(key string, v any) *Object {
 	n := len(o.keys)
 	if i := o.find(key); i >= 0 {
-		vals := make([]any, n)
-		copy(vals, o.vals)
-		vals[i] = v
-		return &Object{keys: o.keys[:n:n], vals: vals}
+		c := newObjectVals(n)
+		copy(c.vals, o.vals)
+		c.vals[i] = v
+		c.keys = o.keys[:n:n]
+		return c
 	}
-	keys := make([]string, n+1)
-	copy(keys, o.keys)
-	keys[n] = key
-	vals := make([]any, n+1)
-	copy(vals, o.vals)
-	vals[n] = v
-	c := &Object{keys: keys, vals: vals}
+	c := newObjectMembers(n + 1)
+	copy(c.keys, o.keys)
+	c.keys[n] = key
+	copy(c.vals, o.vals)
+	c.vals[n] = v
 	if n+1 > indexThreshold {
 		c.idx = make(map[string]int, n+1)
-		for i, k := range keys {
+		for i, k := range c.keys {
 			c.idx[k] = i
 		}
 	}
 	return c
+}
+
+// Small objects are allocated together with their member arrays, so a
+// copy-on-write update (With) costs one allocation instead of two or three.
+type (
+	objVals2 struct {
+		o Object
+		v [2]any
+	}
+	objVals4 struct {
+		o Object
+		v [4]any
+	}
+	objVals8 struct {
+		o Object
+		v [8]any
+	}
+	objMembers2 struct {
+		o Object
+		k [2]string
+		v [2]any
+	}
+	objMembers4 struct {
+		o Object
+		k [4]string
+		v [4]any
+	}
+	objMembers8 struct {
+		o Object
+		k [8]string
+		v [8]any
+	}
+)
+
+// newObjectVals returns an object whose vals has length n; keys is unset.
+func newObjectVals(n int) *Object {
+	switch {
+	case n <= 2:
+		p := new(objVals2)
+		p.o.vals = p.v[:n]
+		return &p.o
+	case n <= 4:
+		p := new(objVals4)
+		p.o.vals = p.v[:n]
+		return &p.o
+	case n <= 8:
+		p := new(objVals8)
+		p.o.vals = p.v[:n]
+		return &p.o
+	}
+	return &Object{vals: make([]any, n)}
+}
+
+// newObjectMembers returns an object whose keys and vals have length n.
+func newObjectMembers(n int) *Object {
+	switch {
+	case n <= 2:
+		p := new(objMembers2)
+		p.o.keys, p.o.vals = p.k[:n], p.v[:n]
+		return &p.o
+	case n <= 4:
+		p := new(objMembers4)
+		p.o.keys, p.o.vals = p.k[:n], p.v[:n]
+		return &p.o
+	case n <= 8:
+		p := new(objMembers8)
+		p.o.keys, p.o.vals = p.k[:n], p.v[:n]
+		return &p.o
+	}
+	return &Object{keys: make([]string, n), vals: make([]any, n)}
 }
 
 // MarshalJSON encodes the object compactly in key order.

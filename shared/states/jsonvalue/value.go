@@ -76,7 +76,51 @@ func Size(v any) int { return size(v, math.MaxInt) }
 
 // Exceeds reports whether v's compact encoding is longer than limit bytes.
 // It stops walking v as soon as the answer is known.
-func Exceeds(v any, limit int) bool { return size(v, limit) > limit }
+func Exceeds(v any, limit int) bool {
+	if upperSize(v, limit) <= limit {
+		return false
+	}
+	return size(v, limit) > limit
+}
+
+// upperSize bounds Size(v) from above without looking at string contents
+// (a byte encodes to at most 6): it walks members, not bytes, so small
+// documents are checked in a few steps. It stops once the bound passes
+// limit.
+func upperSize(v any, limit int) int {
+	switch x := v.(type) {
+	case nil:
+		return 4
+	case bool:
+		return 5
+	case string:
+		return 6*len(x) + 2
+	case Number:
+		return max(len(x), 1)
+	case *Object:
+		if x == nil {
+			return 4
+		}
+		n := 2 + len(x.keys)
+		for i, k := range x.keys {
+			n += 6*len(k) + 3 + upperSize(x.vals[i], limit-n)
+			if n > limit {
+				return n
+			}
+		}
+		return n
+	case []any:
+		n := 2 + len(x)
+		for _, e := range x {
+			n += upperSize(e, limit-n)
+			if n > limit {
+				return n
+			}
+		}
+		return n
+	}
+	return limit + 1 // unusual types: let size decide
+}
 
 // Number is a convenience for json.Number literals.
 type Number = json.Number

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -231,6 +232,12 @@ func FuzzDecode(f *testing.F) {
 		}
 		if Size(v) != len(out) {
 			t.Fatalf("Size got %d, want %d for %s", Size(v), len(out), out)
+		}
+		if ub := upperSize(v, math.MaxInt); ub < len(out) {
+			t.Fatalf("upperSize got %d, below the size %d of %s", ub, len(out), out)
+		}
+		if Exceeds(v, len(out)) || (len(out) > 0 && !Exceeds(v, len(out)-1)) {
+			t.Fatalf("Exceeds disagrees with size %d of %s", len(out), out)
 		}
 		if !json.Valid(out) {
 			t.Fatalf("Marshal produced invalid JSON: %s", out)
