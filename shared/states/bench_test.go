@@ -43,10 +43,11 @@ func loadBench(tb testing.TB, name string) benchCase {
 }
 
 // runOnce runs one execution on a fresh engine with a virtual clock and
-// returns its result and the number of state transitions it made.
-func runOnce(tb testing.TB, c benchCase, history bool) (states.Result, int) {
+// history mode mode, and returns its result and, when history is true
+// (which needs HistoryFull), the number of state transitions it made.
+func runOnce(tb testing.TB, c benchCase, mode states.HistoryMode, history bool) (states.Result, int) {
 	tb.Helper()
-	eng := states.New(states.Options{Clock: states.NewVirtualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))})
+	eng := states.New(states.Options{Clock: states.NewVirtualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)), History: mode})
 	x, res, err := eng.Run(context.Background(), c.sm, states.StartInput{Input: c.input})
 	if err != nil {
 		tb.Fatalf("run %s: %v", c.name, err)
@@ -70,7 +71,7 @@ func TestBenchDefinitions(t *testing.T) {
 	for _, name := range benchNames {
 		t.Run(name, func(t *testing.T) {
 			c := loadBench(t, name)
-			res, n := runOnce(t, c, true)
+			res, n := runOnce(t, c, states.HistoryFull, true)
 			if res.Status != states.StatusSucceeded {
 				t.Fatalf("status: got %s (%s: %s), want SUCCEEDED", res.Status, res.Error, res.Cause)
 			}
@@ -84,20 +85,28 @@ func TestBenchDefinitions(t *testing.T) {
 	}
 }
 
-// BenchmarkEngine runs each reference definition and reports transitions/s,
-// ns/transition, allocs/transition and executions/s.
-func BenchmarkEngine(b *testing.B) {
+// BenchmarkEngine runs each reference definition with its history stored
+// and reports transitions/s, ns/transition, allocs/transition and
+// executions/s.
+func BenchmarkEngine(b *testing.B) { benchEngine(b, states.HistoryFull) }
+
+// BenchmarkEngineCounted is BenchmarkEngine with history events counted
+// (so the history limit still applies) but not stored, as
+// aws-local-stepfunctions, which keeps no history.
+func BenchmarkEngineCounted(b *testing.B) { benchEngine(b, states.HistoryCount) }
+
+func benchEngine(b *testing.B, mode states.HistoryMode) {
 	for _, name := range benchNames {
 		b.Run(name, func(b *testing.B) {
 			c := loadBench(b, name)
-			_, transitions := runOnce(b, c, true)
+			_, transitions := runOnce(b, c, states.HistoryFull, true)
 			b.ReportAllocs()
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			b.ResetTimer()
 			start := time.Now()
 			for i := 0; i < b.N; i++ {
-				res, _ := runOnce(b, c, false)
+				res, _ := runOnce(b, c, mode, false)
 				if res.Status != states.StatusSucceeded {
 					b.Fatalf("status %s: %s: %s", res.Status, res.Error, res.Cause)
 				}

@@ -81,26 +81,42 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			opts := states.Options{Clock: states.NewVirtualClock(time.Date(2024, 3, 14, 1, 59, 0, 0, time.UTC))}
-			if b, err := os.ReadFile(filepath.Join(dir, "mock.json")); err == nil {
-				cfg, err := mock.Parse(filepath.Join(dir, "mock.json"), b)
-				if err != nil {
-					t.Fatal(err)
+			run := func(mode states.HistoryMode) (*states.Execution, states.Result) {
+				t.Helper()
+				opts := states.Options{Clock: states.NewVirtualClock(time.Date(2024, 3, 14, 1, 59, 0, 0, time.UTC)), History: mode}
+				if b, err := os.ReadFile(filepath.Join(dir, "mock.json")); err == nil {
+					cfg, err := mock.Parse(filepath.Join(dir, "mock.json"), b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					r, err := mock.NewResolver(cfg, "Conformance", "Default", nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					opts.Tasks = r
 				}
-				r, err := mock.NewResolver(cfg, "Conformance", "Default", nil)
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				x, res, err := states.New(opts).Run(ctx, sm, states.StartInput{
+					Name:  "conformance",
+					Input: readCaseFile(t, dir, "input.json"),
+				})
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("Run: %v", err)
 				}
-				opts.Tasks = r
+				return x, res
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			_, got, err := states.New(opts).Run(ctx, sm, states.StartInput{
-				Name:  "conformance",
-				Input: readCaseFile(t, dir, "input.json"),
-			})
-			if err != nil {
-				t.Fatalf("Run: %v", err)
+			x, got := run(states.HistoryFull)
+			// Counting events instead of storing them changes nothing else.
+			cx, counted := run(states.HistoryCount)
+			if counted.Status != got.Status || counted.Error != got.Error || counted.Cause != got.Cause || !bytes.Equal(counted.Output, got.Output) {
+				t.Errorf("HistoryCount result: got %+v, want the HistoryFull result %+v", counted, got)
+			}
+			if g, w := cx.HistoryLen(), len(x.History()); g != w {
+				t.Errorf("HistoryCount HistoryLen: got %d, want %d (HistoryFull's events)", g, w)
+			}
+			if h := cx.History(); h != nil {
+				t.Errorf("HistoryCount History: got %d events, want nil", len(h))
 			}
 			if got.Status != want.Status {
 				t.Errorf("status: got %s, want %s", got.Status, want.Status)

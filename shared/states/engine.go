@@ -55,6 +55,20 @@ type Random interface {
 	Float64() float64
 }
 
+// HistoryMode says what an execution keeps of its history.
+type HistoryMode int
+
+const (
+	// HistoryFull stores every event; Execution.History returns them.
+	HistoryFull HistoryMode = iota
+	// HistoryCount counts events without storing them (nor taking their
+	// timestamps): executions behave exactly as with HistoryFull,
+	// including failing at the MaxHistory limit with the same error, but
+	// Execution.History returns nil. Execution.HistoryLen still reports
+	// the number of events.
+	HistoryCount
+)
+
 // Options configure an Engine. The zero value works: a virtual clock
 // starting now, no task handlers, and Step Functions' limits.
 type Options struct {
@@ -67,6 +81,11 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxHistory caps the events of one execution; 0 means 25,000.
 	MaxHistory int
+	// History says what executions keep of their history: HistoryFull
+	// (the zero value) stores every event for Execution.History;
+	// HistoryCount only counts events, so MaxHistory still fails an
+	// execution exactly as with HistoryFull, and History returns nil.
+	History HistoryMode
 	// StateMachines are the machines states:startExecution can start, by ARN.
 	StateMachines map[string]*StateMachine
 	// Random drives retry jitter; nil uses math/rand.
@@ -88,6 +107,7 @@ type Engine struct {
 	tasks   TaskResolver
 	log     *slog.Logger
 	maxHist int
+	count   bool // HistoryCount: count events, store none
 	rnd     Random
 	region  string
 	account string
@@ -109,6 +129,7 @@ func New(opts Options) *Engine {
 		tasks:    opts.Tasks,
 		log:      opts.Logger,
 		maxHist:  opts.MaxHistory,
+		count:    opts.History == HistoryCount,
 		rnd:      opts.Random,
 		region:   opts.Region,
 		account:  opts.Account,
@@ -431,8 +452,10 @@ func (x *Execution) finish(th *thread, out any, ferr *failure.Error) {
 	x.mu.Lock()
 	x.result = res
 	x.stopAt = x.engine.clock.Now()
-	x.sm.histHint.Store(int64(x.events.n))
-	x.events.trim()
+	if !x.engine.count {
+		x.sm.histHint.Store(int64(x.events.n))
+		x.events.trim()
+	}
 	x.mu.Unlock()
 	x.root.cancel()
 	x.engine.retire(x)

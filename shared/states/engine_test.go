@@ -1,6 +1,7 @@
 package states_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -463,6 +464,50 @@ func TestHistoryLimit(t *testing.T) {
 	if last.ID != 100 || last.PreviousEventID != 99 || last.Type != "ExecutionFailed" ||
 		last.ExecutionFailedEventDetails.Cause != "The execution reached the maximum number of history events (100)." {
 		t.Errorf("got last event %+v, want ExecutionFailed #100 after #99 with the limit cause", last)
+	}
+}
+
+// TestHistoryLimitCounted checks that an execution that only counts its
+// events fails at the history limit exactly as one that stores them: same
+// status, error and cause, and the same number of events.
+func TestHistoryLimitCounted(t *testing.T) {
+	loop := `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"S"}],"Default":"A"},"S":{"Type":"Succeed"}}}`
+	mapLoop := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"ResultPath":null,"Next":"C"},"C":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"S"}],"Default":"M"},"S":{"Type":"Succeed"}}}`
+	tests := []struct {
+		name  string
+		def   string
+		input string
+		max   int
+	}{
+		{name: "loop at 100", def: loop, input: `{}`, max: 100},
+		{name: "loop at the default 25,000", def: loop, input: `{}`, max: 0},
+		{name: "map iterations at 1,000", def: mapLoop, input: `{"items":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]}`, max: 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			full, fx := runMachine(t, tt.def, tt.input, states.Options{MaxHistory: tt.max})
+			counted, cx := runMachine(t, tt.def, tt.input, states.Options{MaxHistory: tt.max, History: states.HistoryCount})
+			want := tt.max
+			if want == 0 {
+				want = states.DefaultMaxHistory
+			}
+			wantCause := fmt.Sprintf("The execution reached the maximum number of history events (%d).", want)
+			if full.Status != states.StatusFailed || full.Error != failure.Runtime || full.Cause != wantCause {
+				t.Fatalf("HistoryFull: got %s %s %q, want FAILED States.Runtime %q", full.Status, full.Error, full.Cause, wantCause)
+			}
+			if counted.Status != full.Status || counted.Error != full.Error || counted.Cause != full.Cause || !bytes.Equal(counted.Output, full.Output) {
+				t.Errorf("HistoryCount: got %+v, want %+v", counted, full)
+			}
+			if n := len(fx.History()); n != want {
+				t.Errorf("HistoryFull events: got %d, want %d", n, want)
+			}
+			if n := cx.HistoryLen(); n != want {
+				t.Errorf("HistoryCount HistoryLen: got %d, want %d", n, want)
+			}
+			if h := cx.History(); h != nil {
+				t.Errorf("HistoryCount History: got %d events, want nil", len(h))
+			}
+		})
 	}
 }
 

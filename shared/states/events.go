@@ -130,6 +130,10 @@ func (x *Execution) forceRecord(prev int64, e event) int64 {
 
 func (x *Execution) appendLocked(prev int64, e event) int64 {
 	e.id = int64(x.events.n) + 1
+	if x.engine.count {
+		x.events.n++
+		return e.id
+	}
 	e.prev = prev
 	if e.ts.IsZero() {
 		e.ts = x.engine.clock.Now()
@@ -139,8 +143,12 @@ func (x *Execution) appendLocked(prev int64, e event) int64 {
 }
 
 // History returns the events recorded so far, shaped like
-// GetExecutionHistory's events.
+// GetExecutionHistory's events. It returns nil when the engine only counts
+// events (Options.History is HistoryCount).
 func (x *Execution) History() []HistoryEvent {
+	if x.engine.count {
+		return nil
+	}
 	x.mu.Lock()
 	evs := x.events.all()
 	x.mu.Unlock()
@@ -149,6 +157,14 @@ func (x *Execution) History() []HistoryEvent {
 		out[i] = evs[i].public(x)
 	}
 	return out
+}
+
+// HistoryLen returns the number of events in the execution's history so
+// far, whether they are stored or only counted.
+func (x *Execution) HistoryLen() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.events.n
 }
 
 func (e *event) payloadText() string {
