@@ -176,7 +176,13 @@ func statesRun(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 
-	eng := states.New(states.Options{Clock: clock, Tasks: resolver, StateMachines: nested})
+	// Without --history nothing reads the events, so only count them (the
+	// 25,000-event limit still applies exactly).
+	histMode := states.HistoryCount
+	if f.history {
+		histMode = states.HistoryFull
+	}
+	eng := states.New(states.Options{Clock: clock, Tasks: resolver, StateMachines: nested, History: histMode})
 	if len(nested) > 0 {
 		tasks.Register(reg, tasks.Config{Starter: eng})
 	}

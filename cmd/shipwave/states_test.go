@@ -103,6 +103,7 @@ func TestStatesGolden(t *testing.T) {
 		{name: "run-bad-format", args: []string{"states", "run", "--definition", td + "succeed.asl.json", "--format", "yaml"}},
 		{name: "run-test-case-without-mock", args: []string{"states", "run", "--definition", td + "succeed.asl.json", "--test-case", "HappyPath"}},
 		{name: "run-unknown-flag", args: []string{"states", "run", "--definitoin", td + "succeed.asl.json"}},
+		{name: "run-history-limit", args: []string{"states", "run", "--definition", td + "loop.asl.json"}},
 		{name: "run-nested", args: []string{"states", "run", "--definition", td + "parent.asl.json", "--input", `{"n":21}`, "--nested", "child=" + td + "child.asl.json"}},
 		{name: "run-nested-missing", args: []string{"states", "run", "--definition", td + "parent.asl.json", "--input", `{"n":21}`, "--nested", "other=" + td + "child.asl.json"}},
 		{name: "run-nested-invalid", args: []string{"states", "run", "--definition", td + "parent.asl.json", "--nested", "child=" + td + "invalid.asl.json"}},
