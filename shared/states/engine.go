@@ -11,6 +11,7 @@ import (
 	mathrand "math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/states/failure"
@@ -325,6 +326,9 @@ type Execution struct {
 	result  Result
 	stopAt  time.Time
 	limit   bool // history limit reached
+	// counted is the number of history events when the engine only counts
+	// them (HistoryCount); events.n stays 0 then.
+	counted atomic.Int64
 
 	// staleTokens are this execution's timed-out task tokens, which the
 	// engine keeps (guarded by Engine.mu) until it forgets the execution.

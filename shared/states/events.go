@@ -107,8 +107,22 @@ type taskInfo struct {
 // "now". When the history
 // limit is reached it marks the execution and cancels it instead.
 func (x *Execution) record(prev int64, e event) int64 {
+	if x.engine.count {
+		// Counting needs no lock: a compare-and-swap claims the next id
+		// unless the limit is reached, exactly as the locked path does.
+		limit := int64(x.engine.maxHist - 1)
+		for {
+			n := x.counted.Load()
+			if n >= limit {
+				break
+			}
+			if x.counted.CompareAndSwap(n, n+1) {
+				return n + 1
+			}
+		}
+	}
 	x.mu.Lock()
-	if x.events.n >= x.engine.maxHist-1 {
+	if x.engine.count || x.events.n >= x.engine.maxHist-1 {
 		if !x.limit {
 			x.limit = true
 			x.root.cancel()
@@ -129,11 +143,10 @@ func (x *Execution) forceRecord(prev int64, e event) int64 {
 }
 
 func (x *Execution) appendLocked(prev int64, e event) int64 {
-	e.id = int64(x.events.n) + 1
 	if x.engine.count {
-		x.events.n++
-		return e.id
+		return x.counted.Add(1)
 	}
+	e.id = int64(x.events.n) + 1
 	e.prev = prev
 	if e.ts.IsZero() {
 		e.ts = x.engine.clock.Now()
@@ -162,6 +175,9 @@ func (x *Execution) History() []HistoryEvent {
 // HistoryLen returns the number of events in the execution's history so
 // far, whether they are stored or only counted.
 func (x *Execution) HistoryLen() int {
+	if x.engine.count {
+		return int(x.counted.Load())
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.events.n
