@@ -131,6 +131,13 @@ type state struct {
 	hasTolCount           bool
 	hasTolPercent         bool
 
+	// passMember is set on a JSONPath Pass state that only writes its
+	// Result literal into one member of its input ("ResultPath": "$.a",
+	// no InputPath, Parameters, Assign or OutputPath): the member it
+	// writes. Such a state may update an input it owns in place (see
+	// thread.owned).
+	passMember string
+
 	enteredType, exitedType string
 	// entered and exited are the shared history details of this state's
 	// StateEntered/StateExited events.
@@ -504,6 +511,10 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 	case typePass:
 		if v, ok := o.Get("Result"); ok {
 			st.result, st.hasResult = v, true
+			if !st.jsonata && st.parameters == nil && st.assign == nil &&
+				st.inputPath == (optPath{}) && st.outputPath == (optPath{}) && st.resultPath.path != nil {
+				st.passMember, _ = st.resultPath.path.Member()
+			}
 		}
 	case typeTask:
 		p.task(st, o, loc)

@@ -654,3 +654,67 @@ func TestNestedConcurrencyInVirtualTime(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryCountInPlace runs definitions where a Pass state's ResultPath
+// could update an object that something else still references (variables,
+// Parallel branches sharing one input, Map results fed back into a Map, the
+// execution input) with history stored and only counted: both must give the
+// same, expected output.
+func TestHistoryCountInPlace(t *testing.T) {
+	tests := []struct {
+		name, def, input, want string
+	}{
+		{
+			name:  "chain",
+			def:   `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"ResultPath":"$.n","Next":"B"},"B":{"Type":"Pass","Result":2,"ResultPath":"$.n","Next":"C"},"C":{"Type":"Pass","Result":3,"ResultPath":"$.m","End":true}}}`,
+			input: `{"n":0}`,
+			want:  `{"n":2,"m":3}`,
+		},
+		{
+			name:  "variable keeps the earlier object",
+			def:   `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"ResultPath":"$.n","Next":"B"},"B":{"Type":"Pass","Assign":{"saved.$":"$"},"Next":"C"},"C":{"Type":"Pass","Result":3,"ResultPath":"$.n","Next":"D"},"D":{"Type":"Pass","Result":4,"ResultPath":"$.n","Next":"E"},"E":{"Type":"Pass","Parameters":{"saved.$":"$saved","now.$":"$"},"End":true}}}`,
+			input: `{"n":0}`,
+			want:  `{"saved":{"n":1},"now":{"n":4}}`,
+		},
+		{
+			name:  "execution input and context stay as given",
+			def:   `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"ResultPath":"$.n","Next":"B"},"B":{"Type":"Pass","Result":2,"ResultPath":"$.n","Next":"E"},"E":{"Type":"Pass","Parameters":{"in.$":"$$.Execution.Input","now.$":"$"},"End":true}}}`,
+			input: `{"n":0}`,
+			want:  `{"in":{"n":0},"now":{"n":2}}`,
+		},
+		{
+			name:  "parallel branches share their input",
+			def:   `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"a1","ResultPath":"$.v","Next":"B"},"B":{"Type":"Pass","Result":"a2","ResultPath":"$.v","End":true}}},{"StartAt":"C","States":{"C":{"Type":"Pass","Result":"c1","ResultPath":"$.v","Next":"D"},"D":{"Type":"Pass","Result":"c2","ResultPath":"$.v","End":true}}},{"StartAt":"E","States":{"E":{"Type":"Pass","End":true}}}],"End":true}}}`,
+			input: `{"v":0}`,
+			want:  `[{"v":"a2"},{"v":"c2"},{"v":0}]`,
+		},
+		{
+			name:  "map results fed back into a map",
+			def:   `{"StartAt":"M1","States":{"M1":{"Type":"Map","ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"ResultPath":"$.k","Next":"B"},"B":{"Type":"Pass","Result":2,"ResultPath":"$.k","End":true}}},"Next":"M2"},"M2":{"Type":"Map","ItemProcessor":{"StartAt":"C","States":{"C":{"Type":"Pass","Result":3,"ResultPath":"$.k","Next":"D"},"D":{"Type":"Pass","Result":4,"ResultPath":"$.j","End":true}}},"ResultPath":"$[1]","End":true}}}`,
+			input: `[{"k":0},{"k":0}]`,
+			want:  `[{"k":2},[{"k":3,"j":4},{"k":3,"j":4}]]`,
+		},
+		{
+			name:  "choice between pass states",
+			def:   `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"ResultPath":"$.n","Next":"C"},"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":1,"Next":"B"}],"Default":"B"},"B":{"Type":"Pass","Result":2,"ResultPath":"$.n","End":true}}}`,
+			input: `{"n":0}`,
+			want:  `{"n":2}`,
+		},
+		{
+			name:  "result path to a new member then an existing one",
+			def:   `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"x":1},"ResultPath":"$.r","Next":"B"},"B":{"Type":"Pass","Result":{"x":2},"ResultPath":"$.r","Next":"C"},"C":{"Type":"Pass","Result":{"x":3},"ResultPath":"$.s","End":true}}}`,
+			input: `{}`,
+			want:  `{"r":{"x":2},"s":{"x":3}}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, mode := range []states.HistoryMode{states.HistoryFull, states.HistoryCount} {
+				res, _ := runMachine(t, tt.def, tt.input, states.Options{History: mode})
+				if res.Status != states.StatusSucceeded || string(res.Output) != tt.want {
+					t.Errorf("mode %d: got %s %s (%s: %s), want SUCCEEDED %s", mode, res.Status, res.Output, res.Error, res.Cause, tt.want)
+				}
+			}
+		})
+	}
+}

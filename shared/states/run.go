@@ -28,6 +28,13 @@ type thread struct {
 	// sr is reused for every state the thread runs: a thread runs one
 	// state at a time and nothing keeps a stateRun past its state.
 	sr stateRun
+	// owned is the object the previous state of this graph returned when
+	// nothing else can reference it: a fresh copy made by a Pass state's
+	// ResultPath (st.passMember) while history is only counted, so no
+	// event keeps it. The next state, if it is such a Pass state too, may
+	// write its member in place instead of copying the object again. It is
+	// cleared before every state and at the start of every graph.
+	owned *jsonvalue.Object
 }
 
 func (th *thread) context() context.Context { return th.cs.ctx }
@@ -282,6 +289,7 @@ func (sr *stateRun) checkSize(v any, what string) *failure.Error {
 // runGraph runs g from its start with input until a terminal state.
 func (th *thread) runGraph(g *graph, input any) (any, *failure.Error) {
 	st := g.start
+	th.owned = nil
 	ctx := th.context()
 	for {
 		if ctx.Err() != nil {
@@ -302,6 +310,8 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	x := th.x
 	sr := &th.sr
 	*sr = stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
+	owned := th.owned
+	th.owned = nil
 	sr.enteredID = th.record(event{info: st.entered, payload: input, hasPay: true, ts: sr.entered})
 	var (
 		out  any
@@ -312,6 +322,8 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	case typePass:
 		if st.jsonata {
 			out, ferr = sr.jPass()
+		} else if st.passMember != "" && x.engine.count {
+			out, ferr = sr.passMember(owned)
 		} else {
 			out, ferr = sr.pass()
 		}
@@ -378,6 +390,32 @@ func (sr *stateRun) pass() (any, *failure.Error) {
 		if ferr := sr.checkSize(out, st.name); ferr != nil {
 			return nil, ferr
 		}
+	}
+	return out, nil
+}
+
+// passMember runs a Pass state that writes its Result into one member of
+// its input (st.passMember) while history is only counted. When the input
+// is the object the previous state left owned and already has the member,
+// it writes the member in place, which is indistinguishable from a copy
+// because nothing else references that object; otherwise it copies as pass
+// does. Either way the output is left owned for the next state.
+func (sr *stateRun) passMember(owned *jsonvalue.Object) (any, *failure.Error) {
+	st := sr.st
+	if obj, ok := sr.raw.(*jsonvalue.Object); ok && owned != nil && obj == owned && owned.Has(st.passMember) {
+		owned.Set(st.passMember, st.result)
+		if ferr := sr.checkSize(owned, st.name); ferr != nil {
+			return nil, ferr
+		}
+		sr.th.owned = owned
+		return owned, nil
+	}
+	out, ferr := sr.pass()
+	if ferr != nil {
+		return nil, ferr
+	}
+	if obj, ok := out.(*jsonvalue.Object); ok && obj != sr.raw {
+		sr.th.owned = obj
 	}
 	return out, nil
 }

@@ -65,6 +65,15 @@ func (p *Path) IsDefinite() bool { return p.definite }
 // identifies one node and can be written to.
 func (p *Path) IsReference() bool { return p.isReference() }
 
+// Member returns the member name when the path is "$" followed by one
+// named field ($.a or $['a']), and false for any other path.
+func (p *Path) Member() (string, bool) {
+	if p.root != "$" || len(p.steps) != 1 || p.steps[0].kind != stepField {
+		return "", false
+	}
+	return p.steps[0].name, true
+}
+
 // Get evaluates the path against root (the document its Root names; for a
 // variable path, the variable's value). A definite path returns the selected
 // value; an indefinite path returns a []any of matches, possibly empty. It

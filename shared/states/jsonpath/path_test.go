@@ -356,3 +356,27 @@ func BenchmarkSet(b *testing.B) {
 		}
 	}
 }
+
+func TestMember(t *testing.T) {
+	tests := []struct {
+		name, expr, want string
+		ok               bool
+	}{
+		{name: "dot", expr: "$.a", want: "a", ok: true},
+		{name: "bracket", expr: "$['a b']", want: "a b", ok: true},
+		{name: "root", expr: "$"},
+		{name: "nested", expr: "$.a.b"},
+		{name: "index", expr: "$[0]"},
+		{name: "context", expr: "$$.a"},
+		{name: "variable", expr: "$v.a"},
+		{name: "wildcard", expr: "$.*"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := MustParse(tt.expr).Member()
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("Member(%s): got %q, %v, want %q, %v", tt.expr, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
