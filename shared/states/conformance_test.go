@@ -142,7 +142,8 @@ func TestConformance(t *testing.T) {
 
 // FuzzExecute mutates the corpus definitions and inputs: Parse must either
 // reject a definition or run it to an end state, without panicking and
-// within a few seconds of wall time on the virtual clock.
+// within a few seconds of wall time on the virtual clock, with the same
+// result whether history is stored or only counted.
 func FuzzExecute(f *testing.F) {
 	dirs, err := filepath.Glob(filepath.Join(conformanceDir, "*", "definition.asl.json"))
 	if err != nil {
@@ -164,17 +165,28 @@ func FuzzExecute(f *testing.F) {
 			}
 			return
 		}
-		eng := states.New(states.Options{Clock: states.NewVirtualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)), MaxHistory: 2000})
-		x, err := eng.Start(context.Background(), sm, states.StartInput{Input: input})
-		if err != nil {
-			return // invalid input JSON is refused up front
+		run := func(mode states.HistoryMode) (states.Result, bool) {
+			eng := states.New(states.Options{Clock: states.NewVirtualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)), MaxHistory: 2000, History: mode, Random: fixedRandom(0.5)})
+			x, err := eng.Start(context.Background(), sm, states.StartInput{Input: input})
+			if err != nil {
+				return states.Result{}, false // invalid input JSON is refused up front
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			res, err := x.Wait(ctx)
+			if err != nil {
+				x.Stop("", "")
+				t.Fatalf("execution still running after 5s of wall time (status %s)\ndefinition: %s\ninput: %s", res.Status, def, input)
+			}
+			return res, true
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		res, err := x.Wait(ctx)
-		if err != nil {
-			x.Stop("", "")
-			t.Fatalf("execution still running after 5s of wall time (status %s)\ndefinition: %s\ninput: %s", res.Status, def, input)
+		res, ok := run(states.HistoryFull)
+		if !ok {
+			return
+		}
+		// Counting history instead of storing it changes no result.
+		if counted, _ := run(states.HistoryCount); counted.Status != res.Status || counted.Error != res.Error || counted.Cause != res.Cause || !bytes.Equal(counted.Output, res.Output) {
+			t.Fatalf("HistoryCount: got %+v, want the HistoryFull result %+v\ndefinition: %s\ninput: %s", counted, res, def, input)
 		}
 		switch res.Status {
 		case states.StatusSucceeded:
