@@ -112,6 +112,9 @@ type Engine struct {
 	rnd     Random
 	region  string
 	account string
+	// defSMArn and defRole are the ARNs executions get when StartInput
+	// names none.
+	defSMArn, defRole string
 
 	mu       sync.Mutex
 	machines map[string]*StateMachine
@@ -161,6 +164,8 @@ func New(opts Options) *Engine {
 	if e.account == "" {
 		e.account = "123456789012"
 	}
+	e.defSMArn = "arn:aws:states:" + e.region + ":" + e.account + ":stateMachine:StateMachine"
+	e.defRole = "arn:aws:iam::" + e.account + ":role/StepFunctionsRole"
 	for arn, sm := range opts.StateMachines {
 		e.machines[arn] = sm
 	}
@@ -240,7 +245,7 @@ func (e *Engine) newExecution(ctx context.Context, sm *StateMachine, in StartInp
 	}
 	smArn := in.StateMachineArn
 	if smArn == "" {
-		smArn = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:StateMachine", e.region, e.account)
+		smArn = e.defSMArn
 	}
 	smName := smArn[strings.LastIndex(smArn, ":")+1:]
 	name := in.Name
@@ -249,14 +254,14 @@ func (e *Engine) newExecution(ctx context.Context, sm *StateMachine, in StartInp
 	}
 	role := in.RoleArn
 	if role == "" {
-		role = fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsRole", e.account)
+		role = e.defRole
 	}
 	root := newRootScope(context.WithoutCancel(ctx), e.clock)
 	x := &Execution{
 		engine:   e,
 		sm:       sm,
 		name:     name,
-		arn:      fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.region, e.account, smName, name),
+		arn:      "arn:aws:states:" + e.region + ":" + e.account + ":execution:" + smName + ":" + name,
 		smArn:    smArn,
 		smName:   smName,
 		roleArn:  role,
