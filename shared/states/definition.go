@@ -137,6 +137,8 @@ type state struct {
 	// writes. Such a state may update an input it owns in place (see
 	// thread.owned).
 	passMember string
+	// resultSize is the compact JSON size of a passMember state's Result.
+	resultSize int
 
 	enteredType, exitedType string
 	// entered and exited are the shared history details of this state's
@@ -514,6 +516,7 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 			if !st.jsonata && st.parameters == nil && st.assign == nil &&
 				st.inputPath == (optPath{}) && st.outputPath == (optPath{}) && st.resultPath.path != nil {
 				st.passMember, _ = st.resultPath.path.Member()
+				st.resultSize = jsonvalue.Size(v)
 			}
 		}
 	case typeTask:

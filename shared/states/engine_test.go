@@ -718,3 +718,32 @@ func TestHistoryCountInPlace(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryCountInPlaceDataLimit checks that a Pass state writing a
+// longer value into a member in place still fails when the object outgrows
+// the payload limit, and succeeds when the value is no longer.
+func TestHistoryCountInPlaceDataLimit(t *testing.T) {
+	pad := strings.Repeat("p", 200*1024)
+	big := strings.Repeat("b", 100*1024)
+	tests := []struct {
+		name, last string
+		want       string
+	}{
+		{name: "longer value over the limit", last: `"` + big + `"`, want: states.StatusFailed},
+		{name: "shorter value", last: `2`, want: states.StatusSucceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"xx","ResultPath":"$.a","Next":"B"},"B":{"Type":"Pass","Result":` + tt.last + `,"ResultPath":"$.a","End":true}}}`
+			for _, mode := range []states.HistoryMode{states.HistoryFull, states.HistoryCount} {
+				res, _ := runMachine(t, def, `{"pad":"`+pad+`","a":0}`, states.Options{History: mode})
+				if res.Status != tt.want {
+					t.Fatalf("mode %d: got %s %s, want %s", mode, res.Status, res.Error, tt.want)
+				}
+				if tt.want == states.StatusFailed && (res.Error != failure.DataLimitExceeded || !strings.Contains(res.Cause, "'B'")) {
+					t.Errorf("mode %d: got %s %q, want States.DataLimitExceeded naming B", mode, res.Error, res.Cause)
+				}
+			}
+		})
+	}
+}

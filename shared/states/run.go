@@ -402,13 +402,19 @@ func (sr *stateRun) pass() (any, *failure.Error) {
 // does. Either way the output is left owned for the next state.
 func (sr *stateRun) passMember(owned *jsonvalue.Object) (any, *failure.Error) {
 	st := sr.st
-	if obj, ok := sr.raw.(*jsonvalue.Object); ok && owned != nil && obj == owned && owned.Has(st.passMember) {
-		owned.Set(st.passMember, st.result)
-		if ferr := sr.checkSize(owned, st.name); ferr != nil {
-			return nil, ferr
+	if obj, ok := sr.raw.(*jsonvalue.Object); ok && owned != nil && obj == owned {
+		if prev, exists := owned.Get(st.passMember); exists {
+			owned.Set(st.passMember, st.result)
+			// The previous state checked the object's size; it cannot
+			// have grown unless the new value is longer than the old one.
+			if !jsonvalue.Exceeds(prev, st.resultSize-1) {
+				if ferr := sr.checkSize(owned, st.name); ferr != nil {
+					return nil, ferr
+				}
+			}
+			sr.th.owned = owned
+			return owned, nil
 		}
-		sr.th.owned = owned
-		return owned, nil
 	}
 	out, ferr := sr.pass()
 	if ferr != nil {
