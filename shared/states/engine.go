@@ -332,8 +332,13 @@ type Execution struct {
 	stopAt  time.Time
 	limit   bool // history limit reached
 	// counted is the number of history events when the engine only counts
-	// them (HistoryCount); events.n stays 0 then.
-	counted atomic.Int64
+	// them (HistoryCount); events.n stays 0 then. While fanout is zero only
+	// the execution's one running thread touches it, with plain reads and
+	// writes; while a Parallel or Map state runs threads at once (fanout >
+	// 0) every access is atomic. Starting and joining the fan-out's
+	// goroutines orders the two phases.
+	counted int64
+	fanout  atomic.Int32
 
 	// staleTokens are this execution's timed-out task tokens, which the
 	// engine keeps (guarded by Engine.mu) until it forgets the execution.

@@ -1,6 +1,7 @@
 package states
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
@@ -108,16 +109,25 @@ type taskInfo struct {
 // limit is reached it marks the execution and cancels it instead.
 func (x *Execution) record(prev int64, e event) int64 {
 	if x.engine.count {
-		// Counting needs no lock: a compare-and-swap claims the next id
-		// unless the limit is reached, exactly as the locked path does.
+		// Counting needs no lock: the one running thread increments the
+		// count; threads running at once claim the next id with a
+		// compare-and-swap. Either way the limit is checked exactly as the
+		// locked path does.
 		limit := int64(x.engine.maxHist - 1)
-		for {
-			n := x.counted.Load()
-			if n >= limit {
-				break
+		if x.fanout.Load() == 0 {
+			if x.counted < limit {
+				x.counted++
+				return x.counted
 			}
-			if x.counted.CompareAndSwap(n, n+1) {
-				return n + 1
+		} else {
+			for {
+				n := atomic.LoadInt64(&x.counted)
+				if n >= limit {
+					break
+				}
+				if atomic.CompareAndSwapInt64(&x.counted, n, n+1) {
+					return n + 1
+				}
 			}
 		}
 	}
@@ -144,7 +154,9 @@ func (x *Execution) forceRecord(prev int64, e event) int64 {
 
 func (x *Execution) appendLocked(prev int64, e event) int64 {
 	if x.engine.count {
-		return x.counted.Add(1)
+		// Only finish forces an event, after every thread has ended.
+		x.counted++
+		return x.counted
 	}
 	e.id = int64(x.events.n) + 1
 	e.prev = prev
@@ -173,10 +185,17 @@ func (x *Execution) History() []HistoryEvent {
 }
 
 // HistoryLen returns the number of events in the execution's history so
-// far, whether they are stored or only counted.
+// far, whether they are stored or only counted. When they are only counted
+// (HistoryCount) the number is known once the execution has ended; until
+// then HistoryLen returns -1.
 func (x *Execution) HistoryLen() int {
 	if x.engine.count {
-		return int(x.counted.Load())
+		select {
+		case <-x.done:
+			return int(x.counted)
+		default:
+			return -1
+		}
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()

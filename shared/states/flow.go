@@ -90,6 +90,8 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 	remaining := atomic.Int64{}
 	remaining.Store(int64(workers))
 	done := make(chan struct{})
+	// Until every worker has ended, history counting is atomic.
+	th.x.fanout.Add(1)
 	for w := 0; w < workers; w++ {
 		clock.Spawn()
 		go func() {
@@ -116,6 +118,7 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 	}
 	clock.Park()
 	<-done
+	th.x.fanout.Add(-1)
 	return r
 }
 
