@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -30,23 +31,86 @@ func (s *Service) lock(ctx context.Context, in DeployTask) (release.Lock, error)
 	if r.Status.Terminal() {
 		return release.Lock{}, &Cancelled{Message: fmt.Sprintf("release %s is already %s", r.ID, r.Status)}
 	}
+	if err := s.checkWave(ctx, in); err != nil {
+		return release.Lock{}, err
+	}
 	l, err := s.Store.AcquireLock(ctx, in.Target.Name, in.ReleaseID, lease(in.LeaseSeconds))
 	if errors.Is(err, release.ErrLocked) {
-		if in.ExecutionMode == release.ModeSuperseded {
-			active, aerr := s.Store.ActiveReleases(ctx, r.Pipeline)
-			if aerr != nil {
-				return release.Lock{}, fmt.Errorf("list active releases of %s: %w", r.Pipeline, aerr)
-			}
-			if newer := newerThan(active, r); newer != nil {
-				return release.Lock{}, s.supersede(ctx, r, *newer)
-			}
-		}
-		return release.Lock{}, &TargetLocked{Message: fmt.Sprintf("target %s: %v", in.Target.Name, err)}
+		return release.Lock{}, s.busy(ctx, in, r, fmt.Sprintf("target %s: %v", in.Target.Name, err))
 	}
 	if err != nil {
 		return release.Lock{}, fmt.Errorf("lock %s for release %s: %w", in.Target.Name, in.ReleaseID, err)
 	}
+	// The lease is ours; the target may still belong to a release that
+	// promoted it and can still roll it back.
+	if owner, err := s.owner(ctx, in.Target.Name, in.ReleaseID); err != nil || owner != "" {
+		if rerr := s.Store.ReleaseLock(ctx, in.Target.Name, in.ReleaseID); rerr != nil && !errors.Is(rerr, release.ErrNotFound) {
+			err = errors.Join(err, rerr)
+		}
+		if err != nil {
+			return release.Lock{}, err
+		}
+		return release.Lock{}, s.busy(ctx, in, r, fmt.Sprintf("target %s belongs to release %s until that release can no longer roll it back", in.Target.Name, owner))
+	}
+	led, err := s.ledger(ctx, in.ReleaseID)
+	if err != nil {
+		return release.Lock{}, err
+	}
+	if t, ok := led.Get(in.Target.Name); ok && t.LockHeld {
+		return l, nil // a retried AcquireLock: renewed, already recorded
+	}
 	return l, s.record(ctx, in.event(release.EventLockAcquired, fmt.Sprintf("lock on %s acquired (fence %d)", in.Target.Name, l.Fence)))
+}
+
+// busy is the answer to a release that cannot have a target now: in
+// SUPERSEDED mode it gives way to a newer release, otherwise it waits
+// (TargetLocked, which AcquireLock retries).
+func (s *Service) busy(ctx context.Context, in DeployTask, r release.Release, msg string) error {
+	if in.ExecutionMode == release.ModeSuperseded {
+		active, err := s.Store.ActiveReleases(ctx, r.Pipeline)
+		if err != nil {
+			return fmt.Errorf("list active releases of %s: %w", r.Pipeline, err)
+		}
+		if newer := newerThan(active, r); newer != nil {
+			return s.supersede(ctx, r, *newer)
+		}
+	}
+	return &TargetLocked{Message: msg}
+}
+
+// owner returns the release, other than self, that owns target: one that
+// prepared it and has not settled it. An owner that has ended without
+// settling it (it died in between) is closed out here, and owns it no
+// longer.
+func (s *Service) owner(ctx context.Context, target, self string) (string, error) {
+	ts, err := s.Store.GetTargetState(ctx, target)
+	if errors.Is(err, release.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read target %s: %w", target, err)
+	}
+	if ts.ReleaseID == "" || ts.ReleaseID == self || ts.Settled() {
+		return "", nil
+	}
+	other, p, err := s.load(ctx, ts.ReleaseID)
+	if errors.Is(err, release.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !other.Status.Terminal() {
+		return other.ID, nil
+	}
+	res, err := s.closeOut(ctx, other, p, "release "+other.ID+" ended without settling "+target)
+	if err != nil {
+		return "", err
+	}
+	if err := res.err(); err != nil {
+		return "", &TransientError{Message: fmt.Sprintf("target %s: closing out release %s: %v", target, other.ID, err)}
+	}
+	return "", nil
 }
 
 // Shift serves Prepare (action prepare) and each plan step's Shift (action
@@ -66,43 +130,65 @@ func (s *Service) Shift(ctx context.Context, in DeployTask) (any, error) {
 	return nil, &InvalidInput{Message: fmt.Sprintf("shift: unknown action %q", in.Action)}
 }
 
-// prepare checks the alarms, resolves the stable version, prepares the
-// candidate and records both before any traffic moves.
+// prepare resolves the target's known-good version, checks the alarms,
+// prepares the candidate, checks that it serves, and records both in the
+// target's state and the release's ledger (TargetPrepared) before any
+// traffic moves.
 func (s *Service) prepare(ctx context.Context, in DeployTask) (traffic.Split, error) {
-	if err := s.preflight(ctx, in); err != nil {
+	if err := s.checkWave(ctx, in); err != nil {
 		return traffic.Split{}, err
 	}
 	sh, err := s.shifter(in.Target)
 	if err != nil {
 		return traffic.Split{}, err
 	}
-	cur, err := sh.Current(ctx, in.Target)
-	if err != nil {
-		return traffic.Split{}, fmt.Errorf("read traffic on %s: %w", in.Target.Name, err)
+	ts, err := s.Store.GetTargetState(ctx, in.Target.Name)
+	if err != nil && !errors.Is(err, release.ErrNotFound) {
+		return traffic.Split{}, fmt.Errorf("read target %s: %w", in.Target.Name, err)
 	}
-	stable := cur.Stable
-	if ts, err := s.Store.GetTargetState(ctx, in.Target.Name); err == nil && ts.Phase == release.PhaseShifting && ts.Stable != "" {
-		// A release before this one was interrupted mid-shift: its last good
-		// version, not the live split, is what this release returns to.
-		stable = ts.Stable
+	known := ts.KnownGood
+	if known == "" {
+		// Never deployed by Shipwave: what it serves now is its initial,
+		// known-good version.
+		cur, err := sh.Current(ctx, in.Target)
+		if err != nil {
+			return traffic.Split{}, fmt.Errorf("read traffic on %s: %w", in.Target.Name, err)
+		}
+		known = cur.Stable
+		ts.Good = []string{known}
+	}
+	if err := s.preflight(ctx, in, known); err != nil {
+		return traffic.Split{}, err
 	}
 	candidate, err := sh.Prepare(ctx, in.Target, in.Artifact)
 	if err != nil {
 		return traffic.Split{}, fmt.Errorf("prepare %s on %s: %w", in.Artifact, in.Target.Name, err)
 	}
-	split := traffic.Split{Stable: stable, Candidate: candidate}
-	if err := s.Store.PutTargetState(ctx, release.TargetState{
-		Target: in.Target.Name, Stable: stable, Candidate: candidate, Weight: 0, ReleaseID: in.ReleaseID,
-		Phase: release.PhaseShifting, Stage: in.Stage, Wave: in.Wave, UpdatedAt: s.now(),
-	}); err != nil {
+	if candidate != known {
+		if err := sh.Serving(ctx, in.Target, candidate); err != nil {
+			msg := fmt.Sprintf("candidate %s on %s is not serving: %v", candidate, in.Target.Name, err)
+			if rerr := s.record(ctx, in.event(release.EventNote, "refusing to shift: "+msg)); rerr != nil {
+				return traffic.Split{}, rerr
+			}
+			return traffic.Split{}, &PreflightFailed{Message: msg}
+		}
+	}
+	next := ts
+	next.Target, next.KnownGood, next.Stable, next.Candidate, next.Weight = in.Target.Name, known, known, candidate, 0
+	next.ReleaseID, next.Previous, next.Phase, next.Stage, next.Wave = in.ReleaseID, known, release.PhaseShifting, in.Stage, in.Wave
+	next.UpdatedAt = s.after(ts.UpdatedAt)
+	if err := s.Store.PutTargetState(ctx, next); err != nil {
 		return traffic.Split{}, fmt.Errorf("record target %s: %w", in.Target.Name, err)
 	}
-	return split, s.record(ctx, in.event(release.EventNote, fmt.Sprintf("prepared %s as %s; last good version %s", in.Artifact, candidate, stable)))
+	ev := in.event(release.EventTargetPrepared, fmt.Sprintf("prepared %s as %s; known-good version %s", in.Artifact, candidate, known))
+	ev.Data = jsonData(map[string]any{"knownGood": known, "candidate": candidate})
+	return traffic.Split{Stable: known, Candidate: candidate}, s.record(ctx, ev)
 }
 
 // preflight refuses to deploy blind: every watched alarm must exist, have
-// data and not be in ALARM.
-func (s *Service) preflight(ctx context.Context, in DeployTask) error {
+// data and not be in ALARM. A release of the target's known-good version
+// is the way back, so alarms in ALARM do not stop it.
+func (s *Service) preflight(ctx context.Context, in DeployTask, known string) error {
 	if len(in.Alarms) == 0 {
 		return nil
 	}
@@ -113,7 +199,7 @@ func (s *Service) preflight(ctx context.Context, in DeployTask) error {
 	if err != nil {
 		return fmt.Errorf("alarm pre-flight for %s: %w", in.Target.Name, err)
 	}
-	var bad []string
+	var bad, firing []string
 	for _, a := range in.Alarms {
 		switch st, ok := states[a]; {
 		case !ok:
@@ -121,9 +207,17 @@ func (s *Service) preflight(ctx context.Context, in DeployTask) error {
 		case st == alarms.StateInsufficientData:
 			bad = append(bad, a+" has insufficient data")
 		case st == alarms.StateAlarm:
-			bad = append(bad, a+" is already in ALARM")
+			firing = append(firing, a+" is already in ALARM")
 		}
 	}
+	if len(firing) > 0 && in.Artifact == known {
+		note := fmt.Sprintf("alarm pre-flight: %s; deploying anyway: %s is the known-good version of %s", strings.Join(firing, "; "), known, in.Target.Name)
+		if err := s.record(ctx, in.event(release.EventNote, note)); err != nil {
+			return err
+		}
+		firing = nil
+	}
+	bad = append(bad, firing...)
 	if len(bad) > 0 {
 		msg := "refusing to deploy blind: " + strings.Join(bad, "; ")
 		if err := s.record(ctx, in.event(release.EventNote, "alarm pre-flight failed: "+msg)); err != nil {
@@ -134,24 +228,34 @@ func (s *Service) preflight(ctx context.Context, in DeployTask) error {
 	return nil
 }
 
-// shift moves the candidate's weight to this step's value, unless the
-// window is shut (then it says until when to wait) or the wave was aborted.
+// MaxWindowHold bounds how long a target holds partial traffic, baking at
+// its current weight with its alarms watched and its lease renewed, when
+// the deploy window closes mid-shift: after that it rolls back
+// (DeployWindowClosed). A target holding no traffic yet waits for the
+// window as long as it takes.
+const MaxWindowHold = time.Hour
+
+// shift moves the candidate's weight to this step's value. Outside the
+// deploy window it holds instead: the target stays at its current weight
+// under a bake (Hold), so no partial traffic is ever left unwatched, and
+// Shift runs again when the hold ends.
 func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) {
 	if err := s.checkWave(ctx, in); err != nil {
 		return StepOutput{}, err
 	}
-	if _, err := s.Store.RenewLock(ctx, in.Target.Name, in.ReleaseID, lease(in.LeaseSeconds)); err != nil {
-		return StepOutput{}, &LockLost{Message: fmt.Sprintf("target %s: release %s no longer holds the lock: %v", in.Target.Name, in.ReleaseID, err)}
+	if err := s.renew(ctx, in); err != nil {
+		return StepOutput{}, err
+	}
+	ts, err := s.Store.GetTargetState(ctx, in.Target.Name)
+	if err != nil {
+		return StepOutput{}, fmt.Errorf("read target %s: %w", in.Target.Name, err)
+	}
+	if ts.ReleaseID != in.ReleaseID {
+		return StepOutput{}, &LockLost{Message: fmt.Sprintf("target %s: release %s no longer owns it (release %s does)", in.Target.Name, in.ReleaseID, ts.ReleaseID)}
 	}
 	if in.Windowed {
-		wait, err := s.windowWait(ctx, in.ReleaseID)
-		if err != nil {
-			return StepOutput{}, err
-		}
-		if !wait.IsZero() {
-			until := wait.UTC().Format(time.RFC3339)
-			return StepOutput{WaitUntil: until, Weight: in.Step.Weight},
-				s.record(ctx, in.event(release.EventWindowWaiting, fmt.Sprintf("deploy window shut before shifting to %d%%; waiting until %s", in.Step.Weight, until)))
+		if out, held, err := s.holdForWindow(ctx, in, ts); err != nil || held {
+			return out, err
 		}
 	}
 	sh, err := s.shifter(in.Target)
@@ -160,22 +264,112 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 	}
 	split := in.Split
 	split.Weight = in.Step.Weight
-	if err := s.Store.PutTargetState(ctx, release.TargetState{
-		Target: in.Target.Name, Stable: split.Stable, Candidate: split.Candidate, Weight: split.Weight, ReleaseID: in.ReleaseID,
-		Phase: release.PhaseShifting, Stage: in.Stage, Wave: in.Wave, UpdatedAt: s.now(),
-	}); err != nil {
+	next := ts
+	next.Stable, next.Candidate, next.Weight, next.Phase, next.UpdatedAt = split.Stable, split.Candidate, split.Weight, release.PhaseShifting, s.after(ts.UpdatedAt)
+	if err := s.Store.PutTargetState(ctx, next); err != nil {
 		return StepOutput{}, fmt.Errorf("record target %s before shifting: %w", in.Target.Name, err)
 	}
 	if err := sh.Shift(ctx, in.Target, split); err != nil {
 		return StepOutput{}, fmt.Errorf("shift %s to %s: %w", in.Target.Name, split, err)
 	}
-	data := fmt.Sprintf(`{"weight":%d,"stable":%q,"candidate":%q}`, split.Weight, split.Stable, split.Candidate)
 	ev := in.event(release.EventTrafficShifted, fmt.Sprintf("%s: %s", in.Target.Name, split))
-	ev.Data = []byte(data)
+	ev.Data = jsonData(map[string]any{"weight": split.Weight, "stable": split.Stable, "candidate": split.Candidate})
 	if err := s.record(ctx, ev); err != nil {
 		return StepOutput{}, err
 	}
 	return StepOutput{Weight: split.Weight, BakeSeconds: in.Step.BakeSeconds}, nil
+}
+
+// holdForWindow answers a shift outside the deploy window: hold at the
+// current weight for a bake of at most half the lease, until the window
+// opens; with partial traffic, for MaxWindowHold at most.
+func (s *Service) holdForWindow(ctx context.Context, in DeployTask, ts release.TargetState) (StepOutput, bool, error) {
+	wait, err := s.windowWait(ctx, in.ReleaseID)
+	if err != nil || wait.IsZero() {
+		return StepOutput{}, false, err
+	}
+	now := s.now()
+	since, err := s.holdingSince(ctx, in)
+	if err != nil {
+		return StepOutput{}, false, err
+	}
+	until := wait.UTC().Format(time.RFC3339)
+	chunk := min(wait.Sub(now), lease(in.LeaseSeconds)/2)
+	first := since.IsZero()
+	if first {
+		since = now
+	}
+	if ts.Weight > 0 {
+		left := MaxWindowHold - now.Sub(since)
+		if left <= 0 {
+			msg := fmt.Sprintf("deploy window shut with %d%% of %s on %s for %s (limit %s); rolling back", ts.Weight, in.Target.Name, ts.Candidate, now.Sub(since).Round(time.Second), MaxWindowHold)
+			if err := s.record(ctx, in.event(release.EventNote, msg)); err != nil {
+				return StepOutput{}, false, err
+			}
+			return StepOutput{}, false, &DeployWindowClosed{Message: msg}
+		}
+		chunk = min(chunk, left)
+	}
+	if first {
+		msg := fmt.Sprintf("deploy window shut before shifting %s to %d%%; holding at %d%% (alarms watched) until %s", in.Target.Name, in.Step.Weight, ts.Weight, until)
+		if ts.Weight > 0 {
+			msg += fmt.Sprintf(", or for %s at most", MaxWindowHold)
+		}
+		if err := s.record(ctx, in.event(release.EventWindowWaiting, msg)); err != nil {
+			return StepOutput{}, false, err
+		}
+	}
+	return StepOutput{Hold: true, Weight: ts.Weight, BakeSeconds: max(1, int64((chunk+time.Second-1)/time.Second))}, true, nil
+}
+
+// holdingSince returns when the target started holding for the window in
+// this step: the first DeployWindowWaiting for it since its last shift
+// (zero when it is not holding).
+func (s *Service) holdingSince(ctx context.Context, in DeployTask) (time.Time, error) {
+	events, err := s.allEvents(ctx, in.ReleaseID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var since time.Time
+	for _, ev := range events {
+		if ev.Target != in.Target.Name {
+			continue
+		}
+		switch ev.Type {
+		case release.EventTrafficShifted, release.EventTargetPrepared:
+			since = time.Time{}
+		case release.EventWindowWaiting:
+			if since.IsZero() {
+				since = ev.Time
+			}
+		}
+	}
+	return since, nil
+}
+
+// renew extends the release's lease on the target. A lease that ran out
+// while nobody else took it is taken again, recorded as released (expired)
+// and acquired anew; one another release took is lost.
+func (s *Service) renew(ctx context.Context, in DeployTask) error {
+	_, err := s.Store.RenewLock(ctx, in.Target.Name, in.ReleaseID, lease(in.LeaseSeconds))
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, release.ErrExpired) && !errors.Is(err, release.ErrNotFound) {
+		return &LockLost{Message: fmt.Sprintf("target %s: release %s no longer holds the lock: %v", in.Target.Name, in.ReleaseID, err)}
+	}
+	// The lease ran out (and nobody kept it): that acquisition ended.
+	if err := s.Store.ReleaseLock(ctx, in.Target.Name, in.ReleaseID); err != nil && !errors.Is(err, release.ErrNotFound) {
+		return &LockLost{Message: fmt.Sprintf("target %s: release %s's lease ran out: %v", in.Target.Name, in.ReleaseID, err)}
+	}
+	if err := s.record(ctx, in.event(release.EventLockReleased, "lease on "+in.Target.Name+" ran out")); err != nil {
+		return err
+	}
+	l, err := s.Store.AcquireLock(ctx, in.Target.Name, in.ReleaseID, lease(in.LeaseSeconds))
+	if err != nil {
+		return &LockLost{Message: fmt.Sprintf("target %s: release %s's lease ran out and could not be taken again: %v", in.Target.Name, in.ReleaseID, err)}
+	}
+	return s.record(ctx, in.event(release.EventLockAcquired, fmt.Sprintf("lock on %s acquired again after its lease ran out (fence %d)", in.Target.Name, l.Fence)))
 }
 
 // Hook serves the pre- and post-traffic hook Tasks. A phase without a hook
@@ -253,10 +447,12 @@ func (s *Service) registerBake(ctx context.Context, in DeployTask) error {
 	if err := s.Store.PutTaskToken(ctx, tok); err != nil {
 		return fmt.Errorf("store bake token for %s: %w", in.Target.Name, err)
 	}
-	if err := s.record(ctx, in.event(release.EventBakeStarted, fmt.Sprintf("baking %ds at %d%%, watching %s", in.Seconds, in.Step.Weight, alarmList(in.Alarms)))); err != nil {
-		return err
+	if !in.Hold {
+		if err := s.record(ctx, in.event(release.EventBakeStarted, fmt.Sprintf("baking %ds at %d%%, watching %s", in.Seconds, in.Step.Weight, alarmList(in.Alarms)))); err != nil {
+			return err
+		}
 	}
-	if firing, err := s.firing(ctx, in.Alarms); err != nil {
+	if firing, err := s.firing(ctx, in); err != nil {
 		return err
 	} else if len(firing) > 0 {
 		if derr := s.Store.DeleteTaskToken(ctx, in.Token); derr != nil && !errors.Is(derr, release.ErrNotFound) {
@@ -269,7 +465,8 @@ func (s *Service) registerBake(ctx context.Context, in DeployTask) error {
 
 // checkBake runs when a bake's time is up: a final alarm check closes the
 // race with alarmwatch, and a bake that needs data is extended while the
-// candidate has served too few requests.
+// candidate has served too few requests. A hold (the deploy window shut)
+// goes back to Shift.
 func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, error) {
 	if err := s.dropTokens(ctx, in); err != nil {
 		return StepOutput{}, err
@@ -277,12 +474,15 @@ func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, err
 	if err := s.checkWave(ctx, in); err != nil {
 		return StepOutput{}, err
 	}
-	firing, err := s.firing(ctx, in.Alarms)
+	firing, err := s.firing(ctx, in)
 	if err != nil {
 		return StepOutput{}, err
 	}
 	if len(firing) > 0 {
 		return StepOutput{}, s.alarmed(ctx, in, firing)
+	}
+	if in.Hold {
+		return StepOutput{Hold: true, Weight: in.Step.Weight}, nil
 	}
 	elapsed := in.ElapsedSeconds + in.BakedSeconds
 	out := StepOutput{Weight: in.Step.Weight, ElapsedSeconds: elapsed}
@@ -315,8 +515,10 @@ func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, err
 	return out, s.record(ctx, in.event(release.EventBakePassed, fmt.Sprintf("bake passed at %d%% after %ds", in.Step.Weight, elapsed)))
 }
 
-// Finalize makes the candidate the target's last good version and releases
-// the lock.
+// Finalize records the target promoted: the candidate has all its traffic,
+// verified serving. The release still owns the target — the promotion is
+// not known-good — until it can no longer roll it back (see settleWave);
+// the lease is released now.
 func (s *Service) Finalize(ctx context.Context, in DeployTask) (TargetOutcome, error) {
 	out, err := s.finalize(ctx, in)
 	return out, Boundary(err)
@@ -324,6 +526,9 @@ func (s *Service) Finalize(ctx context.Context, in DeployTask) (TargetOutcome, e
 
 func (s *Service) finalize(ctx context.Context, in DeployTask) (TargetOutcome, error) {
 	if err := in.validate(); err != nil {
+		return TargetOutcome{}, err
+	}
+	if err := s.checkWave(ctx, in); err != nil {
 		return TargetOutcome{}, err
 	}
 	sh, err := s.shifter(in.Target)
@@ -334,14 +539,23 @@ func (s *Service) finalize(ctx context.Context, in DeployTask) (TargetOutcome, e
 	if err := sh.Verify(ctx, in.Target, final); err != nil {
 		return TargetOutcome{}, fmt.Errorf("finalize %s: %w", in.Target.Name, err)
 	}
-	if err := s.Store.PutTargetState(ctx, release.TargetState{
-		Target: in.Target.Name, Stable: in.Split.Candidate, Candidate: in.Split.Candidate, Weight: 100, ReleaseID: in.ReleaseID,
-		Previous: in.Split.Stable, Phase: release.PhasePromoted, Stage: in.Stage, Wave: in.Wave, UpdatedAt: s.now(),
-	}); err != nil {
+	if err := sh.Serving(ctx, in.Target, in.Split.Candidate); err != nil {
+		return TargetOutcome{}, &HookFailed{Message: fmt.Sprintf("finalize %s: candidate %s is not serving: %v", in.Target.Name, in.Split.Candidate, err)}
+	}
+	ts, err := s.Store.GetTargetState(ctx, in.Target.Name)
+	if err != nil {
+		return TargetOutcome{}, fmt.Errorf("read target %s: %w", in.Target.Name, err)
+	}
+	if ts.ReleaseID != in.ReleaseID {
+		return TargetOutcome{}, &LockLost{Message: fmt.Sprintf("finalize %s: release %s no longer owns it (release %s does)", in.Target.Name, in.ReleaseID, ts.ReleaseID)}
+	}
+	next := ts
+	next.Stable, next.Candidate, next.Weight, next.Phase, next.UpdatedAt = in.Split.Candidate, in.Split.Candidate, 100, release.PhasePromoted, s.after(ts.UpdatedAt)
+	if err := s.Store.PutTargetState(ctx, next); err != nil {
 		return TargetOutcome{}, fmt.Errorf("record %s promoted: %w", in.Target.Name, err)
 	}
-	ev := in.event(release.EventTargetPromoted, fmt.Sprintf("%s now serves %s (previous %s)", in.Target.Name, in.Split.Candidate, in.Split.Stable))
-	ev.Data = []byte(fmt.Sprintf(`{"version":%q,"previous":%q}`, in.Split.Candidate, in.Split.Stable))
+	ev := in.event(release.EventTargetPromoted, fmt.Sprintf("%s now serves %s (known-good %s until the release can no longer roll it back)", in.Target.Name, in.Split.Candidate, ts.KnownGood))
+	ev.Data = jsonData(map[string]any{"version": in.Split.Candidate, "previous": ts.KnownGood})
 	if err := s.record(ctx, ev); err != nil {
 		return TargetOutcome{}, err
 	}
@@ -351,9 +565,9 @@ func (s *Service) finalize(ctx context.Context, in DeployTask) (TargetOutcome, e
 	return TargetOutcome{Version: in.Split.Candidate}, nil
 }
 
-// Rollback is the deploy's one failure path: restore 100% to the last good
-// version, verify it, record why, abort sibling bakes of the wave and
-// release the lock.
+// Rollback is the deploy's one failure path: record why, abort the
+// sibling targets' bakes, and restore this target (the one restore
+// routine) to 100% on its known-good version, verified serving.
 func (s *Service) Rollback(ctx context.Context, in DeployTask) (TargetOutcome, error) {
 	out, err := s.rollback(ctx, in)
 	return out, Boundary(err)
@@ -367,58 +581,55 @@ func (s *Service) rollback(ctx context.Context, in DeployTask) (TargetOutcome, e
 	if reason == "" {
 		reason = "rollback requested"
 	}
-	if err := s.record(ctx, in.event(release.EventRollbackStarted, reason)); err != nil {
+	led, err := s.ledger(ctx, in.ReleaseID)
+	if err != nil {
 		return TargetOutcome{}, err
+	}
+	touch, touched := led.Get(in.Target.Name)
+	if !touch.Restoring && !touch.Restored {
+		msg := reason
+		if !touched {
+			msg = "nothing to restore (no traffic moved): " + reason
+		}
+		if err := s.record(ctx, in.event(release.EventRollbackStarted, msg)); err != nil {
+			return TargetOutcome{}, err
+		}
+		touch.Restoring = touched
 	}
 	if err := s.abortSiblings(ctx, in.ReleaseID, in.Stage, in.Wave, in.Target.Name, reason); err != nil {
 		return TargetOutcome{}, err
 	}
-	version, err := s.restoreTarget(ctx, in.ReleaseID, in.Target, reason)
+	_, p, err := s.load(ctx, in.ReleaseID)
 	if err != nil {
 		return TargetOutcome{}, err
 	}
-	return TargetOutcome{Version: version, Reason: reason}, nil
+	t := targetOf(p, in.Target.Name)
+	if t.Type == "" {
+		t = in.Target
+	}
+	touch.Target = in.Target.Name
+	done, attention, err := s.restoreTarget(ctx, in.ReleaseID, t, touch, reason)
+	if err != nil {
+		return TargetOutcome{}, err
+	}
+	if attention != "" {
+		return TargetOutcome{}, &RestoreUnverified{Message: attention}
+	}
+	out := TargetOutcome{Version: touch.KnownGood, Reason: reason}
+	if !done || !touched {
+		out.Version = ""
+	}
+	return out, nil
 }
 
-// restoreTarget returns a target this release was shifting to 100% on its
-// last good version, verifies it and releases the lock. A target the release
-// never moved is left alone (its lock, if held, is released).
-func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release.Target, reason string) (string, error) {
-	ts, err := s.Store.GetTargetState(ctx, t.Name)
-	if err != nil && !errors.Is(err, release.ErrNotFound) {
-		return "", fmt.Errorf("read target %s: %w", t.Name, err)
-	}
-	if err != nil || ts.ReleaseID != releaseID || ts.Phase != release.PhaseShifting {
-		return ts.Stable, s.unlock(ctx, releaseID, ts.Stage, ts.Wave, t.Name)
-	}
-	if _, err := s.Store.AcquireLock(ctx, t.Name, releaseID, time.Hour); err != nil {
-		return "", &LockLost{Message: fmt.Sprintf("roll back %s: another release holds its lock: %v", t.Name, err)}
-	}
-	if err := s.setTraffic(ctx, t, traffic.Split{Stable: ts.Stable, Candidate: ts.Candidate, Weight: 0}, ts.Weight == 0); err != nil {
-		return "", err
-	}
-	ts.Weight, ts.Phase, ts.UpdatedAt = 0, release.PhaseRolledBack, s.now()
-	if err := s.Store.PutTargetState(ctx, ts); err != nil {
-		return "", fmt.Errorf("record %s rolled back: %w", t.Name, err)
-	}
-	ev := release.Event{ReleaseID: releaseID, Type: release.EventRolledBack, Stage: ts.Stage, Wave: ts.Wave, Target: t.Name,
-		Message: fmt.Sprintf("100%% of %s back on %s (verified): %s", t.Name, ts.Stable, reason)}
-	ev.Data = []byte(fmt.Sprintf(`{"version":%q,"from":%q}`, ts.Stable, ts.Candidate))
-	if err := s.record(ctx, ev); err != nil {
-		return "", err
-	}
-	return ts.Stable, s.unlock(ctx, releaseID, ts.Stage, ts.Wave, t.Name)
-}
-
-// setTraffic applies a split and reads it back. When the split is believed
-// to be live already (nothing moved yet), it is only read back, and applied
-// only if the live state differs.
-func (s *Service) setTraffic(ctx context.Context, t release.Target, split traffic.Split, believedLive bool) error {
+// setTraffic applies a split and reads it back; a split that is live
+// already (nothing moved yet) is only read back.
+func (s *Service) setTraffic(ctx context.Context, t release.Target, split traffic.Split) error {
 	sh, err := s.shifter(t)
 	if err != nil {
 		return err
 	}
-	if believedLive && sh.Verify(ctx, t, split) == nil {
+	if sh.Verify(ctx, t, split) == nil {
 		return nil
 	}
 	if err := sh.Shift(ctx, t, split); err != nil {
@@ -428,89 +639,6 @@ func (s *Service) setTraffic(ctx context.Context, t release.Target, split traffi
 		return fmt.Errorf("verify %s restored: %w", t.Name, err)
 	}
 	return nil
-}
-
-// rollbackPromoted returns targets this release already promoted, newest
-// first, to the versions they served before it: the coordinated rollback of
-// a failed wave.
-func (s *Service) rollbackPromoted(ctx context.Context, releaseID string, scope func(release.Event) bool, reason string) error {
-	events, err := s.allEvents(ctx, releaseID)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for i := len(events) - 1; i >= 0; i-- {
-		ev := events[i]
-		if ev.Type != release.EventTargetPromoted || !scope(ev) {
-			continue
-		}
-		ts, err := s.Store.GetTargetState(ctx, ev.Target)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("read target %s: %w", ev.Target, err))
-			continue
-		}
-		if ts.ReleaseID != releaseID || ts.Phase != release.PhasePromoted {
-			continue // moved on since, or already rolled back
-		}
-		if ts.Previous == "" {
-			errs = append(errs, fmt.Errorf("target %s has no previous version to return to", ev.Target))
-			continue
-		}
-		// Mark it in flight first, so the release's safety net finds it if
-		// this rollback is interrupted.
-		ts.Phase, ts.Stable, ts.Candidate, ts.Weight, ts.UpdatedAt = release.PhaseShifting, ts.Previous, ts.Stable, 100, s.now()
-		if err := s.Store.PutTargetState(ctx, ts); err != nil {
-			errs = append(errs, fmt.Errorf("record %s rolling back: %w", ev.Target, err))
-			continue
-		}
-		t := release.Target{Name: ev.Target}
-		if spec, ok := s.targetSpec(ctx, releaseID, ev.Target); ok {
-			t = spec
-		}
-		if _, err := s.restoreTarget(ctx, releaseID, t, reason); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// restoreRelease is the release's safety net: every target it left mid-shift
-// goes back to its last good version. It returns an error when any could not
-// be verified.
-func (s *Service) restoreRelease(ctx context.Context, releaseID, reason string) error {
-	r, p, err := s.load(ctx, releaseID)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, st := range p.Stages {
-		for _, w := range st.Waves {
-			for _, t := range w.Targets {
-				if _, err := s.restoreTarget(ctx, r.ID, t, reason); err != nil {
-					errs = append(errs, err)
-				}
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// targetSpec finds a target of the release's pipeline by name.
-func (s *Service) targetSpec(ctx context.Context, releaseID, name string) (release.Target, bool) {
-	_, p, err := s.load(ctx, releaseID)
-	if err != nil {
-		return release.Target{}, false
-	}
-	for _, st := range p.Stages {
-		for _, w := range st.Waves {
-			for _, t := range w.Targets {
-				if t.Name == name {
-					return t, true
-				}
-			}
-		}
-	}
-	return release.Target{}, false
 }
 
 // abortSiblings fails the running bakes of the other targets of the same
@@ -551,17 +679,20 @@ func (s *Service) fail(ctx context.Context, tok release.TaskToken, errName, caus
 }
 
 // checkWave returns WaveAborted when a sibling target of the wave started
-// rolling back, and Cancelled when the release already ended.
+// rolling back, RollbackRequested when a person asked for a rollback, and
+// Cancelled when the release already ended.
 func (s *Service) checkWave(ctx context.Context, in DeployTask) error {
 	events, err := s.allEvents(ctx, in.ReleaseID)
 	if err != nil {
 		return err
 	}
 	for _, ev := range events {
-		if ev.Type == release.EventRollbackStarted && ev.Stage == in.Stage && ev.Wave == in.Wave && ev.Target != in.Target.Name {
+		switch {
+		case ev.Type == release.EventRollbackStarted && ev.Stage == in.Stage && ev.Wave == in.Wave && ev.Target != in.Target.Name && ev.Target != "":
 			return &WaveAborted{Message: fmt.Sprintf("target %s of wave %s is rolling back: %s", ev.Target, in.Wave, ev.Message)}
-		}
-		if ev.Type == release.EventReleaseFailed || ev.Type == release.EventReconciled {
+		case ev.Type == release.EventRollbackRequest:
+			return &RollbackRequested{Message: ev.Message}
+		case ev.Type.Ends():
 			return &Cancelled{Message: "release " + in.ReleaseID + " already ended: " + ev.Message}
 		}
 	}
@@ -600,23 +731,28 @@ func (s *Service) dropTokens(ctx context.Context, in DeployTask) error {
 	return nil
 }
 
-// firing returns the watched alarms now in ALARM.
-func (s *Service) firing(ctx context.Context, names []string) ([]string, error) {
-	if len(names) == 0 {
+// firing returns the watched alarms now in ALARM. A candidate that is the
+// target's known-good version is what a rollback would return to, so
+// alarms do not fail it (the note says so).
+func (s *Service) firing(ctx context.Context, in DeployTask) ([]string, error) {
+	if len(in.Alarms) == 0 {
 		return nil, nil
 	}
 	if s.Alarms == nil {
 		return nil, &PreflightFailed{Message: "alarms are configured but no alarm source is wired"}
 	}
-	states, err := s.Alarms.States(ctx, names)
+	states, err := s.Alarms.States(ctx, in.Alarms)
 	if err != nil {
 		return nil, fmt.Errorf("read alarm states: %w", err)
 	}
 	var out []string
-	for _, n := range names {
+	for _, n := range in.Alarms {
 		if states[n] == alarms.StateAlarm {
 			out = append(out, n)
 		}
+	}
+	if len(out) > 0 && in.Split.Candidate != "" && in.Split.Candidate == in.Split.Stable {
+		return nil, s.record(ctx, in.event(release.EventNote, fmt.Sprintf("alarm %s in ALARM ignored: %s is the known-good version of %s", strings.Join(out, ", "), in.Split.Candidate, in.Target.Name)))
 	}
 	return out, nil
 }
@@ -629,9 +765,12 @@ func (s *Service) alarmed(ctx context.Context, in DeployTask, firing []string) e
 	return &AlarmTriggered{Message: msg}
 }
 
+// unlock releases the release's lease on target and records it, once per
+// acquisition: a lease not held (released already, or never taken) records
+// nothing.
 func (s *Service) unlock(ctx context.Context, releaseID, stage, wave, target string) error {
 	err := s.Store.ReleaseLock(ctx, target, releaseID)
-	if errors.Is(err, release.ErrNotFound) || errors.Is(err, release.ErrLocked) || errors.Is(err, release.ErrConflict) {
+	if errors.Is(err, release.ErrNotFound) || errors.Is(err, release.ErrLocked) {
 		return nil // not ours (any more): nothing to release
 	}
 	if err != nil {
@@ -670,6 +809,14 @@ func lease(seconds int64) time.Duration {
 		return 2 * time.Hour
 	}
 	return time.Duration(seconds) * time.Second
+}
+
+func jsonData(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil // maps of strings and numbers always encode
+	}
+	return b
 }
 
 func alarmList(names []string) string {

@@ -107,6 +107,33 @@ type InvalidInput struct{ Message string }
 func (e *InvalidInput) Error() string           { return e.Message }
 func (e *InvalidInput) rename(msg string) error { return &InvalidInput{Message: msg} }
 
+// DeployWindowClosed means the deploy window shut mid-shift and stayed
+// shut longer than a target may hold partial traffic (MaxWindowHold).
+type DeployWindowClosed struct{ Message string }
+
+func (e *DeployWindowClosed) Error() string           { return e.Message }
+func (e *DeployWindowClosed) rename(msg string) error { return &DeployWindowClosed{Message: msg} }
+
+// RollbackRequested means a person asked for the release to be rolled
+// back; every waiting task of the release fails with it.
+type RollbackRequested struct{ Message string }
+
+func (e *RollbackRequested) Error() string           { return e.Message }
+func (e *RollbackRequested) rename(msg string) error { return &RollbackRequested{Message: msg} }
+
+// RestoreUnverified means a restore could not verify the target serving its
+// known-good version; the release ends NEEDS_ATTENTION.
+type RestoreUnverified struct{ Message string }
+
+func (e *RestoreUnverified) Error() string           { return e.Message }
+func (e *RestoreUnverified) rename(msg string) error { return &RestoreUnverified{Message: msg} }
+
+// ApprovalTimedOut means nobody answered an approval gate in time.
+type ApprovalTimedOut struct{ Message string }
+
+func (e *ApprovalTimedOut) Error() string           { return e.Message }
+func (e *ApprovalTimedOut) rename(msg string) error { return &ApprovalTimedOut{Message: msg} }
+
 // ErrorNames lists every named error a handler may return, for the test that
 // checks each name in statemachines/ maps to a Go type and back.
 func ErrorNames() []string {
@@ -114,6 +141,7 @@ func ErrorNames() []string {
 		"TargetLocked", "Superseded", "Cancelled", "PreflightFailed", "HookFailed",
 		"AlarmTriggered", "InsufficientData", "WaveAborted", "WaveFailed", "LoadTestFailed",
 		"ApprovalRejected", "LockLost", "TransientError", "InvalidInput",
+		"DeployWindowClosed", "RollbackRequested", "RestoreUnverified", "ApprovalTimedOut",
 	}
 }
 
@@ -127,7 +155,10 @@ type named interface {
 // found anywhere in its chain is returned itself, carrying the whole chain's
 // message so the cause Step Functions records keeps the context wrappers
 // added; AWS throttling, 5xx and lost races become *TransientError; domain
-// ErrInvalid becomes *InvalidInput; anything else is returned as is.
+// ErrInvalid, ErrNotFound, ErrExpired, ErrUnauthorized and other AWS client
+// faults become *InvalidInput; anything else (an error with no kind, such as a network
+// failure) becomes *TransientError, so every error that reaches Step
+// Functions has a name its Retry and Catch can match.
 func Boundary(err error) error {
 	if err == nil {
 		return nil
@@ -139,12 +170,17 @@ func Boundary(err error) error {
 		return n.rename(msg)
 	case errors.Is(err, release.ErrLocked):
 		return &TargetLocked{Message: msg}
-	case errors.Is(err, release.ErrInvalid):
+	case errors.Is(err, release.ErrInvalid), errors.Is(err, release.ErrNotFound),
+		errors.Is(err, release.ErrExpired), errors.Is(err, release.ErrUnauthorized):
 		return &InvalidInput{Message: msg}
 	case errors.Is(err, release.ErrConflict), transient(err):
 		return &TransientError{Message: msg}
 	}
-	return err
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient {
+		return &InvalidInput{Message: msg}
+	}
+	return &TransientError{Message: msg}
 }
 
 // transient reports whether an AWS API error is worth retrying.

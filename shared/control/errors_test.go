@@ -40,7 +40,11 @@ func TestBoundaryKeepsNamedErrors(t *testing.T) {
 		{"domain conflict is transient", fmt.Errorf("append: %w", release.Errorf(release.ErrConflict, "lost race")), "TransientError", "append: lost race"},
 		{"throttling is transient", fmt.Errorf("update alias: %w", &smithy.GenericAPIError{Code: "ThrottlingException", Message: "slow down"}), "TransientError", "update alias: api error ThrottlingException: slow down"},
 		{"server fault is transient", &smithy.GenericAPIError{Code: "Whatever", Fault: smithy.FaultServer}, "TransientError", "api error Whatever: "},
-		{"client fault stays", &smithy.GenericAPIError{Code: "AccessDenied", Fault: smithy.FaultClient}, "GenericAPIError", "api error AccessDenied: "},
+		{"client fault is invalid input", &smithy.GenericAPIError{Code: "AccessDenied", Fault: smithy.FaultClient}, "InvalidInput", "api error AccessDenied: "},
+		{"not found is invalid input", fmt.Errorf("load: %w", release.Errorf(release.ErrNotFound, "no release r1")), "InvalidInput", "load: no release r1"},
+		{"expired is invalid input", release.Errorf(release.ErrExpired, "token expired"), "InvalidInput", "token expired"},
+		{"unauthorized is invalid input", release.Errorf(release.ErrUnauthorized, "not an approver"), "InvalidInput", "not an approver"},
+		{"an error of no kind is transient", errors.New("connection reset"), "TransientError", "connection reset"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,7 +117,8 @@ func TestErrorNamesMatchDefinitions(t *testing.T) {
 	}
 	for n := range goNames {
 		if n == "InvalidInput" || n == "LockLost" || n == "InsufficientData" || n == "PreflightFailed" || n == "HookFailed" ||
-			n == "AlarmTriggered" || n == "WaveAborted" || n == "WaveFailed" || n == "LoadTestFailed" || n == "Cancelled" {
+			n == "AlarmTriggered" || n == "WaveAborted" || n == "WaveFailed" || n == "LoadTestFailed" || n == "Cancelled" ||
+			n == "ApprovalRejected" || n == "RollbackRequested" || n == "DeployWindowClosed" {
 			// Caught by States.ALL into the rollback or finish path, by design.
 			continue
 		}

@@ -53,6 +53,9 @@ type DeployTask struct {
 	Step          StepInput             `json:"step,omitempty"`
 	Windowed      bool                  `json:"windowed,omitempty"`
 	Bake          BakePolicy            `json:"bake,omitempty"`
+	// Hold marks a bake that holds the current weight while the deploy
+	// window is shut (see StepOutput.Hold).
+	Hold bool `json:"hold,omitempty"`
 	// Bake registration and checks.
 	Token          string `json:"token,omitempty"`
 	Seconds        int64  `json:"seconds,omitempty"`
@@ -62,10 +65,12 @@ type DeployTask struct {
 	Error *TaskError `json:"error,omitempty"`
 }
 
-// StepOutput is what Shift and BakeCheck put at $.shift: a time to wait for
-// the deploy window, or how long to bake next (0: the step is done).
+// StepOutput is what Shift and BakeCheck put at $.shift: how long to bake
+// next (0: the step is done), and whether that bake is a hold: the deploy
+// window is shut, so the target bakes at its current weight (alarms
+// watched, lease renewed by the next Shift) and Shift runs again after it.
 type StepOutput struct {
-	WaitUntil      string `json:"waitUntil,omitempty"`
+	Hold           bool   `json:"hold"`
 	Weight         int    `json:"weight"`
 	BakeSeconds    int64  `json:"bakeSeconds"`
 	ElapsedSeconds int64  `json:"elapsedSeconds"`

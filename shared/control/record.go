@@ -136,12 +136,10 @@ func created(a, b release.Release) int {
 	return strings.Compare(a.ID, b.ID)
 }
 
-func (s *Service) supersede(ctx context.Context, r, by release.Release) error {
-	msg := fmt.Sprintf("superseded by release %s (%s)", by.ID, by.Version)
-	if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: release.EventSuperseded, Message: msg}); err != nil {
-		return err
-	}
-	return &Superseded{Message: msg}
+// supersede returns the Superseded error; Finish records the release's end
+// (ReleaseSuperseded), once.
+func (s *Service) supersede(_ context.Context, r, by release.Release) error {
+	return &Superseded{Message: fmt.Sprintf("release %s superseded by release %s (%s)", r.ID, by.ID, by.Version)}
 }
 
 // stageStart records the stage and, in SUPERSEDED mode, stops at the stage
@@ -153,6 +151,9 @@ func (s *Service) stageStart(ctx context.Context, in RecordInput) error {
 	}
 	if r.Status.Terminal() {
 		return &Cancelled{Message: fmt.Sprintf("release %s is already %s", r.ID, r.Status)}
+	}
+	if err := s.checkRelease(ctx, in.ReleaseID); err != nil {
+		return err
 	}
 	if p.ExecutionMode == release.ModeSuperseded && in.StageIndex > 0 {
 		active, err := s.Store.ActiveReleases(ctx, r.Pipeline)
@@ -169,6 +170,9 @@ func (s *Service) stageStart(ctx context.Context, in RecordInput) error {
 // window answers whether the stage may shift traffic now; if not, it says
 // until when to wait and records that it waits.
 func (s *Service) window(ctx context.Context, in RecordInput) (RecordOutput, error) {
+	if err := s.checkRelease(ctx, in.ReleaseID); err != nil {
+		return RecordOutput{}, err
+	}
 	if !in.Windowed {
 		return RecordOutput{}, nil
 	}
@@ -206,10 +210,17 @@ func (s *Service) windowWait(ctx context.Context, releaseID string) (time.Time, 
 	return next, nil
 }
 
-// waveResult judges a wave from its targets' outcomes. All promoted: the wave
-// succeeded. Otherwise the wave's promoted targets are rolled back (and, with
-// onFailure rollbackAllWaves, every target this release promoted before,
-// newest first) and the wave fails.
+// checkRelease returns RollbackRequested when a person asked for the
+// release to be rolled back, and Cancelled when it already ended.
+func (s *Service) checkRelease(ctx context.Context, releaseID string) error {
+	return s.checkWave(ctx, DeployTask{ReleaseID: releaseID})
+}
+
+// waveResult judges a wave from its targets' outcomes. All promoted: the
+// wave succeeded, and its targets settle (become known-good) unless a later
+// wave could still roll every wave back. Otherwise the wave's targets are
+// restored (and, with onFailure rollbackAllWaves, every target the release
+// touched, newest first) and the wave fails.
 func (s *Service) waveResult(ctx context.Context, in RecordInput) error {
 	var failed, superseded []string
 	for _, o := range in.Outcomes {
@@ -229,27 +240,37 @@ func (s *Service) waveResult(ctx context.Context, in RecordInput) error {
 			failed = append(failed, fmt.Sprintf("%s %s (%s)", name, strings.ToLower(firstString(o.Output.Outcome, OutcomeFailed)), reason))
 		}
 	}
-	if len(failed) == 0 && len(superseded) == 0 {
-		return s.record(ctx, release.Event{ReleaseID: in.ReleaseID, Type: release.EventWaveSucceeded, Stage: in.Stage, Wave: in.Wave})
-	}
 	_, p, err := s.load(ctx, in.ReleaseID)
 	if err != nil {
 		return err
 	}
-	mode := release.FailureRollbackWave
-	if in.StageIndex < len(p.Stages) && in.WaveIndex < len(p.Stages[in.StageIndex].Waves) {
-		mode = firstMode(p.Stages[in.StageIndex].Waves[in.WaveIndex].OnFailure, p.OnFailure, mode)
+	if len(failed) == 0 && len(superseded) == 0 {
+		led, err := s.ledger(ctx, in.ReleaseID)
+		if err != nil {
+			return err
+		}
+		if !led.WaveJudged(in.Stage, in.Wave) {
+			if err := s.record(ctx, release.Event{ReleaseID: in.ReleaseID, Type: release.EventWaveSucceeded, Stage: in.Stage, Wave: in.Wave}); err != nil {
+				return err
+			}
+		}
+		return s.settleWave(ctx, in.ReleaseID, p, in.StageIndex, in.WaveIndex, in.Stage, in.Wave)
 	}
 	reason := "wave " + in.Wave + " failed: " + strings.Join(failed, "; ")
 	if len(failed) == 0 {
 		reason = "wave " + in.Wave + ": superseded on " + strings.Join(superseded, ", ")
 	}
-	scope := func(ev release.Event) bool { return ev.Stage == in.Stage && ev.Wave == in.Wave }
-	if mode == release.FailureRollbackAllWaves {
-		scope = func(release.Event) bool { return true }
-	}
-	if err := s.rollbackPromoted(ctx, in.ReleaseID, scope, reason); err != nil {
+	sc := restoreScope{kind: scopeFailure, stage: in.Stage, wave: in.Wave, mode: waveMode(p, in.Stage, in.Wave)}
+	led, err := s.ledger(ctx, in.ReleaseID)
+	if err != nil {
 		return err
+	}
+	res, err := s.restore(ctx, in.ReleaseID, p, led, sc, reason)
+	if err != nil {
+		return err
+	}
+	if aerr := res.err(); aerr != nil {
+		return &RestoreUnverified{Message: reason + "; " + aerr.Error()}
 	}
 	if len(failed) == 0 {
 		return &Superseded{Message: reason}
@@ -257,42 +278,90 @@ func (s *Service) waveResult(ctx context.Context, in RecordInput) error {
 	return &WaveFailed{Message: reason}
 }
 
-// finish ends the release: SUCCEEDED without an error; otherwise, after
-// restoring any target the release left off its last good version,
-// ROLLED_BACK when all traffic is verified on last good versions, SUPERSEDED
-// or CANCELLED when it gave way, and FAILED when a person must look.
+// finish ends the release through the one end path (end): SUCCEEDED
+// without an error; otherwise after restoring what the error's scope
+// covers.
 func (s *Service) finish(ctx context.Context, in RecordInput) (RecordOutput, error) {
-	r, err := s.Store.GetRelease(ctx, in.ReleaseID)
+	r, p, err := s.load(ctx, in.ReleaseID)
 	if err != nil {
 		return RecordOutput{}, fmt.Errorf("finish release %s: %w", in.ReleaseID, err)
 	}
 	if r.Status.Terminal() {
 		return RecordOutput{Status: r.Status, Reason: r.Reason}, nil
 	}
-	to, reason, evType := release.StatusSucceeded, "", release.EventReleaseSucceeded
+	var cause endCause
 	if in.Error != nil {
-		reason = in.Error.Reason()
-		evType = release.EventReleaseFailed
-		switch in.Error.Error {
-		case "Superseded":
-			to = release.StatusSuperseded
-		case "Cancelled":
-			to = release.StatusCancelled
-		case "ApprovalRejected":
-			to = release.StatusCancelled
-			if err := s.auditTimedOutApproval(ctx, r.ID, reason); err != nil {
-				return RecordOutput{}, err
-			}
-		default:
-			to = release.StatusRolledBack
+		cause = endCause{name: in.Error.Error, reason: in.Error.Reason()}
+	}
+	return s.end(ctx, r, p, cause)
+}
+
+// endCause is why a release ends: name is the error's name ("" for
+// success, "Crashed" when reconcile ends a release whose execution died).
+type endCause struct {
+	name   string
+	reason string
+	prefix string // e.g. "reconciled: "
+}
+
+// end is the one path that ends a release: pick the restore scope from
+// the cause, restore, settle what the release keeps, release its leases,
+// and record exactly one end event with a status that names what
+// happened.
+func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline, cause endCause) (RecordOutput, error) {
+	led, err := s.ledger(ctx, r.ID)
+	if err != nil {
+		return RecordOutput{}, err
+	}
+	reason := cause.reason
+	var to release.Status
+	sc := restoreScope{kind: scopeCancel}
+	switch cause.name {
+	case "":
+		to = release.StatusSucceeded
+	case "Superseded":
+		to = release.StatusSuperseded
+	case "Cancelled", "ApprovalRejected":
+		to = release.StatusCancelled
+	case "ApprovalTimedOut":
+		to = release.StatusCancelled
+		if err := s.approvalTimedOut(ctx, r.ID, reason); err != nil {
+			return RecordOutput{}, err
 		}
-		if err := s.restoreRelease(ctx, r.ID, reason); err != nil {
-			to, reason = release.StatusFailed, reason+"; restoring traffic failed: "+err.Error()
-		} else if to == release.StatusRolledBack && r.Status != release.StatusInProgress {
-			to = release.StatusFailed // it never started, so nothing rolled back: someone must fix the cause
+	default:
+		sc = failureScope(p, led)
+	}
+	if led.RollbackRequested != nil && cause.name != "" {
+		sc = failureScope(p, led)
+		if cause.name != "RollbackRequested" {
+			reason = led.RollbackRequested.Message + "; " + reason
 		}
 	}
-	if r.Status != release.StatusInProgress && to == release.StatusSucceeded {
+	res, err := s.restore(ctx, r.ID, p, led, sc, reason)
+	if err != nil {
+		return RecordOutput{}, err
+	}
+	if cres, err := s.closeOut(ctx, r, p, reason); err != nil {
+		return RecordOutput{}, err
+	} else {
+		res.Attention = append(res.Attention, cres.Attention...)
+	}
+	if led, err = s.ledger(ctx, r.ID); err != nil {
+		return RecordOutput{}, err
+	}
+	switch {
+	case len(res.Attention) > 0:
+		to = release.StatusNeedsAttention
+		reason = strings.TrimPrefix(reason+"; "+res.err().Error(), "; ")
+	case to != "":
+	case led.Restored():
+		to = release.StatusRolledBack
+	case led.RollbackRequested != nil:
+		to = release.StatusCancelled // rolled back before anything moved
+	default:
+		to = release.StatusFailed // nothing moved: the refusal is the reason
+	}
+	if to == release.StatusSucceeded && r.Status != release.StatusInProgress {
 		return RecordOutput{}, &InvalidInput{Message: fmt.Sprintf("release %s cannot succeed from %s", r.ID, r.Status)}
 	}
 	if _, err := s.Store.TransitionRelease(ctx, r.ID, to, reason); err != nil {
@@ -301,21 +370,22 @@ func (s *Service) finish(ctx context.Context, in RecordInput) (RecordOutput, err
 				return RecordOutput{Status: cur.Status, Reason: cur.Reason}, nil
 			}
 		}
-		return RecordOutput{}, fmt.Errorf("finish release %s as %s: %w", r.ID, to, err)
+		return RecordOutput{}, fmt.Errorf("end release %s as %s: %w", r.ID, to, err)
 	}
-	msg := "release " + string(to)
+	msg := cause.prefix + "release " + string(to)
 	if reason != "" {
 		msg += ": " + reason
 	}
-	if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: evType, Message: msg}); err != nil {
+	if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: to.EndEvent(), Message: msg}); err != nil {
 		return RecordOutput{}, err
 	}
 	return RecordOutput{Status: to, Reason: reason}, nil
 }
 
-// auditTimedOutApproval records the rejection of an approval that nobody
-// answered (a person's rejection is recorded by Decide) and drops its token.
-func (s *Service) auditTimedOutApproval(ctx context.Context, releaseID, reason string) error {
+// approvalTimedOut records an approval gate that nobody answered (its own
+// event type: a person's rejection is recorded by Decide) and drops its
+// token.
+func (s *Service) approvalTimedOut(ctx context.Context, releaseID, reason string) error {
 	events, err := s.allEvents(ctx, releaseID)
 	if err != nil {
 		return err
@@ -323,7 +393,7 @@ func (s *Service) auditTimedOutApproval(ctx context.Context, releaseID, reason s
 	stage := ""
 	for _, ev := range events {
 		switch ev.Type {
-		case release.EventRejected:
+		case release.EventApprovalTimedOut:
 			return nil
 		case release.EventApprovalWaiting:
 			stage = ev.Stage
@@ -340,5 +410,5 @@ func (s *Service) auditTimedOutApproval(ctx context.Context, releaseID, reason s
 			}
 		}
 	}
-	return s.record(ctx, release.Event{ReleaseID: releaseID, Type: release.EventRejected, Stage: stage, Message: "rejected: " + reason})
+	return s.record(ctx, release.Event{ReleaseID: releaseID, Type: release.EventApprovalTimedOut, Stage: stage, Message: "approval timed out: " + reason})
 }

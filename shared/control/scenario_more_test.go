@@ -40,11 +40,13 @@ func TestPersistentThrottlingRollsBack(t *testing.T) {
 	w.lambda.Throttle("UpdateAlias", 21)
 	r, x := w.start("v2", "push:orders:main:throttle-hard")
 	res := w.wait(x)
-	if res.Status != states.StatusFailed || res.Error != "ReleaseRolledBack" {
-		t.Fatalf("release execution = %s %s (%s), want FAILED ReleaseRolledBack", res.Status, res.Error, res.Cause)
+	// The first shift never went through, so nothing moved: FAILED, not
+	// ROLLED_BACK.
+	if res.Status != states.StatusFailed || res.Error != "ReleaseFailed" {
+		t.Fatalf("release execution = %s %s (%s), want FAILED ReleaseFailed", res.Status, res.Error, res.Cause)
 	}
-	if got := w.releaseOf(r.ID); !strings.Contains(got.Reason, "TransientError") {
-		t.Errorf("reason = %q, want it to name the transient failure", got.Reason)
+	if got := w.releaseOf(r.ID); got.Status != release.StatusFailed || !strings.Contains(got.Reason, "TransientError") {
+		t.Errorf("release = %s (%q), want FAILED naming the transient failure", got.Status, got.Reason)
 	}
 	w.checkInvariants(r, "1")
 }
@@ -127,8 +129,11 @@ func TestReconcileRestoresTrafficAfterAbortedExecution(t *testing.T) {
 		t.Fatalf("reconcile = %+v, %v; want restored", res, err)
 	}
 	got := w.releaseOf(r.ID)
-	if got.Status != release.StatusFailed || !strings.Contains(got.Reason, "ABORTED") {
-		t.Errorf("release = %s (%s), want FAILED with the reason", got.Status, got.Reason)
+	if got.Status != release.StatusRolledBack || !strings.Contains(got.Reason, "ABORTED") {
+		t.Errorf("release = %s (%s), want ROLLED_BACK (it moved traffic, and reconcile restored it) with the reason", got.Status, got.Reason)
+	}
+	if evs := eventsOfType(w.events(r.ID), release.EventReleaseRolledBack); len(evs) != 1 || !strings.HasPrefix(evs[0].Message, "reconciled: ") {
+		t.Errorf("end events = %+v, want one ReleaseRolledBack saying it was reconciled", evs)
 	}
 	w.checkInvariants(r, "1")
 	// A redelivered event changes nothing.
@@ -344,8 +349,8 @@ func TestAlarmAlreadyFiringRefusesToDeploy(t *testing.T) {
 			r, x := w.start("v2", "push:orders:main:preflight")
 			w.wait(x)
 			got := w.releaseOf(r.ID)
-			if got.Status != release.StatusRolledBack || !strings.Contains(got.Reason, "refusing to deploy blind") {
-				t.Errorf("release = %s (%s), want ROLLED_BACK refusing to deploy blind", got.Status, got.Reason)
+			if got.Status != release.StatusFailed || !strings.Contains(got.Reason, "refusing to deploy blind") {
+				t.Errorf("release = %s (%s), want FAILED (nothing moved) refusing to deploy blind", got.Status, got.Reason)
 			}
 			if u := w.aliasUpdates(); len(u) != 0 {
 				t.Errorf("alias updates = %v, want none", u)
@@ -437,9 +442,11 @@ func TestReconcileDeployExecutionRestoresOnlyItsTarget(t *testing.T) {
 	if res.Status != states.StatusFailed {
 		t.Fatalf("release execution = %s, want FAILED", res.Status)
 	}
+	// The release's own path restored the target already; reconciling
+	// the deploy execution afterwards finds nothing left to do.
 	out, err := w.svc.Reconcile(context.Background(), control.ExecutionChange{Name: r.ID + "-s0w0t0", Status: "ABORTED", Input: stopped})
-	if err != nil || out.Action != "restored" {
-		t.Fatalf("reconcile = %+v, %v", out, err)
+	if err != nil || out.Action != "none" {
+		t.Fatalf("reconcile = %+v, %v; want none (already restored)", out, err)
 	}
 	// Reconciling one target never ends the release: it ended on its own
 	// path, rolled back by its safety net.
@@ -478,7 +485,7 @@ func TestApproval(t *testing.T) {
 			release.StatusSucceeded, []release.EventType{release.EventApprovalWaiting, release.EventNote, release.EventApproved}, "2"},
 		{"rejected", []control.Decision{{Actor: "alice", Comment: "not today"}},
 			release.StatusCancelled, []release.EventType{release.EventApprovalWaiting, release.EventRejected}, "1"},
-		{"nobody answers", nil, release.StatusCancelled, []release.EventType{release.EventApprovalWaiting, release.EventRejected}, "1"},
+		{"nobody answers", nil, release.StatusCancelled, []release.EventType{release.EventApprovalWaiting, release.EventApprovalTimedOut}, "1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -497,8 +504,8 @@ func TestApproval(t *testing.T) {
 				t.Errorf("release = %s (%s), want %s; events: %s", got.Status, got.Reason, tt.wantStatus, eventTypes(w.events(r.ID)))
 			}
 			for _, e := range tt.wantEvents {
-				if !hasEventType(w.events(r.ID), e) {
-					t.Errorf("no %s event: %s", e, eventTypes(w.events(r.ID)))
+				if n := len(eventsOfType(w.events(r.ID), e)); n != 1 {
+					t.Errorf("%d %s events, want exactly one: %s", n, e, eventTypes(w.events(r.ID)))
 				}
 			}
 			if len(tt.decide) > 1 && !errors.Is(decideErrs[0], release.ErrUnauthorized) {

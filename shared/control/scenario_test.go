@@ -404,11 +404,69 @@ func (w *world) checkInvariants(r release.Release, goodVersion string) {
 	if l, err := w.store.GetLock(context.Background(), "lambda:orders:live"); err == nil && l.Owner != "" && l.Live(w.clock.Now()) {
 		w.t.Errorf("lock on lambda:orders:live still held by %s", l.Owner)
 	}
+	checkLog(w.t, w.events(r.ID), r)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if updates := w.aliasUpdates(); w.preHook && len(updates) > 0 && (len(w.hookLog) == 0 || w.hookLog[0] != "preTraffic@0") {
 		w.t.Errorf("traffic moved (%v) before the pre-traffic hook passed (hooks: %v)", updates, w.hookLog)
 	}
+}
+
+// checkLog checks invariant 10 on a release's log: gap-free, time never
+// backwards against seq, exactly one end event naming the release's
+// status, one LockReleased per LockAcquired for each target, and a status
+// that names what happened (ROLLED_BACK only if something was restored).
+func checkLog(t testing.TB, evs []release.Event, r release.Release) {
+	t.Helper()
+	held := map[string]int{}
+	var ends []release.Event
+	for i, ev := range evs {
+		if ev.Seq != int64(i+1) {
+			t.Errorf("event %d has seq %d: the log has a gap", i+1, ev.Seq)
+		}
+		if i > 0 && ev.Time.Before(evs[i-1].Time) {
+			t.Errorf("event %d (%s) at %s is before event %d at %s", ev.Seq, ev.Type, ev.Time, evs[i-1].Seq, evs[i-1].Time)
+		}
+		switch {
+		case ev.Type == release.EventLockAcquired:
+			held[ev.Target]++
+			if held[ev.Target] > 1 {
+				t.Errorf("event %d: %s acquired again before its lock was released", ev.Seq, ev.Target)
+			}
+		case ev.Type == release.EventLockReleased:
+			held[ev.Target]--
+			if held[ev.Target] < 0 {
+				t.Errorf("event %d: LockReleased on %s without a LockAcquired", ev.Seq, ev.Target)
+			}
+		case ev.Type.Ends():
+			ends = append(ends, ev)
+		}
+	}
+	for target, n := range held {
+		if n != 0 {
+			t.Errorf("%s: %d LockAcquired without a LockReleased", target, n)
+		}
+	}
+	if r.Status.Terminal() && (len(ends) != 1 || ends[0].Type != r.Status.EndEvent()) {
+		t.Errorf("release %s is %s; end events %v, want exactly one %s", r.ID, r.Status, eventTypes(ends), r.Status.EndEvent())
+	}
+	led := release.NewLedger(evs)
+	if r.Status == release.StatusRolledBack && !led.Restored() {
+		t.Errorf("release %s is ROLLED_BACK but restored nothing that had moved", r.ID)
+	}
+	if led.Restored() && (r.Status == release.StatusFailed || r.Status == release.StatusSucceeded) {
+		t.Errorf("release %s is %s but restored traffic", r.ID, r.Status)
+	}
+}
+
+func eventsOfType(evs []release.Event, t release.EventType) []release.Event {
+	var out []release.Event
+	for _, e := range evs {
+		if e.Type == t {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func hasEventType(evs []release.Event, t release.EventType) bool {
@@ -483,8 +541,8 @@ func TestPreTrafficHookFailureMovesNoTraffic(t *testing.T) {
 	if got := w.aliasUpdates(); len(got) != 0 {
 		t.Errorf("alias updates = %v, want none", got)
 	}
-	if got := w.releaseOf(r.ID); got.Status != release.StatusRolledBack || !strings.Contains(got.Reason, "smoke test") {
-		t.Errorf("release = %s (%s), want ROLLED_BACK with the hook's reason", got.Status, got.Reason)
+	if got := w.releaseOf(r.ID); got.Status != release.StatusFailed || !strings.Contains(got.Reason, "smoke test") {
+		t.Errorf("release = %s (%s), want FAILED (nothing moved) with the hook's reason", got.Status, got.Reason)
 	}
 	w.checkInvariants(r, "1")
 }

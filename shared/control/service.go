@@ -33,10 +33,15 @@ type EventLog interface {
 
 // Locks are target leases.
 type Locks interface {
-	// AcquireLock returns ErrLocked while another owner's lease is live.
+	// AcquireLock returns ErrLocked while another owner's lease is live; it
+	// renews a lease owner holds (same fence) and takes a free or expired
+	// one with a higher fence.
 	AcquireLock(ctx context.Context, target, owner string, lease time.Duration) (release.Lock, error)
-	// RenewLock returns ErrLocked (or ErrNotFound) when owner no longer holds it.
+	// RenewLock returns ErrLocked when another owner holds it, ErrNotFound
+	// when it is free and ErrExpired when owner's lease ran out.
 	RenewLock(ctx context.Context, target, owner string, lease time.Duration) (release.Lock, error)
+	// ReleaseLock returns ErrNotFound when owner does not hold it (so each
+	// acquisition is released once) and ErrLocked when another owner does.
 	ReleaseLock(ctx context.Context, target, owner string) error
 }
 
@@ -53,7 +58,13 @@ type Tokens interface {
 type Targets interface {
 	// GetTargetState returns ErrNotFound for a target never deployed.
 	GetTargetState(ctx context.Context, target string) (release.TargetState, error)
+	// PutTargetState returns ErrConflict when a newer state is stored.
 	PutTargetState(ctx context.Context, ts release.TargetState) error
+	// SwapTargetState writes next only if the stored state is still prev
+	// (same phase, owner and update time; prev.Phase "" means none is
+	// stored), and returns ErrConflict otherwise: exactly one of several
+	// writers that read the same prev wins.
+	SwapTargetState(ctx context.Context, prev, next release.TargetState) error
 }
 
 // Store is everything the handlers keep in DynamoDB; *store.Store is one.
@@ -71,6 +82,10 @@ type Shifter interface {
 	Current(ctx context.Context, t release.Target) (traffic.Split, error)
 	Shift(ctx context.Context, t release.Target, s traffic.Split) error
 	Verify(ctx context.Context, t release.Target, s traffic.Split) error
+	// Serving returns nil when version is alive and able to serve t's
+	// traffic (live instances that answer a health probe, healthy targets
+	// in its target group, an Active Lambda version).
+	Serving(ctx context.Context, t release.Target, version string) error
 }
 
 // Alarms reads alarm states (alarms.Source): a name missing from the

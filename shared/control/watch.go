@@ -96,7 +96,7 @@ func (s *Service) reconcile(ctx context.Context, c ExecutionChange) (ReconcileRe
 	if in.ReleaseID == "" {
 		return ReconcileResult{Action: "ignored", Reason: "not a Shipwave execution (no releaseId in its input)"}, nil
 	}
-	r, err := s.Store.GetRelease(ctx, in.ReleaseID)
+	r, p, err := s.load(ctx, in.ReleaseID)
 	if errors.Is(err, release.ErrNotFound) {
 		return ReconcileResult{ReleaseID: in.ReleaseID, Action: "ignored", Reason: "unknown release"}, nil
 	}
@@ -110,38 +110,123 @@ func (s *Service) reconcile(ctx context.Context, c ExecutionChange) (ReconcileRe
 			reason += " (" + c.Cause + ")"
 		}
 	}
+	if r.Status.Terminal() {
+		// The release ended on its own path; still finish anything it
+		// left (an interrupted restore, a deploy child aborted late).
+		res, err := s.closeOut(ctx, r, p, reason)
+		if err != nil {
+			return ReconcileResult{}, err
+		}
+		action := "none"
+		if len(res.Restored) > 0 {
+			action = "restored"
+		}
+		return ReconcileResult{ReleaseID: r.ID, Action: action, Reason: "release already " + string(r.Status) + attentionSuffix(res)}, nil
+	}
 	if in.Target != nil && in.Target.Name != "" {
 		// A deploy execution of one target ended abnormally (its rollback
 		// could not be verified, or it was stopped): restore that target.
 		// The release execution goes on and judges the wave itself.
-		if _, err := s.restoreTarget(ctx, r.ID, *in.Target, reason); err != nil {
+		led, err := s.ledger(ctx, r.ID)
+		if err != nil {
 			return ReconcileResult{}, err
+		}
+		touch, _ := led.Get(in.Target.Name)
+		touch.Target = in.Target.Name
+		if touch.Settled || touch.Promoted && !touch.Restoring {
+			return ReconcileResult{ReleaseID: r.ID, Action: "none", Reason: reason + "; " + in.Target.Name + " was promoted"}, nil
+		}
+		t := targetOf(p, in.Target.Name)
+		if t.Type == "" {
+			t = *in.Target
+		}
+		if _, attention, err := s.restoreTarget(ctx, r.ID, t, touch, reason); err != nil {
+			return ReconcileResult{}, err
+		} else if attention != "" {
+			return ReconcileResult{ReleaseID: r.ID, Action: "attention", Reason: attention}, nil
 		}
 		return ReconcileResult{ReleaseID: r.ID, Action: "restored", Reason: reason}, nil
 	}
-	if r.Status.Terminal() {
-		// The release ended on its own path; still make sure nothing it
-		// touched is left mid-shift (a deploy child aborted late).
-		if err := s.restoreRelease(ctx, r.ID, reason); err != nil {
-			return ReconcileResult{}, err
-		}
-		return ReconcileResult{ReleaseID: r.ID, Action: "none", Reason: "release already " + string(r.Status)}, nil
-	}
-	restoreErr := s.restoreRelease(ctx, r.ID, reason)
-	final := reason
-	if restoreErr != nil {
-		final += "; restoring traffic failed: " + restoreErr.Error()
-	}
-	if _, err := s.Store.TransitionRelease(ctx, r.ID, release.StatusFailed, final); err != nil && !errors.Is(err, release.ErrConflict) {
-		return ReconcileResult{}, fmt.Errorf("mark release %s failed: %w", r.ID, err)
-	}
-	if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: release.EventReconciled, Message: "reconciled: " + final}); err != nil {
+	out, err := s.end(ctx, r, p, endCause{name: "Crashed", reason: reason, prefix: "reconciled: "})
+	if err != nil {
 		return ReconcileResult{}, err
 	}
-	if restoreErr != nil {
-		return ReconcileResult{}, restoreErr
+	return ReconcileResult{ReleaseID: r.ID, Action: "restored", Reason: string(out.Status) + ": " + out.Reason}, nil
+}
+
+func attentionSuffix(res restoreResult) string {
+	if err := res.err(); err != nil {
+		return "; needs attention: " + err.Error()
 	}
-	return ReconcileResult{ReleaseID: r.ID, Action: "restored", Reason: final}, nil
+	return ""
+}
+
+// RollbackRequest is a person's request to roll a running release back.
+type RollbackRequest struct {
+	ReleaseID string
+	Actor     string
+	Reason    string
+}
+
+// RequestRollback rolls a running release back through its own failure
+// path: it records the request (once, with the actor and reason) and
+// fails every task the release is waiting on (bakes, approvals) with
+// RollbackRequested; every other handler of the release sees the request
+// and fails the same way, so the deploy's Rollback, the wave judgment and
+// Finish restore what the release touched, honouring onFailure. It returns
+// ErrNotFound for an unknown release and ErrConflict for one that has
+// ended (restore its targets with Restore instead).
+func (s *Service) RequestRollback(ctx context.Context, req RollbackRequest) (release.Release, error) {
+	r, err := s.Store.GetRelease(ctx, req.ReleaseID)
+	if err != nil {
+		return release.Release{}, fmt.Errorf("roll back %s: %w", req.ReleaseID, err)
+	}
+	if r.Status.Terminal() {
+		return r, release.Errorf(release.ErrConflict, "release %s already ended %s; to return its targets to an earlier version, restore them", r.ID, r.Status)
+	}
+	led, err := s.ledger(ctx, r.ID)
+	if err != nil {
+		return r, err
+	}
+	if led.RollbackRequested == nil {
+		msg := fmt.Sprintf("rollback requested by %s", firstString(req.Actor, "an unnamed actor"))
+		if req.Reason != "" {
+			msg += ": " + req.Reason
+		}
+		ev := release.Event{ReleaseID: r.ID, Type: release.EventRollbackRequest, Message: msg}
+		ev.Data = jsonData(map[string]any{"actor": req.Actor, "reason": req.Reason})
+		if err := s.record(ctx, ev); err != nil {
+			return r, err
+		}
+	}
+	toks, err := s.Store.TokensByRelease(ctx, r.ID)
+	if err != nil {
+		return r, fmt.Errorf("tokens of release %s: %w", r.ID, err)
+	}
+	for _, tok := range toks {
+		if err := s.fail(ctx, tok, "RollbackRequested", "rollback requested by "+firstString(req.Actor, "an unnamed actor")); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// EndOrphan ends a release whose execution is gone (it was stopped, or
+// the control plane died with it) through the same end path as Finish:
+// the restore scope of the wave it was in, then exactly one end event.
+func (s *Service) EndOrphan(ctx context.Context, releaseID, reason string) (release.Release, error) {
+	r, p, err := s.load(ctx, releaseID)
+	if err != nil {
+		return release.Release{}, err
+	}
+	if !r.Status.Terminal() {
+		if _, err := s.end(ctx, r, p, endCause{name: "Crashed", reason: reason, prefix: "reconciled: "}); err != nil {
+			return r, err
+		}
+	} else if _, err := s.closeOut(ctx, r, p, reason); err != nil {
+		return r, err
+	}
+	return s.Store.GetRelease(ctx, releaseID)
 }
 
 // ApprovalTask is the input of the approval Task (a waitForTaskToken Lambda).

@@ -182,6 +182,16 @@ func (f *Fleet) SetRoute(ctx context.Context, service string, sp traffic.Split) 
 	return s.SetRoute(ctx, sp)
 }
 
+// Serving checks that service's version has a live, healthy instance; see
+// Service.Serving.
+func (f *Fleet) Serving(ctx context.Context, service, version string) error {
+	s, err := f.Service(service)
+	if err != nil {
+		return err
+	}
+	return s.Serving(ctx, version)
+}
+
 // Metrics returns what service's proxy recorded for version (every version
 // when empty) in [from, to). It returns ErrNotFound for an unknown service.
 func (f *Fleet) Metrics(service, version string, from, to time.Time) (Datapoint, error) {

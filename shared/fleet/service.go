@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -443,4 +444,73 @@ func (s *Service) close() error {
 		return fmt.Errorf("close service %s: %w", s.name, err)
 	}
 	return nil
+}
+
+// Serving returns nil when version has at least one live instance that
+// answers its health probe (GET /healthz with 2xx). A launched version
+// whose instances all exited (or were stopped to save room) is started
+// again first, as an orchestrator would. It returns ErrNotFound for a
+// version never launched and an ErrConflict-kind error when none of its
+// instances is healthy.
+func (s *Service) Serving(ctx context.Context, versionID string) error {
+	s.ops.Lock()
+	defer s.ops.Unlock()
+	if !s.ready() {
+		return release.Errorf(release.ErrNotFound, "service %s not found", s.name)
+	}
+	s.mu.Lock()
+	v := s.versions[versionID]
+	var live []*instance
+	if v != nil {
+		for _, p := range v.procs {
+			select {
+			case <-p.done:
+			default:
+				live = append(live, p)
+			}
+		}
+		if len(live) == 0 {
+			for _, p := range v.procs {
+				s.stops.Add(1)
+				go func() {
+					defer s.stops.Done()
+					s.f.stop(p)
+				}()
+			}
+			v.procs = nil
+		}
+	}
+	s.mu.Unlock()
+	if v == nil {
+		return release.Errorf(release.ErrNotFound, "service %s: version %s was never launched", s.name, versionID)
+	}
+	if len(live) == 0 {
+		nv, err := s.launch(ctx, v.art)
+		if err != nil {
+			return release.Errorf(release.ErrConflict, "service %s: version %s has no live instance and does not start again: %v", s.name, versionID, err)
+		}
+		s.mu.Lock()
+		live = append(live, nv.procs...)
+		s.mu.Unlock()
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	var errs []error
+	for _, p := range live {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url.JoinPath("/healthz").String(), nil)
+		if err != nil {
+			return fmt.Errorf("service %s: health probe: %w", s.name, err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("instance %s: %w", p.id, err))
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 == 2 {
+			return nil
+		}
+		errs = append(errs, fmt.Errorf("instance %s: health probe answered %d", p.id, resp.StatusCode))
+	}
+	return release.Errorf(release.ErrConflict, "service %s: no healthy instance of %s: %v", s.name, versionID, errors.Join(errs...))
 }

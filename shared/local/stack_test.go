@@ -91,6 +91,16 @@ func (f *memFleet) SetRoute(_ context.Context, service string, s traffic.Split) 
 	return nil
 }
 
+func (f *memFleet) Serving(_ context.Context, service, version string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ms, ok := f.services[service]
+	if !ok || !ms.versions[version] {
+		return release.Errorf(release.ErrNotFound, "service %s version %s", service, version)
+	}
+	return nil
+}
+
 func (f *memFleet) CandidateRequests(context.Context, release.Target, string, time.Time) (int64, error) {
 	return 1000, nil
 }

@@ -8,26 +8,60 @@ import (
 // Status is where a release is in its life.
 type Status string
 
-// Release statuses. SUCCEEDED, ROLLED_BACK, FAILED, SUPERSEDED and CANCELLED
-// are terminal. ROLLED_BACK means the release failed and traffic is back on
-// the last good version (failed clean); FAILED means it ended in a way that
-// needs a person to look (failed dirty, or could not start).
+// Release statuses. SUCCEEDED, ROLLED_BACK, FAILED, NEEDS_ATTENTION,
+// SUPERSEDED and CANCELLED are terminal, and each names exactly what
+// happened:
+//   - ROLLED_BACK: the release moved traffic, failed, and every target it
+//     restored is verified serving its known-good version (failed clean);
+//   - FAILED: the release failed having restored nothing, because it moved
+//     nothing that needed it (a pre-flight refusal, a candidate that would
+//     not start, a target it never got);
+//   - NEEDS_ATTENTION: traffic could not be verified on a known-good,
+//     serving version everywhere the release touched: a person must look;
+//   - SUPERSEDED: a newer release took its place;
+//   - CANCELLED: an approval was rejected or timed out, or it was cancelled.
 const (
-	StatusPending    Status = "PENDING"
-	StatusQueued     Status = "QUEUED"
-	StatusInProgress Status = "IN_PROGRESS"
-	StatusSucceeded  Status = "SUCCEEDED"
-	StatusRolledBack Status = "ROLLED_BACK"
-	StatusFailed     Status = "FAILED"
-	StatusSuperseded Status = "SUPERSEDED"
-	StatusCancelled  Status = "CANCELLED"
+	StatusPending        Status = "PENDING"
+	StatusQueued         Status = "QUEUED"
+	StatusInProgress     Status = "IN_PROGRESS"
+	StatusSucceeded      Status = "SUCCEEDED"
+	StatusRolledBack     Status = "ROLLED_BACK"
+	StatusFailed         Status = "FAILED"
+	StatusNeedsAttention Status = "NEEDS_ATTENTION"
+	StatusSuperseded     Status = "SUPERSEDED"
+	StatusCancelled      Status = "CANCELLED"
 )
 
 // Terminal reports whether no further transition is allowed from s.
 func (s Status) Terminal() bool {
 	switch s {
-	case StatusSucceeded, StatusRolledBack, StatusFailed, StatusSuperseded, StatusCancelled:
+	case StatusSucceeded, StatusRolledBack, StatusFailed, StatusNeedsAttention, StatusSuperseded, StatusCancelled:
 		return true
+	}
+	return false
+}
+
+// EndEvent is the one event type that records a release ending in s; it is
+// empty for a status that is not terminal.
+func (s Status) EndEvent() EventType {
+	return endEvents[s]
+}
+
+var endEvents = map[Status]EventType{
+	StatusSucceeded:      EventReleaseSucceeded,
+	StatusRolledBack:     EventReleaseRolledBack,
+	StatusFailed:         EventReleaseFailed,
+	StatusNeedsAttention: EventReleaseNeedsAttention,
+	StatusSuperseded:     EventSuperseded,
+	StatusCancelled:      EventReleaseCancelled,
+}
+
+// Ends reports whether an event of type t records a release's end.
+func (t EventType) Ends() bool {
+	for _, e := range endEvents {
+		if e == t {
+			return true
+		}
 	}
 	return false
 }
@@ -39,14 +73,15 @@ func (s Status) Valid() bool {
 }
 
 var transitions = map[Status][]Status{
-	StatusPending:    {StatusQueued, StatusInProgress, StatusSuperseded, StatusCancelled, StatusFailed},
-	StatusQueued:     {StatusInProgress, StatusSuperseded, StatusCancelled, StatusFailed},
-	StatusInProgress: {StatusSucceeded, StatusRolledBack, StatusFailed, StatusCancelled, StatusSuperseded},
-	StatusSucceeded:  nil,
-	StatusRolledBack: nil,
-	StatusFailed:     nil,
-	StatusSuperseded: nil,
-	StatusCancelled:  nil,
+	StatusPending:        {StatusQueued, StatusInProgress, StatusSuperseded, StatusCancelled, StatusFailed, StatusNeedsAttention},
+	StatusQueued:         {StatusInProgress, StatusSuperseded, StatusCancelled, StatusFailed, StatusNeedsAttention},
+	StatusInProgress:     {StatusSucceeded, StatusRolledBack, StatusFailed, StatusNeedsAttention, StatusCancelled, StatusSuperseded},
+	StatusSucceeded:      nil,
+	StatusRolledBack:     nil,
+	StatusFailed:         nil,
+	StatusNeedsAttention: nil,
+	StatusSuperseded:     nil,
+	StatusCancelled:      nil,
 }
 
 // CanTransition reports whether a release may move from one status to another.
@@ -79,6 +114,9 @@ const (
 	TriggerChat         TriggerKind = "chat"
 	TriggerVoice        TriggerKind = "voice"
 	TriggerManual       TriggerKind = "manual"
+	// TriggerRestore is a break-glass restore: it returns targets to a
+	// known-good version directly, with no plan, bakes or approvals.
+	TriggerRestore TriggerKind = "restore"
 )
 
 // Trigger is one normalized request to release a version, whatever its source.

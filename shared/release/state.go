@@ -54,19 +54,29 @@ type TaskToken struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-// TargetState is what a target serves and what Shipwave knows about it: the
-// last good version (Stable), the version being rolled out (Candidate) and
-// the percent of traffic on it. It is written before traffic moves, so a
-// rollback always knows where to return.
+// TargetState is what a target serves and what Shipwave knows about it. It
+// is written before traffic moves, so a restore always knows where to
+// return, and it says which release owns the target: from the moment a
+// release prepares it until that release can no longer roll it back.
 type TargetState struct {
-	Target    string `json:"target"`
+	Target string `json:"target"`
+	// KnownGood is the target's last known-good version: its initial
+	// version, or a version a release finished successfully on it (see
+	// PhaseStable). It is never the candidate of a release still in flight,
+	// and it is what every restore returns to.
+	KnownGood string `json:"knownGood"`
+	// Good lists earlier known-good versions, newest first (KnownGood
+	// first), for restoring to a named earlier version.
+	Good []string `json:"good,omitempty"`
+	// Stable is the version on the other side of the live split from
+	// Candidate: KnownGood while a release shifts, Candidate once promoted.
 	Stable    string `json:"stable"`
 	Candidate string `json:"candidate,omitempty"`
 	Weight    int    `json:"weight"`
-	// ReleaseID is the release that last moved this target.
+	// ReleaseID is the release that last moved this target; it owns the
+	// target while Phase is not settled.
 	ReleaseID string `json:"releaseId,omitempty"`
-	// Previous is the stable version before ReleaseID promoted Candidate; a
-	// coordinated rollback of an already promoted wave returns to it.
+	// Previous is the known-good version ReleaseID replaced.
 	Previous  string      `json:"previous,omitempty"`
 	Phase     TargetPhase `json:"phase"`
 	Stage     string      `json:"stage,omitempty"`
@@ -74,13 +84,44 @@ type TargetState struct {
 	UpdatedAt time.Time   `json:"updatedAt"`
 }
 
+// Settled reports whether no release owns the target any more: all its
+// traffic is on KnownGood, and any release may take it.
+func (ts TargetState) Settled() bool {
+	return ts.Phase == PhaseStable || ts.Phase == PhaseRolledBack || ts.Phase == ""
+}
+
+// Settle returns the state with version made the known-good one (kept
+// first in Good, at most MaxGood of them) and the target released by its
+// owner.
+func (ts TargetState) Settle(version string, now time.Time) TargetState {
+	ts.Good = PushGood(ts.Good, version)
+	ts.KnownGood, ts.Stable, ts.Candidate, ts.Weight, ts.Phase, ts.UpdatedAt = version, version, "", 0, PhaseStable, now
+	return ts
+}
+
+// MaxGood is how many known-good versions a target remembers.
+const MaxGood = 10
+
+// PushGood puts version first in the list of known-good versions.
+func PushGood(good []string, version string) []string {
+	out := []string{version}
+	for _, v := range good {
+		if v != version && len(out) < MaxGood {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // TargetPhase says where a target is in a rollout.
 type TargetPhase string
 
-// Target phases.
+// Target phases. STABLE and ROLLED_BACK are settled: no release owns the
+// target. SHIFTING, PROMOTED and RESTORING belong to ReleaseID.
 const (
-	PhaseStable     TargetPhase = "STABLE"      // all traffic on Stable, nothing in flight
+	PhaseStable     TargetPhase = "STABLE"      // all traffic on KnownGood, nothing in flight
 	PhaseShifting   TargetPhase = "SHIFTING"    // Candidate has Weight percent
-	PhasePromoted   TargetPhase = "PROMOTED"    // Candidate became Stable
-	PhaseRolledBack TargetPhase = "ROLLED_BACK" // back to 100% on Stable
+	PhasePromoted   TargetPhase = "PROMOTED"    // Candidate has 100%, not yet known-good
+	PhaseRestoring  TargetPhase = "RESTORING"   // a restore to KnownGood is under way
+	PhaseRolledBack TargetPhase = "ROLLED_BACK" // restored: 100% on KnownGood, verified
 )

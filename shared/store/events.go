@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -20,7 +21,8 @@ const appendAttempts = 500
 
 // AppendEvent adds ev to the end of its release's log and returns it with Seq
 // set to one more than the last entry (from 1) and, if it was zero, Time
-// from the clock; ev.Seq is ignored. The entry is a conditional put of the
+// from the clock, raised to the previous entry's time if it is earlier (so
+// time never goes backwards against Seq); ev.Seq is ignored. The entry is a conditional put of the
 // next sequence number; when a concurrent writer takes it, AppendEvent
 // re-reads the end of the log after a jittered pause and tries again, so
 // sequence numbers have no gaps and no duplicates. Errors:
@@ -45,11 +47,17 @@ func (s *Store) AppendEvent(ctx context.Context, ev release.Event) (release.Even
 		Time: formatTime(ev.Time), EventType: string(ev.Type),
 		Stage: ev.Stage, Wave: ev.Wave, Target: ev.Target, Message: ev.Message, Data: string(ev.Data),
 	}
-	last, err := s.lastSeq(ctx, ev.ReleaseID)
+	last, lastTime, err := s.lastEvent(ctx, ev.ReleaseID)
 	if err != nil {
 		return release.Event{}, fmt.Errorf("append %s event to release %s: %w", ev.Type, ev.ReleaseID, err)
 	}
 	for attempt := 0; attempt < appendAttempts; attempt++ {
+		// Time never goes backwards against seq: writers whose clocks (or
+		// whose moment of reading them) differ are ordered by the log.
+		if ev.Time.Before(lastTime) {
+			ev.Time = lastTime
+		}
+		item.Time = formatTime(ev.Time)
 		item.Seq = last + 1
 		item.SK = eventSK(item.Seq)
 		err = s.put(ctx, item, "attribute_not_exists(PK)", nil)
@@ -63,35 +71,37 @@ func (s *Store) AppendEvent(ctx context.Context, ev release.Event) (release.Even
 		if err := backoff(ctx, attempt); err != nil {
 			return release.Event{}, fmt.Errorf("append %s event to release %s: %w", ev.Type, ev.ReleaseID, err)
 		}
-		// Entry last+1 exists now; after a few misses in a row, jump to the
-		// end of the log instead of probing one by one.
-		last++
-		if attempt%4 == 3 {
-			if last, err = s.lastSeq(ctx, ev.ReleaseID); err != nil {
-				return release.Event{}, fmt.Errorf("append %s event to release %s: %w", ev.Type, ev.ReleaseID, err)
-			}
+		// Another writer took last+1: read the end of the log again, with
+		// its time.
+		if last, lastTime, err = s.lastEvent(ctx, ev.ReleaseID); err != nil {
+			return release.Event{}, fmt.Errorf("append %s event to release %s: %w", ev.Type, ev.ReleaseID, err)
 		}
 	}
 	return release.Event{}, release.Errorf(release.ErrConflict, "append %s event to release %s: lost the race for the next sequence number %d times", ev.Type, ev.ReleaseID, appendAttempts)
 }
 
-// lastSeq returns the sequence number of the release's newest event, 0 for
-// an empty log.
-func (s *Store) lastSeq(ctx context.Context, releaseID string) (int64, error) {
+// lastEvent returns the sequence number and time of the release's newest
+// event: 0 and the zero time for an empty log.
+func (s *Store) lastEvent(ctx context.Context, releaseID string) (int64, time.Time, error) {
 	items, err := queryAll[eventItem](ctx, s, &dynamodb.QueryInput{
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :event)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(releaseKey(releaseID)), ":event": str("EVENT#"),
 		},
-		ProjectionExpression: aws.String("seq"),
-		ScanIndexForward:     aws.Bool(false),
-		Limit:                aws.Int32(1),
-		ConsistentRead:       aws.Bool(true),
+		ExpressionAttributeNames: map[string]string{"#time": "time"},
+		ProjectionExpression:     aws.String("seq, #time"),
+		ScanIndexForward:         aws.Bool(false),
+		Limit:                    aws.Int32(1),
+		ConsistentRead:           aws.Bool(true),
 	}, 1)
 	if err != nil || len(items) == 0 {
-		return 0, err
+		return 0, time.Time{}, err
 	}
-	return items[0].Seq, nil
+	t, err := parseTime(items[0].Time)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("event %d time: %w", items[0].Seq, err)
+	}
+	return items[0].Seq, t, nil
 }
 
 // Events returns the release's log entries with Seq greater than afterSeq,

@@ -101,10 +101,12 @@ func (s *Store) renew(ctx context.Context, target string, values map[string]type
 		map[string]string{"#owner": "owner"}, values)
 }
 
-// ReleaseLock frees owner's lock on target; the item stays so the next
-// Fence is still higher. Releasing a free lock is a no-op. Errors:
-// release.ErrLocked when another owner holds the lock (owner's lease ran out
-// and was taken over).
+// ReleaseLock frees owner's lock on target (live, or with its lease run
+// out); the item stays so the next Fence is still higher. Errors:
+// release.ErrNotFound when owner does not hold it (it is free, or owner
+// released it already), release.ErrLocked when another owner holds it
+// (owner's lease ran out and was taken over). So exactly one call frees
+// each acquisition.
 func (s *Store) ReleaseLock(ctx context.Context, target, owner string) error {
 	if err := checkName("release lock", "target", target); err != nil {
 		return err
@@ -131,7 +133,7 @@ func (s *Store) ReleaseLock(ctx context.Context, target, owner string) error {
 	if found {
 		return release.Errorf(release.ErrLocked, "release lock on %s for %s: held by %s", target, owner, cur.Owner)
 	}
-	return nil
+	return release.Errorf(release.ErrNotFound, "release lock on %s for %s: not locked", target, owner)
 }
 
 // GetLock returns target's lock as stored, including an expired lease (see

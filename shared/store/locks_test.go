@@ -50,7 +50,7 @@ func TestLockLifecycle(t *testing.T) {
 		{name: "b's own lease runs out", advance: time.Minute, do: renew("rel-b", time.Minute), wantErr: release.ErrExpired, wantOwner: "rel-b", wantFence: 2},
 		{name: "b takes its expired lock again", do: acquire("rel-b", time.Minute), wantOwner: "rel-b", wantFence: 3, wantLease: time.Minute},
 		{name: "b releases", do: releaseBy("rel-b"), wantOwner: "", wantFence: 3},
-		{name: "releasing again is a no-op", do: releaseBy("rel-b"), wantOwner: ""},
+		{name: "releasing again says it is not held", do: releaseBy("rel-b"), wantErr: release.ErrNotFound, wantOwner: ""},
 		{name: "a acquires the released lock with a higher fence", do: acquire("rel-a", time.Minute), wantOwner: "rel-a", wantFence: 4, wantLease: time.Minute},
 		{name: "zero lease", do: acquire("rel-c", 0), wantErr: release.ErrInvalid, wantOwner: "rel-a", wantFence: 4, wantLease: time.Minute},
 		{name: "no owner", do: acquire("", time.Minute), wantErr: release.ErrInvalid, wantOwner: "rel-a", wantFence: 4, wantLease: time.Minute},

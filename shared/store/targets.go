@@ -18,20 +18,22 @@ func targetSK() string             { return "STATE" }
 // targetItem is what a target serves: its last good version, the candidate
 // in flight and its weight. It is written before traffic moves.
 type targetItem struct {
-	PK          string `dynamodbav:"PK"`
-	SK          string `dynamodbav:"SK"`
-	Type        string `dynamodbav:"type"`
-	Target      string `dynamodbav:"target"`
-	Stable      string `dynamodbav:"stable"`
-	Candidate   string `dynamodbav:"candidate,omitempty"`
-	Weight      int    `dynamodbav:"weight"`
-	ReleaseID   string `dynamodbav:"releaseId,omitempty"`
-	Previous    string `dynamodbav:"previous,omitempty"`
-	Phase       string `dynamodbav:"phase"`
-	Stage       string `dynamodbav:"stage,omitempty"`
-	Wave        string `dynamodbav:"wave,omitempty"`
-	UpdatedAt   string `dynamodbav:"updatedAt"`
-	UpdatedAtMs int64  `dynamodbav:"updatedAtMs"`
+	PK          string   `dynamodbav:"PK"`
+	SK          string   `dynamodbav:"SK"`
+	Type        string   `dynamodbav:"type"`
+	Target      string   `dynamodbav:"target"`
+	KnownGood   string   `dynamodbav:"knownGood,omitempty"`
+	Good        []string `dynamodbav:"good,omitempty"`
+	Stable      string   `dynamodbav:"stable"`
+	Candidate   string   `dynamodbav:"candidate,omitempty"`
+	Weight      int      `dynamodbav:"weight"`
+	ReleaseID   string   `dynamodbav:"releaseId,omitempty"`
+	Previous    string   `dynamodbav:"previous,omitempty"`
+	Phase       string   `dynamodbav:"phase"`
+	Stage       string   `dynamodbav:"stage,omitempty"`
+	Wave        string   `dynamodbav:"wave,omitempty"`
+	UpdatedAt   string   `dynamodbav:"updatedAt"`
+	UpdatedAtMs int64    `dynamodbav:"updatedAtMs"`
 }
 
 // PutTargetState records what a target serves. UpdatedAt is set from the
@@ -39,22 +41,11 @@ type targetItem struct {
 // newer, so a delayed retry cannot overwrite a later decision. Errors:
 // release.ErrInvalid, release.ErrConflict when a newer state is stored.
 func (s *Store) PutTargetState(ctx context.Context, ts release.TargetState) error {
-	if err := checkName("put target state", "target", ts.Target); err != nil {
+	it, err := s.targetItem("put target state", ts)
+	if err != nil {
 		return err
 	}
-	if ts.Phase == "" {
-		return release.Errorf(release.ErrInvalid, "put target state %s: phase is required", ts.Target)
-	}
-	if ts.UpdatedAt.IsZero() {
-		ts.UpdatedAt = s.now()
-	}
-	it := targetItem{
-		PK: targetKey(ts.Target), SK: targetSK(), Type: typeTarget, Target: ts.Target,
-		Stable: ts.Stable, Candidate: ts.Candidate, Weight: ts.Weight, ReleaseID: ts.ReleaseID,
-		Previous: ts.Previous, Phase: string(ts.Phase), Stage: ts.Stage, Wave: ts.Wave,
-		UpdatedAt: formatTime(ts.UpdatedAt), UpdatedAtMs: ts.UpdatedAt.UnixMilli(),
-	}
-	err := s.put(ctx, it, "attribute_not_exists(PK) OR updatedAtMs <= :ms",
+	err = s.put(ctx, it, "attribute_not_exists(PK) OR updatedAtMs <= :ms",
 		map[string]types.AttributeValue{":ms": num(it.UpdatedAtMs)})
 	if conditionFailed(err) {
 		return release.Errorf(release.ErrConflict, "put target state %s: a newer state is stored", ts.Target)
@@ -63,6 +54,63 @@ func (s *Store) PutTargetState(ctx context.Context, ts release.TargetState) erro
 		return fmt.Errorf("put target state %s: %w", ts.Target, err)
 	}
 	return nil
+}
+
+// SwapTargetState writes next only if the stored state is still prev: the
+// same phase, owning release and update time (prev with an empty Phase
+// means no state is stored). Exactly one of several writers that read the
+// same prev wins. Errors: release.ErrInvalid, release.ErrConflict when the
+// stored state is no longer prev.
+func (s *Store) SwapTargetState(ctx context.Context, prev, next release.TargetState) error {
+	if prev.Target != "" && prev.Target != next.Target {
+		return release.Errorf(release.ErrInvalid, "swap target state %s: prev is target %s", next.Target, prev.Target)
+	}
+	it, err := s.targetItem("swap target state", next)
+	if err != nil {
+		return err
+	}
+	cond := "attribute_not_exists(PK)"
+	var values map[string]types.AttributeValue
+	if prev.Phase != "" {
+		if prev.ReleaseID != "" {
+			cond = "phase = :phase AND updatedAtMs = :ms AND releaseId = :rel"
+			values = map[string]types.AttributeValue{
+				":phase": str(string(prev.Phase)), ":ms": num(prev.UpdatedAt.UnixMilli()), ":rel": str(prev.ReleaseID),
+			}
+		} else {
+			cond = "phase = :phase AND updatedAtMs = :ms AND attribute_not_exists(releaseId)"
+			values = map[string]types.AttributeValue{
+				":phase": str(string(prev.Phase)), ":ms": num(prev.UpdatedAt.UnixMilli()),
+			}
+		}
+	}
+	err = s.put(ctx, it, cond, values)
+	if conditionFailed(err) {
+		return release.Errorf(release.ErrConflict, "swap target state %s: it changed since it was read", next.Target)
+	}
+	if err != nil {
+		return fmt.Errorf("swap target state %s: %w", next.Target, err)
+	}
+	return nil
+}
+
+func (s *Store) targetItem(op string, ts release.TargetState) (targetItem, error) {
+	if err := checkName(op, "target", ts.Target); err != nil {
+		return targetItem{}, err
+	}
+	if ts.Phase == "" {
+		return targetItem{}, release.Errorf(release.ErrInvalid, "%s %s: phase is required", op, ts.Target)
+	}
+	if ts.UpdatedAt.IsZero() {
+		ts.UpdatedAt = s.now()
+	}
+	return targetItem{
+		PK: targetKey(ts.Target), SK: targetSK(), Type: typeTarget, Target: ts.Target,
+		KnownGood: ts.KnownGood, Good: ts.Good,
+		Stable: ts.Stable, Candidate: ts.Candidate, Weight: ts.Weight, ReleaseID: ts.ReleaseID,
+		Previous: ts.Previous, Phase: string(ts.Phase), Stage: ts.Stage, Wave: ts.Wave,
+		UpdatedAt: formatTime(ts.UpdatedAt), UpdatedAtMs: ts.UpdatedAt.UnixMilli(),
+	}, nil
 }
 
 // GetTargetState returns what a target serves. Errors: release.ErrNotFound
@@ -80,8 +128,12 @@ func (s *Store) GetTargetState(ctx context.Context, target string) (release.Targ
 		return release.TargetState{}, release.Errorf(release.ErrNotFound, "target %s has no recorded state", target)
 	}
 	updated, _ := time.Parse(time.RFC3339Nano, it.UpdatedAt)
+	known := it.KnownGood
+	if known == "" && (it.Phase == string(release.PhaseStable) || it.Phase == string(release.PhaseRolledBack)) {
+		known = it.Stable // written before knownGood existed
+	}
 	return release.TargetState{
-		Target: it.Target, Stable: it.Stable, Candidate: it.Candidate, Weight: it.Weight, ReleaseID: it.ReleaseID,
+		Target: it.Target, KnownGood: known, Good: it.Good, Stable: it.Stable, Candidate: it.Candidate, Weight: it.Weight, ReleaseID: it.ReleaseID,
 		Previous: it.Previous, Phase: release.TargetPhase(it.Phase), Stage: it.Stage, Wave: it.Wave, UpdatedAt: updated,
 	}, nil
 }

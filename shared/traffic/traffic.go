@@ -80,6 +80,12 @@ type Shifter interface {
 	// Verify reads the live state back and returns an ErrConflict-kind
 	// error describing the difference unless it routes as s does.
 	Verify(ctx context.Context, t release.Target, s Split) error
+	// Serving returns nil when version is alive and able to take t's
+	// traffic: weights alone say nothing about that. It returns an
+	// ErrConflict-kind error saying why not (no live instance answers its
+	// health probe, no healthy target in its group, the Lambda version is
+	// not Active) and ErrNotFound for a version t does not have.
+	Serving(ctx context.Context, t release.Target, version string) error
 }
 
 // Mismatch returns the ErrConflict-kind error Verify implementations return

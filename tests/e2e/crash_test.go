@@ -189,11 +189,11 @@ func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Release.Status != release.StatusFailed || !strings.Contains(v.Release.Reason, "stopped while the release was running") {
-		t.Errorf("after restart release = %s (%s), want FAILED naming the stop", v.Release.Status, v.Release.Reason)
+	if v.Release.Status != release.StatusRolledBack || !strings.Contains(v.Release.Reason, "stopped while the release was running") {
+		t.Errorf("after restart release = %s (%s), want ROLLED_BACK naming the stop", v.Release.Status, v.Release.Reason)
 	}
-	if len(eventsOf(v, release.EventReconciled)) != 1 || len(eventsOf(v, release.EventRolledBack)) != 1 {
-		t.Errorf("events after restart: want one Reconciled and one RolledBack, got %s", typesOf(v.Events))
+	if len(eventsOf(v, release.EventReleaseRolledBack)) != 1 || len(eventsOf(v, release.EventRolledBack)) != 1 {
+		t.Errorf("events after restart: want one ReleaseRolledBack and one RolledBack, got %s", typesOf(v.Events))
 	}
 	st, err = c.Status(ctx)
 	if err != nil {

@@ -230,18 +230,8 @@ func (s *Shifter) Prepare(ctx context.Context, t release.Target, artifact string
 		return "", release.Errorf(release.ErrInvalid, "prepare %s: %s forwards to %s, which is neither the blue nor the green group", t.Name, where(t), cur.Stable)
 	}
 	cand := g.other(cur.Stable)
-	health, err := s.client.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(cand)})
-	if err != nil {
-		return "", mapErr(err, "prepare %s: describe health of %s", t.Name, cand)
-	}
-	healthy := 0
-	for _, d := range health.TargetHealthDescriptions {
-		if d.TargetHealth != nil && d.TargetHealth.State == types.TargetHealthStateEnumHealthy {
-			healthy++
-		}
-	}
-	if healthy == 0 {
-		return "", release.Errorf(release.ErrConflict, "prepare %s: candidate group %s has no healthy targets (of %d registered)", t.Name, cand, len(health.TargetHealthDescriptions))
+	if err := s.healthy(ctx, t, cand); err != nil {
+		return "", fmt.Errorf("prepare %s: candidate %w", t.Name, err)
 	}
 	if t.TestListenerARN != "" {
 		if err := s.point(ctx, t.TestListenerARN, "", []weighted{{cand, 1}}); err != nil {
@@ -392,4 +382,37 @@ func mapErr(err error, format string, args ...any) error {
 		}
 	}
 	return fmt.Errorf("%s: %w", msg, err)
+}
+
+// Serving checks that the target group version (one of the target's two)
+// has at least one healthy target.
+func (s *Shifter) Serving(ctx context.Context, t release.Target, version string) error {
+	if err := check(t); err != nil {
+		return err
+	}
+	g, err := s.resolve(ctx, t)
+	if err != nil {
+		return err
+	}
+	if !g.has(version) {
+		return release.Errorf(release.ErrNotFound, "serving %s: %s is neither its blue nor its green group", t.Name, version)
+	}
+	return s.healthy(ctx, t, version)
+}
+
+func (s *Shifter) healthy(ctx context.Context, t release.Target, group string) error {
+	health, err := s.client.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(group)})
+	if err != nil {
+		return mapErr(err, "%s: describe health of %s", t.Name, group)
+	}
+	healthy := 0
+	for _, d := range health.TargetHealthDescriptions {
+		if d.TargetHealth != nil && d.TargetHealth.State == types.TargetHealthStateEnumHealthy {
+			healthy++
+		}
+	}
+	if healthy == 0 {
+		return release.Errorf(release.ErrConflict, "group %s of %s has no healthy targets (of %d registered)", group, t.Name, len(health.TargetHealthDescriptions))
+	}
+	return nil
 }

@@ -203,3 +203,23 @@ func mapErr(err error, format string, args ...any) error {
 	}
 	return fmt.Errorf("%s: %w", msg, err)
 }
+
+// Serving checks that version is a published version of the function in
+// the Active state (a version whose code failed to deploy, or is still
+// pending, cannot serve).
+func (s *Shifter) Serving(ctx context.Context, t release.Target, version string) error {
+	if err := check(t); err != nil {
+		return err
+	}
+	if !isVersion(version) {
+		return release.Errorf(release.ErrInvalid, "serving %s: %q is not a published version number", aliasName(t), version)
+	}
+	out, err := s.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(t.Function), Qualifier: aws.String(version)})
+	if err != nil {
+		return mapErr(err, "serving %s: read version %s", aliasName(t), version)
+	}
+	if c := out.Configuration; c != nil && c.State != "" && c.State != types.StateActive {
+		return release.Errorf(release.ErrConflict, "serving %s: version %s is %s (%s)", aliasName(t), version, c.State, aws.ToString(c.StateReason))
+	}
+	return nil
+}

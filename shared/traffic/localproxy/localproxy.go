@@ -23,6 +23,10 @@ type Proxy interface {
 	// ErrNotFound for an unknown service and ErrInvalid for a version that
 	// was never launched.
 	SetRoute(ctx context.Context, service string, s traffic.Split) error
+	// Serving returns nil when version has live instances that answer
+	// their health probe, an ErrConflict-kind error when none does, and
+	// ErrNotFound for an unknown service or a version never launched.
+	Serving(ctx context.Context, service, version string) error
 }
 
 // Shifter shifts traffic on local targets through a Proxy.
@@ -100,6 +104,19 @@ func (s *Shifter) Verify(ctx context.Context, t release.Target, sp traffic.Split
 	}
 	if !live.Same(sp) {
 		return traffic.Mismatch(t.Name, live, sp)
+	}
+	return nil
+}
+
+// Serving asks the proxy whether version's instances are alive and answer
+// their health probe.
+func (s *Shifter) Serving(ctx context.Context, t release.Target, version string) error {
+	svc, err := service(t)
+	if err != nil {
+		return err
+	}
+	if err := s.proxy.Serving(ctx, svc, version); err != nil {
+		return fmt.Errorf("%s %s: %w", svc, version, err)
 	}
 	return nil
 }

@@ -71,6 +71,17 @@ func (p *memProxy) SetRoute(_ context.Context, service string, s traffic.Split) 
 	return nil
 }
 
+func (p *memProxy) Serving(_ context.Context, service, version string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, v := range p.versions[service] {
+		if v == version {
+			return nil
+		}
+	}
+	return release.Errorf(release.ErrNotFound, "version %s of %s was never launched", version, service)
+}
+
 func TestContract(t *testing.T) {
 	traffictest.Run(t, func(t *testing.T) (traffic.Shifter, release.Target) {
 		return localproxy.New(newMemProxy("orders")), release.Target{Type: release.TargetLocal, Name: "orders", Instances: 2}

@@ -13,6 +13,11 @@ import (
 // prepare it as a candidate different from the version the target serves.
 const Artifact = "shipwave-contract-build"
 
+// UnknownVersion is a version id no target of the suite has; Serving must
+// refuse it. Every implementation's version ids are either numbers,
+// artifact names or ARNs, and this is none of them.
+const UnknownVersion = "999999"
+
 // NewFunc returns a fresh shifter and a target that serves 100% of its
 // traffic on one stable version and is ready to prepare Artifact.
 type NewFunc func(t *testing.T) (traffic.Shifter, release.Target)
@@ -71,6 +76,21 @@ func Run(t *testing.T, newShifter NewFunc) {
 		}
 		if err := s.Verify(context.Background(), tg, traffic.Split{Stable: stable}); !errors.Is(err, release.ErrConflict) {
 			t.Errorf("Verify(all on old stable) after final switch = %v, want ErrConflict", err)
+		}
+	})
+
+	t.Run("ServingKnowsItsVersions", func(t *testing.T) {
+		s, tg := newShifter(t)
+		stable := current(t, s, tg).Stable
+		if err := s.Serving(context.Background(), tg, stable); err != nil {
+			t.Errorf("Serving(stable %s) = %v, want nil", stable, err)
+		}
+		cand := prepare(t, s, tg)
+		if err := s.Serving(context.Background(), tg, cand); err != nil {
+			t.Errorf("Serving(prepared candidate %s) = %v, want nil", cand, err)
+		}
+		if err := s.Serving(context.Background(), tg, UnknownVersion); err == nil {
+			t.Errorf("Serving(%q) = nil, want an error for a version the target does not have", UnknownVersion)
 		}
 	})
 
