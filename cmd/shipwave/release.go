@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/shipwave/shipwave/shared/local"
@@ -21,7 +22,14 @@ commands:
   watch    ID                                 follow a release until it ends
   approve  ID --actor A [--comment C]         approve the waiting approval
   reject   ID --actor A [--comment C]         reject it
-  rollback ID                                 stop the release and restore the last good version
+  rollback ID [--reason R]                    roll a running release back (its onFailure decides which waves)
+  undo     ID [--reason R]                    roll it back if running; if it ended, restore every target
+                                              it promoted to the version it replaced
+  restore  --pipeline P [--targets T,...] [--version V] [--reason R]
+                                              break-glass: put targets back on their known-good version
+                                              (or an earlier one), now, even while alarms fire
+
+rollback, undo and restore record --actor (default $USER) and --reason in the release's log.
 `
 
 func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -39,6 +47,9 @@ func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	pipeline := fs.String("pipeline", "", "list: only this pipeline")
 	actor := fs.String("actor", os.Getenv("USER"), "approve/reject: who decides")
 	comment := fs.String("comment", "", "approve/reject: a comment")
+	reason := fs.String("reason", "", "rollback/undo/restore: why")
+	targets := fs.String("targets", "", "restore: comma-separated target names (default: every target of the pipeline)")
+	version := fs.String("version", "", "restore: an earlier known-good version (default: each target's last known-good)")
 	// Flags may follow the id: parse, take the id, parse the rest.
 	if err := parseFlags(fs, args[1:], stderr); err != nil {
 		return err
@@ -104,14 +115,50 @@ func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := needID(); err != nil {
 			return err
 		}
-		r, err := c.Rollback(ctx, id)
+		r, err := c.Rollback(ctx, id, local.RollbackRequest{Actor: *actor, Reason: *reason})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "release %s is %s: %s\n", r.ID, r.Status, r.Reason)
 		return nil
+	case "undo":
+		if err := needID(); err != nil {
+			return err
+		}
+		r, err := c.Undo(ctx, id, local.RollbackRequest{Actor: *actor, Reason: *reason})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "release %s is %s: %s\n", r.ID, r.Status, r.Reason)
+		return endedWell(r)
+	case "restore":
+		if id != "" {
+			return &usageError{msg: "release restore: takes --pipeline, not a release id"}
+		}
+		if *pipeline == "" {
+			return &usageError{msg: "release restore: --pipeline is required"}
+		}
+		req := local.RestoreRequest{Version: *version, Actor: *actor, Reason: *reason}
+		if *targets != "" {
+			req.Targets = strings.Split(*targets, ",")
+		}
+		r, err := c.Restore(ctx, *pipeline, req)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "restore %s is %s: %s\n", r.ID, r.Status, r.Reason)
+		return endedWell(r)
 	}
 	return &usageError{msg: fmt.Sprintf("release: unknown command %q (see shipwave release help)", cmd)}
+}
+
+// endedWell exits 1 when a break-glass restore could not verify every
+// target.
+func endedWell(r release.Release) error {
+	if r.Status == release.StatusNeedsAttention {
+		return &exitError{code: 1}
+	}
+	return nil
 }
 
 // watchRelease follows a release; it exits 1 unless the release succeeded.

@@ -70,10 +70,10 @@ type DeployTask struct {
 // window is shut, so the target bakes at its current weight (alarms
 // watched, lease renewed by the next Shift) and Shift runs again after it.
 type StepOutput struct {
-	Hold           bool   `json:"hold"`
-	Weight         int    `json:"weight"`
-	BakeSeconds    int64  `json:"bakeSeconds"`
-	ElapsedSeconds int64  `json:"elapsedSeconds"`
+	Hold           bool  `json:"hold"`
+	Weight         int   `json:"weight"`
+	BakeSeconds    int64 `json:"bakeSeconds"`
+	ElapsedSeconds int64 `json:"elapsedSeconds"`
 }
 
 // TargetOutcome is what Finalize and Rollback return.

@@ -123,7 +123,9 @@ type Windows interface {
 // Service holds the dependencies of every handler. Fields a handler does not
 // use may be nil; each Lambda wires only what its handler needs.
 type Service struct {
-	Store     Store
+	Store Store
+	// Creator creates the releases of break-glass restores (Restore).
+	Creator   Creator
 	Shifters  func(t release.Target) (Shifter, error)
 	Alarms    Alarms
 	Hooks     Hooks

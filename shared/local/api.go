@@ -13,6 +13,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/fleet"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/sfnstart"
@@ -42,6 +43,10 @@ type PushResponse struct {
 	Artifact  string `json:"artifact"`
 	Execution string `json:"execution"`
 	Created   bool   `json:"created"`
+	// NoOp says nothing was created: every target already serves the
+	// version as its known-good one (Reason says so).
+	NoOp   bool   `json:"noop,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // ReleaseView is a release with its event log.
@@ -85,6 +90,8 @@ func (s *Stack) serveAPI() {
 	mux.HandleFunc("POST /v1/releases/{id}/approve", s.handleDecide(true))
 	mux.HandleFunc("POST /v1/releases/{id}/reject", s.handleDecide(false))
 	mux.HandleFunc("POST /v1/releases/{id}/rollback", s.handleRollback)
+	mux.HandleFunc("POST /v1/releases/{id}/undo", s.handleUndo)
+	mux.HandleFunc("POST /v1/pipelines/{pipeline}/restore", s.handleRestore)
 	mux.HandleFunc("GET /v1/status", s.handleStatus)
 	mux.HandleFunc("POST /hooks/smoke", s.handleHook("smoke"))
 	mux.HandleFunc("POST /hooks/verify", s.handleHook("verify"))
@@ -171,6 +178,9 @@ func (s *Stack) Push(ctx context.Context, pipeline string, req PushRequest) (Pus
 	if err := checkFault(req.Fault); err != nil {
 		return PushResponse{}, err
 	}
+	if _, err := fleet.ParseArtifact(Artifact(req.Version, req.Fault)); err != nil {
+		return PushResponse{}, release.Errorf(release.ErrInvalid, "push: %v", err)
+	}
 	sv, err := s.store.GetSpec(ctx, pipeline, 0)
 	if err != nil {
 		return PushResponse{}, fmt.Errorf("push to %s: %w", pipeline, err)
@@ -179,6 +189,9 @@ func (s *Stack) Push(ctx context.Context, pipeline string, req PushRequest) (Pus
 		return PushResponse{}, release.Errorf(release.ErrInvalid, "push: faultStage %q is not a stage of %s", req.FaultStage, pipeline)
 	}
 	artifact := Artifact(req.Version, req.Fault)
+	if reason, noop := s.alreadyServes(ctx, sv.Parsed, artifact); noop {
+		return PushResponse{NoOp: true, Reason: reason}, nil
+	}
 	if req.FaultStage != "" && req.Fault != "" {
 		s.mu.Lock()
 		s.scopes[artifact] = req.FaultStage
@@ -352,47 +365,6 @@ func (s *Stack) Decide(ctx context.Context, id string, approve bool, d DecisionR
 		return release.Errorf(release.ErrInvalid, "decide %s: actor is required", id)
 	}
 	return s.svc.Decide(ctx, control.Decision{ReleaseID: id, Stage: d.Stage, Actor: d.Actor, Approve: approve, Comment: d.Comment})
-}
-
-func (s *Stack) handleRollback(w http.ResponseWriter, r *http.Request) {
-	rel, err := s.Rollback(r.Context(), r.PathValue("id"), "manual rollback requested through the local API")
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rel)
-}
-
-// Rollback stops a running release's execution; the execution status
-// change reaches reconcile, which restores traffic and marks it FAILED.
-// It waits (up to 30 seconds) until the release has ended.
-func (s *Stack) Rollback(ctx context.Context, id, reason string) (release.Release, error) {
-	rel, err := s.store.GetRelease(ctx, id)
-	if err != nil {
-		return release.Release{}, err
-	}
-	if rel.Status.Terminal() {
-		return rel, release.Errorf(release.ErrConflict, "release %s already ended %s", id, rel.Status)
-	}
-	s.mu.Lock()
-	x, ok := s.execs[id]
-	s.mu.Unlock()
-	if !ok {
-		return release.Release{}, release.Errorf(release.ErrNotFound, "release %s has no execution in this stack", id)
-	}
-	x.Stop("ManualRollback", reason)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if rel, err = s.store.GetRelease(ctx, id); err == nil && rel.Status.Terminal() {
-			return rel, nil
-		}
-		select {
-		case <-ctx.Done():
-			return rel, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return rel, fmt.Errorf("release %s did not end within 30s of its rollback", id)
 }
 
 func (s *Stack) handleStatus(w http.ResponseWriter, r *http.Request) {

@@ -125,12 +125,28 @@ func TestManualRollbackRestoresTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitEvent(t, h.stack, res.ReleaseID, release.EventBakeStarted)
-	r, err := h.stack.Rollback(ctx, res.ReleaseID, "test")
+	r, err := h.stack.Rollback(ctx, res.ReleaseID, "tester", "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != release.StatusFailed {
-		t.Errorf("status = %s (%s), want FAILED", r.Status, r.Reason)
+	if r.Status != release.StatusRolledBack {
+		t.Errorf("status = %s (%s), want ROLLED_BACK", r.Status, r.Reason)
+	}
+	v, err := h.stack.Release(ctx, res.ReleaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requested, ends int
+	for _, ev := range v.Events {
+		if ev.Type == release.EventRollbackRequest && strings.Contains(ev.Message, "tester") {
+			requested++
+		}
+		if ev.Type.Ends() {
+			ends++
+		}
+	}
+	if requested != 1 || ends != 1 {
+		t.Errorf("want one RollbackRequested naming the actor and one end event; events: %+v", v.Events)
 	}
 	if got, _ := h.fleet.Route(ctx, "shop-a"); got.Stable != "v1" || got.Weight != 0 {
 		t.Errorf("route = %+v, want 100%% on v1", got)

@@ -134,10 +134,26 @@ func (c *Client) Decide(ctx context.Context, id string, approve bool, d Decision
 	return c.do(ctx, http.MethodPost, "/v1/releases/"+url.PathEscape(id)+"/"+action, d, nil)
 }
 
-// Rollback stops a running release; reconcile restores its traffic.
-func (c *Client) Rollback(ctx context.Context, id string) (release.Release, error) {
+// Rollback rolls a running release back and returns it ended.
+func (c *Client) Rollback(ctx context.Context, id string, req RollbackRequest) (release.Release, error) {
 	var out release.Release
-	err := c.do(ctx, http.MethodPost, "/v1/releases/"+url.PathEscape(id)+"/rollback", struct{}{}, &out)
+	err := c.do(ctx, http.MethodPost, "/v1/releases/"+url.PathEscape(id)+"/rollback", req, &out)
+	return out, err
+}
+
+// Undo rolls a running release back, or restores what an ended one
+// promoted; it returns the release that did it.
+func (c *Client) Undo(ctx context.Context, id string, req RollbackRequest) (release.Release, error) {
+	var out release.Release
+	err := c.do(ctx, http.MethodPost, "/v1/releases/"+url.PathEscape(id)+"/undo", req, &out)
+	return out, err
+}
+
+// Restore puts a pipeline's targets back on a known-good version
+// (break-glass) and returns the restore's release.
+func (c *Client) Restore(ctx context.Context, pipeline string, req RestoreRequest) (release.Release, error) {
+	var out release.Release
+	err := c.do(ctx, http.MethodPost, "/v1/pipelines/"+url.PathEscape(pipeline)+"/restore", req, &out)
 	return out, err
 }
 

@@ -402,7 +402,8 @@ func (s *Stack) startEngine(clock states.Clock) error {
 	s.engine = states.New(states.Options{Clock: clock, Tasks: reg, Region: Region, Account: Account, Logger: s.log})
 	shifter := localproxy.New(scopedFleet{Fleet: s.fleet, s: s})
 	s.svc = &control.Service{
-		Store: s.store,
+		Store:   s.store,
+		Creator: s.store,
 		Shifters: func(t release.Target) (control.Shifter, error) {
 			if t.Type != release.TargetLocal {
 				return nil, release.Errorf(release.ErrInvalid, "local stack: target %s has type %s; the local stack deploys only local targets", t.Name, t.Type)

@@ -1,0 +1,208 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/release"
+)
+
+// RollbackRequest is the body of POST /v1/releases/{id}/rollback and
+// /undo (both optional).
+type RollbackRequest struct {
+	Actor  string `json:"actor,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// RestoreRequest is the body of POST /v1/pipelines/{p}/restore.
+type RestoreRequest struct {
+	// Targets to restore; empty means every target of the pipeline.
+	Targets []string `json:"targets,omitempty"`
+	// Version is an earlier known-good version; empty means each target's
+	// last known-good version.
+	Version string `json:"version,omitempty"`
+	Key     string `json:"key,omitempty"`
+	Actor   string `json:"actor,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// rollbackWait is how long a manual rollback waits for the release's own
+// failure path before it stops the execution and reconciles instead (a
+// release waiting for a deploy window or a lock has no task to fail).
+const rollbackWait = 20 * time.Second
+
+func (s *Stack) handleRollback(w http.ResponseWriter, r *http.Request) {
+	var req RollbackRequest
+	if err := decodeBody(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	rel, err := s.Rollback(r.Context(), r.PathValue("id"), firstNonEmpty(req.Actor, "local"), firstNonEmpty(req.Reason, "manual rollback requested through the local API"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rel)
+}
+
+// Rollback rolls a running release back through its own failure path
+// (control.Service.RequestRollback: every target it touched is restored as
+// its onFailure says) and waits until it has ended. A release whose
+// execution is not in this stack (it died with an earlier run), or that
+// does not end within rollbackWait, is stopped and reconciled: the same
+// restore routine, from the ledger.
+func (s *Stack) Rollback(ctx context.Context, id, actor, reason string) (release.Release, error) {
+	rel, err := s.svc.RequestRollback(ctx, control.RollbackRequest{ReleaseID: id, Actor: actor, Reason: reason})
+	if err != nil {
+		return rel, err
+	}
+	s.mu.Lock()
+	x, ok := s.execs[id]
+	s.mu.Unlock()
+	if ok {
+		select {
+		case <-x.Done():
+		case <-ctx.Done():
+			return rel, ctx.Err()
+		case <-time.After(rollbackWait):
+			x.Stop("RollbackRequested", reason)
+			select {
+			case <-x.Done():
+			case <-ctx.Done():
+				return rel, ctx.Err()
+			}
+		}
+	}
+	// The execution has ended: its own path finished the release, or the
+	// watcher's reconcile will; reconciling here too is idempotent.
+	return s.reconcileRelease(ctx, id, "rollback requested by "+actor+": "+reason)
+}
+
+// reconcileRelease ends a release whose execution is gone through
+// control.Service.Reconcile, as the Step Functions status-change rule does
+// on AWS.
+func (s *Stack) reconcileRelease(ctx context.Context, id, cause string) (release.Release, error) {
+	name, err := executionName(id)
+	if err != nil {
+		return release.Release{}, err
+	}
+	input := fmt.Sprintf(`{"releaseId":%q}`, id)
+	if _, err := s.svc.Reconcile(ctx, control.ExecutionChange{Name: name, Status: "ABORTED", Input: input, Error: "States.Aborted", Cause: cause}); err != nil {
+		return release.Release{}, fmt.Errorf("reconcile %s: %w", id, err)
+	}
+	return s.store.GetRelease(ctx, id)
+}
+
+func (s *Stack) handleUndo(w http.ResponseWriter, r *http.Request) {
+	var req RollbackRequest
+	if err := decodeBody(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	rel, err := s.Undo(r.Context(), r.PathValue("id"), firstNonEmpty(req.Actor, "local"), firstNonEmpty(req.Reason, "undo requested through the local API"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rel)
+}
+
+// Undo takes a release back: one still running is rolled back; one that
+// ended has every target it settled restored to the known-good version it
+// replaced (a break-glass restore, recorded as a release of its own, which
+// is returned).
+func (s *Stack) Undo(ctx context.Context, id, actor, reason string) (release.Release, error) {
+	rel, err := s.store.GetRelease(ctx, id)
+	if err != nil {
+		return release.Release{}, err
+	}
+	if !rel.Status.Terminal() {
+		return s.Rollback(ctx, id, actor, reason)
+	}
+	v, err := s.Release(ctx, id)
+	if err != nil {
+		return release.Release{}, err
+	}
+	led := release.NewLedger(v.Events)
+	req := control.RestoreRequest{Pipeline: rel.Pipeline, Actor: actor, Reason: reason + " (undo " + id + ")", Key: "undo:" + id, Versions: map[string]string{}}
+	for _, t := range led.Touches {
+		if t.Settled && t.KnownGood != "" {
+			req.Targets = append(req.Targets, t.Target)
+			req.Versions[t.Target] = t.KnownGood
+		}
+	}
+	if len(req.Targets) == 0 {
+		return rel, release.Errorf(release.ErrConflict, "undo %s: it is %s and left no target on its version; nothing to undo", id, rel.Status)
+	}
+	return s.svc.Restore(ctx, req)
+}
+
+func (s *Stack) handleRestore(w http.ResponseWriter, r *http.Request) {
+	var req RestoreRequest
+	if err := decodeBody(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	rel, err := s.svc.Restore(r.Context(), control.RestoreRequest{
+		Pipeline: r.PathValue("pipeline"), Targets: req.Targets, Version: req.Version, Key: req.Key,
+		Actor: firstNonEmpty(req.Actor, "local"), Reason: req.Reason,
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rel)
+}
+
+// alreadyServes reports whether every target of p already serves artifact
+// as its settled, known-good version: pushing it again would change
+// nothing.
+func (s *Stack) alreadyServes(ctx context.Context, p release.Pipeline, artifact string) (string, bool) {
+	var names []string
+	for _, st := range p.Stages {
+		for _, w := range st.Waves {
+			for _, t := range w.Targets {
+				ts, err := s.store.GetTargetState(ctx, t.Name)
+				switch {
+				case err == nil && ts.Settled() && ts.KnownGood == artifact:
+				case err != nil && s.initialVersion(ctx, t) == artifact:
+				default:
+					return "", false
+				}
+				names = append(names, t.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("every target of %s (%s) already serves %s; nothing to release", p.Name, strings.Join(names, ", "), artifact), true
+}
+
+// initialVersion is what a target never deployed serves.
+func (s *Stack) initialVersion(ctx context.Context, t release.Target) string {
+	s.mu.Lock()
+	sv, ok := s.byTarget[t.Name]
+	s.mu.Unlock()
+	if !ok {
+		return ""
+	}
+	route, err := s.fleet.Route(ctx, sv.Name)
+	if err != nil || route.Weight != 0 {
+		return ""
+	}
+	return route.Stable
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
