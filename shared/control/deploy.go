@@ -36,7 +36,7 @@ func (s *Service) lock(ctx context.Context, in DeployTask) (release.Lock, error)
 	}
 	l, err := s.Store.AcquireLock(ctx, in.Target.Name, in.ReleaseID, lease(in.LeaseSeconds))
 	if errors.Is(err, release.ErrLocked) {
-		return release.Lock{}, s.busy(ctx, in, r, fmt.Sprintf("target %s: %v", in.Target.Name, err))
+		return release.Lock{}, s.busy(ctx, in, r, "", fmt.Sprintf("target %s: %v", in.Target.Name, err))
 	}
 	if err != nil {
 		return release.Lock{}, fmt.Errorf("lock %s for release %s: %w", in.Target.Name, in.ReleaseID, err)
@@ -50,7 +50,7 @@ func (s *Service) lock(ctx context.Context, in DeployTask) (release.Lock, error)
 		if err != nil {
 			return release.Lock{}, err
 		}
-		return release.Lock{}, s.busy(ctx, in, r, fmt.Sprintf("target %s belongs to release %s until that release can no longer roll it back", in.Target.Name, owner))
+		return release.Lock{}, s.busy(ctx, in, r, owner, fmt.Sprintf("target %s belongs to release %s until that release can no longer roll it back", in.Target.Name, owner))
 	}
 	led, err := s.ledger(ctx, in.ReleaseID)
 	if err != nil {
@@ -65,7 +65,12 @@ func (s *Service) lock(ctx context.Context, in DeployTask) (release.Lock, error)
 // busy is the answer to a release that cannot have a target now: in
 // SUPERSEDED mode it gives way to a newer release, otherwise it waits
 // (TargetLocked, which AcquireLock retries).
-func (s *Service) busy(ctx context.Context, in DeployTask, r release.Release, msg string) error {
+//
+// An older release of the same SUPERSEDED pipeline that owns the target
+// while it waits for an approval gives way to this newer one, as a
+// CodePipeline execution waiting at a stage is superseded: its approval
+// fails with Superseded, and it keeps what it promoted.
+func (s *Service) busy(ctx context.Context, in DeployTask, r release.Release, owner, msg string) error {
 	if in.ExecutionMode == release.ModeSuperseded {
 		active, err := s.Store.ActiveReleases(ctx, r.Pipeline)
 		if err != nil {
@@ -73,6 +78,22 @@ func (s *Service) busy(ctx context.Context, in DeployTask, r release.Release, ms
 		}
 		if newer := newerThan(active, r); newer != nil {
 			return s.supersede(ctx, r, *newer)
+		}
+		for _, o := range active {
+			if o.ID != owner || created(o, r) >= 0 {
+				continue
+			}
+			toks, err := s.Store.TokensByRelease(ctx, o.ID)
+			if err != nil {
+				return fmt.Errorf("tokens of release %s: %w", o.ID, err)
+			}
+			for _, tok := range toks {
+				if tok.Kind == release.TokenApproval {
+					if err := s.fail(ctx, tok, "Superseded", fmt.Sprintf("release %s superseded by release %s (%s) while waiting for approval", o.ID, r.ID, r.Version)); err != nil {
+						return err
+					}
+				}
+			}
 		}
 	}
 	return &TargetLocked{Message: msg}
@@ -264,6 +285,14 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 	}
 	split := in.Split
 	split.Weight = in.Step.Weight
+	if split.Candidate == split.Stable {
+		// A release of the target's known-good version: there is nothing
+		// to shift, only a live state to put right (all traffic on it).
+		if err := s.setTraffic(ctx, in.Target, traffic.Split{Stable: split.Stable}); err != nil {
+			return StepOutput{}, err
+		}
+		return StepOutput{Weight: split.Weight}, nil
+	}
 	next := ts
 	next.Stable, next.Candidate, next.Weight, next.Phase, next.UpdatedAt = split.Stable, split.Candidate, split.Weight, release.PhaseShifting, s.after(ts.UpdatedAt)
 	if err := s.Store.PutTargetState(ctx, next); err != nil {

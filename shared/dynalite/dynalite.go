@@ -3,12 +3,15 @@ package dynalite
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,7 +102,11 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 		args = append(args, "--path", opts.DataDir)
 	}
 	out := &tailBuffer{max: 8 << 10}
-	cmd := exec.Command(opts.Bin, args...)
+	guard, err := writeGuard()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("node", append([]string{"--require", guard, opts.Bin}, args...)...)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	setProcAttrs(cmd)
@@ -183,6 +190,36 @@ func (s *Server) Close() error {
 		}
 	})
 	return s.closeErr
+}
+
+// guardJS keeps dynalite serving when a client aborts a request; see
+// guard.js.
+//
+//go:embed guard.js
+var guardJS []byte
+
+// writeGuard writes guard.js where node can preload it, once per content.
+func writeGuard() (string, error) {
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("shipwave-dynalite-guard-%x.js", sha256.Sum256(guardJS)))
+	if b, err := os.ReadFile(path); err == nil && bytes.Equal(b, guardJS) {
+		return path, nil
+	}
+	tmp, err := os.CreateTemp(os.TempDir(), "shipwave-dynalite-guard-*.js")
+	if err != nil {
+		return "", fmt.Errorf("dynalite: write guard: %w", err)
+	}
+	if _, err := tmp.Write(guardJS); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("dynalite: write guard: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("dynalite: write guard: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("dynalite: write guard: %w", err)
+	}
+	return path, nil
 }
 
 // freePort asks the kernel for an unused loopback port.

@@ -3,6 +3,8 @@ package dynalite_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,5 +121,27 @@ func TestDataDirPersists(t *testing.T) {
 	second := startServer(t, opts)
 	if got := tableNames(t, second); len(got) != 1 || got[0] != "persisted" {
 		t.Errorf("tables after restart = %v, want [persisted]", got)
+	}
+}
+
+// TestSurvivesAbortedRequests: a client that goes away half way through a
+// request body (a cancelled context, a killed process) does not end the
+// server, as it would end a bare dynalite.
+func TestSurvivesAbortedRequests(t *testing.T) {
+	s := startServer(t, dynalite.Options{Bin: dynalitetest.Bin(t)})
+	host := strings.TrimPrefix(s.Endpoint(), "http://")
+	for range 3 {
+		conn, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Length: 1000\r\n\r\n{\"Lim", host)
+		conn.Close()
+	}
+	if got := tableNames(t, s); len(got) != 0 {
+		t.Errorf("tables %v, want none", got)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v (the server died on an aborted request)", err)
 	}
 }

@@ -46,7 +46,7 @@ func TestAPIErrors(t *testing.T) {
 			return c.Decide(ctx, "01UNKNOWN", true, local.DecisionRequest{Actor: "me"})
 		}, release.ErrNotFound},
 		{"approve without actor", func() error { return c.Decide(ctx, "01UNKNOWN", true, local.DecisionRequest{}) }, release.ErrInvalid},
-		{"rollback unknown release", func() error { _, err := c.Rollback(ctx, "01UNKNOWN"); return err }, release.ErrNotFound},
+		{"rollback unknown release", func() error { _, err := c.Rollback(ctx, "01UNKNOWN", local.RollbackRequest{}); return err }, release.ErrNotFound},
 		{"event not JSON", func() error { _, err := c.SendEvent(ctx, []byte("nope")); return err }, release.ErrInvalid},
 	}
 	for _, tc := range tests {
@@ -78,7 +78,7 @@ func TestAPIPushShowRollbackAndEvents(t *testing.T) {
 	if err != nil || got.Release.Status != v.Release.Status || len(got.Events) != len(v.Events) {
 		t.Errorf("GET release = %s with %d events, %v; want %s with %d", got.Release.Status, len(got.Events), err, v.Release.Status, len(v.Events))
 	}
-	if _, err := c.Rollback(ctx, res.ReleaseID); !errors.Is(err, release.ErrConflict) {
+	if _, err := c.Rollback(ctx, res.ReleaseID, local.RollbackRequest{}); !errors.Is(err, release.ErrConflict) {
 		t.Errorf("rollback of an ended release: %v, want a conflict", err)
 	}
 	rs, err := c.Releases(ctx, "shop")

@@ -1,0 +1,424 @@
+package control_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/states"
+	"github.com/shipwave/shipwave/shared/traffic"
+)
+
+// prodWaves is a pipeline whose prod stage has two waves: one-box on
+// orders:live, then rest on orders-eu:live.
+func prodWaves(mode, onFailure, extra string) string {
+	return fmt.Sprintf(`apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+executionMode: %s
+onFailure: %s
+alarms: [orders-5xx]
+%sstages:
+  - name: prod
+    waves:
+      - name: one-box
+        targets: [{ type: lambdaAlias, function: orders, alias: live }]
+        deployment: Canary10Percent5Minutes
+        bake: 10m
+      - name: rest
+        targets: [{ type: lambdaAlias, function: orders-eu, alias: live }]
+        deployment: Canary10Percent5Minutes
+        bake: 10m
+`, mode, onFailure, extra)
+}
+
+// alias returns what an alias serves: "2" or "1+2@0.1".
+func (w *world) alias(function string) string {
+	w.t.Helper()
+	a, ok := w.lambda.Alias(function, "live")
+	if !ok {
+		w.t.Fatalf("alias %s:live is gone", function)
+	}
+	s := a.Version
+	for v, wt := range a.Weights {
+		s += fmt.Sprintf("+%s@%v", v, wt)
+	}
+	return s
+}
+
+// checkSafety checks invariant 1 and 10 for a release across both aliases.
+func (w *world) checkSafety(r release.Release, want map[string]string) {
+	w.t.Helper()
+	r = w.releaseOf(r.ID)
+	if !r.Status.Terminal() {
+		w.t.Errorf("release %s is %s, want it ended", r.ID, r.Status)
+	}
+	for fn, v := range want {
+		if got := w.alias(fn); got != v {
+			w.t.Errorf("%s:live serves %s, want 100%% on %s (release %s %s: %s)", fn, got, v, r.ID, r.Status, r.Reason)
+		}
+	}
+	checkLog(w.t, w.events(r.ID), r)
+}
+
+// TestManualRollbackHonoursOnFailure: a person rolls back a release baking
+// in its second wave. With rollbackAllWaves the wave it already promoted
+// goes back too; with rollbackWave it stays (and became known-good when its
+// wave passed).
+func TestManualRollbackHonoursOnFailure(t *testing.T) {
+	for _, tc := range []struct {
+		mode      string
+		wantFirst string
+	}{
+		{"rollbackAllWaves", "1"},
+		{"rollbackWave", "2"},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			w := newWorldSpec(t, prodWaves("QUEUED", tc.mode, ""))
+			var once sync.Once
+			var reqErr error
+			w.onBake = func(w *world, weight int) {
+				if weight != 10 || !strings.Contains(w.alias("orders-eu"), "@") {
+					return
+				}
+				once.Do(func() {
+					_, reqErr = w.svc.RequestRollback(context.Background(), control.RollbackRequest{ReleaseID: w.bakingRelease, Actor: "alice", Reason: "customers report errors"})
+				})
+			}
+			r, x := w.start("v2", "push:orders:main:manual-"+tc.mode)
+			w.wait(x)
+			if reqErr != nil {
+				t.Fatalf("RequestRollback: %v", reqErr)
+			}
+			got := w.releaseOf(r.ID)
+			if got.Status != release.StatusRolledBack || !strings.Contains(got.Reason, "alice") {
+				t.Errorf("release = %s (%s), want ROLLED_BACK naming alice", got.Status, got.Reason)
+			}
+			w.checkSafety(r, map[string]string{"orders": tc.wantFirst, "orders-eu": "1"})
+			if n := len(eventsOfType(w.events(r.ID), release.EventRollbackRequest)); n != 1 {
+				t.Errorf("%d RollbackRequested events, want 1", n)
+			}
+			// Asking again after it ended is refused, and changes nothing.
+			before := len(w.events(r.ID))
+			if _, err := w.svc.RequestRollback(context.Background(), control.RollbackRequest{ReleaseID: r.ID, Actor: "alice"}); !errors.Is(err, release.ErrConflict) {
+				t.Errorf("RequestRollback(ended) = %v, want ErrConflict", err)
+			}
+			if after := len(w.events(r.ID)); after != before {
+				t.Errorf("a refused rollback appended %d events", after-before)
+			}
+		})
+	}
+}
+
+// TestCrashMidWaveReconcilesEveryWave: the release execution dies while
+// its second wave bakes; reconcile (as after a control-plane crash) uses
+// the ledger, so the first wave's promotion is rolled back too.
+func TestCrashMidWaveReconcilesEveryWave(t *testing.T) {
+	w := newWorldSpec(t, prodWaves("QUEUED", "rollbackAllWaves", ""))
+	var x *states.Execution
+	var once sync.Once
+	w.onBake = func(w *world, weight int) {
+		if weight == 10 && strings.Contains(w.alias("orders-eu"), "@") {
+			once.Do(func() { go x.Stop("States.Aborted", "the control plane died") })
+		}
+	}
+	var r release.Release
+	r, x = w.start("v2", "push:orders:main:crash")
+	if res := w.wait(x); res.Status != states.StatusAborted {
+		t.Fatalf("release execution = %s, want ABORTED", res.Status)
+	}
+	if got := w.alias("orders"); got != "2" {
+		t.Fatalf("before reconcile orders serves %s, want the promoted 2", got)
+	}
+	input, _ := json.Marshal(map[string]string{"releaseId": r.ID})
+	res, err := w.svc.Reconcile(context.Background(), control.ExecutionChange{Name: r.ID, Status: "ABORTED", Input: string(input)})
+	if err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	got := w.releaseOf(r.ID)
+	if got.Status != release.StatusRolledBack {
+		t.Errorf("release = %s (%s), want ROLLED_BACK; reconcile %+v", got.Status, got.Reason, res)
+	}
+	w.checkSafety(r, map[string]string{"orders": "1", "orders-eu": "1"})
+}
+
+// flakyShifter fails restores of one function until told otherwise, so a
+// rollback can be interrupted half way.
+type flakyShifter struct {
+	control.Shifter
+	mu   sync.Mutex
+	fail map[string]func() // function → what to do instead of shifting to weight 0
+}
+
+func (f *flakyShifter) Shift(ctx context.Context, t release.Target, s traffic.Split) error {
+	f.mu.Lock()
+	do := f.fail[t.Function]
+	f.mu.Unlock()
+	if do != nil && s.Weight == 0 {
+		do()
+		return errors.New("connection reset: the control plane died mid-restore")
+	}
+	return f.Shifter.Shift(ctx, t, s)
+}
+
+// TestCrashDuringRollbackIsResumed: the control plane dies in the middle
+// of a coordinated rollback (the second wave is back, the first is not);
+// reconcile resumes it from the ledger and the RESTORING phase, and every
+// target ends on its known-good version with one RolledBack each.
+func TestCrashDuringRollbackIsResumed(t *testing.T) {
+	w := newWorldSpec(t, prodWaves("QUEUED", "rollbackAllWaves", ""))
+	inner, _ := w.svc.Shifters(release.Target{Type: release.TargetLambdaAlias})
+	flaky := &flakyShifter{Shifter: inner, fail: map[string]func(){}}
+	w.svc.Shifters = func(release.Target) (control.Shifter, error) { return flaky, nil }
+	var x *states.Execution
+	var once sync.Once
+	flaky.fail["orders"] = func() { once.Do(func() { go x.Stop("States.Aborted", "the control plane died") }) }
+	w.onBake = func(w *world, weight int) {
+		if weight == 10 && strings.Contains(w.alias("orders-eu"), "@") {
+			w.fireAlarm("orders-5xx")
+		}
+	}
+	var r release.Release
+	r, x = w.start("v2", "push:orders:main:crash-in-rollback")
+	w.wait(x)
+	if got := w.alias("orders"); got != "2" {
+		t.Fatalf("after the crash orders serves %s, want the interrupted 2", got)
+	}
+	ts, err := w.store.GetTargetState(context.Background(), "lambda:orders:live")
+	if err != nil || ts.Phase != release.PhaseRestoring {
+		t.Fatalf("orders target state = %+v, %v; want RESTORING", ts, err)
+	}
+	flaky.mu.Lock()
+	delete(flaky.fail, "orders")
+	flaky.mu.Unlock()
+	w.mu.Lock()
+	w.alarms["orders-5xx"] = alarms.StateOK
+	w.mu.Unlock()
+	input, _ := json.Marshal(map[string]string{"releaseId": r.ID})
+	for range 2 { // a redelivered status change resumes nothing twice
+		if _, err := w.svc.Reconcile(context.Background(), control.ExecutionChange{Name: r.ID, Status: "ABORTED", Input: string(input)}); err != nil {
+			t.Fatalf("reconcile: %v", err)
+		}
+	}
+	w.checkSafety(r, map[string]string{"orders": "1", "orders-eu": "1"})
+	for _, target := range []string{"lambda:orders:live", "lambda:orders-eu:live"} {
+		n := 0
+		for _, ev := range eventsOfType(w.events(r.ID), release.EventRolledBack) {
+			if ev.Target == target {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s has %d RolledBack events, want 1", target, n)
+		}
+	}
+}
+
+// TestWindowClosingMidShiftKeepsWatching: the deploy window shuts while the
+// canary holds 10%. The target holds there under a bake — its alarm is
+// watched and its lease renewed — and rolls back when the alarm fires, or
+// when the window stays shut longer than MaxWindowHold.
+func TestWindowClosingMidShiftKeepsWatching(t *testing.T) {
+	// The world's clock starts Wednesday 2026-03-04 10:00 UTC; the window
+	// closes at 10:03, inside the canary's 5-minute bake.
+	windows := "deployWindows: [{ days: Mon-Fri, hours: \"10:00-10:03\", timezone: UTC }]\n"
+	for _, tc := range []struct {
+		name       string
+		alarm      bool
+		wantReason string
+	}{
+		{"alarm during the hold", true, "AlarmTriggered"},
+		{"window stays shut", false, "DeployWindowClosed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorldSpec(t, prodWaves("QUEUED", "rollbackAllWaves", windows))
+			var unwatched []string
+			var holds int
+			var once sync.Once
+			w.onBake = func(w *world, weight int) {
+				// Every bake, holds included, is registered with its alarms
+				// while traffic is partial.
+				toks, err := w.store.TokensByRelease(context.Background(), w.bakingRelease)
+				if err != nil {
+					t.Error(err)
+				}
+				watched := false
+				for _, tok := range toks {
+					if tok.Kind == release.TokenBake && len(tok.Alarms) > 0 {
+						watched = true
+					}
+				}
+				if !watched {
+					unwatched = append(unwatched, w.alias("orders"))
+				}
+				if weight == 100 && strings.Contains(w.alias("orders"), "@") {
+					holds++ // the next step (100%) is held at 10%
+					if tc.alarm {
+						once.Do(func() { w.fireAlarm("orders-5xx") })
+					}
+				}
+			}
+			r, x := w.start("v2", "push:orders:main:window-"+strings.ReplaceAll(tc.name, " ", "-"))
+			w.wait(x)
+			got := w.releaseOf(r.ID)
+			if got.Status != release.StatusRolledBack || !strings.Contains(got.Reason, tc.wantReason) {
+				t.Errorf("release = %s (%s), want ROLLED_BACK by %s", got.Status, got.Reason, tc.wantReason)
+			}
+			if holds == 0 {
+				t.Errorf("the target never held at 10%% while the window was shut")
+			}
+			if len(unwatched) > 0 {
+				t.Errorf("bakes registered with no alarm watch while serving %v", unwatched)
+			}
+			if n := len(eventsOfType(w.events(r.ID), release.EventWindowWaiting)); n != 1 {
+				t.Errorf("%d DeployWindowWaiting events, want 1 (one per hold)", n)
+			}
+			w.checkSafety(r, map[string]string{"orders": "1", "orders-eu": "1"})
+		})
+	}
+}
+
+// TestParallelReleasesNeverRestoreOntoAnInFlightCandidate: two releases of
+// a PARALLEL pipeline want the same targets. The second waits until the
+// first can no longer roll them back, so when the first fails — its
+// candidate crashing in the second wave — nothing is ever restored onto a
+// version of a release still in flight, and the second release's rollback
+// returns to a proven version.
+func TestParallelReleasesNeverRestoreOntoAnInFlightCandidate(t *testing.T) {
+	w := newWorldSpec(t, prodWaves("PARALLEL", "rollbackAllWaves", ""))
+	w.lambda.Publish("orders", "v2")    // version 2 of orders: release A
+	w.lambda.Publish("orders-eu", "v2") // version 2 of orders-eu: release A
+	w.lambda.UpdateCode("orders", "sha-v3")
+	w.lambda.Publish("orders", "v3") // version 3: release B
+	w.lambda.UpdateCode("orders-eu", "sha-v3")
+	w.lambda.Publish("orders-eu", "v3")
+	var b release.Release
+	var bx *states.Execution
+	var once sync.Once
+	var startErr error
+	w.onBake = func(w *world, weight int) {
+		if w.bakingRelease == "" || b.ID == w.bakingRelease {
+			return
+		}
+		if weight == 10 && strings.Contains(w.alias("orders-eu"), "@") {
+			once.Do(func() {
+				defer func() {
+					if p := recover(); p != nil {
+						startErr = fmt.Errorf("%v", p)
+					}
+				}()
+				b, bx = w.startNamed("3", "push:orders:main:b")
+				// A's candidate fails in its second wave; the alarm
+				// clears once alarmwatch failed the bake.
+				w.fireAlarm("orders-5xx")
+				w.mu.Lock()
+				w.alarms["orders-5xx"] = alarms.StateOK
+				w.mu.Unlock()
+			})
+		}
+	}
+	a, ax := w.startNamed("2", "push:orders:main:a")
+	w.wait(ax)
+	if startErr != nil || bx == nil {
+		t.Fatalf("release B did not start: %v", startErr)
+	}
+	w.wait(bx)
+	if got := w.releaseOf(a.ID); got.Status != release.StatusRolledBack {
+		t.Errorf("release A = %s (%s), want ROLLED_BACK", got.Status, got.Reason)
+	}
+	if got := w.releaseOf(b.ID); got.Status != release.StatusSucceeded {
+		t.Errorf("release B = %s (%s), want SUCCEEDED after A ended", got.Status, got.Reason)
+	}
+	checkLog(t, w.events(a.ID), w.releaseOf(a.ID))
+	checkLog(t, w.events(b.ID), w.releaseOf(b.ID))
+	// B never prepared a target whose known-good version was A's candidate.
+	for _, ev := range eventsOfType(w.events(b.ID), release.EventTargetPrepared) {
+		var d struct{ KnownGood string }
+		_ = json.Unmarshal(ev.Data, &d)
+		if d.KnownGood != "1" {
+			t.Errorf("B prepared %s with known-good %q, want 1 (A's 2 was never proven)", ev.Target, d.KnownGood)
+		}
+	}
+	if w.alias("orders") != "3" || w.alias("orders-eu") != "3" {
+		t.Errorf("aliases serve %s and %s, want 3 everywhere", w.alias("orders"), w.alias("orders-eu"))
+	}
+}
+
+// startNamed starts a release whose artifact is a published version number.
+func (w *world) startNamed(version, key string) (release.Release, *states.Execution) {
+	return w.start(version, key)
+}
+
+// TestKnownGoodVersionPassesPreflightWhileAlarming: while the alarm is in
+// ALARM every release is refused — except one whose candidate is the
+// target's known-good version, the way back.
+func TestKnownGoodVersionPassesPreflightWhileAlarming(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Canary10Percent5Minutes")
+	w.alarms["orders-5xx"] = alarms.StateAlarm
+	bad, x := w.start("v2", "push:orders:main:blind")
+	w.wait(x)
+	if got := w.releaseOf(bad.ID); got.Status != release.StatusFailed {
+		t.Errorf("release of v2 while alarming = %s (%s), want FAILED (refused, nothing moved)", got.Status, got.Reason)
+	}
+	good, x := w.start("1", "push:orders:main:known-good")
+	w.wait(x)
+	if got := w.releaseOf(good.ID); got.Status != release.StatusSucceeded {
+		t.Errorf("release of the known-good 1 while alarming = %s (%s), want SUCCEEDED", got.Status, got.Reason)
+	}
+	w.checkSafety(good, map[string]string{"orders": "1"})
+}
+
+// TestBreakGlassRestore: a person puts a target back on an earlier
+// known-good version while its alarm fires; the restore is a release of its
+// own that records the actor and reason, and refuses versions that were
+// never known-good before it stores anything.
+func TestBreakGlassRestore(t *testing.T) {
+	w := newWorld(t, "QUEUED", "AllAtOnce")
+	w.svc.Creator = w.store
+	r, x := w.start("v2", "push:orders:main:promote")
+	w.wait(x)
+	if got := w.releaseOf(r.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("release = %s (%s)", got.Status, got.Reason)
+	}
+	w.alarms["orders-5xx"] = alarms.StateAlarm
+	ctx := context.Background()
+	before, _, err := w.store.ListReleases(ctx, "orders", 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Restore(ctx, control.RestoreRequest{Pipeline: "orders", Version: "7", Actor: "bob"}); !errors.Is(err, release.ErrInvalid) {
+		t.Errorf("Restore(never known-good 7) = %v, want ErrInvalid", err)
+	}
+	if _, err := w.svc.Restore(ctx, control.RestoreRequest{Pipeline: "orders", Targets: []string{"nope"}, Actor: "bob"}); !errors.Is(err, release.ErrInvalid) {
+		t.Errorf("Restore(unknown target) = %v, want ErrInvalid", err)
+	}
+	if after, _, _ := w.store.ListReleases(ctx, "orders", 100, ""); len(after) != len(before) {
+		t.Errorf("refused restores stored %d releases", len(after)-len(before))
+	}
+	rr, err := w.svc.Restore(ctx, control.RestoreRequest{Pipeline: "orders", Version: "1", Actor: "bob", Reason: "v2 leaks memory", Key: "k1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rr.Status != release.StatusSucceeded || rr.Trigger.Kind != release.TriggerRestore {
+		t.Errorf("restore release = %s %s (%s), want a SUCCEEDED restore", rr.Trigger.Kind, rr.Status, rr.Reason)
+	}
+	if again, err := w.svc.Restore(ctx, control.RestoreRequest{Pipeline: "orders", Version: "1", Actor: "bob", Key: "k1"}); err != nil || again.ID != rr.ID {
+		t.Errorf("Restore(same key) = %s, %v; want the same release %s", again.ID, err, rr.ID)
+	}
+	w.checkSafety(rr, map[string]string{"orders": "1"})
+	evs := w.events(rr.ID)
+	if len(evs) == 0 || !strings.Contains(evs[0].Message, "bob") || !strings.Contains(evs[0].Message, "leaks memory") {
+		t.Errorf("restore log %s does not name the actor and reason", eventTypes(evs))
+	}
+	ts, err := w.store.GetTargetState(ctx, "lambda:orders:live")
+	if err != nil || ts.KnownGood != "1" || !ts.Settled() {
+		t.Errorf("target state = %+v, %v; want settled on known-good 1", ts, err)
+	}
+}
