@@ -515,7 +515,10 @@ func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, err
 	}
 	elapsed := in.ElapsedSeconds + in.BakedSeconds
 	out := StepOutput{Weight: in.Step.Weight, ElapsedSeconds: elapsed}
-	if in.Bake.MinRequests > 0 && in.Step.Weight > 0 {
+	// minRequests is the wave's bake's: the bake at 100% (docs/pipeline-
+	// spec.md, bake). A canary step's bake is the deployment config's
+	// interval, judged on time.
+	if in.Bake.MinRequests > 0 && in.Step.Weight == 100 {
 		if s.Requests == nil {
 			return StepOutput{}, &InsufficientData{Message: "bake needs minRequests but no request counter is wired"}
 		}

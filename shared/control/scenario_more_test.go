@@ -167,6 +167,16 @@ func TestBakeNeedsData(t *testing.T) {
 			if !hasEventType(w.events(r.ID), tt.wantEvent) {
 				t.Errorf("no %s event: %s", tt.wantEvent, eventTypes(w.events(r.ID)))
 			}
+			// minRequests is the final bake's (at 100%), never the canary
+			// step's: no extension before the shift to 100%.
+			for _, ev := range w.events(r.ID) {
+				if ev.Type == release.EventBakeExtended {
+					t.Errorf("bake extended during the canary step: %s", eventTypes(w.events(r.ID)))
+				}
+				if ev.Type == release.EventTrafficShifted && strings.Contains(ev.Message, "100% on") {
+					break
+				}
+			}
 			good := "2"
 			if tt.wantStatus != release.StatusSucceeded {
 				good = "1"

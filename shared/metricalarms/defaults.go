@@ -68,7 +68,7 @@ func DefaultAlarms(p release.Pipeline) ([]Alarm, error) {
 	for _, name := range names {
 		a, ok := convention(name)
 		if !ok {
-			return nil, release.Errorf(release.ErrInvalid, "pipeline %s: alarm %q: local mode derives alarms from names ending in -5xx, -errors, -p99 or -latency", p.Name, name)
+			return nil, release.Errorf(release.ErrInvalid, "pipeline %s: alarm %q: local mode derives alarms from names ending in %s", p.Name, name, Suffixes())
 		}
 		a.Name = name
 		for svc := range services[name] {
@@ -79,6 +79,22 @@ func DefaultAlarms(p release.Pipeline) ([]Alarm, error) {
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// Derivable reports whether local mode can derive a definition for an
+// alarm of this name.
+func Derivable(name string) bool {
+	_, ok := convention(name)
+	return ok
+}
+
+// Suffixes describes the name endings local mode derives alarms from.
+func Suffixes() string {
+	var all []string
+	for _, c := range conventions {
+		all = append(all, c.suffixes...)
+	}
+	return strings.Join(all[:len(all)-1], ", ") + " or " + all[len(all)-1]
 }
 
 func convention(name string) (Alarm, bool) {

@@ -20,6 +20,15 @@ type decoder struct {
 	problems Problems
 	budget   int
 	overrun  bool
+	// alarmAt is where each alarm name was first listed, for checks that
+	// need the whole pipeline.
+	alarmAt map[string]place
+}
+
+// place is a node and its field path.
+type place struct {
+	node *yaml.Node
+	path string
 }
 
 // addf records a problem at node n (or line 0 when n is nil).
@@ -278,6 +287,14 @@ func (d *decoder) names(n *yaml.Node, path string) []string {
 		}
 		seen[s] = i
 		out = append(out, s)
+		if strings.HasSuffix(path, "alarms") {
+			if d.alarmAt == nil {
+				d.alarmAt = map[string]place{}
+			}
+			if _, ok := d.alarmAt[s]; !ok {
+				d.alarmAt[s] = place{it, index(path, i)}
+			}
+		}
 	}
 	return out
 }

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/shipwave/shipwave/shared/glob"
+	"github.com/shipwave/shipwave/shared/metricalarms"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/schedule"
 )
@@ -61,12 +62,57 @@ func Parse(file string, data []byte) (release.Pipeline, error) {
 	var p release.Pipeline
 	if root != nil {
 		p = d.pipeline(root)
+		if len(d.problems) == 0 {
+			d.localAlarms(p)
+		}
 	}
 	if len(d.problems) > 0 {
 		d.problems.sort()
 		return release.Pipeline{}, d.problems
 	}
 	return p, nil
+}
+
+// localAlarms refuses alarms on local targets that local mode cannot
+// derive a definition for (metricalarms' naming conventions), so `spec
+// validate` says so instead of `local up`.
+func (d *decoder) localAlarms(p release.Pipeline) {
+	if _, err := metricalarms.DefaultAlarms(p); err == nil {
+		return
+	}
+	for _, name := range localAlarmNames(p) {
+		if metricalarms.Derivable(name) {
+			continue
+		}
+		at := d.alarmAt[name]
+		d.addf(at.node, at.path, "alarm %q is watched on a local target, but local mode derives alarms only from names ending in %s", name, metricalarms.Suffixes())
+	}
+}
+
+// localAlarmNames lists the alarms watched on local targets.
+func localAlarmNames(p release.Pipeline) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, st := range p.Stages {
+		for _, w := range st.Waves {
+			base := p.Alarms
+			if len(w.Alarms) > 0 {
+				base = w.Alarms
+			}
+			for _, t := range w.Targets {
+				if t.Type != release.TargetLocal {
+					continue
+				}
+				for _, a := range append(append([]string(nil), base...), t.Alarms...) {
+					if !seen[a] {
+						seen[a] = true
+						out = append(out, a)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
