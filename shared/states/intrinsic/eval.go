@@ -222,14 +222,18 @@ func fnFormat(c *Call, args []any, _ Env) (any, error) {
 	return b.String(), nil
 }
 
-// formatArg renders one States.Format argument: strings as they are, other
-// values as JSON.
+// formatArg renders one States.Format argument: strings as they are,
+// numbers as written, booleans and null as JSON, and objects and arrays as
+// the Java collections Step Functions converts them to print themselves
+// ({Arg1=1, Arg2=[]}, [1, x, true]).
 func formatArg(v any) (string, error) {
 	switch x := v.(type) {
 	case string:
 		return x, nil
 	case json.Number:
 		return string(x), nil
+	case []any, *jsonvalue.Object:
+		return javaValueString(x), nil
 	}
 	b, err := jsonvalue.Marshal(v)
 	return string(b), err

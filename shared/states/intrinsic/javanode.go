@@ -266,3 +266,48 @@ func javaText(v any) string {
 	}
 	return javaString(v)
 }
+
+// javaValueString is String.valueOf of the plain Java value v converts to:
+// AbstractMap.toString for objects ("{a=1, b=[x, true]}"), List.toString
+// for arrays, strings without quotes, Double.toString for decimals.
+func javaValueString(v any) string {
+	var b strings.Builder
+	writeJavaValue(&b, v)
+	return b.String()
+}
+
+func writeJavaValue(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		b.WriteString(x)
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case json.Number:
+		writeJava(b, x)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeJavaValue(b, e)
+		}
+		b.WriteByte(']')
+	case *jsonvalue.Object:
+		b.WriteByte('{')
+		for i := 0; i < x.Len(); i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			k, e := x.At(i)
+			b.WriteString(k)
+			b.WriteByte('=')
+			writeJavaValue(b, e)
+		}
+		b.WriteByte('}')
+	default:
+		writeJava(b, v)
+	}
+}
