@@ -88,8 +88,21 @@ func (e *Expr) Eval(input any, vars map[string]any, opts Options) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch v.(type) {
+	case *function, *regex:
+		return Function, nil
+	}
 	return export(v, e.root.pos)
 }
+
+// Function is what Eval returns when the expression's value is a function
+// (or a regular expression), which has no JSON form.
+var Function any = functionResult{}
+
+type functionResult struct{}
+
+// IsFunction reports whether v is Function.
+func IsFunction(v any) bool { _, ok := v.(functionResult); return ok }
 
 // export converts internal values (float64, functions, undefined members)
 // to jsonvalue shapes.
@@ -237,6 +250,11 @@ func (ev *evaluator) evalNode(n *node, input any, sc *scope) (any, error) {
 				r, err := ev.rangeOp(it, input, sc)
 				if err != nil {
 					return nil, err
+				}
+				if len(n.items) == 1 && len(r) == 1 {
+					// Observed on AWS: a range of one number, such as
+					// [1..1], is that number, not a one-element array.
+					return r[0], nil
 				}
 				out = append(out, r...)
 				continue
