@@ -1,12 +1,12 @@
 package states
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
+	"github.com/shipwave/shipwave/shared/states/payload/jsonata"
 )
 
 // maxInlineConcurrency is how many inline Map iterations Step Functions runs
@@ -198,9 +198,12 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	if st.jsonata {
 		eff, itemsV = sr.raw, sr.raw
 		if st.jItems != nil {
-			if itemsV, ferr = sr.jEval(st.jItems, sr.jVars(sr.raw, nil, nil, nil)); ferr != nil {
-				return nil, ferr
+			clock := sr.th.x.engine.clock
+			v, err := st.jItems.ApplyItems(sr.jVars(sr.raw, nil, nil, nil), jsonata.Options{NowMillis: func() int64 { return clock.Now().UnixMilli() }})
+			if err != nil {
+				return nil, sr.fail(err)
 			}
+			itemsV = v
 		}
 	} else {
 		if eff, ferr = sr.selectPath(st.inputPath, sr.raw); ferr != nil {
@@ -212,11 +215,12 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	}
 	items, ok := itemsV.([]any)
 	if !ok {
-		path := "$"
-		if st.itemsPath.path != nil {
-			path = st.itemsPath.path.String()
+		b, _ := jsonvalue.Marshal(itemsV)
+		name := failure.Runtime
+		if st.jsonata {
+			name = failure.QueryEvaluationError
 		}
-		return nil, sr.fail(runtimeError(fmt.Sprintf("Item list is not a JSON array: the ItemsPath '%s' selected %s", path, typeName(itemsV))))
+		return nil, sr.fail(&failure.Error{Name: name, Cause: "Map state input must be an array but was: " + string(b)})
 	}
 	env := sr.env(eff)
 	maxConc := st.maxConcurrency
@@ -339,20 +343,4 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	}
 	th.record(event{info: infoMapStateSucceeded})
 	return sr.finishResult(out)
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case *jsonvalue.Object:
-		return "an object"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case jsonvalue.Number:
-		return "a number"
-	}
-	return "a value"
 }
