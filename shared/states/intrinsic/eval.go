@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shipwave/shipwave/shared/states/failure"
+	"github.com/shipwave/shipwave/shared/states/jsonpath"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 )
 
@@ -41,6 +42,12 @@ func (c *Call) eval(env Env) (any, error) {
 		case argPath:
 			v, err := env.Lookup(a.path)
 			if err != nil {
+				// As in templates, an indefinite path that cannot be
+				// followed selects nothing.
+				if !a.path.IsDefinite() && jsonpath.IsNoMatch(err) {
+					args[i] = []any{}
+					continue
+				}
 				return nil, &PathError{Path: a.path.String(), Err: err}
 			}
 			args[i] = v

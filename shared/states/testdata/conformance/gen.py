@@ -927,6 +927,8 @@ case("item-selector-indefinite-path-selects-nothing", sm({"M": {"Type": "Map", "
                                                                 "ItemsPath": "$.xs", "ItemProcessor": {"StartAt": "P", "States": passthru("P")}, "End": True}}),
      {"xs": [1, 2]}, MAP_DOC + " and " + PATHS_DOC + " (ItemSelector paths are evaluated like Parameters: an indefinite path that matches nothing is [])",
      output=[{"v": 1, "rest": []}, {"v": 2, "rest": []}])
+intrinsic_case("intrinsic-indefinite-path-argument-selects-nothing", "States.ArrayLength($.items[*])", {"other": 1}, 0,
+               PATHS_DOC + " and " + INTRINSIC_DOC + " (an intrinsic's path argument is a Jayway path too; an indefinite one that cannot be followed is [])")
 case("params-definite-path-missing-still-fails", sm(passthru("P", Parameters={"x.$": "$.a.b"})), {"a": {}},
      INPUTPATH_DOC + " (a definite path that selects nothing fails the state)",
      status="FAILED", error="States.Runtime", cause=prefix("P", 2) + "The JSONPath '$.a.b' specified for the field 'x.$' could not be found in the input '{\"a\":{}}'")
