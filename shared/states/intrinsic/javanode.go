@@ -45,54 +45,34 @@ func classify(n json.Number) (numClass, int64, float64) {
 	return numDouble, 0, f
 }
 
-// javaEqual is Objects.equals of the Java values a and b convert to.
-func javaEqual(a, b any) bool {
-	switch x := a.(type) {
-	case json.Number:
-		y, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		cx, ix, fx := classify(x)
-		cy, iy, fy := classify(y)
-		if cx != cy {
-			return false
-		}
-		switch cx {
-		case numInt, numLong:
-			return ix == iy
-		case numDouble:
-			return fx == fy
-		}
-		bx, _ := new(big.Int).SetString(string(x), 10)
-		by, _ := new(big.Int).SetString(string(y), 10)
-		return bx != nil && by != nil && bx.Cmp(by) == 0
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !javaEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case *jsonvalue.Object:
-		y, ok := b.(*jsonvalue.Object)
-		if !ok || x.Len() != y.Len() {
-			return false
-		}
-		for i := 0; i < x.Len(); i++ {
-			k, v := x.At(i)
-			w, ok := y.Get(k)
-			if !ok || !javaEqual(v, w) {
-				return false
-			}
-		}
-		return true
+// javaEqual is Objects.equals of the Java values a and b convert to: JSON
+// equality, except that numbers are equal only as the same Java class
+// (Integer, Long, BigInteger, Double) with the same value.
+func javaEqual(a, b any) bool { return jsonvalue.EqualBy(a, b, javaNumbers) }
+
+func javaNumbers(a, b any) (bool, bool) {
+	x, ok := a.(json.Number)
+	if !ok {
+		return false, false
 	}
-	return jsonvalue.Equal(a, b)
+	y, ok := b.(json.Number)
+	if !ok {
+		return false, true
+	}
+	cx, ix, fx := classify(x)
+	cy, iy, fy := classify(y)
+	if cx != cy {
+		return false, true
+	}
+	switch cx {
+	case numInt, numLong:
+		return ix == iy, true
+	case numDouble:
+		return fx == fy, true
+	}
+	bx, _ := new(big.Int).SetString(string(x), 10)
+	by, _ := new(big.Int).SetString(string(y), 10)
+	return bx != nil && by != nil && bx.Cmp(by) == 0, true
 }
 
 // javaStringHash is String.hashCode.

@@ -866,39 +866,26 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-func deepEqual(a, b any) bool {
+// deepEqual is JSONata's = : JSON equality with numbers compared as
+// doubles (computed float64 or input json.Number alike) and other scalars,
+// functions included, by identity.
+func deepEqual(a, b any) bool { return jsonvalue.EqualBy(a, b, jsonataScalars) }
+
+func jsonataScalars(a, b any) (bool, bool) {
 	af, aok := toNumber(a)
 	bf, bok := toNumber(b)
 	if aok && bok {
-		return af == bf
+		return af == bf, true
 	}
-	switch x := a.(type) {
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !deepEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case *jsonvalue.Object:
-		y, ok := b.(*jsonvalue.Object)
-		if !ok || x.Len() != y.Len() {
-			return false
-		}
-		for i := 0; i < x.Len(); i++ {
-			k, v := x.At(i)
-			w, ok := y.Get(k)
-			if !ok || !deepEqual(v, w) {
-				return false
-			}
-		}
-		return true
+	switch a.(type) {
+	case []any, *jsonvalue.Object:
+		return false, true // b is a scalar
 	}
-	return a == b
+	switch b.(type) {
+	case []any, *jsonvalue.Object:
+		return false, true
+	}
+	return a == b, true
 }
 
 // stringOf is $string's conversion: strings unchanged, undefined as "",
