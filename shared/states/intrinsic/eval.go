@@ -1,14 +1,8 @@
 package intrinsic
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"hash"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -16,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shipwave/shipwave/shared/states/digest"
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonpath"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
@@ -466,27 +461,15 @@ func fnHash(c *Call, args []any, _ Env) (any, error) {
 	if !ok {
 		return nil, invalid(c)
 	}
-	var h hash.Hash
-	switch algo {
-	case "MD5":
-		h = md5.New()
-	case "SHA-1":
-		h = sha1.New()
-	case "SHA-256":
-		h = sha256.New()
-	case "SHA-384":
-		h = sha512.New384()
-	case "SHA-512":
-		h = sha512.New()
-	default:
-		return nil, invalid(c)
-	}
 	data, err := formatArg(args[0])
 	if err != nil || utf16Len(data) > maxBase64 {
 		return nil, invalid(c)
 	}
-	h.Write([]byte(data))
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum, ok := digest.Hex(algo, []byte(data))
+	if !ok {
+		return nil, invalid(c)
+	}
+	return sum, nil
 }
 
 func fnJSONMerge(c *Call, args []any, _ Env) (any, error) {
