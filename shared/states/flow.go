@@ -160,14 +160,14 @@ func (sr *stateRun) parallel() (any, *failure.Error) {
 	return sr.finishResult(r.out)
 }
 
-// finishResult applies ResultSelector, Assign, ResultPath and OutputPath to
-// a Parallel or Map result.
-func (sr *stateRun) finishResult(out []any) (any, *failure.Error) {
+// finishResult is the one result pipeline of the states that do work
+// (Task, Parallel, Map): ResultSelector, Assign, ResultPath, OutputPath and
+// the payload size check, or Output and Assign in JSONata.
+func (sr *stateRun) finishResult(result any) (any, *failure.Error) {
 	st := sr.st
 	if st.jsonata {
-		return sr.jResult(out)
+		return sr.jResult(result)
 	}
-	var result any = out
 	var ferr *failure.Error
 	if st.resultSelector != nil {
 		if result, ferr = sr.applyTemplate(st.resultSelector, result, nil); ferr != nil {

@@ -236,28 +236,7 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	} else {
 		th.record(event{typ: "TaskSucceeded", text: string(out), hasPay: true, task: info})
 	}
-	if st.jsonata {
-		return sr.jResult(result)
-	}
-	if st.resultSelector != nil {
-		if result, ferr = sr.applyTemplate(st.resultSelector, result, nil); ferr != nil {
-			return nil, ferr
-		}
-	}
-	if ferr := sr.assign(st.assign, result); ferr != nil {
-		return nil, ferr
-	}
-	o, ferr := sr.applyResultPath(st.resultPath, sr.raw, result)
-	if ferr != nil {
-		return nil, ferr
-	}
-	if o, ferr = sr.selectPath(st.outputPath, o); ferr != nil {
-		return nil, ferr
-	}
-	if ferr := sr.checkSize(o, st.name); ferr != nil {
-		return nil, ferr
-	}
-	return o, nil
+	return sr.finishResult(result)
 }
 
 // invoke calls the handler and waits for the outcome, enforcing the timeout
