@@ -1,6 +1,7 @@
 package states
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -226,7 +227,7 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	maxConc := st.maxConcurrency
 	if st.maxConcurrencyPath != nil {
 		v, err := env.Lookup(st.maxConcurrencyPath)
-		n, ok := nonNegativeInt(v)
+		n, ok := nonNegativeInt(numberText(v))
 		if err != nil || !ok {
 			return nil, sr.fail(runtimeError("The MaxConcurrencyPath field refers to value that is not a valid integer: " + st.maxConcurrencyPath.String()))
 		}
@@ -259,7 +260,7 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	hasPercent := st.hasTolPercent || st.toleratedPercentPath != nil || st.jTolPercent != nil
 	if st.toleratedCountPath != nil {
 		v, err := env.Lookup(st.toleratedCountPath)
-		n, ok := nonNegativeInt(v)
+		n, ok := nonNegativeInt(numberText(v))
 		if err != nil || !ok {
 			return nil, sr.fail(runtimeError("The ToleratedFailureCountPath field refers to value that is not a valid integer: " + st.toleratedCountPath.String()))
 		}
@@ -267,7 +268,7 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	}
 	if st.toleratedPercentPath != nil {
 		v, err := env.Lookup(st.toleratedPercentPath)
-		f, ok := toFloat(v)
+		f, ok := toFloat(numberText(v))
 		if err != nil || !ok || f < 0 || f > 100 {
 			return nil, sr.fail(runtimeError("The ToleratedFailurePercentagePath field refers to value that is not a valid number between 0 and 100: " + st.toleratedPercentPath.String()))
 		}
@@ -343,4 +344,20 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	}
 	th.record(event{info: infoMapStateSucceeded})
 	return sr.finishResult(out)
+}
+
+// numberText reads a string that holds a number as that number, as Step
+// Functions does for the values of MaxConcurrencyPath and the
+// ToleratedFailure…Path fields (recorded on AWS: a variable assigned "1"
+// works as MaxConcurrencyPath). Other values are returned as they are.
+func numberText(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	n, err := jsonvalue.Decode([]byte(strings.TrimSpace(s)))
+	if num, isNum := n.(jsonvalue.Number); err == nil && isNum {
+		return num
+	}
+	return v
 }

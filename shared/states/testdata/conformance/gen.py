@@ -973,6 +973,13 @@ case("choice-jsonata-rule-output", jchoice({"big": "{% $states.input.n %}"}, {"s
 case("choice-jsonata-rule-output-default-uses-state-output", jchoice({"big": True}, {"state": "{% $states.input.n %}"}), {"n": 0}, CHOICE_OUT, output={"state": 0})
 case("choice-jsonata-rule-without-output-uses-state-output", jchoice(None, {"state": True}), {"n": 2}, CHOICE_OUT, output={"state": True})
 case("choice-jsonata-false-condition-no-output", jchoice({"big": True}), {"n": 0}, CHOICE_OUT + " (no Output: the input passes through)", output={"n": 0})
+for cond, out in [(True, "Condition Output block"), (False, "Default Output block")]:
+    case("choice-jsonata-output-blocks-%s" % str(cond).lower(), {"QueryLanguage": "JSONata", "StartAt": "ChoiceState", "States": {
+            "ChoiceState": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.condition %}", "Next": "EndState", "Output": "Condition Output block"}],
+                            "Default": "EndState", "Output": "Default Output block"},
+            "EndState": {"Type": "Pass", "End": True}}},
+         {"condition": cond}, CHOICE_OUT + "; the shape of an AWS-recorded test in " + LS_SNAP % "outputdecl (choice_condition_shared_next_jsonata)",
+         output=out)
 case("choice-jsonata-rule-output-undefined", jchoice({"v": "{% $states.input.missing %}"}), {"n": 2},
      "Public AWS records quoted in floci-io/floci issue #2665 (a rule's Output is named 'Choices[0]/Output/v' in the cause)",
      status="FAILED", error="States.QueryEvaluationError",
@@ -1015,6 +1022,14 @@ case("map-paths-from-variables", sm({**passthru("A", Assign={"maxConcurrency": 1
                                                                                         "F": {"Type": "Fail", "Error": "E"}, **passthru("OK")}}, "End": True}}),
      {"xs": [1, 2, 3]}, VAR_DOC + " (a variable can be used wherever a reference path is accepted, such as MaxConcurrencyPath and ToleratedFailureCountPath)",
      output=[1, 3])
+
+case("map-paths-from-string-variables", sm({"Start": {"Type": "Pass", "Assign": {"maxConcurrency": "1", "toleratedFailurePercentage": "1", "toleratedFailureCount": "1"},
+                                                "Result": {"Values": [1, 2, 3]}, "Next": "MapState"},
+                                      "MapState": {"Type": "Map", "ItemsPath": "$.Values", "MaxConcurrencyPath": "$maxConcurrency",
+                                                   "ToleratedFailurePercentagePath": "$toleratedFailurePercentage", "ToleratedFailureCountPath": "$toleratedFailureCount",
+                                                   "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "HandleItem", "States": passthru("HandleItem")}, "End": True}}),
+     {}, VAR_DOC + " (variables as MaxConcurrencyPath/ToleratedFailure*Path; a numeric string such as \"1\" is read as the number, as recorded on AWS in " + LS_SNAP % "assign (test_reference_in_map_state[MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH], recorded 2024-11-18)" + ")",
+     output=[1, 2, 3])
 
 # States.Format renders objects and arrays as Java collections.
 intrinsic_case("intrinsic-format-object-java-style", "States.Format('{}', $.o)", {"o": {"Arg1": 1, "Arg2": []}}, "{Arg1=1, Arg2=[]}",
