@@ -77,7 +77,6 @@ func checkGolden(t testing.TB, name, got string) {
 
 const td = "testdata/states/"
 
-
 func TestStatesGolden(t *testing.T) {
 	start := "--start-time=2024-03-14T01:59:00Z"
 	tests := []struct {
