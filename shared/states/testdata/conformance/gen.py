@@ -1014,6 +1014,14 @@ case("jsonpath-bracket-escaped-quote-missing", sm(passthru("P", Parameters={"a.$
      {"Test": 5}, PATHS_DOC + " (the path is quoted as written in the cause)",
      status="FAILED", error="States.Runtime", cause=prefix("P", 2) + "The JSONPath '$['Test\\\"Name']' specified for the field 'a.$' could not be found in the input '{\"Test\":5}'")
 
+case("jsonpath-dot-before-bracket", sm({
+        "State0": {"Type": "Pass", "Parameters": {"FromInput.$": "$.users[?(@.status == 0)]"}, "OutputPath": "$.FromInput", "Next": "State2"},
+        "State2": {"Type": "Pass", "Parameters": {"InputValue.$": "$", "FromInput.$": "States.JsonToString($.[?(@.year <= 1998)])"}, "Next": "State3"},
+        "State3": {"Type": "Pass", "InputPath": "$.InputValue", "OutputPath": "$.[?(@.year < 1999)].name", "End": True}}),
+     {"users": [{"status": 0, "year": 1998, "name": "a"}, {"status": 0, "year": 1999, "name": "b"}, {"status": 1, "year": 1990, "name": "c"}]},
+     PATHS_DOC + " (Jayway JsonPath accepts a dot before a bracket, $.[?(...)]; the shape of an AWS-recorded test in " + LS_SNAP % "base (pass_result_regex_json_path)" + ")",
+     output=["a"])
+
 # Map number paths that refer to variables.
 case("map-paths-from-variables", sm({**passthru("A", Assign={"maxConcurrency": 1, "tolerated": 1, "percent": 50}, Next="M"),
                                      "M": {"Type": "Map", "ItemsPath": "$.xs", "MaxConcurrencyPath": "$maxConcurrency", "ToleratedFailureCountPath": "$tolerated",
