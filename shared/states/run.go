@@ -203,6 +203,14 @@ func (sr *stateRun) prefix() string {
 // null state input.
 var errNullInput = &failure.Error{Name: failure.Runtime, Cause: "Unable to apply Path transformation to null or empty input."}
 
+// pathNotFound is Step Functions' cause for a reference-path field
+// (ErrorPath, CausePath, TimeoutSecondsPath, ...) that selects nothing in
+// input.
+func pathNotFound(p *jsonpath.Path, field string, input any) *failure.Error {
+	b, _ := jsonvalue.Marshal(input)
+	return runtimeError("The JSONPath '" + p.String() + "' specified for the field '" + field + "' could not be found in the input '" + string(b) + "'")
+}
+
 func runtimeError(cause string) *failure.Error {
 	return &failure.Error{Name: failure.Runtime, Cause: cause}
 }
@@ -470,8 +478,7 @@ func (sr *stateRun) dynString(d dynString, field string) (string, error) {
 			return "", err
 		}
 		if err != nil {
-			b, _ := jsonvalue.Marshal(sr.raw)
-			return "", runtimeError("The JSONPath '" + d.path.String() + "' specified for the field '" + field + "' could not be found in the input '" + string(b) + "'")
+			return "", pathNotFound(d.path, field, sr.raw)
 		}
 	}
 	if err != nil {

@@ -172,6 +172,9 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	}
 	if st.timeoutPath != nil {
 		v, err := env.Lookup(st.timeoutPath)
+		if err != nil && err != errNullInput {
+			return nil, sr.fail(pathNotFound(st.timeoutPath, "TimeoutSecondsPath", eff))
+		}
 		n, ok := nonNegativeInt(v)
 		if err != nil || !ok || n < 1 {
 			return nil, sr.fail(runtimeError("The TimeoutSecondsPath parameter does not reference a valid positive integer value: " + st.timeoutPath.String()))
@@ -180,6 +183,9 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	}
 	if st.heartbeatPath != nil {
 		v, err := env.Lookup(st.heartbeatPath)
+		if err != nil && err != errNullInput {
+			return nil, sr.fail(pathNotFound(st.heartbeatPath, "HeartbeatSecondsPath", eff))
+		}
 		n, ok := nonNegativeInt(v)
 		if err != nil || !ok || n < 1 {
 			return nil, sr.fail(runtimeError("The HeartbeatSecondsPath parameter does not reference a valid positive integer value: " + st.heartbeatPath.String()))

@@ -1006,6 +1006,15 @@ case("fail-cause-path-missing", sm({"F": {"Type": "Fail", "Error": "E", "CausePa
      FAIL_DOC + " (CausePath likewise)",
      status="FAILED", error="States.Runtime", cause=prefix("F", 2) + "The JSONPath '$.detail.c' specified for the field 'CausePath' could not be found in the input '{\"detail\":{}}'")
 
+for field in ["TimeoutSecondsPath", "HeartbeatSecondsPath"]:
+    extra = {"TimeoutSeconds": 100} if field == "HeartbeatSecondsPath" else {}
+    case("task-%s-missing" % field.lower(), sm({"T": task(**{field: "$.NoSuch" + field}, Parameters={}, **extra)}), {"a": 1},
+         DOCS + "state-task.html (%s is a reference path into the state input); the wording Step Functions uses for every reference-path field that selects nothing, as in the shape of an AWS-recorded test in " % field
+         + LS_SNAP % "scenarios (invalid_jsonpath_in_%s)" % field.lower(),
+         status="FAILED", error="States.Runtime",
+         cause=prefix("T", 2) + "The JSONPath '$.NoSuch%s' specified for the field '%s' could not be found in the input '{\"a\":1}'" % (field, field),
+         mock=mock_of({"T": {"0": {"Return": {}}}}))
+
 # Bracket notation with escaped quotes.
 case("jsonpath-bracket-escaped-quote", sm(passthru("P", InputPath="$['Test\\\"Name']", ResultPath="$['Out\\\"Name']", Parameters={"a.$": "$"})),
      {"Test\"Name": 5}, PATHS_DOC + " (bracket notation; a quote inside a quoted name is escaped with a backslash, as in Jayway JsonPath)",
