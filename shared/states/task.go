@@ -172,6 +172,9 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	}
 	if st.timeoutPath != nil {
 		v, err := env.Lookup(st.timeoutPath)
+		if err != nil && err != errNullInput {
+			return nil, sr.fail(pathNotFound(st.timeoutPath, "TimeoutSecondsPath", eff))
+		}
 		n, ok := nonNegativeInt(v)
 		if err != nil || !ok || n < 1 {
 			return nil, sr.fail(runtimeError("The TimeoutSecondsPath parameter does not reference a valid positive integer value: " + st.timeoutPath.String()))
@@ -180,6 +183,9 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	}
 	if st.heartbeatPath != nil {
 		v, err := env.Lookup(st.heartbeatPath)
+		if err != nil && err != errNullInput {
+			return nil, sr.fail(pathNotFound(st.heartbeatPath, "HeartbeatSecondsPath", eff))
+		}
 		n, ok := nonNegativeInt(v)
 		if err != nil || !ok || n < 1 {
 			return nil, sr.fail(runtimeError("The HeartbeatSecondsPath parameter does not reference a valid positive integer value: " + st.heartbeatPath.String()))
@@ -236,28 +242,7 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	} else {
 		th.record(event{typ: "TaskSucceeded", text: string(out), hasPay: true, task: info})
 	}
-	if st.jsonata {
-		return sr.jResult(result)
-	}
-	if st.resultSelector != nil {
-		if result, ferr = sr.applyTemplate(st.resultSelector, result, nil); ferr != nil {
-			return nil, ferr
-		}
-	}
-	if ferr := sr.assign(st.assign, result); ferr != nil {
-		return nil, ferr
-	}
-	o, ferr := sr.applyResultPath(st.resultPath, sr.raw, result)
-	if ferr != nil {
-		return nil, ferr
-	}
-	if o, ferr = sr.selectPath(st.outputPath, o); ferr != nil {
-		return nil, ferr
-	}
-	if ferr := sr.checkSize(o, st.name); ferr != nil {
-		return nil, ferr
-	}
-	return o, nil
+	return sr.finishResult(result)
 }
 
 // invoke calls the handler and waits for the outcome, enforcing the timeout
