@@ -32,6 +32,7 @@ const skillID = "amzn1.ask.skill.0b7e3c2a-7a3c-4d1f-9d6e-5a1b2c3d4e5f"
 const ordersSpec = `apiVersion: shipwave/v1
 pipeline: orders
 source: { repository: acme/orders-api, branch: main }
+triggers: [{ voice: {} }]
 chat:
   deployers: [amzn1.ask.person.AHEXAMPLEPERSON]
   approvers: [amzn1.ask.person.AHEXAMPLEPERSON]

@@ -22,6 +22,7 @@ const ordersSpec = `apiVersion: shipwave/v1
 pipeline: orders
 source: { repository: acme/orders-api, branch: main }
 approvers: [release-managers]
+triggers: [{ chat: {} }, { voice: {} }, { codePipeline: {} }, { schedule: { cron: "0 2 * * ? *" } }]
 chat:
   deployers: [U2CERLKJA, alice]
   approvers: [U0APPROVE, bob]

@@ -52,6 +52,25 @@ func TestLaunch(t *testing.T) {
 	}
 }
 
+// TestLaunchRefusesUnlistedKinds: the spec's triggers are the authority; a
+// refused start writes nothing, and a manual start is always allowed.
+func TestLaunchRefusesUnlistedKinds(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, k := range []release.TriggerKind{release.TriggerChat, release.TriggerVoice, release.TriggerCodePipeline, release.TriggerSchedule} {
+		_, _, err := f.launcher.Launch(ctx, "quiet", "v1", release.Trigger{Kind: k, Key: string(k) + ":x"})
+		if !errors.Is(err, release.ErrUnauthorized) || !strings.Contains(err.Error(), "started manually only") {
+			t.Errorf("%s start of a pipeline without triggers: err = %v, want ErrUnauthorized saying manual only", k, err)
+		}
+	}
+	if rels, _, _ := f.store.ListReleases(ctx, "quiet", 10, ""); len(rels) != 0 || f.starter.calls != 0 {
+		t.Fatalf("refused starts wrote %d releases and %d starts, want none", len(rels), f.starter.calls)
+	}
+	if _, created, err := f.launcher.Launch(ctx, "quiet", "v1", release.Trigger{Kind: release.TriggerManual, Key: "manual:x"}); err != nil || !created {
+		t.Fatalf("manual start: created=%v err=%v, want created", created, err)
+	}
+}
+
 func TestLaunchResumesAfterAFailedStart(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

@@ -30,6 +30,7 @@ func TestMain(m *testing.M) { dynalitetest.Main(m) }
 const ordersSpec = `apiVersion: shipwave/v1
 pipeline: orders
 source: { repository: orders }
+triggers: [{ codePipeline: {} }]
 stages:
   - name: beta
     targets: [{ type: lambdaAlias, function: orders-beta }]

@@ -207,6 +207,10 @@ func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match,
 			pr.Reason = fmt.Sprintf("spec v%d releases from repository %q", sv.Version, sv.Parsed.Source.Repository)
 			continue
 		}
+		if err := Allow(sv.Parsed, release.TriggerPush); err != nil {
+			pr.Reason = fmt.Sprintf("spec v%d: %v", sv.Version, err)
+			continue
+		}
 		rules, err := pushRules(sv.Parsed)
 		if err != nil {
 			pr.Reason = fmt.Sprintf("spec v%d has a bad filter: %v", sv.Version, err)

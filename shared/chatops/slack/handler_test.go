@@ -32,6 +32,7 @@ const signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 const ordersSpec = `apiVersion: shipwave/v1
 pipeline: orders
 source: { repository: acme/orders-api, branch: main }
+triggers: [{ chat: {} }]
 chat:
   deployers: [U2CERLKJA]
   approvers: [U0APPROVE]

@@ -52,6 +52,7 @@ const stackSpec = `apiVersion: shipwave/v1
 pipeline: orders
 source: { repository: orders, branch: main }
 alarms: [orders-5xx]
+triggers: [{ chat: {} }]
 chat:
   deployers: [U2CERLKJA]
   approvers: [U0APPROVE]
