@@ -11,8 +11,10 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-func slackUser(id, name string) chatops.Actor {
-	return chatops.Actor{Names: []string{id, name}, Source: "slack"}
+// slackUser is a Slack actor as the handler builds it: by id only; the
+// name (changeable) is not an identity.
+func slackUser(id, _ string) chatops.Actor {
+	return chatops.Actor{Names: []string{id, "T0001:" + id, "T0001/" + id}, Source: "slack"}
 }
 
 func TestLaunch(t *testing.T) {
@@ -100,7 +102,9 @@ func TestAuthorize(t *testing.T) {
 		wantName string
 	}{
 		{name: "deployer by id", actor: slackUser("U2CERLKJA", "roadrunner"), pipeline: "orders", role: chatops.RoleDeployer, wantName: "U2CERLKJA"},
-		{name: "deployer by name", actor: slackUser("U999", "alice"), pipeline: "orders", role: chatops.RoleDeployer, wantName: "alice"},
+		{name: "a user name is no identity", actor: slackUser("U999", "alice"), pipeline: "orders", role: chatops.RoleDeployer, want: release.ErrUnauthorized},
+		{name: "team-qualified entry", actor: slackUser("U0TEAMED", ""), pipeline: "orders", role: chatops.RoleDeployer, wantName: "T0001:U0TEAMED"},
+		{name: "team-qualified entry, other team", actor: chatops.Actor{Names: []string{"U0TEAMED", "T0002:U0TEAMED", "T0002/U0TEAMED"}, Source: "slack"}, pipeline: "orders", role: chatops.RoleDeployer, want: release.ErrUnauthorized},
 		{name: "approver is not a deployer", actor: slackUser("U0APPROVE", "bob"), pipeline: "orders", role: chatops.RoleDeployer, want: release.ErrUnauthorized},
 		{name: "approver", actor: slackUser("U0APPROVE", "bob"), pipeline: "orders", role: chatops.RoleApprover, wantName: "U0APPROVE"},
 		{name: "stranger", actor: slackUser("U666", "mallory"), pipeline: "orders", role: chatops.RoleApprover, want: release.ErrUnauthorized},
@@ -149,17 +153,32 @@ func TestDecide(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	rel := f.release(t, "r1")
+	// Authorize first: a stranger learns nothing about what waits.
+	if _, err := f.ops.Decide(ctx, slackUser("U666", "mallory"), "orders", "", true, ""); !errors.Is(err, release.ErrUnauthorized) || strings.Contains(err.Error(), "waiting") {
+		t.Fatalf("stranger, nothing waiting: got %v, want ErrUnauthorized saying nothing about approvals", err)
+	}
 	if _, err := f.ops.Decide(ctx, slackUser("U0APPROVE", "bob"), "orders", "", true, ""); !errors.Is(err, release.ErrNotFound) {
 		t.Fatalf("nothing waiting: got %v, want ErrNotFound", err)
 	}
 	f.token(t, release.TaskToken{Token: "tok-approval", Kind: release.TokenApproval, ReleaseID: rel.ID, Stage: "prod", Approvers: []string{"bob", "U0APPROVE"}})
 
-	// A stranger is refused, and the refusal is in the release's log.
+	// A stranger is refused; without a release id nothing is written.
+	before := len(f.events(t, rel.ID))
 	if _, err := f.ops.Decide(ctx, slackUser("U666", "mallory"), "orders", "", true, ""); !errors.Is(err, release.ErrUnauthorized) {
 		t.Fatalf("stranger: got %v, want ErrUnauthorized", err)
 	}
-	if ev := lastEvent(t, f.events(t, rel.ID)); ev.Type != release.EventNote || !strings.Contains(ev.Message, "refused approve") || !strings.Contains(ev.Message, "U666") {
-		t.Errorf("got last event %+v, want a refusal note naming U666", ev)
+	// Naming the release records one bounded note per release and period.
+	for range 5 {
+		if _, err := f.ops.Decide(ctx, slackUser("U666"+strings.Repeat("x", 500), "mallory"), "orders", rel.ID, true, ""); !errors.Is(err, release.ErrUnauthorized) {
+			t.Fatalf("stranger: got %v, want ErrUnauthorized", err)
+		}
+	}
+	evs := f.events(t, rel.ID)
+	if len(evs) != before+1 {
+		t.Fatalf("6 refusals wrote %d log entries, want 1 (rate limited)", len(evs)-before)
+	}
+	if ev := lastEvent(t, evs); ev.Type != release.EventNote || !strings.Contains(ev.Message, "refused approve") || !strings.Contains(ev.Message, "U666") || len(ev.Message) > 300 {
+		t.Errorf("got last event %+v, want a bounded refusal note naming U666", ev)
 	}
 	if len(f.callbacks.successes) != 0 {
 		t.Fatalf("a refused approval completed the gate")
@@ -173,6 +192,40 @@ func TestDecide(t *testing.T) {
 	}
 	if ev := lastEvent(t, f.events(t, rel.ID)); ev.Type != release.EventApproved || !strings.Contains(ev.Message, "ship it (via slack)") {
 		t.Errorf("got last event %+v, want Approved with the comment", ev)
+	}
+}
+
+// TestCurrentReleaseIsBoundToTheRequest: a command without a release id
+// acts only on a release its sender could have seen, and only when exactly
+// one fits.
+func TestCurrentReleaseIsBoundToTheRequest(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	approver := slackUser("U0APPROVE", "bob")
+	approver.AsOf = f.now.Add(-time.Minute) // the request was signed a minute ago
+	rel := f.release(t, "r1")
+	f.token(t, release.TaskToken{Token: "tok-1", Kind: release.TokenApproval, ReleaseID: rel.ID, Stage: "prod", Approvers: []string{"U0APPROVE"}})
+	if _, err := f.ops.Decide(ctx, approver, "orders", "", true, ""); !errors.Is(err, release.ErrConflict) || !strings.Contains(err.Error(), "started after this request") {
+		t.Fatalf("release newer than the request: got %v, want ErrConflict", err)
+	}
+	if len(f.callbacks.successes) != 0 {
+		t.Fatal("a request approved a release created after it")
+	}
+	approver.AsOf = f.now
+	f.now = f.now.Add(time.Second)
+	r2 := f.release(t, "r2")
+	f.token(t, release.TaskToken{Token: "tok-2", Kind: release.TokenApproval, ReleaseID: r2.ID, Stage: "prod", Approvers: []string{"U0APPROVE"}})
+	if _, err := f.ops.Decide(ctx, approver, "orders", "", true, ""); !errors.Is(err, release.ErrConflict) || !strings.Contains(err.Error(), "name the one you mean") {
+		t.Fatalf("two waiting: got %v, want ErrConflict asking for an id", err)
+	}
+	if _, err := f.ops.Rollback(ctx, slackUser("U2CERLKJA", ""), "orders", "", ""); !errors.Is(err, release.ErrConflict) || !strings.Contains(err.Error(), "name the one you mean") {
+		t.Fatalf("rollback with two active: got %v, want ErrConflict asking for an id", err)
+	}
+	if len(f.callbacks.successes)+len(f.callbacks.failures) != 0 {
+		t.Fatal("an ambiguous command acted")
+	}
+	if got, err := f.ops.Decide(ctx, approver, "orders", rel.ID, true, ""); err != nil || got.ID != rel.ID {
+		t.Fatalf("named release: got %s, %v", got.ID, err)
 	}
 }
 
