@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipwave/shipwave/shared/local"
 )
 
 // asMain makes the test binary act as the shipwave command, so the local
@@ -64,6 +63,8 @@ func TestLocalAndReleaseUsage(t *testing.T) {
 }
 
 func TestLocalUpPushAndRelease(t *testing.T) {
+	t.Setenv("SHIPWAVE_STATE_DIR", t.TempDir())
+	t.Setenv("SHIPWAVE_TOKEN", "")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -88,9 +89,9 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 			t.Error("local up did not stop")
 		}
 	})
-	c := local.NewClient(api)
 	for i := 0; ; i++ {
-		if _, err := c.Status(context.Background()); err == nil {
+		// local up stores its token where every CLI command finds it.
+		if _, err := apiClient(api).Status(context.Background()); err == nil {
 			break
 		}
 		if i == 300 {

@@ -54,7 +54,7 @@ func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return &usageError{msg: fmt.Sprintf("release %s: unexpected argument %q", cmd, fs.Arg(0))}
 		}
 	}
-	c := local.NewClient(*api)
+	c := apiClient(*api)
 	needID := func() error {
 		if id == "" {
 			return &usageError{msg: fmt.Sprintf("release %s: a release id is required", cmd)}
