@@ -82,9 +82,9 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 // stackConfig is what local up and local demo share.
 type stackFlags struct {
 	dataDir, api, logLevel, secrets string
-	specs                  multiFlag
-	virtual                bool
-	scale                  float64
+	specs                           multiFlag
+	virtual                         bool
+	scale                           float64
 }
 
 func (f *stackFlags) register(fs *flag.FlagSet) {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // asMain makes the test binary act as the shipwave command, so the local
