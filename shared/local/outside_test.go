@@ -102,7 +102,9 @@ func startProbe(t *testing.T) *probe {
 	st, err := local.Start(ctx, local.Config{
 		Specs: files, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0",
 		Secrets: sec, AlexaFetcher: ca.Fetcher(), // the chain is served by the test CA
-		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) { return fleet, alarmsEngine, nil },
+		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
+			return fleet, alarmsEngine, nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
