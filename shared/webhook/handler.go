@@ -119,16 +119,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, Response{Status: "rejected", Provider: provider, Reason: "reading body: " + err.Error()})
 		return
 	}
-	secret, err := h.Secrets.Secret(ctx, secretName)
-	if err != nil {
+	// Every version of the secret counts (a rotation in progress), with one
+	// rate-limited refetch after a failure.
+	err = auth.VerifyWithSecret(ctx, h.Secrets, secretName, func(secret []byte) error {
+		if provider == triggers.ProviderGitHub {
+			return auth.VerifyGitHub(secret, body, r.Header.Get(auth.HeaderGitHubSignature))
+		}
+		return auth.VerifyGitLab(secret, r.Header.Get(auth.HeaderGitLabToken))
+	})
+	var secretErr *auth.SecretError
+	if errors.As(err, &secretErr) {
 		log.ErrorContext(ctx, "webhook secret unavailable", "secret", secretName, "error", err)
 		reply(w, http.StatusInternalServerError, Response{Status: "rejected", Provider: provider, Reason: "webhook secret unavailable"})
 		return
-	}
-	if provider == triggers.ProviderGitHub {
-		err = auth.VerifyGitHub(secret, body, r.Header.Get(auth.HeaderGitHubSignature))
-	} else {
-		err = auth.VerifyGitLab(secret, r.Header.Get(auth.HeaderGitLabToken))
 	}
 	if err != nil {
 		log.WarnContext(ctx, "webhook refused: verification failed", "error", err)

@@ -82,13 +82,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
 		return
 	}
-	secret, err := h.Secrets.Secret(ctx, h.SigningSecret)
-	if err != nil {
-		log.ErrorContext(ctx, "slack signing secret unavailable", "error", err)
-		http.Error(w, "signing secret unavailable", http.StatusInternalServerError)
-		return
-	}
-	if err := auth.VerifySlack(secret, r.Header, body, h.now(), auth.SlackWindow); err != nil {
+	// Every version of the signing secret counts (a rotation in progress),
+	// with one rate-limited refetch after a failure.
+	if err := auth.VerifyWithSecret(ctx, h.Secrets, h.SigningSecret, func(secret []byte) error {
+		return auth.VerifySlack(secret, r.Header, body, h.now(), auth.SlackWindow)
+	}); err != nil {
+		var se *auth.SecretError
+		if errors.As(err, &se) {
+			log.ErrorContext(ctx, "slack signing secret unavailable", "error", err)
+			http.Error(w, "signing secret unavailable", http.StatusInternalServerError)
+			return
+		}
 		log.WarnContext(ctx, "slack request refused", "error", err)
 		http.Error(w, "request verification failed", http.StatusUnauthorized)
 		return
