@@ -37,7 +37,7 @@ func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("release "+cmd, flag.ContinueOnError)
 	api := fs.String("api", local.DefaultAPIAddr, "address of the local API")
 	pipeline := fs.String("pipeline", "", "list: only this pipeline")
-	actor := fs.String("actor", os.Getenv("USER"), "approve/reject: who decides")
+	actor := fs.String("actor", os.Getenv("USER"), "approve/reject: whom the decision is recorded for (a label: the stack's token is the credential)")
 	comment := fs.String("comment", "", "approve/reject: a comment")
 	// Flags may follow the id: parse, take the id, parse the rest.
 	if err := parseFlags(fs, args[1:], stderr); err != nil {

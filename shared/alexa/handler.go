@@ -14,6 +14,7 @@ import (
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 // Verifier checks a request as Alexa requires (auth.AlexaVerifier).
@@ -209,6 +210,8 @@ func (h *Handler) answer(ctx context.Context, log *slog.Logger, req Request, asO
 func (h *Handler) failure(ctx context.Context, log *slog.Logger, what, pipeline string, err error) Response {
 	log.WarnContext(ctx, "alexa intent failed", "intent", what, "pipeline", pipeline, "error", err)
 	switch {
+	case errors.Is(err, triggers.ErrNotListed):
+		return say("Sorry, "+pipeline+" can't be started by voice: its spec does not list a voice trigger.", "Not a voice pipeline", true)
 	case errors.Is(err, release.ErrUnauthorized):
 		return say("Sorry, you are not allowed to do that on "+pipeline+". Ask someone on its chat allow-list.", "Not allowed", true)
 	case errors.Is(err, release.ErrNotFound):

@@ -173,6 +173,24 @@ func (w *world) releases(t testing.TB) []release.Release {
 	return rels
 }
 
+// TestVoiceDeployNeedsAVoiceTrigger: a pipeline whose spec lists no voice
+// trigger is not released by voice, and the speaker hears why.
+func TestVoiceDeployNeedsAVoiceTrigger(t *testing.T) {
+	w := newWorld(t)
+	src := strings.Replace(ordersSpec, "triggers: [{ voice: {} }]\n", "triggers: [{ chat: {} }]\n", 1)
+	p, err := spec.Parse("orders.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.SaveSpec(context.Background(), release.SpecVersion{Pipeline: "orders", Source: []byte(src), Parsed: p}); err != nil {
+		t.Fatal(err)
+	}
+	_, res := w.signed(t, body(t, "alexa-deploy-confirmed.json", w.now, "req-v", nil))
+	if !strings.Contains(text(res), "can't be started by voice") || len(w.releases(t)) != 0 {
+		t.Fatalf("got %q and %d releases, want a refusal saying why and none", text(res), len(w.releases(t)))
+	}
+}
+
 func TestDeployAsksToConfirmFirst(t *testing.T) {
 	w := newWorld(t)
 	code, res := w.signed(t, body(t, "alexa-deploy.json", w.now, "req-1", nil))

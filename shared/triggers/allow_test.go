@@ -23,7 +23,7 @@ func TestAllow(t *testing.T) {
 			}
 			others := append(append([]release.TriggerRule{}, all[:i]...), all[i+1:]...)
 			err := Allow(release.Pipeline{Name: "p", Triggers: others}, k)
-			if !errors.Is(err, release.ErrUnauthorized) || !strings.Contains(err.Error(), "does not list a "+specKind(k)+" trigger") {
+			if !errors.Is(err, release.ErrUnauthorized) || !errors.Is(err, ErrNotListed) || !strings.Contains(err.Error(), "does not list a "+specKind(k)+" trigger") {
 				t.Errorf("unlisted kind: err = %v, want ErrUnauthorized naming the kind", err)
 			}
 			if err := Allow(release.Pipeline{Name: "p"}, k); !errors.Is(err, release.ErrUnauthorized) || !strings.Contains(err.Error(), "started manually only") {
