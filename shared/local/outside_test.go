@@ -489,6 +489,11 @@ func TestAPIListPaginates(t *testing.T) {
 	if len(seen) != 5 || pages != 3 {
 		t.Errorf("paged through %d releases in %d pages, want 5 in 3", len(seen), pages)
 	}
+	for _, id := range ids {
+		if !seen[id] {
+			t.Errorf("release %s never listed", id)
+		}
+	}
 	if _, err := c.ReleasePage(ctx, "shop", 2, "not-a-cursor"); err == nil {
 		t.Error("a forged cursor was accepted")
 	}
