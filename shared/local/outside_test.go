@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -519,4 +521,57 @@ func waitToken(t *testing.T, st *local.Stack, id string, kind release.TokenKind)
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("release %s never waited for %s", id, kind)
+}
+
+// syncBuffer is a log sink the stack writes to from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSchedulesFireLocally: a pipeline's schedule trigger fires on the
+// stack's clock (scaled here: a minute takes half a second) through the
+// schedule runner.
+func TestSchedulesFireLocally(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "nightly.yaml")
+	src := strings.Replace(strings.Replace(oneStage, "%s", "verify", 1), "executionMode: QUEUED\n", "executionMode: QUEUED\ntriggers: [{ schedule: { cron: \"* * * * ? *\" } }]\n", 1)
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	fleet, alarmsEngine := newMemFleet(), &memAlarms{states: map[string]alarms.State{}}
+	st, err := local.Start(context.Background(), local.Config{
+		Specs: []string{file}, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0", TimeScale: 120,
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Fleet:  func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) { return fleet, alarmsEngine, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(logs.String(), `"msg":"scheduled release skipped","pipeline":"shop","rule":0`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the schedule never fired; logs:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Nothing was ever released, so there is no good version: skipped, and
+	// nothing stored.
+	if rs := (&probe{st: st}).releases(t, "shop"); len(rs) != 0 {
+		t.Errorf("a firing with no good version released %+v", rs)
+	}
 }
