@@ -556,7 +556,9 @@ func TestSchedulesFireLocally(t *testing.T) {
 	st, err := local.Start(context.Background(), local.Config{
 		Specs: []string{file}, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0", TimeScale: 120,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		Fleet:  func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) { return fleet, alarmsEngine, nil },
+		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
+			return fleet, alarmsEngine, nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
