@@ -438,6 +438,22 @@ func TestProbeOutsideRequests(t *testing.T) {
 	}
 	p.unchanged(t, "alexa request replayed", 400, func() (int, string) { return do(t, p.alexa(t, status, p.ca.Headers(t, status))) })
 
+	// GitLab: the static token, right this time, publishes the push (to a
+	// repository no pipeline here releases from).
+	gl, err := os.ReadFile(filepath.Join("..", "webhook", "testdata", "gitlab-push.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	glReq := p.webhook(t, gl, "", nil)
+	glReq.Header.Del(auth.HeaderGitHubEvent)
+	glReq.Header.Del(auth.HeaderGitHubDelivery)
+	glReq.Header.Set(auth.HeaderGitLabEvent, "Push Hook")
+	glReq.Header.Set(auth.HeaderGitLabEventUUID, "gl-1")
+	glReq.Header.Set(auth.HeaderGitLabToken, probeGitLab)
+	if code, body := do(t, glReq); code != http.StatusAccepted || !strings.Contains(body, `"published"`) {
+		t.Fatalf("gitlab push with the token: got %d %s", code, body)
+	}
+
 	// The token's holder drives the API; the body's actor is only a label.
 	code, body = do(t, p.api("POST", "/v1/pipelines/shop/push", "application/json", `{"version":"v9","actor":"someone"}`, bearer))
 	if code != 200 {
@@ -515,6 +531,11 @@ func waitToken(t *testing.T, st *local.Stack, id string, kind release.TokenKind)
 		}
 		for _, tok := range toks {
 			if tok.Kind == kind {
+				if kind == release.TokenApproval {
+					// The token is stored first, then the event recorded:
+					// only then does the release stand still.
+					waitEvent(t, st, id, release.EventApprovalWaiting)
+				}
 				return
 			}
 		}
