@@ -564,3 +564,33 @@ func TestHandleLogs(t *testing.T) {
 		t.Errorf("no 'push handled' record in %s", hs.logs)
 	}
 }
+
+// TestHandleRedeliveredPushSkipsNewerPipelines: a push the receiver saw
+// before (firstDelivered) releases only pipelines that existed then.
+func TestHandleRedeliveredPushSkipsNewerPipelines(t *testing.T) {
+	gh := release.Source{Repository: "acme/orders-api", Branch: "main"}
+	old := spec("orders", 1, gh)
+	old.CreatedAt = testNow.Add(-2 * time.Hour)
+	hs := newHarness(t, old, spec("orders-new", 1, gh))
+	ev := loadEvent(t, "webhook-github-push.json")
+	var detail map[string]any
+	if err := json.Unmarshal(ev.Detail, &detail); err != nil {
+		t.Fatal(err)
+	}
+	detail["firstDelivered"] = testNow.Add(-time.Hour).Format(time.RFC3339)
+	ev.Detail, _ = json.Marshal(detail)
+	res, err := hs.h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byPipeline(res)
+	if got["orders"].Outcome != OutcomeReleased {
+		t.Errorf("pipeline created before the first delivery: %+v, want released", got["orders"])
+	}
+	if pr := got["orders-new"]; pr.Outcome != OutcomeSkipped || !strings.Contains(pr.Reason, "before pipeline orders-new was created") {
+		t.Errorf("pipeline created after the first delivery: %+v, want skipped saying why", pr)
+	}
+	if n := len(hs.store.releases); n != 1 {
+		t.Errorf("stored %d releases, want 1", n)
+	}
+}
