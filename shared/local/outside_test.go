@@ -598,3 +598,37 @@ func TestSchedulesFireLocally(t *testing.T) {
 		t.Errorf("a firing with no good version released %+v", rs)
 	}
 }
+
+func TestLoadSecrets(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	notPEM := write("roots.txt", "not a certificate")
+	tests := []struct {
+		name, content, wantErr string
+	}{
+		{name: "all optional", content: `{}`},
+		{name: "slack only", content: `{"slackSigningSecret":"s"}`},
+		{name: "unknown key", content: `{"githubSecrets":"s"}`, wantErr: `unknown field "githubSecrets"`},
+		{name: "not an object", content: `[]`, wantErr: "want a JSON object"},
+		{name: "roots without a certificate", content: `{"alexaTrustRoots":"` + notPEM + `"}`, wantErr: "holds no PEM certificate"},
+		{name: "roots missing", content: `{"alexaTrustRoots":"` + filepath.Join(dir, "none.pem") + `"}`, wantErr: "alexaTrustRoots"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := write("secrets.json", tt.content)
+			_, err := local.LoadSecrets(file)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("got %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), file)):
+				t.Fatalf("got %v, want an error naming %s and containing %q", err, file, tt.wantErr)
+			}
+		})
+	}
+}
