@@ -253,18 +253,32 @@ func (o *Ops) Decide(ctx context.Context, actor Actor, pipeline, releaseID strin
 	}
 	name, err := o.Authorize(ctx, actor, pipeline, RoleApprover)
 	if err != nil {
-		o.refused(ctx, pipeline, releaseID, verb, actor, err)
+		o.refused(ctx, pipeline, releaseID, verb, actor, "not on the chat allow-list", err)
 		return release.Release{}, err
 	}
 	rel, toks, err := o.waiting(ctx, actor, pipeline, releaseID, release.TokenApproval)
 	if err != nil {
 		return release.Release{}, fmt.Errorf("%s %s: %w", verb, pipeline, err)
 	}
-	// Use the identity the gate lists, so Decide's own check sees it.
+	// The gate's own approver list, checked here too so that a refusal is
+	// noted rate-limited (as the allow-list's are) rather than on every
+	// attempt; use the identity the gate lists, so Decide's check sees it.
+	onGate, gates := false, 0
 	for _, t := range toks {
-		if n, ok := actor.in(t.Approvers); ok {
-			name = n
+		if t.Kind != release.TokenApproval {
+			continue
 		}
+		gates++
+		if len(t.Approvers) == 0 {
+			onGate = true
+		} else if n, ok := actor.in(t.Approvers); ok {
+			name, onGate = n, true
+		}
+	}
+	if gates > 0 && !onGate {
+		err := release.Errorf(release.ErrUnauthorized, "%s may not %s release %s of %s: not an approver of its gate", actor, verb, rel.ID, pipeline)
+		o.refused(ctx, pipeline, rel.ID, verb, actor, "not an approver of the gate", err)
+		return rel, err
 	}
 	if comment != "" {
 		comment += " "
@@ -287,7 +301,7 @@ func (o *Ops) Decide(ctx context.Context, actor Actor, pipeline, releaseID strin
 func (o *Ops) Rollback(ctx context.Context, actor Actor, pipeline, releaseID, reason string) (release.Release, error) {
 	name, err := o.Authorize(ctx, actor, pipeline, RoleDeployer)
 	if err != nil {
-		o.refused(ctx, pipeline, releaseID, "rollback", actor, err)
+		o.refused(ctx, pipeline, releaseID, "rollback", actor, "not on the chat allow-list", err)
 		return release.Release{}, err
 	}
 	rel, toks, err := o.waiting(ctx, actor, pipeline, releaseID, "")
@@ -395,7 +409,7 @@ func (o *Ops) waiting(ctx context.Context, actor Actor, pipeline, releaseID stri
 // refused records a refusal: always in the log (the audit trail), and in
 // the named release's event log at most once per RefusalEvery, with a
 // bounded text, so refusals cannot grow a release's log.
-func (o *Ops) refused(ctx context.Context, pipeline, releaseID, verb string, actor Actor, err error) {
+func (o *Ops) refused(ctx context.Context, pipeline, releaseID, verb string, actor Actor, why string, err error) {
 	o.logger().WarnContext(ctx, "chat request refused", "pipeline", pipeline, "releaseId", releaseID, "verb", verb, "actor", actor.String(), "error", err)
 	if releaseID == "" || o.Refusals == nil {
 		return
@@ -412,7 +426,7 @@ func (o *Ops) refused(ctx context.Context, pipeline, releaseID, verb string, act
 	if _, claimed, cerr := o.Refusals.ClaimIdempotencyKey(ctx, fmt.Sprintf("refusal:%s:%d", releaseID, slot), actor.Source, every); cerr != nil || !claimed {
 		return
 	}
-	o.note(ctx, releaseID, clipText(fmt.Sprintf("refused %s from %s: not on the allow-list; further refusals in the next %s are only logged", verb, clipText(actor.String(), 80), every), maxNote))
+	o.note(ctx, releaseID, clipText(fmt.Sprintf("refused %s from %s: %s; further refusals in the next %s are only logged", verb, clipText(actor.String(), 80), why, every), maxNote))
 }
 
 // clipText bounds s to n bytes (valid UTF-8).

@@ -233,12 +233,22 @@ func TestDecideChatApproverNotOnTheGate(t *testing.T) {
 	f := newFixture(t)
 	rel := f.release(t, "r1")
 	f.token(t, release.TaskToken{Token: "tok", Kind: release.TokenApproval, ReleaseID: rel.ID, Stage: "prod", Approvers: []string{"carol"}})
-	_, err := f.ops.Decide(context.Background(), slackUser("U0APPROVE", "bob"), "orders", rel.ID, false, "")
-	if !errors.Is(err, release.ErrUnauthorized) {
-		t.Fatalf("got %v, want ErrUnauthorized from the gate's own list", err)
+	before := len(f.events(t, rel.ID))
+	for range 4 {
+		_, err := f.ops.Decide(context.Background(), slackUser("U0APPROVE", "bob"), "orders", rel.ID, false, "")
+		if !errors.Is(err, release.ErrUnauthorized) {
+			t.Fatalf("got %v, want ErrUnauthorized from the gate's own list", err)
+		}
 	}
-	if ev := lastEvent(t, f.events(t, rel.ID)); !strings.Contains(ev.Message, "refused") {
+	evs := f.events(t, rel.ID)
+	if ev := lastEvent(t, evs); !strings.Contains(ev.Message, "refused") || !strings.Contains(ev.Message, "not an approver of the gate") {
 		t.Errorf("got last event %+v, want the refusal recorded", ev)
+	}
+	if len(evs) != before+1 {
+		t.Errorf("4 refusals wrote %d log entries, want 1 (rate limited)", len(evs)-before)
+	}
+	if len(f.callbacks.failures)+len(f.callbacks.successes) != 0 {
+		t.Error("a refused decision completed the gate")
 	}
 }
 
