@@ -346,8 +346,9 @@ func (o *Ops) Rollback(ctx context.Context, actor Actor, pipeline, releaseID, re
 }
 
 // waiting finds the release to act on and its tokens: releaseID, or the
-// only active release of pipeline (with a token of kind, when given) that
-// was created before the request (actor.AsOf).
+// only active release of pipeline (with a token of kind, when given), and
+// only if no release of the pipeline was created after the request
+// (actor.AsOf): the sender cannot have meant one they never saw.
 func (o *Ops) waiting(ctx context.Context, actor Actor, pipeline, releaseID string, kind release.TokenKind) (release.Release, []release.TaskToken, error) {
 	if releaseID != "" {
 		rel, err := o.Store.GetRelease(ctx, releaseID)
@@ -366,6 +367,10 @@ func (o *Ops) waiting(ctx context.Context, actor Actor, pipeline, releaseID stri
 	rels, _, err := o.Store.ListReleases(ctx, pipeline, 20, "")
 	if err != nil {
 		return release.Release{}, nil, err
+	}
+	// Slack's timestamps are whole seconds: allow the second they name.
+	if !actor.AsOf.IsZero() && len(rels) > 0 && rels[0].CreatedAt.After(actor.AsOf.Add(time.Second)) {
+		return release.Release{}, nil, release.Errorf(release.ErrConflict, "release %s of %s started after this request was made; name the release you mean", rels[0].ID, pipeline)
 	}
 	type candidate struct {
 		rel  release.Release
@@ -398,12 +403,7 @@ func (o *Ops) waiting(ctx context.Context, actor Actor, pipeline, releaseID stri
 		}
 		return release.Release{}, nil, release.Errorf(release.ErrConflict, "%d releases of %s are %s (%s); name the one you mean", len(found), pipeline, what, strings.Join(ids, ", "))
 	}
-	c := found[0]
-	// Slack's timestamps are whole seconds: allow the second they name.
-	if !actor.AsOf.IsZero() && c.rel.CreatedAt.After(actor.AsOf.Add(time.Second)) {
-		return release.Release{}, nil, release.Errorf(release.ErrConflict, "the release of %s that is %s (%s) started after this request was made; name it to act on it", pipeline, what, c.rel.ID)
-	}
-	return c.rel, c.toks, nil
+	return found[0].rel, found[0].toks, nil
 }
 
 // refused records a refusal: always in the log (the audit trail), and in

@@ -229,6 +229,28 @@ func TestCurrentReleaseIsBoundToTheRequest(t *testing.T) {
 	}
 }
 
+// TestNewerReleaseMeansNameIt: even when one release waits, a request that
+// names none is refused if any release of the pipeline is newer than it.
+func TestNewerReleaseMeansNameIt(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rel := f.release(t, "r1")
+	f.token(t, release.TaskToken{Token: "tok-1", Kind: release.TokenApproval, ReleaseID: rel.ID, Stage: "prod", Approvers: []string{"U0APPROVE"}})
+	approver := slackUser("U0APPROVE", "bob")
+	approver.AsOf = f.now
+	f.now = f.now.Add(time.Minute)
+	newer := f.release(t, "r2")
+	if _, err := f.store.TransitionRelease(ctx, newer.ID, release.StatusFailed, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ops.Decide(ctx, approver, "orders", "", true, ""); !errors.Is(err, release.ErrConflict) || !strings.Contains(err.Error(), newer.ID) {
+		t.Fatalf("got %v, want ErrConflict naming the newer release", err)
+	}
+	if len(f.callbacks.successes) != 0 {
+		t.Fatal("approved although a newer release exists")
+	}
+}
+
 func TestDecideChatApproverNotOnTheGate(t *testing.T) {
 	f := newFixture(t)
 	rel := f.release(t, "r1")
