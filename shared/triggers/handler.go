@@ -207,6 +207,25 @@ func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match,
 			pr.Reason = fmt.Sprintf("spec v%d releases from repository %q", sv.Version, sv.Parsed.Source.Repository)
 			continue
 		}
+		if !push.FirstDelivered.IsZero() {
+			// A push delivered again (a new delivery id for a push seen
+			// before) releases only pipelines that existed at its first
+			// delivery: an old signed push replayed must not reach a
+			// pipeline added since.
+			first, err := h.Specs.GetSpec(ctx, name, 1)
+			if err != nil && !errors.Is(err, release.ErrNotFound) {
+				return nil, fmt.Errorf("first spec of pipeline %s: %w", name, err)
+			}
+			if err == nil && first.CreatedAt.After(push.FirstDelivered) {
+				pr.Reason = fmt.Sprintf("this push was first delivered at %s, before pipeline %s was created (%s): a push delivered again does not release pipelines created since",
+					push.FirstDelivered.UTC().Format(time.RFC3339), name, first.CreatedAt.UTC().Format(time.RFC3339))
+				continue
+			}
+		}
+		if err := Allow(sv.Parsed, release.TriggerPush); err != nil {
+			pr.Reason = fmt.Sprintf("spec v%d: %v", sv.Version, err)
+			continue
+		}
 		rules, err := pushRules(sv.Parsed)
 		if err != nil {
 			pr.Reason = fmt.Sprintf("spec v%d has a bad filter: %v", sv.Version, err)

@@ -72,6 +72,10 @@ type GitPush struct {
 	Pusher string `json:"pusher,omitempty"`
 	// HeadCommitTimestamp is when the head commit was made.
 	HeadCommitTimestamp time.Time `json:"headCommitTimestamp,omitzero"`
+	// FirstDelivered, set by the receiver on a repeated delivery of the
+	// same push (a new delivery id for a push it has seen), is when the push
+	// was first delivered: it releases no pipeline created after that.
+	FirstDelivered time.Time `json:"firstDelivered,omitzero"`
 }
 
 // GitCommit is one commit of a GitPush.
@@ -136,6 +140,9 @@ type Push struct {
 	// FilesKnown says Trigger.ChangedFiles is the push's complete file list;
 	// when false (CodeCommit), path filters must ask a Differ.
 	FilesKnown bool `json:"filesKnown"`
+	// FirstDelivered, when set, is when the receiver first saw this push
+	// (GitPush.FirstDelivered): pipelines created later are skipped.
+	FirstDelivered time.Time `json:"firstDelivered,omitzero"`
 	// Ignored, when not empty, says why the event asks for no release (a
 	// deleted ref, a ref that is neither branch nor tag); Trigger is then
 	// only partly filled.
@@ -258,6 +265,7 @@ type gitPushWire struct {
 	Commits             []GitCommit `json:"commits"`
 	Pusher              string      `json:"pusher"`
 	HeadCommitTimestamp string      `json:"headCommitTimestamp"`
+	FirstDelivered      string      `json:"firstDelivered"`
 }
 
 func normalizeGitPush(raw json.RawMessage) (Push, error) {
@@ -275,6 +283,13 @@ func normalizeGitPush(raw json.RawMessage) (Push, error) {
 			return Push{}, fieldError("headCommitTimestamp", "want an RFC 3339 time, got %q", w.HeadCommitTimestamp)
 		}
 		g.HeadCommitTimestamp = ts
+	}
+	if w.FirstDelivered != "" {
+		ts, err := time.Parse(time.RFC3339Nano, w.FirstDelivered)
+		if err != nil {
+			return Push{}, fieldError("firstDelivered", "want an RFC 3339 time, got %q", w.FirstDelivered)
+		}
+		g.FirstDelivered = ts
 	}
 	if err := g.Validate(); err != nil {
 		return Push{}, err
@@ -309,7 +324,7 @@ func normalizeGitPush(raw json.RawMessage) (Push, error) {
 	sort.Strings(files)
 	before := normalizeBefore(g.Before)
 	t.Key = triggerKey(t, before)
-	p := Push{Trigger: t, Before: before, FilesKnown: true}
+	p := Push{Trigger: t, Before: before, FilesKnown: true, FirstDelivered: g.FirstDelivered}
 	p.Trigger.ChangedFiles = files
 	return p, nil
 }
