@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/mototest"
