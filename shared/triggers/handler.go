@@ -242,7 +242,9 @@ func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match,
 		}
 		for _, p := range needFiles {
 			var reasons []string
-			matched := false
+			// Files the push did not list may match: a partial list can
+			// only rule a pipeline in.
+			matched := push.FilesIncomplete
 			for _, r := range p.rules {
 				ok, why := r.matchFiles(files)
 				if ok {
@@ -263,8 +265,16 @@ func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match,
 
 // changedFiles returns the push's changed files, asking the Differ when the
 // event did not list them, and records them on the trigger.
+//
+// A webhook push whose receiver marked its file list incomplete has no
+// Differ here (the CodeCommit one cannot compare GitHub or GitLab commits):
+// its listed files are returned, and the caller lets path filters pass.
 func (h *Handler) changedFiles(ctx context.Context, push *Push) ([]string, error) {
-	if push.FilesKnown {
+	if push.FilesKnown || push.FilesIncomplete {
+		if push.FilesIncomplete {
+			h.logger().WarnContext(ctx, "push lists only some of its changed files; path filters cannot rule it out",
+				"repository", push.Trigger.Repository, "ref", push.Trigger.Ref, "listedFiles", len(push.Trigger.ChangedFiles))
+		}
 		return push.Trigger.ChangedFiles, nil
 	}
 	if h.Differ == nil {

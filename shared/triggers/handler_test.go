@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -540,5 +541,35 @@ func TestHandleLogs(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no 'push handled' record in %s", hs.logs)
+	}
+}
+
+// TestHandleIncompleteFileList: a webhook push whose receiver dropped file
+// lists (FilesIncomplete) releases a path-filtered pipeline that none of
+// its listed files matches, without asking the CodeCommit Differ, since an
+// unlisted file may match; a complete list with the same files does not.
+func TestHandleIncompleteFileList(t *testing.T) {
+	for _, incomplete := range []bool{true, false} {
+		t.Run(fmt.Sprint("incomplete=", incomplete), func(t *testing.T) {
+			hs := newHarness(t, spec("infra", 1, release.Source{Repository: "acme/orders-api", Branch: "main", Paths: []string{"infra/**"}}))
+			ev := loadEvent(t, "webhook-github-push.json")
+			var detail map[string]any
+			if err := json.Unmarshal(ev.Detail, &detail); err != nil {
+				t.Fatal(err)
+			}
+			detail["filesIncomplete"] = incomplete
+			ev.Detail, _ = json.Marshal(detail)
+			res, err := hs.h.Handle(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := OutcomeSkipped
+			if incomplete {
+				want = OutcomeReleased
+			}
+			if got := res.Pipelines[0].Outcome; got != want || len(hs.differCalls) != 0 {
+				t.Errorf("outcome = %s (%s), differ calls %v; want %s and no differ call", got, res.Pipelines[0].Reason, hs.differCalls, want)
+			}
+		})
 	}
 }
