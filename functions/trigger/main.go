@@ -3,8 +3,9 @@
 // events from EventBridge, creates releases and starts the release state
 // machine.
 //
-// Environment: TABLE_NAME (the Shipwave DynamoDB table) and
-// STATE_MACHINE_ARN (the release state machine).
+// Environment: TABLE_NAME (the Shipwave DynamoDB table), STATE_MACHINE_ARN
+// (the release state machine) and EVENT_ACCOUNT (the function's own account
+// id: events of any other account are refused).
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -37,11 +39,15 @@ var (
 type settings struct {
 	Table           string
 	StateMachineARN string
+	Account         string
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	s := settings{Table: getenv("TABLE_NAME"), StateMachineARN: getenv("STATE_MACHINE_ARN")}
+	s := settings{Table: getenv("TABLE_NAME"), StateMachineARN: getenv("STATE_MACHINE_ARN"), Account: getenv("EVENT_ACCOUNT")}
 	var missing []error
+	if !accountID.MatchString(s.Account) {
+		missing = append(missing, fmt.Errorf("EVENT_ACCOUNT is %q, want the function's 12-digit account id", s.Account))
+	}
 	if s.Table == "" {
 		missing = append(missing, errors.New("TABLE_NAME is not set"))
 	}
@@ -52,6 +58,8 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	}
 	return s, errors.Join(missing...)
 }
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // store is what the handler needs from the release store.
 type store interface {
@@ -87,6 +95,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		Releases: st,
 		Starter:  &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN},
 		Differ:   &codecommitdiff.Differ{Client: codecommit.NewFromConfig(cfg)},
+		Account:  s.Account,
 		Now:      time.Now,
 		Logger:   logger.With("function", "trigger"),
 	}, nil

@@ -58,8 +58,12 @@ type Handler struct {
 	Releases Releases
 	Starter  Starter
 	Differ   Differ
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Account, when set, is the only AWS account whose events the handler
+	// accepts: the function's own, so a "Git Push" put on a bus by another
+	// account (or an event forwarded from one) releases nothing.
+	Account string
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Outcome says what a push did to one pipeline.
@@ -115,6 +119,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result
 		log = log.With("requestId", lc.AwsRequestID)
 	}
 	push, err := Normalize(ev, h.now())
+	if err == nil && h.Account != "" && ev.AccountID != h.Account {
+		err = release.Errorf(release.ErrInvalid, "account: event from account %q; this stack accepts events of account %s only", ev.AccountID, h.Account)
+	}
 	if err != nil {
 		log.ErrorContext(ctx, "rejected event", "detailType", ev.DetailType, "error", err)
 		return Result{EventID: ev.ID}, err

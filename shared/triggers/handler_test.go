@@ -573,3 +573,30 @@ func TestHandleIncompleteFileList(t *testing.T) {
 		})
 	}
 }
+
+// TestHandleRefusesOtherAccounts: with Account set, an event from another
+// account is refused as invalid and writes nothing; the own account's
+// event releases.
+func TestHandleRefusesOtherAccounts(t *testing.T) {
+	for _, tt := range []struct {
+		account string
+		want    Outcome
+	}{{"123456789012", OutcomeReleased}, {"999999999999", ""}} {
+		t.Run(tt.account, func(t *testing.T) {
+			hs := newHarness(t, spec("orders", 1, release.Source{Repository: "acme/orders-api", Branch: "main"}))
+			hs.h.Account = "123456789012"
+			ev := loadEvent(t, "webhook-github-push.json")
+			ev.AccountID = tt.account
+			res, err := hs.h.Handle(context.Background(), ev)
+			if tt.want == "" {
+				if !errors.Is(err, release.ErrInvalid) || !strings.Contains(err.Error(), "account") || len(hs.store.releases) != 0 {
+					t.Errorf("Handle = %+v, %v with %d releases; want ErrInvalid naming the account and nothing written", res, err, len(hs.store.releases))
+				}
+				return
+			}
+			if err != nil || len(res.Pipelines) != 1 || res.Pipelines[0].Outcome != tt.want {
+				t.Errorf("Handle = %+v, %v; want %s", res, err, tt.want)
+			}
+		})
+	}
+}
