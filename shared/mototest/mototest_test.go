@@ -2,6 +2,7 @@ package mototest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,5 +36,12 @@ func TestName(t *testing.T) {
 	a, b := mototest.Name(t, 20), mototest.Name(t, 20)
 	if a == b || len(a) > 20 || len(b) > 20 {
 		t.Errorf("Name = %q, %q; want two different names of at most 20 characters", a, b)
+	}
+}
+
+func TestQueryCreatesRole(t *testing.T) {
+	arn := mototest.LambdaRole(t)
+	if !strings.HasPrefix(arn, "arn:aws:iam::"+mototest.Account+":role/") {
+		t.Errorf("LambdaRole = %q, want a role ARN of account %s", arn, mototest.Account)
 	}
 }
