@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfnstart"
 	releasestore "github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/triggers"
@@ -68,7 +69,7 @@ type store interface {
 }
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	logger := observe.NewLogger(os.Stdout)
 	h, err := newHandler(context.Background(), os.Getenv, logger)
 	if err != nil {
 		logger.Error("trigger function cannot start", "error", err)
