@@ -102,6 +102,13 @@ build-CodePipelineFunction: ; $(call sam-build,codepipeline)
 build-ScheduleFunction: ; $(call sam-build,schedule)
 build-CodeDeployHookFunction: ; $(call sam-build,codedeploy-hook)
 
+## events: copies of the signed Slack samples, re-signed now with the test
+## secret (shipwave-sample-secret), in .build/events, for
+## `sam local invoke SlackFunction -e .build/events/http-slack-deploy.json`
+## within five minutes (docs/deploying.md, "Invoking functions locally").
+events:
+	$(GO) run ./cmd/sampleevents -secret shipwave-sample-secret -out $(BUILD_DIR)/events events/http-slack-*.json
+
 ## loadgen-image: the load-test container (cmd/loadgen) for linux/arm64.
 ## Push it to the stack's LoadGenRepository (see docs/deploying.md).
 LOADGEN_IMAGE ?= shipwave-loadgen:latest
