@@ -90,3 +90,38 @@ func TestEveryFunctionHasSamples(t *testing.T) {
 		}
 	}
 }
+
+// TestSamEnvExample: examples/sam-env.json (sam local invoke --env-vars)
+// sets only variables the template declares, since SAM ignores the others:
+// Parameters those of Globals, each function's those of the function.
+func TestSamEnvExample(t *testing.T) {
+	tp := load(t)
+	raw, err := os.ReadFile(filepath.Join(root, "examples", "sam-env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env map[string]map[string]string
+	if err := json.Unmarshal(raw, &env); err != nil {
+		t.Fatalf("examples/sam-env.json: %v", err)
+	}
+	global, _ := path(tp.globals, "Environment", "Variables").(map[string]any)
+	for fn, vars := range env {
+		declared := global
+		if fn != "Parameters" {
+			r, ok := tp.resources[fn]
+			if !ok {
+				t.Errorf("examples/sam-env.json names %s, which template.yaml does not define", fn)
+				continue
+			}
+			declared, _ = path(r.Properties, "Environment", "Variables").(map[string]any)
+		}
+		for name := range vars {
+			if _, ok := declared[name]; !ok {
+				t.Errorf("examples/sam-env.json sets %s.%s, which the template does not declare there (SAM would ignore it)", fn, name)
+			}
+		}
+	}
+	if env["Parameters"]["AWS_ENDPOINT_URL_DYNAMODB"] == "" {
+		t.Error("examples/sam-env.json does not point the functions at a local DynamoDB")
+	}
+}
