@@ -44,6 +44,7 @@ test: deps lint template-lint
 ## template.yaml, with the reason: W1028 on HttpApi (SAM nests the
 ## conditional /alexa route's Fn::If HasAlexa inside another).
 template-lint:
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint not found on PATH: pip install cfn-lint (it brings aws-sam-translator)"; exit 1; }
 	@mkdir -p $(BUILD_DIR)
 	python3 tests/template/sam-translate.py template.yaml > $(BUILD_DIR)/template.transformed.json
 	cfn-lint template.yaml $(BUILD_DIR)/template.transformed.json
