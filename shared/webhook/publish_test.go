@@ -213,3 +213,28 @@ func TestPublishTrimsOldestCommitsLast(t *testing.T) {
 		t.Errorf("Publish within 100 bytes = %v, want an error about the limit", err)
 	}
 }
+
+// TestGitLabTruncatedPushIsIncomplete: a GitLab payload listing fewer
+// commits than it counts yields a GitPush marked FilesIncomplete.
+func TestGitLabTruncatedPushIsIncomplete(t *testing.T) {
+	var body map[string]any
+	if err := json.Unmarshal(payload(t, "gitlab-push.json"), &body); err != nil {
+		t.Fatal(err)
+	}
+	for _, total := range []int{0, 50} {
+		listed := len(body["commits"].([]any))
+		if total > 0 {
+			body["total_commits_count"] = total
+		} else {
+			body["total_commits_count"] = listed
+		}
+		raw, _ := json.Marshal(body)
+		g, truncated, err := webhook.ParseGitLabPush("d-1", raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := total > listed; truncated != want || g.FilesIncomplete != want {
+			t.Errorf("total %d of %d listed: truncated %v, FilesIncomplete %v; want %v", total, listed, truncated, g.FilesIncomplete, want)
+		}
+	}
+}
