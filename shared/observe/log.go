@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -105,8 +106,27 @@ const Service = "shipwave"
 // names it), the X-Ray trace id (xray_trace_id), cold_start (set by
 // Handler: true on a process's first invocation) and the Fields stored by
 // WithFields, unless the line sets the same key itself.
+//
+// cold_start comes from Handler when it wraps the invocation; otherwise a
+// line in a Lambda invocation has cold_start true when its request is the
+// first this logger (and the loggers derived from it) logged for.
 func NewLogger(w io.Writer) *slog.Logger {
-	return slog.New(&contextHandler{next: slog.NewJSONHandler(w, nil).WithAttrs(baseAttrs(lambdacontext.FunctionName))})
+	return slog.New(&contextHandler{next: slog.NewJSONHandler(w, nil).WithAttrs(baseAttrs(lambdacontext.FunctionName)), cold: &coldStart{}})
+}
+
+// coldStart remembers the first Lambda request a logger logged for.
+type coldStart struct {
+	mu    sync.Mutex
+	first string
+}
+
+func (c *coldStart) is(requestID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.first == "" {
+		c.first = requestID
+	}
+	return requestID == c.first
 }
 
 // baseAttrs are the attributes of every line of a function's logger.
@@ -120,6 +140,7 @@ func baseAttrs(function string) []slog.Attr {
 
 type contextHandler struct {
 	next slog.Handler
+	cold *coldStart
 }
 
 type coldStartKey struct{}
@@ -153,14 +174,18 @@ func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
 			r.AddAttrs(a)
 		}
 	}
+	cold, hasCold := ctx.Value(coldStartKey{}).(bool)
 	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
 		add(slog.String("requestId", lc.AwsRequestID))
 		add(slog.String("function_request_id", lc.AwsRequestID))
+		if !hasCold && h.cold != nil {
+			cold, hasCold = h.cold.is(lc.AwsRequestID), true
+		}
 	}
 	if id := TraceID(ctx); id != "" {
 		add(slog.String("xray_trace_id", id))
 	}
-	if cold, ok := ctx.Value(coldStartKey{}).(bool); ok {
+	if hasCold {
 		add(slog.Bool("cold_start", cold))
 	}
 	for _, kv := range FieldsFrom(ctx).pairs() {
@@ -172,11 +197,11 @@ func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h *contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &contextHandler{next: h.next.WithAttrs(as)}
+	return &contextHandler{next: h.next.WithAttrs(as), cold: h.cold}
 }
 
 func (h *contextHandler) WithGroup(name string) slog.Handler {
-	return &contextHandler{next: h.next.WithGroup(name)}
+	return &contextHandler{next: h.next.WithGroup(name), cold: h.cold}
 }
 
 // Handler wraps a Lambda handler: it stores the input's Fields and whether

@@ -119,6 +119,27 @@ func TestLoggerContext(t *testing.T) {
 	}
 }
 
+// TestLoggerColdStart: without Handler, a logger marks the lines of the
+// first Lambda request it logs for cold_start true, later requests' false,
+// also through loggers derived with With.
+func TestLoggerColdStart(t *testing.T) {
+	var buf bytes.Buffer
+	log := observe.NewLogger(&buf)
+	derived := log.With("function", "api")
+	for _, id := range []string{"req-1", "req-1", "req-2"} {
+		derived.InfoContext(lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: id}), "hello")
+	}
+	lines := decodeLines(t, buf.Bytes())
+	if len(lines) != 3 {
+		t.Fatalf("got %d lines", len(lines))
+	}
+	for i, want := range []bool{true, true, false} {
+		if lines[i]["cold_start"] != want {
+			t.Errorf("line %d (%s): cold_start = %v, want %v", i, lines[i]["function_request_id"], lines[i]["cold_start"], want)
+		}
+	}
+}
+
 func TestFieldsOf(t *testing.T) {
 	type deployIn struct {
 		ReleaseID string `json:"releaseId"`
