@@ -128,9 +128,12 @@ fuzz:
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## deploy: sam deploy with samconfig.toml (ENV=default|dev|prod).
+## deploy: sam build, then sam deploy with samconfig.toml (ENV=default|dev|prod).
+## sam deploy ships what sam build put in .aws-sam/build; `make build`'s
+## .build/ binaries are not what it uploads.
 ENV ?= default
-deploy: build
+deploy: go-deps
+	sam build --config-env $(ENV)
 	sam deploy --config-env $(ENV)
 
 clean:
