@@ -24,6 +24,10 @@ type PutEventsAPI interface {
 // each resource, in UTF-8 bytes).
 const MaxEntryBytes = 256 * 1024
 
+// entryMargin is kept free below MaxEntryBytes by default, so an entry
+// stays accepted even if the service counts a little more than documented.
+const entryMargin = 1024
+
 // EventBridge publishes pushes as "Git Push" events (source
 // shipwave.webhook) on an event bus, where a rule sends them to the push
 // trigger.
@@ -31,7 +35,8 @@ type EventBridge struct {
 	Client PutEventsAPI
 	// Bus is the event bus name or ARN; empty means the default bus.
 	Bus string
-	// MaxEntryBytes bounds an entry's size; zero means MaxEntryBytes.
+	// MaxEntryBytes bounds an entry's size; zero means MaxEntryBytes less
+	// a margin of 1 KiB.
 	MaxEntryBytes int
 }
 
@@ -44,7 +49,7 @@ type EventBridge struct {
 func (e EventBridge) Publish(ctx context.Context, p triggers.GitPush) error {
 	limit := e.MaxEntryBytes
 	if limit <= 0 {
-		limit = MaxEntryBytes
+		limit = MaxEntryBytes - entryMargin
 	}
 	detail, err := fit(p, limit-len(triggers.SourceWebhook)-len(triggers.DetailTypeGitPush))
 	if err != nil {
