@@ -20,12 +20,13 @@ import (
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/jobworker"
+	"github.com/shipwave/shipwave/shared/mototest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
 )
 
-func TestMain(m *testing.M) { dynalitetest.Main(m) }
+func TestMain(m *testing.M) { os.Exit(mototest.Around(func() int { return dynalitetest.Run(m) })) }
 
 const ordersSpec = `apiVersion: shipwave/v1
 pipeline: orders

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -592,5 +593,62 @@ func TestHandleRedeliveredPushSkipsNewerPipelines(t *testing.T) {
 	}
 	if n := len(hs.store.releases); n != 1 {
 		t.Errorf("stored %d releases, want 1", n)
+	}
+}
+
+// TestHandleIncompleteFileList: a webhook push whose receiver dropped file
+// lists (FilesIncomplete) releases a path-filtered pipeline that none of
+// its listed files matches, without asking the CodeCommit Differ, since an
+// unlisted file may match; a complete list with the same files does not.
+func TestHandleIncompleteFileList(t *testing.T) {
+	for _, incomplete := range []bool{true, false} {
+		t.Run(fmt.Sprint("incomplete=", incomplete), func(t *testing.T) {
+			hs := newHarness(t, spec("infra", 1, release.Source{Repository: "acme/orders-api", Branch: "main", Paths: []string{"infra/**"}}))
+			ev := loadEvent(t, "webhook-github-push.json")
+			var detail map[string]any
+			if err := json.Unmarshal(ev.Detail, &detail); err != nil {
+				t.Fatal(err)
+			}
+			detail["filesIncomplete"] = incomplete
+			ev.Detail, _ = json.Marshal(detail)
+			res, err := hs.h.Handle(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := OutcomeSkipped
+			if incomplete {
+				want = OutcomeReleased
+			}
+			if got := res.Pipelines[0].Outcome; got != want || len(hs.differCalls) != 0 {
+				t.Errorf("outcome = %s (%s), differ calls %v; want %s and no differ call", got, res.Pipelines[0].Reason, hs.differCalls, want)
+			}
+		})
+	}
+}
+
+// TestHandleRefusesOtherAccounts: with Account set, an event from another
+// account is refused as invalid and writes nothing; the own account's
+// event releases.
+func TestHandleRefusesOtherAccounts(t *testing.T) {
+	for _, tt := range []struct {
+		account string
+		want    Outcome
+	}{{"123456789012", OutcomeReleased}, {"999999999999", ""}} {
+		t.Run(tt.account, func(t *testing.T) {
+			hs := newHarness(t, spec("orders", 1, release.Source{Repository: "acme/orders-api", Branch: "main"}))
+			hs.h.Account = "123456789012"
+			ev := loadEvent(t, "webhook-github-push.json")
+			ev.AccountID = tt.account
+			res, err := hs.h.Handle(context.Background(), ev)
+			if tt.want == "" {
+				if !errors.Is(err, release.ErrInvalid) || !strings.Contains(err.Error(), "account") || len(hs.store.releases) != 0 {
+					t.Errorf("Handle = %+v, %v with %d releases; want ErrInvalid naming the account and nothing written", res, err, len(hs.store.releases))
+				}
+				return
+			}
+			if err != nil || len(res.Pipelines) != 1 || res.Pipelines[0].Outcome != tt.want {
+				t.Errorf("Handle = %+v, %v; want %s", res, err, tt.want)
+			}
+		})
 	}
 }
