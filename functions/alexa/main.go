@@ -26,6 +26,7 @@ import (
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/triggers"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
@@ -85,7 +86,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		Replays:  st,
 		Ops: &chatops.Ops{
 			Store:     st,
-			Launcher:  &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfnClient, StateMachineARN: s.StateMachineARN}, Logger: logger},
+			Launcher:  &triggers.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfnClient, StateMachineARN: s.StateMachineARN}, Logger: logger},
 			Decider:   &control.Service{Store: st, Callbacks: callbacks, Now: time.Now, Logger: logger},
 			Callbacks: callbacks,
 			Refusals:  st,

@@ -21,10 +21,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
-	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 type settings struct {
@@ -75,7 +75,7 @@ func newWorker(ctx context.Context, getenv func(string) string, logger *slog.Log
 	st := d.Store()
 	return &jobworker.Worker{
 		Client:   codepipeline.NewFromConfig(cfg),
-		Launcher: &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
+		Launcher: &triggers.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
 		Releases: st,
 		MaxWait:  s.MaxWait,
 		Logger:   logger,

@@ -20,11 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
-	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
 	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 type settings struct {
@@ -69,7 +69,7 @@ func newRunner(ctx context.Context, getenv func(string) string, logger *slog.Log
 		Specs:    st,
 		Releases: st,
 		Heads:    codecommitheads.New(codecommit.NewFromConfig(cfg)),
-		Launcher: &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
+		Launcher: &triggers.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
 		Logger:   logger,
 	}, nil
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/rules"
 	"github.com/shipwave/shipwave/shared/schedule"
+	"github.com/shipwave/shipwave/shared/sfnstart"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/states/lambdatask"
@@ -579,9 +580,7 @@ func (s *Stack) startRelease(ctx context.Context, r release.Release) (string, er
 	if s.closed {
 		return "", release.Errorf(release.ErrConflict, "local stack is shutting down")
 	}
-	input, err := json.Marshal(map[string]any{
-		"releaseId": r.ID, "pipeline": r.Pipeline, "specVersion": r.SpecVersion, "version": r.Version, "trigger": r.Trigger,
-	})
+	input, err := json.Marshal(sfnstart.InputOf(r))
 	if err != nil {
 		return "", fmt.Errorf("start release %s: %w", r.ID, err)
 	}

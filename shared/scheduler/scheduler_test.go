@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/mototest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 func TestMain(m *testing.M) { os.Exit(mototest.Around(func() int { return dynalitetest.Run(m) })) }
@@ -100,7 +100,7 @@ func newRunner(t testing.TB, h scheduler.Heads) (*scheduler.Runner, *store.Store
 	if _, err := st.SaveSpec(context.Background(), release.SpecVersion{Pipeline: "orders", Source: []byte(nightlySpec), Parsed: p}); err != nil {
 		t.Fatal(err)
 	}
-	return &scheduler.Runner{Specs: st, Releases: st, Heads: h, Launcher: &chatops.Launcher{Specs: st, Releases: st, Starter: starter{}}}, st
+	return &scheduler.Runner{Specs: st, Releases: st, Heads: h, Launcher: &triggers.Launcher{Specs: st, Releases: st, Starter: starter{}}}, st
 }
 
 func finish(t testing.TB, st *store.Store, id string, to release.Status) {
@@ -187,7 +187,7 @@ func testNightlyFromHistory(t *testing.T, h scheduler.Heads) {
 	if res, err := r.Fire(ctx, scheduler.Fire{Pipeline: "orders", Rule: 1}); err != nil || res.Outcome != "skipped" {
 		t.Fatalf("no history: got %+v, %v", res, err)
 	}
-	l := &chatops.Launcher{Specs: st, Releases: st, Starter: starter{}}
+	l := &triggers.Launcher{Specs: st, Releases: st, Starter: starter{}}
 	good, _, _ := l.Launch(ctx, "orders", "good1", release.Trigger{Kind: release.TriggerPush, Key: "p1"})
 	finish(t, st, good.ID, release.StatusCancelled)
 	time.Sleep(2 * time.Millisecond) // ids order by time

@@ -42,6 +42,12 @@ type Input struct {
 	Trigger     release.Trigger `json:"trigger"`
 }
 
+// InputOf is the execution input that starts release r; the local engine's
+// starter sends the same.
+func InputOf(r release.Release) Input {
+	return Input{ReleaseID: r.ID, Pipeline: r.Pipeline, SpecVersion: r.SpecVersion, Version: r.Version, Trigger: r.Trigger}
+}
+
 // Start starts the execution for r, named ExecutionName(r.ID), and returns its
 // ARN. When an execution of that name already exists, Start returns that
 // execution's ARN and no error. A release without an ID or pipeline, or a bad
@@ -60,13 +66,7 @@ func (s *Starter) Start(ctx context.Context, r release.Release) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("start release %s: %w", r.ID, err)
 	}
-	input, err := json.Marshal(Input{
-		ReleaseID:   r.ID,
-		Pipeline:    r.Pipeline,
-		SpecVersion: r.SpecVersion,
-		Version:     r.Version,
-		Trigger:     r.Trigger,
-	})
+	input, err := json.Marshal(InputOf(r))
 	if err != nil {
 		return "", fmt.Errorf("start release %s: encode input: %w", r.ID, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/triggers"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
@@ -79,7 +80,7 @@ func newAPI(t *testing.T) *api {
 		t.Fatal(err)
 	}
 	cb := &callbacks{}
-	ops := &chatops.Ops{Store: st, Launcher: &chatops.Launcher{Specs: st, Releases: st, Starter: starter{}},
+	ops := &chatops.Ops{Store: st, Launcher: &triggers.Launcher{Specs: st, Releases: st, Starter: starter{}},
 		Decider: &control.Service{Store: st, Callbacks: cb}, Callbacks: cb}
 	h := &restapi.Handler{Ops: ops, Caller: restapi.CallerFromHeader(httpapi.HeaderCaller)}
 	return &api{t: t, h: httpapi.Handler(h), store: st, cb: cb}

@@ -23,6 +23,7 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
@@ -84,7 +85,7 @@ func newWorld(t testing.TB, ops func(*chatops.Ops) slack.Ops) *world {
 	}
 	real := &chatops.Ops{
 		Store:     w.store,
-		Launcher:  &chatops.Launcher{Specs: w.store, Releases: w.store, Starter: starter{}, Now: now},
+		Launcher:  &triggers.Launcher{Specs: w.store, Releases: w.store, Starter: starter{}, Now: now},
 		Decider:   &control.Service{Store: w.store, Callbacks: w.callbacks, Now: now},
 		Callbacks: w.callbacks, Refusals: w.store, Now: now,
 	}
