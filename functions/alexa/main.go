@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/alexa"
 	"github.com/shipwave/shipwave/shared/auth"
@@ -25,7 +25,7 @@ import (
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/triggers"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
@@ -45,7 +45,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
-		if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
+		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
 			errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
 		}
 	}
@@ -79,14 +79,14 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	logger = logger.With("function", "alexa")
 	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
 	st, callbacks := d.Store(), d.Callbacks()
-	sfnClient := sfn.NewFromConfig(cfg)
+	sfnClient := awssfn.NewFromConfig(cfg)
 	return &alexa.Handler{
 		// System roots and the real fetcher: production enforces Amazon's chain.
 		Verifier: &auth.AlexaVerifier{ApplicationIDs: s.SkillIDs},
 		Replays:  st,
 		Ops: &chatops.Ops{
 			Store:     st,
-			Launcher:  &triggers.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfnClient, StateMachineARN: s.StateMachineARN}, Logger: logger},
+			Launcher:  &triggers.Launcher{Specs: st, Releases: st, Starter: &sfn.Starter{Client: sfnClient, StateMachineARN: s.StateMachineARN}, Logger: logger},
 			Decider:   &control.Service{Store: st, Callbacks: callbacks, Now: time.Now, Logger: logger},
 			Callbacks: callbacks,
 			Refusals:  st,

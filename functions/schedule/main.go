@@ -17,13 +17,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/triggers"
 )
 
@@ -36,7 +36,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"]}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
-		if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
+		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
 			errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
 		}
 	}
@@ -69,7 +69,7 @@ func newRunner(ctx context.Context, getenv func(string) string, logger *slog.Log
 		Specs:    st,
 		Releases: st,
 		Heads:    codecommitheads.New(codecommit.NewFromConfig(cfg)),
-		Launcher: &triggers.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
+		Launcher: &triggers.Launcher{Specs: st, Releases: st, Starter: &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
 		Logger:   logger,
 	}, nil
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/shipwave/shipwave/shared/auth"
@@ -31,7 +31,7 @@ import (
 	"github.com/shipwave/shipwave/shared/chatops/slack"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/triggers"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
@@ -45,7 +45,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"], SigningSecret: env["SLACK_SECRET_ID"]}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
-		if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
+		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
 			errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
 		}
 	}
@@ -76,7 +76,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	st, callbacks := d.Store(), d.Callbacks()
 	ops := &chatops.Ops{
 		Store:     st,
-		Launcher:  &triggers.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
+		Launcher:  &triggers.Launcher{Specs: st, Releases: st, Starter: &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
 		Decider:   &control.Service{Store: st, Callbacks: callbacks, Now: time.Now, Logger: logger},
 		Callbacks: callbacks,
 		Refusals:  st,

@@ -22,17 +22,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/observe"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
 	releasestore "github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/triggers"
 	"github.com/shipwave/shipwave/shared/triggers/codecommitdiff"
 )
 
 var (
-	_ triggers.Starter = (*sfnstart.Starter)(nil)
+	_ triggers.Starter = (*sfn.Starter)(nil)
 	_ triggers.Differ  = (*codecommitdiff.Differ)(nil)
 )
 
@@ -54,7 +54,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	}
 	if s.StateMachineARN == "" {
 		missing = append(missing, errors.New("STATE_MACHINE_ARN is not set"))
-	} else if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
+	} else if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
 		missing = append(missing, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
 	}
 	return s, errors.Join(missing...)
@@ -94,7 +94,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	return &triggers.Handler{
 		Specs:    st,
 		Releases: st,
-		Starter:  &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN},
+		Starter:  &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN},
 		Differ:   &codecommitdiff.Differ{Client: codecommit.NewFromConfig(cfg)},
 		Account:  s.Account,
 		Now:      time.Now,

@@ -15,7 +15,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
 	"github.com/shipwave/shipwave/shared/control"
@@ -23,7 +23,7 @@ import (
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
-	"github.com/shipwave/shipwave/shared/sfncallbacks"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
@@ -131,8 +131,8 @@ func (d Deps) Alarms() *cwalarms.Source {
 }
 
 // Callbacks returns the Step Functions task callbacks.
-func (d Deps) Callbacks() *sfncallbacks.Callbacks {
-	return sfncallbacks.New(sfn.NewFromConfig(d.Config))
+func (d Deps) Callbacks() *sfn.Callbacks {
+	return sfn.NewCallbacks(awssfn.NewFromConfig(d.Config))
 }
 
 // LoadTestResults returns the load-test result store on Table.

@@ -18,7 +18,7 @@ import (
 	"github.com/shipwave/shipwave/shared/fleet"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/release"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/traffic"
 	"github.com/shipwave/shipwave/shared/triggers"
 )
@@ -618,8 +618,8 @@ func probe(ctx context.Context, url string, n int) string {
 	return ""
 }
 
-// executionName is the release execution's name (as sfnstart names it).
-func executionName(releaseID string) (string, error) { return sfnstart.ExecutionName(releaseID) }
+// executionName is the release execution's name (as sfn.Starter names it).
+func executionName(releaseID string) (string, error) { return sfn.ExecutionName(releaseID) }
 
 // HasPreTrafficHook reports whether a pipeline's latest spec has a
 // pre-traffic hook anywhere.

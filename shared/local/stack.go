@@ -28,7 +28,7 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/rules"
 	"github.com/shipwave/shipwave/shared/schedule"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/states/lambdatask"
@@ -557,7 +557,7 @@ func (s *Stack) onAlarm(ev events.CloudWatchEvent) {
 	s.bus.Publish(context.Background(), raw)
 }
 
-// starter starts release executions on the engine (sfnstart's local twin):
+// starter starts release executions on the engine (sfn.Starter's local twin):
 // one execution per release, named after it, whose end is reported on the
 // bus as a Step Functions status change.
 type starter struct{ s *Stack }
@@ -580,7 +580,7 @@ func (s *Stack) startRelease(ctx context.Context, r release.Release) (string, er
 	if s.closed {
 		return "", release.Errorf(release.ErrConflict, "local stack is shutting down")
 	}
-	input, err := json.Marshal(sfnstart.InputOf(r))
+	input, err := json.Marshal(sfn.InputOf(r))
 	if err != nil {
 		return "", fmt.Errorf("start release %s: %w", r.ID, err)
 	}

@@ -21,8 +21,7 @@ import (
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
-	"github.com/shipwave/shipwave/shared/sfncallbacks"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
@@ -208,9 +207,9 @@ var dependencies = []dependency{
 	{"alarms", regexp.MustCompile(`d\.Alarms\(\)`), actionsOf("cloudwatch", (*cwalarms.API)(nil)), nil},
 	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hooks.LambdaAPI)(nil)), actionsOf("secretsmanager", (*awsdeps.SecretReader)(nil))...), nil},
 	{"request counts", regexp.MustCompile(`d\.Requests\(\)`), actionsOf("cloudwatch", (*awsdeps.MetricsAPI)(nil)), nil},
-	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfncallbacks.Client)(nil)), nil},
+	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfn.CallbackClient)(nil)), nil},
 	{"loadtest results", regexp.MustCompile(`d\.LoadTestResults\(\)`), actionsOf("dynamodb", (*resultdynamo.Client)(nil)), nil},
-	{"release starter", regexp.MustCompile(`sfnstart\.Starter\{`), actionsOf("states", (*sfnstart.Client)(nil)), []string{"sfn"}},
+	{"release starter", regexp.MustCompile(`sfn\.Starter\{`), actionsOf("states", (*sfn.StartClient)(nil)), []string{"sfn"}},
 	{"signing secrets", regexp.MustCompile(`secretsmanager\.New\(sm\.NewFromConfig`), actionsOf("secretsmanager", (*authsm.API)(nil)), []string{"secretsmanager"}},
 	{"push publisher", regexp.MustCompile(`webhook\.EventBridge\{`), actionsOf("events", (*webhook.PutEventsAPI)(nil)), []string{"eventbridge"}},
 	{"job results", regexp.MustCompile(`jobworker\.Worker\{`), actionsOf("codepipeline", (*jobworker.API)(nil)), []string{"codepipeline"}},

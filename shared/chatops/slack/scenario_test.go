@@ -92,7 +92,7 @@ func (c engineCallbacks) SendTaskFailure(ctx context.Context, token, name, cause
 }
 
 // engineStarter starts the release state machine on the engine, named by
-// the release id, as sfnstart does on AWS.
+// the release id, as sfn.Starter does on AWS.
 type engineStarter struct {
 	s  *stack
 	mu sync.Mutex

@@ -1,17 +1,15 @@
-package sfncallbacks_test
+package sfn_test
 
 import (
 	"context"
 	"errors"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/mototest"
-	"github.com/shipwave/shipwave/shared/sfncallbacks"
+	"github.com/shipwave/shipwave/shared/sfn"
 )
-
-func TestMain(m *testing.M) { mototest.Main(m) }
 
 // TestCallbacksMoto sends callbacks to moto's Step Functions. moto 5.2.1
 // runs no state machine in server mode, so no execution ever waits for a
@@ -19,9 +17,9 @@ func TestMain(m *testing.M) { mototest.Main(m) }
 // awsfake only (TestSendTaskSuccess, TestErrors). What moto can answer, an
 // unknown token, must end the task as AWS's TaskDoesNotExist does.
 func TestCallbacksMoto(t *testing.T) {
-	cb := sfncallbacks.New(sfn.NewFromConfig(mototest.Config(t)))
+	cb := sfn.NewCallbacks(awssfn.NewFromConfig(mototest.Config(t)))
 	err := cb.SendTaskFailure(context.Background(), "AQCEAAAAKgAAAAMAAAAAAAAAAW5vLXN1Y2gtdG9rZW4=", "AlarmTriggered", "orders-5xx")
-	var ended *sfncallbacks.TaskEnded
+	var ended *sfn.TaskEnded
 	if !errors.As(err, &ended) {
 		mototest.Gap(t, "task tokens: moto 5.2.1 answers an unknown token with "+errString(err)+", not TaskDoesNotExist, and runs no waitForTaskToken state")
 	}

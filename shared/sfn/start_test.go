@@ -1,4 +1,4 @@
-package sfnstart
+package sfn
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -57,7 +57,7 @@ func newStarter(t testing.TB, respond func(map[string]any) (int, string)) (*Star
 	fake := &fakeSFN{respond: respond}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	client := sfn.New(sfn.Options{
+	client := awssfn.New(awssfn.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "SECRET", ""),

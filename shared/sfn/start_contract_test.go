@@ -1,4 +1,4 @@
-package sfnstart
+package sfn
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/mototest"
@@ -21,15 +21,15 @@ func TestMain(m *testing.M) { mototest.Main(m) }
 // contract runs against, each with a fresh state machine.
 var sfnBackends = []struct {
 	name string
-	new  func(t *testing.T) (*sfn.Client, string)
+	new  func(t *testing.T) (*awssfn.Client, string)
 }{
-	{"awsfake", func(t *testing.T) (*sfn.Client, string) {
+	{"awsfake", func(t *testing.T) (*awssfn.Client, string) {
 		fake := awsfake.NewSFN(t)
-		return sfn.NewFromConfig(awsfake.Config(fake.URL())), fake.AddStateMachine("shipwave-release")
+		return awssfn.NewFromConfig(awsfake.Config(fake.URL())), fake.AddStateMachine("shipwave-release")
 	}},
-	{"moto", func(t *testing.T) (*sfn.Client, string) {
-		client := sfn.NewFromConfig(mototest.Config(t))
-		out, err := client.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
+	{"moto", func(t *testing.T) (*awssfn.Client, string) {
+		client := awssfn.NewFromConfig(mototest.Config(t))
+		out, err := client.CreateStateMachine(context.Background(), &awssfn.CreateStateMachineInput{
 			Name: aws.String(mototest.Name(t, 72) + "-release"), RoleArn: aws.String("arn:aws:iam::" + mototest.Account + ":role/shipwave-release"),
 			Definition: aws.String(`{"StartAt":"Wait","States":{"Wait":{"Type":"Wait","Seconds":3600,"End":true}}}`),
 		})
@@ -60,7 +60,7 @@ func TestStartContract(t *testing.T) {
 			if arn != want {
 				t.Errorf("Start = %s, want %s", arn, want)
 			}
-			d, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+			d, err := client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 			if err != nil {
 				t.Fatalf("DescribeExecution: %v", err)
 			}

@@ -1,4 +1,4 @@
-package sfnstart
+package sfn
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/shipwave/shipwave/shared/release"
@@ -19,17 +19,17 @@ import (
 // MaxNameLength is the longest execution name Step Functions accepts.
 const MaxNameLength = 80
 
-// Client is the part of the Step Functions API the starter uses;
-// *sfn.Client implements it.
-type Client interface {
-	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, optFns ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+// StartClient is the part of the Step Functions API the starter uses;
+// *awssfn.Client implements it.
+type StartClient interface {
+	StartExecution(ctx context.Context, in *awssfn.StartExecutionInput, optFns ...func(*awssfn.Options)) (*awssfn.StartExecutionOutput, error)
 }
 
-var _ Client = (*sfn.Client)(nil)
+var _ StartClient = (*awssfn.Client)(nil)
 
 // Starter starts the release state machine, one execution per release.
 type Starter struct {
-	Client          Client
+	Client          StartClient
 	StateMachineARN string
 }
 
@@ -70,7 +70,7 @@ func (s *Starter) Start(ctx context.Context, r release.Release) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("start release %s: encode input: %w", r.ID, err)
 	}
-	out, err := s.Client.StartExecution(ctx, &sfn.StartExecutionInput{
+	out, err := s.Client.StartExecution(ctx, &awssfn.StartExecutionInput{
 		StateMachineArn: aws.String(s.StateMachineARN),
 		Name:            aws.String(name),
 		Input:           aws.String(string(input)),

@@ -1,4 +1,4 @@
-package sfncallbacks
+package sfn
 
 import (
 	"context"
@@ -6,16 +6,17 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-// Client is the part of the sfn client the callbacks use.
-type Client interface {
-	SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
-	SendTaskFailure(ctx context.Context, in *sfn.SendTaskFailureInput, opts ...func(*sfn.Options)) (*sfn.SendTaskFailureOutput, error)
+// CallbackClient is the part of the Step Functions API the callbacks use;
+// *awssfn.Client implements it.
+type CallbackClient interface {
+	SendTaskSuccess(ctx context.Context, in *awssfn.SendTaskSuccessInput, opts ...func(*awssfn.Options)) (*awssfn.SendTaskSuccessOutput, error)
+	SendTaskFailure(ctx context.Context, in *awssfn.SendTaskFailureInput, opts ...func(*awssfn.Options)) (*awssfn.SendTaskFailureOutput, error)
 }
 
 // Limits Step Functions puts on SendTaskFailure; longer values are cut
@@ -47,11 +48,11 @@ func (e *TaskEnded) Unwrap() []error { return []error{release.ErrConflict, e.Err
 
 // Callbacks sends task results to Step Functions.
 type Callbacks struct {
-	client Client
+	client CallbackClient
 }
 
-// New returns Callbacks using client.
-func New(client Client) *Callbacks { return &Callbacks{client: client} }
+// NewCallbacks returns Callbacks using client.
+func NewCallbacks(client CallbackClient) *Callbacks { return &Callbacks{client: client} }
 
 // SendTaskSuccess completes the task of token with output (a JSON
 // document). It returns *TaskEnded when the task already ended, an
@@ -64,7 +65,7 @@ func (c *Callbacks) SendTaskSuccess(ctx context.Context, token string, output []
 	if len(output) == 0 {
 		output = []byte("{}")
 	}
-	_, err := c.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(output))})
+	_, err := c.client.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(output))})
 	return classify("send task success", err)
 }
 
@@ -75,7 +76,7 @@ func (c *Callbacks) SendTaskFailure(ctx context.Context, token, errName, cause s
 	if token == "" {
 		return release.Errorf(release.ErrInvalid, "send task failure %s: empty task token", errName)
 	}
-	_, err := c.client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{
+	_, err := c.client.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{
 		TaskToken: aws.String(token),
 		Error:     aws.String(truncate(errName, MaxErrorLen)),
 		Cause:     aws.String(truncate(cause, MaxCauseLen)),

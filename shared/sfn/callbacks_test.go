@@ -1,4 +1,4 @@
-package sfncallbacks_test
+package sfn_test
 
 import (
 	"context"
@@ -7,20 +7,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/release"
-	"github.com/shipwave/shipwave/shared/sfncallbacks"
+	"github.com/shipwave/shipwave/shared/sfn"
 )
 
-var _ control.TaskCallbacks = (*sfncallbacks.Callbacks)(nil)
+var _ control.TaskCallbacks = (*sfn.Callbacks)(nil)
 
-func newCallbacks(t testing.TB) (*sfncallbacks.Callbacks, *awsfake.SFN) {
+func newCallbacks(t testing.TB) (*sfn.Callbacks, *awsfake.SFN) {
 	t.Helper()
 	fake := awsfake.NewSFN(t)
-	return sfncallbacks.New(sfn.NewFromConfig(awsfake.Config(fake.URL()))), fake
+	return sfn.NewCallbacks(awssfn.NewFromConfig(awsfake.Config(fake.URL()))), fake
 }
 
 func TestSendTaskSuccess(t *testing.T) {
@@ -62,7 +62,7 @@ func TestSendTaskSuccessEmptyOutput(t *testing.T) {
 func TestSendTaskFailure(t *testing.T) {
 	cb, fake := newCallbacks(t)
 	fake.Wait("tok-1")
-	long := strings.Repeat("é", sfncallbacks.MaxCauseLen) // 2 bytes each: must be cut
+	long := strings.Repeat("é", sfn.MaxCauseLen) // 2 bytes each: must be cut
 	if err := cb.SendTaskFailure(context.Background(), "tok-1", "AlarmTriggered", long); err != nil {
 		t.Fatalf("SendTaskFailure: %v", err)
 	}
@@ -70,8 +70,8 @@ func TestSendTaskFailure(t *testing.T) {
 	if got.State != "failed" || got.Error != "AlarmTriggered" {
 		t.Errorf("outcome = %+v, want failed with AlarmTriggered", got)
 	}
-	if len(got.Cause) > sfncallbacks.MaxCauseLen || !strings.HasPrefix(long, got.Cause) || len(got.Cause) == 0 {
-		t.Errorf("cause has %d bytes, want a non-empty prefix of at most %d bytes on a rune boundary", len(got.Cause), sfncallbacks.MaxCauseLen)
+	if len(got.Cause) > sfn.MaxCauseLen || !strings.HasPrefix(long, got.Cause) || len(got.Cause) == 0 {
+		t.Errorf("cause has %d bytes, want a non-empty prefix of at most %d bytes on a rune boundary", len(got.Cause), sfn.MaxCauseLen)
 	}
 }
 
@@ -91,7 +91,7 @@ func TestErrors(t *testing.T) {
 		{name: "unknown token", setup: func(*awsfake.SFN) {}, token: "nope", wantEnded: true, wantKind: release.ErrConflict},
 		{name: "already completed", setup: func(f *awsfake.SFN) {
 			f.Wait("tok")
-			_ = sfncallbacks.New(sfn.NewFromConfig(awsfake.Config(f.URL()))).SendTaskSuccess(context.Background(), "tok", []byte("{}"))
+			_ = sfn.NewCallbacks(awssfn.NewFromConfig(awsfake.Config(f.URL()))).SendTaskSuccess(context.Background(), "tok", []byte("{}"))
 		}, token: "tok", wantEnded: true, wantKind: release.ErrConflict},
 		{name: "empty token", setup: func(*awsfake.SFN) {}, token: "", wantKind: release.ErrInvalid},
 		{name: "output not json", setup: func(f *awsfake.SFN) { f.Wait("tok") }, token: "tok", success: true, output: "{", wantKind: release.ErrInvalid},
@@ -114,7 +114,7 @@ func TestErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("got nil error, want one")
 			}
-			var ended *sfncallbacks.TaskEnded
+			var ended *sfn.TaskEnded
 			if got := errors.As(err, &ended); got != tt.wantEnded {
 				t.Fatalf("errors.As(TaskEnded) = %v, want %v (err %v)", got, tt.wantEnded, err)
 			}
@@ -136,7 +136,7 @@ func TestServiceErrorsPassThrough(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "KmsAccessDeniedException") {
 		t.Fatalf("err = %v, want the KmsAccessDeniedException", err)
 	}
-	var ended *sfncallbacks.TaskEnded
+	var ended *sfn.TaskEnded
 	if errors.As(err, &ended) || errors.Is(err, release.ErrConflict) {
 		t.Errorf("err = %v matched TaskEnded/ErrConflict, want neither", err)
 	}
