@@ -16,13 +16,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	awscc "github.com/aws/aws-sdk-go-v2/service/codecommit"
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
+	"github.com/shipwave/shipwave/shared/codecommit"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/scheduler"
-	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
 	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/triggers"
 )
@@ -68,7 +68,7 @@ func newRunner(ctx context.Context, getenv func(string) string, logger *slog.Log
 	return &scheduler.Runner{
 		Specs:    st,
 		Releases: st,
-		Heads:    codecommitheads.New(codecommit.NewFromConfig(cfg)),
+		Heads:    codecommit.NewHeads(awscc.NewFromConfig(cfg)),
 		Launcher: &triggers.Launcher{Specs: st, Releases: st, Starter: &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
 		Logger:   logger,
 	}, nil

@@ -20,20 +20,20 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	awscc "github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/shipwave/shipwave/shared/codecommit"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfn"
 	releasestore "github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/triggers"
-	"github.com/shipwave/shipwave/shared/triggers/codecommitdiff"
 )
 
 var (
 	_ triggers.Starter = (*sfn.Starter)(nil)
-	_ triggers.Differ  = (*codecommitdiff.Differ)(nil)
+	_ triggers.Differ  = (*codecommit.Differ)(nil)
 )
 
 // settings is the function's configuration, read once from the environment.
@@ -95,7 +95,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		Specs:    st,
 		Releases: st,
 		Starter:  &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN},
-		Differ:   &codecommitdiff.Differ{Client: codecommit.NewFromConfig(cfg)},
+		Differ:   &codecommit.Differ{Client: awscc.NewFromConfig(cfg)},
 		Account:  s.Account,
 		Now:      time.Now,
 		Logger:   logger.With("function", "trigger"),

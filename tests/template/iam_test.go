@@ -15,17 +15,16 @@ import (
 	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/auth/ssmparam"
 	"github.com/shipwave/shipwave/shared/awsdeps"
+	"github.com/shipwave/shipwave/shared/codecommit"
 	"github.com/shipwave/shipwave/shared/hooks"
 	cdhook "github.com/shipwave/shipwave/shared/hooks/codedeploy"
 	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/scheduler"
-	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
 	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
-	"github.com/shipwave/shipwave/shared/triggers/codecommitdiff"
 	"github.com/shipwave/shipwave/shared/webhook"
 )
 
@@ -215,9 +214,9 @@ var dependencies = []dependency{
 	{"job results", regexp.MustCompile(`jobworker\.Worker\{`), actionsOf("codepipeline", (*jobworker.API)(nil)), []string{"codepipeline"}},
 	{"hook reporter", regexp.MustCompile(`cdhook\.Handler\{`), actionsOf("codedeploy", (*cdhook.Reporter)(nil)), []string{"codedeploy"}},
 	{"schedules", regexp.MustCompile(`scheduler\.Syncer\{`), append(actionsOf("scheduler", (*scheduler.API)(nil)), "iam:PassRole"), []string{"scheduler"}},
-	{"branch heads", regexp.MustCompile(`codecommitheads\.New\(`), actionsOf("codecommit", (*codecommitheads.API)(nil)), []string{"codecommit"}},
+	{"branch heads", regexp.MustCompile(`codecommit\.NewHeads\(`), actionsOf("codecommit", (*codecommit.HeadsClient)(nil)), []string{"codecommit"}},
 	{"parameter store secrets", regexp.MustCompile(`ssmparam\.New\(`), actionsOf("ssm", (*ssmparam.API)(nil)), []string{"ssm"}},
-	{"changed files", regexp.MustCompile(`codecommitdiff\.Differ\{`), actionsOf("codecommit", (*codecommitdiff.Client)(nil)), []string{"codecommit"}},
+	{"changed files", regexp.MustCompile(`codecommit\.Differ\{`), actionsOf("codecommit", (*codecommit.DiffClient)(nil)), []string{"codecommit"}},
 }
 
 // notCalled lists actions a wired dependency could call but this function

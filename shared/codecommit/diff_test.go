@@ -1,4 +1,4 @@
-package codecommitdiff
+package codecommit
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	awscc "github.com/aws/aws-sdk-go-v2/service/codecommit"
 
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -70,7 +70,7 @@ func newDiffer(t testing.TB, fake *fakeCodeCommit) *Differ {
 	t.Helper()
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	client := codecommit.New(codecommit.Options{
+	client := awscc.New(awscc.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "SECRET", ""),

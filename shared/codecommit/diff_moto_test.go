@@ -1,4 +1,4 @@
-package codecommitdiff
+package codecommit
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	awscc "github.com/aws/aws-sdk-go-v2/service/codecommit"
 
 	"github.com/shipwave/shipwave/shared/mototest"
 	"github.com/shipwave/shipwave/shared/release"
@@ -23,7 +23,7 @@ func TestChangedFilesMoto(t *testing.T) {
 	ctx := context.Background()
 	cfg := mototest.Config(t)
 	cfg.RetryMaxAttempts = 1 // moto answers what it lacks with a 500
-	client := codecommit.NewFromConfig(cfg)
+	client := awscc.NewFromConfig(cfg)
 	// moto answers CreateRepository with its dates as strings where the
 	// AWS JSON protocol has epoch seconds, which the SDK refuses; the
 	// repository is left missing, which AWS answers with

@@ -1,4 +1,4 @@
-package codecommitheads_test
+package codecommit_test
 
 import (
 	"context"
@@ -9,11 +9,11 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	awscc "github.com/aws/aws-sdk-go-v2/service/codecommit"
 
 	"github.com/shipwave/shipwave/shared/awsfake"
+	"github.com/shipwave/shipwave/shared/codecommit"
 	"github.com/shipwave/shipwave/shared/release"
-	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
 )
 
 // codeCommit answers GetBranch (AWS JSON 1.1) for repo "orders".
@@ -42,7 +42,7 @@ func (codeCommit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestHead(t *testing.T) {
 	srv := httptest.NewServer(codeCommit{})
 	t.Cleanup(srv.Close)
-	h := codecommitheads.New(codecommit.NewFromConfig(awsfake.Config(srv.URL)))
+	h := codecommit.NewHeads(awscc.NewFromConfig(awsfake.Config(srv.URL)))
 	tests := []struct {
 		repo, branch, want string
 		err                error

@@ -1,4 +1,4 @@
-package codecommitheads
+package codecommit
 
 import (
 	"context"
@@ -6,31 +6,32 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	awscc "github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit/types"
 
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-// API is the part of the CodeCommit client Heads uses.
-type API interface {
-	GetBranch(ctx context.Context, in *codecommit.GetBranchInput, optFns ...func(*codecommit.Options)) (*codecommit.GetBranchOutput, error)
+// HeadsClient is the part of the CodeCommit API Heads uses;
+// *awscc.Client implements it.
+type HeadsClient interface {
+	GetBranch(ctx context.Context, in *awscc.GetBranchInput, optFns ...func(*awscc.Options)) (*awscc.GetBranchOutput, error)
 }
 
 // Heads reads branch heads from CodeCommit.
 type Heads struct {
-	client API
+	client HeadsClient
 }
 
-// New returns Heads that use client.
-func New(client API) *Heads { return &Heads{client: client} }
+// NewHeads returns Heads that use client.
+func NewHeads(client HeadsClient) *Heads { return &Heads{client: client} }
 
 // Head returns the commit branch of repository points at. A repository or
 // branch CodeCommit does not have (such as a GitHub repository) is
 // release.ErrNotFound, so the scheduler falls back to the pipeline's own
 // release history.
 func (h *Heads) Head(ctx context.Context, repository, branch string) (string, error) {
-	out, err := h.client.GetBranch(ctx, &codecommit.GetBranchInput{RepositoryName: aws.String(repository), BranchName: aws.String(branch)})
+	out, err := h.client.GetBranch(ctx, &awscc.GetBranchInput{RepositoryName: aws.String(repository), BranchName: aws.String(branch)})
 	if err != nil {
 		var noRepo *types.RepositoryDoesNotExistException
 		var noBranch *types.BranchDoesNotExistException

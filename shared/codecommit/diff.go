@@ -1,4 +1,4 @@
-package codecommitdiff
+package codecommit
 
 import (
 	"context"
@@ -7,19 +7,19 @@ import (
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	awscc "github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit/types"
 
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-// Client is the part of the CodeCommit API the differ uses;
-// *codecommit.Client implements it.
-type Client interface {
-	GetDifferences(ctx context.Context, in *codecommit.GetDifferencesInput, optFns ...func(*codecommit.Options)) (*codecommit.GetDifferencesOutput, error)
+// DiffClient is the part of the CodeCommit API the differ uses;
+// *awscc.Client implements it.
+type DiffClient interface {
+	GetDifferences(ctx context.Context, in *awscc.GetDifferencesInput, optFns ...func(*awscc.Options)) (*awscc.GetDifferencesOutput, error)
 }
 
-var _ Client = (*codecommit.Client)(nil)
+var _ DiffClient = (*awscc.Client)(nil)
 
 // DefaultPageSize is how many differences one GetDifferences call asks for
 // when Differ.PageSize is zero.
@@ -27,7 +27,7 @@ const DefaultPageSize = 400
 
 // Differ lists changed files through CodeCommit.
 type Differ struct {
-	Client Client
+	Client DiffClient
 	// PageSize is the MaxResults of each call; zero means DefaultPageSize.
 	PageSize int32
 }
@@ -46,7 +46,7 @@ func (d *Differ) ChangedFiles(ctx context.Context, repository, before, after str
 	if pageSize <= 0 {
 		pageSize = DefaultPageSize
 	}
-	in := &codecommit.GetDifferencesInput{
+	in := &awscc.GetDifferencesInput{
 		RepositoryName:       aws.String(repository),
 		AfterCommitSpecifier: aws.String(after),
 		MaxResults:           aws.Int32(pageSize),
@@ -55,7 +55,7 @@ func (d *Differ) ChangedFiles(ctx context.Context, repository, before, after str
 		in.BeforeCommitSpecifier = aws.String(before)
 	}
 	seen := map[string]bool{}
-	pages := codecommit.NewGetDifferencesPaginator(d.Client, in)
+	pages := awscc.NewGetDifferencesPaginator(d.Client, in)
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
