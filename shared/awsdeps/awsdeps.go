@@ -2,7 +2,6 @@ package awsdeps
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
+	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
@@ -125,6 +125,13 @@ func ShiftersFor(byType map[release.TargetType]control.Shifter) func(release.Tar
 	}
 }
 
+// Requests returns the request counter for bakes that need data.
+func (d Deps) Requests() *cwalarms.Requests {
+	return cwalarms.NewRequests(cloudwatch.NewFromConfig(d.Config), d.now())
+}
+
+var _ control.Requests = (*cwalarms.Requests)(nil)
+
 // Alarms returns the CloudWatch alarm source.
 func (d Deps) Alarms() *cwalarms.Source {
 	return cwalarms.New(cloudwatch.NewFromConfig(d.Config))
@@ -140,34 +147,14 @@ func (d Deps) LoadTestResults() *resultdynamo.Store {
 	return resultdynamo.New(dynamodb.NewFromConfig(d.Config), d.Table, d.now())
 }
 
-// SecretReader is the part of the Secrets Manager client Hooks uses.
-type SecretReader interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-}
-
 // Hooks returns the hook runner: Lambda hooks through the Lambda API, HTTP
 // hooks signed with the secret secretARN holds (read once, here).
 func (d Deps) Hooks(ctx context.Context, secretARN string) (*hooks.Runner, error) {
-	secret, err := ReadSecret(ctx, secretsmanager.NewFromConfig(d.Config), secretARN)
+	secret, err := authsm.New(secretsmanager.NewFromConfig(d.Config)).Secret(ctx, secretARN)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read hook signing secret: %w", err)
 	}
 	return hooks.New(hooks.Config{Lambda: lambda.NewFromConfig(d.Config), Secret: secret, Now: d.now(), Logger: d.Logger}), nil
-}
-
-// ReadSecret returns the string (or binary) value of the secret id.
-func ReadSecret(ctx context.Context, client SecretReader, id string) ([]byte, error) {
-	out, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
-	if err != nil {
-		return nil, fmt.Errorf("read hook signing secret %s: %w", id, err)
-	}
-	switch {
-	case out.SecretString != nil && *out.SecretString != "":
-		return []byte(*out.SecretString), nil
-	case len(out.SecretBinary) > 0:
-		return out.SecretBinary, nil
-	}
-	return nil, errors.New("read hook signing secret " + id + ": the secret is empty")
 }
 
 // MeteredStore is the release store with every appended event also

@@ -14,7 +14,6 @@ import (
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
 	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/auth/ssmparam"
-	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/codecommit"
 	"github.com/shipwave/shipwave/shared/hooks"
 	cdhook "github.com/shipwave/shipwave/shared/hooks/codedeploy"
@@ -204,8 +203,8 @@ var dependencies = []dependency{
 	{"store", regexp.MustCompile(`d\.Store\(\)|(releasestore|store)\.New\(dynamodb\.NewFromConfig`), actionsOf("dynamodb", (*store.DynamoDB)(nil)), []string{"dynamodb"}},
 	{"shifters", regexp.MustCompile(`d\.Shifters\(\)`), append(actionsOf("lambda", (*lambdaalias.API)(nil)), actionsOf("elasticloadbalancing", (*albweights.API)(nil))...), nil},
 	{"alarms", regexp.MustCompile(`d\.Alarms\(\)`), actionsOf("cloudwatch", (*cwalarms.API)(nil)), nil},
-	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hooks.LambdaAPI)(nil)), actionsOf("secretsmanager", (*awsdeps.SecretReader)(nil))...), nil},
-	{"request counts", regexp.MustCompile(`d\.Requests\(\)`), actionsOf("cloudwatch", (*awsdeps.MetricsAPI)(nil)), nil},
+	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hooks.LambdaAPI)(nil)), actionsOf("secretsmanager", (*authsm.API)(nil))...), nil},
+	{"request counts", regexp.MustCompile(`d\.Requests\(\)`), actionsOf("cloudwatch", (*cwalarms.MetricsAPI)(nil)), nil},
 	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfn.CallbackClient)(nil)), nil},
 	{"loadtest results", regexp.MustCompile(`d\.LoadTestResults\(\)`), actionsOf("dynamodb", (*resultdynamo.Client)(nil)), nil},
 	{"release starter", regexp.MustCompile(`sfn\.Starter\{`), actionsOf("states", (*sfn.StartClient)(nil)), []string{"sfn"}},

@@ -1,4 +1,4 @@
-package awsdeps
+package cloudwatch
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
-	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
@@ -19,7 +18,7 @@ type MetricsAPI interface {
 	GetMetricStatistics(ctx context.Context, in *cw.GetMetricStatisticsInput, opts ...func(*cw.Options)) (*cw.GetMetricStatisticsOutput, error)
 }
 
-// Requests counts the requests a candidate version served from the
+// Requests (a control.Requests) counts the requests a candidate version served from the
 // metrics AWS publishes on its own: Lambda's Invocations of the alias by
 // ExecutedVersion, and an ALB's RequestCount for the candidate target
 // group. CloudWatch metrics arrive a minute or two late, so a count is a
@@ -29,8 +28,6 @@ type Requests struct {
 	now    func() time.Time
 }
 
-var _ control.Requests = (*Requests)(nil)
-
 // NewRequests returns a Requests using client; now is the clock (nil means
 // time.Now).
 func NewRequests(client MetricsAPI, now func() time.Time) *Requests {
@@ -38,11 +35,6 @@ func NewRequests(client MetricsAPI, now func() time.Time) *Requests {
 		now = time.Now
 	}
 	return &Requests{client: client, now: now}
-}
-
-// Requests returns the request counter for bakes that need data.
-func (d Deps) Requests() *Requests {
-	return NewRequests(cw.NewFromConfig(d.Config), d.now())
 }
 
 // maxDatapoints is the most datapoints one GetMetricStatistics returns.

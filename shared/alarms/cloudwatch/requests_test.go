@@ -1,4 +1,4 @@
-package awsdeps_test
+package cloudwatch_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
-	"github.com/shipwave/shipwave/shared/awsdeps"
+	"github.com/shipwave/shipwave/shared/alarms/cloudwatch"
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -27,7 +27,7 @@ func TestCandidateRequests(t *testing.T) {
 		green    = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-green/943f017f100becff"
 	)
 	fake.Put("AWS/ApplicationELB", "RequestCount", map[string]string{"TargetGroup": "targetgroup/shop-green/943f017f100becff", "LoadBalancer": "app/shop/50dc6c495c0c9188"}, now.Add(-2*time.Minute), 1234)
-	r := awsdeps.NewRequests(cw.NewFromConfig(awsfake.Config(fake.URL())), func() time.Time { return now })
+	r := cloudwatch.NewRequests(cw.NewFromConfig(awsfake.Config(fake.URL())), func() time.Time { return now })
 
 	lambdaTarget := release.Target{Name: "orders-live", Type: release.TargetLambdaAlias, Function: "orders", Alias: "live"}
 	ecsTarget := release.Target{Name: "shop", Type: release.TargetECSBlueGreen, ListenerARN: listener}
@@ -78,7 +78,7 @@ func TestCandidateRequests(t *testing.T) {
 func TestCandidateRequestsServiceError(t *testing.T) {
 	fake := awsfake.NewCloudWatchMetrics(t)
 	fake.Inject(awsfake.Fault{Status: http.StatusBadRequest, Code: "InvalidParameterValue", Message: "bad"})
-	r := awsdeps.NewRequests(cw.NewFromConfig(awsfake.Config(fake.URL())), nil)
+	r := cloudwatch.NewRequests(cw.NewFromConfig(awsfake.Config(fake.URL())), nil)
 	_, err := r.CandidateRequests(context.Background(), release.Target{Name: "o", Type: release.TargetLambdaAlias, Function: "orders", Alias: "live"}, "7", time.Now().Add(-time.Hour))
 	if err == nil {
 		t.Fatal("got nil error, want the service's")
