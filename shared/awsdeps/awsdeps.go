@@ -19,7 +19,7 @@ import (
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
 	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/control"
-	"github.com/shipwave/shipwave/shared/hooks"
+	hookrunner "github.com/shipwave/shipwave/shared/hooks/runner"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
@@ -149,12 +149,12 @@ func (d Deps) LoadTestResults() *resultdynamo.Store {
 
 // Hooks returns the hook runner: Lambda hooks through the Lambda API, HTTP
 // hooks signed with the secret secretARN holds (read once, here).
-func (d Deps) Hooks(ctx context.Context, secretARN string) (*hooks.Runner, error) {
+func (d Deps) Hooks(ctx context.Context, secretARN string) (*hookrunner.Runner, error) {
 	secret, err := authsm.New(secretsmanager.NewFromConfig(d.Config)).Secret(ctx, secretARN)
 	if err != nil {
 		return nil, fmt.Errorf("read hook signing secret: %w", err)
 	}
-	return hooks.New(hooks.Config{Lambda: lambda.NewFromConfig(d.Config), Secret: secret, Now: d.now(), Logger: d.Logger}), nil
+	return hookrunner.New(hookrunner.Config{Lambda: lambda.NewFromConfig(d.Config), Secret: secret, Now: d.now(), Logger: d.Logger}), nil
 }
 
 // MeteredStore is the release store with every appended event also

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"

@@ -94,7 +94,7 @@ type Alarms interface {
 	States(ctx context.Context, names []string) (map[string]alarms.State, error)
 }
 
-// Hooks runs pre- and post-traffic hooks (*hooks.Runner is one); a non-nil
+// Hooks runs pre- and post-traffic hooks (*runner.Runner of shared/hooks/runner is one); a non-nil
 // error means the hook did not pass.
 type Hooks interface {
 	Run(ctx context.Context, h release.Hook, inv hooks.Invocation) error

@@ -24,7 +24,7 @@ import (
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite"
-	"github.com/shipwave/shipwave/shared/hooks"
+	hookrunner "github.com/shipwave/shipwave/shared/hooks/runner"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/rules"
 	"github.com/shipwave/shipwave/shared/schedule"
@@ -435,7 +435,7 @@ func (s *Stack) startEngine(clock states.Clock) error {
 			return shifter, nil
 		},
 		Alarms:    s.alarms,
-		Hooks:     hooks.New(hooks.Config{Secret: s.hookKey, Logger: s.log}),
+		Hooks:     hookrunner.New(hookrunner.Config{Secret: s.hookKey, Logger: s.log}),
 		Requests:  control.Requests(s.fleet),
 		Callbacks: s.engine,
 		Windows:   control.WindowFunc(schedule.NextOpen),

@@ -15,8 +15,8 @@ import (
 	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/auth/ssmparam"
 	"github.com/shipwave/shipwave/shared/codecommit"
-	"github.com/shipwave/shipwave/shared/hooks"
 	cdhook "github.com/shipwave/shipwave/shared/hooks/codedeploy"
+	hookrunner "github.com/shipwave/shipwave/shared/hooks/runner"
 	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/scheduler"
@@ -203,7 +203,7 @@ var dependencies = []dependency{
 	{"store", regexp.MustCompile(`d\.Store\(\)|(releasestore|store)\.New\(dynamodb\.NewFromConfig`), actionsOf("dynamodb", (*store.DynamoDB)(nil)), []string{"dynamodb"}},
 	{"shifters", regexp.MustCompile(`d\.Shifters\(\)`), append(actionsOf("lambda", (*lambdaalias.API)(nil)), actionsOf("elasticloadbalancing", (*albweights.API)(nil))...), nil},
 	{"alarms", regexp.MustCompile(`d\.Alarms\(\)`), actionsOf("cloudwatch", (*cwalarms.API)(nil)), nil},
-	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hooks.LambdaAPI)(nil)), actionsOf("secretsmanager", (*authsm.API)(nil))...), nil},
+	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hookrunner.LambdaAPI)(nil)), actionsOf("secretsmanager", (*authsm.API)(nil))...), nil},
 	{"request counts", regexp.MustCompile(`d\.Requests\(\)`), actionsOf("cloudwatch", (*cwalarms.MetricsAPI)(nil)), nil},
 	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfn.CallbackClient)(nil)), nil},
 	{"loadtest results", regexp.MustCompile(`d\.LoadTestResults\(\)`), actionsOf("dynamodb", (*resultdynamo.Client)(nil)), nil},

@@ -1,4 +1,4 @@
-package hooks_test
+package runner_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/hooks"
+	"github.com/shipwave/shipwave/shared/hooks/runner"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -55,7 +56,7 @@ func TestLambdaHook(t *testing.T) {
 				time.Sleep(tt.sleep)
 				return []byte(tt.answer), tt.fnErr
 			})
-			r := hooks.New(hooks.Config{Lambda: lambda.NewFromConfig(awsfake.Config(fake.URL()))})
+			r := runner.New(runner.Config{Lambda: lambda.NewFromConfig(awsfake.Config(fake.URL()))})
 			fn := "orders-smoke"
 			if tt.hook != "" {
 				fn = tt.hook
@@ -80,7 +81,7 @@ func TestLambdaHook(t *testing.T) {
 func TestLambdaHookAPIFailures(t *testing.T) {
 	fake := awsfake.NewLambda(t)
 	fake.AddFunction("orders-smoke", "sha")
-	r := hooks.New(hooks.Config{Lambda: lambda.NewFromConfig(awsfake.Config(fake.URL()))})
+	r := runner.New(runner.Config{Lambda: lambda.NewFromConfig(awsfake.Config(fake.URL()))})
 	hook := release.Hook{Lambda: "orders-smoke"}
 
 	fake.Throttle("Invoke", 2)
@@ -159,7 +160,7 @@ func TestHTTPHook(t *testing.T) {
 				tt.handler(w, r)
 			}))
 			t.Cleanup(srv.Close)
-			r := hooks.New(hooks.Config{Secret: secret, Now: func() time.Time { return fixedNow }})
+			r := runner.New(runner.Config{Secret: secret, Now: func() time.Time { return fixedNow }})
 			err := r.Run(context.Background(), release.Hook{HTTP: srv.URL + "/hook", Timeout: 50 * time.Millisecond}, inv)
 			checkVerdict(t, err, tt.wantFailed)
 			if !verified.Load() {
@@ -173,7 +174,7 @@ func TestHTTPHookUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
-	r := hooks.New(hooks.Config{Secret: []byte("s")})
+	r := runner.New(runner.Config{Secret: []byte("s")})
 	err := r.Run(context.Background(), release.Hook{HTTP: url}, inv)
 	checkVerdict(t, err, "request failed")
 }
@@ -181,20 +182,20 @@ func TestHTTPHookUnreachable(t *testing.T) {
 func TestRunRejectsMisconfiguration(t *testing.T) {
 	tests := []struct {
 		name string
-		cfg  hooks.Config
+		cfg  runner.Config
 		hook release.Hook
 		inv  hooks.Invocation
 	}{
 		{name: "no hook", hook: release.Hook{}, inv: inv},
-		{name: "both kinds", cfg: hooks.Config{Secret: []byte("s")}, hook: release.Hook{Lambda: "f", HTTP: "https://x"}, inv: inv},
+		{name: "both kinds", cfg: runner.Config{Secret: []byte("s")}, hook: release.Hook{Lambda: "f", HTTP: "https://x"}, inv: inv},
 		{name: "bad phase", hook: release.Hook{HTTP: "https://x"}, inv: hooks.Invocation{Phase: "duringTraffic"}},
 		{name: "no secret", hook: release.Hook{HTTP: "https://hooks.example/x"}, inv: inv},
-		{name: "not http", cfg: hooks.Config{Secret: []byte("s")}, hook: release.Hook{HTTP: "ftp://hooks.example/x"}, inv: inv},
+		{name: "not http", cfg: runner.Config{Secret: []byte("s")}, hook: release.Hook{HTTP: "ftp://hooks.example/x"}, inv: inv},
 		{name: "no lambda client", hook: release.Hook{Lambda: "f"}, inv: inv},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := hooks.New(tt.cfg).Run(context.Background(), tt.hook, tt.inv)
+			err := runner.New(tt.cfg).Run(context.Background(), tt.hook, tt.inv)
 			if !errors.Is(err, release.ErrInvalid) {
 				t.Errorf("Run = %v, want ErrInvalid", err)
 			}
@@ -208,7 +209,7 @@ func TestRunLogsWithReleaseIDs(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	var buf strings.Builder
-	r := hooks.New(hooks.Config{Secret: []byte("s"), Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	r := runner.New(runner.Config{Secret: []byte("s"), Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
 	hookURL := strings.Replace(srv.URL, "http://", "http://deployer:hunter2@", 1) + "/hook"
 	if err := r.Run(context.Background(), release.Hook{HTTP: hookURL}, inv); err == nil {
 		t.Fatalf("Run = nil, want failure")
@@ -246,7 +247,7 @@ func TestHTTPHookGetsTraceHeader(t *testing.T) {
 				w.WriteHeader(http.StatusNoContent)
 			}))
 			t.Cleanup(srv.Close)
-			r := hooks.New(hooks.Config{Secret: []byte("s"), Now: func() time.Time { return fixedNow }})
+			r := runner.New(runner.Config{Secret: []byte("s"), Now: func() time.Time { return fixedNow }})
 			if err := r.Run(tt.ctx, release.Hook{HTTP: srv.URL, Timeout: time.Second}, inv); err != nil {
 				t.Fatal(err)
 			}
