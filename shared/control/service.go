@@ -106,9 +106,12 @@ type Requests interface {
 	CandidateRequests(ctx context.Context, t release.Target, candidate string, since time.Time) (int64, error)
 }
 
-// TaskCallbacks completes waiting tasks: Step Functions on AWS, the embedded
-// engine locally. SendTaskFailure returns an error when the task already
-// ended (for example, its bake timed out first).
+// TaskCallbacks completes waiting tasks: Step Functions on AWS (shared/sfn),
+// the embedded engine locally (shared/states). A decision on a task that
+// already ended (it timed out first, was decided before, or never existed)
+// is a release.ErrConflict error; an empty token or an output that is not
+// JSON is release.ErrInvalid. shared/control/callbackstest is the contract
+// suite both run.
 type TaskCallbacks interface {
 	SendTaskSuccess(ctx context.Context, token string, output []byte) error
 	SendTaskFailure(ctx context.Context, token, errName, cause string) error
