@@ -124,7 +124,10 @@ func TestNightlyRelease(t *testing.T) {
 	if err != nil || res.Outcome != "released" || res.Version != "aaaa" {
 		t.Fatalf("night 1: got %+v, %v", res, err)
 	}
-	rel, _ := st.GetRelease(ctx, res.ReleaseID)
+	rel, err := st.GetRelease(ctx, res.ReleaseID)
+	if err != nil {
+		t.Fatalf("GetRelease(%s): %v", res.ReleaseID, err)
+	}
 	if rel.Trigger.Kind != release.TriggerSchedule || rel.Trigger.Key != "schedule:orders:1:2026-11-22T01:00Z" || rel.Trigger.Branch != "main" {
 		t.Errorf("got trigger %+v", rel.Trigger)
 	}

@@ -184,10 +184,10 @@ func TestTransitionRelease(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			e.clock.Advance(time.Second)
-			before, _ := e.store.GetRelease(ctx, r.ID)
+			before := mustGetRelease(t, e.store, r.ID)
 			got, err := e.store.TransitionRelease(ctx, st.id, st.to, st.reason)
 			wantKind(t, "TransitionRelease", err, st.wantErr)
-			after, _ := e.store.GetRelease(ctx, r.ID)
+			after := mustGetRelease(t, e.store, r.ID)
 			if st.wantErr != nil {
 				if !reflect.DeepEqual(after, before) {
 					t.Errorf("failed transition changed the release: %+v -> %+v", before, after)
@@ -231,7 +231,7 @@ func TestTransitionReleaseLostRace(t *testing.T) {
 	}}, e.table, store.WithNow(e.clock.Now))
 	_, err := racer.TransitionRelease(ctx, r.ID, release.StatusSucceeded, "")
 	wantKind(t, "TransitionRelease that lost the race", err, release.ErrConflict)
-	got, _ := e.store.GetRelease(ctx, r.ID)
+	got := mustGetRelease(t, e.store, r.ID)
 	if got.Status != release.StatusCancelled {
 		t.Errorf("status after the race = %s, want %s (the winner's)", got.Status, release.StatusCancelled)
 	}
@@ -258,7 +258,7 @@ func TestSetExecution(t *testing.T) {
 			wantKind(t, "SetExecution", e.store.SetExecution(ctx, st.id, st.arn), st.wantErr)
 		})
 	}
-	got, _ := e.store.GetRelease(ctx, r.ID)
+	got := mustGetRelease(t, e.store, r.ID)
 	if got.Execution != arn {
 		t.Errorf("Execution = %q, want %q", got.Execution, arn)
 	}
@@ -364,4 +364,14 @@ func TestActiveReleases(t *testing.T) {
 	if want := []string{ids[0], ids[1], ids[3]}; !reflect.DeepEqual(gotIDs, want) {
 		t.Errorf("ActiveReleases = %v, want oldest first %v", gotIDs, want)
 	}
+}
+
+// mustGetRelease reads release id back, failing the test when it cannot.
+func mustGetRelease(t *testing.T, st *store.Store, id string) release.Release {
+	t.Helper()
+	r, err := st.GetRelease(context.Background(), id)
+	if err != nil {
+		t.Fatalf("GetRelease(%s): %v", id, err)
+	}
+	return r
 }
