@@ -8,6 +8,10 @@ BUILD_DIR := $(CURDIR)/.build
 FUNCTIONS := $(notdir $(wildcard functions/*))
 GOTEST_FLAGS ?= -count=1 -timeout 12m
 
+# phase prints the line every phase of `make test` starts with, stamped
+# with the UTC time, so a slow phase shows in the log: $(call phase,name).
+phase = printf '==> %s %s\n' "$$(date -u +%H:%M:%S)" "$(1)"
+
 export SHIPWAVE_DYNALITE := $(NODE_BIN)/dynalite
 export SHIPWAVE_NODE_BIN := $(NODE_BIN)
 
@@ -19,9 +23,12 @@ all: build
 deps: go-deps npm-deps
 
 go-deps:
+	@$(call phase,go-deps)
 	$(GO) mod download
 
-npm-deps: node_modules/.installed
+npm-deps:
+	@$(call phase,npm-deps)
+	@$(MAKE) --no-print-directory node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -34,8 +41,14 @@ run: deps
 ## test: the whole suite (lint + template lint + unit + integration against
 ## dynalite and moto_server + end-to-end). moto_server and cfn-lint (with
 ## aws-sam-translator) must be on PATH: `pip install 'moto[server]' cfn-lint`.
+## Phases print a "==> time name" line when they start. The end-to-end
+## package runs last, on its own, so its time shows separately.
 test: deps lint template-lint
-	$(GO) test $(GOTEST_FLAGS) ./...
+	@$(call phase,unit+integration)
+	$(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/tests/e2e$$')
+	@$(call phase,e2e)
+	$(GO) test $(GOTEST_FLAGS) ./tests/e2e
+	@$(call phase,done)
 
 ## template-lint: cfn-lint on template.yaml (cfn-lint runs the SAM transform
 ## itself) and on the CloudFormation template the SAM translator makes of it
@@ -44,6 +57,7 @@ test: deps lint template-lint
 ## template.yaml, with the reason: W1028 on HttpApi (SAM nests the
 ## conditional /alexa route's Fn::If HasAlexa inside another).
 template-lint:
+	@$(call phase,template-lint)
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint not found on PATH: pip install cfn-lint (it brings aws-sam-translator)"; exit 1; }
 	@mkdir -p $(BUILD_DIR)
 	python3 tests/template/sam-translate.py template.yaml > $(BUILD_DIR)/template.transformed.json
@@ -51,9 +65,12 @@ template-lint:
 
 ## lint: gofmt, go vet and staticcheck must be clean.
 lint: go-deps
+	@$(call phase,lint: gofmt)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	@$(call phase,lint: go vet)
 	$(GO) vet ./...
+	@$(call phase,lint: staticcheck)
 	$(GO) tool staticcheck ./...
 
 fmt:
