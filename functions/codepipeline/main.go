@@ -66,12 +66,12 @@ func newWorker(ctx context.Context, getenv func(string) string, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
+	f, err := awsdeps.Load(ctx, "codepipeline", getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	logger = logger.With("function", "codepipeline")
-	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d, logger := f.Deps, f.Logger
+	cfg := d.Config
 	st := d.Store()
 	return &jobworker.Worker{
 		Client:   codepipeline.NewFromConfig(cfg),

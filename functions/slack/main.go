@@ -67,12 +67,12 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
+	f, err := awsdeps.Load(ctx, "slack", getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	logger = logger.With("function", "slack")
-	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d, logger := f.Deps, f.Logger
+	cfg := d.Config
 	st, callbacks := d.Store(), d.Callbacks()
 	ops := &chatops.Ops{
 		Store:     st,

@@ -76,12 +76,12 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
+	f, err := awsdeps.Load(ctx, "webhook", getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	logger = logger.With("function", "webhook")
-	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Now: time.Now}
+	d, logger := f.Deps, f.Logger
+	cfg := d.Config
 	return &webhook.Handler{
 		Secrets:      auth.NewCache(secretSource(cfg), s.SecretTTL, time.Now),
 		GitHubSecret: s.GitHubSecret,
