@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,10 +93,18 @@ func (starter) Start(_ context.Context, r release.Release) (string, error) {
 	return "arn:aws:states:us-east-1:123456789012:execution:shipwave-release:" + r.ID, nil
 }
 
+// ticking is a clock that starts at start and moves one millisecond each
+// time it is read, so releases created one after the other get ids (and
+// times) in that order without the test waiting.
+func ticking(start time.Time) func() time.Time {
+	var n atomic.Int64
+	return func() time.Time { return start.Add(time.Duration(n.Add(1)) * time.Millisecond) }
+}
+
 func newRunner(t testing.TB, h scheduler.Heads) (*scheduler.Runner, *store.Store) {
 	t.Helper()
 	client, table := dynalitetest.Table(t)
-	st := store.New(client, table)
+	st := store.New(client, table, store.WithNow(ticking(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))))
 	p := parse(t, nightlySpec)
 	if _, err := st.SaveSpec(context.Background(), release.SpecVersion{Pipeline: "orders", Source: []byte(nightlySpec), Parsed: p}); err != nil {
 		t.Fatal(err)
@@ -193,7 +202,6 @@ func testNightlyFromHistory(t *testing.T, h scheduler.Heads) {
 	l := &triggers.Launcher{Specs: st, Releases: st, Starter: starter{}}
 	good, _, _ := l.Launch(ctx, "orders", "good1", release.Trigger{Kind: release.TriggerPush, Key: "p1"})
 	finish(t, st, good.ID, release.StatusCancelled)
-	time.Sleep(2 * time.Millisecond) // ids order by time
 	bad, _, _ := l.Launch(ctx, "orders", "bad2", release.Trigger{Kind: release.TriggerPush, Key: "p2"})
 	finish(t, st, bad.ID, release.StatusRolledBack)
 	res, err := r.Fire(ctx, scheduler.Fire{Pipeline: "orders", Rule: 1, ScheduledTime: "2026-11-22T01:00:00Z"})
