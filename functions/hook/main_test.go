@@ -4,29 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
-	"github.com/shipwave/shipwave/shared/observe"
-	"github.com/shipwave/shipwave/shared/release"
 )
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
 
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&wiringtest.Buffer{}))
-	if err == nil {
-		t.Fatal("newHandler with an empty environment succeeded, want an error")
-	}
-	for _, name := range []string{"TABLE_NAME", "HOOK_SECRET_ARN"} {
-		if !strings.Contains(err.Error(), name) {
-			t.Errorf("error %q does not name %s", err, name)
-		}
-	}
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME", "HOOK_SECRET_ARN")
 }
 
 // TestWiredHandler: the handler built from the environment reads the
@@ -48,16 +37,10 @@ func TestWiredHandler(t *testing.T) {
 	})
 	env := wiringtest.New(t, map[string]string{"LAMBDA": fn.URL(), "SECRETS_MANAGER": sm.URL()})
 	env.Vars["HOOK_SECRET_ARN"] = arn
-	h, err := newHandler(context.Background(), env.Getenv, observe.NewLogger(env.Logs))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := wiringtest.Build(t, env, newHandler)
 	in := wiringtest.Sample[control.DeployTask](t, "task-hook-pre-traffic.json")
-	if _, _, err := env.Store.CreateRelease(context.Background(), release.Release{ID: in.ReleaseID, Pipeline: in.Pipeline, Version: "v2",
-		Status: release.StatusInProgress, Trigger: release.Trigger{Kind: release.TriggerManual, Key: "wiring"}}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = h(context.Background(), in)
+	env.Release(t, in.ReleaseID, in.Pipeline)
+	_, err := h(context.Background(), in)
 	var failed *control.HookFailed
 	if !errors.As(err, &failed) || got.ReleaseID != in.ReleaseID {
 		t.Errorf("hook answering Failed = %v (hook saw release %q), want HookFailed after invoking it for %s", err, got.ReleaseID, in.ReleaseID)
@@ -66,7 +49,5 @@ func TestWiredHandler(t *testing.T) {
 	if _, err := h(context.Background(), in); err != nil {
 		t.Errorf("hook answering Succeeded = %v, want success", err)
 	}
-	if !env.Logs.Logged(t, map[string]any{"function": "hook"}) {
-		t.Errorf("no log line of function hook: %v", env.Logs.Lines(t))
-	}
+	env.CheckLogged(t, "hook")
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
-	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/triggers"
 )
@@ -58,12 +57,7 @@ func TestLoadSettings(t *testing.T) {
 }
 
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&wiringtest.Buffer{}))
-	for _, name := range []string{"TABLE_NAME", "STATE_MACHINE_ARN", "EVENT_ACCOUNT"} {
-		if err == nil || !strings.Contains(err.Error(), name) {
-			t.Errorf("newHandler with an empty environment = %v, want an error naming %s", err, name)
-		}
-	}
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME", "STATE_MACHINE_ARN", "EVENT_ACCOUNT")
 }
 
 // TestWiredHandlerReleasesAPush: the handler built from the environment
@@ -81,10 +75,7 @@ func TestWiredHandlerReleasesAPush(t *testing.T) {
 	if _, err := env.Store.SaveSpec(context.Background(), release.SpecVersion{Pipeline: "orders", Source: []byte("pipeline: orders"), Parsed: p}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandler(context.Background(), env.Getenv, observe.NewLogger(env.Logs))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := wiringtest.Build(t, env, newHandler)
 	raw, err := os.ReadFile(filepath.Join("..", "..", "events", "codecommit-push.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +92,5 @@ func TestWiredHandlerReleasesAPush(t *testing.T) {
 	if err != nil || rel.Execution == "" || !strings.HasPrefix(rel.Execution, strings.Replace(machine, ":stateMachine:", ":execution:", 1)) {
 		t.Errorf("stored release %+v, %v; want it started on %s", rel, err, machine)
 	}
-	if !env.Logs.Logged(t, map[string]any{"function": "trigger"}) {
-		t.Errorf("no log line of function trigger: %v", env.Logs.Lines(t))
-	}
+	env.CheckLogged(t, "trigger")
 }

@@ -8,15 +8,64 @@ package wiringtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/store"
 )
+
+// NewHandler is the shape of every function's newHandler.
+type NewHandler[H any] func(ctx context.Context, getenv func(string) string, logger *slog.Logger) (H, error)
+
+// RequiresEnv checks that newHandler, given an empty environment, refuses
+// to build and names each of names.
+func RequiresEnv[H any](t *testing.T, newHandler NewHandler[H], names ...string) {
+	t.Helper()
+	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&Buffer{}))
+	for _, n := range names {
+		if err == nil || !strings.Contains(err.Error(), n) {
+			t.Errorf("newHandler with an empty environment = %v, want an error naming %s", err, n)
+		}
+	}
+}
+
+// Build builds the handler from e's environment, logging to e.Logs.
+func Build[H any](t *testing.T, e *Env, newHandler NewHandler[H]) H {
+	t.Helper()
+	h, err := newHandler(context.Background(), e.Getenv, observe.NewLogger(e.Logs))
+	if err != nil {
+		t.Fatalf("newHandler: %v", err)
+	}
+	return h
+}
+
+// Release stores release id of pipeline IN_PROGRESS, as the release state
+// machine leaves it before its deploys run.
+func (e *Env) Release(t *testing.T, id, pipeline string) {
+	t.Helper()
+	if _, _, err := e.Store.CreateRelease(context.Background(), release.Release{ID: id, Pipeline: pipeline, Version: "v2",
+		Status: release.StatusInProgress, Trigger: release.Trigger{Kind: release.TriggerManual, Key: "wiringtest:" + id}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CheckLogged fails t unless the handler logged at least one line as
+// function name (the logger awsdeps.Load tags).
+func (e *Env) CheckLogged(t *testing.T, name string) {
+	t.Helper()
+	if !e.Logs.Logged(t, map[string]any{"function": name}) {
+		t.Errorf("no log line of function %s: %v", name, e.Logs.Lines(t))
+	}
+}
 
 // Env is a function's test environment.
 type Env struct {
