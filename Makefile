@@ -43,11 +43,17 @@ run: deps
 ## aws-sam-translator) must be on PATH: `pip install 'moto[server]' cfn-lint`.
 ## Phases print a "==> time name" line when they start. The end-to-end
 ## package runs last, on its own, so its time shows separately.
+## The executables tests run as processes (cmd/loadgen, cmd/shipwave) are
+## built once, here, for every package (shared/testbin reads SHIPWAVE_TESTBIN).
+TESTBIN := $(BUILD_DIR)/testbin
 test: deps lint template-lint
+	@$(call phase,test binaries)
+	@mkdir -p $(TESTBIN)
+	$(GO) build -o $(TESTBIN)/ ./cmd/loadgen ./cmd/shipwave
 	@$(call phase,unit+integration)
-	$(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/tests/e2e$$')
+	SHIPWAVE_TESTBIN=$(TESTBIN) $(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/tests/e2e$$')
 	@$(call phase,e2e)
-	$(GO) test $(GOTEST_FLAGS) ./tests/e2e
+	SHIPWAVE_TESTBIN=$(TESTBIN) $(GO) test $(GOTEST_FLAGS) ./tests/e2e
 	@$(call phase,done)
 
 ## template-lint: cfn-lint on template.yaml (cfn-lint runs the SAM transform
