@@ -1,7 +1,6 @@
 package local
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/shipwave/shipwave/shared/control"
@@ -22,9 +21,9 @@ type Handlers struct {
 	LoadTestAggregate                                             any
 	// RunTask serves arn:aws:states:::ecs:runTask.sync.
 	RunTask states.TaskHandler
-	// OnStart, when set, is told of every nested execution a Task starts
-	// (deploy and load-test executions), as EventBridge would see them.
-	OnStart func(*states.Execution)
+	// WrapStarter, when set, wraps what Tasks start nested executions
+	// (deploy and load-test executions) with, so a caller can watch them.
+	WrapStarter func(tasks.Starter) tasks.Starter
 }
 
 // Engine is the embedded engine with Shipwave's state machines registered
@@ -91,8 +90,8 @@ func NewEngine(opts states.Options, h Handlers) (*Engine, error) {
 	reg.HandlePrefix(tasks.LambdaARNPrefix, tasks.Lambda(fns))
 	reg.HandlePrefix(tasks.LambdaInvokeResource, tasks.Lambda(fns))
 	var starter tasks.Starter = e.Engine
-	if h.OnStart != nil {
-		starter = notifyingStarter{Engine: e.Engine, onStart: h.OnStart}
+	if h.WrapStarter != nil {
+		starter = h.WrapStarter(starter)
 	}
 	reg.HandlePrefix(tasks.StartExecutionResource, tasks.StartExecution(starter))
 	reg.Handle(runTaskSync, h.RunTask)
@@ -116,18 +115,4 @@ func NewEngine(opts states.Options, h Handlers) (*Engine, error) {
 		}
 	}
 	return e, nil
-}
-
-// notifyingStarter starts nested executions and tells onStart of each.
-type notifyingStarter struct {
-	*states.Engine
-	onStart func(*states.Execution)
-}
-
-func (n notifyingStarter) Start(ctx context.Context, sm *states.StateMachine, in states.StartInput) (*states.Execution, error) {
-	x, err := n.Engine.Start(ctx, sm, in)
-	if err == nil {
-		n.onStart(x)
-	}
-	return x, err
 }

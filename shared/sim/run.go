@@ -24,6 +24,7 @@ import (
 	"github.com/shipwave/shipwave/shared/schedule"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/states"
+	"github.com/shipwave/shipwave/shared/states/tasks"
 	"github.com/shipwave/shipwave/shared/store/memstore"
 	"github.com/shipwave/shipwave/shared/traffic"
 	"github.com/shipwave/shipwave/shared/triggers"
@@ -141,6 +142,7 @@ type runner struct {
 	planes    []*plane
 	execs     []*tracked
 	pending   int // scheduled pushes and actions not yet run
+	waiting   int // parents parked waiting for a nested execution
 	events    int // events stored so far, over all releases
 	ended     bool
 	stuck     string
@@ -170,6 +172,7 @@ type plane struct {
 type tracked struct {
 	x       *states.Execution
 	p       *plane
+	child   bool
 	watched bool
 }
 
@@ -217,7 +220,7 @@ func (r *runner) newPlane() (*plane, error) {
 		RunTask: states.TaskFunc(func(ctx context.Context, req states.TaskRequest) (json.RawMessage, error) {
 			return json.RawMessage(`{"LastStatus":"STOPPED","StopCode":"EssentialContainerExited","Containers":[{"Name":"loadgen","ExitCode":0}]}`), nil
 		}),
-		OnStart: func(x *states.Execution) { r.track(p, x) },
+		WrapStarter: func(st tasks.Starter) tasks.Starter { return &childStarter{Starter: st, r: r, p: p} },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
@@ -303,14 +306,54 @@ func (s starter) Start(ctx context.Context, rel release.Release) (string, error)
 	s.r.mu.Lock()
 	s.r.commits[rel.Version] = rel.ID
 	s.r.mu.Unlock()
-	s.r.track(p, x)
+	s.r.track(p, x, false)
 	return x.ARN(), nil
+}
+
+// childStarter starts nested executions for the startExecution Tasks and
+// tracks them. Its Clock counts parents parked waiting for a child (the
+// .sync patterns), so the quiet hook can hold time while a child has ended
+// and its parent has not resumed yet — the engine does not count that
+// parent as an activity in between.
+type childStarter struct {
+	tasks.Starter
+	r *runner
+	p *plane
+}
+
+func (c *childStarter) Start(ctx context.Context, sm *states.StateMachine, in states.StartInput) (*states.Execution, error) {
+	x, err := c.Starter.Start(ctx, sm, in)
+	if err == nil {
+		c.r.track(c.p, x, true)
+	}
+	return x, err
+}
+
+func (c *childStarter) Clock() states.Clock { return waitClock{clock: c.r.clk, r: c.r} }
+
+type waitClock struct {
+	*clock
+	r *runner
+}
+
+func (w waitClock) Park() {
+	w.r.mu.Lock()
+	w.r.waiting++
+	w.r.mu.Unlock()
+	w.clock.Park()
+}
+
+func (w waitClock) Unpark() {
+	w.clock.Unpark()
+	w.r.mu.Lock()
+	w.r.waiting--
+	w.r.mu.Unlock()
 }
 
 // track watches an execution: when it ends, its status change goes on the
 // plane's bus (reconcile's rule picks what it needs), as EventBridge does.
-func (r *runner) track(p *plane, x *states.Execution) {
-	t := &tracked{x: x, p: p}
+func (r *runner) track(p *plane, x *states.Execution, child bool) {
+	t := &tracked{x: x, p: p, child: child}
 	r.mu.Lock()
 	r.execs = append(r.execs, t)
 	r.mu.Unlock()
@@ -337,7 +380,12 @@ func (r *runner) track(p *plane, x *states.Execution) {
 				},
 			}
 			raw, _ := json.Marshal(ev)
-			_, _ = p.bus.Deliver(r.ctx, raw)
+			ds, err := p.bus.Deliver(r.ctx, raw)
+			if res.Status != states.StatusSucceeded || len(ds) > 0 {
+				r.w.mu.Lock()
+				r.w.logf("execution %s ended %s %s; delivered to %d rule(s): %+v %v", x.Name(), res.Status, res.Error, len(ds), ds, err)
+				r.w.mu.Unlock()
+			}
 		}
 		r.clk.Park()
 	}()
@@ -424,7 +472,7 @@ func (r *runner) restart(old *plane, n int) {
 		x.Stop("States.Aborted", "the control plane crashed")
 	}
 	for _, x := range xs {
-		<-x.Done()
+		awaitDone(x)
 	}
 	np, err := r.newPlane()
 	if err != nil {
@@ -564,6 +612,10 @@ func (r *runner) act(a Action) {
 			return
 		}
 		x.Stop("ManualRollback", "manual rollback requested by "+a.Actor)
+		// Stay busy until the execution has ended: the engine does not
+		// count a thread woken by the cancellation (one waiting on a nested
+		// execution) as an activity, so virtual time could run on first.
+		awaitDone(x)
 		note("execution stopped")
 	case ActApprove, ActReject:
 		err := p.svc.Decide(r.ctx, control.Decision{ReleaseID: id, Actor: a.Actor, Approve: a.Kind == ActApprove})
@@ -579,6 +631,16 @@ func (r *runner) act(a Action) {
 			return
 		}
 		note("%v", r.opts.Undo(r.ctx, p.svc, id, a.Actor))
+	}
+}
+
+// awaitDone waits, in real time, for a stopped execution to end.
+func awaitDone(x *states.Execution) {
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	select {
+	case <-x.Done():
+	case <-t.C:
 	}
 }
 
@@ -603,6 +665,16 @@ func (r *runner) quiet(now, next time.Time) bool {
 		return false
 	}
 	allDone := true
+	runningChildren := 0
+	for _, t := range r.execs {
+		if t.child && t.x.Status().Status == states.StatusRunning {
+			runningChildren++
+		}
+	}
+	if r.waiting > runningChildren {
+		r.mu.Unlock()
+		return false // a parent is about to resume from an ended child
+	}
 	for _, t := range r.execs {
 		if !t.watched {
 			if t.x.Status().Status != states.StatusRunning {
