@@ -25,19 +25,17 @@ type Store struct {
 	now func() time.Time
 	ids func() string
 
-	mu        sync.Mutex
-	specs     map[string][]release.SpecVersion // pipeline → versions in order
-	sources   map[string]map[string]int        // repository → pipeline → spec version
-	triggers  map[string]string                // pipeline + "\x00" + trigger key → release id
-	releases  map[string]release.Release
-	events    map[string][]release.Event
-	locks     map[string]*lockItem
-	targets   map[string]release.TargetState
-	tokens    map[string]tokenItem
-	tokenSeq  int64
-	idem      map[string]idemItem
-	idCounter uint64
-	lastIDMs  int64
+	mu       sync.Mutex
+	specs    map[string][]release.SpecVersion // pipeline → versions in order
+	sources  map[string]map[string]int        // repository → pipeline → spec version
+	triggers map[string]string                // pipeline + "\x00" + trigger key → release id
+	releases map[string]release.Release
+	events   map[string][]release.Event
+	locks    map[string]*lockItem
+	targets  map[string]release.TargetState
+	tokens   map[string]tokenItem
+	tokenSeq int64
+	idem     map[string]idemItem
 
 	onWrite func()
 }
@@ -91,35 +89,41 @@ func New(opts ...Option) *Store {
 		o(s)
 	}
 	if s.ids == nil {
-		s.ids = s.nextID
+		s.ids = NewIDs(s.now)
 	}
 	return s
 }
 
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-// nextID returns an id that sorts after every earlier one: 10 characters of
-// milliseconds and 16 of a counter, in Crockford base32 like a ULID.
-func (s *Store) nextID() string {
-	s.mu.Lock()
-	ms := s.now().UnixMilli()
-	if ms < s.lastIDMs {
-		ms = s.lastIDMs
+// NewIDs returns a generator of release ids that sort by creation time
+// and, unlike store's ULIDs, are deterministic: 10 Crockford base32
+// characters of the clock's milliseconds (never going back) and 16 of a
+// counter.
+func NewIDs(now func() time.Time) func() string {
+	var (
+		mu     sync.Mutex
+		lastMs int64
+		n      uint64
+	)
+	return func() string {
+		mu.Lock()
+		ms := max(now().UnixMilli(), lastMs)
+		lastMs = ms
+		n++
+		c := n
+		mu.Unlock()
+		var out [26]byte
+		for i := 9; i >= 0; i-- {
+			out[i] = crockford[ms&31]
+			ms >>= 5
+		}
+		for i := 25; i >= 10; i-- {
+			out[i] = crockford[c&31]
+			c >>= 5
+		}
+		return string(out[:])
 	}
-	s.lastIDMs = ms
-	s.idCounter++
-	n := s.idCounter
-	s.mu.Unlock()
-	var out [26]byte
-	for i := 9; i >= 0; i-- {
-		out[i] = crockford[ms&31]
-		ms >>= 5
-	}
-	for i := 25; i >= 10; i-- {
-		out[i] = crockford[n&31]
-		n >>= 5
-	}
-	return string(out[:])
 }
 
 func (s *Store) wrote() {
