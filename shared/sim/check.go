@@ -177,11 +177,17 @@ func (c *checker) promoted(id, target string) bool {
 	return false
 }
 
-// failingWaves are the waves where the release moved traffic but did not
-// promote every target.
+// failingWaves are the waves where the release began deploying a target
+// (its Lock task ran) but did not promote every target.
 func (c *checker) failingWaves(id string) []string {
 	var out []string
-	for _, t := range c.moved(id) {
+	var begun []string
+	for _, a := range c.h.attempts {
+		if a.Release == id {
+			begun = append(begun, a.Target)
+		}
+	}
+	for _, t := range begun {
 		key := c.waveKey(t)
 		if slices.Contains(out, key) {
 			continue

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/shipwave/shipwave/shared/sim"
 )

@@ -68,6 +68,7 @@ type History struct {
 	rejected   map[string]bool      // release ids a person rejected
 	violations []Violation          // found while the history ran
 	commits    map[string]string    // commit → release id
+	attempts   []attempt
 }
 
 // Run plays a scenario and returns its history. An error means the
@@ -151,6 +152,7 @@ type runner struct {
 	endAt     map[string]time.Time
 	rejected  map[string]bool
 	sampled   []Violation
+	attempts  []attempt // deploys a release began (its Lock task ran)
 	seenViols map[string]bool
 }
 
@@ -168,6 +170,9 @@ type plane struct {
 	execs map[string]*states.Execution // release id → execution
 	all   []*states.Execution
 }
+
+// attempt is a release beginning to deploy a target.
+type attempt struct{ Release, Target string }
 
 type tracked struct {
 	x       *states.Execution
@@ -214,8 +219,14 @@ func (r *runner) newPlane() (*plane, error) {
 		Clock: r.clk, Logger: r.opts.Logger, History: states.HistoryCount, RetainFinished: -1,
 		Random: &lockedRand{r: rand.New(rand.NewPCG(r.sc.Seed, uint64(p.gen)))},
 	}, local.Handlers{
-		Service:           p.svc,
-		Finalize:          r.finalize(p),
+		Service:  p.svc,
+		Finalize: r.finalize(p),
+		Lock: func(ctx context.Context, in control.DeployTask) (release.Lock, error) {
+			r.mu.Lock()
+			r.attempts = append(r.attempts, attempt{Release: in.ReleaseID, Target: in.Target.Name})
+			r.mu.Unlock()
+			return p.svc.Lock(ctx, in)
+		},
 		LoadTestAggregate: r.aggregate(p),
 		RunTask: states.TaskFunc(func(ctx context.Context, req states.TaskRequest) (json.RawMessage, error) {
 			return json.RawMessage(`{"LastStatus":"STOPPED","StopCode":"EssentialContainerExited","Containers":[{"Name":"loadgen","ExitCode":0}]}`), nil
@@ -854,6 +865,7 @@ func (r *runner) collect() *History {
 		Releases: map[string]release.Release{}, Events: map[string][]release.Event{},
 		endAt: maps(r.endAt), rejected: maps(r.rejected), commits: maps(r.commits),
 		violations: append([]Violation(nil), r.sampled...),
+		attempts:   append([]attempt(nil), r.attempts...),
 	}
 	r.mu.Unlock()
 	for _, rs := range r.sc.Releases {

@@ -217,3 +217,21 @@ func TestGenerateIsDeterministic(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
+// BenchmarkSimulation measures histories per second: each iteration plays
+// one seeded history (on the in-memory store) and checks it. Run it with
+// `go test ./shared/sim -run '^$' -bench Simulation -benchtime 500x`.
+func BenchmarkSimulation(b *testing.B) {
+	b.ReportAllocs()
+	seed := uint64(1)
+	began := time.Now()
+	for b.Loop() {
+		h, err := sim.Run(context.Background(), sim.Generate(seed), sim.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = sim.Check(h)
+		seed++
+	}
+	b.ReportMetric(float64(seed-1)/time.Since(began).Seconds(), "histories/s")
+}
