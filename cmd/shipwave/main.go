@@ -31,6 +31,7 @@ commands:
   states run|validate ...    run or validate Amazon States Language definitions
   local up|demo|push ...     the local control plane
   release list|show|...      inspect and steer releases
+  sim [--seed N] [--n K]     replay seeded simulated histories and check the invariants
   demo-service ...           the demo service the local fleet runs
 `
 
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runLocal(ctx, rest, stdout, stderr)
 	case "release":
 		return runRelease(ctx, rest, stdout, stderr)
+	case "sim":
+		return runSim(ctx, rest, stdout, stderr)
 	case "demo-service":
 		return runDemoService(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -1,0 +1,237 @@
+package sim_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/sim"
+	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/store/memstore"
+)
+
+var (
+	flagSeed = flag.Uint64("sim.seed", 1, "first seed of the simulated histories")
+	flagN    = flag.Int("sim.n", 1000, "number of simulated histories (seeds sim.seed … sim.seed+n-1)")
+	flagSkip = flag.String("sim.skip", os.Getenv("SIM_SKIP"), "comma-separated invariants not to fail on (also $SIM_SKIP); \"all\" reports without failing")
+	flagShow = flag.Int("sim.show", 3, "failing histories to print in full")
+)
+
+// TestSimulation runs seeded histories of the real state machines and
+// handlers on virtual time and checks every invariant after each (see
+// package sim and docs/simulation.md). A failing seed prints the one-line
+// command that replays it, and its history.
+func TestSimulation(t *testing.T) {
+	skip := map[sim.Invariant]bool{}
+	all := *flagSkip == "all"
+	for _, name := range strings.Split(*flagSkip, ",") {
+		if name = strings.TrimSpace(name); name != "" && name != "all" {
+			known := false
+			for _, inv := range sim.Invariants {
+				known = known || string(inv) == name
+			}
+			if !known {
+				t.Fatalf("-sim.skip: unknown invariant %q (known: %v)", name, sim.Invariants)
+			}
+			skip[sim.Invariant(name)] = true
+		}
+	}
+	byInv := map[sim.Invariant][]uint64{}
+	shown, failed := 0, 0
+	runSeeds(t, *flagSeed, *flagN, sim.Options{}, func(seed uint64, h *sim.History, vs []sim.Violation) {
+		var failing []sim.Violation
+		for _, v := range vs {
+			if !skip[v.Invariant] {
+				failing = append(failing, v)
+			}
+			if seeds := byInv[v.Invariant]; len(seeds) == 0 || seeds[len(seeds)-1] != seed {
+				byInv[v.Invariant] = append(byInv[v.Invariant], seed)
+			}
+		}
+		if len(failing) == 0 || all {
+			return
+		}
+		failed++
+		msg := fmt.Sprintf("seed %d: %d violation(s); replay: %s", seed, len(failing), sim.ReplayCommand(seed))
+		for _, v := range failing {
+			msg += "\n  " + v.String()
+		}
+		if shown < *flagShow || *flagN == 1 {
+			msg += "\n" + sim.Format(h)
+			shown++
+		}
+		if failed <= 50 {
+			t.Error(msg)
+		} else if failed == 51 {
+			t.Error("… more failing seeds: see the summary")
+		}
+	})
+	var summary []string
+	for _, inv := range sim.Invariants {
+		if seeds := byInv[inv]; len(seeds) > 0 {
+			mark := ""
+			if skip[inv] {
+				mark = " (skipped)"
+			}
+			summary = append(summary, fmt.Sprintf("  %-26s %5d histories, first seeds %v%s", inv, len(seeds), seeds[:min(5, len(seeds))], mark))
+		}
+	}
+	if len(summary) > 0 {
+		t.Logf("invariants violated (histories out of %d):\n%s", *flagN, strings.Join(summary, "\n"))
+	}
+}
+
+// runSeeds runs n histories from seed on GOMAXPROCS workers and hands
+// each to report, in seed order, as it completes; histories are not kept.
+func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(uint64, *sim.History, []sim.Violation)) {
+	t.Helper()
+	began := time.Now()
+	type result struct {
+		h  *sim.History
+		vs []sim.Violation
+	}
+	var (
+		mu      sync.Mutex
+		done    = map[uint64]result{}
+		nextOut = seed
+		wg      sync.WaitGroup
+		next    = make(chan uint64)
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range next {
+				h, err := sim.Run(context.Background(), sim.Generate(s), opts)
+				if err != nil {
+					t.Errorf("seed %d: %v", s, err)
+				}
+				var vs []sim.Violation
+				if h != nil {
+					vs = sim.Check(h)
+				}
+				mu.Lock()
+				done[s] = result{h, vs}
+				for {
+					r, ok := done[nextOut]
+					if !ok {
+						break
+					}
+					delete(done, nextOut)
+					if r.h != nil {
+						report(nextOut, r.h, r.vs)
+					}
+					nextOut++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- seed + uint64(i)
+	}
+	close(next)
+	wg.Wait()
+	el := time.Since(began)
+	t.Logf("%d histories in %s (%.0f histories/s on %d workers)", n, el.Round(time.Millisecond), float64(n)/el.Seconds(), runtime.GOMAXPROCS(0))
+}
+
+// TestSimulationOnDynalite runs a few histories on the DynamoDB store
+// against dynalite as well as on the in-memory store, and requires the same
+// outcome from both: every release's final status and the set of
+// invariants violated. This is what lets the thousands of histories run on
+// the in-memory store. Sibling deploys of a wave run concurrently, so the
+// interleaving (and with it how many events a rollback records) may differ
+// between two runs of a seed; the in-memory run is retried a few times
+// before a difference counts.
+func TestSimulationOnDynalite(t *testing.T) {
+	const n = 20
+	dyn := sim.Options{Store: func(now func() time.Time) (sim.Store, error) {
+		client, table := dynalitetest.Table(t)
+		return store.New(client, table, store.WithNow(now), store.WithIDs(memstore.NewIDs(now))), nil
+	}, WallTimeout: 2 * time.Minute}
+	for seed := uint64(1); seed <= n; seed++ {
+		sc := sim.Generate(seed)
+		hd, err := sim.Run(context.Background(), sc, dyn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantInv := outcome(hd)
+		got, gotInv := "", ""
+		for attempt := 0; attempt < 8 && (got != want || gotInv != wantInv); attempt++ {
+			hm, err := sim.Run(context.Background(), sim.Generate(seed), sim.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, gotInv = outcome(hm)
+		}
+		switch {
+		case got != want:
+			t.Errorf("seed %d: in-memory store: %s\ndynalite store:  %s\n%s", seed, got, want, sim.Format(hd))
+		case gotInv != wantInv:
+			t.Logf("seed %d: same outcomes, but another interleaving of concurrent deploys: invariants [%s] in memory, [%s] on dynalite", seed, gotInv, wantInv)
+		}
+	}
+}
+
+// outcome summarizes a history: each push's final status, and the
+// invariants it violated.
+func outcome(h *sim.History) (string, string) {
+	var parts []string
+	for i, id := range h.IDs {
+		r := h.Releases[id]
+		parts = append(parts, fmt.Sprintf("%s=%s", h.Scenario.Releases[i].Version, r.Status))
+	}
+	seen := map[sim.Invariant]bool{}
+	for _, v := range sim.Check(h) {
+		seen[v.Invariant] = true
+	}
+	var invs []string
+	for _, inv := range sim.Invariants {
+		if seen[inv] {
+			invs = append(invs, string(inv))
+		}
+	}
+	return strings.Join(parts, " "), strings.Join(invs, " ")
+}
+
+// TestGenerateIsDeterministic: a seed always makes the same scenario.
+func TestGenerateIsDeterministic(t *testing.T) {
+	for seed := uint64(0); seed < 200; seed++ {
+		a, b := sim.Generate(seed), sim.Generate(seed)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("seed %d: two different scenarios:\n%s\n%s", seed, a.Describe(), b.Describe())
+		}
+	}
+	if reflect.DeepEqual(sim.Generate(1), sim.Generate(2)) {
+		t.Fatal("seeds 1 and 2 made the same scenario")
+	}
+}
+
+func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
+// BenchmarkSimulation measures histories per second: each iteration plays
+// one seeded history (on the in-memory store) and checks it. Run it with
+// `go test ./shared/sim -run '^$' -bench Simulation -benchtime 500x`.
+func BenchmarkSimulation(b *testing.B) {
+	b.ReportAllocs()
+	seed := uint64(1)
+	began := time.Now()
+	for b.Loop() {
+		h, err := sim.Run(context.Background(), sim.Generate(seed), sim.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = sim.Check(h)
+		seed++
+	}
+	b.ReportMetric(float64(seed-1)/time.Since(began).Seconds(), "histories/s")
+}
