@@ -495,6 +495,9 @@ func (s *Store) AppendEvent(ctx context.Context, ev release.Event) (release.Even
 		ev.Data = nil
 	}
 	log := s.events[ev.ReleaseID]
+	if n := len(log); n > 0 && ev.Time.Before(log[n-1].Time) {
+		ev.Time = log[n-1].Time // time never goes backwards against seq
+	}
 	ev.Seq = int64(len(log)) + 1
 	s.events[ev.ReleaseID] = append(log, ev)
 	s.mu.Unlock()
@@ -620,7 +623,7 @@ func (s *Store) ReleaseLock(ctx context.Context, target, owner string) error {
 	switch {
 	case l == nil || l.owner == "":
 		s.mu.Unlock()
-		return nil
+		return release.Errorf(release.ErrNotFound, "release lock on %s for %s: not locked", target, owner)
 	case l.owner != owner:
 		s.mu.Unlock()
 		return release.Errorf(release.ErrLocked, "release lock on %s for %s: held by %s", target, owner, l.owner)
@@ -667,10 +670,53 @@ func (s *Store) PutTargetState(ctx context.Context, ts release.TargetState) erro
 		s.mu.Unlock()
 		return release.Errorf(release.ErrConflict, "put target state %s: a newer state is stored", ts.Target)
 	}
-	s.targets[ts.Target] = ts
+	s.targets[ts.Target] = storedTarget(ts)
 	s.mu.Unlock()
 	s.wrote()
 	return nil
+}
+
+// SwapTargetState writes next only if the stored state is still prev (same
+// phase, owner and update time in milliseconds, as the DynamoDB store
+// compares them; prev.Phase "" means none is stored). Errors:
+// release.ErrInvalid, release.ErrConflict.
+func (s *Store) SwapTargetState(ctx context.Context, prev, next release.TargetState) error {
+	if err := checkName("swap target state", "target", next.Target); err != nil {
+		return err
+	}
+	if prev.Target != "" && prev.Target != next.Target {
+		return release.Errorf(release.ErrInvalid, "swap target state %s: prev is target %s", next.Target, prev.Target)
+	}
+	if next.Phase == "" {
+		return release.Errorf(release.ErrInvalid, "swap target state %s: phase is required", next.Target)
+	}
+	if err := ctxErr(ctx, "swap target state "+next.Target); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if next.UpdatedAt.IsZero() {
+		next.UpdatedAt = s.now()
+	}
+	next.UpdatedAt = next.UpdatedAt.UTC()
+	cur, ok := s.targets[next.Target]
+	same := !ok && prev.Phase == "" ||
+		ok && prev.Phase != "" && cur.Phase == prev.Phase && cur.ReleaseID == prev.ReleaseID && cur.UpdatedAt.UnixMilli() == prev.UpdatedAt.UnixMilli()
+	if !same {
+		s.mu.Unlock()
+		return release.Errorf(release.ErrConflict, "swap target state %s: it changed since it was read", next.Target)
+	}
+	s.targets[next.Target] = storedTarget(next)
+	s.mu.Unlock()
+	s.wrote()
+	return nil
+}
+
+// storedTarget is ts as the DynamoDB store keeps it: times to the
+// millisecond, lists copied.
+func storedTarget(ts release.TargetState) release.TargetState {
+	ts.UpdatedAt = time.UnixMilli(ts.UpdatedAt.UnixMilli()).UTC()
+	ts.Good = append([]string(nil), ts.Good...)
+	return ts
 }
 
 // GetTargetState returns what a target serves. Errors: release.ErrNotFound.
@@ -687,7 +733,7 @@ func (s *Store) GetTargetState(ctx context.Context, target string) (release.Targ
 	if !ok {
 		return release.TargetState{}, release.Errorf(release.ErrNotFound, "target %s has no recorded state", target)
 	}
-	return ts, nil
+	return storedTarget(ts), nil
 }
 
 func expiredAt(tok release.TaskToken, now time.Time) bool {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"errors"
 	"fmt"
 	"github.com/shipwave/shipwave/shared/release"
@@ -309,12 +310,13 @@ func testTargetState(t *testing.T, newEnv func(testing.TB) *env) {
 	wantKind(t, "GetTargetState of a target never deployed", err, release.ErrNotFound)
 	wantKind(t, "PutTargetState without a phase", e.store.PutTargetState(ctx, release.TargetState{Target: "orders-live"}), release.ErrInvalid)
 	wantKind(t, "PutTargetState without a target", e.store.PutTargetState(ctx, release.TargetState{Phase: release.PhaseStable}), release.ErrInvalid)
-	first := release.TargetState{Target: "orders-live", Stable: "v1", Candidate: "v2", Weight: 10, ReleaseID: "r1", Phase: release.PhaseShifting, Stage: "prod", Wave: "w1"}
+	first := release.TargetState{Target: "orders-live", KnownGood: "v1", Good: []string{"v1", "v0"}, Stable: "v1", Candidate: "v2", Weight: 10,
+		ReleaseID: "r1", Previous: "v1", Phase: release.PhaseShifting, Stage: "prod", Wave: "w1"}
 	wantKind(t, "PutTargetState", e.store.PutTargetState(ctx, first), nil)
 	got, err := e.store.GetTargetState(ctx, "orders-live")
 	wantKind(t, "GetTargetState", err, nil)
 	first.UpdatedAt = e.clock.Now()
-	if got != first {
+	if !reflect.DeepEqual(got, first) {
 		t.Errorf("GetTargetState = %+v, want %+v", got, first)
 	}
 	e.clock.Advance(time.Second)
@@ -327,7 +329,7 @@ func testTargetState(t *testing.T, newEnv func(testing.TB) *env) {
 	same := newer
 	same.Phase = release.PhasePromoted
 	wantKind(t, "PutTargetState in the same millisecond", e.store.PutTargetState(ctx, same), nil)
-	if got, _ := e.store.GetTargetState(ctx, "orders-live"); got != same {
+	if got, _ := e.store.GetTargetState(ctx, "orders-live"); !reflect.DeepEqual(got, same) {
 		t.Errorf("after the writes: %+v, want %+v", got, same)
 	}
 }

@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ListReleasesPagination", testListReleasesPagination},
 		{"ActiveReleases", testActiveReleases},
 		{"TargetState", testTargetState},
+		{"SwapTargetState", testSwapTargetState},
 		{"SaveAndGetSpec", testSaveAndGetSpec},
 		{"SaveSpecRejectsBadInput", testSaveSpecRejectsBadInput},
 		{"PipelineIndexes", testPipelineIndexes},
