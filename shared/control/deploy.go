@@ -42,7 +42,7 @@ func (s *Service) lock(ctx context.Context, in DeployTask) (release.Lock, error)
 		return release.Lock{}, fmt.Errorf("lock %s for release %s: %w", in.Target.Name, in.ReleaseID, err)
 	}
 	// The lease is ours; the target may still belong to a release that
-	// promoted it and can still roll it back.
+	// promoted it and has not ended.
 	if owner, err := s.owner(ctx, in.Target.Name, in.ReleaseID); err != nil || owner != "" {
 		if rerr := s.Store.ReleaseLock(ctx, in.Target.Name, in.ReleaseID); rerr != nil && !errors.Is(rerr, release.ErrNotFound) {
 			err = errors.Join(err, rerr)
@@ -50,7 +50,7 @@ func (s *Service) lock(ctx context.Context, in DeployTask) (release.Lock, error)
 		if err != nil {
 			return release.Lock{}, err
 		}
-		return release.Lock{}, s.busy(ctx, in, r, owner, fmt.Sprintf("target %s belongs to release %s until that release can no longer roll it back", in.Target.Name, owner))
+		return release.Lock{}, s.busy(ctx, in, r, owner, fmt.Sprintf("target %s belongs to release %s until that release ends", in.Target.Name, owner))
 	}
 	led, err := s.ledger(ctx, in.ReleaseID)
 	if err != nil {
@@ -549,8 +549,8 @@ func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, err
 
 // Finalize records the target promoted: the candidate has all its traffic,
 // verified serving. The release still owns the target — the promotion is
-// not known-good — until it can no longer roll it back (see settleWave);
-// the lease is released now.
+// not known-good — until the release ends (see settle); the lease is
+// released now.
 func (s *Service) Finalize(ctx context.Context, in DeployTask) (TargetOutcome, error) {
 	out, err := s.finalize(ctx, in)
 	return out, Boundary(err)
@@ -586,7 +586,7 @@ func (s *Service) finalize(ctx context.Context, in DeployTask) (TargetOutcome, e
 	if err := s.Store.PutTargetState(ctx, next); err != nil {
 		return TargetOutcome{}, fmt.Errorf("record %s promoted: %w", in.Target.Name, err)
 	}
-	ev := in.event(release.EventTargetPromoted, fmt.Sprintf("%s now serves %s (known-good %s until the release can no longer roll it back)", in.Target.Name, in.Split.Candidate, ts.KnownGood))
+	ev := in.event(release.EventTargetPromoted, fmt.Sprintf("%s now serves %s (its known-good version stays %s until the release ends)", in.Target.Name, in.Split.Candidate, ts.KnownGood))
 	ev.Data = jsonData(map[string]any{"version": in.Split.Candidate, "previous": ts.KnownGood})
 	if err := s.record(ctx, ev); err != nil {
 		return TargetOutcome{}, err

@@ -217,8 +217,8 @@ func (s *Service) checkRelease(ctx context.Context, releaseID string) error {
 }
 
 // waveResult judges a wave from its targets' outcomes. All promoted: the
-// wave succeeded, and its targets settle (become known-good) unless a later
-// wave could still roll every wave back. Otherwise the wave's targets are
+// wave succeeded (its targets stay the release's until it ends). Otherwise
+// the wave's targets are
 // restored (and, with onFailure rollbackAllWaves, every target the release
 // touched, newest first) and the wave fails.
 func (s *Service) waveResult(ctx context.Context, in RecordInput) error {
@@ -249,12 +249,10 @@ func (s *Service) waveResult(ctx context.Context, in RecordInput) error {
 		if err != nil {
 			return err
 		}
-		if !led.WaveJudged(in.Stage, in.Wave) {
-			if err := s.record(ctx, release.Event{ReleaseID: in.ReleaseID, Type: release.EventWaveSucceeded, Stage: in.Stage, Wave: in.Wave}); err != nil {
-				return err
-			}
+		if led.WaveJudged(in.Stage, in.Wave) {
+			return nil // a retried WaveResult
 		}
-		return s.settleWave(ctx, in.ReleaseID, p, in.StageIndex, in.WaveIndex, in.Stage, in.Wave)
+		return s.record(ctx, release.Event{ReleaseID: in.ReleaseID, Type: release.EventWaveSucceeded, Stage: in.Stage, Wave: in.Wave})
 	}
 	reason := "wave " + in.Wave + " failed: " + strings.Join(failed, "; ")
 	if len(failed) == 0 {

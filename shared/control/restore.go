@@ -86,23 +86,6 @@ func waveMode(p release.Pipeline, stage, wave string) release.FailureMode {
 	return firstMode(p.OnFailure, release.FailureRollbackWave)
 }
 
-// laterRollsBackAll reports whether any wave after (stage, wave) in the
-// pipeline rolls back every wave on failure: then a promotion in this wave
-// is not final until the release ends.
-func laterRollsBackAll(p release.Pipeline, stageIndex, waveIndex int) bool {
-	for si := stageIndex; si < len(p.Stages); si++ {
-		for wi, w := range p.Stages[si].Waves {
-			if si == stageIndex && wi <= waveIndex {
-				continue
-			}
-			if firstMode(w.OnFailure, p.OnFailure, release.FailureRollbackWave) == release.FailureRollbackAllWaves {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // restoreResult is what a restore did.
 type restoreResult struct {
 	// Restored lists the targets verified back on their known-good version.
@@ -301,8 +284,10 @@ func (s *Service) holdLock(ctx context.Context, releaseID, stage, wave, target s
 		Message: fmt.Sprintf("lock on %s acquired to restore it (fence %d)", target, l.Fence)})
 }
 
-// settle makes the target's promoted candidate its known-good version: the
-// release can no longer roll it back.
+// settle makes the target's promoted candidate its known-good version
+// once the release that promoted it has ended without rolling it back:
+// only then is it proven good (a release still in flight may roll any of
+// its promotions back).
 func (s *Service) settle(ctx context.Context, releaseID, target string) error {
 	for range 5 {
 		ts, err := s.Store.GetTargetState(ctx, target)
@@ -324,26 +309,6 @@ func (s *Service) settle(ctx context.Context, releaseID, target string) error {
 		return s.record(ctx, ev)
 	}
 	return &TransientError{Message: "settle " + target + ": its state kept changing"}
-}
-
-// settleWave settles the wave's promoted targets once its judgment passed,
-// unless a later wave could still roll every wave back.
-func (s *Service) settleWave(ctx context.Context, releaseID string, p release.Pipeline, stageIndex, waveIndex int, stage, wave string) error {
-	if laterRollsBackAll(p, stageIndex, waveIndex) {
-		return nil
-	}
-	led, err := s.ledger(ctx, releaseID)
-	if err != nil {
-		return err
-	}
-	for _, t := range led.Touches {
-		if t.Stage == stage && t.Wave == wave && t.Promoted && !t.Settled && !t.Restored {
-			if err := s.settle(ctx, releaseID, t.Target); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // closeOut finishes what an ended release left behind: an interrupted

@@ -70,8 +70,8 @@ func (w *world) checkSafety(r release.Release, want map[string]string) {
 
 // TestManualRollbackHonoursOnFailure: a person rolls back a release baking
 // in its second wave. With rollbackAllWaves the wave it already promoted
-// goes back too; with rollbackWave it stays (and became known-good when its
-// wave passed).
+// goes back too; with rollbackWave it stays, and becomes known-good when the
+// release ends.
 func TestManualRollbackHonoursOnFailure(t *testing.T) {
 	for _, tc := range []struct {
 		mode      string
@@ -287,7 +287,8 @@ func TestWindowClosingMidShiftKeepsWatching(t *testing.T) {
 
 // TestParallelReleasesNeverRestoreOntoAnInFlightCandidate: two releases of
 // a PARALLEL pipeline want the same targets. The second waits until the
-// first can no longer roll them back, so when the first fails — its
+// first has ended (a target serves one release at a time), so when the
+// first fails — its
 // candidate crashing in the second wave — nothing is ever restored onto a
 // version of a release still in flight, and the second release's rollback
 // returns to a proven version.

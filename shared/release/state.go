@@ -57,13 +57,14 @@ type TaskToken struct {
 // TargetState is what a target serves and what Shipwave knows about it. It
 // is written before traffic moves, so a restore always knows where to
 // return, and it says which release owns the target: from the moment a
-// release prepares it until that release can no longer roll it back.
+// release prepares it until that release ends.
 type TargetState struct {
 	Target string `json:"target"`
 	// KnownGood is the target's last known-good version: its initial
-	// version, or a version a release finished successfully on it (see
-	// PhaseStable). It is never the candidate of a release still in flight,
-	// and it is what every restore returns to.
+	// version, or a version a release promoted on it and kept when it
+	// ended (it succeeded, or it failed elsewhere and its onFailure kept
+	// this wave, or it gave way). It is never the candidate of a release
+	// still in flight, and it is what every restore returns to.
 	KnownGood string `json:"knownGood"`
 	// Good lists earlier known-good versions, newest first (KnownGood
 	// first), for restoring to a named earlier version.
