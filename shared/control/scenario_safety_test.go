@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/control"
@@ -422,4 +423,43 @@ func TestBreakGlassRestore(t *testing.T) {
 	if err != nil || ts.KnownGood != "1" || !ts.Settled() {
 		t.Errorf("target state = %+v, %v; want settled on known-good 1", ts, err)
 	}
+}
+
+// TestPromoteSkipsTheBake: promote ends a 10-minute canary bake at once;
+// its final alarm check still runs and the release succeeds.
+func TestPromoteSkipsTheBake(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Canary10Percent30Minutes")
+	var once sync.Once
+	var perr error
+	w.onBake = func(w *world, weight int) {
+		if weight == 10 {
+			once.Do(func() {
+				_, perr = w.svc.Promote(context.Background(), control.PromoteRequest{ReleaseID: w.bakingRelease, Actor: "carol", Reason: "looks fine"})
+			})
+		}
+	}
+	start := w.clock.Now()
+	r, x := w.start("v2", "push:orders:main:promote")
+	w.wait(x)
+	if perr != nil {
+		t.Fatalf("Promote: %v", perr)
+	}
+	if got := w.releaseOf(r.ID); got.Status != release.StatusSucceeded {
+		t.Errorf("release = %s (%s), want SUCCEEDED", got.Status, got.Reason)
+	}
+	// The canary's 30 minutes were skipped; the final 10-minute bake was not.
+	if took := w.clock.Now().Sub(start); took >= 30*time.Minute {
+		t.Errorf("release took %s of virtual time, want the canary bake skipped", took)
+	}
+	skipped := false
+	for _, ev := range eventsOfType(w.events(r.ID), release.EventNote) {
+		skipped = skipped || strings.Contains(ev.Message, "bake skipped by carol")
+	}
+	if !skipped {
+		t.Errorf("no note that carol skipped the bake: %s", eventTypes(w.events(r.ID)))
+	}
+	if _, err := w.svc.Promote(context.Background(), control.PromoteRequest{ReleaseID: r.ID, Actor: "carol"}); !errors.Is(err, release.ErrConflict) {
+		t.Errorf("Promote(ended) = %v, want ErrConflict", err)
+	}
+	w.checkSafety(r, map[string]string{"orders": "2"})
 }
