@@ -382,6 +382,6 @@ func mean(v []float64) float64 {
 	return sum / float64(len(v))
 }
 
-func round2(v float64) float64 { return math.Round(v*100) / 100 }
-func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+func round2(v float64) float64  { return math.Round(v*100) / 100 }
+func round6(v float64) float64  { return math.Round(v*1e6) / 1e6 }
 func round12(v float64) float64 { return math.Round(v*1e12) / 1e12 }
