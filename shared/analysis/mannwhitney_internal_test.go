@@ -11,8 +11,9 @@ import (
 // bruteP enumerates every way to pick len(x) of the pooled values as the
 // canary and returns the share whose U is at least (Greater), at most
 // (Less) the observed one: the exact permutation p-value, computed
-// independently of the DP.
-func bruteP(x, y []float64, alt Alternative) float64 {
+// independently of the DP. With midP, the observed U's own probability
+// counts half.
+func bruteP(x, y []float64, alt Alternative, midP bool) float64 {
 	pooled := append(slices.Clone(x), y...)
 	n, n1 := len(pooled), len(x)
 	uOf := func(in []bool) float64 {
@@ -36,7 +37,7 @@ func bruteP(x, y []float64, alt Alternative) float64 {
 		obs[i] = true
 	}
 	u0 := uOf(obs)
-	var total, ge, le float64
+	var total, ge, le, eq float64
 	for mask := 0; mask < 1<<n; mask++ {
 		in := make([]bool, n)
 		c := 0
@@ -57,6 +58,13 @@ func bruteP(x, y []float64, alt Alternative) float64 {
 		if u <= u0+1e-9 {
 			le++
 		}
+		if math.Abs(u-u0) < 1e-9 {
+			eq++
+		}
+	}
+	if midP {
+		ge -= eq / 2
+		le -= eq / 2
 	}
 	switch alt {
 	case Greater:
@@ -81,7 +89,7 @@ func TestMannWhitneyExactAgainstEnumeration(t *testing.T) {
 		}
 		for _, alt := range []Alternative{Greater, Less, TwoSided} {
 			got := MannWhitney(x, y, alt)
-			want := bruteP(x, y, alt)
+			want := bruteP(x, y, alt, got.Method == MethodExactBinary)
 			if got.Method == MethodIdentical {
 				continue
 			}
@@ -169,7 +177,14 @@ func TestBinaryMatchesExactDP(t *testing.T) {
 			}
 			i = j
 		}
-		want := exactP(ranks2, n1, r1, Greater)
+		// The binary path reports the mid-p: the exact tail less half the
+		// observed count's probability.
+		ge := exactP(ranks2, n1, r1, Greater)
+		var point float64
+		if r1 > 0 {
+			point = ge - exactP(ranks2, n1, r1+1, Greater)
+		}
+		want := ge - point/2
 		if got.Method != MethodExactBinary || math.Abs(got.P-want) > 1e-9 {
 			t.Errorf("trial %d: binary P=%v (%s), DP says %v", trial, got.P, got.Method, want)
 		}
