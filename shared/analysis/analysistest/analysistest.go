@@ -88,7 +88,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 				t.Errorf("%s: mean %v of %v, want %v", what, m, got, mean)
 			}
 		}
-		check("canary latency (ms)", c, wantN(5), 102)   // 100..104
+		check("canary latency (ms)", c, wantN(5), 102)     // 100..104
 		check("baseline latency (ms)", b, wantN(10), 54.5) // 50..59
 		if !h.PerPeriod {
 			s := append([]float64(nil), c...)
