@@ -47,7 +47,9 @@ type Source struct {
 
 var _ analysis.Source = (*Source)(nil)
 
-func dim(n, v string) types.Dimension { return types.Dimension{Name: aws.String(n), Value: aws.String(v)} }
+func dim(n, v string) types.Dimension {
+	return types.Dimension{Name: aws.String(n), Value: aws.String(v)}
+}
 
 // Lambda returns the source for function's alias; Query.Canary and
 // Query.Baseline are version numbers. period is rounded to whole minutes
