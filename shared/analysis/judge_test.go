@@ -158,3 +158,29 @@ func TestJudgmentRecordGolden(t *testing.T) {
 		t.Errorf("record differs from %s (run with -update):\n%s", golden, got)
 	}
 }
+
+func TestFromRelease(t *testing.T) {
+	c := analysis.FromRelease(release.Analysis{
+		Metrics:   []release.AnalysisMetric{{Name: "latency", Effect: 0.1}, {Name: "slowRequests", Direction: "either", Weight: 2, Critical: true, SlowerThan: time.Second}},
+		PassScore: 90, MarginalScore: 60, MinSamples: 10, Confidence: 0.95,
+	})
+	want := analysis.Config{
+		Metrics:   []analysis.Metric{{Name: "latency", Effect: 0.1}, {Name: "slowRequests", Direction: analysis.Either, Weight: 2, Critical: true, SlowerThan: time.Second}},
+		PassScore: 90, MarginalScore: 60, MinSamples: 10, Confidence: 0.95,
+	}
+	if got, _ := json.Marshal(c); string(got) != string(mustJSON(t, want)) {
+		t.Errorf("FromRelease = %s, want %s", got, mustJSON(t, want))
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

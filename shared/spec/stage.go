@@ -170,6 +170,19 @@ func (d *decoder) wave(o, at *object, path, name string, inherit waveSettings) r
 		LoadTest:   set.loadTest,
 		OnFailure:  set.onFailure,
 	}
+	if w.Deployment.Type == release.ShiftSteps {
+		// A final step without bake or pause bakes for the wave's bake.
+		steps := append([]release.Step(nil), w.Deployment.Steps...)
+		for i := range steps {
+			if steps[i].Bake == unsetBake {
+				steps[i].Bake = w.Bake.Duration
+			}
+		}
+		w.Deployment.Steps = steps
+		if len(steps) == 0 {
+			return w // the problem is already recorded
+		}
+	}
 	if _, err := w.Deployment.Compile(w.Bake.Duration); err != nil {
 		d.addf(at.at("deployment"), join(path, "deployment"), "%v", err)
 	}
@@ -333,8 +346,22 @@ func (d *decoder) deployment(n *yaml.Node, path string) (release.Deployment, boo
 			name, didYouMean(bare, release.PredefinedNames()), strings.Join(release.PredefinedNames(), ", "))
 		return release.Deployment{}, false
 	case yaml.MappingNode:
-		o := d.object(n, path, "type", "percent", "interval")
-		if o == nil || !d.required(o, "type") {
+		o := d.object(n, path, "type", "percent", "interval", "steps")
+		if o == nil {
+			return release.Deployment{}, false
+		}
+		if o.has("steps") {
+			ok := true
+			for _, f := range []string{"type", "percent", "interval"} {
+				if o.has(f) {
+					d.addf(o.keys[f], join(path, f), "does not apply to a steps deployment")
+					ok = false
+				}
+			}
+			steps, good := d.steps(o.get("steps"), join(path, "steps"))
+			return release.Deployment{Type: release.ShiftSteps, Steps: steps}, ok && good
+		}
+		if !d.required(o, "type") {
 			return release.Deployment{}, false
 		}
 		typ, ok := d.enum(o.get("type"), join(path, "type"), string(release.ShiftCanary), string(release.ShiftLinear), string(release.ShiftAllAtOnce))
