@@ -179,3 +179,42 @@ func (s *Source) Samples(ctx context.Context, q analysis.Query) ([]float64, []fl
 	}
 	return sides[0], sides[1], nil
 }
+
+// ForTarget returns the source for an AWS target: Lambda for a lambdaAlias
+// target (query versions), ALB for an ecsBlueGreen target (query its blue
+// and green target group ARNs; the LoadBalancer dimension comes from the
+// listener ARN). Other targets are an ErrInvalid-kind error.
+func ForTarget(client API, t release.Target, period time.Duration) (*Source, error) {
+	switch t.Type {
+	case release.TargetLambdaAlias:
+		if t.Function == "" || t.Alias == "" {
+			return nil, release.Errorf(release.ErrInvalid, "metrics of %s: function and alias are required", t.Name)
+		}
+		return Lambda(client, t.Function, t.Alias, period), nil
+	case release.TargetECSBlueGreen:
+		lb, ok := listenerBalancer(t.ListenerARN)
+		if !ok {
+			return nil, release.Errorf(release.ErrInvalid, "metrics of %s: want a listener ARN (…:listener/app/name/id/listener-id), got %q", t.Name, t.ListenerARN)
+		}
+		return ALB(client, lb, period), nil
+	}
+	return nil, release.Errorf(release.ErrInvalid, "metrics of %s: targets of type %q have no CloudWatch metrics", t.Name, t.Type)
+}
+
+// listenerBalancer returns the LoadBalancer dimension ("app/name/id") of a
+// listener ARN.
+func listenerBalancer(arn string) (string, bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" {
+		return "", false
+	}
+	res, ok := strings.CutPrefix(parts[5], "listener/")
+	if !ok {
+		return "", false
+	}
+	f := strings.Split(res, "/")
+	if len(f) != 4 || f[0] == "" || f[1] == "" || f[2] == "" {
+		return "", false
+	}
+	return strings.Join(f[:3], "/"), true
+}

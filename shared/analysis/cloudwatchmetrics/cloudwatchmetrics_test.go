@@ -77,3 +77,43 @@ func TestServiceErrorsWrapped(t *testing.T) {
 		t.Errorf("err = %v, want the service's error", err)
 	}
 }
+
+func TestForTarget(t *testing.T) {
+	f := awsfake.NewCloudWatchMetrics(t)
+	tests := []struct {
+		name    string
+		target  release.Target
+		wantErr bool
+	}{
+		{"lambda", release.Target{Type: release.TargetLambdaAlias, Name: "l", Function: "orders", Alias: "live"}, false},
+		{"lambda without alias", release.Target{Type: release.TargetLambdaAlias, Name: "l", Function: "orders"}, true},
+		{"ecs", release.Target{Type: release.TargetECSBlueGreen, Name: "e", ListenerARN: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2"}, false},
+		{"ecs bad listener", release.Target{Type: release.TargetECSBlueGreen, Name: "e", ListenerARN: "listener/app/shop"}, true},
+		{"local", release.Target{Type: release.TargetLocal, Name: "x", Service: "x"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := cloudwatchmetrics.ForTarget(client(f), tt.target, 0)
+			if tt.wantErr != errors.Is(err, release.ErrInvalid) || (!tt.wantErr && err != nil) {
+				t.Errorf("ForTarget = %v, want error %v", err, tt.wantErr)
+			}
+		})
+	}
+	// The ALB source derived from the listener reads the balancer's metrics.
+	lb := "app/shop/50dc6c495c0c9188"
+	dims := map[string]string{"TargetGroup": "targetgroup/green/1", "LoadBalancer": lb}
+	base := map[string]string{"TargetGroup": "targetgroup/blue/2", "LoadBalancer": lb}
+	for i := range 3 {
+		at := start.Add(time.Duration(i) * time.Minute)
+		f.Put("AWS/ApplicationELB", "TargetResponseTime", dims, at, 0.2)
+		f.Put("AWS/ApplicationELB", "TargetResponseTime", base, at, 0.1)
+	}
+	src, err := cloudwatchmetrics.ForTarget(client(f), tests[2].target, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, b, err := src.Samples(t.Context(), analysis.Query{Metric: analysis.MetricLatency, Canary: "targetgroup/green/1", Baseline: "targetgroup/blue/2", From: start, To: start.Add(3 * time.Minute)})
+	if err != nil || len(c) != 3 || c[0] != 200 || len(b) != 3 || b[0] != 100 {
+		t.Errorf("samples %v %v %v, want 3×200 ms and 3×100 ms", c, b, err)
+	}
+}
