@@ -268,11 +268,15 @@ type Shift struct {
 // HodgesLehmann returns the shift estimate of x over y and its two-sided
 // confidence interval at level conf (0.5–0.9999). The interval's bounds are
 // the C-th smallest and C-th largest differences with
-// C = floor(n1*n2/2 - z * sd(U)), sd tie-corrected (at least 1). Order
+// C = floor(n1*n2/2 - z * sd(U)) (at least 1), sd tie-corrected. Order
 // statistics of the differences are found by bisection with a two-pointer
 // count, O((n1+n2) log) each, so large samples need no n1*n2 array; values
-// are exact to floating-point precision.
+// are exact to floating-point precision. tieSum is sum(t^3-t) over the tie
+// groups of the pooled samples. Empty samples give a zero Shift.
 func HodgesLehmann(x, y []float64, conf float64, tieSum float64) Shift {
+	if len(x) == 0 || len(y) == 0 {
+		return Shift{}
+	}
 	xs, ys := slices.Clone(x), slices.Clone(y)
 	sort.Float64s(xs)
 	sort.Float64s(ys)

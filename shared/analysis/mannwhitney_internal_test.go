@@ -246,3 +246,31 @@ func TestNormalQuantile(t *testing.T) {
 		}
 	}
 }
+
+// TestMannWhitneySymmetry checks, across every method, that swapping the
+// samples mirrors U and the one-sided p-values.
+func TestMannWhitneySymmetry(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for trial := range 60 {
+		n1, n2 := 1+rng.IntN(80), 1+rng.IntN(80)
+		levels := []int{2, 5, 1000}[trial%3]
+		x, y := make([]float64, n1), make([]float64, n2)
+		for i := range x {
+			x[i] = float64(rng.IntN(levels))
+		}
+		for i := range y {
+			y[i] = float64(rng.IntN(levels))
+		}
+		a, b := MannWhitney(x, y, Greater), MannWhitney(y, x, Less)
+		if a.U+MannWhitney(y, x, Greater).U != float64(n1*n2) {
+			t.Errorf("trial %d: U(x,y)+U(y,x) != n1*n2", trial)
+		}
+		if math.Abs(a.P-b.P) > 1e-9 || a.Method != b.Method || a.P < 0 || a.P > 1 {
+			t.Errorf("trial %d (%s): P(x>y)=%v but P(y<x)=%v (%s)", trial, a.Method, a.P, b.P, b.Method)
+		}
+		two, less := MannWhitney(x, y, TwoSided), MannWhitney(x, y, Less)
+		if low := math.Min(a.P, less.P); two.P < low-1e-12 || two.P > 1 {
+			t.Errorf("trial %d: two-sided %v below the smaller one-sided %v", trial, two.P, low)
+		}
+	}
+}
