@@ -20,19 +20,38 @@ type Metrics interface {
 	Metrics(service, version string, from, to time.Time) (fleet.Datapoint, error)
 }
 
+// SyntheticMetrics reads the synthetic requests a service's proxy recorded
+// apart from real traffic (*fleet.Fleet is one).
+type SyntheticMetrics interface {
+	// SyntheticMetrics returns service's synthetic datapoint for version in
+	// [from, to); it returns an ErrNotFound-kind error for an unknown
+	// service.
+	SyntheticMetrics(service, version string, from, to time.Time) (fleet.Datapoint, error)
+}
+
 // Source serves one service's per-request samples. Latency values are the
 // recorded sample (every request up to 512 per version per 100 ms, a
 // uniform sample beyond); errors are exact: one value per completed
 // request, 1 for a 5xx. The window is rounded down to fleet.Resolution.
 type Source struct {
-	metrics Metrics
-	service string
+	metrics   Metrics
+	synthetic SyntheticMetrics // nil: real traffic only
+	service   string
 }
 
 var _ analysis.Source = (*Source)(nil)
 
-// New returns the source of service's samples in m.
+// New returns the source of service's samples in m: real traffic only.
 func New(m Metrics, service string) *Source { return &Source{metrics: m, service: service} }
+
+// WithSynthetic returns a copy of s whose canary samples also hold the
+// synthetic requests in m, for an analysis whose spec sets
+// synthetic.countInJudgment. The baseline gets no synthetic traffic.
+func (s *Source) WithSynthetic(m SyntheticMetrics) *Source {
+	c := *s
+	c.synthetic = m
+	return &c
+}
 
 // Samples implements analysis.Source, per request.
 func (s *Source) Samples(_ context.Context, q analysis.Query) ([]float64, []float64, error) {
@@ -89,5 +108,13 @@ func (s *Source) Samples(_ context.Context, q analysis.Query) ([]float64, []floa
 	if err != nil {
 		return nil, nil, fmt.Errorf("samples of %s %s: %w", s.service, q.Baseline, err)
 	}
-	return values(c), values(b), nil
+	canary := values(c)
+	if s.synthetic != nil {
+		syn, err := s.synthetic.SyntheticMetrics(s.service, q.Canary, q.From, q.To)
+		if err != nil {
+			return nil, nil, fmt.Errorf("synthetic samples of %s %s: %w", s.service, q.Canary, err)
+		}
+		canary = append(canary, values(syn)...)
+	}
+	return canary, values(b), nil
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/analysis"
 	"github.com/shipwave/shipwave/shared/analysis/analysistest"
 	"github.com/shipwave/shipwave/shared/analysis/fleetsamples"
 	"github.com/shipwave/shipwave/shared/fleet"
@@ -42,4 +43,29 @@ func TestContract(t *testing.T) {
 			Start:    time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		}
 	})
+}
+
+// synthetic serves recorded requests as synthetic traffic.
+type synthetic struct{ recorded }
+
+func (s synthetic) SyntheticMetrics(service, version string, from, to time.Time) (fleet.Datapoint, error) {
+	return s.Metrics(service, version, from, to)
+}
+
+func TestSyntheticCountsOnlyWhenAsked(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	real := recorded{
+		"v2": {{At: at, Latency: 10 * time.Millisecond}},
+		"v1": {{At: at, Latency: 10 * time.Millisecond}},
+	}
+	syn := synthetic{recorded{"v2": {{At: at, Latency: 90 * time.Millisecond, Failed: true}, {At: at, Latency: 90 * time.Millisecond}}, "v1": {{At: at}}}}
+	q := analysis.Query{Metric: analysis.MetricErrors, Canary: "v2", Baseline: "v1", From: at, To: at.Add(time.Second)}
+	src := fleetsamples.New(real, "svc")
+	if c, b, err := src.Samples(t.Context(), q); err != nil || len(c) != 1 || len(b) != 1 {
+		t.Errorf("real only: %v %v %v, want one value each", c, b, err)
+	}
+	c, b, err := src.WithSynthetic(syn).Samples(t.Context(), q)
+	if err != nil || len(c) != 3 || c[1]+c[2] != 1 || len(b) != 1 {
+		t.Errorf("with synthetic: canary %v baseline %v (%v), want 3 canary values (one failed) and the baseline's 1", c, b, err)
+	}
 }
