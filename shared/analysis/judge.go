@@ -43,8 +43,9 @@ const (
 	Pass     Verdict = "pass"
 	Marginal Verdict = "marginal"
 	Fail     Verdict = "fail"
-	// Inconclusive means a sample was below the minimum count: the bake
-	// should wait for more data (or time out as its spec says).
+	// Inconclusive means a metric's sample was below the minimum count and
+	// the others do not fail the canary on their own: the bake should wait
+	// for more data (or time out as its spec says).
 	Inconclusive Verdict = "inconclusive"
 )
 
@@ -218,7 +219,8 @@ type Judgment struct {
 // (1-Confidence)/2 and the canary's mean is worse than the baseline's by at
 // least the metric's Effect; otherwise it passes. A metric with fewer than
 // MinSamples canary or baseline values is NoData, and any NoData metric
-// makes the judgment Inconclusive. The score is the weighted share of
+// makes the judgment Inconclusive, unless the judged metrics fail it
+// whatever the missing ones would show. The score is the weighted share of
 // passing metrics; a failed Critical metric fails the judgment outright.
 // Judge returns an ErrInvalid-kind error for a bad config, a metric missing
 // from data, or a non-finite value.
@@ -228,7 +230,7 @@ func Judge(c Config, data map[string]Samples) (Judgment, error) {
 		return Judgment{}, err
 	}
 	j := Judgment{PassScore: c.PassScore, MarginalScore: c.MarginalScore, MinSamples: c.MinSamples, Confidence: c.Confidence, PerPeriod: c.PerPeriod}
-	var total, passed float64
+	var total, passed, missing float64
 	var nodata, failed, criticalFailed []string
 	for _, m := range c.Metrics {
 		s, ok := data[m.Name]
@@ -243,6 +245,7 @@ func Judge(c Config, data map[string]Samples) (Judgment, error) {
 		switch r.Class {
 		case ClassNoData:
 			nodata = append(nodata, m.Name)
+			missing += m.Weight
 			continue
 		case ClassPass:
 			passed += m.Weight
@@ -262,6 +265,10 @@ func Judge(c Config, data map[string]Samples) (Judgment, error) {
 		j.Score = 0
 		j.Verdict = Fail
 		j.Reason = fmt.Sprintf("critical metric %s failed", strings.Join(criticalFailed, ", "))
+	case len(nodata) > 0 && 100*(passed+missing)/(total+missing) < c.MarginalScore:
+		// Even if every metric without data passed, the score would fail.
+		j.Verdict = Fail
+		j.Reason = fmt.Sprintf("failed: %s; score below marginal %v even if %s, without enough data yet, passed", strings.Join(failed, ", "), c.MarginalScore, strings.Join(nodata, ", "))
 	case len(nodata) > 0:
 		j.Verdict = Inconclusive
 		j.Reason = fmt.Sprintf("too little data for %s (minimum %d values each)", strings.Join(nodata, ", "), c.MinSamples)
