@@ -11,12 +11,14 @@ import (
 // getMetricData answers GetMetricData's MetricStat queries from the points
 // added with Put: per query, the Sum, Average or SampleCount of the exact
 // metric stream's points in each Period from StartTime, newest first
-// (CloudWatch's default ScanBy TimestampDescending). Expression queries and
-// paging beyond one page are not served.
+// (CloudWatch's default ScanBy TimestampDescending) or oldest first with
+// TimestampAscending. Expression queries and paging beyond one page are not
+// served.
 func (c *CloudWatchMetrics) getMetricData(in map[string]any) (cbor.Map, string, string) {
 	start, okStart := in["StartTime"].(time.Time)
 	end, okEnd := in["EndTime"].(time.Time)
 	queries, _ := in["MetricDataQueries"].([]any)
+	ascending := in["ScanBy"] == "TimestampAscending"
 	switch {
 	case !okStart || !okEnd || len(queries) == 0:
 		return nil, "MissingParameter", "MetricDataQueries, StartTime and EndTime are required"
@@ -75,7 +77,7 @@ func (c *CloudWatchMetrics) getMetricData(in map[string]any) (cbor.Map, string, 
 		for k := range buckets {
 			keys = append(keys, k)
 		}
-		sort.Slice(keys, func(a, b int) bool { return keys[a] > keys[b] })
+		sort.Slice(keys, func(a, b int) bool { return (keys[a] > keys[b]) != ascending })
 		ts, vals := cbor.List{}, cbor.List{}
 		for _, k := range keys {
 			a := buckets[k]

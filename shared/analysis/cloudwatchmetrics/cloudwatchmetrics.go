@@ -98,7 +98,9 @@ func roundPeriod(p time.Duration) time.Duration {
 // [From, To) rounded to whole periods: the period's average latency in
 // milliseconds, or its error rate (0–1; periods without requests are
 // skipped). MetricSlowRequests is an ErrInvalid-kind error: CloudWatch
-// keeps no per-request latencies.
+// keeps no per-request latencies. CloudWatch publishes Lambda and ALB
+// metrics a minute or two late, so the newest periods may be partial:
+// callers should end the window that much before now.
 func (s *Source) Samples(ctx context.Context, q analysis.Query) ([]float64, []float64, error) {
 	bad := func(format string, args ...any) ([]float64, []float64, error) {
 		return nil, nil, release.Errorf(release.ErrInvalid, "%s metrics: %s", s.ns, fmt.Sprintf(format, args...))
