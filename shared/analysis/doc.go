@@ -12,7 +12,10 @@
 // direction is significant at (1-Confidence)/2 and the canary's mean is
 // worse by at least the metric's Effect. For continuous data the test and
 // the interval excluding 0 are the same decision; the test also works for
-// 0/1 error indicators, whose shift interval collapses to 0. Metrics below
+// 0/1 error indicators, whose shift interval collapses to 0. Confidence
+// defaults to 0.99 (Kayenta's judge uses 0.98) because several metrics
+// share one false-positive budget, and outliers are kept (Kayenta can drop
+// them) because slow requests are what a tail metric must see. Metrics below
 // the minimum sample count make the judgment Inconclusive, and every
 // Judgment is a JSON-encodable record of the data it used.
 //
