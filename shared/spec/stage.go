@@ -112,6 +112,7 @@ func (d *decoder) stages(n *yaml.Node, path string, p *release.Pipeline) []relea
 		case o.has("targets"):
 			w := d.wave(nil, o, sp, st.Name, set)
 			w.Targets = d.targets(tg, o.at("targets"), join(sp, "targets"), targetNames)
+			d.analysisSources(w, o.at("deployment"), join(sp, "deployment"))
 			st.Waves = []release.Wave{w}
 		default:
 			d.addf(o.n, join(sp, "targets"), "a stage needs targets (one implicit wave) or waves")
@@ -148,6 +149,7 @@ func (d *decoder) waves(n *yaml.Node, path string, inherit waveSettings, targetN
 		names[name] = wp
 		w := d.wave(o, o, wp, name, inherit)
 		w.Targets = d.targets(o.get("targets"), o.at("targets"), join(wp, "targets"), targetNames)
+		d.analysisSources(w, o.at("deployment"), join(wp, "deployment"))
 		out = append(out, w)
 	}
 	return out

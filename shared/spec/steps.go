@@ -201,6 +201,30 @@ func (d *decoder) analysisMetric(n *yaml.Node, path string) (release.AnalysisMet
 	return m, true
 }
 
+// analysisSources checks that w's targets can supply its steps' analysis
+// metrics: slowRequests needs per-request latencies, which only the local
+// fleet keeps (CloudWatch has per-period statistics). n is the node to blame
+// (the deployment, which may be inherited from the stage).
+func (d *decoder) analysisSources(w release.Wave, n *yaml.Node, path string) {
+	for i, st := range w.Deployment.Steps {
+		if st.Analysis == nil {
+			continue
+		}
+		for j, m := range st.Analysis.Metrics {
+			if m.Name != "slowRequests" {
+				continue
+			}
+			for _, t := range w.Targets {
+				if t.Type != release.TargetLocal {
+					d.addf(n, join(index(join(index(join(path, "steps"), i), "analysis.metrics"), j), "name"),
+						"slowRequests needs per-request latencies, which only local targets have (target %s is %s; CloudWatch keeps per-period statistics)", t.Name, t.Type)
+					return
+				}
+			}
+		}
+	}
+}
+
 func joinOr(s []string) string {
 	switch len(s) {
 	case 0:
