@@ -463,3 +463,49 @@ func TestPromoteSkipsTheBake(t *testing.T) {
 	}
 	w.checkSafety(r, map[string]string{"orders": "2"})
 }
+
+// TestAlarmBetweenBakesIsNotMissed: while the canary holds partial traffic
+// there is always a watch on its alarms, also between a bake's end and
+// the next one's start: an alarm then is recorded by alarmwatch and the
+// target's next task fails with AlarmTriggered.
+func TestAlarmBetweenBakesIsNotMissed(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Linear10PercentEvery1Minute")
+	ctx := context.Background()
+	r, _, err := w.store.CreateRelease(ctx, release.Release{Pipeline: "orders", SpecVersion: 1, Version: "v2",
+		Trigger: release.Trigger{Kind: release.TriggerPush, Key: "push:orders:main:between", Time: w.clock.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.TransitionRelease(ctx, r.ID, release.StatusInProgress, ""); err != nil {
+		t.Fatal(err)
+	}
+	in := control.DeployTask{ReleaseID: r.ID, Pipeline: "orders", Stage: "prod", Wave: "one-box", Artifact: "v2",
+		Target: release.Target{Name: "lambda:orders:live", Type: release.TargetLambdaAlias, Function: "orders", Alias: "live"},
+		Alarms: []string{"orders-5xx"}, LeaseSeconds: 3600}
+	if _, err := w.svc.Lock(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	in.Action = "prepare"
+	out, err := w.svc.Shift(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Split = out.(traffic.Split)
+	in.Action, in.Step = "shift", control.StepInput{Weight: 10, BakeSeconds: 60}
+	if _, err := w.svc.Shift(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	// No bake registered yet: only the watch.
+	res, err := w.svc.AlarmChanged(ctx, alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm, Reason: "5xx above 1%"})
+	if err != nil || len(res.Failed) != 1 {
+		t.Fatalf("alarmwatch = %+v, %v; want the watched target", res, err)
+	}
+	w.mu.Lock()
+	w.alarms["orders-5xx"] = alarms.StateOK // it flapped back before the next task
+	w.mu.Unlock()
+	in.Action, in.Token, in.Seconds = "register", "tok-1", 60
+	var named *control.AlarmTriggered
+	if _, err := w.svc.Bake(ctx, in); !errors.As(err, &named) {
+		t.Errorf("next bake registration = %v, want AlarmTriggered", err)
+	}
+}

@@ -33,15 +33,29 @@ func (s *Service) AlarmChanged(ctx context.Context, c alarms.Change) (AlarmResul
 	if err != nil {
 		return res, Boundary(fmt.Errorf("bakes watching %s: %w", c.Alarm, err))
 	}
+	msg := fmt.Sprintf("alarm %s went to ALARM: %s", c.Alarm, c.Reason)
+	baking := map[string]bool{}
 	for _, tok := range toks {
 		if tok.Kind != release.TokenBake {
 			continue
 		}
-		msg := fmt.Sprintf("alarm %s went to ALARM: %s", c.Alarm, c.Reason)
+		baking[tok.ReleaseID+" "+tok.Target] = true
 		if err := s.record(ctx, release.Event{ReleaseID: tok.ReleaseID, Type: release.EventAlarm, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target, Message: msg}); err != nil {
 			return res, Boundary(err)
 		}
 		if err := s.fail(ctx, tok, "AlarmTriggered", msg); err != nil {
+			return res, Boundary(err)
+		}
+		res.Failed = append(res.Failed, tok.Target)
+	}
+	// A target holding partial traffic between two bakes has only its
+	// watch: the alarm is recorded, and its next task fails on it.
+	for _, tok := range toks {
+		if tok.Kind != release.TokenWatch || baking[tok.ReleaseID+" "+tok.Target] {
+			continue
+		}
+		if err := s.record(ctx, release.Event{ReleaseID: tok.ReleaseID, Type: release.EventAlarm, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target,
+			Message: msg + " (between bakes)"}); err != nil {
 			return res, Boundary(err)
 		}
 		res.Failed = append(res.Failed, tok.Target)
