@@ -20,7 +20,9 @@ import (
 const localUsage = `usage: shipwave local <command> [flags]
 
 commands:
-  up      [--data-dir D] [--spec FILE]... [--api ADDR] [--virtual-time]   run the local stack until interrupted
+  up      [--data-dir D] [--spec FILE]... [--api ADDR] [--secrets FILE] [--virtual-time]
+                                                                           run the local stack until interrupted;
+                                                                           prints "token: TOKEN" and stores it for the CLI
   demo    [--api ADDR] [--spec FILE] [--virtual-time]                      the scripted demo (what make run runs)
   push    --pipeline P --version V [--fault F] [--fault-stage S] [--api ADDR]
   event   FILE [--api ADDR]                                                 put an EventBridge event (e.g. events/*.json) on the bus
@@ -79,10 +81,10 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 
 // stackConfig is what local up and local demo share.
 type stackFlags struct {
-	dataDir, api, logLevel string
-	specs                  multiFlag
-	virtual                bool
-	scale                  float64
+	dataDir, api, logLevel, secrets string
+	specs                           multiFlag
+	virtual                         bool
+	scale                           float64
 }
 
 func (f *stackFlags) register(fs *flag.FlagSet) {
@@ -160,6 +162,7 @@ func runLocalUp(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	f.register(fs)
 	fs.StringVar(&f.dataDir, "data-dir", "", "keep DynamoDB data here between runs (default: in memory)")
 	fs.Var(&f.specs, "spec", "pipeline spec file to load (repeatable; default "+demoSpec+" unless --data-dir already holds a store)")
+	fs.StringVar(&f.secrets, "secrets", "", "JSON file configuring POST /webhook, /slack, /alexa: githubSecret, gitlabToken, slackSigningSecret, alexaSkillId, alexaTrustRoots (each optional)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -174,16 +177,46 @@ func runLocalUp(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if f.secrets != "" {
+		if cfg.Secrets, err = local.LoadSecrets(f.secrets); err != nil {
+			return &usageError{msg: "--secrets: " + err.Error()}
+		}
+	}
+	if cfg.Token = os.Getenv("SHIPWAVE_TOKEN"); cfg.Token == "" {
+		if cfg.Token, err = local.NewToken(); err != nil {
+			return err
+		}
+	}
 	st, err := local.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	fmt.Fprintf(stdout, "token: %s\n", st.Token())
+	if file, err := saveToken(st.APIAddr(), st.Token()); err != nil {
+		fmt.Fprintf(stdout, "           (token not stored: %v; set SHIPWAVE_TOKEN for the CLI)\n", err)
+	} else {
+		defer removeToken(st.APIAddr(), st.Token())
+		fmt.Fprintf(stdout, "           token stored in %s for the CLI\n", file)
+	}
+	fmt.Fprintf(stdout, "endpoints  %s\n", outsideSummary(cfg.Secrets))
 	fmt.Fprintf(stdout, "ready      push with: shipwave local push --pipeline PIPELINE --version V [--fault error-rate=0.2] --api %s\n", st.APIAddr())
 	fmt.Fprintf(stdout, "           stop with Ctrl-C\n")
 	<-ctx.Done()
 	fmt.Fprintf(stdout, "stopping\n")
 	return nil
+}
+
+// outsideSummary says which outside endpoints are on.
+func outsideSummary(s local.Secrets) string {
+	on := func(b bool) string {
+		if b {
+			return "on"
+		}
+		return "off"
+	}
+	return fmt.Sprintf("POST /webhook github %s, gitlab %s · POST /slack %s · POST /alexa %s",
+		on(s.GitHubSecret != ""), on(s.GitLabToken != ""), on(s.SlackSigningSecret != ""), on(s.AlexaSkillID != ""))
 }
 
 // hasStoredData reports whether a data dir already holds a store (whose
@@ -258,7 +291,7 @@ func runLocalPush(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *pipeline == "" || req.Version == "" {
 		return &usageError{msg: "local push: --pipeline and --version are required"}
 	}
-	c := local.NewClient(*api)
+	c := apiClient(*api)
 	res, err := c.Push(ctx, *pipeline, req)
 	if err != nil {
 		return err
@@ -290,7 +323,7 @@ func runLocalEvent(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	ds, err := local.NewClient(*api).SendEvent(ctx, data)
+	ds, err := apiClient(*api).SendEvent(ctx, data)
 	for _, d := range ds {
 		status := "ok"
 		if d.Error != "" {
@@ -310,7 +343,7 @@ func runLocalStatus(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	st, err := local.NewClient(*api).Status(ctx)
+	st, err := apiClient(*api).Status(ctx)
 	if err != nil {
 		return err
 	}

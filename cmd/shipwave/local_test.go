@@ -3,16 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
-
-	"github.com/shipwave/shipwave/shared/local"
 )
 
 // asMain makes the test binary act as the shipwave command, so the local
@@ -63,7 +61,27 @@ func TestLocalAndReleaseUsage(t *testing.T) {
 	}
 }
 
+// lockedBuffer collects output written from another goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func TestLocalUpPushAndRelease(t *testing.T) {
+	t.Setenv("SHIPWAVE_STATE_DIR", t.TempDir())
+	t.Setenv("SHIPWAVE_TOKEN", "")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -72,9 +90,10 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	upDone := make(chan int, 1)
+	upOut := &lockedBuffer{}
 	go func() {
 		var errOut bytes.Buffer
-		err := run(ctx, []string{"local", "up", "--api", api, "--spec", filepath.Join("testdata", "local", "shop.yaml")}, strings.NewReader(""), io.Discard, &errOut)
+		err := run(ctx, []string{"local", "up", "--api", api, "--spec", filepath.Join("testdata", "local", "shop.yaml")}, strings.NewReader(""), upOut, &errOut)
 		upDone <- exitCode(err, &errOut)
 	}()
 	t.Cleanup(func() {
@@ -88,9 +107,9 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 			t.Error("local up did not stop")
 		}
 	})
-	c := local.NewClient(api)
 	for i := 0; ; i++ {
-		if _, err := c.Status(context.Background()); err == nil {
+		// local up stores its token where every CLI command finds it.
+		if _, err := apiClient(api).Status(context.Background()); err == nil {
 			break
 		}
 		if i == 300 {
@@ -98,6 +117,21 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+
+	// local up printed the token it stored for the CLI.
+	m := regexp.MustCompile(`(?m)^token: (\S+)$`).FindStringSubmatch(upOut.String())
+	if m == nil || m[1] != loadToken(api) {
+		t.Fatalf("local up printed %q; want a token: line matching the stored token %q", upOut.String(), loadToken(api))
+	}
+	// Without the token the API refuses, and says what it needs.
+	if code, _, stderr := cliRun(context.Background(), "local", "status", "--api", api); code != 0 {
+		t.Fatalf("local status with the stored token: exit %d %s", code, stderr)
+	}
+	t.Setenv("SHIPWAVE_TOKEN", "wrong")
+	if code, out, stderr := cliRun(context.Background(), "local", "status", "--api", api); code == 0 || !strings.Contains(out+stderr, "needs the stack's token") {
+		t.Fatalf("local status with a wrong token: exit %d %s%s", code, out, stderr)
+	}
+	t.Setenv("SHIPWAVE_TOKEN", "")
 
 	code, out, stderr := cliRun(context.Background(), "local", "push", "--api", api, "--pipeline", "shop", "--version", "v2", "--watch")
 	if code != 0 || !strings.Contains(out, "ended SUCCEEDED") {

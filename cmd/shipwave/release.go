@@ -45,7 +45,7 @@ func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("release "+cmd, flag.ContinueOnError)
 	api := fs.String("api", local.DefaultAPIAddr, "address of the local API")
 	pipeline := fs.String("pipeline", "", "list: only this pipeline")
-	actor := fs.String("actor", os.Getenv("USER"), "approve/reject: who decides")
+	actor := fs.String("actor", os.Getenv("USER"), "approve/reject: whom the decision is recorded for (a label: the stack's token is the credential)")
 	comment := fs.String("comment", "", "approve/reject: a comment")
 	reason := fs.String("reason", "", "rollback/undo/restore: why")
 	targets := fs.String("targets", "", "restore: comma-separated target names (default: every target of the pipeline)")
@@ -65,7 +65,7 @@ func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return &usageError{msg: fmt.Sprintf("release %s: unexpected argument %q", cmd, fs.Arg(0))}
 		}
 	}
-	c := local.NewClient(*api)
+	c := apiClient(*api)
 	needID := func() error {
 		if id == "" {
 			return &usageError{msg: fmt.Sprintf("release %s: a release id is required", cmd)}

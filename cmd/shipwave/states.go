@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -29,13 +28,15 @@ const statesUsage = `usage:
                       [--state-machine NAME] [--name NAME] [--real-time] [--start-time RFC3339]
                       [--history] [--timeout D] [--format json|text]
                       [--dynamodb-endpoint URL] [--nested NAME=FILE]...
-  shipwave states validate FILE...
+  shipwave states validate [--substitute NAME=VALUE]... [--substitutions FILE] FILE...
 
 run executes a definition on the embedded engine (virtual time unless --real-time)
 and prints {"status","output","error","cause"}; it exits 0 when the execution
 SUCCEEDED, 1 when it FAILED, TIMED_OUT or was ABORTED, and 2 for an invalid
 definition, input or command line. validate checks definitions like
-CreateStateMachine and exits 2 if any is invalid.
+CreateStateMachine and exits 2 if any is invalid; it fills ${Placeholders}
+(SAM DefinitionSubstitutions) from --substitute/--substitutions and gives
+every other placeholder a well-formed stand-in ARN, saying which.
 `
 
 func runStates(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -420,46 +421,5 @@ func writeRunText(w io.Writer, res states.Result, hist []states.HistoryEvent) {
 			name = ev.StateExitedEventDetails.Name
 		}
 		fmt.Fprintf(w, "  %4d  +%-10s %-28s %s\n", ev.ID, ev.Timestamp.Sub(start).Round(time.Millisecond), ev.Type, name)
-	}
-}
-
-// statesValidate checks each file and reports every problem of every
-// invalid one on stderr.
-func statesValidate(files []string, stdout, stderr io.Writer) error {
-	if len(files) == 0 {
-		return &usageError{msg: "states validate: want at least one FILE"}
-	}
-	bad := 0
-	for _, file := range files {
-		def, err := os.ReadFile(file)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", file, err)
-			bad++
-			continue
-		}
-		if _, err := states.Parse(def); err != nil {
-			reportInvalid(stderr, file, err)
-			bad++
-			continue
-		}
-		fmt.Fprintf(stdout, "%s: valid\n", file)
-	}
-	if bad > 0 {
-		return &exitError{code: 2}
-	}
-	return nil
-}
-
-// reportInvalid writes one line per validation problem, sorted by location.
-func reportInvalid(w io.Writer, file string, err error) {
-	var ve *states.ValidationError
-	if !errors.As(err, &ve) {
-		fmt.Fprintf(w, "%s: %v\n", file, err)
-		return
-	}
-	problems := append([]states.Problem(nil), ve.Problems...)
-	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Location < problems[j].Location })
-	for _, p := range problems {
-		fmt.Fprintf(w, "%s: %s\n", file, p)
 	}
 }

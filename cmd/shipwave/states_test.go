@@ -21,6 +21,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/states/mock"
+	"github.com/shipwave/shipwave/statemachines"
 )
 
 // The -update flag rewrites golden files. Other tests of this package may
@@ -111,6 +112,12 @@ func TestStatesGolden(t *testing.T) {
 		{name: "validate", args: []string{"states", "validate", td + "hello.asl.json", td + "invalid.asl.json", td + "orders.asl.json"}},
 		{name: "validate-all-valid", args: []string{"states", "validate", td + "hello.asl.json", td + "orders.asl.json"}},
 		{name: "validate-no-files", args: []string{"states", "validate"}},
+		{name: "validate-stand-ins", args: []string{"states", "validate", td + "placeholders.asl.json"}},
+		{name: "validate-substitute", args: []string{"states", "validate", "--substitutions", td + "substitutions.json", td + "placeholders.asl.json", "--substitute", "ApprovalFunctionArn=arn:aws:lambda:eu-west-1:111122223333:function:approval"}},
+		{name: "validate-substitute-not-an-arn", args: []string{"states", "validate", "--substitutions", td + "substitutions.json", "--substitutions", td + "substitutions.env", td + "placeholders.asl.json"}},
+		{name: "validate-substitute-bad-flag", args: []string{"states", "validate", "--substitute", "NoEquals", td + "placeholders.asl.json"}},
+		{name: "validate-substitutions-bad-file", args: []string{"states", "validate", "--substitutions", td + "substitutions-bad.env", td + "placeholders.asl.json"}},
+		{name: "validate-substitutions-missing-file", args: []string{"states", "validate", "--substitutions", td + "nope.env", td + "placeholders.asl.json"}},
 		{name: "states-no-subcommand", args: []string{"states"}},
 		{name: "states-unknown-subcommand", args: []string{"states", "execute"}},
 	}
@@ -118,6 +125,49 @@ func TestStatesGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			checkGolden(t, tt.name, runCLI(t, tt.stdin, tt.args...).String())
 		})
+	}
+}
+
+// TestStatesValidateProjectDefinitions runs "states validate" on the
+// project's own definitions, as written: every ${Placeholder} gets a
+// stand-in, is reported, and every file is valid.
+func TestStatesValidateProjectDefinitions(t *testing.T) {
+	files, err := filepath.Glob("../../statemachines/*.asl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no definitions under statemachines/")
+	}
+	res := runCLI(t, "", append([]string{"states", "validate"}, files...)...)
+	if res.code != 0 || res.stderr != "" {
+		t.Fatalf("states validate %v:\n%s", files, res)
+	}
+	for _, f := range files {
+		def, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := statemachines.Placeholders(def)
+		if len(names) == 0 {
+			t.Errorf("%s has no ${Placeholders}; this test wants the SAM-style files", f)
+		}
+		for _, n := range names {
+			if want := f + ": ${" + n + "} = "; !strings.Contains(res.stdout, want) {
+				t.Errorf("stdout does not report %s", want)
+			}
+		}
+		if !strings.Contains(res.stdout, f+": valid\n") {
+			t.Errorf("stdout does not say %s is valid", f)
+		}
+	}
+	// Without stand-ins the same files are refused: the placeholders are
+	// what made them fail before.
+	for _, f := range files {
+		def, _ := os.ReadFile(f)
+		if _, err := states.Parse(def); err == nil {
+			t.Errorf("%s parses with its placeholders unfilled; want the ARN check to refuse it", f)
+		}
 	}
 }
 

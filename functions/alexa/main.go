@@ -88,6 +88,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 			Launcher:  &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfnClient, StateMachineARN: s.StateMachineARN}, Logger: logger},
 			Decider:   &control.Service{Store: st, Callbacks: callbacks, Now: time.Now, Logger: logger},
 			Callbacks: callbacks,
+			Refusals:  st,
 			Logger:    logger,
 		},
 		Logger: logger,

@@ -66,7 +66,11 @@ type API struct {
 	// Schedules, when set, is synced after a spec is saved.
 	Schedules Schedules
 	Decider   Decider
-	Logger    *slog.Logger
+	// RefuseLoadTests, when not empty, is why this stack cannot run load
+	// tests (it has no load-test networking): a spec with a loadTest is
+	// refused with it, naming each loadTest's line, and nothing is stored.
+	RefuseLoadTests string
+	Logger          *slog.Logger
 }
 
 // partialError is a request whose first part (the spec) took effect and
@@ -204,6 +208,11 @@ func (a *API) saveSpec(ctx context.Context, name string, req events.APIGatewayV2
 	}
 	if p.Name != name {
 		return nil, release.Errorf(release.ErrInvalid, "%s.yaml: pipeline is %q, want %q (the name in the path)", name, p.Name, name)
+	}
+	if a.RefuseLoadTests != "" {
+		if err := spec.RefuseLoadTests(name+".yaml", body, p, a.RefuseLoadTests); err != nil {
+			return nil, release.Errorf(release.ErrInvalid, "%v", err)
+		}
 	}
 	defs, err := scheduler.Definitions(p)
 	if err != nil {

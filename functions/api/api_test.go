@@ -203,10 +203,10 @@ func TestSaveSpecSyncsSchedules(t *testing.T) {
 		wantBody   string
 		wantSyncs  []string
 	}{
-		{"schedule trigger", "orders", scheduled, 200, `"created":["shipwave-orders-0"]`, []string{"orders:shipwave-orders-0"}},
+		{"schedule trigger", "orders", scheduled, 200, `"created":["` + scheduler.ScheduleName("orders", 0) + `"]`, []string{"orders:" + scheduler.ScheduleName("orders", 0)}},
 		{"no schedules still syncs (deletes old ones)", "orders", ordersSpec, 200, `"version":1`, []string{"orders:"}},
 		{"invalid spec syncs nothing", "orders", "pipeline: orders\n", 400, "orders.yaml", nil},
-		{"sync failure after save", "broken", strings.Replace(scheduled, "pipeline: orders", "pipeline: broken", 1), 502, "saved as version 1", []string{"broken:shipwave-broken-0"}},
+		{"sync failure after save", "broken", strings.Replace(scheduled, "pipeline: orders", "pipeline: broken", 1), 502, "saved as version 1", []string{"broken:" + scheduler.ScheduleName("broken", 0)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +222,52 @@ func TestSaveSpecSyncsSchedules(t *testing.T) {
 				t.Errorf("syncs = %q, want %q", f.syncs, tt.wantSyncs)
 			}
 		})
+	}
+}
+
+func TestSaveSpecRefusesLoadTestsWithoutNetworking(t *testing.T) {
+	withLoadTest := ordersSpec + "    loadTest: { tasks: 1, rps: 10, holdFor: 1m }\n"
+	tests := []struct {
+		name       string
+		refuse     string
+		src        string
+		wantStatus int
+		wantBody   string
+	}{
+		{"refused without networking", noLoadTestNetwork, withLoadTest, 400, `orders.yaml:8: stages[0].loadTest: this Shipwave stack has no load-test networking`},
+		{"spec without load tests saved", noLoadTestNetwork, ordersSpec, 200, `"version":1`},
+		{"load tests saved with networking", "", withLoadTest, 200, `"version":1`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.api.RefuseLoadTests = tt.refuse
+			resp, err := f.api.Handle(context.Background(), request("PUT", "/pipelines/orders/spec", "", tt.src, alice))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(resp.Body, tt.wantBody) {
+				t.Errorf("response = %d %s, want %d containing %q", resp.StatusCode, resp.Body, tt.wantStatus, tt.wantBody)
+			}
+			_, err = f.store.GetSpec(context.Background(), "orders", 0)
+			if stored := err == nil; stored != (tt.wantStatus == 200) {
+				t.Errorf("spec stored = %v (GetSpec: %v), want %v", stored, err, tt.wantStatus == 200)
+			}
+			if tt.wantStatus != 200 && len(f.syncs) != 0 {
+				t.Errorf("a refused spec synced schedules: %v", f.syncs)
+			}
+		})
+	}
+}
+
+func TestLoadTestsEnv(t *testing.T) {
+	for in, want := range map[string]string{"enabled": "", "disabled": noLoadTestNetwork} {
+		if got, err := loadTests(in); err != nil || got != want {
+			t.Errorf("loadTests(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := loadTests(""); err == nil || !strings.Contains(err.Error(), "LOAD_TESTS") {
+		t.Errorf("loadTests(\"\") = %v, want an error naming LOAD_TESTS", err)
 	}
 }
 

@@ -5,11 +5,14 @@
 //
 // Environment: TABLE_NAME, SCHEDULE_GROUP (the EventBridge Scheduler group),
 // SCHEDULE_TARGET_ARN (the schedule function) and SCHEDULER_ROLE_ARN (the
-// role Scheduler invokes it with).
+// role Scheduler invokes it with) and LOAD_TESTS ("enabled" when the stack
+// has load-test networking, "disabled" otherwise: specs with a loadTest are
+// then refused when they are saved).
 package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -34,7 +37,11 @@ func main() {
 }
 
 func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*API, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "SCHEDULE_GROUP", "SCHEDULE_TARGET_ARN", "SCHEDULER_ROLE_ARN")
+	env, err := awsdeps.Env(getenv, "TABLE_NAME", "SCHEDULE_GROUP", "SCHEDULE_TARGET_ARN", "SCHEDULER_ROLE_ARN", "LOAD_TESTS")
+	if err != nil {
+		return nil, err
+	}
+	refuse, err := loadTests(env["LOAD_TESTS"])
 	if err != nil {
 		return nil, err
 	}
@@ -48,5 +55,21 @@ func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger
 	svc := &control.Service{Store: st, Callbacks: d.Callbacks(), Now: time.Now, Logger: logger}
 	schedules := &scheduler.Syncer{Client: sch.NewFromConfig(cfg), Group: env["SCHEDULE_GROUP"],
 		TargetARN: env["SCHEDULE_TARGET_ARN"], RoleARN: env["SCHEDULER_ROLE_ARN"]}
-	return &API{Releases: st, Specs: st, Schedules: schedules, Decider: svc, Logger: logger}, nil
+	return &API{Releases: st, Specs: st, Schedules: schedules, Decider: svc, RefuseLoadTests: refuse, Logger: logger}, nil
+}
+
+// noLoadTestNetwork is why a stack deployed without LoadTestSubnet and
+// LoadTestSecurityGroup refuses specs with load tests.
+const noLoadTestNetwork = "this Shipwave stack has no load-test networking (its LoadTestSubnet and LoadTestSecurityGroup parameters are empty), so it cannot run load tests; deploy the stack with both set, or remove loadTest"
+
+// loadTests reads LOAD_TESTS: "enabled" refuses nothing, "disabled" refuses
+// specs with load tests.
+func loadTests(v string) (string, error) {
+	switch v {
+	case "enabled":
+		return "", nil
+	case "disabled":
+		return noLoadTestNetwork, nil
+	}
+	return "", fmt.Errorf("LOAD_TESTS is %q, want enabled or disabled", v)
 }

@@ -26,7 +26,7 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	logger := observe.NewLogger(os.Stdout)
 	h, err := newHandler(context.Background(), logger)
 	if err != nil {
 		logger.Error("codedeploy-hook: bad configuration", "error", err)

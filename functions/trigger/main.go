@@ -3,8 +3,9 @@
 // events from EventBridge, creates releases and starts the release state
 // machine.
 //
-// Environment: TABLE_NAME (the Shipwave DynamoDB table) and
-// STATE_MACHINE_ARN (the release state machine).
+// Environment: TABLE_NAME (the Shipwave DynamoDB table), STATE_MACHINE_ARN
+// (the release state machine) and EVENT_ACCOUNT (the function's own account
+// id: events of any other account are refused).
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -22,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfnstart"
 	releasestore "github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/triggers"
@@ -37,11 +40,15 @@ var (
 type settings struct {
 	Table           string
 	StateMachineARN string
+	Account         string
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	s := settings{Table: getenv("TABLE_NAME"), StateMachineARN: getenv("STATE_MACHINE_ARN")}
+	s := settings{Table: getenv("TABLE_NAME"), StateMachineARN: getenv("STATE_MACHINE_ARN"), Account: getenv("EVENT_ACCOUNT")}
 	var missing []error
+	if !accountID.MatchString(s.Account) {
+		missing = append(missing, fmt.Errorf("EVENT_ACCOUNT is %q, want the function's 12-digit account id", s.Account))
+	}
 	if s.Table == "" {
 		missing = append(missing, errors.New("TABLE_NAME is not set"))
 	}
@@ -53,6 +60,8 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	return s, errors.Join(missing...)
 }
 
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+
 // store is what the handler needs from the release store.
 type store interface {
 	triggers.Specs
@@ -60,7 +69,7 @@ type store interface {
 }
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	logger := observe.NewLogger(os.Stdout)
 	h, err := newHandler(context.Background(), os.Getenv, logger)
 	if err != nil {
 		logger.Error("trigger function cannot start", "error", err)
@@ -87,6 +96,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		Releases: st,
 		Starter:  &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN},
 		Differ:   &codecommitdiff.Differ{Client: codecommit.NewFromConfig(cfg)},
+		Account:  s.Account,
 		Now:      time.Now,
 		Logger:   logger.With("function", "trigger"),
 	}, nil

@@ -12,9 +12,10 @@ func TestLoadSettings(t *testing.T) {
 		env     map[string]string
 		wantErr []string
 	}{
-		{name: "complete", env: map[string]string{"TABLE_NAME": "shipwave", "STATE_MACHINE_ARN": arn}},
-		{name: "nothing set", env: map[string]string{}, wantErr: []string{"TABLE_NAME is not set", "STATE_MACHINE_ARN is not set"}},
-		{name: "bad arn", env: map[string]string{"TABLE_NAME": "shipwave", "STATE_MACHINE_ARN": "shipwave-release"}, wantErr: []string{"STATE_MACHINE_ARN: state machine ARN \"shipwave-release\""}},
+		{name: "complete", env: map[string]string{"TABLE_NAME": "shipwave", "STATE_MACHINE_ARN": arn, "EVENT_ACCOUNT": "123456789012"}},
+		{name: "nothing set", env: map[string]string{}, wantErr: []string{"TABLE_NAME is not set", "STATE_MACHINE_ARN is not set", "EVENT_ACCOUNT"}},
+		{name: "bad arn", env: map[string]string{"TABLE_NAME": "shipwave", "STATE_MACHINE_ARN": "shipwave-release", "EVENT_ACCOUNT": "123456789012"}, wantErr: []string{"STATE_MACHINE_ARN: state machine ARN \"shipwave-release\""}},
+		{name: "bad account", env: map[string]string{"TABLE_NAME": "shipwave", "STATE_MACHINE_ARN": arn, "EVENT_ACCOUNT": "1234"}, wantErr: []string{"EVENT_ACCOUNT is \"1234\""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -23,7 +24,7 @@ func TestLoadSettings(t *testing.T) {
 				if err != nil {
 					t.Fatalf("loadSettings: %v", err)
 				}
-				if s.Table != "shipwave" || s.StateMachineARN != arn {
+				if s.Table != "shipwave" || s.StateMachineARN != arn || s.Account != "123456789012" {
 					t.Errorf("settings = %+v, want the environment's values", s)
 				}
 				return

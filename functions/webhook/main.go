@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -96,12 +95,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 // secretSource reads "ssm:<parameter name>" ids from Parameter Store and
 // every other id from Secrets Manager.
 func secretSource(cfg aws.Config) auth.Secrets {
-	fromSM := secretsmanager.New(sm.NewFromConfig(cfg))
-	fromSSM := ssmparam.New(ssm.NewFromConfig(cfg))
-	return auth.SecretFunc(func(ctx context.Context, id string) ([]byte, error) {
-		if name, ok := strings.CutPrefix(id, "ssm:"); ok {
-			return fromSSM.Secret(ctx, name)
-		}
-		return fromSM.Secret(ctx, id)
-	})
+	// Secrets Manager ids are versioned: a rotation's AWSPENDING and
+	// AWSPREVIOUS values verify too (auth.VerifyWithSecret).
+	return auth.Prefixed{Prefix: "ssm:", Prefixed: ssmparam.New(ssm.NewFromConfig(cfg)), Default: secretsmanager.New(sm.NewFromConfig(cfg))}
 }

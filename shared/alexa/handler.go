@@ -14,6 +14,7 @@ import (
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 // Verifier checks a request as Alexa requires (auth.AlexaVerifier).
@@ -96,7 +97,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed request", http.StatusBadRequest)
 		return
 	}
-	res := h.answer(ctx, log, req)
+	res := h.answer(ctx, log, req, vr.Timestamp)
 	log.InfoContext(ctx, "alexa answered", "intent", intentName(req), "speech", res.String())
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	json.NewEncoder(w).Encode(res)
@@ -111,7 +112,9 @@ func intentName(r Request) string {
 
 const help = "You can say: deploy version 1.2 of orders, what is the status of orders, approve orders, or roll back orders."
 
-func (h *Handler) answer(ctx context.Context, log *slog.Logger, req Request) Response {
+// answer carries out a verified request made at asOf (its signed
+// timestamp): approve and roll back act only on a release created before.
+func (h *Handler) answer(ctx context.Context, log *slog.Logger, req Request, asOf time.Time) Response {
 	switch req.Request.Type {
 	case "LaunchRequest":
 		end := false
@@ -126,7 +129,7 @@ func (h *Handler) answer(ctx context.Context, log *slog.Logger, req Request) Res
 		return say("Sorry, I can't handle that request.", "Shipwave", true)
 	}
 	in := req.Request.Intent
-	actor := chatops.Actor{Source: "alexa"}
+	actor := chatops.Actor{Source: "alexa", AsOf: asOf}
 	if p := req.Context.System.Person; p != nil && p.PersonID != "" {
 		actor.Names = append(actor.Names, p.PersonID)
 	}
@@ -207,6 +210,8 @@ func (h *Handler) answer(ctx context.Context, log *slog.Logger, req Request) Res
 func (h *Handler) failure(ctx context.Context, log *slog.Logger, what, pipeline string, err error) Response {
 	log.WarnContext(ctx, "alexa intent failed", "intent", what, "pipeline", pipeline, "error", err)
 	switch {
+	case errors.Is(err, triggers.ErrNotListed):
+		return say("Sorry, "+pipeline+" can't be started by voice: its spec does not list a voice trigger.", "Not a voice pipeline", true)
 	case errors.Is(err, release.ErrUnauthorized):
 		return say("Sorry, you are not allowed to do that on "+pipeline+". Ask someone on its chat allow-list.", "Not allowed", true)
 	case errors.Is(err, release.ErrNotFound):

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -27,7 +26,6 @@ import (
 const (
 	HeaderAlexaCertURL      = "SignatureCertChainUrl"
 	HeaderAlexaSignature256 = "Signature-256"
-	HeaderAlexaSignature    = "Signature" // legacy SHA-1 signature
 	// AlexaSigningName is the subject alternative name the signing
 	// certificate must carry.
 	AlexaSigningName = "echo-api.amazon.com"
@@ -35,6 +33,11 @@ const (
 	AlexaTolerance = 150 * time.Second
 	// maxChainBytes bounds the certificate chain download.
 	maxChainBytes = 64 << 10
+	// DefaultFetchTimeout bounds one certificate chain download.
+	DefaultFetchTimeout = 5 * time.Second
+	// DefaultCertCacheSize is how many verified signing certificates the
+	// verifier keeps (least recently used first out).
+	DefaultCertCacheSize = 8
 )
 
 // CheckAlexaCertURL applies Alexa's rules to a SignatureCertChainUrl: the
@@ -43,24 +46,34 @@ const (
 // /echo.api/ (case-sensitive). It returns an ErrUnauthorized-kind error
 // naming the broken rule.
 func CheckAlexaCertURL(raw string) error {
+	_, err := NormalizeAlexaCertURL(raw)
+	return err
+}
+
+// NormalizeAlexaCertURL checks raw like CheckAlexaCertURL and returns its
+// one canonical spelling: https://s3.amazonaws.com and the cleaned path
+// (no port, no query, no fragment). Every spelling of one chain's URL gives
+// the same string, which is what the verifier fetches and caches.
+func NormalizeAlexaCertURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return release.Errorf(release.ErrUnauthorized, "alexa cert url %q: %v", clip(raw), err)
+		return "", release.Errorf(release.ErrUnauthorized, "alexa cert url %q: %v", clip(raw), err)
 	}
 	switch {
 	case !strings.EqualFold(u.Scheme, "https"):
-		return release.Errorf(release.ErrUnauthorized, "alexa cert url %q: scheme must be https", clip(raw))
+		return "", release.Errorf(release.ErrUnauthorized, "alexa cert url %q: scheme must be https", clip(raw))
 	case !strings.EqualFold(u.Hostname(), "s3.amazonaws.com"):
-		return release.Errorf(release.ErrUnauthorized, "alexa cert url %q: host must be s3.amazonaws.com", clip(raw))
+		return "", release.Errorf(release.ErrUnauthorized, "alexa cert url %q: host must be s3.amazonaws.com", clip(raw))
 	case u.Port() != "" && u.Port() != "443":
-		return release.Errorf(release.ErrUnauthorized, "alexa cert url %q: port must be 443", clip(raw))
+		return "", release.Errorf(release.ErrUnauthorized, "alexa cert url %q: port must be 443", clip(raw))
 	case u.User != nil:
-		return release.Errorf(release.ErrUnauthorized, "alexa cert url %q: must not carry user information", clip(raw))
+		return "", release.Errorf(release.ErrUnauthorized, "alexa cert url %q: must not carry user information", clip(raw))
 	}
-	if !strings.HasPrefix(path.Clean("/"+u.Path), "/echo.api/") {
-		return release.Errorf(release.ErrUnauthorized, "alexa cert url %q: path must start with /echo.api/", clip(raw))
+	clean := path.Clean("/" + u.Path)
+	if !strings.HasPrefix(clean, "/echo.api/") {
+		return "", release.Errorf(release.ErrUnauthorized, "alexa cert url %q: path must start with /echo.api/", clip(raw))
 	}
-	return nil
+	return (&url.URL{Scheme: "https", Host: "s3.amazonaws.com", Path: clean}).String(), nil
 }
 
 // CertFetcher downloads a PEM certificate chain.
@@ -69,17 +82,25 @@ type CertFetcher interface {
 	Fetch(ctx context.Context, url string) ([]byte, error)
 }
 
-// HTTPFetcher fetches certificate chains over HTTPS with Client
-// (http.DefaultClient when nil).
+// HTTPFetcher fetches certificate chains over HTTPS with Client (when nil,
+// a client with a DefaultFetchTimeout timeout). A Client without a timeout
+// still gets one: the request's context is bounded by DefaultFetchTimeout.
 type HTTPFetcher struct {
 	Client *http.Client
 }
+
+var defaultFetchClient = &http.Client{Timeout: DefaultFetchTimeout}
 
 // Fetch GETs url and returns its body, at most 64 KiB.
 func (f HTTPFetcher) Fetch(ctx context.Context, u string) ([]byte, error) {
 	c := f.Client
 	if c == nil {
-		c = http.DefaultClient
+		c = defaultFetchClient
+	}
+	if c.Timeout <= 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultFetchTimeout)
+		defer cancel()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -106,14 +127,18 @@ func (f HTTPFetcher) Fetch(ctx context.Context, u string) ([]byte, error) {
 // AlexaVerifier verifies requests sent to an Alexa skill endpoint. Roots nil
 // means the system roots; Fetcher nil means HTTPFetcher{}; Now defaults to
 // time.Now. ApplicationIDs lists the skill ids accepted; empty accepts none.
+// CacheSize bounds the verified certificates kept (DefaultCertCacheSize
+// when zero).
 type AlexaVerifier struct {
 	ApplicationIDs []string
 	Roots          *x509.CertPool
 	Fetcher        CertFetcher
 	Now            func() time.Time
+	CacheSize      int
 
 	mu    sync.Mutex
-	certs map[string]*x509.Certificate // verified signing certs by URL
+	certs map[string]*x509.Certificate // verified signing certs by normalized URL
+	order []string                     // cache keys, least recently used first
 }
 
 // AlexaRequest is what the verifier reads from a verified body.
@@ -144,55 +169,37 @@ type alexaEnvelope struct {
 	} `json:"request"`
 }
 
-// Verify checks an Alexa request in the order the rules require, before any
-// meaning is read from the body: the certificate URL rules, the chain
-// (to Roots, valid now, signing certificate named echo-api.amazon.com),
-// the signature of the raw body (Signature-256 with RSA-SHA256, or the
-// legacy SHA-1 Signature when Signature-256 is absent); then the request's
-// timestamp (within 150 s of now) and application id. Failures are
-// ErrUnauthorized-kind errors, a stale timestamp ErrExpired.
+// Verify checks an Alexa request, cheapest checks first, before any meaning
+// is read from the body: the certificate URL rules and the Signature-256
+// header's form; then the request's timestamp (within 150 s of now) and
+// application id, read from the unverified body; only then is the
+// certificate chain fetched (or taken from the cache) and verified (to
+// Roots, valid now, signing certificate named echo-api.amazon.com), and the
+// RSA-SHA256 signature of the raw body checked. The legacy SHA-1 Signature
+// header is not accepted. Failures are ErrUnauthorized-kind errors, a
+// stale timestamp ErrExpired.
 func (v *AlexaVerifier) Verify(ctx context.Context, h http.Header, body []byte) (AlexaRequest, error) {
 	certURL := h.Get(HeaderAlexaCertURL)
 	if certURL == "" {
 		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: %s header missing", HeaderAlexaCertURL)
 	}
-	if err := CheckAlexaCertURL(certURL); err != nil {
+	key, err := NormalizeAlexaCertURL(certURL)
+	if err != nil {
 		return AlexaRequest{}, err
 	}
-	hash, sigHeader, sigValue := crypto.SHA256, HeaderAlexaSignature256, h.Get(HeaderAlexaSignature256)
+	sigValue := h.Get(HeaderAlexaSignature256)
 	if sigValue == "" {
-		hash, sigHeader, sigValue = crypto.SHA1, HeaderAlexaSignature, h.Get(HeaderAlexaSignature)
-	}
-	if sigValue == "" {
-		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: %s header missing", HeaderAlexaSignature256)
+		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: %s header missing (the SHA-1 Signature header is not accepted)", HeaderAlexaSignature256)
 	}
 	sig, err := base64.StdEncoding.DecodeString(sigValue)
 	if err != nil {
-		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: %s is not base64", sigHeader)
+		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: %s is not base64", HeaderAlexaSignature256)
 	}
-	cert, err := v.signingCert(ctx, certURL)
-	if err != nil {
-		return AlexaRequest{}, err
-	}
-	pub, ok := cert.PublicKey.(*rsa.PublicKey)
-	if !ok {
-		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: signing certificate key is not RSA")
-	}
-	var digest []byte
-	if hash == crypto.SHA256 {
-		d := sha256.Sum256(body)
-		digest = d[:]
-	} else {
-		d := sha1.Sum(body)
-		digest = d[:]
-	}
-	if err := rsa.VerifyPKCS1v15(pub, hash, digest, sig); err != nil {
-		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: %s does not match the body", sigHeader)
-	}
-	// Only now is the body read for meaning.
+	// Cheap checks on the claimed envelope before any fetch: a stale or
+	// foreign request never makes the verifier download anything.
 	var env alexaEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		return AlexaRequest{}, release.Errorf(release.ErrInvalid, "alexa: body is not a JSON request: %v", err)
+		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: body is not a JSON request: %v", err)
 	}
 	ts, err := time.Parse(time.RFC3339, env.Request.Timestamp)
 	if err != nil {
@@ -212,15 +219,31 @@ func (v *AlexaVerifier) Verify(ctx context.Context, h http.Header, body []byte) 
 	if !slices.Contains(v.ApplicationIDs, appID) {
 		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: application id %q is not this skill", clip(appID))
 	}
+	cert, err := v.signingCert(ctx, key)
+	if err != nil {
+		return AlexaRequest{}, err
+	}
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: signing certificate key is not RSA")
+	}
+	digest := sha256.Sum256(body)
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig); err != nil {
+		return AlexaRequest{}, release.Errorf(release.ErrUnauthorized, "alexa: %s does not match the body", HeaderAlexaSignature256)
+	}
 	return AlexaRequest{ApplicationID: appID, RequestID: env.Request.RequestID, Type: env.Request.Type, Timestamp: ts}, nil
 }
 
-// signingCert returns the verified signing certificate at certURL, from the
-// cache while it is within its validity.
-func (v *AlexaVerifier) signingCert(ctx context.Context, certURL string) (*x509.Certificate, error) {
+// signingCert returns the verified signing certificate at the normalized
+// URL key, from the cache while it is within its validity. The cache holds
+// at most CacheSize certificates, evicting the least recently used.
+func (v *AlexaVerifier) signingCert(ctx context.Context, key string) (*x509.Certificate, error) {
 	now := v.now()
 	v.mu.Lock()
-	c := v.certs[certURL]
+	c := v.certs[key]
+	if c != nil {
+		v.touch(key)
+	}
 	v.mu.Unlock()
 	if c != nil && now.After(c.NotBefore) && now.Before(c.NotAfter) {
 		return c, nil
@@ -229,7 +252,7 @@ func (v *AlexaVerifier) signingCert(ctx context.Context, certURL string) (*x509.
 	if fetcher == nil {
 		fetcher = HTTPFetcher{}
 	}
-	data, err := fetcher.Fetch(ctx, certURL)
+	data, err := fetcher.Fetch(ctx, key)
 	if err != nil {
 		return nil, release.Errorf(release.ErrUnauthorized, "alexa: fetch certificate chain: %w", err)
 	}
@@ -238,12 +261,36 @@ func (v *AlexaVerifier) signingCert(ctx context.Context, certURL string) (*x509.
 		return nil, err
 	}
 	v.mu.Lock()
+	defer v.mu.Unlock()
 	if v.certs == nil {
 		v.certs = map[string]*x509.Certificate{}
 	}
-	v.certs[certURL] = c
-	v.mu.Unlock()
+	v.certs[key] = c
+	v.touch(key)
+	size := v.CacheSize
+	if size <= 0 {
+		size = DefaultCertCacheSize
+	}
+	for len(v.order) > size {
+		delete(v.certs, v.order[0])
+		v.order = v.order[1:]
+	}
 	return c, nil
+}
+
+// touch moves key to the most recently used end; v.mu is held.
+func (v *AlexaVerifier) touch(key string) {
+	if i := slices.Index(v.order, key); i >= 0 {
+		v.order = slices.Delete(v.order, i, i+1)
+	}
+	v.order = append(v.order, key)
+}
+
+// CachedCerts reports how many signing certificates the verifier holds.
+func (v *AlexaVerifier) CachedCerts() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.certs)
 }
 
 // VerifyAlexaChain parses a PEM chain (signing certificate first, then

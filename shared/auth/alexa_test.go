@@ -67,12 +67,12 @@ func TestAlexaVerify(t *testing.T) {
 		want error
 	}{
 		{name: "valid", body: body, h: func() http.Header { return ca.Headers(t, body) }},
-		{name: "legacy sha1 signature", body: body, h: func() http.Header {
+		{name: "legacy sha1 signature only", body: body, h: func() http.Header {
 			h := ca.Headers(t, body)
 			h.Del(auth.HeaderAlexaSignature256)
-			h.Set(auth.HeaderAlexaSignature, authtest.Sign1(t, ca.Key, body))
+			h.Set("Signature", authtest.Sign1(t, ca.Key, body))
 			return h
-		}},
+		}, want: release.ErrUnauthorized},
 		{name: "tampered body", body: append([]byte(" "), body...), h: func() http.Header { return ca.Headers(t, body) }, want: release.ErrUnauthorized},
 		{name: "forged signature", body: body, h: func() http.Header {
 			h := ca.Headers(t, body)
@@ -113,7 +113,7 @@ func TestAlexaVerify(t *testing.T) {
 		{name: "another skill", body: alexaBody("amzn1.ask.skill.other", "r4", now), h: func() http.Header {
 			return ca.Headers(t, alexaBody("amzn1.ask.skill.other", "r4", now))
 		}, want: release.ErrUnauthorized},
-		{name: "signed non-json", body: []byte("hello"), h: func() http.Header { return ca.Headers(t, []byte("hello")) }, want: release.ErrInvalid},
+		{name: "signed non-json", body: []byte("hello"), h: func() http.Header { return ca.Headers(t, []byte("hello")) }, want: release.ErrUnauthorized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,6 +147,64 @@ func TestAlexaVerifierCachesTheChain(t *testing.T) {
 	}
 	if got := ca.Fetches(); got != 1 {
 		t.Errorf("got %d chain downloads, want 1", got)
+	}
+}
+
+// TestAlexaCheapChecksFirst: a stale, foreign or malformed request is
+// refused before the verifier downloads anything.
+func TestAlexaCheapChecksFirst(t *testing.T) {
+	ca := authtest.NewAlexaCA(t, authtest.ChainOptions{})
+	now := time.Now().UTC()
+	v := &auth.AlexaVerifier{ApplicationIDs: []string{skillID}, Roots: ca.Roots, Fetcher: ca.Fetcher(), Now: func() time.Time { return now }}
+	for name, body := range map[string][]byte{
+		"stale":         alexaBody(skillID, "r1", now.Add(-time.Hour)),
+		"another skill": alexaBody("amzn1.ask.skill.other", "r2", now),
+		"not json":      []byte("{"),
+	} {
+		if _, err := v.Verify(context.Background(), ca.Headers(t, body), body); err == nil {
+			t.Errorf("%s: verified", name)
+		}
+	}
+	if got := ca.Fetches(); got != 0 {
+		t.Errorf("cheap refusals made %d chain downloads, want 0", got)
+	}
+}
+
+// TestAlexaCertCacheIsNormalizedAndBounded: every spelling of one URL is
+// one cache entry and one download; the cache never holds more than
+// CacheSize certificates.
+func TestAlexaCertCacheIsNormalizedAndBounded(t *testing.T) {
+	ca := authtest.NewAlexaCA(t, authtest.ChainOptions{})
+	now := time.Now().UTC()
+	chain := ca.Chain(t, authtest.ChainOptions{}, ca.Key)
+	for i := range 4 {
+		ca.Serve(fmt.Sprintf("/echo.api/c%d.pem", i), chain)
+	}
+	v := &auth.AlexaVerifier{ApplicationIDs: []string{skillID}, Roots: ca.Roots, Fetcher: ca.Fetcher(), Now: func() time.Time { return now }, CacheSize: 2}
+	verify := func(u string, i int) {
+		t.Helper()
+		body := alexaBody(skillID, fmt.Sprintf("r%d", i), now)
+		h := ca.Headers(t, body)
+		h.Set(auth.HeaderAlexaCertURL, u)
+		if _, err := v.Verify(context.Background(), h, body); err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+	}
+	before := ca.Fetches()
+	for i, u := range []string{
+		"https://s3.amazonaws.com/echo.api/c0.pem", "HTTPS://S3.AMAZONAWS.COM:443/echo.api/c0.pem",
+		"https://s3.amazonaws.com/echo.api/../echo.api/c0.pem", "https://s3.amazonaws.com//echo.api/./c0.pem?x=1#y",
+	} {
+		verify(u, i)
+	}
+	if got := ca.Fetches() - before; got != 1 {
+		t.Errorf("four spellings of one URL: %d downloads, want 1", got)
+	}
+	for i := 1; i < 4; i++ {
+		verify(fmt.Sprintf("https://s3.amazonaws.com/echo.api/c%d.pem", i), 10+i)
+	}
+	if got := v.CachedCerts(); got != 2 {
+		t.Errorf("cache holds %d certificates, want the bound 2", got)
 	}
 }
 

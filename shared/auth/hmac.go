@@ -28,7 +28,8 @@ func SignGitHub(secret, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// VerifyGitHub checks an X-Hub-Signature-256 header against the raw body. A
+// VerifyGitHub checks an X-Hub-Signature-256 header against the raw body.
+// Only the canonical "sha256=" + 64 lower-case hex digits is accepted. A
 // missing secret, a missing or malformed header, or a signature that does
 // not match (compared in constant time) is an ErrUnauthorized-kind error.
 func VerifyGitHub(secret, body []byte, header string) error {
@@ -42,9 +43,9 @@ func VerifyGitHub(secret, body []byte, header string) error {
 	if !ok {
 		return release.Errorf(release.ErrUnauthorized, "github signature: %s must start with sha256=", HeaderGitHubSignature)
 	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil || len(got) != sha256.Size {
-		return release.Errorf(release.ErrUnauthorized, "github signature: %s is not 64 hex digits", HeaderGitHubSignature)
+	got, err := decodeCanonicalHex(hexSig)
+	if err != nil {
+		return release.Errorf(release.ErrUnauthorized, "github signature: %s %v", HeaderGitHubSignature, err)
 	}
 	m := hmac.New(sha256.New, secret)
 	m.Write(body)

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,7 +34,9 @@ func SignSlack(secret []byte, timestamp string, body []byte) string {
 }
 
 // VerifySlack checks a Slack request's signature headers against its raw
-// body. A timestamp more than window (SlackWindow when zero) away from now
+// body. Only the canonical encoding is accepted: "v0=" and 64 lower-case
+// hex digits, as Slack sends it, so a captured signature cannot be
+// re-encoded (upper-case hex) into a "different" one. A timestamp more than window (SlackWindow when zero) away from now
 // is an ErrExpired-kind error; a missing secret, missing or malformed
 // headers, or a signature that does not match (constant-time compare) is an
 // ErrUnauthorized-kind error. The timestamp is checked first, so a replay is
@@ -62,15 +65,42 @@ func VerifySlack(secret []byte, h http.Header, body []byte, now time.Time, windo
 	if !ok {
 		return release.Errorf(release.ErrUnauthorized, "slack signature: %s must start with v0=", HeaderSlackSignature)
 	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil || len(got) != sha256.Size {
-		return release.Errorf(release.ErrUnauthorized, "slack signature: %s is not 64 hex digits", HeaderSlackSignature)
+	got, err := decodeCanonicalHex(hexSig)
+	if err != nil {
+		return release.Errorf(release.ErrUnauthorized, "slack signature: %s %v", HeaderSlackSignature, err)
 	}
 	want, _ := hex.DecodeString(strings.TrimPrefix(SignSlack(secret, ts, body), "v0="))
 	if !hmac.Equal(got, want) {
 		return release.Errorf(release.ErrUnauthorized, "slack signature: %s does not match the body", HeaderSlackSignature)
 	}
 	return nil
+}
+
+// SlackReplayKey identifies what a verified Slack request signed: a hash
+// of its timestamp and its decoded MAC, so every spelling of one signature
+// gives the same key. Call it after VerifySlack succeeded.
+func SlackReplayKey(h http.Header) string {
+	mac, _ := hex.DecodeString(strings.ToLower(strings.TrimPrefix(h.Get(HeaderSlackSignature), "v0=")))
+	sum := sha256.New()
+	sum.Write([]byte(h.Get(HeaderSlackTimestamp)))
+	sum.Write([]byte{0})
+	sum.Write(mac)
+	return hex.EncodeToString(sum.Sum(nil)[:16])
+}
+
+// decodeCanonicalHex decodes a SHA-256 MAC written as 64 lower-case hex
+// digits; any other spelling is an error.
+func decodeCanonicalHex(s string) ([]byte, error) {
+	if len(s) != 2*sha256.Size {
+		return nil, fmt.Errorf("is not 64 hex digits")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return nil, fmt.Errorf("is not 64 lower-case hex digits")
+		}
+	}
+	return hex.DecodeString(s)
 }
 
 // clip shortens s for an error message.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -12,18 +13,26 @@ import (
 
 // SFN is a fake AWS Step Functions speaking the awsJson1_0 protocol for the
 // task callback operations (SendTaskSuccess, SendTaskFailure,
-// SendTaskHeartbeat). It knows task tokens that are waiting, ended, or
+// SendTaskHeartbeat) and for starting executions (StartExecution,
+// DescribeExecution). It knows task tokens that are waiting, ended, or
 // timed out, and answers as the service does: TaskDoesNotExist for an
 // unknown or already completed token, TaskTimedOut for a timed-out one,
 // InvalidToken for an empty or over-long token, InvalidOutput for output
-// that is not JSON.
+// that is not JSON. Executions of the state machines added with
+// AddStateMachine start and keep running; starting one again by name with
+// the same input returns it (Standard workflows' idempotent start), with
+// other input ExecutionAlreadyExists; an unknown machine is
+// StateMachineDoesNotExist, a name over 80 characters or with other than
+// letters, digits, '-' and '_' InvalidName.
 type SFN struct {
 	recorder
 	// Server is the loopback server; pass Server.URL to Config.
 	Server *httptest.Server
 
-	mu     sync.Mutex
-	tokens map[string]*TaskOutcome
+	mu         sync.Mutex
+	tokens     map[string]*TaskOutcome
+	machines   map[string]bool
+	executions map[string]string // execution ARN → input
 }
 
 // TaskOutcome is how a fake task ended.
@@ -39,13 +48,63 @@ type TaskOutcome struct {
 // NewSFN starts a fake Step Functions closed when t ends.
 func NewSFN(t testing.TB) *SFN {
 	t.Helper()
-	s := &SFN{tokens: map[string]*TaskOutcome{}}
+	s := &SFN{tokens: map[string]*TaskOutcome{}, machines: map[string]bool{}, executions: map[string]string{}}
 	s.Server = start(t, http.HandlerFunc(s.serve))
 	return s
 }
 
 // URL is the fake's endpoint.
 func (s *SFN) URL() string { return s.Server.URL }
+
+// AddStateMachine makes a state machine named name startable and returns
+// its ARN.
+func (s *SFN) AddStateMachine(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	arn := "arn:aws:states:" + Region + ":" + Account + ":stateMachine:" + name
+	s.machines[arn] = true
+	return arn
+}
+
+var executionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+
+func (s *SFN) execution(op string, params map[string]any) (any, string, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if op == "DescribeExecution" {
+		arn, _ := params["executionArn"].(string)
+		in, ok := s.executions[arn]
+		if !ok {
+			return nil, "ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'"
+		}
+		i := strings.Index(arn, ":execution:")
+		machine, name, _ := strings.Cut(arn[i+len(":execution:"):], ":")
+		return map[string]any{"executionArn": arn, "stateMachineArn": arn[:i] + ":stateMachine:" + machine, "name": name,
+			"status": "RUNNING", "input": in, "startDate": 1.7e9}, "", ""
+	}
+	machine, _ := params["stateMachineArn"].(string)
+	name, _ := params["name"].(string)
+	input, _ := params["input"].(string)
+	if input == "" {
+		input = "{}"
+	}
+	switch {
+	case !strings.Contains(machine, ":stateMachine:"):
+		return nil, "InvalidArn", "Invalid Arn: '" + machine + "'"
+	case !s.machines[machine]:
+		return nil, "StateMachineDoesNotExist", "State Machine Does Not Exist: '" + machine + "'"
+	case !executionName.MatchString(name):
+		return nil, "InvalidName", "Invalid Name: '" + name + "'"
+	case !json.Valid([]byte(input)):
+		return nil, "InvalidExecutionInput", "Invalid State Machine Execution Input: not JSON"
+	}
+	arn := strings.Replace(machine, ":stateMachine:", ":execution:", 1) + ":" + name
+	if prev, ok := s.executions[arn]; ok && prev != input {
+		return nil, "ExecutionAlreadyExists", "Execution Already Exists: '" + arn + "'"
+	}
+	s.executions[arn] = input
+	return map[string]any{"executionArn": arn, "startDate": 1.7e9}, "", ""
+}
 
 // Wait registers a task token that waits for a callback.
 func (s *SFN) Wait(token string) {
@@ -99,6 +158,15 @@ func (s *SFN) serve(w http.ResponseWriter, r *http.Request) {
 	token, _ := params["taskToken"].(string)
 	switch op {
 	case "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat":
+	case "StartExecution", "DescribeExecution":
+		out, code, msg := s.execution(op, params)
+		if code != "" {
+			writeJSON10Error(w, http.StatusBadRequest, code, msg)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		_ = json.NewEncoder(w).Encode(out)
+		return
 	default:
 		writeJSON10Error(w, http.StatusBadRequest, "UnknownOperationException", "operation "+op+" is not faked")
 		return

@@ -22,8 +22,9 @@ const ordersSpec = `apiVersion: shipwave/v1
 pipeline: orders
 source: { repository: acme/orders-api, branch: main }
 approvers: [release-managers]
+triggers: [{ chat: {} }, { voice: {} }, { codePipeline: {} }, { schedule: { cron: "0 2 * * ? *" } }]
 chat:
-  deployers: [U2CERLKJA, alice]
+  deployers: [U2CERLKJA, alice, "T0001:U0TEAMED"]
   approvers: [U0APPROVE, bob]
 stages:
   - name: beta
@@ -115,7 +116,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.launcher = &chatops.Launcher{Specs: f.store, Releases: f.store, Starter: f.starter, Now: now}
 	svc := &control.Service{Store: f.store, Callbacks: f.callbacks, Now: now}
-	f.ops = &chatops.Ops{Store: f.store, Launcher: f.launcher, Decider: svc, Callbacks: f.callbacks, Now: now}
+	f.ops = &chatops.Ops{Store: f.store, Launcher: f.launcher, Decider: svc, Callbacks: f.callbacks, Refusals: f.store, Now: now}
 	return f
 }
 

@@ -27,7 +27,9 @@ type Launcher struct {
 // with trigger t (whose Key must be set and identify the request) and
 // starts it. Launching the same pipeline and key again returns the release
 // the first call created, starting it only if that call did not get to;
-// created says whether this call created it. Errors: release.ErrInvalid for
+// created says whether this call created it. A trigger kind the spec's
+// triggers do not list (triggers.Allow) is release.ErrUnauthorized and
+// writes nothing. Errors: release.ErrInvalid for
 // a missing pipeline, version or key; release.ErrNotFound for a pipeline
 // without a spec; others from the store or starter, after which calling
 // again finishes the job.
@@ -43,6 +45,14 @@ func (l *Launcher) Launch(ctx context.Context, pipeline, version string, t relea
 	sv, err := l.Specs.GetSpec(ctx, pipeline, 0)
 	if err != nil {
 		return release.Release{}, false, fmt.Errorf("launch %s: spec: %w", pipeline, err)
+	}
+	if sv.Parsed.Name == "" {
+		sv.Parsed.Name = pipeline
+	}
+	// The spec's triggers say how the pipeline may start; a refused start
+	// writes nothing.
+	if err := triggers.Allow(sv.Parsed, t.Kind); err != nil {
+		return release.Release{}, false, err
 	}
 	now := l.now().UTC()
 	if t.Time.IsZero() {

@@ -49,12 +49,19 @@ type Launch interface {
 	Launch(ctx context.Context, pipeline, version string, t release.Trigger) (release.Release, bool, error)
 }
 
-// Actor is the person asking. Names are every identity they go by (a Slack
-// user id and name, an Alexa person id); an allow-list entry matching any
-// of them lets them act. Source says where they asked ("slack", "alexa").
+// Actor is the person asking. Names are every identity they go by, all of
+// them ids that cannot be renamed (a Slack user id and its team-qualified
+// forms TEAM:USER and TEAM/USER, an Alexa person or user id, an IAM ARN);
+// an allow-list entry matching any of them lets them act. Source says where
+// they asked ("slack", "alexa").
 type Actor struct {
 	Names  []string
 	Source string
+	// AsOf is when the sender made the request (its signed timestamp). A
+	// command that names no release acts only on a release created before
+	// then, so a replayed or delayed request never reaches a release its
+	// sender could not have seen. Zero means no such bound.
+	AsOf time.Time
 }
 
 // String is the actor's first name and source, for logs and messages.
@@ -82,9 +89,25 @@ type Ops struct {
 	Launcher  Launch
 	Decider   Decider
 	Callbacks Callbacks
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Refusals, when set, rate-limits the refusal notes written to a
+	// release's log: at most one per release per RefusalEvery (default
+	// DefaultRefusalEvery). Without it refusals are only logged.
+	Refusals     Claimer
+	RefusalEvery time.Duration
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
+
+// Claimer claims a key once per TTL (the store's idempotency keys).
+type Claimer interface {
+	ClaimIdempotencyKey(ctx context.Context, key, value string, ttl time.Duration) (existing string, claimed bool, err error)
+}
+
+// DefaultRefusalEvery is how often a release's log may record a refusal.
+const DefaultRefusalEvery = 10 * time.Minute
+
+// maxNote bounds the text of a refusal note.
+const maxNote = 240
 
 // Role is what an allow-list grants.
 type Role string
@@ -216,29 +239,46 @@ func (o *Ops) History(ctx context.Context, pipeline string, n int) ([]release.Re
 }
 
 // Decide approves (approve true) or rejects the approval gate a release of
-// pipeline waits at; releaseID empty means the newest release waiting for
-// approval. The actor must be on the chat approver list and on the gate's
-// approvers; every refusal is logged and, when a release is known, recorded
-// in its log. It returns the release decided on.
+// pipeline waits at; releaseID empty means the one release waiting for
+// approval, created before actor.AsOf (several waiting, or one newer than
+// the request, is a release.ErrConflict error asking for the id). The actor
+// is authorized first, so a refusal says nothing about what waits; they
+// must be on the chat approver list and on the gate's approvers. Refusals
+// are logged and, when the request named a release, noted in its log (rate
+// limited). It returns the release decided on.
 func (o *Ops) Decide(ctx context.Context, actor Actor, pipeline, releaseID string, approve bool, comment string) (release.Release, error) {
 	verb := "reject"
 	if approve {
 		verb = "approve"
 	}
-	rel, toks, err := o.waiting(ctx, pipeline, releaseID, release.TokenApproval)
+	name, err := o.Authorize(ctx, actor, pipeline, RoleApprover)
+	if err != nil {
+		o.refused(ctx, pipeline, releaseID, verb, actor, "not on the chat allow-list", err)
+		return release.Release{}, err
+	}
+	rel, toks, err := o.waiting(ctx, actor, pipeline, releaseID, release.TokenApproval)
 	if err != nil {
 		return release.Release{}, fmt.Errorf("%s %s: %w", verb, pipeline, err)
 	}
-	name, err := o.Authorize(ctx, actor, pipeline, RoleApprover)
-	if err != nil {
-		o.note(ctx, rel.ID, fmt.Sprintf("refused %s from %s: %v", verb, actor.Source, err))
-		return rel, err
-	}
-	// Use the identity the gate lists, so Decide's own check sees it.
+	// The gate's own approver list, checked here too so that a refusal is
+	// noted rate-limited (as the allow-list's are) rather than on every
+	// attempt; use the identity the gate lists, so Decide's check sees it.
+	onGate, gates := false, 0
 	for _, t := range toks {
-		if n, ok := actor.in(t.Approvers); ok {
-			name = n
+		if t.Kind != release.TokenApproval {
+			continue
 		}
+		gates++
+		if len(t.Approvers) == 0 {
+			onGate = true
+		} else if n, ok := actor.in(t.Approvers); ok {
+			name, onGate = n, true
+		}
+	}
+	if gates > 0 && !onGate {
+		err := release.Errorf(release.ErrUnauthorized, "%s may not %s release %s of %s: not an approver of its gate", actor, verb, rel.ID, pipeline)
+		o.refused(ctx, pipeline, rel.ID, verb, actor, "not an approver of the gate", err)
+		return rel, err
 	}
 	if comment != "" {
 		comment += " "
@@ -253,19 +293,20 @@ func (o *Ops) Decide(ctx context.Context, actor Actor, pipeline, releaseID strin
 // Rollback asks a release of pipeline to roll back now: every bake it is
 // in is failed with ManualRollback, so the state machine's own rollback
 // path restores the last good version. A release waiting for approval is
-// rejected instead. releaseID empty means the newest active release.
+// rejected instead. releaseID empty means the one active release, created
+// before actor.AsOf (as for Decide). The actor is authorized first.
 // Errors: release.ErrUnauthorized, release.ErrNotFound when nothing is
 // active, release.ErrConflict when the release is between bakes (it is
 // then neither shifted nor baking and will be told at its next bake).
 func (o *Ops) Rollback(ctx context.Context, actor Actor, pipeline, releaseID, reason string) (release.Release, error) {
-	rel, toks, err := o.waiting(ctx, pipeline, releaseID, "")
-	if err != nil {
-		return release.Release{}, fmt.Errorf("roll back %s: %w", pipeline, err)
-	}
 	name, err := o.Authorize(ctx, actor, pipeline, RoleDeployer)
 	if err != nil {
-		o.note(ctx, rel.ID, fmt.Sprintf("refused rollback from %s: %v", actor.Source, err))
-		return rel, err
+		o.refused(ctx, pipeline, releaseID, "rollback", actor, "not on the chat allow-list", err)
+		return release.Release{}, err
+	}
+	rel, toks, err := o.waiting(ctx, actor, pipeline, releaseID, "")
+	if err != nil {
+		return release.Release{}, fmt.Errorf("roll back %s: %w", pipeline, err)
 	}
 	cause := fmt.Sprintf("rollback requested by %s via %s", name, actor.Source)
 	if reason != "" {
@@ -305,8 +346,10 @@ func (o *Ops) Rollback(ctx context.Context, actor Actor, pipeline, releaseID, re
 }
 
 // waiting finds the release to act on and its tokens: releaseID, or the
-// newest active release of pipeline (with a token of kind, when given).
-func (o *Ops) waiting(ctx context.Context, pipeline, releaseID string, kind release.TokenKind) (release.Release, []release.TaskToken, error) {
+// only active release of pipeline (with a token of kind, when given), and
+// only if no release of the pipeline was created after the request
+// (actor.AsOf): the sender cannot have meant one they never saw.
+func (o *Ops) waiting(ctx context.Context, actor Actor, pipeline, releaseID string, kind release.TokenKind) (release.Release, []release.TaskToken, error) {
 	if releaseID != "" {
 		rel, err := o.Store.GetRelease(ctx, releaseID)
 		if err != nil {
@@ -325,6 +368,15 @@ func (o *Ops) waiting(ctx context.Context, pipeline, releaseID string, kind rele
 	if err != nil {
 		return release.Release{}, nil, err
 	}
+	// Slack's timestamps are whole seconds: allow the second they name.
+	if !actor.AsOf.IsZero() && len(rels) > 0 && rels[0].CreatedAt.After(actor.AsOf.Add(time.Second)) {
+		return release.Release{}, nil, release.Errorf(release.ErrConflict, "release %s of %s started after this request was made; name the release you mean", rels[0].ID, pipeline)
+	}
+	type candidate struct {
+		rel  release.Release
+		toks []release.TaskToken
+	}
+	var found []candidate
 	for _, rel := range rels {
 		if rel.Status.Terminal() {
 			continue
@@ -333,26 +385,59 @@ func (o *Ops) waiting(ctx context.Context, pipeline, releaseID string, kind rele
 		if err != nil {
 			return release.Release{}, nil, err
 		}
-		if kind == "" {
-			return rel, toks, nil
-		}
-		for _, t := range toks {
-			if t.Kind == kind {
-				return rel, toks, nil
-			}
+		if kind == "" || slices.ContainsFunc(toks, func(t release.TaskToken) bool { return t.Kind == kind }) {
+			found = append(found, candidate{rel, toks})
 		}
 	}
 	what := "active"
 	if kind != "" {
 		what = "waiting for " + string(kind)
 	}
-	return release.Release{}, nil, release.Errorf(release.ErrNotFound, "no release of %s is %s", pipeline, what)
+	switch {
+	case len(found) == 0:
+		return release.Release{}, nil, release.Errorf(release.ErrNotFound, "no release of %s is %s", pipeline, what)
+	case len(found) > 1:
+		ids := make([]string, len(found))
+		for i, c := range found {
+			ids[i] = c.rel.ID
+		}
+		return release.Release{}, nil, release.Errorf(release.ErrConflict, "%d releases of %s are %s (%s); name the one you mean", len(found), pipeline, what, strings.Join(ids, ", "))
+	}
+	return found[0].rel, found[0].toks, nil
+}
+
+// refused records a refusal: always in the log (the audit trail), and in
+// the named release's event log at most once per RefusalEvery, with a
+// bounded text, so refusals cannot grow a release's log.
+func (o *Ops) refused(ctx context.Context, pipeline, releaseID, verb string, actor Actor, why string, err error) {
+	o.logger().WarnContext(ctx, "chat request refused", "pipeline", pipeline, "releaseId", releaseID, "verb", verb, "actor", actor.String(), "error", err)
+	if releaseID == "" || o.Refusals == nil {
+		return
+	}
+	rel, gerr := o.Store.GetRelease(ctx, releaseID)
+	if gerr != nil || rel.Pipeline != pipeline || rel.Status.Terminal() {
+		return
+	}
+	every := o.RefusalEvery
+	if every <= 0 {
+		every = DefaultRefusalEvery
+	}
+	slot := o.now().UTC().Truncate(every).Unix()
+	if _, claimed, cerr := o.Refusals.ClaimIdempotencyKey(ctx, fmt.Sprintf("refusal:%s:%d", releaseID, slot), actor.Source, every); cerr != nil || !claimed {
+		return
+	}
+	o.note(ctx, releaseID, clipText(fmt.Sprintf("refused %s from %s: %s; further refusals in the next %s are only logged", verb, clipText(actor.String(), 80), why, every), maxNote))
+}
+
+// clipText bounds s to n bytes (valid UTF-8).
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 func (o *Ops) note(ctx context.Context, releaseID, msg string) {
-	if releaseID == "" {
-		return
-	}
 	if _, err := o.Store.AppendEvent(ctx, release.Event{ReleaseID: releaseID, Time: o.now().UTC(), Type: release.EventNote, Message: msg}); err != nil {
 		o.logger().ErrorContext(ctx, "record refusal", "releaseId", releaseID, "error", err)
 	}

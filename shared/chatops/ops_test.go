@@ -11,8 +11,10 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-func slackUser(id, name string) chatops.Actor {
-	return chatops.Actor{Names: []string{id, name}, Source: "slack"}
+// slackUser is a Slack actor as the handler builds it: by id only; the
+// name (changeable) is not an identity.
+func slackUser(id, _ string) chatops.Actor {
+	return chatops.Actor{Names: []string{id, "T0001:" + id, "T0001/" + id}, Source: "slack"}
 }
 
 func TestLaunch(t *testing.T) {
@@ -52,6 +54,25 @@ func TestLaunch(t *testing.T) {
 	}
 }
 
+// TestLaunchRefusesUnlistedKinds: the spec's triggers are the authority; a
+// refused start writes nothing, and a manual start is always allowed.
+func TestLaunchRefusesUnlistedKinds(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, k := range []release.TriggerKind{release.TriggerChat, release.TriggerVoice, release.TriggerCodePipeline, release.TriggerSchedule} {
+		_, _, err := f.launcher.Launch(ctx, "quiet", "v1", release.Trigger{Kind: k, Key: string(k) + ":x"})
+		if !errors.Is(err, release.ErrUnauthorized) || !strings.Contains(err.Error(), "started manually only") {
+			t.Errorf("%s start of a pipeline without triggers: err = %v, want ErrUnauthorized saying manual only", k, err)
+		}
+	}
+	if rels, _, _ := f.store.ListReleases(ctx, "quiet", 10, ""); len(rels) != 0 || f.starter.calls != 0 {
+		t.Fatalf("refused starts wrote %d releases and %d starts, want none", len(rels), f.starter.calls)
+	}
+	if _, created, err := f.launcher.Launch(ctx, "quiet", "v1", release.Trigger{Kind: release.TriggerManual, Key: "manual:x"}); err != nil || !created {
+		t.Fatalf("manual start: created=%v err=%v, want created", created, err)
+	}
+}
+
 func TestLaunchResumesAfterAFailedStart(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -81,7 +102,9 @@ func TestAuthorize(t *testing.T) {
 		wantName string
 	}{
 		{name: "deployer by id", actor: slackUser("U2CERLKJA", "roadrunner"), pipeline: "orders", role: chatops.RoleDeployer, wantName: "U2CERLKJA"},
-		{name: "deployer by name", actor: slackUser("U999", "alice"), pipeline: "orders", role: chatops.RoleDeployer, wantName: "alice"},
+		{name: "a user name is no identity", actor: slackUser("U999", "alice"), pipeline: "orders", role: chatops.RoleDeployer, want: release.ErrUnauthorized},
+		{name: "team-qualified entry", actor: slackUser("U0TEAMED", ""), pipeline: "orders", role: chatops.RoleDeployer, wantName: "T0001:U0TEAMED"},
+		{name: "team-qualified entry, other team", actor: chatops.Actor{Names: []string{"U0TEAMED", "T0002:U0TEAMED", "T0002/U0TEAMED"}, Source: "slack"}, pipeline: "orders", role: chatops.RoleDeployer, want: release.ErrUnauthorized},
 		{name: "approver is not a deployer", actor: slackUser("U0APPROVE", "bob"), pipeline: "orders", role: chatops.RoleDeployer, want: release.ErrUnauthorized},
 		{name: "approver", actor: slackUser("U0APPROVE", "bob"), pipeline: "orders", role: chatops.RoleApprover, wantName: "U0APPROVE"},
 		{name: "stranger", actor: slackUser("U666", "mallory"), pipeline: "orders", role: chatops.RoleApprover, want: release.ErrUnauthorized},
@@ -130,17 +153,32 @@ func TestDecide(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	rel := f.release(t, "r1")
+	// Authorize first: a stranger learns nothing about what waits.
+	if _, err := f.ops.Decide(ctx, slackUser("U666", "mallory"), "orders", "", true, ""); !errors.Is(err, release.ErrUnauthorized) || strings.Contains(err.Error(), "waiting") {
+		t.Fatalf("stranger, nothing waiting: got %v, want ErrUnauthorized saying nothing about approvals", err)
+	}
 	if _, err := f.ops.Decide(ctx, slackUser("U0APPROVE", "bob"), "orders", "", true, ""); !errors.Is(err, release.ErrNotFound) {
 		t.Fatalf("nothing waiting: got %v, want ErrNotFound", err)
 	}
 	f.token(t, release.TaskToken{Token: "tok-approval", Kind: release.TokenApproval, ReleaseID: rel.ID, Stage: "prod", Approvers: []string{"bob", "U0APPROVE"}})
 
-	// A stranger is refused, and the refusal is in the release's log.
+	// A stranger is refused; without a release id nothing is written.
+	before := len(f.events(t, rel.ID))
 	if _, err := f.ops.Decide(ctx, slackUser("U666", "mallory"), "orders", "", true, ""); !errors.Is(err, release.ErrUnauthorized) {
 		t.Fatalf("stranger: got %v, want ErrUnauthorized", err)
 	}
-	if ev := lastEvent(t, f.events(t, rel.ID)); ev.Type != release.EventNote || !strings.Contains(ev.Message, "refused approve") || !strings.Contains(ev.Message, "U666") {
-		t.Errorf("got last event %+v, want a refusal note naming U666", ev)
+	// Naming the release records one bounded note per release and period.
+	for range 5 {
+		if _, err := f.ops.Decide(ctx, slackUser("U666"+strings.Repeat("x", 500), "mallory"), "orders", rel.ID, true, ""); !errors.Is(err, release.ErrUnauthorized) {
+			t.Fatalf("stranger: got %v, want ErrUnauthorized", err)
+		}
+	}
+	evs := f.events(t, rel.ID)
+	if len(evs) != before+1 {
+		t.Fatalf("6 refusals wrote %d log entries, want 1 (rate limited)", len(evs)-before)
+	}
+	if ev := lastEvent(t, evs); ev.Type != release.EventNote || !strings.Contains(ev.Message, "refused approve") || !strings.Contains(ev.Message, "U666") || len(ev.Message) > 300 {
+		t.Errorf("got last event %+v, want a bounded refusal note naming U666", ev)
 	}
 	if len(f.callbacks.successes) != 0 {
 		t.Fatalf("a refused approval completed the gate")
@@ -157,16 +195,82 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+// TestCurrentReleaseIsBoundToTheRequest: a command without a release id
+// acts only on a release its sender could have seen, and only when exactly
+// one fits.
+func TestCurrentReleaseIsBoundToTheRequest(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	approver := slackUser("U0APPROVE", "bob")
+	approver.AsOf = f.now.Add(-time.Minute) // the request was signed a minute ago
+	rel := f.release(t, "r1")
+	f.token(t, release.TaskToken{Token: "tok-1", Kind: release.TokenApproval, ReleaseID: rel.ID, Stage: "prod", Approvers: []string{"U0APPROVE"}})
+	if _, err := f.ops.Decide(ctx, approver, "orders", "", true, ""); !errors.Is(err, release.ErrConflict) || !strings.Contains(err.Error(), "started after this request") {
+		t.Fatalf("release newer than the request: got %v, want ErrConflict", err)
+	}
+	if len(f.callbacks.successes) != 0 {
+		t.Fatal("a request approved a release created after it")
+	}
+	approver.AsOf = f.now
+	f.now = f.now.Add(time.Second)
+	r2 := f.release(t, "r2")
+	f.token(t, release.TaskToken{Token: "tok-2", Kind: release.TokenApproval, ReleaseID: r2.ID, Stage: "prod", Approvers: []string{"U0APPROVE"}})
+	if _, err := f.ops.Decide(ctx, approver, "orders", "", true, ""); !errors.Is(err, release.ErrConflict) || !strings.Contains(err.Error(), "name the one you mean") {
+		t.Fatalf("two waiting: got %v, want ErrConflict asking for an id", err)
+	}
+	if _, err := f.ops.Rollback(ctx, slackUser("U2CERLKJA", ""), "orders", "", ""); !errors.Is(err, release.ErrConflict) || !strings.Contains(err.Error(), "name the one you mean") {
+		t.Fatalf("rollback with two active: got %v, want ErrConflict asking for an id", err)
+	}
+	if len(f.callbacks.successes)+len(f.callbacks.failures) != 0 {
+		t.Fatal("an ambiguous command acted")
+	}
+	if got, err := f.ops.Decide(ctx, approver, "orders", rel.ID, true, ""); err != nil || got.ID != rel.ID {
+		t.Fatalf("named release: got %s, %v", got.ID, err)
+	}
+}
+
+// TestNewerReleaseMeansNameIt: even when one release waits, a request that
+// names none is refused if any release of the pipeline is newer than it.
+func TestNewerReleaseMeansNameIt(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rel := f.release(t, "r1")
+	f.token(t, release.TaskToken{Token: "tok-1", Kind: release.TokenApproval, ReleaseID: rel.ID, Stage: "prod", Approvers: []string{"U0APPROVE"}})
+	approver := slackUser("U0APPROVE", "bob")
+	approver.AsOf = f.now
+	f.now = f.now.Add(time.Minute)
+	newer := f.release(t, "r2")
+	if _, err := f.store.TransitionRelease(ctx, newer.ID, release.StatusFailed, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ops.Decide(ctx, approver, "orders", "", true, ""); !errors.Is(err, release.ErrConflict) || !strings.Contains(err.Error(), newer.ID) {
+		t.Fatalf("got %v, want ErrConflict naming the newer release", err)
+	}
+	if len(f.callbacks.successes) != 0 {
+		t.Fatal("approved although a newer release exists")
+	}
+}
+
 func TestDecideChatApproverNotOnTheGate(t *testing.T) {
 	f := newFixture(t)
 	rel := f.release(t, "r1")
 	f.token(t, release.TaskToken{Token: "tok", Kind: release.TokenApproval, ReleaseID: rel.ID, Stage: "prod", Approvers: []string{"carol"}})
-	_, err := f.ops.Decide(context.Background(), slackUser("U0APPROVE", "bob"), "orders", rel.ID, false, "")
-	if !errors.Is(err, release.ErrUnauthorized) {
-		t.Fatalf("got %v, want ErrUnauthorized from the gate's own list", err)
+	before := len(f.events(t, rel.ID))
+	for range 4 {
+		_, err := f.ops.Decide(context.Background(), slackUser("U0APPROVE", "bob"), "orders", rel.ID, false, "")
+		if !errors.Is(err, release.ErrUnauthorized) {
+			t.Fatalf("got %v, want ErrUnauthorized from the gate's own list", err)
+		}
 	}
-	if ev := lastEvent(t, f.events(t, rel.ID)); !strings.Contains(ev.Message, "refused") {
+	evs := f.events(t, rel.ID)
+	if ev := lastEvent(t, evs); !strings.Contains(ev.Message, "refused") || !strings.Contains(ev.Message, "not an approver of the gate") {
 		t.Errorf("got last event %+v, want the refusal recorded", ev)
+	}
+	if len(evs) != before+1 {
+		t.Errorf("4 refusals wrote %d log entries, want 1 (rate limited)", len(evs)-before)
+	}
+	if len(f.callbacks.failures)+len(f.callbacks.successes) != 0 {
+		t.Error("a refused decision completed the gate")
 	}
 }
 

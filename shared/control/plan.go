@@ -1,6 +1,8 @@
 package control
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -146,12 +148,18 @@ func Compile(p release.Pipeline, r release.Release) (ReleasePlan, error) {
 }
 
 // executionName names a target's deploy execution: unique per release and
-// target, within Step Functions' 80-character limit, and the same on a retry
-// so a retried start cannot deploy twice.
+// target, the same on a retry so a retried start cannot deploy twice, and
+// short enough that the load test's execution, which deploy.asl.json names
+// "<this name>-lt", stays within Step Functions' 80 characters. A release
+// id too long for that is cut and given a hash of the whole id, so two long
+// ids sharing a prefix keep distinct names.
 func executionName(releaseID string, stage, wave, target int) string {
+	const limit = 80 - len("-lt")
 	suffix := fmt.Sprintf("-s%dw%dt%d", stage, wave, target)
-	if len(releaseID)+len(suffix) > 80 {
-		releaseID = releaseID[:80-len(suffix)]
+	if len(releaseID)+len(suffix) > limit {
+		sum := sha256.Sum256([]byte(releaseID))
+		tag := "-" + hex.EncodeToString(sum[:6])
+		releaseID = releaseID[:limit-len(suffix)-len(tag)] + tag
 	}
 	return releaseID + suffix
 }

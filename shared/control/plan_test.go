@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +109,35 @@ func TestCompileSteps(t *testing.T) {
 				t.Errorf("load test = %+v, want null", in.LoadTest)
 			}
 		})
+	}
+}
+
+// TestDeployExecutionNamesLeaveRoomForLoadTest checks that every deploy
+// execution name, and the load-test execution name deploy.asl.json derives
+// from it ("<name>-lt"), fits Step Functions' 80 characters and stays
+// distinct for long release ids sharing a prefix.
+func TestDeployExecutionNamesLeaveRoomForLoadTest(t *testing.T) {
+	p := parseExample(t, "orders-lambda.yaml")
+	long := strings.Repeat("r", 79)
+	seen := map[string]string{}
+	for _, id := range []string{"01J0RELEASE", long, long + "a", long + "b", strings.Repeat("x", 70)} {
+		plan, err := control.Compile(p, release.Release{ID: id, Pipeline: p.Name, Version: "v2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range plan.Stages {
+			for _, w := range st.Waves {
+				for _, tg := range w.Targets {
+					name := tg.ExecutionName
+					if len(name+"-lt") > 80 {
+						t.Errorf("release %q: load-test execution name %q is %d characters, over 80", id, name+"-lt", len(name+"-lt"))
+					}
+					if other, dup := seen[name]; dup {
+						t.Errorf("releases %q and %q share deploy execution name %q", other, id, name)
+					}
+					seen[name] = id
+				}
+			}
+		}
 	}
 }

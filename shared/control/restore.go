@@ -187,6 +187,9 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 					return false, "", err
 				}
 			}
+			if err := s.unwatch(ctx, releaseID, t.Name); err != nil {
+				return false, "", err
+			}
 			return true, "", s.unlock(ctx, releaseID, ts.Stage, ts.Wave, t.Name)
 		case ts.Phase == release.PhaseStable:
 			return true, "", s.unlock(ctx, releaseID, ts.Stage, ts.Wave, t.Name)
@@ -227,6 +230,9 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 			return false, "", fmt.Errorf("record %s restored: %w", t.Name, err)
 		}
 		if err := s.recordRolledBack(ctx, releaseID, final, reason); err != nil {
+			return false, "", err
+		}
+		if err := s.unwatch(ctx, releaseID, t.Name); err != nil {
 			return false, "", err
 		}
 		return true, "", s.unlock(ctx, releaseID, final.Stage, final.Wave, t.Name)

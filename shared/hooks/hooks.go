@@ -19,8 +19,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
 )
+
+// HeaderTrace carries the invocation's X-Ray trace header to HTTP hooks,
+// as AWS services pass it on.
+const HeaderTrace = "X-Amzn-Trace-Id"
 
 // Phase says when a hook runs.
 type Phase string
@@ -277,6 +282,10 @@ func (r *Runner) runHTTP(ctx context.Context, endpoint string, phase Phase, body
 	req.Header.Set("User-Agent", "Shipwave-Hook/1")
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, Sign(r.secret, ts, body))
+	if trace := observe.TraceHeader(ctx); trace != "" {
+		// The hook's own X-Ray segment joins the release's trace.
+		req.Header.Set(HeaderTrace, trace)
+	}
 	resp, err := r.http.Do(req)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {

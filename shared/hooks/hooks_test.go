@@ -17,6 +17,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/hooks"
+	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
@@ -223,5 +224,35 @@ func TestRunLogsWithReleaseIDs(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "hunter2") {
 		t.Errorf("log leaks the hook URL's password: %s", buf.String())
+	}
+}
+
+// TestHTTPHookGetsTraceHeader: an HTTP hook run within a traced invocation
+// receives its X-Ray trace header; one run outside a trace receives none.
+func TestHTTPHookGetsTraceHeader(t *testing.T) {
+	const trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	for _, tt := range []struct {
+		name string
+		ctx  context.Context
+		want string
+	}{
+		{"traced", observe.WithTraceHeader(context.Background(), trace), trace},
+		{"untraced", context.Background(), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := make(chan string, 1)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got <- r.Header.Get(hooks.HeaderTrace)
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			t.Cleanup(srv.Close)
+			r := hooks.New(hooks.Config{Secret: []byte("s"), Now: func() time.Time { return fixedNow }})
+			if err := r.Run(tt.ctx, release.Hook{HTTP: srv.URL, Timeout: time.Second}, inv); err != nil {
+				t.Fatal(err)
+			}
+			if h := <-got; h != tt.want {
+				t.Errorf("%s = %q, want %q", hooks.HeaderTrace, h, tt.want)
+			}
+		})
 	}
 }

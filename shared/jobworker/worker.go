@@ -196,7 +196,8 @@ func (w *Worker) Run(ctx context.Context, job Job) (Outcome, error) {
 			Kind: release.TriggerCodePipeline, Key: "codepipeline:" + job.ID, Source: "codepipeline", Commit: version, Time: w.now().UTC(),
 		})
 		switch {
-		case errors.Is(err, release.ErrNotFound), errors.Is(err, release.ErrInvalid):
+		case errors.Is(err, release.ErrNotFound), errors.Is(err, release.ErrInvalid), errors.Is(err, release.ErrUnauthorized):
+			// ErrUnauthorized: the spec lists no codePipeline trigger.
 			return w.fail(ctx, log, o, cptypes.FailureTypeConfigurationError, fmt.Sprintf("cannot release %s: %v", p.Pipeline, err))
 		case err != nil:
 			// Transient: ask to be called again; the launch is idempotent.

@@ -20,16 +20,18 @@ import (
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/jobworker"
+	"github.com/shipwave/shipwave/shared/mototest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
 )
 
-func TestMain(m *testing.M) { dynalitetest.Main(m) }
+func TestMain(m *testing.M) { os.Exit(mototest.Around(func() int { return dynalitetest.Run(m) })) }
 
 const ordersSpec = `apiVersion: shipwave/v1
 pipeline: orders
 source: { repository: orders }
+triggers: [{ codePipeline: {} }]
 stages:
   - name: beta
     targets: [{ type: lambdaAlias, function: orders-beta }]
@@ -219,6 +221,32 @@ func TestLambdaJobFailures(t *testing.T) {
 				t.Errorf("got externalExecutionId %v, want %s", fd["externalExecutionId"], o.ReleaseID)
 			}
 		})
+	}
+}
+
+// TestJobForPipelineWithoutCodePipelineTrigger: a job naming a pipeline
+// whose spec lists no codePipeline trigger fails as a configuration error
+// saying so, and releases nothing.
+func TestJobForPipelineWithoutCodePipelineTrigger(t *testing.T) {
+	w := newWorld(t)
+	src := strings.Replace(strings.Replace(ordersSpec, "triggers: [{ codePipeline: {} }]\n", "triggers: [{ chat: {} }]\n", 1), "pipeline: orders", "pipeline: chatonly", 1)
+	p, err := spec.Parse("chatonly.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.SaveSpec(context.Background(), release.SpecVersion{Pipeline: "chatonly", Source: []byte(src), Parsed: p}); err != nil {
+		t.Fatal(err)
+	}
+	job := w.fake.StartLambdaJob()
+	if got := w.handle(t, sample(t, job, `{"pipeline":"chatonly","version":"v1"}`, "")); got.Result != "failed" {
+		t.Fatalf("got %+v, want failed", got)
+	}
+	j, _ := w.fake.Job(job)
+	if j.FailureType != "ConfigurationError" || !strings.Contains(j.FailureMessage, "does not list a codePipeline trigger") {
+		t.Errorf("got %s %q, want a ConfigurationError naming the missing trigger", j.FailureType, j.FailureMessage)
+	}
+	if rels, _, _ := w.store.ListReleases(context.Background(), "chatonly", 10, ""); len(rels) != 0 || w.starter.calls != 0 {
+		t.Errorf("a refused job made %d releases and %d starts", len(rels), w.starter.calls)
 	}
 }
 

@@ -2,12 +2,14 @@ package local
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,8 +83,11 @@ type Status struct {
 	Alarms   map[string]alarms.State `json:"alarms"`
 }
 
+// serveAPI serves the API: the /v1 routes behind guard (token, origin,
+// JSON), the built-in hooks (which check their own HMAC signature), and the
+// outside endpoints (which verify their senders' signatures).
 func (s *Stack) serveAPI() {
-	mux := http.NewServeMux()
+	mux := http.NewServeMux() // the /v1 routes, behind guard
 	mux.HandleFunc("POST /v1/pipelines/{pipeline}/push", s.handlePush)
 	mux.HandleFunc("POST /v1/events", s.handleEvent)
 	mux.HandleFunc("GET /v1/releases", s.handleList)
@@ -93,11 +98,14 @@ func (s *Stack) serveAPI() {
 	mux.HandleFunc("POST /v1/releases/{id}/undo", s.handleUndo)
 	mux.HandleFunc("POST /v1/pipelines/{pipeline}/restore", s.handleRestore)
 	mux.HandleFunc("GET /v1/status", s.handleStatus)
-	mux.HandleFunc("POST /hooks/smoke", s.handleHook("smoke"))
-	mux.HandleFunc("POST /hooks/verify", s.handleHook("verify"))
-	mux.HandleFunc("POST /hooks/hang", s.handleHook("hang"))
-	mux.HandleFunc("POST /hooks/fail", s.handleHook("fail"))
-	s.apiSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	root := http.NewServeMux()
+	root.Handle("/v1/", s.guard(mux))
+	root.HandleFunc("POST /hooks/smoke", s.handleHook("smoke"))
+	root.HandleFunc("POST /hooks/verify", s.handleHook("verify"))
+	root.HandleFunc("POST /hooks/hang", s.handleHook("hang"))
+	root.HandleFunc("POST /hooks/fail", s.handleHook("fail"))
+	s.mountOutside(root)
+	s.apiSrv = &http.Server{Handler: root, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := s.apiSrv.Serve(s.apiLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("local API stopped", "error", err)
@@ -160,6 +168,11 @@ func (s *Stack) handlePush(w http.ResponseWriter, r *http.Request) {
 	var req PushRequest
 	if err := decodeBody(r, &req); err != nil {
 		writeError(w, err)
+		return
+	}
+	req.Actor = actorFor(r, req.Actor)
+	if req.Actor == "" {
+		writeError(w, errUnauthenticated)
 		return
 	}
 	res, err := s.Push(r.Context(), r.PathValue("pipeline"), req)
@@ -279,32 +292,122 @@ func (s *Stack) handleEvent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds})
 }
 
+// ReleasePage is GET /v1/releases: a page of releases, newest first, and
+// the cursor of the next page ("" on the last).
+type ReleasePage struct {
+	Releases   []release.Release `json:"releases"`
+	NextCursor string            `json:"nextCursor,omitempty"`
+}
+
+// MaxPageSize bounds GET /v1/releases?limit=.
+const MaxPageSize = 500
+
 func (s *Stack) handleList(w http.ResponseWriter, r *http.Request) {
-	rs, err := s.Releases(r.Context(), r.URL.Query().Get("pipeline"))
+	q := r.URL.Query()
+	limit := 100
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > MaxPageSize {
+			writeError(w, release.Errorf(release.ErrInvalid, "limit %q: want 1 to %d", clipHeader(l), MaxPageSize))
+			return
+		}
+		limit = n
+	}
+	page, err := s.ReleasePage(r.Context(), q.Get("pipeline"), limit, q.Get("cursor"))
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"releases": rs})
+	writeJSON(w, http.StatusOK, page)
 }
 
-// Releases lists a pipeline's releases (every pipeline's when empty),
-// newest first.
-func (s *Stack) Releases(ctx context.Context, pipeline string) ([]release.Release, error) {
+// pageCursor is where the next page of a listing starts: a pipeline and
+// the store's cursor within it.
+type pageCursor struct {
+	Pipeline string `json:"p"`
+	Store    string `json:"c,omitempty"`
+}
+
+// ReleasePage lists up to limit releases of pipeline (of every pipeline,
+// one after the other in name order, when empty), each pipeline's newest
+// first, starting at cursor; the answer's NextCursor continues it.
+func (s *Stack) ReleasePage(ctx context.Context, pipeline string, limit int, cursor string) (ReleasePage, error) {
 	names := []string{pipeline}
 	if pipeline == "" {
 		var err error
 		if names, err = s.store.ListPipelines(ctx); err != nil {
-			return nil, err
+			return ReleasePage{}, err
+		}
+		sort.Strings(names)
+	}
+	var at pageCursor
+	start := 0
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err == nil {
+			err = json.Unmarshal(raw, &at)
+		}
+		if err != nil || at.Pipeline == "" {
+			return ReleasePage{}, release.Errorf(release.ErrInvalid, "cursor %q was not issued by this API", clipHeader(cursor))
+		}
+		start = sort.SearchStrings(names, at.Pipeline)
+		if pipeline != "" {
+			start = 0
+			if at.Pipeline != pipeline {
+				return ReleasePage{}, release.Errorf(release.ErrInvalid, "cursor belongs to pipeline %s, not %s", at.Pipeline, pipeline)
+			}
 		}
 	}
-	out := []release.Release{}
-	for _, n := range names {
-		rs, _, err := s.store.ListReleases(ctx, n, 100, "")
-		if err != nil {
-			return nil, fmt.Errorf("list releases of %s: %w", n, err)
+	page := ReleasePage{Releases: []release.Release{}}
+	for i := start; i < len(names); i++ {
+		storeCursor := ""
+		if i == start && at.Pipeline == names[i] {
+			storeCursor = at.Store
 		}
-		out = append(out, rs...)
+		for {
+			rs, next, err := s.store.ListReleases(ctx, names[i], limit-len(page.Releases), storeCursor)
+			if err != nil {
+				return ReleasePage{}, fmt.Errorf("list releases of %s: %w", names[i], err)
+			}
+			page.Releases = append(page.Releases, rs...)
+			if len(page.Releases) >= limit {
+				switch {
+				case next != "":
+					page.NextCursor = encodeCursor(pageCursor{Pipeline: names[i], Store: next})
+				case i+1 < len(names):
+					page.NextCursor = encodeCursor(pageCursor{Pipeline: names[i+1]})
+				}
+				return page, nil
+			}
+			if next == "" {
+				break
+			}
+			storeCursor = next
+		}
+	}
+	return page, nil
+}
+
+func encodeCursor(c pageCursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Releases lists every release of a pipeline (every pipeline's when
+// empty), newest first, following the pages to the end.
+func (s *Stack) Releases(ctx context.Context, pipeline string) ([]release.Release, error) {
+	out := []release.Release{}
+	cursor := ""
+	for {
+		page, err := s.ReleasePage(ctx, pipeline, MaxPageSize, cursor)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Releases...)
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
 	return out, nil
@@ -347,8 +450,10 @@ func (s *Stack) handleDecide(approve bool) http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
+		// The token holder decides; the actor is a label for the record.
+		req.Actor = actorFor(r, req.Actor)
 		if req.Actor == "" {
-			writeError(w, release.Errorf(release.ErrInvalid, "actor is required"))
+			writeError(w, errUnauthenticated)
 			return
 		}
 		if err := s.Decide(r.Context(), r.PathValue("id"), approve, req); err != nil {

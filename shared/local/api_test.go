@@ -23,7 +23,7 @@ func readEvent(t testing.TB, name string) []byte {
 
 func TestAPIErrors(t *testing.T) {
 	h := startStack(t, strings.Replace(oneStage, "%s", "verify", 1), "")
-	c := local.NewClient(h.stack.APIAddr())
+	c := h.stack.Client()
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -45,7 +45,7 @@ func TestAPIErrors(t *testing.T) {
 		{"approve without approval", func() error {
 			return c.Decide(ctx, "01UNKNOWN", true, local.DecisionRequest{Actor: "me"})
 		}, release.ErrNotFound},
-		{"approve without actor", func() error { return c.Decide(ctx, "01UNKNOWN", true, local.DecisionRequest{}) }, release.ErrInvalid},
+		{"approve without actor label", func() error { return c.Decide(ctx, "01UNKNOWN", true, local.DecisionRequest{}) }, release.ErrNotFound},
 		{"rollback unknown release", func() error { _, err := c.Rollback(ctx, "01UNKNOWN", local.RollbackRequest{}); return err }, release.ErrNotFound},
 		{"event not JSON", func() error { _, err := c.SendEvent(ctx, []byte("nope")); return err }, release.ErrInvalid},
 	}
@@ -63,7 +63,7 @@ func TestAPIErrors(t *testing.T) {
 
 func TestAPIPushShowRollbackAndEvents(t *testing.T) {
 	h := startStack(t, strings.Replace(oneStage, "%s", "verify", 1), "")
-	c := local.NewClient(h.stack.URL())
+	c := h.stack.Client()
 	ctx := context.Background()
 	res, err := c.Push(ctx, "shop", local.PushRequest{Version: "v2", Key: "k1"})
 	if err != nil {
@@ -190,7 +190,7 @@ stages:
 // (DESIGN §6.2).
 func TestSameTriggerTwiceCreatesOneRelease(t *testing.T) {
 	h := startStack(t, ordersSpec, "")
-	c := local.NewClient(h.stack.APIAddr())
+	c := h.stack.Client()
 	ctx := context.Background()
 	ev := readEvent(t, "webhook-github-push.json")
 	for i := range 3 {

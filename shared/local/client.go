@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,11 @@ type Client struct {
 	// Base is the API's base URL, e.g. http://127.0.0.1:8081.
 	Base string
 	HTTP *http.Client
+	// Token is the stack's API token, sent as "Authorization: Bearer
+	// TOKEN" (Stack.Token; `local up` stores it for the CLI).
+	Token string
+	// Actor, when set, labels requests (HeaderActor) with who they are for.
+	Actor string
 }
 
 // NewClient returns a client for the API at addr (host:port or a URL).
@@ -38,7 +45,7 @@ func apiError(code int, msg string) error {
 		return release.Errorf(release.ErrInvalid, "%s", msg)
 	case http.StatusConflict:
 		return release.Errorf(release.ErrConflict, "%s", msg)
-	case http.StatusForbidden:
+	case http.StatusForbidden, http.StatusUnauthorized:
 		return release.Errorf(release.ErrUnauthorized, "%s", msg)
 	}
 	return fmt.Errorf("local API: HTTP %d: %s", code, msg)
@@ -62,6 +69,12 @@ func (c *Client) doRaw(ctx context.Context, method, path string, body io.Reader,
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.Actor != "" {
+		req.Header.Set(HeaderActor, c.Actor)
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return fmt.Errorf("local API at %s: %w (is `shipwave local up` running?)", c.Base, err)
@@ -105,17 +118,45 @@ func (c *Client) SendEvent(ctx context.Context, event []byte) ([]Delivery, error
 	return out.Deliveries, err
 }
 
-// Releases lists releases, newest first (one pipeline's when set).
+// Releases lists every release, newest first (one pipeline's when set),
+// following the API's pages to the end.
 func (c *Client) Releases(ctx context.Context, pipeline string) ([]release.Release, error) {
-	var out struct {
-		Releases []release.Release `json:"releases"`
+	out := []release.Release{}
+	cursor := ""
+	for {
+		page, err := c.ReleasePage(ctx, pipeline, MaxPageSize, cursor)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Releases...)
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out, nil
+}
+
+// ReleasePage returns one page of GET /v1/releases.
+func (c *Client) ReleasePage(ctx context.Context, pipeline string, limit int, cursor string) (ReleasePage, error) {
+	q := url.Values{}
+	if pipeline != "" {
+		q.Set("pipeline", pipeline)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
 	}
 	path := "/v1/releases"
-	if pipeline != "" {
-		path += "?pipeline=" + url.QueryEscape(pipeline)
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
+	var out ReleasePage
 	err := c.do(ctx, http.MethodGet, path, nil, &out)
-	return out.Releases, err
+	return out, err
 }
 
 // Release returns a release with its event log.

@@ -6,4 +6,11 @@
 // local metric alarms, local load tests and a small HTTP API. It is what
 // `shipwave local up` and `shipwave local demo` run, and what the
 // end-to-end tests start.
+//
+// The API protects itself (apiauth.go): /v1 routes need the per-stack
+// token as "Authorization: Bearer TOKEN", JSON bodies and a same-origin (or
+// no) Origin; the caller is the token's holder, and a request's actor is a
+// label. The outside endpoints POST /webhook, /slack and /alexa
+// (outside.go) run the AWS functions' handlers, configured by Secrets.
+// Schedules fire on the engine's clock (schedules.go).
 package local

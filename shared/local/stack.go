@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite"
 	"github.com/shipwave/shipwave/shared/hooks"
@@ -75,6 +76,18 @@ type Config struct {
 	// Fleet builds the fleet and its alarms; nil means the default local
 	// fleet.
 	Fleet FleetFactory
+	// Token is the API token clients must send as "Authorization: Bearer
+	// TOKEN" on /v1 routes; empty means a fresh random one (Stack.Token).
+	Token string
+	// Secrets configures the outside endpoints POST /webhook, /slack and
+	// /alexa; an endpoint without its secret answers 503.
+	Secrets Secrets
+	// AlexaFetcher downloads Alexa certificate chains; nil means HTTPS
+	// (trusting Secrets.AlexaTrustRoots as well as the system roots).
+	AlexaFetcher auth.CertFetcher
+	// SlackResponseHosts are where Slack follow-ups may be posted
+	// (slack.Handler.ResponseHosts); nil means hooks.slack.com only.
+	SlackResponseHosts []string
 	// Logger receives the stack's logs; nil discards them.
 	Logger *slog.Logger
 	// Out receives human-readable progress; nil discards it.
@@ -94,6 +107,7 @@ type Stack struct {
 	bus     *Bus
 	trigger *triggers.Handler
 	hookKey []byte
+	token   string
 	workDir string
 	ownWork bool
 
@@ -103,6 +117,9 @@ type Stack struct {
 
 	apiLn  net.Listener
 	apiSrv *http.Server
+
+	stopSchedules context.CancelFunc
+	schedulesDone chan struct{}
 
 	mu        sync.Mutex
 	execs     map[string]*states.Execution // release id → its execution
@@ -169,6 +186,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if _, err := rand.Read(s.hookKey); err != nil {
 		return nil, fmt.Errorf("local stack: hook secret: %w", err)
 	}
+	if s.token = cfg.Token; s.token == "" {
+		if s.token, err = NewToken(); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.DataDir != "" {
 		s.workDir = filepath.Join(cfg.DataDir, "work")
 		if err := os.MkdirAll(s.workDir, 0o755); err != nil {
@@ -233,6 +255,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err := s.recoverOrphans(ctx); err != nil {
 		return nil, err
 	}
+	s.startSchedules(clock)
 	s.serveAPI()
 	fmt.Fprintf(cfg.Out, "api        http://%s\n", s.APIAddr())
 	return s, nil
@@ -580,6 +603,16 @@ func (s *Stack) APIAddr() string { return s.apiLn.Addr().String() }
 // URL returns the API's base URL.
 func (s *Stack) URL() string { return "http://" + s.APIAddr() }
 
+// Token returns the API token clients send as "Authorization: Bearer TOKEN".
+func (s *Stack) Token() string { return s.token }
+
+// Client returns an API client for the stack, carrying its token.
+func (s *Stack) Client() *Client {
+	c := NewClient(s.APIAddr())
+	c.Token = s.token
+	return c
+}
+
 // Store returns the stack's store.
 func (s *Stack) Store() *store.Store { return s.store }
 
@@ -594,6 +627,10 @@ func (s *Stack) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	var errs []error
+	if s.stopSchedules != nil {
+		s.stopSchedules()
+		<-s.schedulesDone
+	}
 	if s.apiSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = s.apiSrv.Shutdown(ctx)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -93,17 +95,66 @@ func FieldsOf(in any) Fields {
 	return f
 }
 
-// NewLogger returns a JSON logger writing to w. Each line logged with a
-// context also carries the Lambda request id (requestId) when the context
-// is a Lambda invocation's, and the Fields stored by WithFields unless the
-// line sets the same key itself.
+// Service is the service every log line names (key "service"), as
+// Powertools for AWS Lambda users filter on it.
+const Service = "shipwave"
+
+// NewLogger returns a JSON logger writing to w. Each line carries
+// service (Service) and, in a Lambda function, function_name; each line
+// logged with a context also carries, when the context has them, the
+// Lambda request id (requestId, and function_request_id as Powertools
+// names it), the X-Ray trace id (xray_trace_id), cold_start (set by
+// Handler: true on a process's first invocation) and the Fields stored by
+// WithFields, unless the line sets the same key itself.
+//
+// cold_start comes from Handler when it wraps the invocation; otherwise a
+// line in a Lambda invocation has cold_start true when its request is the
+// first this logger (and the loggers derived from it) logged for.
 func NewLogger(w io.Writer) *slog.Logger {
-	return slog.New(&contextHandler{next: slog.NewJSONHandler(w, nil)})
+	return slog.New(&contextHandler{next: slog.NewJSONHandler(w, nil).WithAttrs(baseAttrs(lambdacontext.FunctionName)), cold: &coldStart{}})
+}
+
+// coldStart remembers the first Lambda request a logger logged for.
+type coldStart struct {
+	mu    sync.Mutex
+	first string
+}
+
+func (c *coldStart) is(requestID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.first == "" {
+		c.first = requestID
+	}
+	return requestID == c.first
+}
+
+// baseAttrs are the attributes of every line of a function's logger.
+func baseAttrs(function string) []slog.Attr {
+	attrs := []slog.Attr{slog.String("service", Service)}
+	if function != "" {
+		attrs = append(attrs, slog.String("function_name", function))
+	}
+	return attrs
 }
 
 type contextHandler struct {
 	next slog.Handler
+	cold *coldStart
 }
+
+type coldStartKey struct{}
+
+// TraceID returns the X-Ray root trace id of the trace ctx belongs to (its
+// Lambda invocation's, or WithTraceHeader's), or "".
+func TraceID(ctx context.Context) string {
+	root, _, _ := parseTraceHeader(traceHeader(ctx))
+	return root
+}
+
+// TraceHeader returns the X-Ray trace header (X-Amzn-Trace-Id) of the
+// trace ctx belongs to, or "", for passing the trace on to HTTP calls.
+func TraceHeader(ctx context.Context) string { return traceHeader(ctx) }
 
 func (h *contextHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return h.next.Enabled(ctx, l)
@@ -118,8 +169,24 @@ func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
 		have[a.Key] = true
 		return true
 	})
-	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" && !have["requestId"] {
-		r.AddAttrs(slog.String("requestId", lc.AwsRequestID))
+	add := func(a slog.Attr) {
+		if !have[a.Key] {
+			r.AddAttrs(a)
+		}
+	}
+	cold, hasCold := ctx.Value(coldStartKey{}).(bool)
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		add(slog.String("requestId", lc.AwsRequestID))
+		add(slog.String("function_request_id", lc.AwsRequestID))
+		if !hasCold && h.cold != nil {
+			cold, hasCold = h.cold.is(lc.AwsRequestID), true
+		}
+	}
+	if id := TraceID(ctx); id != "" {
+		add(slog.String("xray_trace_id", id))
+	}
+	if hasCold {
+		add(slog.Bool("cold_start", cold))
 	}
 	for _, kv := range FieldsFrom(ctx).pairs() {
 		if !have[kv[0]] {
@@ -130,14 +197,15 @@ func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h *contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &contextHandler{next: h.next.WithAttrs(as)}
+	return &contextHandler{next: h.next.WithAttrs(as), cold: h.cold}
 }
 
 func (h *contextHandler) WithGroup(name string) slog.Handler {
-	return &contextHandler{next: h.next.WithGroup(name)}
+	return &contextHandler{next: h.next.WithGroup(name), cold: h.cold}
 }
 
-// Handler wraps a Lambda handler: it stores the input's Fields in the
+// Handler wraps a Lambda handler: it stores the input's Fields and whether
+// this is the wrapped handler's first invocation (cold_start) in the
 // context and logs one line when the invocation ends, with its duration
 // and, on failure, the error and its Go type (the errorType Step Functions
 // sees). The error is returned unchanged, so its type still reaches Catch.
@@ -145,8 +213,10 @@ func Handler[In, Out any](log *slog.Logger, name string, now func() time.Time, h
 	if now == nil {
 		now = time.Now
 	}
+	var invoked atomic.Bool
 	return func(ctx context.Context, in In) (Out, error) {
 		ctx = WithFields(ctx, FieldsOf(in))
+		ctx = context.WithValue(ctx, coldStartKey{}, !invoked.Swap(true))
 		start := now()
 		out, err := h(ctx, in)
 		ms := now().Sub(start).Milliseconds()

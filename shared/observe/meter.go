@@ -3,6 +3,7 @@ package observe
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -22,8 +23,9 @@ type ReleaseReader interface {
 //   - ReleaseStarted → ReleasesStarted
 //   - ReleaseSucceeded → ReleasesSucceeded and LeadTimeSeconds, from the
 //     trigger's time (the release's creation when the trigger has none)
-//   - ReleaseFailed → ReleasesRolledBack (a failed release always ends with
-//     its traffic restored)
+//   - ReleaseFailed → ReleasesRolledBack, only for a release that ended
+//     ROLLED_BACK: a superseded, cancelled or rejected release, or one that
+//     ended FAILED (a person must look), is no rollback
 //   - RolledBack → RollbackDurationSeconds, from the target's latest
 //     RollbackStarted
 //   - BakePassed → BakePassed; AlarmTriggered → BakeFailed
@@ -64,7 +66,9 @@ func (m *Meter) Observe(ctx context.Context, ev release.Event) {
 			m.put(ctx, f, LeadTimeSeconds, ev.Time.Sub(start).Seconds())
 		}
 	case release.EventReleaseFailed:
-		m.put(ctx, f, ReleasesRolledBack, 1)
+		if rolledBack(r, ev) {
+			m.put(ctx, f, ReleasesRolledBack, 1)
+		}
 	case release.EventRolledBack:
 		if started, ok := m.rollbackStart(ctx, ev); ok {
 			m.put(ctx, f, RollbackDurationSeconds, ev.Time.Sub(started.Time).Seconds())
@@ -74,6 +78,17 @@ func (m *Meter) Observe(ctx context.Context, ev release.Event) {
 	case release.EventAlarm:
 		m.put(ctx, f, BakeFailed, 1)
 	}
+}
+
+// rolledBack reports whether a ReleaseFailed event ended its release
+// ROLLED_BACK: by the release's status (it is terminal when the event is
+// written), or, when the release could not be read, by the event's message
+// ("release ROLLED_BACK: …").
+func rolledBack(r release.Release, ev release.Event) bool {
+	if r.Status != "" {
+		return r.Status == release.StatusRolledBack
+	}
+	return strings.HasPrefix(ev.Message, "release "+string(release.StatusRolledBack))
 }
 
 // rollbackStart finds the latest RollbackStarted of ev's target before ev.

@@ -80,9 +80,18 @@ func TestLoggerContext(t *testing.T) {
 			want: map[string]any{"releaseId": "rel-2", "stage": "beta"},
 		},
 		{
+			name: "powertools keys",
+			ctx: func() context.Context {
+				ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-2"})
+				return observe.WithTraceHeader(ctx, "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
+			},
+			want: map[string]any{"service": "shipwave", "function_request_id": "req-2", "xray_trace_id": "1-5759e988-bd862e3fe1be46a994272793"},
+		},
+		{
 			name: "plain context",
 			ctx:  context.Background,
-			none: []string{"requestId", "releaseId", "pipeline", "stage", "wave", "target"},
+			want: map[string]any{"service": "shipwave"},
+			none: []string{"requestId", "releaseId", "pipeline", "stage", "wave", "target", "xray_trace_id", "cold_start", "function_request_id"},
 		},
 	}
 	for _, tt := range tests {
@@ -107,6 +116,27 @@ func TestLoggerContext(t *testing.T) {
 				t.Errorf("releaseId appears twice: %s", buf.String())
 			}
 		})
+	}
+}
+
+// TestLoggerColdStart: without Handler, a logger marks the lines of the
+// first Lambda request it logs for cold_start true, later requests' false,
+// also through loggers derived with With.
+func TestLoggerColdStart(t *testing.T) {
+	var buf bytes.Buffer
+	log := observe.NewLogger(&buf)
+	derived := log.With("function", "api")
+	for _, id := range []string{"req-1", "req-1", "req-2"} {
+		derived.InfoContext(lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: id}), "hello")
+	}
+	lines := decodeLines(t, buf.Bytes())
+	if len(lines) != 3 {
+		t.Fatalf("got %d lines", len(lines))
+	}
+	for i, want := range []bool{true, true, false} {
+		if lines[i]["cold_start"] != want {
+			t.Errorf("line %d (%s): cold_start = %v, want %v", i, lines[i]["function_request_id"], lines[i]["cold_start"], want)
+		}
 	}
 }
 
@@ -177,8 +207,11 @@ func TestHandler(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("got %d lines, want 2:\n%s", len(lines), buf.String())
 	}
-	if lines[0]["msg"] != "hook done" || lines[0]["releaseId"] != "rel-1" || lines[0]["durationMs"] != float64(250) {
-		t.Errorf("success line = %v, want msg 'hook done', releaseId rel-1, durationMs 250", lines[0])
+	if lines[0]["msg"] != "hook done" || lines[0]["releaseId"] != "rel-1" || lines[0]["durationMs"] != float64(250) || lines[0]["cold_start"] != true {
+		t.Errorf("success line = %v, want msg 'hook done', releaseId rel-1, durationMs 250, cold_start true", lines[0])
+	}
+	if lines[1]["cold_start"] != false {
+		t.Errorf("second invocation's cold_start = %v, want false", lines[1]["cold_start"])
 	}
 	if lines[1]["level"] != "ERROR" || lines[1]["errorType"] != "HookFailed" || lines[1]["error"] != "smoke test said no" || lines[1]["releaseId"] != "rel-2" {
 		t.Errorf("failure line = %v, want ERROR with errorType HookFailed and releaseId rel-2", lines[1])
@@ -239,6 +272,11 @@ func (r reader) Events(context.Context, string, int64, int) ([]release.Event, er
 	return r.events, r.err
 }
 
+func withStatus(r release.Release, s release.Status) release.Release {
+	r.Status = s
+	return r
+}
+
 func TestMeter(t *testing.T) {
 	rel := release.Release{ID: "rel-1", Pipeline: "orders", CreatedAt: t0.Add(time.Minute), Trigger: release.Trigger{Time: t0}}
 	events := []release.Event{
@@ -257,7 +295,12 @@ func TestMeter(t *testing.T) {
 			map[string]float64{observe.ReleasesSucceeded: 1, observe.LeadTimeSeconds: 5400}},
 		{"lead time from creation without trigger time", reader{rel: release.Release{Pipeline: "orders", CreatedAt: t0}}, release.Event{Type: release.EventReleaseSucceeded, Time: t0.Add(time.Minute)},
 			map[string]float64{observe.ReleasesSucceeded: 1, observe.LeadTimeSeconds: 60}},
-		{"failed is rolled back", reader{rel: rel}, release.Event{Type: release.EventReleaseFailed}, map[string]float64{observe.ReleasesRolledBack: 1}},
+		{"rolled back counts", reader{rel: withStatus(rel, release.StatusRolledBack)}, release.Event{Type: release.EventReleaseFailed, Message: "release ROLLED_BACK: wave one-box failed"}, map[string]float64{observe.ReleasesRolledBack: 1}},
+		{"cancelled is no rollback", reader{rel: withStatus(rel, release.StatusCancelled)}, release.Event{Type: release.EventReleaseFailed, Message: "release CANCELLED: rejected"}, map[string]float64{}},
+		{"superseded is no rollback", reader{rel: withStatus(rel, release.StatusSuperseded)}, release.Event{Type: release.EventReleaseFailed, Message: "release SUPERSEDED"}, map[string]float64{}},
+		{"needs attention is no rollback", reader{rel: withStatus(rel, release.StatusFailed)}, release.Event{Type: release.EventReleaseFailed, Message: "release FAILED: restoring traffic failed"}, map[string]float64{}},
+		{"rolled back by message when unreadable", reader{err: errors.New("boom")}, release.Event{Type: release.EventReleaseFailed, Message: "release ROLLED_BACK: x"}, map[string]float64{observe.ReleasesRolledBack: 1}},
+		{"cancelled by message when unreadable", reader{err: errors.New("boom")}, release.Event{Type: release.EventReleaseFailed, Message: "release CANCELLED: x"}, map[string]float64{}},
 		{"rollback duration", reader{rel: rel, events: events}, events[2], map[string]float64{observe.RollbackDurationSeconds: 42}},
 		{"rollback without start", reader{rel: rel}, events[2], map[string]float64{}},
 		{"bake passed", reader{rel: rel}, release.Event{Type: release.EventBakePassed}, map[string]float64{observe.BakePassed: 1}},

@@ -144,11 +144,12 @@ func (t *Tracer) handleInitialize(ctx context.Context, in middleware.InitializeI
 			"request_id": c.requestID,
 			"retries":    max(0, c.attempts-1),
 		},
-		HTTP:     map[string]any{"response": map[string]any{"status": c.status}},
-		Error:    err != nil && c.status >= 400 && c.status < 500,
-		Throttle: c.status == 429,
-		Fault:    err != nil && (c.status >= 500 || c.status == 0),
-		Cause:    cause(err),
+		HTTP:        map[string]any{"response": map[string]any{"status": c.status}},
+		Error:       err != nil && c.status >= 400 && c.status < 500,
+		Throttle:    c.status == 429,
+		Fault:       err != nil && (c.status >= 500 || c.status == 0),
+		Cause:       cause(err),
+		Annotations: annotations(FieldsFrom(ctx)),
 	})
 	return out, md, err
 }
@@ -169,6 +170,25 @@ type Subsegment struct {
 	Throttle  bool           `json:"throttle,omitempty"`
 	Fault     bool           `json:"fault,omitempty"`
 	Cause     map[string]any `json:"cause,omitempty"`
+	// Annotations are indexed by X-Ray for filter expressions, such as
+	// annotation.release_id = "01J…": the release, pipeline, stage, wave
+	// and target the call was made for (Fields).
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// annotations are f as X-Ray annotations (keys of letters, digits and
+// underscores).
+func annotations(f Fields) map[string]string {
+	out := map[string]string{}
+	for k, v := range map[string]string{"release_id": f.ReleaseID, "pipeline": f.Pipeline, "stage": f.Stage, "wave": f.Wave, "target": f.Target} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func cause(err error) map[string]any {

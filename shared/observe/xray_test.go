@@ -130,3 +130,37 @@ func TestNewTracerBadAddress(t *testing.T) {
 		t.Error("NewTracer(bad address) = nil error, want one")
 	}
 }
+
+// TestTracerAnnotatesRelease: an SDK call made for a release carries the
+// release, pipeline and target as X-Ray annotations.
+func TestTracerAnnotatesRelease(t *testing.T) {
+	const header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	d := daemon(t)
+	tr, err := observe.NewTracer("udp:"+d.LocalAddr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	fake := awsfake.NewSFN(t)
+	fake.Wait("tok")
+	cfg := awsfake.Config(fake.URL())
+	tr.Instrument(&cfg.APIOptions)
+	ctx := observe.WithFields(observe.WithTraceHeader(context.Background(), header), observe.Fields{ReleaseID: "rel-1", Pipeline: "orders", Target: "orders-live"})
+	if _, err := sfn.NewFromConfig(cfg).SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("tok"), Output: aws.String("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	seg, ok := receive(t, d)
+	if !ok {
+		t.Fatal("no subsegment sent")
+	}
+	ann, _ := seg["annotations"].(map[string]any)
+	want := map[string]any{"release_id": "rel-1", "pipeline": "orders", "target": "orders-live"}
+	if len(ann) != len(want) {
+		t.Errorf("annotations = %v, want %v", ann, want)
+	}
+	for k, v := range want {
+		if ann[k] != v {
+			t.Errorf("annotation %s = %v, want %v", k, ann[k], v)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 //go:embed rules.json
@@ -21,6 +22,10 @@ type Rule struct {
 	Description string `json:"description"`
 	// Target is the function the events go to: a directory under functions/.
 	Target string `json:"target"`
+	// Bus is the event bus the rule listens on: BusShipwave for Shipwave's
+	// own events (sources shipwave.*), whose policy admits only Shipwave's
+	// publishers, or BusDefault for AWS service events (sources aws.*).
+	Bus string `json:"bus"`
 	// Enabled is the rule's default state.
 	Enabled bool `json:"enabled"`
 	// Pattern is the EventBridge event pattern.
@@ -40,6 +45,14 @@ type Samples struct {
 
 // Match reports whether event matches the rule's pattern.
 func (r Rule) Match(event []byte) bool { return r.compiled.Match(event) }
+
+// Event buses a rule may listen on.
+const (
+	// BusDefault is the account's default bus, where AWS services publish.
+	BusDefault = "default"
+	// BusShipwave is the stack's own bus (template.yaml's EventBus).
+	BusShipwave = "shipwave"
+)
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
 
@@ -76,6 +89,9 @@ func parse(b []byte) ([]Rule, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rules.json: rule %s: %w", r.Name, err)
 		}
+		if err := checkBus(*r); err != nil {
+			return nil, fmt.Errorf("rules.json: rule %s: %w", r.Name, err)
+		}
 		r.compiled = p
 	}
 	return doc.Rules, nil
@@ -91,4 +107,30 @@ func Matching(rules []Rule, event []byte) []Rule {
 		}
 	}
 	return out
+}
+
+// checkBus requires a rule's sources to belong on its bus: shipwave.* on
+// BusShipwave, anything else (aws.*) on BusDefault.
+func checkBus(r Rule) error {
+	var pat struct {
+		Source []string `json:"source"`
+	}
+	if err := json.Unmarshal(r.Pattern, &pat); err != nil || len(pat.Source) == 0 {
+		return fmt.Errorf("pattern.source: want a list of source names")
+	}
+	want := ""
+	for _, src := range pat.Source {
+		bus := BusDefault
+		if strings.HasPrefix(src, "shipwave.") {
+			bus = BusShipwave
+		}
+		if want != "" && bus != want {
+			return fmt.Errorf("pattern.source mixes shipwave.* and AWS sources, which travel on different buses")
+		}
+		want = bus
+	}
+	if r.Bus != want {
+		return fmt.Errorf("bus is %q, want %q for source %v", r.Bus, want, pat.Source)
+	}
+	return nil
 }

@@ -1,8 +1,11 @@
 package scheduler
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,7 +15,7 @@ import (
 
 // Definition is one schedule of a pipeline.
 type Definition struct {
-	// Name is the schedule's name: shipwave-<pipeline>-<rule index>.
+	// Name is the schedule's name, ScheduleName(Pipeline, Rule).
 	Name     string
 	Pipeline string
 	// Rule is the index of the trigger in the spec's triggers list.
@@ -46,9 +49,54 @@ func (d Definition) Input() string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// NamePrefix is the prefix of every schedule name of pipeline.
+// ScheduleName is the name of the schedule of pipeline's trigger rule:
+// shipwave-<pipeline>-<tag>-<rule>, where <pipeline> is the name made safe
+// for Scheduler and cut to 38 characters, and <tag> is the first 10 hex
+// digits of the SHA-256 of the exact pipeline name. The tag keeps names of
+// different pipelines apart even where one name extends another ("orders"
+// and "orders-eu") or two long names share their first 38 characters; the
+// whole name stays within Scheduler's 64.
+func ScheduleName(pipeline string, rule int) string {
+	return NamePrefix(pipeline) + tag(pipeline) + "-" + strconv.Itoa(rule)
+}
+
+// NamePrefix is the prefix Sync lists a pipeline's schedules by. Other
+// pipelines' schedules may share it ("shipwave-orders-" also starts
+// "shipwave-orders-eu-…"); Owns tells them apart.
 func NamePrefix(pipeline string) string {
-	return "shipwave-" + sanitize(pipeline) + "-"
+	return "shipwave-" + sanitize(pipeline, 38) + "-"
+}
+
+// Owns reports whether a schedule name is one of pipeline's: its own
+// ScheduleName for some rule, or a name from before the tag
+// (shipwave-<pipeline>-<rule>, for a pipeline name of at most 48
+// characters, which that scheme did not cut), so a sync removes those too.
+func Owns(pipeline, name string) bool {
+	if rest, ok := strings.CutPrefix(name, NamePrefix(pipeline)+tag(pipeline)+"-"); ok && digits(rest) {
+		return true
+	}
+	if len(pipeline) > 48 {
+		return false
+	}
+	rest, ok := strings.CutPrefix(name, "shipwave-"+sanitize(pipeline, 48)+"-")
+	return ok && digits(rest) && sanitize(pipeline, 48) == pipeline
+}
+
+func tag(pipeline string) string {
+	sum := sha256.Sum256([]byte(pipeline))
+	return hex.EncodeToString(sum[:5])
+}
+
+func digits(s string) bool {
+	if s == "" || len(s) > 4 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Definitions returns the schedules of p's schedule triggers. A bad
@@ -77,7 +125,7 @@ func Definitions(p release.Pipeline) ([]Definition, error) {
 			return nil, release.Errorf(release.ErrInvalid, "%s.timezone: %w", field, err)
 		}
 		defs = append(defs, Definition{
-			Name: NamePrefix(p.Name) + fmt.Sprint(i), Pipeline: p.Name, Rule: i,
+			Name: ScheduleName(p.Name, i), Pipeline: p.Name, Rule: i,
 			Expression: c.String(), Timezone: tz, Cron: c, Location: loc,
 		})
 	}
@@ -85,16 +133,16 @@ func Definitions(p release.Pipeline) ([]Definition, error) {
 }
 
 // sanitize keeps a pipeline name within Scheduler's name rules
-// ([0-9a-zA-Z-_.], at most 64 characters with the prefix and suffix).
-func sanitize(s string) string {
+// ([0-9a-zA-Z-_.]) and at most max characters.
+func sanitize(s string, max int) string {
 	b := []byte(s)
 	for i, c := range b {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '.') {
 			b[i] = '-'
 		}
 	}
-	if len(b) > 48 {
-		b = b[:48]
+	if len(b) > max {
+		b = b[:max]
 	}
 	return string(b)
 }

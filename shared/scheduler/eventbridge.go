@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sch "github.com/aws/aws-sdk-go-v2/service/scheduler"
@@ -36,8 +37,11 @@ type SyncResult struct {
 }
 
 // Sync creates the definitions missing from the group, updates those that
-// exist and deletes the pipeline's schedules that are no longer defined. A
-// schedule deleted or created concurrently is not an error.
+// exist and deletes the pipeline's schedules that are no longer defined.
+// It lists the group by NamePrefix and touches only the schedules Owns
+// says are the pipeline's: another pipeline whose name extends this one's
+// ("orders-eu" for "orders") keeps its schedules. A schedule deleted or
+// created concurrently is not an error.
 func (s *Syncer) Sync(ctx context.Context, pipeline string, defs []Definition) (SyncResult, error) {
 	var res SyncResult
 	existing := map[string]bool{}
@@ -48,7 +52,9 @@ func (s *Syncer) Sync(ctx context.Context, pipeline string, defs []Definition) (
 			return res, fmt.Errorf("list schedules of %s: %w", pipeline, err)
 		}
 		for _, sc := range out.Schedules {
-			existing[aws.ToString(sc.Name)] = true
+			if name := aws.ToString(sc.Name); Owns(pipeline, name) {
+				existing[name] = true
+			}
 		}
 		if out.NextToken == nil {
 			break
@@ -87,8 +93,8 @@ func (s *Syncer) Sync(ctx context.Context, pipeline string, defs []Definition) (
 		}
 		res.Created = append(res.Created, d.Name)
 	}
-	for name := range existing {
-		if want[name] || !strings.HasPrefix(name, NamePrefix(pipeline)) {
+	for _, name := range slices.Sorted(maps.Keys(existing)) {
+		if want[name] || !Owns(pipeline, name) {
 			continue
 		}
 		_, err := s.Client.DeleteSchedule(ctx, &sch.DeleteScheduleInput{Name: aws.String(name), GroupName: aws.String(s.Group)})

@@ -5,28 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	sch "github.com/aws/aws-sdk-go-v2/service/scheduler"
-
-	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/mototest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
 )
 
-func TestMain(m *testing.M) { dynalitetest.Main(m) }
+func TestMain(m *testing.M) { os.Exit(mototest.Around(func() int { return dynalitetest.Run(m) })) }
 
 const nightlySpec = `apiVersion: shipwave/v1
 pipeline: orders
@@ -58,8 +51,8 @@ func TestDefinitions(t *testing.T) {
 		t.Fatalf("got %d definitions, want 2", len(defs))
 	}
 	want := []struct{ name, expr, tz string }{
-		{"shipwave-orders-1", "cron(0 2 * * ? *)", "Europe/Berlin"},
-		{"shipwave-orders-2", "cron(30 12 ? * MON-FRI *)", "UTC"},
+		{"shipwave-orders-" + ordersTag + "-1", "cron(0 2 * * ? *)", "Europe/Berlin"},
+		{"shipwave-orders-" + ordersTag + "-2", "cron(30 12 ? * MON-FRI *)", "UTC"},
 	}
 	for i, w := range want {
 		if defs[i].Name != w.name || defs[i].Expression != w.expr || defs[i].Timezone != w.tz {
@@ -85,107 +78,6 @@ func TestDefinitions(t *testing.T) {
 				t.Fatalf("got %v, want ErrInvalid naming %s", err, tt.want)
 			}
 		})
-	}
-}
-
-// schedulerAPI is an EventBridge Scheduler endpoint (REST-JSON) holding
-// schedules by name.
-type schedulerAPI struct {
-	mu        sync.Mutex
-	schedules map[string]map[string]any
-	calls     []string
-}
-
-func (s *schedulerAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256") {
-		w.WriteHeader(http.StatusForbidden)
-		return
-	}
-	name := strings.TrimPrefix(r.URL.Path, "/schedules/")
-	var body map[string]any
-	raw, _ := io.ReadAll(r.Body)
-	if len(raw) > 0 {
-		json.Unmarshal(raw, &body)
-	}
-	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/schedules":
-		s.calls = append(s.calls, "List")
-		var out []map[string]any
-		var names []string
-		for n := range s.schedules {
-			if strings.HasPrefix(n, r.URL.Query().Get("NamePrefix")) {
-				names = append(names, n)
-			}
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			out = append(out, map[string]any{"Name": n, "GroupName": "shipwave", "State": "ENABLED"})
-		}
-		json.NewEncoder(w).Encode(map[string]any{"Schedules": out})
-	case r.Method == http.MethodPost:
-		s.calls = append(s.calls, "Create "+name)
-		if _, ok := s.schedules[name]; ok {
-			w.Header().Set("X-Amzn-ErrorType", "ConflictException")
-			w.WriteHeader(http.StatusConflict)
-			io.WriteString(w, `{"Message":"exists"}`)
-			return
-		}
-		s.schedules[name] = body
-		io.WriteString(w, `{"ScheduleArn":"arn:aws:scheduler:us-east-1:123456789012:schedule/shipwave/`+name+`"}`)
-	case r.Method == http.MethodPut:
-		s.calls = append(s.calls, "Update "+name)
-		s.schedules[name] = body
-		io.WriteString(w, `{"ScheduleArn":"arn:aws:scheduler:us-east-1:123456789012:schedule/shipwave/`+name+`"}`)
-	case r.Method == http.MethodDelete:
-		s.calls = append(s.calls, "Delete "+name)
-		delete(s.schedules, name)
-		io.WriteString(w, `{}`)
-	default:
-		w.WriteHeader(http.StatusNotFound)
-	}
-}
-
-func TestSync(t *testing.T) {
-	api := &schedulerAPI{schedules: map[string]map[string]any{"shipwave-orders-9": {}, "shipwave-other-0": {}}}
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	s := &scheduler.Syncer{
-		Client: sch.NewFromConfig(awsfake.Config(srv.URL)), Group: "shipwave",
-		TargetARN: "arn:aws:lambda:us-east-1:123456789012:function:shipwave-schedule", RoleARN: "arn:aws:iam::123456789012:role/shipwave-scheduler",
-	}
-	defs, err := scheduler.Definitions(parse(t, nightlySpec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Sync(context.Background(), "orders", defs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(res.Created, ",") != "shipwave-orders-1,shipwave-orders-2" || strings.Join(res.Deleted, ",") != "shipwave-orders-9" || len(res.Updated) != 0 {
-		t.Fatalf("first sync: got %+v", res)
-	}
-	got := api.schedules["shipwave-orders-1"]
-	target, _ := got["Target"].(map[string]any)
-	if got["ScheduleExpression"] != "cron(0 2 * * ? *)" || got["ScheduleExpressionTimezone"] != "Europe/Berlin" || got["GroupName"] != "shipwave" ||
-		target["Arn"] != s.TargetARN || target["RoleArn"] != s.RoleARN || target["Input"] != defs[0].Input() {
-		t.Errorf("created schedule %v", got)
-	}
-	if fw, _ := got["FlexibleTimeWindow"].(map[string]any); fw["Mode"] != "OFF" {
-		t.Errorf("flexible window %v, want OFF", got["FlexibleTimeWindow"])
-	}
-	if _, ok := api.schedules["shipwave-other-0"]; !ok {
-		t.Errorf("sync of orders deleted another pipeline's schedule")
-	}
-	// The spec drops its weekday schedule.
-	res, err = s.Sync(context.Background(), "orders", defs[:1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(res.Updated, ",") != "shipwave-orders-1" || strings.Join(res.Deleted, ",") != "shipwave-orders-2" || len(res.Created) != 0 {
-		t.Fatalf("second sync: got %+v", res)
 	}
 }
 

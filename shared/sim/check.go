@@ -390,7 +390,8 @@ func (c *checker) log(id string) []Violation {
 				bad(InvLogLockPairs, ev.Target, "event %d: LockReleased without a LockAcquired before it", ev.Seq)
 			}
 			held[ev.Target] = false
-		case release.EventReleaseSucceeded, release.EventReleaseFailed, release.EventReconciled:
+		case release.EventReleaseSucceeded, release.EventReleaseRolledBack, release.EventReleaseFailed,
+			release.EventReleaseNeedsAttention, release.EventSuperseded, release.EventReleaseCancelled:
 			ending = append(ending, ev.Type)
 		case release.EventApproved, release.EventRejected:
 			count[string(ev.Type)+" "+ev.Stage]++
@@ -417,10 +418,7 @@ func (c *checker) log(id string) []Violation {
 		}
 	}
 	for _, e := range ending {
-		switch {
-		case e == release.EventReleaseFailed && (r.Status == release.StatusSuperseded || r.Status == release.StatusCancelled):
-			bad(InvLogTruthful, "", "a %s release is logged as ReleaseFailed", r.Status)
-		case (e == release.EventReleaseSucceeded) != (r.Status == release.StatusSucceeded):
+		if e != r.Status.EndEvent() {
 			bad(InvLogTruthful, "", "a %s release is logged as %s", r.Status, e)
 		}
 	}

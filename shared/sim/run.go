@@ -761,13 +761,16 @@ func (r *runner) sample(now, next time.Time) {
 		watched := false
 		if toks, err := r.store.TokensByRelease(r.ctx, id); err == nil {
 			for _, tok := range toks {
-				if tok.Kind == release.TokenBake && tok.Target == pt.target && (tok.ExpiresAt.IsZero() || tok.ExpiresAt.After(now)) && containsAll(tok.Alarms, pt.alarms) {
+				// A bake's token, or the watch a release keeps on the
+				// target between bakes (release.TokenWatch), both fail the
+				// release when one of the alarms fires.
+				if (tok.Kind == release.TokenBake || tok.Kind == release.TokenWatch) && tok.Target == pt.target && (tok.ExpiresAt.IsZero() || tok.ExpiresAt.After(now)) && containsAll(tok.Alarms, pt.alarms) {
 					watched = true
 				}
 			}
 		}
 		if !watched {
-			problems = append(problems, "no bake watches its alarms")
+			problems = append(problems, "no bake or watch covers its alarms")
 		}
 		if len(problems) > 0 {
 			r.violate(Violation{Invariant: InvNoUnwatchedPartial, Release: id, Target: pt.target,

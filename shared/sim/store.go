@@ -176,6 +176,14 @@ func (g *genStore) PutTargetState(ctx context.Context, ts release.TargetState) e
 	return err
 }
 
+func (g *genStore) SwapTargetState(ctx context.Context, prev, next release.TargetState) error {
+	if err := g.alive(); err != nil {
+		return err
+	}
+	_, err := after(g, struct{}{}, g.s.SwapTargetState(ctx, prev, next))
+	return err
+}
+
 func (g *genStore) CreateRelease(ctx context.Context, r release.Release) (release.Release, bool, error) {
 	if err := g.alive(); err != nil {
 		return release.Release{}, false, err

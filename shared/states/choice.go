@@ -59,6 +59,7 @@ type choiceRule struct {
 	// QueryLanguage JSONata.
 	jCondition *payload.JSONataTemplate
 	jAssign    *payload.JSONataTemplate
+	jOutput    *payload.JSONataTemplate
 }
 
 type operator struct {

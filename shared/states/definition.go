@@ -707,10 +707,7 @@ func (p *parser) mapState(st *state, o *jsonvalue.Object, loc string) {
 		switch k {
 		case "StartAt", "States", "Comment", "QueryLanguage":
 		case "ProcessorConfig":
-			if field != "ItemProcessor" {
-				c.add(CodeSchema, pointer(ploc, k), "The field %q is not supported by Step Functions", k)
-				continue
-			}
+			// Step Functions accepts it in the legacy Iterator too.
 			cv, _ := po.Get(k)
 			co, ok := cv.(*jsonvalue.Object)
 			if !ok {

@@ -1,12 +1,13 @@
 package states
 
 import (
-	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
+	"github.com/shipwave/shipwave/shared/states/payload/jsonata"
 )
 
 // maxInlineConcurrency is how many inline Map iterations Step Functions runs
@@ -160,14 +161,14 @@ func (sr *stateRun) parallel() (any, *failure.Error) {
 	return sr.finishResult(r.out)
 }
 
-// finishResult applies ResultSelector, Assign, ResultPath and OutputPath to
-// a Parallel or Map result.
-func (sr *stateRun) finishResult(out []any) (any, *failure.Error) {
+// finishResult is the one result pipeline of the states that do work
+// (Task, Parallel, Map): ResultSelector, Assign, ResultPath, OutputPath and
+// the payload size check, or Output and Assign in JSONata.
+func (sr *stateRun) finishResult(result any) (any, *failure.Error) {
 	st := sr.st
 	if st.jsonata {
-		return sr.jResult(out)
+		return sr.jResult(result)
 	}
-	var result any = out
 	var ferr *failure.Error
 	if st.resultSelector != nil {
 		if result, ferr = sr.applyTemplate(st.resultSelector, result, nil); ferr != nil {
@@ -198,9 +199,12 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	if st.jsonata {
 		eff, itemsV = sr.raw, sr.raw
 		if st.jItems != nil {
-			if itemsV, ferr = sr.jEval(st.jItems, sr.jVars(sr.raw, nil, nil, nil)); ferr != nil {
-				return nil, ferr
+			clock := sr.th.x.engine.clock
+			v, err := st.jItems.ApplyItems(sr.jVars(sr.raw, nil, nil, nil), jsonata.Options{NowMillis: func() int64 { return clock.Now().UnixMilli() }})
+			if err != nil {
+				return nil, sr.fail(err)
 			}
+			itemsV = v
 		}
 	} else {
 		if eff, ferr = sr.selectPath(st.inputPath, sr.raw); ferr != nil {
@@ -212,17 +216,18 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	}
 	items, ok := itemsV.([]any)
 	if !ok {
-		path := "$"
-		if st.itemsPath.path != nil {
-			path = st.itemsPath.path.String()
+		b, _ := jsonvalue.Marshal(itemsV)
+		name := failure.Runtime
+		if st.jsonata {
+			name = failure.QueryEvaluationError
 		}
-		return nil, sr.fail(runtimeError(fmt.Sprintf("Item list is not a JSON array: the ItemsPath '%s' selected %s", path, typeName(itemsV))))
+		return nil, sr.fail(&failure.Error{Name: name, Cause: "Map state input must be an array but was: " + string(b)})
 	}
 	env := sr.env(eff)
 	maxConc := st.maxConcurrency
 	if st.maxConcurrencyPath != nil {
 		v, err := env.Lookup(st.maxConcurrencyPath)
-		n, ok := nonNegativeInt(v)
+		n, ok := nonNegativeInt(numberText(v))
 		if err != nil || !ok {
 			return nil, sr.fail(runtimeError("The MaxConcurrencyPath field refers to value that is not a valid integer: " + st.maxConcurrencyPath.String()))
 		}
@@ -255,7 +260,7 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	hasPercent := st.hasTolPercent || st.toleratedPercentPath != nil || st.jTolPercent != nil
 	if st.toleratedCountPath != nil {
 		v, err := env.Lookup(st.toleratedCountPath)
-		n, ok := nonNegativeInt(v)
+		n, ok := nonNegativeInt(numberText(v))
 		if err != nil || !ok {
 			return nil, sr.fail(runtimeError("The ToleratedFailureCountPath field refers to value that is not a valid integer: " + st.toleratedCountPath.String()))
 		}
@@ -263,7 +268,7 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	}
 	if st.toleratedPercentPath != nil {
 		v, err := env.Lookup(st.toleratedPercentPath)
-		f, ok := toFloat(v)
+		f, ok := toFloat(numberText(v))
 		if err != nil || !ok || f < 0 || f > 100 {
 			return nil, sr.fail(runtimeError("The ToleratedFailurePercentagePath field refers to value that is not a valid number between 0 and 100: " + st.toleratedPercentPath.String()))
 		}
@@ -341,18 +346,18 @@ func (sr *stateRun) mapState() (any, *failure.Error) {
 	return sr.finishResult(out)
 }
 
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case *jsonvalue.Object:
-		return "an object"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case jsonvalue.Number:
-		return "a number"
+// numberText reads a string that holds a number as that number, as Step
+// Functions does for the values of MaxConcurrencyPath and the
+// ToleratedFailure…Path fields (recorded on AWS: a variable assigned "1"
+// works as MaxConcurrencyPath). Other values are returned as they are.
+func numberText(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
 	}
-	return "a value"
+	n, err := jsonvalue.Decode([]byte(strings.TrimSpace(s)))
+	if num, isNum := n.(jsonvalue.Number); err == nil && isNum {
+		return num
+	}
+	return v
 }

@@ -1,6 +1,8 @@
 package states
 
 import (
+	"strings"
+
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 	"github.com/shipwave/shipwave/shared/states/payload"
@@ -85,11 +87,17 @@ func mustGet(o *jsonvalue.Object, k string) any {
 
 // jsonataField compiles a JSONata template field; nil when absent.
 func (p *parser) jsonataField(o *jsonvalue.Object, loc, field string) *payload.JSONataTemplate {
+	return p.jsonataFieldNamed(o, loc, field, field)
+}
+
+// jsonataFieldNamed compiles field, naming it name in causes (Step
+// Functions names a rule's fields "Choices[1]/Condition").
+func (p *parser) jsonataFieldNamed(o *jsonvalue.Object, loc, field, name string) *payload.JSONataTemplate {
 	v, ok := o.Get(field)
 	if !ok {
 		return nil
 	}
-	t, err := payload.CompileJSONata(field, v)
+	t, err := payload.CompileJSONata(name, v)
 	if err != nil {
 		if ce, ok := err.(*payload.CompileError); ok {
 			p.c.add(CodeSchema, loc+"/"+field+ce.Field, "%s", ce.Msg)
@@ -104,9 +112,14 @@ func (p *parser) jsonataField(o *jsonvalue.Object, loc, field string) *payload.J
 func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *choiceRule {
 	c := p.c
 	r := &choiceRule{}
+	// Causes name a rule's fields by its index: "Choices[1]/Output".
+	rule := "Choices"
+	if i := strings.LastIndexByte(loc, '/'); i >= 0 {
+		rule = "Choices[" + loc[i+1:] + "]"
+	}
 	for _, k := range o.Keys() {
 		switch k {
-		case "Condition", "Next", "Comment", "Assign":
+		case "Condition", "Next", "Comment", "Assign", "Output":
 		default:
 			if _, isOp := operators[k]; isOp || k == "Variable" || k == "And" || k == "Or" || k == "Not" {
 				c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", k)
@@ -118,12 +131,13 @@ func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *c
 	if _, ok := o.Get("Condition"); !ok {
 		c.add(CodeSchema, loc, "Missing required field 'Condition'")
 	} else {
-		r.jCondition = p.jsonataField(o, loc, "Condition")
+		r.jCondition = p.jsonataFieldNamed(o, loc, "Condition", rule+"/Condition")
 	}
 	r.nextName, _ = stringField(c, o, loc, "Next", true)
-	if r.jAssign = p.jsonataField(o, loc, "Assign"); r.jAssign != nil {
+	if r.jAssign = p.jsonataFieldNamed(o, loc, "Assign", rule+"/Assign"); r.jAssign != nil {
 		r.assignVars = p.checkAssignNames(o, loc)
 	}
+	r.jOutput = p.jsonataFieldNamed(o, loc, "Output", rule+"/Output")
 	return r
 }
 
@@ -159,20 +173,18 @@ func (sr *stateRun) jEval(t *payload.JSONataTemplate, vars map[string]any) (any,
 	return v, nil
 }
 
-// jFinish evaluates Output and Assign of a JSONata state (or catcher):
-// both see the variables as they were, then the assignments are applied.
-// The output defaults to def.
+// jFinish evaluates Assign and Output of a JSONata state (or catcher), in
+// that order, as Step Functions does (an Assign failure is reported before
+// an Output one); both see the variables as they were, then the
+// assignments are applied. The output defaults to def.
 func (sr *stateRun) jFinish(output, assign *payload.JSONataTemplate, vars map[string]any, def any, more ...*payload.JSONataTemplate) (any, *failure.Error) {
-	out := def
-	if output != nil {
-		v, ferr := sr.jEval(output, vars)
-		if ferr != nil {
-			return nil, ferr
+	var buf [2]*jsonvalue.Object
+	assigned := buf[:0]
+	for i := -1; i < len(more); i++ {
+		t := assign
+		if i >= 0 {
+			t = more[i]
 		}
-		out = v
-	}
-	var assigned []*jsonvalue.Object
-	for _, t := range append([]*payload.JSONataTemplate{assign}, more...) {
 		if t == nil {
 			continue
 		}
@@ -183,6 +195,14 @@ func (sr *stateRun) jFinish(output, assign *payload.JSONataTemplate, vars map[st
 		if obj, ok := v.(*jsonvalue.Object); ok {
 			assigned = append(assigned, obj)
 		}
+	}
+	out := def
+	if output != nil {
+		v, ferr := sr.jEval(output, vars)
+		if ferr != nil {
+			return nil, ferr
+		}
+		out = v
 	}
 	for _, obj := range assigned {
 		for i := 0; i < obj.Len(); i++ {
@@ -280,8 +300,13 @@ func (sr *stateRun) jChoice() (any, *state, *failure.Error) {
 		}
 		if b {
 			// The state's Assign applies whichever rule matched, the
-			// rule's Assign on top of it.
-			out, ferr := sr.jFinish(st.jOutput, st.jAssign, vars, sr.raw, r.jAssign)
+			// rule's Assign on top of it; the rule's Output, if it has
+			// one, replaces the state's.
+			output := st.jOutput
+			if r.jOutput != nil {
+				output = r.jOutput
+			}
+			out, ferr := sr.jFinish(output, st.jAssign, vars, sr.raw, r.jAssign)
 			return out, r.next, ferr
 		}
 	}

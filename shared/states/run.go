@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -119,25 +120,31 @@ func (sr *stateRun) contextObject(item *mapItem) any {
 	if sr.ctxObj != nil && item == nil {
 		return sr.ctxObj
 	}
+	// Field order as Step Functions prints the object (recorded on AWS:
+	// Execution, StateMachine, State; RetryCount only in the states that
+	// can retry).
 	x := sr.th.x
 	exec := jsonvalue.NewObject(6)
 	exec.Set("Id", x.arn)
 	exec.Set("Input", x.input)
+	exec.Set("StartTime", isoTime(x.start))
 	exec.Set("Name", x.name)
 	exec.Set("RoleArn", x.roleArn)
-	exec.Set("StartTime", isoTime(x.start))
 	exec.Set("RedriveCount", jsonvalue.Number("0"))
 	stateObj := jsonvalue.NewObject(3)
-	stateObj.Set("EnteredTime", isoTime(sr.entered))
 	stateObj.Set("Name", sr.st.name)
-	stateObj.Set("RetryCount", jsonvalue.Number(fmt.Sprint(sr.retries)))
+	stateObj.Set("EnteredTime", isoTime(sr.entered))
+	switch sr.st.typ {
+	case typeTask, typeParallel, typeMap:
+		stateObj.Set("RetryCount", jsonvalue.Number(strconv.Itoa(sr.retries)))
+	}
 	sm := jsonvalue.NewObject(2)
 	sm.Set("Id", x.smArn)
 	sm.Set("Name", x.smName)
 	root := jsonvalue.NewObject(5)
 	root.Set("Execution", exec)
-	root.Set("State", stateObj)
 	root.Set("StateMachine", sm)
+	root.Set("State", stateObj)
 	if sr.token != "" {
 		task := jsonvalue.NewObject(1)
 		task.Set("Token", sr.token)
@@ -145,7 +152,7 @@ func (sr *stateRun) contextObject(item *mapItem) any {
 	}
 	if item != nil {
 		it := jsonvalue.NewObject(2)
-		it.Set("Index", jsonvalue.Number(fmt.Sprint(item.index)))
+		it.Set("Index", jsonvalue.Number(strconv.Itoa(item.index)))
 		it.Set("Value", item.value)
 		m := jsonvalue.NewObject(1)
 		m.Set("Item", it)
@@ -195,6 +202,14 @@ func (sr *stateRun) prefix() string {
 // errNullInput is what Step Functions raises when a path is applied to a
 // null state input.
 var errNullInput = &failure.Error{Name: failure.Runtime, Cause: "Unable to apply Path transformation to null or empty input."}
+
+// pathNotFound is Step Functions' cause for a reference-path field
+// (ErrorPath, CausePath, TimeoutSecondsPath, ...) that selects nothing in
+// input.
+func pathNotFound(p *jsonpath.Path, field string, input any) *failure.Error {
+	b, _ := jsonvalue.Marshal(input)
+	return runtimeError("The JSONPath '" + p.String() + "' specified for the field '" + field + "' could not be found in the input '" + string(b) + "'")
+}
 
 func runtimeError(cause string) *failure.Error {
 	return &failure.Error{Name: failure.Runtime, Cause: cause}
@@ -459,8 +474,11 @@ func (sr *stateRun) dynString(d dynString, field string) (string, error) {
 		v, err = d.call.Eval(env)
 	} else {
 		v, err = env.Lookup(d.path)
+		if err == errNullInput {
+			return "", err
+		}
 		if err != nil {
-			return "", runtimeError("Invalid path '" + d.path.String() + "' : " + err.Error())
+			return "", pathNotFound(d.path, field, sr.raw)
 		}
 	}
 	if err != nil {
@@ -559,22 +577,29 @@ func (sr *stateRun) wait() (any, *failure.Error) {
 	case st.secondsPath != nil:
 		v, err := env.Lookup(st.secondsPath)
 		if err != nil {
-			return nil, sr.fail(runtimeError("Invalid path '" + st.secondsPath.String() + "' : " + err.Error()))
+			if err == errNullInput {
+				return nil, sr.fail(err)
+			}
+			return nil, sr.fail(runtimeError("The SecondsPath parameter does not reference an input value: " + st.secondsPath.String()))
 		}
-		n, ok := nonNegativeInt(v)
-		if !ok {
-			return nil, sr.fail(runtimeError("The SecondsPath parameter does not reference a valid integer value: " + st.secondsPath.String()))
+		n, ferr := sr.waitSecondsValue(st.secondsPath, v)
+		if ferr != nil {
+			return nil, ferr
 		}
 		until = now.Add(time.Duration(n) * time.Second)
 	case st.timestampPath != nil:
 		v, err := env.Lookup(st.timestampPath)
 		if err != nil {
-			return nil, sr.fail(runtimeError("Invalid path '" + st.timestampPath.String() + "' : " + err.Error()))
+			if err == errNullInput {
+				return nil, sr.fail(err)
+			}
+			return nil, sr.fail(runtimeError("The TimestampPath parameter does not reference an input value: " + st.timestampPath.String()))
 		}
 		s, _ := v.(string)
 		t, perr := parseTimestamp(s)
 		if perr != nil {
-			return nil, sr.fail(runtimeError("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: " + st.timestampPath.String()))
+			return nil, sr.fail(runtimeError("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: " +
+				st.timestampPath.String() + " == " + waitValueText(v)))
 		}
 		until = t
 	}
@@ -590,6 +615,36 @@ func (sr *stateRun) wait() (any, *failure.Error) {
 		return nil, ferr
 	}
 	return sr.selectPath(st.outputPath, eff)
+}
+
+// waitSecondsValue checks the value a Wait state's SecondsPath selected:
+// Step Functions wants a non-negative long and names the path and the value
+// when it is not one ("The SecondsPath parameter references a negative
+// value: $.s == -1", "... cannot be parsed as a long value: $.s == 1.5").
+func (sr *stateRun) waitSecondsValue(p *jsonpath.Path, v any) (int64, *failure.Error) {
+	desc := p.String() + " == " + waitValueText(v)
+	n, ok := v.(jsonvalue.Number)
+	if !ok {
+		return 0, sr.fail(runtimeError("The SecondsPath parameter cannot be parsed as a long value: " + desc))
+	}
+	i, err := n.Int64()
+	if err != nil {
+		return 0, sr.fail(runtimeError("The SecondsPath parameter cannot be parsed as a long value: " + desc))
+	}
+	if i < 0 {
+		return 0, sr.fail(runtimeError("The SecondsPath parameter references a negative value: " + desc))
+	}
+	return i, nil
+}
+
+// waitValueText prints a value in a Wait state's cause: strings as they
+// are, anything else as JSON.
+func waitValueText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := jsonvalue.Marshal(v)
+	return string(b)
 }
 
 func nonNegativeInt(v any) (int64, bool) {

@@ -172,6 +172,9 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	}
 	if st.timeoutPath != nil {
 		v, err := env.Lookup(st.timeoutPath)
+		if err != nil && err != errNullInput {
+			return nil, sr.fail(pathNotFound(st.timeoutPath, "TimeoutSecondsPath", eff))
+		}
 		n, ok := nonNegativeInt(v)
 		if err != nil || !ok || n < 1 {
 			return nil, sr.fail(runtimeError("The TimeoutSecondsPath parameter does not reference a valid positive integer value: " + st.timeoutPath.String()))
@@ -180,6 +183,9 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	}
 	if st.heartbeatPath != nil {
 		v, err := env.Lookup(st.heartbeatPath)
+		if err != nil && err != errNullInput {
+			return nil, sr.fail(pathNotFound(st.heartbeatPath, "HeartbeatSecondsPath", eff))
+		}
 		n, ok := nonNegativeInt(v)
 		if err != nil || !ok || n < 1 {
 			return nil, sr.fail(runtimeError("The HeartbeatSecondsPath parameter does not reference a valid positive integer value: " + st.heartbeatPath.String()))
@@ -236,28 +242,7 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	} else {
 		th.record(event{typ: "TaskSucceeded", text: string(out), hasPay: true, task: info})
 	}
-	if st.jsonata {
-		return sr.jResult(result)
-	}
-	if st.resultSelector != nil {
-		if result, ferr = sr.applyTemplate(st.resultSelector, result, nil); ferr != nil {
-			return nil, ferr
-		}
-	}
-	if ferr := sr.assign(st.assign, result); ferr != nil {
-		return nil, ferr
-	}
-	o, ferr := sr.applyResultPath(st.resultPath, sr.raw, result)
-	if ferr != nil {
-		return nil, ferr
-	}
-	if o, ferr = sr.selectPath(st.outputPath, o); ferr != nil {
-		return nil, ferr
-	}
-	if ferr := sr.checkSize(o, st.name); ferr != nil {
-		return nil, ferr
-	}
-	return o, nil
+	return sr.finishResult(result)
 }
 
 // invoke calls the handler and waits for the outcome, enforcing the timeout
@@ -322,6 +307,39 @@ func (sr *stateRun) invoke(req TaskRequest) (json.RawMessage, *failure.Error) {
 		}
 	}
 	for {
+		w := &waiter{}
+		var tokC <-chan tokenMsg
+		if tok != nil {
+			// A report that arrived before this wait began (the handler
+			// itself, or anything it triggered, answered the token) is
+			// taken at once: no time passes while it is already there.
+			// Checking and registering under the engine's lock means a
+			// report either is found here or credits this waiter.
+			var early *tokenMsg
+			eng.mu.Lock()
+			select {
+			case m := <-tok.ch:
+				early = &m
+			default:
+				tok.w = w
+			}
+			eng.mu.Unlock()
+			if early != nil {
+				switch early.kind {
+				case tokenHeartbeat:
+					hbDeadline = clock.Now().Add(time.Duration(req.HeartbeatSeconds) * time.Second)
+					if req.HeartbeatSeconds == 0 {
+						hbDeadline = time.Time{}
+					}
+					continue
+				case tokenFailure:
+					return nil, early.err
+				default:
+					return early.output, nil
+				}
+			}
+			tokC = tok.ch
+		}
 		var timeoutT, hbT Timer
 		var timeoutC, hbC <-chan time.Time
 		if !deadline.IsZero() {
@@ -331,14 +349,6 @@ func (sr *stateRun) invoke(req TaskRequest) (json.RawMessage, *failure.Error) {
 		if !hbDeadline.IsZero() {
 			hbT = clock.NewTimer(hbDeadline)
 			hbC = hbT.C()
-		}
-		var tokC <-chan tokenMsg
-		w := &waiter{}
-		if tok != nil {
-			tokC = tok.ch
-			eng.mu.Lock()
-			tok.w = w
-			eng.mu.Unlock()
 		}
 		if !sr.th.cs.park(w) {
 			if timeoutT != nil {

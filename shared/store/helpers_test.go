@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -10,11 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/mototest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/store"
 )
 
-func TestMain(m *testing.M) { dynalitetest.Main(m) }
+func TestMain(m *testing.M) { os.Exit(mototest.Around(func() int { return dynalitetest.Run(m) })) }
 
 // clock is a settable time source for WithNow.
 type clock struct {
@@ -36,7 +38,8 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// env is a store on a fresh dynalite table with an injected clock.
+// env is a store on a fresh table with an injected clock: on dynalite, or
+// on moto's DynamoDB for the tests TestOnMoto runs.
 type env struct {
 	store  *store.Store
 	clock  *clock
@@ -46,7 +49,7 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...store.Option) *env {
 	t.Helper()
-	client, table := dynalitetest.Table(t)
+	client, table := backendTable(t)
 	c := newClock()
 	opts = append([]store.Option{store.WithNow(c.Now)}, opts...)
 	return &env{store: store.New(client, table, opts...), clock: c, client: client, table: table}

@@ -11,7 +11,7 @@ import (
 // pushRule is one compiled push trigger of a pipeline, with the pipeline
 // source's filters filled in where the rule leaves a field empty.
 type pushRule struct {
-	name     string // "triggers[2].push", or "source" for the implicit rule
+	name     string // "triggers[2].push"
 	branches []*glob.Glob
 	tags     []*glob.Glob
 	paths    []*glob.Glob
@@ -19,8 +19,8 @@ type pushRule struct {
 }
 
 // pushRules compiles a pipeline's push triggers. A pipeline without any push
-// trigger gets one implicit rule made of its source's filters, so it releases
-// on pushes to source.branch. A bad pattern is release.ErrInvalid naming the
+// trigger has no rule: pushes do not start it (the spec's triggers are the
+// authority, see Allow). A bad pattern is release.ErrInvalid naming the
 // spec field.
 func pushRules(p release.Pipeline) ([]pushRule, error) {
 	var rules []pushRule
@@ -29,13 +29,6 @@ func pushRules(p release.Pipeline) ([]pushRule, error) {
 			continue
 		}
 		r, err := compileRule(fmt.Sprintf("triggers[%d].push", i), *tr.Push, p.Source)
-		if err != nil {
-			return nil, err
-		}
-		rules = append(rules, r)
-	}
-	if len(rules) == 0 {
-		r, err := compileRule("source", release.PushTrigger{}, p.Source)
 		if err != nil {
 			return nil, err
 		}

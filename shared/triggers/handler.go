@@ -58,8 +58,12 @@ type Handler struct {
 	Releases Releases
 	Starter  Starter
 	Differ   Differ
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Account, when set, is the only AWS account whose events the handler
+	// accepts: the function's own, so a "Git Push" put on a bus by another
+	// account (or an event forwarded from one) releases nothing.
+	Account string
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Outcome says what a push did to one pipeline.
@@ -115,6 +119,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result
 		log = log.With("requestId", lc.AwsRequestID)
 	}
 	push, err := Normalize(ev, h.now())
+	if err == nil && h.Account != "" && ev.AccountID != h.Account {
+		err = release.Errorf(release.ErrInvalid, "account: event from account %q; this stack accepts events of account %s only", ev.AccountID, h.Account)
+	}
 	if err != nil {
 		log.ErrorContext(ctx, "rejected event", "detailType", ev.DetailType, "error", err)
 		return Result{EventID: ev.ID}, err
@@ -207,6 +214,25 @@ func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match,
 			pr.Reason = fmt.Sprintf("spec v%d releases from repository %q", sv.Version, sv.Parsed.Source.Repository)
 			continue
 		}
+		if !push.FirstDelivered.IsZero() {
+			// A push delivered again (a new delivery id for a push seen
+			// before) releases only pipelines that existed at its first
+			// delivery: an old signed push replayed must not reach a
+			// pipeline added since.
+			first, err := h.Specs.GetSpec(ctx, name, 1)
+			if err != nil && !errors.Is(err, release.ErrNotFound) {
+				return nil, fmt.Errorf("first spec of pipeline %s: %w", name, err)
+			}
+			if err == nil && first.CreatedAt.After(push.FirstDelivered) {
+				pr.Reason = fmt.Sprintf("this push was first delivered at %s, before pipeline %s was created (%s): a push delivered again does not release pipelines created since",
+					push.FirstDelivered.UTC().Format(time.RFC3339), name, first.CreatedAt.UTC().Format(time.RFC3339))
+				continue
+			}
+		}
+		if err := Allow(sv.Parsed, release.TriggerPush); err != nil {
+			pr.Reason = fmt.Sprintf("spec v%d: %v", sv.Version, err)
+			continue
+		}
 		rules, err := pushRules(sv.Parsed)
 		if err != nil {
 			pr.Reason = fmt.Sprintf("spec v%d has a bad filter: %v", sv.Version, err)
@@ -242,7 +268,9 @@ func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match,
 		}
 		for _, p := range needFiles {
 			var reasons []string
-			matched := false
+			// Files the push did not list may match: a partial list can
+			// only rule a pipeline in.
+			matched := push.FilesIncomplete
 			for _, r := range p.rules {
 				ok, why := r.matchFiles(files)
 				if ok {
@@ -263,8 +291,16 @@ func (h *Handler) decide(ctx context.Context, push *Push, res *Result) ([]match,
 
 // changedFiles returns the push's changed files, asking the Differ when the
 // event did not list them, and records them on the trigger.
+//
+// A webhook push whose receiver marked its file list incomplete has no
+// Differ here (the CodeCommit one cannot compare GitHub or GitLab commits):
+// its listed files are returned, and the caller lets path filters pass.
 func (h *Handler) changedFiles(ctx context.Context, push *Push) ([]string, error) {
-	if push.FilesKnown {
+	if push.FilesKnown || push.FilesIncomplete {
+		if push.FilesIncomplete {
+			h.logger().WarnContext(ctx, "push lists only some of its changed files; path filters cannot rule it out",
+				"repository", push.Trigger.Repository, "ref", push.Trigger.Ref, "listedFiles", len(push.Trigger.ChangedFiles))
+		}
 		return push.Trigger.ChangedFiles, nil
 	}
 	if h.Differ == nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -50,8 +51,16 @@ func newHarness(t testing.TB, specs ...release.SpecVersion) *harness {
 }
 
 // spec builds a stored spec version of a pipeline with the given source and
-// trigger rules.
+// trigger rules; no rules means one `push: {}` (the source's filters).
 func spec(name string, version int, src release.Source, rules ...release.TriggerRule) release.SpecVersion {
+	if len(rules) == 0 {
+		rules = []release.TriggerRule{push(release.PushTrigger{})}
+	}
+	return specRules(name, version, src, rules)
+}
+
+// specRules is spec with exactly rules (none: started manually only).
+func specRules(name string, version int, src release.Source, rules []release.TriggerRule) release.SpecVersion {
 	return release.SpecVersion{
 		Pipeline: name, Version: version, CreatedAt: testNow,
 		Parsed: release.Pipeline{APIVersion: "shipwave/v1", Name: name, Source: src, Triggers: rules},
@@ -101,9 +110,23 @@ func TestHandle(t *testing.T) {
 			},
 			want: map[string]want{
 				"orders":          {outcome: OutcomeReleased},
-				"orders-dev":      {outcome: OutcomeSkipped, reason: `source: branch "main" matches none of [develop]`},
+				"orders-dev":      {outcome: OutcomeSkipped, reason: `triggers[0].push: branch "main" matches none of [develop]`},
 				"orders-any":      {outcome: OutcomeReleased},
 				"orders-nobranch": {outcome: OutcomeSkipped, reason: "no branch filter (source.branch is empty)"},
+			},
+		},
+		{
+			name: "the spec's triggers are the authority: no push trigger, no release",
+			file: "codecommit-push.json",
+			specs: []release.SpecVersion{
+				specRules("manual-only", 1, cc, nil),
+				specRules("chat-only", 1, cc, []release.TriggerRule{{Chat: &struct{}{}}}),
+				specRules("chat-and-push", 1, cc, []release.TriggerRule{{Chat: &struct{}{}}, push(release.PushTrigger{})}),
+			},
+			want: map[string]want{
+				"manual-only":   {outcome: OutcomeSkipped, reason: "lists no triggers, so it is started manually only"},
+				"chat-only":     {outcome: OutcomeSkipped, reason: "does not list a push trigger (triggers: chat)"},
+				"chat-and-push": {outcome: OutcomeReleased},
 			},
 		},
 		{
@@ -540,5 +563,92 @@ func TestHandleLogs(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no 'push handled' record in %s", hs.logs)
+	}
+}
+
+// TestHandleRedeliveredPushSkipsNewerPipelines: a push the receiver saw
+// before (firstDelivered) releases only pipelines that existed then.
+func TestHandleRedeliveredPushSkipsNewerPipelines(t *testing.T) {
+	gh := release.Source{Repository: "acme/orders-api", Branch: "main"}
+	old := spec("orders", 1, gh)
+	old.CreatedAt = testNow.Add(-2 * time.Hour)
+	hs := newHarness(t, old, spec("orders-new", 1, gh))
+	ev := loadEvent(t, "webhook-github-push.json")
+	var detail map[string]any
+	if err := json.Unmarshal(ev.Detail, &detail); err != nil {
+		t.Fatal(err)
+	}
+	detail["firstDelivered"] = testNow.Add(-time.Hour).Format(time.RFC3339)
+	ev.Detail, _ = json.Marshal(detail)
+	res, err := hs.h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byPipeline(res)
+	if got["orders"].Outcome != OutcomeReleased {
+		t.Errorf("pipeline created before the first delivery: %+v, want released", got["orders"])
+	}
+	if pr := got["orders-new"]; pr.Outcome != OutcomeSkipped || !strings.Contains(pr.Reason, "before pipeline orders-new was created") {
+		t.Errorf("pipeline created after the first delivery: %+v, want skipped saying why", pr)
+	}
+	if n := len(hs.store.releases); n != 1 {
+		t.Errorf("stored %d releases, want 1", n)
+	}
+}
+
+// TestHandleIncompleteFileList: a webhook push whose receiver dropped file
+// lists (FilesIncomplete) releases a path-filtered pipeline that none of
+// its listed files matches, without asking the CodeCommit Differ, since an
+// unlisted file may match; a complete list with the same files does not.
+func TestHandleIncompleteFileList(t *testing.T) {
+	for _, incomplete := range []bool{true, false} {
+		t.Run(fmt.Sprint("incomplete=", incomplete), func(t *testing.T) {
+			hs := newHarness(t, spec("infra", 1, release.Source{Repository: "acme/orders-api", Branch: "main", Paths: []string{"infra/**"}}))
+			ev := loadEvent(t, "webhook-github-push.json")
+			var detail map[string]any
+			if err := json.Unmarshal(ev.Detail, &detail); err != nil {
+				t.Fatal(err)
+			}
+			detail["filesIncomplete"] = incomplete
+			ev.Detail, _ = json.Marshal(detail)
+			res, err := hs.h.Handle(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := OutcomeSkipped
+			if incomplete {
+				want = OutcomeReleased
+			}
+			if got := res.Pipelines[0].Outcome; got != want || len(hs.differCalls) != 0 {
+				t.Errorf("outcome = %s (%s), differ calls %v; want %s and no differ call", got, res.Pipelines[0].Reason, hs.differCalls, want)
+			}
+		})
+	}
+}
+
+// TestHandleRefusesOtherAccounts: with Account set, an event from another
+// account is refused as invalid and writes nothing; the own account's
+// event releases.
+func TestHandleRefusesOtherAccounts(t *testing.T) {
+	for _, tt := range []struct {
+		account string
+		want    Outcome
+	}{{"123456789012", OutcomeReleased}, {"999999999999", ""}} {
+		t.Run(tt.account, func(t *testing.T) {
+			hs := newHarness(t, spec("orders", 1, release.Source{Repository: "acme/orders-api", Branch: "main"}))
+			hs.h.Account = "123456789012"
+			ev := loadEvent(t, "webhook-github-push.json")
+			ev.AccountID = tt.account
+			res, err := hs.h.Handle(context.Background(), ev)
+			if tt.want == "" {
+				if !errors.Is(err, release.ErrInvalid) || !strings.Contains(err.Error(), "account") || len(hs.store.releases) != 0 {
+					t.Errorf("Handle = %+v, %v with %d releases; want ErrInvalid naming the account and nothing written", res, err, len(hs.store.releases))
+				}
+				return
+			}
+			if err != nil || len(res.Pipelines) != 1 || res.Pipelines[0].Outcome != tt.want {
+				t.Errorf("Handle = %+v, %v; want %s", res, err, tt.want)
+			}
+		})
 	}
 }

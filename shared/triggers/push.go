@@ -66,12 +66,23 @@ type GitPush struct {
 	// After is the commit the ref points at now; all zeros for a deleted ref.
 	After string `json:"after"`
 	// Commits are the pushed commits with the files each touched. The path
-	// filters see only these files, so the receiver must list all of them.
+	// filters see only these files, so the receiver lists all of them, or
+	// sets FilesIncomplete.
 	Commits []GitCommit `json:"commits"`
+	// FilesIncomplete says Commits do not list every changed file: the
+	// provider sent only some commits, or the receiver dropped file lists to
+	// keep the event within EventBridge's 256 KB. A path filter that none of
+	// the listed files matches then cannot rule the push out, and the push
+	// releases.
+	FilesIncomplete bool `json:"filesIncomplete,omitempty"`
 	// Pusher names who pushed.
 	Pusher string `json:"pusher,omitempty"`
 	// HeadCommitTimestamp is when the head commit was made.
 	HeadCommitTimestamp time.Time `json:"headCommitTimestamp,omitzero"`
+	// FirstDelivered, set by the receiver on a repeated delivery of the
+	// same push (a new delivery id for a push it has seen), is when the push
+	// was first delivered: it releases no pipeline created after that.
+	FirstDelivered time.Time `json:"firstDelivered,omitzero"`
 }
 
 // GitCommit is one commit of a GitPush.
@@ -136,6 +147,12 @@ type Push struct {
 	// FilesKnown says Trigger.ChangedFiles is the push's complete file list;
 	// when false (CodeCommit), path filters must ask a Differ.
 	FilesKnown bool `json:"filesKnown"`
+	// FirstDelivered, when set, is when the receiver first saw this push
+	// (GitPush.FirstDelivered): pipelines created later are skipped.
+	FirstDelivered time.Time `json:"firstDelivered,omitzero"`
+	// FilesIncomplete says a webhook push listed only some of its files
+	// (GitPush.FilesIncomplete); Trigger.ChangedFiles holds those listed.
+	FilesIncomplete bool `json:"filesIncomplete,omitempty"`
 	// Ignored, when not empty, says why the event asks for no release (a
 	// deleted ref, a ref that is neither branch nor tag); Trigger is then
 	// only partly filled.
@@ -256,8 +273,10 @@ type gitPushWire struct {
 	Before              string      `json:"before"`
 	After               string      `json:"after"`
 	Commits             []GitCommit `json:"commits"`
+	FilesIncomplete     bool        `json:"filesIncomplete"`
 	Pusher              string      `json:"pusher"`
 	HeadCommitTimestamp string      `json:"headCommitTimestamp"`
+	FirstDelivered      string      `json:"firstDelivered"`
 }
 
 func normalizeGitPush(raw json.RawMessage) (Push, error) {
@@ -267,7 +286,7 @@ func normalizeGitPush(raw json.RawMessage) (Push, error) {
 	}
 	g := GitPush{
 		Provider: w.Provider, DeliveryID: w.DeliveryID, Repository: w.Repository, Ref: w.Ref,
-		Before: w.Before, After: w.After, Commits: w.Commits, Pusher: w.Pusher,
+		Before: w.Before, After: w.After, Commits: w.Commits, FilesIncomplete: w.FilesIncomplete, Pusher: w.Pusher,
 	}
 	if w.HeadCommitTimestamp != "" {
 		ts, err := time.Parse(time.RFC3339Nano, w.HeadCommitTimestamp)
@@ -275,6 +294,13 @@ func normalizeGitPush(raw json.RawMessage) (Push, error) {
 			return Push{}, fieldError("headCommitTimestamp", "want an RFC 3339 time, got %q", w.HeadCommitTimestamp)
 		}
 		g.HeadCommitTimestamp = ts
+	}
+	if w.FirstDelivered != "" {
+		ts, err := time.Parse(time.RFC3339Nano, w.FirstDelivered)
+		if err != nil {
+			return Push{}, fieldError("firstDelivered", "want an RFC 3339 time, got %q", w.FirstDelivered)
+		}
+		g.FirstDelivered = ts
 	}
 	if err := g.Validate(); err != nil {
 		return Push{}, err
@@ -309,7 +335,7 @@ func normalizeGitPush(raw json.RawMessage) (Push, error) {
 	sort.Strings(files)
 	before := normalizeBefore(g.Before)
 	t.Key = triggerKey(t, before)
-	p := Push{Trigger: t, Before: before, FilesKnown: true}
+	p := Push{Trigger: t, Before: before, FilesKnown: !g.FilesIncomplete, FilesIncomplete: g.FilesIncomplete, FirstDelivered: g.FirstDelivered}
 	p.Trigger.ChangedFiles = files
 	return p, nil
 }

@@ -126,7 +126,8 @@ func (s *stack) itemCount(t testing.TB) int32 {
 }
 
 func pipeline(name, repo, branch string) release.Pipeline {
-	return release.Pipeline{APIVersion: "shipwave/v1", Name: name, Source: release.Source{Repository: repo, Branch: branch}}
+	return release.Pipeline{APIVersion: "shipwave/v1", Name: name, Source: release.Source{Repository: repo, Branch: branch},
+		Triggers: []release.TriggerRule{{Push: &release.PushTrigger{}}}}
 }
 
 // TestStoreRedeliveredPushOneRelease is safety invariant 2 end to end: the

@@ -46,6 +46,7 @@ func (s *starter) Start(_ context.Context, r release.Release) (string, error) {
 const ordersSpec = `apiVersion: shipwave/v1
 pipeline: orders
 source: { repository: acme/orders-api, branch: main, paths: ["src/**"] }
+triggers: [{ push: {} }]
 stages:
   - name: beta
     targets: [{ type: lambdaAlias, function: orders-beta }]

@@ -2,12 +2,15 @@ package webhook
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/auth"
@@ -35,6 +38,11 @@ const (
 	// DefaultDedupTTL is how long a delivery id is remembered; GitHub lets
 	// a delivery be redelivered for three days.
 	DefaultDedupTTL = 72 * time.Hour
+	// DefaultFirstSeenTTL is how long the first delivery of a push (its
+	// repository, ref, before and after) is remembered, so that the same
+	// signed push delivered again under a new delivery id releases no
+	// pipeline created since.
+	DefaultFirstSeenTTL = 400 * 24 * time.Hour
 )
 
 // Handler receives GitHub and GitLab webhooks. Secrets, the secret names,
@@ -50,6 +58,9 @@ type Handler struct {
 	Publisher    Publisher
 	MaxBody      int64
 	DedupTTL     time.Duration
+	// FirstSeenTTL defaults to DefaultFirstSeenTTL; Now to time.Now.
+	FirstSeenTTL time.Duration
+	Now          func() time.Time
 	Logger       *slog.Logger
 }
 
@@ -108,16 +119,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, Response{Status: "rejected", Provider: provider, Reason: "reading body: " + err.Error()})
 		return
 	}
-	secret, err := h.Secrets.Secret(ctx, secretName)
-	if err != nil {
+	// Every version of the secret counts (a rotation in progress), with one
+	// rate-limited refetch after a failure.
+	err = auth.VerifyWithSecret(ctx, h.Secrets, secretName, func(secret []byte) error {
+		if provider == triggers.ProviderGitHub {
+			return auth.VerifyGitHub(secret, body, r.Header.Get(auth.HeaderGitHubSignature))
+		}
+		return auth.VerifyGitLab(secret, r.Header.Get(auth.HeaderGitLabToken))
+	})
+	var secretErr *auth.SecretError
+	if errors.As(err, &secretErr) {
 		log.ErrorContext(ctx, "webhook secret unavailable", "secret", secretName, "error", err)
 		reply(w, http.StatusInternalServerError, Response{Status: "rejected", Provider: provider, Reason: "webhook secret unavailable"})
 		return
-	}
-	if provider == triggers.ProviderGitHub {
-		err = auth.VerifyGitHub(secret, body, r.Header.Get(auth.HeaderGitHubSignature))
-	} else {
-		err = auth.VerifyGitLab(secret, r.Header.Get(auth.HeaderGitLabToken))
 	}
 	if err != nil {
 		log.WarnContext(ctx, "webhook refused: verification failed", "error", err)
@@ -200,6 +214,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusInternalServerError, res)
 		return
 	}
+	if err := h.firstSeen(ctx, provider, &push); err != nil {
+		log.ErrorContext(ctx, "webhook push not recorded", "error", err)
+		res.Status, res.Reason = "rejected", "could not record the push; retry it"
+		reply(w, http.StatusInternalServerError, res)
+		return
+	}
+	if !push.FirstDelivered.IsZero() {
+		log.InfoContext(ctx, "webhook push seen before", "firstDelivered", push.FirstDelivered)
+	}
 	if err := h.Publisher.Publish(ctx, push); err != nil {
 		log.ErrorContext(ctx, "webhook push not published", "error", err)
 		res.Status, res.Reason = "rejected", "the push was verified but could not be handed on; redeliver it"
@@ -214,6 +237,38 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res.Status = "published"
 	log.InfoContext(ctx, "webhook push published")
 	reply(w, http.StatusAccepted, res)
+}
+
+// firstSeen records the first delivery of the push itself (whatever its
+// delivery id): the first time, nothing changes; on a later delivery the
+// push carries FirstDelivered, so the trigger releases no pipeline created
+// after it.
+func (h *Handler) firstSeen(ctx context.Context, provider string, push *triggers.GitPush) error {
+	sum := sha256.Sum256([]byte(strings.Join([]string{provider, push.Repository, push.Ref, strings.ToLower(push.Before), strings.ToLower(push.After)}, "\x00")))
+	now := h.now().UTC()
+	ttl := h.FirstSeenTTL
+	if ttl <= 0 {
+		ttl = DefaultFirstSeenTTL
+	}
+	existing, claimed, err := h.Deliveries.ClaimIdempotencyKey(ctx, "webhook:push:"+hex.EncodeToString(sum[:16]), now.Format(time.RFC3339Nano), ttl)
+	if err != nil || claimed {
+		return err
+	}
+	first, perr := time.Parse(time.RFC3339Nano, existing)
+	if perr != nil {
+		// An unreadable record: the safest reading is "seen just now"
+		// minus nothing, i.e. only pipelines older than now.
+		first = now
+	}
+	push.FirstDelivered = first
+	return nil
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 func (h *Handler) claim(ctx context.Context, key string, push triggers.GitPush) (bool, error) {

@@ -81,7 +81,8 @@ func ParseGitHubPush(deliveryID string, body []byte) (triggers.GitPush, error) {
 // ParseGitLabPush turns a verified GitLab push or tag-push payload into a
 // GitPush. Errors are as for ParseGitHubPush. truncated reports that GitLab
 // left commits out of the payload (it lists at most 20), so the changed
-// files are incomplete.
+// files are incomplete; the GitPush then says so (FilesIncomplete), so path
+// filters cannot rule the push out on the files listed.
 func ParseGitLabPush(deliveryID string, body []byte) (g triggers.GitPush, truncated bool, err error) {
 	var p gitlabPush
 	if err := decode(body, &p); err != nil {
@@ -112,7 +113,9 @@ func ParseGitLabPush(deliveryID string, body []byte) (g triggers.GitPush, trunca
 			g.HeadCommitTimestamp = ts.UTC()
 		}
 	}
-	return g, p.TotalCommitsCount > len(p.Commits), validate(g)
+	truncated = p.TotalCommitsCount > len(p.Commits)
+	g.FilesIncomplete = truncated
+	return g, truncated, validate(g)
 }
 
 func commits(in []payloadCommit) []triggers.GitCommit {

@@ -54,6 +54,17 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// e2eToken is the API token every `local up` of these tests uses
+// (SHIPWAVE_TOKEN), so a restarted stack keeps the clients' token.
+const e2eToken = "e2e-token-0123456789abcdef"
+
+// client is an API client carrying the tests' token.
+func client(api string) *local.Client {
+	c := local.NewClient(api)
+	c.Token = e2eToken
+	return c
+}
+
 // startUp runs `shipwave local up` and waits until its API answers.
 func startUp(t *testing.T, api string, args ...string) *upProcess {
 	t.Helper()
@@ -70,7 +81,7 @@ func launchUp(t *testing.T, api string, args ...string) (*upProcess, error) {
 	t.Helper()
 	p := &upProcess{out: &syncBuffer{}}
 	p.cmd = exec.Command(binary, append([]string{"local", "up", "--api", api}, args...)...)
-	p.cmd.Env = append(os.Environ(), "SHIPWAVE_DYNALITE="+dynalitetest.Bin(t))
+	p.cmd.Env = append(os.Environ(), "SHIPWAVE_DYNALITE="+dynalitetest.Bin(t), "SHIPWAVE_TOKEN="+e2eToken, "SHIPWAVE_STATE_DIR="+t.TempDir())
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
@@ -85,7 +96,7 @@ func launchUp(t *testing.T, api string, args ...string) (*upProcess, error) {
 			_ = p.cmd.Process.Kill()
 		}
 	})
-	c := local.NewClient(api)
+	c := client(api)
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -124,7 +135,7 @@ func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
 	dataDir := t.TempDir()
 	api := freeAddr(t)
 	up := startUp(t, api, "--data-dir", dataDir, "--spec", filepath.Join("testdata", "longcanary.yaml"))
-	c := local.NewClient(api)
+	c := client(api)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res, err := c.Push(ctx, "long", local.PushRequest{Version: "v2"})
@@ -212,7 +223,7 @@ func TestRestartFreesTheLockForTheNextRelease(t *testing.T) {
 	dataDir := t.TempDir()
 	api := freeAddr(t)
 	up := startUp(t, api, "--data-dir", dataDir, "--spec", filepath.Join("testdata", "longcanary.yaml"))
-	c := local.NewClient(api)
+	c := client(api)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	first, err := c.Push(ctx, "long", local.PushRequest{Version: "v2"})

@@ -81,10 +81,20 @@ func TestEveryReferenceResolves(t *testing.T) {
 			conds[r.Condition] = true
 		}
 	}
+	// SAM generates <LogicalId>Role for a function or state machine that
+	// names no Role.
+	generated := map[string]bool{}
+	for _, typ := range []string{"AWS::Serverless::Function", "AWS::Serverless::StateMachine"} {
+		for _, r := range tp.ofType(typ) {
+			if r.Properties["Role"] == nil {
+				generated[r.ID+"Role"] = true
+			}
+		}
+	}
 	for _, n := range sortedKeys(names) {
 		_, isParam := tp.parameters[n]
 		_, isRes := tp.resources[n]
-		if !isParam && !isRes && !strings.HasPrefix(n, "AWS::") {
+		if !isParam && !isRes && !generated[n] && !strings.HasPrefix(n, "AWS::") {
 			t.Errorf("template refers to %q, which is no parameter, resource or pseudo parameter", n)
 		}
 	}

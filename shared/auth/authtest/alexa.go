@@ -209,3 +209,8 @@ func issue(t testing.TB, tmpl, parent *x509.Certificate, pub *rsa.PublicKey, sig
 	}
 	return c
 }
+
+// RootPEM returns the CA's root certificate as PEM, for a trust-roots file.
+func (a *AlexaCA) RootPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.root.Raw})
+}

@@ -30,10 +30,42 @@ func New(client API) *Source { return &Source{client: client} }
 // release.ErrNotFound, one with neither value or an empty value is
 // release.ErrInvalid, and access denied is release.ErrUnauthorized.
 func (s *Source) Secret(ctx context.Context, id string) ([]byte, error) {
+	return s.stage(ctx, id, "")
+}
+
+// Stages are the version stages SecretVersions reads, in order.
+var Stages = []string{"AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"}
+
+// SecretVersions returns the values of the secret's AWSCURRENT,
+// AWSPENDING and AWSPREVIOUS versions, in that order, skipping stages the
+// secret does not have (outside a rotation only AWSCURRENT, and
+// AWSPREVIOUS after one). A missing secret or AWSCURRENT is an error as
+// for Secret.
+func (s *Source) SecretVersions(ctx context.Context, id string) ([][]byte, error) {
+	var out [][]byte
+	for i, st := range Stages {
+		v, err := s.stage(ctx, id, st)
+		if err != nil {
+			if i > 0 && errors.Is(err, release.ErrNotFound) {
+				continue
+			}
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// stage reads one version stage ("" is AWSCURRENT, the default).
+func (s *Source) stage(ctx context.Context, id, stage string) ([]byte, error) {
 	if id == "" {
 		return nil, release.Errorf(release.ErrInvalid, "secrets manager: secret id is required")
 	}
-	out, err := s.client.GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String(id)})
+	in := &sm.GetSecretValueInput{SecretId: aws.String(id)}
+	if stage != "" {
+		in.VersionStage = aws.String(stage)
+	}
+	out, err := s.client.GetSecretValue(ctx, in)
 	if err != nil {
 		var nf *types.ResourceNotFoundException
 		var apiErr interface{ ErrorCode() string }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/auth"
@@ -81,20 +82,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
 		return
 	}
-	secret, err := h.Secrets.Secret(ctx, h.SigningSecret)
-	if err != nil {
-		log.ErrorContext(ctx, "slack signing secret unavailable", "error", err)
-		http.Error(w, "signing secret unavailable", http.StatusInternalServerError)
-		return
-	}
-	if err := auth.VerifySlack(secret, r.Header, body, h.now(), auth.SlackWindow); err != nil {
+	// Every version of the signing secret counts (a rotation in progress),
+	// with one rate-limited refetch after a failure.
+	if err := auth.VerifyWithSecret(ctx, h.Secrets, h.SigningSecret, func(secret []byte) error {
+		return auth.VerifySlack(secret, r.Header, body, h.now(), auth.SlackWindow)
+	}); err != nil {
+		var se *auth.SecretError
+		if errors.As(err, &se) {
+			log.ErrorContext(ctx, "slack signing secret unavailable", "error", err)
+			http.Error(w, "signing secret unavailable", http.StatusInternalServerError)
+			return
+		}
 		log.WarnContext(ctx, "slack request refused", "error", err)
 		http.Error(w, "request verification failed", http.StatusUnauthorized)
 		return
 	}
-	// A valid signature may be used once: the key is the signature itself.
-	sum := sha256.Sum256([]byte(r.Header.Get(auth.HeaderSlackSignature)))
-	if _, claimed, err := h.Replays.ClaimIdempotencyKey(ctx, "slack:"+hex.EncodeToString(sum[:16]), r.Header.Get(auth.HeaderSlackTimestamp), 2*auth.SlackWindow); err != nil {
+	// A valid signature may be used once: the key is what was signed (the
+	// timestamp and the decoded MAC), not how the header spelled it.
+	if _, claimed, err := h.Replays.ClaimIdempotencyKey(ctx, "slack:"+auth.SlackReplayKey(r.Header), r.Header.Get(auth.HeaderSlackTimestamp), 2*auth.SlackWindow); err != nil {
 		log.ErrorContext(ctx, "slack replay check failed", "error", err)
 		http.Error(w, "could not check the request; try again", http.StatusInternalServerError)
 		return
@@ -110,14 +115,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, Message{ResponseType: "ephemeral", Text: "Could not read the command: " + err.Error()})
 		return
 	}
+	asOf := signedTime(r.Header)
 	if payload := form.Get("payload"); payload != "" {
-		h.interact(w, r, log, payload)
+		h.interact(w, r, log, payload, asOf)
 		return
 	}
-	actor := chatops.Actor{Names: []string{form.Get("user_id"), form.Get("user_name")}, Source: "slack"}
-	if team := form.Get("team_id"); team != "" && form.Get("user_id") != "" {
-		actor.Names = append(actor.Names, team+"/"+form.Get("user_id"))
-	}
+	actor := slackActor(form.Get("team_id"), form.Get("user_id"), asOf)
 	log = log.With("user", form.Get("user_id"), "team", form.Get("team_id"), "command", form.Get("command"), "text", clip(form.Get("text")))
 	cmd, err := ParseCommand(form.Get("text"))
 	if err != nil {
@@ -131,7 +134,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	responseURL := form.Get("response_url")
 	requestID := form.Get("trigger_id")
 	if requestID == "" {
-		requestID = hex.EncodeToString(sum[:])
+		// No trigger id: key the deploy on the signed content, so a
+		// replay of the same request can never release twice.
+		sum := sha256.Sum256([]byte(r.Header.Get(auth.HeaderSlackTimestamp) + ":" + string(body)))
+		requestID = "signed-" + hex.EncodeToString(sum[:16])
 	}
 
 	// Run the command detached from the request, so it can finish after the
@@ -167,7 +173,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // interact handles an approval button press. Slack shows nothing of the
 // HTTP answer to an interaction, so the result always goes to
 // response_url, replacing the message with the buttons.
-func (h *Handler) interact(w http.ResponseWriter, r *http.Request, log *slog.Logger, payload string) {
+func (h *Handler) interact(w http.ResponseWriter, r *http.Request, log *slog.Logger, payload string, asOf time.Time) {
 	in, cmd, err := ParseInteraction(payload)
 	if err != nil {
 		log.WarnContext(r.Context(), "slack interaction refused", "error", err)
@@ -179,10 +185,7 @@ func (h *Handler) interact(w http.ResponseWriter, r *http.Request, log *slog.Log
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	actor := chatops.Actor{Names: []string{in.User.ID, in.User.Username}, Source: "slack"}
-	if in.User.TeamID != "" && in.User.ID != "" {
-		actor.Names = append(actor.Names, in.User.TeamID+"/"+in.User.ID)
-	}
+	actor := slackActor(in.User.TeamID, in.User.ID, asOf)
 	log = log.With("user", in.User.ID, "action", cmd.Verb, "releaseId", cmd.ReleaseID)
 	runCtx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Minute)
 	done := make(chan struct{})
@@ -202,6 +205,30 @@ func (h *Handler) interact(w http.ResponseWriter, r *http.Request, log *slog.Log
 	case <-time.After(h.budget()):
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// slackActor is a Slack user by the ids Slack never lets anyone change: the
+// user id, and with the workspace the team-qualified TEAM:USER (and the
+// older TEAM/USER). The user name is not an identity: anyone can take one.
+func slackActor(team, user string, asOf time.Time) chatops.Actor {
+	a := chatops.Actor{Source: "slack", AsOf: asOf}
+	if user == "" {
+		return a
+	}
+	a.Names = []string{user}
+	if team != "" {
+		a.Names = append(a.Names, team+":"+user, team+"/"+user)
+	}
+	return a
+}
+
+// signedTime is the verified request's timestamp.
+func signedTime(h http.Header) time.Time {
+	sec, err := strconv.ParseInt(h.Get(auth.HeaderSlackTimestamp), 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
 }
 
 // run carries out a command and renders its answer; errors become

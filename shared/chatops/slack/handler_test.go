@@ -32,6 +32,7 @@ const signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 const ordersSpec = `apiVersion: shipwave/v1
 pipeline: orders
 source: { repository: acme/orders-api, branch: main }
+triggers: [{ chat: {} }]
 chat:
   deployers: [U2CERLKJA]
   approvers: [U0APPROVE]
@@ -85,7 +86,7 @@ func newWorld(t testing.TB, ops func(*chatops.Ops) slack.Ops) *world {
 		Store:     w.store,
 		Launcher:  &chatops.Launcher{Specs: w.store, Releases: w.store, Starter: starter{}, Now: now},
 		Decider:   &control.Service{Store: w.store, Callbacks: w.callbacks, Now: now},
-		Callbacks: w.callbacks, Now: now,
+		Callbacks: w.callbacks, Refusals: w.store, Now: now,
 	}
 	var o slack.Ops = real
 	if ops != nil {
@@ -197,6 +198,8 @@ func TestRequestsThatChangeNothing(t *testing.T) {
 		{name: "forged", body: deploy, secret: "not-the-secret", wantCode: 401},
 		{name: "tampered", body: deploy, tamper: func(s string) string { return strings.Replace(s, "v1.2.3", "v6.6.6", 1) }, wantCode: 401},
 		{name: "stranger", body: form("U666", "deploy orders v1.2.3", ""), wantCode: 200, wantText: ":no_entry:"},
+		{name: "stranger who took a listed user name", body: strings.Replace(form("U666", "deploy orders v1.2.3", ""), "user_name=u666", "user_name=U2CERLKJA", 1), wantCode: 200, wantText: ":no_entry:"},
+		{name: "re-encoded signature (upper-case hex)", body: deploy, tamper: nil, wantCode: 401},
 		{name: "approver may not deploy", body: form("U0APPROVE", "deploy orders v1.2.3", ""), wantCode: 200, wantText: "may not act as deployer"},
 		{name: "unknown pipeline", body: form("U2CERLKJA", "deploy payments v1", ""), wantCode: 200, wantText: ":shrug:"},
 		{name: "malformed command", body: form("U2CERLKJA", "deploy orders", ""), wantCode: 200, wantText: "needs a pipeline and a version"},
@@ -214,6 +217,9 @@ func TestRequestsThatChangeNothing(t *testing.T) {
 			}
 			req.Header.Set("X-Slack-Request-Timestamp", stamp)
 			req.Header.Set("X-Slack-Signature", auth.SignSlack([]byte(secret), stamp, []byte(body)))
+			if strings.Contains(tt.name, "upper-case") {
+				req.Header.Set("X-Slack-Signature", "v0="+strings.ToUpper(strings.TrimPrefix(req.Header.Get("X-Slack-Signature"), "v0=")))
+			}
 			if tt.tamper != nil {
 				body = tt.tamper(body)
 			}
@@ -226,6 +232,57 @@ func TestRequestsThatChangeNothing(t *testing.T) {
 				t.Errorf("created %d releases, want none", n)
 			}
 		})
+	}
+}
+
+// TestReplaysChangeNothing: a captured request resent in its window, with
+// the signature spelled differently or not at all changed, is refused; a
+// deploy without a trigger id is keyed on what was signed; and a command
+// naming no release never reaches one created after it was signed.
+func TestReplaysChangeNothing(t *testing.T) {
+	w := newWorld(t, nil)
+	body := strings.Replace(form("U2CERLKJA", "deploy orders v1.2.3", ""), "trigger_id=", "x_trigger_id=", 1)
+	stamp := strconv.FormatInt(w.now.Unix(), 10)
+	sig := auth.SignSlack([]byte(signingSecret), stamp, []byte(body))
+	sendWith := func(sig string) int {
+		req, _ := http.NewRequest(http.MethodPost, w.srv.URL, strings.NewReader(body))
+		req.Header.Set("X-Slack-Request-Timestamp", stamp)
+		req.Header.Set("X-Slack-Signature", sig)
+		code, _, _ := send(t, req)
+		return code
+	}
+	if code := sendWith(sig); code != http.StatusOK {
+		t.Fatalf("first delivery: got %d", code)
+	}
+	rels := w.releases(t)
+	if len(rels) != 1 || !strings.HasPrefix(rels[0].Trigger.Key, "chat:slack:signed-") {
+		t.Fatalf("got %+v, want one release keyed on the signed content", rels)
+	}
+	for _, s := range []string{sig, "v0=" + strings.ToUpper(strings.TrimPrefix(sig, "v0=")), "v0=" + strings.ToUpper(strings.TrimPrefix(sig, "v0="))[:10] + strings.TrimPrefix(sig, "v0=")[10:]} {
+		if code := sendWith(s); code != http.StatusUnauthorized {
+			t.Errorf("replay with %s: got %d, want 401", s[:16], code)
+		}
+	}
+	if n := len(w.releases(t)); n != 1 {
+		t.Fatalf("replays made %d releases, want 1", n)
+	}
+
+	// "/ship approve orders" signed before the release existed.
+	rel := rels[0]
+	if _, err := w.store.TransitionRelease(context.Background(), rel.ID, release.StatusInProgress, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.PutTaskToken(context.Background(), release.TaskToken{Token: "tok", Kind: release.TokenApproval, ReleaseID: rel.ID, Pipeline: "orders",
+		Stage: "prod", Approvers: []string{"U0APPROVE"}, CreatedAt: w.now, ExpiresAt: w.now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	_, m, _ := w.post(t, form("U0APPROVE", "approve orders", ""), w.now.Add(-2*time.Minute), "")
+	if !strings.Contains(m.Text, "started after this request") || w.callbacks.successes != 0 {
+		t.Fatalf("approval signed before the release: got %q and %d approvals, want a refusal and none", m.Text, w.callbacks.successes)
+	}
+	_, m, _ = w.post(t, form("U0APPROVE", "approve orders", ""), w.now, "")
+	if !strings.Contains(m.Text, "approved release") || w.callbacks.successes != 1 {
+		t.Fatalf("fresh approval: got %q", m.Text)
 	}
 }
 
@@ -256,7 +313,7 @@ func TestDeployStatusHistoryApprove(t *testing.T) {
 		t.Fatalf("history: got %s", raw)
 	}
 	// The deployer is not an approver: refused, recorded.
-	_, m, _ = w.post(t, form("U2CERLKJA", "approve orders", ""), w.now, "")
+	_, m, _ = w.post(t, form("U2CERLKJA", "approve orders "+rel.ID, ""), w.now, "")
 	if !strings.Contains(m.Text, ":no_entry:") {
 		t.Fatalf("deployer approving: got %q", m.Text)
 	}

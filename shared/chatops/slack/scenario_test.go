@@ -52,6 +52,7 @@ const stackSpec = `apiVersion: shipwave/v1
 pipeline: orders
 source: { repository: orders, branch: main }
 alarms: [orders-5xx]
+triggers: [{ chat: {} }]
 chat:
   deployers: [U2CERLKJA]
   approvers: [U0APPROVE]
@@ -195,6 +196,7 @@ func newStack(t *testing.T, windows, approval string) (*stack, *engineStarter) {
 		Launcher:  &chatops.Launcher{Specs: s.store, Releases: s.store, Starter: starter, Now: s.clock.Now},
 		Decider:   svc,
 		Callbacks: cb,
+		Refusals:  s.store,
 		Now:       s.clock.Now,
 	}
 	h := &slack.Handler{Secrets: auth.Static{"slack": signingSecret}, SigningSecret: "slack", Replays: s.store, Ops: ops,
@@ -276,7 +278,7 @@ func TestScenarioApprovalFromSlack(t *testing.T) {
 	}
 	rel := s.only()
 	s.waitFor(rel.ID, release.TokenApproval)
-	if m := s.slack("U2CERLKJA", "approve orders"); !strings.Contains(m.Text, ":no_entry:") {
+	if m := s.slack("U2CERLKJA", "approve orders "+rel.ID); !strings.Contains(m.Text, ":no_entry:") {
 		t.Fatalf("deployer approving: got %q", m.Text)
 	}
 	if m := s.slack("U0APPROVE", "approve orders ship it"); !strings.Contains(m.Text, "approved release") {

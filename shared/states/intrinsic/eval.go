@@ -1,14 +1,8 @@
 package intrinsic
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"hash"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -16,7 +10,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shipwave/shipwave/shared/states/digest"
 	"github.com/shipwave/shipwave/shared/states/failure"
+	"github.com/shipwave/shipwave/shared/states/jsonpath"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 )
 
@@ -41,6 +37,12 @@ func (c *Call) eval(env Env) (any, error) {
 		case argPath:
 			v, err := env.Lookup(a.path)
 			if err != nil {
+				// As in templates, an indefinite path that cannot be
+				// followed selects nothing.
+				if !a.path.IsDefinite() && jsonpath.IsNoMatch(err) {
+					args[i] = []any{}
+					continue
+				}
 				return nil, &PathError{Path: a.path.String(), Err: err}
 			}
 			args[i] = v
@@ -222,14 +224,18 @@ func fnFormat(c *Call, args []any, _ Env) (any, error) {
 	return b.String(), nil
 }
 
-// formatArg renders one States.Format argument: strings as they are, other
-// values as JSON.
+// formatArg renders one States.Format argument: strings as they are,
+// numbers as written, booleans and null as JSON, and objects and arrays as
+// the Java collections Step Functions converts them to print themselves
+// ({Arg1=1, Arg2=[]}, [1, x, true]).
 func formatArg(v any) (string, error) {
 	switch x := v.(type) {
 	case string:
 		return x, nil
 	case json.Number:
 		return string(x), nil
+	case []any, *jsonvalue.Object:
+		return javaValueString(x), nil
 	}
 	b, err := jsonvalue.Marshal(v)
 	return string(b), err
@@ -455,27 +461,15 @@ func fnHash(c *Call, args []any, _ Env) (any, error) {
 	if !ok {
 		return nil, invalid(c)
 	}
-	var h hash.Hash
-	switch algo {
-	case "MD5":
-		h = md5.New()
-	case "SHA-1":
-		h = sha1.New()
-	case "SHA-256":
-		h = sha256.New()
-	case "SHA-384":
-		h = sha512.New384()
-	case "SHA-512":
-		h = sha512.New()
-	default:
-		return nil, invalid(c)
-	}
 	data, err := formatArg(args[0])
 	if err != nil || utf16Len(data) > maxBase64 {
 		return nil, invalid(c)
 	}
-	h.Write([]byte(data))
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum, ok := digest.Hex(algo, []byte(data))
+	if !ok {
+		return nil, invalid(c)
+	}
+	return sum, nil
 }
 
 func fnJSONMerge(c *Call, args []any, _ Env) (any, error) {

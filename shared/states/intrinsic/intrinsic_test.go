@@ -94,7 +94,8 @@ func TestEval(t *testing.T) {
 	}{
 		{name: "format path", input: `{"name":"Ada"}`, expr: "States.Format('Hello {}', $.name)", want: `"Hello Ada"`},
 		{name: "format scalars", input: `{"a":"x","b":2,"c":true,"d":null,"e":1.50}`, expr: "States.Format('{} {} {} {} {}', $.a, $.b, $.c, $.d, $.e)", want: `"x 2 true null 1.50"`},
-		{name: "format object as JSON", input: `{"o":{"k":[1,"v"]}}`, expr: "States.Format('o={}', $.o)", want: `"o={\"k\":[1,\"v\"]}"`},
+		{name: "format object as a Java map", input: `{"o":{"k":[1,"v",1.0E2]}}`, expr: "States.Format('o={}', $.o)", want: `"o={k=[1, v, 100.0]}"`},
+		{name: "indefinite path argument that cannot be followed is []", input: `{}`, expr: "States.ArrayLength($.items[*])", want: `0`},
 		{name: "format escapes", input: `{"n":"G","s":"M"}`, expr: `States.Format('Name: \'{}\', Surname: "{}" \{\} \\', $.n, $.s)`, want: `"Name: 'G', Surname: \"M\" {} \\"`},
 		{name: "format template from path", input: `{"t":"Hi {}","n":"Ada"}`, expr: "States.Format($.t, $.n)", want: `"Hi Ada"`},
 		{name: "format no placeholders", input: `{}`, expr: "States.Format('plain')", want: `"plain"`},

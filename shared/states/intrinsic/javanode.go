@@ -45,54 +45,34 @@ func classify(n json.Number) (numClass, int64, float64) {
 	return numDouble, 0, f
 }
 
-// javaEqual is Objects.equals of the Java values a and b convert to.
-func javaEqual(a, b any) bool {
-	switch x := a.(type) {
-	case json.Number:
-		y, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		cx, ix, fx := classify(x)
-		cy, iy, fy := classify(y)
-		if cx != cy {
-			return false
-		}
-		switch cx {
-		case numInt, numLong:
-			return ix == iy
-		case numDouble:
-			return fx == fy
-		}
-		bx, _ := new(big.Int).SetString(string(x), 10)
-		by, _ := new(big.Int).SetString(string(y), 10)
-		return bx != nil && by != nil && bx.Cmp(by) == 0
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !javaEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case *jsonvalue.Object:
-		y, ok := b.(*jsonvalue.Object)
-		if !ok || x.Len() != y.Len() {
-			return false
-		}
-		for i := 0; i < x.Len(); i++ {
-			k, v := x.At(i)
-			w, ok := y.Get(k)
-			if !ok || !javaEqual(v, w) {
-				return false
-			}
-		}
-		return true
+// javaEqual is Objects.equals of the Java values a and b convert to: JSON
+// equality, except that numbers are equal only as the same Java class
+// (Integer, Long, BigInteger, Double) with the same value.
+func javaEqual(a, b any) bool { return jsonvalue.EqualBy(a, b, javaNumbers) }
+
+func javaNumbers(a, b any) (bool, bool) {
+	x, ok := a.(json.Number)
+	if !ok {
+		return false, false
 	}
-	return jsonvalue.Equal(a, b)
+	y, ok := b.(json.Number)
+	if !ok {
+		return false, true
+	}
+	cx, ix, fx := classify(x)
+	cy, iy, fy := classify(y)
+	if cx != cy {
+		return false, true
+	}
+	switch cx {
+	case numInt, numLong:
+		return ix == iy, true
+	case numDouble:
+		return fx == fy, true
+	}
+	bx, _ := new(big.Int).SetString(string(x), 10)
+	by, _ := new(big.Int).SetString(string(y), 10)
+	return bx != nil && by != nil && bx.Cmp(by) == 0, true
 }
 
 // javaStringHash is String.hashCode.
@@ -265,4 +245,49 @@ func javaText(v any) string {
 		return ""
 	}
 	return javaString(v)
+}
+
+// javaValueString is String.valueOf of the plain Java value v converts to:
+// AbstractMap.toString for objects ("{a=1, b=[x, true]}"), List.toString
+// for arrays, strings without quotes, Double.toString for decimals.
+func javaValueString(v any) string {
+	var b strings.Builder
+	writeJavaValue(&b, v)
+	return b.String()
+}
+
+func writeJavaValue(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		b.WriteString(x)
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case json.Number:
+		writeJava(b, x)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeJavaValue(b, e)
+		}
+		b.WriteByte(']')
+	case *jsonvalue.Object:
+		b.WriteByte('{')
+		for i := 0; i < x.Len(); i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			k, e := x.At(i)
+			b.WriteString(k)
+			b.WriteByte('=')
+			writeJavaValue(b, e)
+		}
+		b.WriteByte('}')
+	default:
+		writeJava(b, v)
+	}
 }

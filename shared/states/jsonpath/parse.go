@@ -137,6 +137,11 @@ func (p *parser) steps(inFilter bool) ([]step, error) {
 				continue
 			}
 			p.pos++
+			if p.peek() == '[' {
+				// As in Jayway, a dot before a bracket is allowed:
+				// $.[?(@.a)] and $.['a'] are $[?(@.a)] and $['a'].
+				continue
+			}
 			s, err := p.dotStep(inFilter)
 			if err != nil {
 				return nil, err

@@ -83,6 +83,15 @@ func (p *Path) Member() (string, bool) {
 // first wildcard, slice or filter cannot be followed.
 func (p *Path) Get(root any) (any, error) { return p.get(root) }
 
+// IsNoMatch reports whether err is Get's own report that the path matched
+// nothing in the document it was given (a Jayway PathNotFoundException),
+// as opposed to an error from resolving the document itself, such as an
+// undefined variable.
+func IsNoMatch(err error) bool {
+	var nf *notFound
+	return errors.As(err, &nf)
+}
+
 // Set returns a copy of root with value written at the path, as ResultPath
 // does: "$" replaces the whole document and missing intermediate objects are
 // created. Only the containers along the path are copied; root itself is

@@ -46,6 +46,8 @@ func TestGet(t *testing.T) {
 		{name: "dot field", path: "$.store.bicycle.color", want: `"red"`},
 		{name: "bracket field", path: "$['store']['bicycle']['color']", want: `"red"`},
 		{name: "double-quoted bracket", path: `$["store"]["bicycle"]["price"]`, want: `19.95`},
+		{name: "dot before bracket", path: `$.['store'].bicycle.['color']`, want: `"red"`},
+		{name: "dot before filter", path: `$.store.book.[?(@.price > 20)].title`, want: `["LOTR"]`},
 		{name: "bracket with special characters", path: "$['a b']['c.d']", want: `1`},
 		{name: "index", path: "$.store.book[1].author", want: `"Evelyn Waugh"`},
 		{name: "negative index", path: "$.store.book[-1].title", want: `"LOTR"`},

@@ -249,7 +249,12 @@ func stringSize(s string) int {
 	return n
 }
 
-func equal(a, b any) bool {
+func equal(a, b any, scalars Scalars) bool {
+	if scalars != nil && !(isContainer(a) && isContainer(b)) {
+		if eq, handled := scalars(a, b); handled {
+			return eq
+		}
+	}
 	switch x := a.(type) {
 	case nil:
 		return b == nil
@@ -268,7 +273,7 @@ func equal(a, b any) bool {
 			return false
 		}
 		for i := range x {
-			if !equal(x[i], y[i]) {
+			if !equal(x[i], y[i], scalars) {
 				return false
 			}
 		}
@@ -280,7 +285,7 @@ func equal(a, b any) bool {
 		}
 		for i, k := range x.keys {
 			yv, ok := y.Get(k)
-			if !ok || !equal(x.vals[i], yv) {
+			if !ok || !equal(x.vals[i], yv, scalars) {
 				return false
 			}
 		}
@@ -288,6 +293,14 @@ func equal(a, b any) bool {
 	default:
 		return false
 	}
+}
+
+func isContainer(v any) bool {
+	switch v.(type) {
+	case []any, *Object:
+		return true
+	}
+	return false
 }
 
 // NumberEqual reports whether two JSON numbers have the same value.

@@ -39,7 +39,19 @@ func Marshal(v any) ([]byte, error) { return Append(nil, v) }
 
 // Equal reports whether a and b are the same JSON value. Numbers compare by
 // numeric value; object member order does not matter.
-func Equal(a, b any) bool { return equal(a, b) }
+func Equal(a, b any) bool { return equal(a, b, nil) }
+
+// Scalars compares two values of which at least one is not an array or
+// object, for EqualBy. It returns handled false to leave the pair to Equal's
+// own rule.
+type Scalars func(a, b any) (equal, handled bool)
+
+// EqualBy is Equal with another rule for scalars: arrays and objects are
+// walked as Equal walks them (same length, members regardless of order) and
+// every other pair is decided by scalars, or by Equal where it does not
+// handle the pair. The intrinsics (Java's equals) and JSONata (numbers as
+// IEEE doubles, functions by identity) compare values this way.
+func EqualBy(a, b any, scalars Scalars) bool { return equal(a, b, scalars) }
 
 // Clone returns a deep copy of v.
 func Clone(v any) any {

@@ -168,6 +168,37 @@ func TestEqual(t *testing.T) {
 	}
 }
 
+func TestEqualBy(t *testing.T) {
+	// A scalar rule that tells numbers by their text, as Java's equals
+	// tells Integer from Double.
+	byText := func(a, b any) (bool, bool) {
+		x, ok := a.(json.Number)
+		if !ok {
+			return false, false
+		}
+		y, ok := b.(json.Number)
+		return ok && x == y, true
+	}
+	tests := []struct {
+		name string
+		a, b string
+		want bool
+	}{
+		{name: "rule decides numbers", a: `1`, b: `1.0`, want: false},
+		{name: "rule applies inside arrays", a: `[1,{"a":1.0}]`, b: `[1,{"a":1}]`, want: false},
+		{name: "containers still walked", a: `{"a":[1,"x"],"b":null}`, b: `{"b":null,"a":[1,"x"]}`, want: true},
+		{name: "unhandled pairs use Equal", a: `["x",true]`, b: `["x",true]`, want: true},
+		{name: "container against scalar", a: `[1]`, b: `1`, want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := EqualBy(mustDecode(t, tt.a), mustDecode(t, tt.b), byText); got != tt.want {
+				t.Errorf("EqualBy(%s, %s) got %v, want %v", tt.a, tt.b, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCloneIsDeep(t *testing.T) {
 	v := mustDecode(t, `{"a":[{"b":1}]}`)
 	c := Clone(v).(*Object)

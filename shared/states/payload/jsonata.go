@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -135,6 +136,73 @@ func (t *JSONataTemplate) Apply(vars map[string]any, opts jsonata.Options) (any,
 	return t.root.apply(vars, opts)
 }
 
+// ApplyItems evaluates a Map state's Items field, which must produce an
+// array. Anything else is a *failure.Error named States.QueryEvaluationError
+// with Step Functions' cause: "The JSONata expression '<expr>' specified for
+// the field 'Items' returned an unexpected result type. Expected 'array',
+// but was '<type>' for value: <JSON>", or, for a function, "The JSONata
+// expression '<expr>' for the field 'Items' returned an unsupported result
+// type.".
+func (t *JSONataTemplate) ApplyItems(vars map[string]any, opts jsonata.Options) ([]any, error) {
+	if t.root.kind != nodeCall {
+		v, err := t.root.apply(vars, opts)
+		if err != nil {
+			return nil, err
+		}
+		if arr, ok := v.([]any); ok {
+			return arr, nil
+		}
+		return nil, itemsTypeError(t.field, v, "")
+	}
+	n := &t.root
+	v, err := n.expr.Eval(jsonata.Undefined, vars, opts)
+	if err = n.check(v, err); err != nil {
+		return nil, err
+	}
+	if jsonata.IsFunction(v) {
+		return nil, failure.New(failure.QueryEvaluationError, "The JSONata expression '"+n.expr.String()+"' for the field '"+t.field+"' returned an unsupported result type.")
+	}
+	if arr, ok := v.([]any); ok {
+		return arr, nil
+	}
+	return nil, itemsTypeError(t.field, v, n.expr.String())
+}
+
+func itemsTypeError(field string, v any, expr string) error {
+	typ := "object"
+	switch v.(type) {
+	case nil:
+		typ = "null"
+	case bool:
+		typ = "boolean"
+	case string:
+		typ = "string"
+	case json.Number:
+		typ = "number"
+	}
+	b, _ := jsonvalue.Marshal(v)
+	return failure.New(failure.QueryEvaluationError, "The JSONata expression '"+expr+"' specified for the field '"+field+"' returned an unexpected result type. Expected 'array', but was '"+typ+"' for value: "+string(b))
+}
+
+// check turns an expression's evaluation error, or an undefined result,
+// into Step Functions' failure.
+func (n *jnode) check(v any, err error) error {
+	if err != nil {
+		// AWS ends its sentence with ". CODE: message" for JSONata's
+		// coded errors and with ": message" for its own limits.
+		sep := ": "
+		var je *jsonata.Error
+		if errors.As(err, &je) && je.Code != "" {
+			sep = ". "
+		}
+		return failure.New(failure.QueryEvaluationError, "The JSONata expression '"+n.expr.String()+"' specified for the field '"+n.field+"' threw an error during evaluation"+sep+err.Error())
+	}
+	if jsonata.IsUndefined(v) {
+		return failure.New(failure.QueryEvaluationError, "The JSONata expression '"+n.expr.String()+"' specified for the field '"+n.field+"' returned nothing (undefined).")
+	}
+	return nil
+}
+
 func (n *jnode) apply(vars map[string]any, opts jsonata.Options) (any, error) {
 	switch n.kind {
 	case nodeLiteral:
@@ -142,18 +210,11 @@ func (n *jnode) apply(vars map[string]any, opts jsonata.Options) (any, error) {
 	case nodeCall:
 		// Step Functions evaluates with no context item.
 		v, err := n.expr.Eval(jsonata.Undefined, vars, opts)
-		if err != nil {
-			// AWS ends its sentence with ". CODE: message" for JSONata's
-			// coded errors and with ": message" for its own limits.
-			sep := ": "
-			var je *jsonata.Error
-			if errors.As(err, &je) && je.Code != "" {
-				sep = ". "
-			}
-			return nil, failure.New(failure.QueryEvaluationError, "The JSONata expression '"+n.expr.String()+"' specified for the field '"+n.field+"' threw an error during evaluation"+sep+err.Error())
+		if err = n.check(v, err); err != nil {
+			return nil, err
 		}
-		if jsonata.IsUndefined(v) {
-			return nil, failure.New(failure.QueryEvaluationError, "The JSONata expression '"+n.expr.String()+"' specified for the field '"+n.field+"' returned nothing (undefined).")
+		if jsonata.IsFunction(v) {
+			return "", nil
 		}
 		return v, nil
 	case nodeObject:

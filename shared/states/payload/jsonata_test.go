@@ -115,3 +115,41 @@ func TestIsJSONata(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONataApplyItems(t *testing.T) {
+	tests := []struct {
+		name, tmpl, want, wantCause string
+	}{
+		{name: "array", tmpl: `"{% $states.input.items %}"`, want: `[{"price":10},{"price":2.5}]`},
+		{name: "literal array with expressions", tmpl: `[1,"{% $states.input.id %}"]`, want: `[1,"r-1"]`},
+		{name: "number", tmpl: `"{% $count($states.input.items) %}"`, wantCause: "The JSONata expression '$count($states.input.items)' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was 'number' for value: 2"},
+		{name: "object", tmpl: `"{% $states.input.items[0] %}"`, wantCause: "The JSONata expression '$states.input.items[0]' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was 'object' for value: {\"price\":10}"},
+		{name: "string", tmpl: `"{% $states.input.id %}"`, wantCause: "The JSONata expression '$states.input.id' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was 'string' for value: \"r-1\""},
+		{name: "null", tmpl: `"{% $states.input.nil %}"`, wantCause: "The JSONata expression '$states.input.nil' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was 'null' for value: null"},
+		{name: "function", tmpl: `"{% $sum %}"`, wantCause: "The JSONata expression '$sum' for the field 'Items' returned an unsupported result type."},
+		{name: "undefined", tmpl: `"{% $states.input.missing %}"`, wantCause: "The JSONata expression '$states.input.missing' specified for the field 'Items' returned nothing (undefined)."},
+	}
+	vars := map[string]any{"states": decode(t, `{"input":{"id":"r-1","items":[{"price":10},{"price":2.5}],"nil":null},"context":{}}`)}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp, err := CompileJSONata("Items", decode(t, tt.tmpl))
+			if err != nil {
+				t.Fatalf("CompileJSONata: %v", err)
+			}
+			got, err := tp.ApplyItems(vars, jsonata.Options{})
+			if tt.wantCause != "" {
+				var fe *failure.Error
+				if !errors.As(err, &fe) || fe.Name != failure.QueryEvaluationError || fe.Cause != tt.wantCause {
+					t.Fatalf("got %v (%v), want %s %q", got, err, failure.QueryEvaluationError, tt.wantCause)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ApplyItems: %v", err)
+			}
+			if g := encode(t, got); g != tt.want {
+				t.Errorf("got %s, want %s", g, tt.want)
+			}
+		})
+	}
+}

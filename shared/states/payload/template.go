@@ -213,7 +213,8 @@ func (n *node) paths(dst []*jsonpath.Path) []*jsonpath.Path {
 // written, in template order. Purely literal parts of the template are
 // shared between results and must not be modified.
 //
-// A path that selects nothing is a *failure.Error named States.Runtime with
+// An indefinite path (wildcard, slice or filter) that cannot be followed
+// selects nothing, []. A definite path that selects nothing is a *failure.Error named States.Runtime with
 // the cause "The JSONPath '$.x' specified for the field 'x.$' could not be
 // found in the input '<input>'"; as an intrinsic argument, "The function
 // '<call>' had the following error: The JsonPath argument for the field
@@ -236,6 +237,13 @@ func (n *node) apply(env Env) (any, error) {
 			case nodePath:
 				v, err = env.Lookup(k.path)
 				if err != nil {
+					// Step Functions evaluates an indefinite path
+					// (wildcard, slice, filter) leniently: one that
+					// cannot be followed selects nothing, [].
+					if !k.path.IsDefinite() && jsonpath.IsNoMatch(err) {
+						v = []any{}
+						break
+					}
 					return nil, notFound(env, n.fields[i], k.path.String())
 				}
 			case nodeCall:

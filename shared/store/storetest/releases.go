@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"reflect"
 	"errors"
 	"fmt"
 	"github.com/shipwave/shipwave/shared/release"

@@ -88,8 +88,21 @@ func (e *Expr) Eval(input any, vars map[string]any, opts Options) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch v.(type) {
+	case *function, *regex:
+		return Function, nil
+	}
 	return export(v, e.root.pos)
 }
+
+// Function is what Eval returns when the expression's value is a function
+// (or a regular expression), which has no JSON form.
+var Function any = functionResult{}
+
+type functionResult struct{}
+
+// IsFunction reports whether v is Function.
+func IsFunction(v any) bool { _, ok := v.(functionResult); return ok }
 
 // export converts internal values (float64, functions, undefined members)
 // to jsonvalue shapes.
@@ -237,6 +250,11 @@ func (ev *evaluator) evalNode(n *node, input any, sc *scope) (any, error) {
 				r, err := ev.rangeOp(it, input, sc)
 				if err != nil {
 					return nil, err
+				}
+				if len(n.items) == 1 && len(r) == 1 {
+					// Observed on AWS: a range of one number, such as
+					// [1..1], is that number, not a one-element array.
+					return r[0], nil
 				}
 				out = append(out, r...)
 				continue
@@ -848,39 +866,26 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-func deepEqual(a, b any) bool {
+// deepEqual is JSONata's = : JSON equality with numbers compared as
+// doubles (computed float64 or input json.Number alike) and other scalars,
+// functions included, by identity.
+func deepEqual(a, b any) bool { return jsonvalue.EqualBy(a, b, jsonataScalars) }
+
+func jsonataScalars(a, b any) (bool, bool) {
 	af, aok := toNumber(a)
 	bf, bok := toNumber(b)
 	if aok && bok {
-		return af == bf
+		return af == bf, true
 	}
-	switch x := a.(type) {
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !deepEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case *jsonvalue.Object:
-		y, ok := b.(*jsonvalue.Object)
-		if !ok || x.Len() != y.Len() {
-			return false
-		}
-		for i := 0; i < x.Len(); i++ {
-			k, v := x.At(i)
-			w, ok := y.Get(k)
-			if !ok || !deepEqual(v, w) {
-				return false
-			}
-		}
-		return true
+	switch a.(type) {
+	case []any, *jsonvalue.Object:
+		return false, true // b is a scalar
 	}
-	return a == b
+	switch b.(type) {
+	case []any, *jsonvalue.Object:
+		return false, true
+	}
+	return a == b, true
 }
 
 // stringOf is $string's conversion: strings unchanged, undefined as "",

@@ -1,13 +1,7 @@
 package jsonata
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
-	"encoding/hex"
-	"hash"
 	"math"
 	"math/rand/v2"
 	"net/url"
@@ -17,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shipwave/shipwave/shared/states/digest"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 )
 
@@ -927,23 +922,11 @@ func fnHash(_ *evaluator, args []any, _ any) (any, error) {
 	} else if ok {
 		algo = a
 	}
-	var h hash.Hash
-	switch algo {
-	case "MD5":
-		h = md5.New()
-	case "SHA-1":
-		h = sha1.New()
-	case "SHA-256":
-		h = sha256.New()
-	case "SHA-384":
-		h = sha512.New384()
-	case "SHA-512":
-		h = sha512.New()
-	default:
+	sum, ok := digest.Hex(algo, []byte(s))
+	if !ok {
 		return nil, typeErr("hash", 1)
 	}
-	h.Write([]byte(s))
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return sum, nil
 }
 
 func fnUUID(ev *evaluator, _ []any, _ any) (any, error) {

@@ -390,8 +390,8 @@ case("map-result-selector", sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "ItemP
 case("map-nested", sm({"M": {"Type": "Map", "ItemProcessor": {"StartAt": "N", "States": {"N": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": passthru("P", Parameters={"v.$": "$"})}, "End": True}}}, "End": True}}),
      [[1, 2], [3]], MAP_DOC + " (Map states may be nested)", output=[[{"v": 1}, {"v": 2}], [{"v": 3}]])
 case("map-items-not-array", sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "ItemProcessor": {"StartAt": "P", "States": passthru("P")}, "End": True}}),
-     {"xs": "nope"}, MAP_DOC + " (ItemsPath must select an array; otherwise the state fails with States.Runtime)",
-     status="FAILED", error="States.Runtime", check_cause=False)
+     {"xs": "nope"}, MAP_DOC + " (ItemsPath must select an array; otherwise the state fails with States.Runtime, \"Map state input must be an array but was: <value>\")",
+     status="FAILED", error="States.Runtime", cause_contains="Map state input must be an array but was: \"nope\"")
 case("map-items-path-missing", sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "ItemProcessor": {"StartAt": "P", "States": passthru("P")}, "End": True}}),
      {"a": 1}, "Public Step Functions execution failure reports (Invalid path ... : No results for path for an ItemsPath that selects nothing)",
      status="FAILED", error="States.Runtime", check_cause=False)
@@ -910,6 +910,187 @@ suite_case(AL, "AL-008", "intrinsic-array-length-context", "States.ArrayLength($
 suite_case(AL, "AL-017", "intrinsic-array-length-1000", "States.ArrayLength($.arr)", {"arr": list(range(1000))}, 1000)
 suite_fail(AL, "AL-009", "intrinsic-array-length-string", "States.ArrayLength('not-array')", {})
 suite_fail(AL, "AL-012", "intrinsic-array-length-object", "States.ArrayLength($.obj)", {"obj": {"k": 1}})
+
+
+# ---------------------------------------------------------------- issue 16: the last gaps to AWS
+PATHS_DOC = DOCS + "amazon-states-language-paths.html"
+LS_SNAP = "the AWS-recorded snapshot of a public emulator's test suite (localstack, tests/aws/services/stepfunctions/v2/%s)"
+
+# Indefinite paths are evaluated leniently in templates; definite ones still fail.
+case("params-indefinite-paths-select-nothing", sm(passthru("P", Parameters={"all.$": "$.items[*]", "tail.$": "$.items[1:]", "vs.$": "$.a.items[:1].v", "f.$": "$.xs[?(@.on)]"})),
+     {"a": {}}, PATHS_DOC + " (Parameters paths are Jayway JsonPath; a wildcard, slice or filter that cannot be followed selects nothing and the field is [], as observed on AWS)",
+     output={"all": [], "tail": [], "vs": [], "f": []})
+case("params-indefinite-paths-on-non-arrays", sm(passthru("P", Parameters={"all.$": "$.items[*]", "tail.$": "$.items[1:]", "vs.$": "$.a.items[:1].v"})),
+     {"items": {"k": 1}, "a": {"items": 5}}, PATHS_DOC + " (a wildcard over an object selects its values; a slice of a non-array selects nothing, [])",
+     output={"all": [1], "tail": [], "vs": []})
+case("item-selector-indefinite-path-selects-nothing", sm({"M": {"Type": "Map", "ItemSelector": {"v.$": "$$.Map.Item.Value", "rest.$": "$.missing[*].x"},
+                                                                "ItemsPath": "$.xs", "ItemProcessor": {"StartAt": "P", "States": passthru("P")}, "End": True}}),
+     {"xs": [1, 2]}, MAP_DOC + " and " + PATHS_DOC + " (ItemSelector paths are evaluated like Parameters: an indefinite path that matches nothing is [])",
+     output=[{"v": 1, "rest": []}, {"v": 2, "rest": []}])
+intrinsic_case("intrinsic-indefinite-path-argument-selects-nothing", "States.ArrayLength($.items[*])", {"other": 1}, 0,
+               PATHS_DOC + " and " + INTRINSIC_DOC + " (an intrinsic's path argument is a Jayway path too; an indefinite one that cannot be followed is [])")
+case("params-definite-path-missing-still-fails", sm(passthru("P", Parameters={"x.$": "$.a.b"})), {"a": {}},
+     INPUTPATH_DOC + " (a definite path that selects nothing fails the state)",
+     status="FAILED", error="States.Runtime", cause=prefix("P", 2) + "The JSONPath '$.a.b' specified for the field 'x.$' could not be found in the input '{\"a\":{}}'")
+
+# Map item lists.
+def jmap(items, inp):
+    return {"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {"Type": "Map", "Items": items, "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}}}
+ITEMS_SRC = MAP_DOC + " (Items must evaluate to a JSON array); the cause as recorded on AWS in a public report: \"The JSONata expression '$restorableJobs' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was 'object'\""
+for name, expr, inp, typ, val in [("number", "$states.input.n", {"n": 1}, "number", "1"),
+                                  ("object", "$states.input.o", {"o": {"a": 1}}, "object", "{\"a\":1}"),
+                                  ("string", "$states.input.s", {"s": "x"}, "string", "\"x\""),
+                                  ("null", "$states.input.z", {"z": None}, "null", "null"),
+                                  ("boolean", "$states.input.b", {"b": True}, "boolean", "true")]:
+    case("map-jsonata-items-" + name, jmap("{% " + expr + " %}", inp), inp, ITEMS_SRC, status="FAILED", error="States.QueryEvaluationError",
+         cause=prefix("M", 2) + "The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s" % (expr, typ, val))
+case("map-jsonata-items-function", jmap("{% $sum %}", {}), {}, MAP_DOC + " (Items that evaluate to a function: \"... returned an unsupported result type.\")",
+     status="FAILED", error="States.QueryEvaluationError", cause_contains="The JSONata expression '$sum' for the field 'Items' returned an unsupported result type.")
+case("map-input-not-array", sm({"M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": passthru("P")}, "End": True}}),
+     {"a": 1}, MAP_DOC + " (without ItemsPath the state input itself must be an array: \"Map state input must be an array but was: <value>\")",
+     status="FAILED", error="States.Runtime", cause_contains="Map state input must be an array but was: {\"a\":1}")
+case("map-jsonata-input-not-array", {"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}}},
+     {"a": 1}, MAP_DOC + " (without Items the state input itself must be an array)",
+     status="FAILED", error="States.QueryEvaluationError", cause_contains="Map state input must be an array but was: {\"a\":1}")
+
+# The legacy Iterator accepts ProcessorConfig, inline or distributed.
+for mode, cfg in [("inline", {"Mode": "INLINE"}), ("distributed", {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"})]:
+    case("map-legacy-iterator-processor-config-" + mode, sm({"M": {"Type": "Map", "ItemsPath": "$.xs", "Iterator": {"ProcessorConfig": cfg, "StartAt": "P", "States": passthru("P", Parameters={"v.$": "$"})}, "End": True}}),
+         {"xs": [1, 2]}, DOCS + "state-map.html (Iterator is the deprecated name of ItemProcessor; AWS still accepts it, with ProcessorConfig)",
+         output=[{"v": 1}, {"v": 2}])
+
+# JSONata Output on Choice rules and on the Choice state.
+def jchoice(rule_output=None, state_output=None):
+    rule = {"Condition": "{% $states.input.n > 1 %}", "Next": "Done"}
+    if rule_output is not None:
+        rule["Output"] = rule_output
+    st = {"Type": "Choice", "Choices": [rule], "Default": "Done"}
+    if state_output is not None:
+        st["Output"] = state_output
+    return {"QueryLanguage": "JSONata", "StartAt": "C", "States": {"C": st, "Done": {"Type": "Succeed"}}}
+CHOICE_OUT = CHOICE_DOC + " and " + JSONATA_DOC + " (a JSONata Choice rule may set Output, used when the rule matches; the state's Output applies otherwise, and when Default is taken)"
+case("choice-jsonata-rule-output", jchoice({"big": "{% $states.input.n %}"}, {"state": True}), {"n": 2}, CHOICE_OUT, output={"big": 2})
+case("choice-jsonata-rule-output-default-uses-state-output", jchoice({"big": True}, {"state": "{% $states.input.n %}"}), {"n": 0}, CHOICE_OUT, output={"state": 0})
+case("choice-jsonata-rule-without-output-uses-state-output", jchoice(None, {"state": True}), {"n": 2}, CHOICE_OUT, output={"state": True})
+case("choice-jsonata-false-condition-no-output", jchoice({"big": True}), {"n": 0}, CHOICE_OUT + " (no Output: the input passes through)", output={"n": 0})
+for cond, out in [(True, "Condition Output block"), (False, "Default Output block")]:
+    case("choice-jsonata-output-blocks-%s" % str(cond).lower(), {"QueryLanguage": "JSONata", "StartAt": "ChoiceState", "States": {
+            "ChoiceState": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.condition %}", "Next": "EndState", "Output": "Condition Output block"}],
+                            "Default": "EndState", "Output": "Default Output block"},
+            "EndState": {"Type": "Pass", "End": True}}},
+         {"condition": cond}, CHOICE_OUT + "; the shape of an AWS-recorded test in " + LS_SNAP % "outputdecl (choice_condition_shared_next_jsonata)",
+         output=out)
+case("choice-jsonata-rule-output-undefined", jchoice({"v": "{% $states.input.missing %}"}), {"n": 2},
+     "Public AWS records quoted in floci-io/floci issue #2665 (a rule's Output is named 'Choices[0]/Output/v' in the cause)",
+     status="FAILED", error="States.QueryEvaluationError",
+     cause=prefix("C", 2) + "The JSONata expression '$states.input.missing' specified for the field 'Choices[0]/Output/v' returned nothing (undefined).")
+
+# Wait SecondsPath / TimestampPath causes.
+WAIT_SRC = WAIT_DOC + " (SecondsPath must select a non-negative integer, TimestampPath an ISO-8601 timestamp); causes as recorded on AWS in " + LS_SNAP % "base (wait state tests)"
+def wait_fail(name, field, path, inp, cause):
+    case(name, sm({"W": {"Type": "Wait", field: path, "Next": "Done"}, **passthru("Done")}), inp, WAIT_SRC,
+         status="FAILED", error="States.Runtime", cause=prefix("W", 2) + cause)
+wait_fail("wait-seconds-path-negative", "SecondsPath", "$.s", {"s": -1}, "The SecondsPath parameter references a negative value: $.s == -1")
+wait_fail("wait-seconds-path-decimal", "SecondsPath", "$.s", {"s": 1.5}, "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5")
+wait_fail("wait-seconds-path-string", "SecondsPath", "$.s", {"s": "10"}, "The SecondsPath parameter cannot be parsed as a long value: $.s == 10")
+wait_fail("wait-seconds-path-missing", "SecondsPath", "$.s", {}, "The SecondsPath parameter does not reference an input value: $.s")
+wait_fail("wait-timestamp-path-invalid", "TimestampPath", "$.t", {"t": "tomorrow"},
+          "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.t == tomorrow")
+wait_fail("wait-timestamp-path-missing", "TimestampPath", "$.t", {}, "The TimestampPath parameter does not reference an input value: $.t")
+
+# ErrorPath / CausePath that select nothing.
+case("fail-error-path-missing", sm({"F": {"Type": "Fail", "ErrorPath": "$.e", "Cause": "c"}}), {"a": 1},
+     FAIL_DOC + " (ErrorPath is a reference path into the input; one that selects nothing fails with States.Runtime in the wording of a missing Parameters path)",
+     status="FAILED", error="States.Runtime", cause=prefix("F", 2) + "The JSONPath '$.e' specified for the field 'ErrorPath' could not be found in the input '{\"a\":1}'")
+case("fail-cause-path-missing", sm({"F": {"Type": "Fail", "Error": "E", "CausePath": "$.detail.c"}}), {"detail": {}},
+     FAIL_DOC + " (CausePath likewise)",
+     status="FAILED", error="States.Runtime", cause=prefix("F", 2) + "The JSONPath '$.detail.c' specified for the field 'CausePath' could not be found in the input '{\"detail\":{}}'")
+
+for field in ["TimeoutSecondsPath", "HeartbeatSecondsPath"]:
+    extra = {"TimeoutSeconds": 100} if field == "HeartbeatSecondsPath" else {}
+    case("task-%s-missing" % field.lower(), sm({"T": task(**{field: "$.NoSuch" + field}, Parameters={}, **extra)}), {"a": 1},
+         DOCS + "state-task.html (%s is a reference path into the state input); the wording Step Functions uses for every reference-path field that selects nothing, as in the shape of an AWS-recorded test in " % field
+         + LS_SNAP % "scenarios (invalid_jsonpath_in_%s)" % field.lower(),
+         status="FAILED", error="States.Runtime",
+         cause=prefix("T", 2) + "The JSONPath '$.NoSuch%s' specified for the field '%s' could not be found in the input '{\"a\":1}'" % (field, field),
+         mock=mock_of({"T": {"0": {"Return": {}}}}))
+
+# Bracket notation with escaped quotes.
+case("jsonpath-bracket-escaped-quote", sm(passthru("P", InputPath="$['Test\\\"Name']", ResultPath="$['Out\\\"Name']", Parameters={"a.$": "$"})),
+     {"Test\"Name": 5}, PATHS_DOC + " (bracket notation; a quote inside a quoted name is escaped with a backslash, as in Jayway JsonPath)",
+     output={"Test\"Name": 5, "Out\"Name": {"a": 5}})
+case("jsonpath-bracket-escaped-quote-missing", sm(passthru("P", Parameters={"a.$": "$['Test\\\"Name']"})),
+     {"Test": 5}, PATHS_DOC + " (the path is quoted as written in the cause)",
+     status="FAILED", error="States.Runtime", cause=prefix("P", 2) + "The JSONPath '$['Test\\\"Name']' specified for the field 'a.$' could not be found in the input '{\"Test\":5}'")
+
+case("jsonpath-dot-before-bracket", sm({
+        "State0": {"Type": "Pass", "Parameters": {"FromInput.$": "$.users[?(@.status == 0)]"}, "OutputPath": "$.FromInput", "Next": "State2"},
+        "State2": {"Type": "Pass", "Parameters": {"InputValue.$": "$", "FromInput.$": "States.JsonToString($.[?(@.year <= 1998)])"}, "Next": "State3"},
+        "State3": {"Type": "Pass", "InputPath": "$.InputValue", "OutputPath": "$.[?(@.year < 1999)].name", "End": True}}),
+     {"users": [{"status": 0, "year": 1998, "name": "a"}, {"status": 0, "year": 1999, "name": "b"}, {"status": 1, "year": 1990, "name": "c"}]},
+     PATHS_DOC + " (Jayway JsonPath accepts a dot before a bracket, $.[?(...)]; the shape of an AWS-recorded test in " + LS_SNAP % "base (pass_result_regex_json_path)" + ")",
+     output=["a"])
+
+# Map number paths that refer to variables.
+case("map-paths-from-variables", sm({**passthru("A", Assign={"maxConcurrency": 1, "tolerated": 1, "percent": 50}, Next="M"),
+                                     "M": {"Type": "Map", "ItemsPath": "$.xs", "MaxConcurrencyPath": "$maxConcurrency", "ToleratedFailureCountPath": "$tolerated",
+                                           "ToleratedFailurePercentagePath": "$percent",
+                                           "ItemProcessor": {"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "F"}], "Default": "OK"},
+                                                                                        "F": {"Type": "Fail", "Error": "E"}, **passthru("OK")}}, "End": True}}),
+     {"xs": [1, 2, 3]}, VAR_DOC + " (a variable can be used wherever a reference path is accepted, such as MaxConcurrencyPath and ToleratedFailureCountPath)",
+     output=[1, 3])
+
+case("map-paths-from-string-variables", sm({"Start": {"Type": "Pass", "Assign": {"maxConcurrency": "1", "toleratedFailurePercentage": "1", "toleratedFailureCount": "1"},
+                                                "Result": {"Values": [1, 2, 3]}, "Next": "MapState"},
+                                      "MapState": {"Type": "Map", "ItemsPath": "$.Values", "MaxConcurrencyPath": "$maxConcurrency",
+                                                   "ToleratedFailurePercentagePath": "$toleratedFailurePercentage", "ToleratedFailureCountPath": "$toleratedFailureCount",
+                                                   "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "HandleItem", "States": passthru("HandleItem")}, "End": True}}),
+     {}, VAR_DOC + " (variables as MaxConcurrencyPath/ToleratedFailure*Path; a numeric string such as \"1\" is read as the number, as recorded on AWS in " + LS_SNAP % "assign (test_reference_in_map_state[MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH], recorded 2024-11-18)" + ")",
+     output=[1, 2, 3])
+
+# States.Format renders objects and arrays as Java collections.
+intrinsic_case("intrinsic-format-object-java-style", "States.Format('{}', $.o)", {"o": {"Arg1": 1, "Arg2": []}}, "{Arg1=1, Arg2=[]}",
+               INTRINSIC_DOC + " (States.Format prints an object argument as Java does: {Arg1=1, Arg2=[]}, observed on AWS)")
+intrinsic_case("intrinsic-format-array-java-style", "States.Format('{} and {}', $.a, $.n)", {"a": [1, "x", {"k": None}, True, 2.5], "n": [[]]}, "[1, x, {k=null}, true, 2.5] and [[]]",
+               INTRINSIC_DOC + " (arrays print as Java lists: strings without quotes, elements separated by ', ')")
+intrinsic_case("intrinsic-format-context-object-java-style", "States.Format('{}', $$.Execution.Input)", {"b": {"c": "d"}, "a": [1]}, "{b={c=d}, a=[1]}",
+               INTRINSIC_DOC + " and " + CTX_DOC + " (context-object values formatted into strings print as Java collections too)")
+
+# The context object's shape, in both query languages.
+KEYS = "{% $keys($states.input.ctx) %}"
+case("context-object-shape", {"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Parameters": {"ctx.$": "$$"}, "Next": "K"},
+        "K": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": {
+            "top": "{% $keys($states.input.ctx) %}", "execution": "{% $keys($states.input.ctx.Execution) %}",
+            "state": "{% $keys($states.input.ctx.State) %}", "stateMachine": "{% $keys($states.input.ctx.StateMachine) %}",
+            "redrive": "{% $states.input.ctx.Execution.RedriveCount %}", "name": "{% $states.input.ctx.State.Name %}",
+            "jsonataTop": "{% $keys($states.context) %}", "jsonataState": "{% $keys($states.context.State) %}"}, "End": True}}},
+     {"k": 1}, CTX_DOC + "; field order, and no RetryCount outside Task/Parallel/Map states, as recorded on AWS in " + LS_SNAP % "context_object (test_input_path[$$], recorded 2024-09-11)",
+     output={"top": ["Execution", "StateMachine", "State"], "execution": ["Id", "Input", "StartTime", "Name", "RoleArn", "RedriveCount"],
+             "state": ["Name", "EnteredTime"], "stateMachine": ["Id", "Name"], "redrive": 0, "name": "P",
+             "jsonataTop": ["Execution", "StateMachine", "State"], "jsonataState": ["Name", "EnteredTime"]})
+case("context-object-task-shape", {"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "Arguments": {"FunctionName": LAMBDA_ARN, "Payload": {"token": "{% $states.context.Task.Token %}"}},
+        "Output": {"state": "{% $keys($states.context.State) %}", "retries": "{% $states.context.State.RetryCount %}", "hasToken": "{% $exists($states.context.Task.Token) %}"}, "End": True}}},
+     {}, CTX_DOC + " (a Task state's context has State.RetryCount and, for .waitForTaskToken, Task.Token)",
+     output={"state": ["Name", "EnteredTime", "RetryCount"], "retries": 0, "hasToken": True},
+     mock=mock_of({"T": {"0": {"Return": {"ok": True}}}}))
+
+# Assign before Output, and single-value JSONata results.
+case("jsonata-assign-evaluated-before-output", {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Output": {"o": "{% $states.input.missingOutput %}"}, "Assign": {"a": "{% $states.input.missingAssign %}"}, "End": True}}},
+     {}, VAR_DOC + " (Step Functions evaluates Assign, then Output; both see the variables as they were at state entry — so a failing Assign is the reported error)",
+     status="FAILED", error="States.QueryEvaluationError",
+     cause=prefix("P", 2) + "The JSONata expression '$states.input.missingAssign' specified for the field 'Assign/a' returned nothing (undefined).")
+case("jsonata-assign-and-output-see-old-variables", {"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"x": 1}, "Next": "B"},
+        "B": {"Type": "Pass", "Assign": {"x": "{% $x + 1 %}", "y": "{% $x %}"}, "Output": {"x": "{% $x %}"}, "Next": "C"},
+        "C": {"Type": "Pass", "Output": {"x": "{% $x %}", "y": "{% $y %}", "before": "{% $states.input.x %}"}, "End": True}}},
+     {}, VAR_DOC + " (\"Assign ... all expressions are evaluated with the variable values as they were on state entry\"; Output does not see the state's own assignments)",
+     output={"x": 2, "y": 1, "before": 1})
+jsonata_pass("jsonata-single-element-range-is-a-value", {"one": "{% [1..1] %}", "two": "{% [1..2] %}", "literal": "{% [5] %}", "seq": "{% $states.input.xs[v > 1].v %}"},
+             {"xs": [{"v": 1}, {"v": 2}]}, {"one": 1, "two": [1, 2], "literal": [5], "seq": 2},
+             JSONATA_DOC + " (a JSONata sequence of one value is that value; observed on AWS for a one-element range too, while an array literal stays an array)")
 
 
 def main():

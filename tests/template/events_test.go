@@ -1,0 +1,127 @@
+package template_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/hooks/codedeploy"
+	"github.com/shipwave/shipwave/shared/loadtest"
+	"github.com/shipwave/shipwave/shared/scheduler"
+)
+
+// samples names, for each function of template.yaml, the events/ files
+// `sam local invoke <Function> -e` takes (docs/deploying.md), and the Go
+// type of the event: the handler's input for the Step Functions tasks, the
+// aws-lambda-go event type for the others.
+var samples = map[string]struct {
+	files []string
+	as    any
+}{
+	"TriggerFunction":           {[]string{"codecommit-push.json", "webhook-github-push.json", "ecr-push.json"}, events.CloudWatchEvent{}},
+	"RecordFunction":            {[]string{"task-record-begin.json", "task-record-finish.json"}, control.RecordInput{}},
+	"ApprovalFunction":          {[]string{"task-approval-register.json"}, control.ApprovalTask{}},
+	"LockFunction":              {[]string{"task-lock-acquire.json"}, control.DeployTask{}},
+	"ShiftFunction":             {[]string{"task-shift-prepare.json", "task-shift-step.json"}, control.DeployTask{}},
+	"HookFunction":              {[]string{"task-hook-pre-traffic.json"}, control.DeployTask{}},
+	"BakeFunction":              {[]string{"task-bake-check.json"}, control.DeployTask{}},
+	"FinalizeFunction":          {[]string{"task-finalize.json"}, control.DeployTask{}},
+	"RollbackFunction":          {[]string{"task-rollback.json"}, control.DeployTask{}},
+	"AlarmWatchFunction":        {[]string{"alarm-state-change-alarm.json"}, events.CloudWatchEvent{}},
+	"ReconcileFunction":         {[]string{"sfn-execution-aborted.json", "sfn-execution-timed-out.json", "sfn-deploy-failed.json"}, events.CloudWatchEvent{}},
+	"LoadTestAggregateFunction": {[]string{"task-loadtest-aggregate.json"}, loadtest.AggregateInput{}},
+	"ApiFunction":               {[]string{"api-approve.json"}, events.APIGatewayV2HTTPRequest{}},
+	"WebhookFunction":           {[]string{"http-github-push.json", "http-github-tag.json", "http-gitlab-push.json", "http-gitlab-tag.json"}, events.APIGatewayV2HTTPRequest{}},
+	"SlackFunction":             {[]string{"http-slack-deploy.json"}, events.APIGatewayV2HTTPRequest{}},
+	"AlexaFunction":             {[]string{"http-alexa-launch.json", "http-alexa-deploy.json", "http-alexa-status.json"}, events.APIGatewayV2HTTPRequest{}},
+	"CodePipelineFunction":      {[]string{"codepipeline-job.json", "codepipeline-job-continuation.json"}, events.CodePipelineJobEvent{}},
+	"ScheduleFunction":          {[]string{"schedule-fire.json"}, scheduler.Fire{}},
+	"CodeDeployHookFunction":    {[]string{"codedeploy-lifecycle-hook.json"}, codedeploy.Event{}},
+}
+
+// TestEveryFunctionHasSamples: every function of the template has sample
+// events, each decodes into the function's event type with no field the
+// type lacks (a renamed field would make the sample silently empty), and
+// the task samples carry a release.
+func TestEveryFunctionHasSamples(t *testing.T) {
+	tp := load(t)
+	for _, fn := range tp.ofType("AWS::Serverless::Function") {
+		t.Run(fn.ID, func(t *testing.T) {
+			s, ok := samples[fn.ID]
+			if !ok || len(s.files) == 0 {
+				t.Fatalf("%s has no sample events; add events/*.json for it here and in docs/deploying.md", fn.ID)
+			}
+			for _, f := range s.files {
+				raw, err := os.ReadFile(filepath.Join(root, "events", f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				v := reflect.New(reflect.TypeOf(s.as)).Interface()
+				dec := json.NewDecoder(bytes.NewReader(raw))
+				if _, generic := s.as.(map[string]any); !generic {
+					dec.DisallowUnknownFields()
+				}
+				if err := dec.Decode(v); err != nil {
+					t.Errorf("events/%s does not decode into %T: %v", f, s.as, err)
+					continue
+				}
+				switch in := v.(type) {
+				case *control.DeployTask:
+					if in.ReleaseID == "" || in.Target.Name == "" {
+						t.Errorf("events/%s: a deploy task needs releaseId and target", f)
+					}
+				case *control.RecordInput:
+					if in.ReleaseID == "" || in.Action == "" {
+						t.Errorf("events/%s: a record task needs action and releaseId", f)
+					}
+				}
+			}
+		})
+	}
+	for id := range samples {
+		if _, ok := tp.resources[id]; !ok {
+			t.Errorf("samples names %s, which template.yaml does not define", id)
+		}
+	}
+}
+
+// TestSamEnvExample: examples/sam-env.json (sam local invoke --env-vars)
+// sets only variables the template declares, since SAM ignores the others:
+// Parameters those of Globals, each function's those of the function.
+func TestSamEnvExample(t *testing.T) {
+	tp := load(t)
+	raw, err := os.ReadFile(filepath.Join(root, "examples", "sam-env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env map[string]map[string]string
+	if err := json.Unmarshal(raw, &env); err != nil {
+		t.Fatalf("examples/sam-env.json: %v", err)
+	}
+	global, _ := path(tp.globals, "Environment", "Variables").(map[string]any)
+	for fn, vars := range env {
+		declared := global
+		if fn != "Parameters" {
+			r, ok := tp.resources[fn]
+			if !ok {
+				t.Errorf("examples/sam-env.json names %s, which template.yaml does not define", fn)
+				continue
+			}
+			declared, _ = path(r.Properties, "Environment", "Variables").(map[string]any)
+		}
+		for name := range vars {
+			if _, ok := declared[name]; !ok {
+				t.Errorf("examples/sam-env.json sets %s.%s, which the template does not declare there (SAM would ignore it)", fn, name)
+			}
+		}
+	}
+	if env["Parameters"]["AWS_ENDPOINT_URL_DYNAMODB"] == "" {
+		t.Error("examples/sam-env.json does not point the functions at a local DynamoDB")
+	}
+}
