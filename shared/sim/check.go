@@ -48,7 +48,8 @@ const (
 	InvLogLockPairs Invariant = "log-one-lock-release"
 	// InvLogOneFact: one event per fact: one ReleaseCreated, at most one
 	// ReleaseStarted, exactly one ending event, at most one Approved and
-	// Rejected per stage [§6.10].
+	// Rejected per stage, at most one RollbackStarted and TargetPromoted per
+	// target [§6.10].
 	InvLogOneFact Invariant = "log-one-event-per-fact"
 	// InvLogTruthful: the ending event agrees with the status (no
 	// ReleaseFailed for SUPERSEDED or CANCELLED), and Rejected appears only
@@ -394,6 +395,8 @@ func (c *checker) log(id string) []Violation {
 			ending = append(ending, ev.Type)
 		case release.EventApproved, release.EventRejected:
 			count[string(ev.Type)+" "+ev.Stage]++
+		case release.EventRollbackStarted, release.EventTargetPromoted:
+			count[string(ev.Type)+" "+ev.Target]++
 		}
 		count[string(ev.Type)]++
 	}

@@ -387,6 +387,10 @@ func (g *gen) scenario(seed uint64) *Scenario {
 		ri := g.n(len(s.Releases))
 		s.Actions = append(s.Actions, Action{At: s.Releases[ri].At + g.dur(0, 90*time.Minute), Kind: ActRollback, Release: ri, Actor: "bob"})
 	}
+	if g.p(0.15) {
+		ri := g.n(len(s.Releases))
+		s.Actions = append(s.Actions, Action{At: s.Releases[ri].At + g.dur(time.Minute, 4*time.Hour), Kind: ActUndo, Release: ri, Actor: "carol"})
+	}
 	if g.p(0.25) {
 		s.CrashAtEvents = append(s.CrashAtEvents, 3+g.n(60))
 		if g.p(0.2) {

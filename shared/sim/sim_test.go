@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/sim"
 	"github.com/shipwave/shipwave/shared/store"
@@ -24,6 +25,11 @@ var (
 	flagSkip = flag.String("sim.skip", os.Getenv("SIM_SKIP"), "comma-separated invariants not to fail on (also $SIM_SKIP); \"all\" reports without failing")
 	flagShow = flag.Int("sim.show", 3, "failing histories to print in full")
 )
+
+// undo is the break-glass restore the simulation's undo actions call
+// (`shipwave release undo`); nil until it exists, and then undo actions
+// are logged as skipped.
+var undo func(ctx context.Context, svc *control.Service, releaseID, actor string) error
 
 // TestSimulation runs seeded histories of the real state machines and
 // handlers on virtual time and checks every invariant after each (see
@@ -46,7 +52,7 @@ func TestSimulation(t *testing.T) {
 	}
 	byInv := map[sim.Invariant][]uint64{}
 	shown, failed := 0, 0
-	runSeeds(t, *flagSeed, *flagN, sim.Options{}, func(seed uint64, h *sim.History, vs []sim.Violation) {
+	runSeeds(t, *flagSeed, *flagN, sim.Options{Undo: undo}, func(seed uint64, h *sim.History, vs []sim.Violation) {
 		var failing []sim.Violation
 		for _, v := range vs {
 			if !skip[v.Invariant] {
