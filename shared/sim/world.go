@@ -195,7 +195,7 @@ func liveVersion(s traffic.Split) string {
 func (w *world) target(t release.Target) (*tworld, error) {
 	tw, ok := w.targets[t.Name]
 	if !ok {
-		return nil, release.Errorf(release.ErrInvalid, "sim: no target %s", t.Name)
+		return nil, release.Errorf(release.ErrNotFound, "sim: no target %s", t.Name)
 	}
 	return tw, nil
 }
