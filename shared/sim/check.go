@@ -391,14 +391,18 @@ func (c *checker) log(id string) []Violation {
 				bad(InvLogLockPairs, ev.Target, "event %d: LockReleased without a LockAcquired before it", ev.Seq)
 			}
 			held[ev.Target] = false
-		case release.EventReleaseSucceeded, release.EventReleaseFailed, release.EventReconciled:
-			ending = append(ending, ev.Type)
 		case release.EventApproved, release.EventRejected:
 			count[string(ev.Type)+" "+ev.Stage]++
 		case release.EventRollbackStarted, release.EventTargetPromoted:
 			count[string(ev.Type)+" "+ev.Target]++
 		}
 		count[string(ev.Type)]++
+		if endingEvent(ev.Type) {
+			ending = append(ending, ev.Type)
+		}
+	}
+	if len(ending) == 0 && r.Status == release.StatusSuperseded && count[string(release.EventSuperseded)] == 1 {
+		ending = append(ending, release.EventSuperseded) // the supersession is the ending fact
 	}
 	for t, h := range held {
 		if h && r.Status.Terminal() {
@@ -431,6 +435,19 @@ func (c *checker) log(id string) []Violation {
 		bad(InvLogTruthful, "", "Rejected is logged though nobody rejected (an approval timeout?)")
 	}
 	return out
+}
+
+// endingEvent reports whether an event type records how a release ended:
+// ReleaseSucceeded, ReleaseFailed, Reconciled, and any other Release…
+// type except those of its start (so new ending types need no change here).
+func endingEvent(t release.EventType) bool {
+	switch t {
+	case release.EventCreated, release.EventStarted, release.EventQueued, release.EventSuperseded:
+		return false
+	case release.EventReconciled:
+		return true
+	}
+	return strings.HasPrefix(string(t), "Release")
 }
 
 func (c *checker) triggers() []Violation {
