@@ -20,10 +20,11 @@ import (
 )
 
 var (
-	flagSeed = flag.Uint64("sim.seed", 1, "first seed of the simulated histories")
-	flagN    = flag.Int("sim.n", 1000, "number of simulated histories (seeds sim.seed … sim.seed+n-1)")
-	flagSkip = flag.String("sim.skip", os.Getenv("SIM_SKIP"), "comma-separated invariants not to fail on (also $SIM_SKIP); \"all\" reports without failing")
-	flagShow = flag.Int("sim.show", 3, "failing histories to print in full")
+	flagSeed   = flag.Uint64("sim.seed", 1, "first seed of the simulated histories")
+	flagN      = flag.Int("sim.n", 1000, "number of simulated histories (seeds sim.seed … sim.seed+n-1)")
+	flagSkip   = flag.String("sim.skip", os.Getenv("SIM_SKIP"), "comma-separated invariants not to fail on (also $SIM_SKIP); \"all\" reports without failing")
+	flagShow   = flag.Int("sim.show", 3, "failing histories to print in full")
+	flagRepeat = flag.Int("sim.repeat", 1, "play each seed this many times (a seed whose interleaving varies may need several)")
 )
 
 // undo is the break-glass restore the simulation's undo actions call
@@ -52,7 +53,13 @@ func TestSimulation(t *testing.T) {
 	}
 	byInv := map[sim.Invariant][]uint64{}
 	shown, failed := 0, 0
-	runSeeds(t, *flagSeed, *flagN, sim.Options{Undo: undo}, func(seed uint64, h *sim.History, vs []sim.Violation) {
+	var seeds []uint64
+	for i := 0; i < *flagN; i++ {
+		for range max(1, *flagRepeat) {
+			seeds = append(seeds, *flagSeed+uint64(i))
+		}
+	}
+	runSeeds(t, seeds, sim.Options{Undo: undo}, func(seed uint64, h *sim.History, vs []sim.Violation) {
 		var failing []sim.Violation
 		for _, v := range vs {
 			if !skip[v.Invariant] {
@@ -70,7 +77,7 @@ func TestSimulation(t *testing.T) {
 		for _, v := range failing {
 			msg += "\n  " + v.String()
 		}
-		if shown < *flagShow || *flagN == 1 {
+		if shown < *flagShow || len(seeds) == 1 {
 			msg += "\n" + sim.Format(h)
 			shown++
 		}
@@ -91,13 +98,14 @@ func TestSimulation(t *testing.T) {
 		}
 	}
 	if len(summary) > 0 {
-		t.Logf("invariants violated (histories out of %d):\n%s", *flagN, strings.Join(summary, "\n"))
+		t.Logf("invariants violated (histories out of %d):\n%s", len(seeds), strings.Join(summary, "\n"))
 	}
 }
 
-// runSeeds runs n histories from seed on GOMAXPROCS workers and hands
-// each to report, in seed order, as it completes; histories are not kept.
-func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(uint64, *sim.History, []sim.Violation)) {
+// runSeeds plays the seeds on GOMAXPROCS workers and hands each history to
+// report in the order of seeds, as soon as it and those before it are done;
+// histories are not kept.
+func runSeeds(t testing.TB, seeds []uint64, opts sim.Options, report func(uint64, *sim.History, []sim.Violation)) {
 	t.Helper()
 	began := time.Now()
 	type result struct {
@@ -106,16 +114,17 @@ func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(ui
 	}
 	var (
 		mu      sync.Mutex
-		done    = map[uint64]result{}
-		nextOut = seed
+		done    = map[int]result{}
+		nextOut = 0
 		wg      sync.WaitGroup
-		next    = make(chan uint64)
+		next    = make(chan int)
 	)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for s := range next {
+			for i := range next {
+				s := seeds[i]
 				h, err := sim.Run(context.Background(), sim.Generate(s), opts)
 				if err != nil {
 					t.Errorf("seed %d: %v", s, err)
@@ -125,7 +134,7 @@ func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(ui
 					vs = sim.Check(h)
 				}
 				mu.Lock()
-				done[s] = result{h, vs}
+				done[i] = result{h, vs}
 				for {
 					r, ok := done[nextOut]
 					if !ok {
@@ -133,7 +142,7 @@ func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(ui
 					}
 					delete(done, nextOut)
 					if r.h != nil {
-						report(nextOut, r.h, r.vs)
+						report(seeds[nextOut], r.h, r.vs)
 					}
 					nextOut++
 				}
@@ -141,13 +150,13 @@ func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(ui
 			}
 		}()
 	}
-	for i := 0; i < n; i++ {
-		next <- seed + uint64(i)
+	for i := range seeds {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
 	el := time.Since(began)
-	t.Logf("%d histories in %s (%.0f histories/s on %d workers)", n, el.Round(time.Millisecond), float64(n)/el.Seconds(), runtime.GOMAXPROCS(0))
+	t.Logf("%d histories in %s (%.0f histories/s on %d workers)", len(seeds), el.Round(time.Millisecond), float64(len(seeds))/el.Seconds(), runtime.GOMAXPROCS(0))
 }
 
 // TestSimulationOnDynalite runs a few histories on the DynamoDB store
