@@ -31,7 +31,8 @@ const (
 	InvRestoreKnownGood Invariant = "restore-onto-known-good"
 	// InvNoUnwatchedPartial: while a candidate holds between 0 and 100%,
 	// a bake of its release watches the target's alarms and that
-	// release's lease on the target is live [§6.4].
+	// release's lease on the target is live, except while a restore of the
+	// target is being retried [§6.4].
 	InvNoUnwatchedPartial Invariant = "no-unwatched-partial"
 	// InvLockExclusive: traffic on a target is moved only by the release
 	// holding its live lock [§6.6].

@@ -728,7 +728,9 @@ func (r *runner) quiet(now, next time.Time) bool {
 // sample checks, for the interval [now, next) in which nothing changes,
 // that every partially shifted target is watched: a bake token of the
 // release owning the candidate watches the target's alarms, and that
-// release's lease on the target lasts the whole interval.
+// release's lease on the target lasts the whole interval. A target whose
+// restore is being retried (its first attempt failed) is being taken back,
+// not left alone, and is not sampled.
 func (r *runner) sample(now, next time.Time) {
 	r.w.mu.Lock()
 	type partial struct {
@@ -738,9 +740,9 @@ func (r *runner) sample(now, next time.Time) {
 	}
 	var ps []partial
 	for _, ts := range r.sc.Targets {
-		s := r.w.targets[ts.Name].split
-		if s.Weight > 0 && s.Weight < 100 {
-			ps = append(ps, partial{ts.Name, ts.Alarms, s})
+		tw := r.w.targets[ts.Name]
+		if s := tw.split; s.Weight > 0 && s.Weight < 100 && !tw.restoring {
+			ps = append(ps, partial{ts.Name, ts.Alarms, tw.split})
 		}
 	}
 	r.w.mu.Unlock()
