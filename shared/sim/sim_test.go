@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -53,6 +54,7 @@ func TestSimulation(t *testing.T) {
 	}
 	byInv := map[sim.Invariant][]uint64{}
 	shown, failed := 0, 0
+	features := map[string]int{}
 	var seeds []uint64
 	for i := 0; i < *flagN; i++ {
 		for range max(1, *flagRepeat) {
@@ -60,6 +62,9 @@ func TestSimulation(t *testing.T) {
 		}
 	}
 	runSeeds(t, seeds, sim.Options{Undo: undo}, func(seed uint64, h *sim.History, vs []sim.Violation) {
+		for _, f := range sim.Features(h.Scenario) {
+			features[f]++
+		}
 		var failing []sim.Violation
 		for _, v := range vs {
 			if !skip[v.Invariant] {
@@ -87,6 +92,12 @@ func TestSimulation(t *testing.T) {
 			t.Error("… more failing seeds: see the summary")
 		}
 	})
+	var fs []string
+	for f, n := range features {
+		fs = append(fs, fmt.Sprintf("%s %d", f, n))
+	}
+	sort.Strings(fs)
+	t.Logf("scenarios: %s", strings.Join(fs, ", "))
 	var summary []string
 	for _, inv := range sim.Invariants {
 		if seeds := byInv[inv]; len(seeds) > 0 {
