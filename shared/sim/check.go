@@ -31,7 +31,8 @@ const (
 	InvRestoreKnownGood Invariant = "restore-onto-known-good"
 	// InvNoUnwatchedPartial: while a candidate holds between 0 and 100%,
 	// a bake of its release watches the target's alarms and that
-	// release's lease on the target is live [§6.4].
+	// release's lease on the target is live, except while a restore of the
+	// target is being retried [§6.4].
 	InvNoUnwatchedPartial Invariant = "no-unwatched-partial"
 	// InvLockExclusive: traffic on a target is moved only by the release
 	// holding its live lock [§6.6].
@@ -48,7 +49,8 @@ const (
 	InvLogLockPairs Invariant = "log-one-lock-release"
 	// InvLogOneFact: one event per fact: one ReleaseCreated, at most one
 	// ReleaseStarted, exactly one ending event, at most one Approved and
-	// Rejected per stage [§6.10].
+	// Rejected per stage, at most one RollbackStarted and TargetPromoted per
+	// target [§6.10].
 	InvLogOneFact Invariant = "log-one-event-per-fact"
 	// InvLogTruthful: the ending event agrees with the status (no
 	// ReleaseFailed for SUPERSEDED or CANCELLED), and Rejected appears only
@@ -390,13 +392,15 @@ func (c *checker) log(id string) []Violation {
 				bad(InvLogLockPairs, ev.Target, "event %d: LockReleased without a LockAcquired before it", ev.Seq)
 			}
 			held[ev.Target] = false
-		case release.EventReleaseSucceeded, release.EventReleaseRolledBack, release.EventReleaseFailed,
-			release.EventReleaseNeedsAttention, release.EventSuperseded, release.EventReleaseCancelled:
-			ending = append(ending, ev.Type)
 		case release.EventApproved, release.EventRejected:
 			count[string(ev.Type)+" "+ev.Stage]++
+		case release.EventRollbackStarted, release.EventTargetPromoted:
+			count[string(ev.Type)+" "+ev.Target]++
 		}
 		count[string(ev.Type)]++
+		if endingEvent(ev.Type) {
+			ending = append(ending, ev.Type)
+		}
 	}
 	for t, h := range held {
 		if h && r.Status.Terminal() {
@@ -427,6 +431,10 @@ func (c *checker) log(id string) []Violation {
 	}
 	return out
 }
+
+// endingEvent reports whether t records a release's end (exactly one per
+// release: release.Status.EndEvent).
+func endingEvent(t release.EventType) bool { return t.Ends() }
 
 func (c *checker) triggers() []Violation {
 	var out []Violation

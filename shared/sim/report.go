@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// ReplayCommand is the one-line command that replays a seed.
+// ReplayCommand is the one-line command that replays a seed (add
+// -sim.repeat=20 when its interleaving does not recur at once).
 func ReplayCommand(seed uint64) string {
 	return fmt.Sprintf("go test ./shared/sim -run 'TestSimulation$' -sim.seed=%d -sim.n=1 -v", seed)
 }

@@ -728,7 +728,9 @@ func (r *runner) quiet(now, next time.Time) bool {
 // sample checks, for the interval [now, next) in which nothing changes,
 // that every partially shifted target is watched: a bake token of the
 // release owning the candidate watches the target's alarms, and that
-// release's lease on the target lasts the whole interval.
+// release's lease on the target lasts the whole interval. A target whose
+// restore is being retried (its first attempt failed) is being taken back,
+// not left alone, and is not sampled.
 func (r *runner) sample(now, next time.Time) {
 	r.w.mu.Lock()
 	type partial struct {
@@ -738,9 +740,9 @@ func (r *runner) sample(now, next time.Time) {
 	}
 	var ps []partial
 	for _, ts := range r.sc.Targets {
-		s := r.w.targets[ts.Name].split
-		if s.Weight > 0 && s.Weight < 100 {
-			ps = append(ps, partial{ts.Name, ts.Alarms, s})
+		tw := r.w.targets[ts.Name]
+		if s := tw.split; s.Weight > 0 && s.Weight < 100 && !tw.restoring {
+			ps = append(ps, partial{ts.Name, ts.Alarms, tw.split})
 		}
 	}
 	r.w.mu.Unlock()
@@ -749,14 +751,15 @@ func (r *runner) sample(now, next time.Time) {
 		id := r.commits[pt.split.Candidate]
 		r.mu.Unlock()
 		var problems []string
+		kinds := ""
 		l, err := r.store.GetLock(r.ctx, pt.target)
 		switch {
 		case err != nil:
-			problems = append(problems, "no lock is held")
+			problems, kinds = append(problems, "no lock is held"), kinds+"L"
 		case l.Owner != id:
-			problems = append(problems, "the lock is held by "+l.Owner)
+			problems, kinds = append(problems, "the lock is held by "+l.Owner), kinds+"O"
 		case l.ExpiresAt.Before(next):
-			problems = append(problems, "the lease runs out at +"+l.ExpiresAt.Sub(r.sc.Start).String())
+			problems, kinds = append(problems, "the lease runs out at +"+l.ExpiresAt.Sub(r.sc.Start).String()), kinds+"E"
 		}
 		watched := false
 		if toks, err := r.store.TokensByRelease(r.ctx, id); err == nil {
@@ -770,10 +773,10 @@ func (r *runner) sample(now, next time.Time) {
 			}
 		}
 		if !watched {
-			problems = append(problems, "no bake or watch covers its alarms")
+			problems, kinds = append(problems, "no bake or watch covers its alarms"), kinds+"B"
 		}
 		if len(problems) > 0 {
-			r.violate(Violation{Invariant: InvNoUnwatchedPartial, Release: id, Target: pt.target,
+			r.violate(kinds, Violation{Invariant: InvNoUnwatchedPartial, Release: id, Target: pt.target,
 				Detail: fmt.Sprintf("from +%s to +%s, %s carried %s while %v", now.Sub(r.sc.Start), next.Sub(r.sc.Start), pt.target, r.w.splitString(pt.split), problems)})
 		}
 	}
@@ -789,11 +792,11 @@ func containsAll(have, want []string) bool {
 }
 
 // violate records a violation found while the history runs, once per
-// invariant, release and target.
-func (r *runner) violate(v Violation) {
+// invariant, release, target and kind of problem.
+func (r *runner) violate(kind string, v Violation) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	key := string(v.Invariant) + "|" + v.Release + "|" + v.Target
+	key := string(v.Invariant) + "|" + v.Release + "|" + v.Target + "|" + kind
 	if r.seenViols == nil {
 		r.seenViols = map[string]bool{}
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 )
@@ -387,6 +388,10 @@ func (g *gen) scenario(seed uint64) *Scenario {
 		ri := g.n(len(s.Releases))
 		s.Actions = append(s.Actions, Action{At: s.Releases[ri].At + g.dur(0, 90*time.Minute), Kind: ActRollback, Release: ri, Actor: "bob"})
 	}
+	if g.p(0.15) {
+		ri := g.n(len(s.Releases))
+		s.Actions = append(s.Actions, Action{At: s.Releases[ri].At + g.dur(time.Minute, 4*time.Hour), Kind: ActUndo, Release: ri, Actor: "carol"})
+	}
 	if g.p(0.25) {
 		s.CrashAtEvents = append(s.CrashAtEvents, 3+g.n(60))
 		if g.p(0.2) {
@@ -399,4 +404,44 @@ func (g *gen) scenario(seed uint64) *Scenario {
 // commitOf is a 40-hex-digit commit id for release i of a seed.
 func commitOf(seed uint64, i int) string {
 	return fmt.Sprintf("%016x%016x%08x", seed, uint64(i)*0x9e3779b97f4a7c15+1, i)
+}
+
+// Features names what a scenario exercises, for the coverage summary a run
+// prints: execution mode, windows, approvals, hooks, load tests, faults by
+// kind and moment, API faults, actions, crashes, concurrent releases.
+func Features(s *Scenario) []string {
+	var out []string
+	add := func(cond bool, name string) {
+		if cond && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	for _, m := range []string{"QUEUED", "SUPERSEDED", "PARALLEL"} {
+		add(strings.Contains(s.Spec, "executionMode: "+m), "mode "+m)
+	}
+	add(strings.Contains(s.Spec, "deployWindows"), "deploy windows")
+	add(strings.Contains(s.Spec, "approval:"), "approvals")
+	add(strings.Contains(s.Spec, "Traffic: {"), "hooks")
+	add(strings.Contains(s.Spec, "loadTest:"), "load tests")
+	add(len(s.Releases) > 1, "concurrent releases")
+	add(len(s.InitFail) > 0, "last good fails on rollback")
+	for _, r := range s.Releases {
+		for _, f := range r.Faults {
+			add(true, "fault "+string(f.Kind))
+			add(true, "onset "+string(f.Onset))
+		}
+		for _, h := range r.Hooks {
+			add(true, "hook "+string(h.Result))
+		}
+		add(r.LoadTestFails, "load test fails")
+		add(r.Deliveries > 1, "duplicate deliveries")
+	}
+	for _, a := range s.APIFaults {
+		add(true, "api "+string(a.Kind))
+	}
+	for _, a := range s.Actions {
+		add(true, "action "+string(a.Kind))
+	}
+	add(len(s.CrashAtEvents) > 0, "crash")
+	return out
 }

@@ -7,11 +7,13 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/sim"
 	"github.com/shipwave/shipwave/shared/store"
@@ -19,11 +21,17 @@ import (
 )
 
 var (
-	flagSeed = flag.Uint64("sim.seed", 1, "first seed of the simulated histories")
-	flagN    = flag.Int("sim.n", 1000, "number of simulated histories (seeds sim.seed … sim.seed+n-1)")
-	flagSkip = flag.String("sim.skip", os.Getenv("SIM_SKIP"), "comma-separated invariants not to fail on (also $SIM_SKIP); \"all\" reports without failing")
-	flagShow = flag.Int("sim.show", 3, "failing histories to print in full")
+	flagSeed   = flag.Uint64("sim.seed", 1, "first seed of the simulated histories")
+	flagN      = flag.Int("sim.n", 1000, "number of simulated histories (seeds sim.seed … sim.seed+n-1)")
+	flagSkip   = flag.String("sim.skip", os.Getenv("SIM_SKIP"), "comma-separated invariants not to fail on (also $SIM_SKIP); \"all\" reports without failing")
+	flagShow   = flag.Int("sim.show", 3, "failing histories to print in full")
+	flagRepeat = flag.Int("sim.repeat", 1, "play each seed this many times (a seed whose interleaving varies may need several)")
 )
+
+// undo is the break-glass restore the simulation's undo actions call
+// (`shipwave release undo`); nil until it exists, and then undo actions
+// are logged as skipped.
+var undo func(ctx context.Context, svc *control.Service, releaseID, actor string) error
 
 // TestSimulation runs seeded histories of the real state machines and
 // handlers on virtual time and checks every invariant after each (see
@@ -46,7 +54,17 @@ func TestSimulation(t *testing.T) {
 	}
 	byInv := map[sim.Invariant][]uint64{}
 	shown, failed := 0, 0
-	runSeeds(t, *flagSeed, *flagN, sim.Options{}, func(seed uint64, h *sim.History, vs []sim.Violation) {
+	features := map[string]int{}
+	var seeds []uint64
+	for i := 0; i < *flagN; i++ {
+		for range max(1, *flagRepeat) {
+			seeds = append(seeds, *flagSeed+uint64(i))
+		}
+	}
+	runSeeds(t, seeds, sim.Options{Undo: undo}, func(seed uint64, h *sim.History, vs []sim.Violation) {
+		for _, f := range sim.Features(h.Scenario) {
+			features[f]++
+		}
 		var failing []sim.Violation
 		for _, v := range vs {
 			if !skip[v.Invariant] {
@@ -64,7 +82,7 @@ func TestSimulation(t *testing.T) {
 		for _, v := range failing {
 			msg += "\n  " + v.String()
 		}
-		if shown < *flagShow || *flagN == 1 {
+		if shown < *flagShow || len(seeds) == 1 {
 			msg += "\n" + sim.Format(h)
 			shown++
 		}
@@ -74,6 +92,12 @@ func TestSimulation(t *testing.T) {
 			t.Error("… more failing seeds: see the summary")
 		}
 	})
+	var fs []string
+	for f, n := range features {
+		fs = append(fs, fmt.Sprintf("%s %d", f, n))
+	}
+	sort.Strings(fs)
+	t.Logf("scenarios: %s", strings.Join(fs, ", "))
 	var summary []string
 	for _, inv := range sim.Invariants {
 		if seeds := byInv[inv]; len(seeds) > 0 {
@@ -85,13 +109,14 @@ func TestSimulation(t *testing.T) {
 		}
 	}
 	if len(summary) > 0 {
-		t.Logf("invariants violated (histories out of %d):\n%s", *flagN, strings.Join(summary, "\n"))
+		t.Logf("invariants violated (histories out of %d):\n%s", len(seeds), strings.Join(summary, "\n"))
 	}
 }
 
-// runSeeds runs n histories from seed on GOMAXPROCS workers and hands
-// each to report, in seed order, as it completes; histories are not kept.
-func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(uint64, *sim.History, []sim.Violation)) {
+// runSeeds plays the seeds on GOMAXPROCS workers and hands each history to
+// report in the order of seeds, as soon as it and those before it are done;
+// histories are not kept.
+func runSeeds(t testing.TB, seeds []uint64, opts sim.Options, report func(uint64, *sim.History, []sim.Violation)) {
 	t.Helper()
 	began := time.Now()
 	type result struct {
@@ -100,16 +125,17 @@ func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(ui
 	}
 	var (
 		mu      sync.Mutex
-		done    = map[uint64]result{}
-		nextOut = seed
+		done    = map[int]result{}
+		nextOut = 0
 		wg      sync.WaitGroup
-		next    = make(chan uint64)
+		next    = make(chan int)
 	)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for s := range next {
+			for i := range next {
+				s := seeds[i]
 				h, err := sim.Run(context.Background(), sim.Generate(s), opts)
 				if err != nil {
 					t.Errorf("seed %d: %v", s, err)
@@ -119,7 +145,7 @@ func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(ui
 					vs = sim.Check(h)
 				}
 				mu.Lock()
-				done[s] = result{h, vs}
+				done[i] = result{h, vs}
 				for {
 					r, ok := done[nextOut]
 					if !ok {
@@ -127,7 +153,7 @@ func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(ui
 					}
 					delete(done, nextOut)
 					if r.h != nil {
-						report(nextOut, r.h, r.vs)
+						report(seeds[nextOut], r.h, r.vs)
 					}
 					nextOut++
 				}
@@ -135,13 +161,13 @@ func runSeeds(t testing.TB, seed uint64, n int, opts sim.Options, report func(ui
 			}
 		}()
 	}
-	for i := 0; i < n; i++ {
-		next <- seed + uint64(i)
+	for i := range seeds {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
 	el := time.Since(began)
-	t.Logf("%d histories in %s (%.0f histories/s on %d workers)", n, el.Round(time.Millisecond), float64(n)/el.Seconds(), runtime.GOMAXPROCS(0))
+	t.Logf("%d histories in %s (%.0f histories/s on %d workers)", len(seeds), el.Round(time.Millisecond), float64(len(seeds))/el.Seconds(), runtime.GOMAXPROCS(0))
 }
 
 // TestSimulationOnDynalite runs a few histories on the DynamoDB store

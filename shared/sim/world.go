@@ -49,10 +49,13 @@ type world struct {
 }
 
 type tworld struct {
-	spec     TargetSpec
-	split    traffic.Split
-	prepared map[string]bool
-	history  []splitAt
+	spec  TargetSpec
+	split traffic.Split
+	// restoring is set from a restore's first attempt until a shift
+	// succeeds: a partial split is then being taken back, not left alone.
+	restoring bool
+	prepared  map[string]bool
+	history   []splitAt
 }
 
 type splitAt struct {
@@ -195,7 +198,7 @@ func liveVersion(s traffic.Split) string {
 func (w *world) target(t release.Target) (*tworld, error) {
 	tw, ok := w.targets[t.Name]
 	if !ok {
-		return nil, release.Errorf(release.ErrInvalid, "sim: no target %s", t.Name)
+		return nil, release.Errorf(release.ErrNotFound, "sim: no target %s", t.Name)
 	}
 	return tw, nil
 }
@@ -270,6 +273,9 @@ func (w *world) Shift(ctx context.Context, t release.Target, s traffic.Split) er
 		w.mu.Unlock()
 		return err
 	}
+	if s.Weight == 0 {
+		tw.restoring = true
+	}
 	ferr, after := w.apiFault(t.Name, "shift")
 	if ferr != nil && !after {
 		w.mu.Unlock()
@@ -289,7 +295,7 @@ func (w *world) Shift(ctx context.Context, t release.Target, s traffic.Split) er
 	from := tw.split
 	rec := shiftRec{At: now, Target: t.Name, From: from, To: s}
 	w.shifts = append(w.shifts, rec)
-	tw.split = settled
+	tw.split, tw.restoring = settled, false
 	tw.history = append(tw.history, splitAt{at: now, split: settled})
 	w.logf("%s: %s → %s", t.Name, w.splitString(from), w.splitString(settled))
 	if s.Weight == 0 && !from.Same(s) {
