@@ -319,7 +319,7 @@ func (s *Service) settle(ctx context.Context, releaseID, target string) error {
 
 // closeOut finishes what an ended release left behind: an interrupted
 // restore, partial traffic, a promotion never settled, a lease never
-// released. It is idempotent; reconcile and the next release to want one
+// released, tokens nobody will complete. It is idempotent; reconcile and the next release to want one
 // of its targets call it.
 func (s *Service) closeOut(ctx context.Context, r release.Release, p release.Pipeline, reason string) (restoreResult, error) {
 	led, err := s.ledger(ctx, r.ID)
@@ -343,6 +343,17 @@ func (s *Service) closeOut(ctx context.Context, r release.Release, p release.Pip
 			if err := s.unlock(ctx, r.ID, t.Stage, t.Wave, t.Target); err != nil {
 				return res, err
 			}
+		}
+	}
+	// Whatever the release was waiting on is over: bakes, approvals and
+	// watches of a stopped execution would otherwise wait for alarmwatch.
+	toks, err := s.Store.TokensByRelease(ctx, r.ID)
+	if err != nil {
+		return res, fmt.Errorf("tokens of release %s: %w", r.ID, err)
+	}
+	for _, tok := range toks {
+		if err := s.Store.DeleteTaskToken(ctx, tok.Token); err != nil && !errors.Is(err, release.ErrNotFound) {
+			return res, fmt.Errorf("drop token of release %s: %w", r.ID, err)
 		}
 	}
 	return res, nil
