@@ -512,3 +512,27 @@ func TestAlarmBetweenBakesIsNotMissed(t *testing.T) {
 		t.Errorf("next bake registration = %v, want AlarmTriggered", err)
 	}
 }
+
+// TestUndoAnEndedRelease: undo of a release that succeeded puts every
+// target it promoted back on the version it replaced, once.
+func TestUndoAnEndedRelease(t *testing.T) {
+	w := newWorldSpec(t, prodWaves("QUEUED", "rollbackWave", ""))
+	w.svc.Creator = w.store
+	r, x := w.start("v2", "push:orders:main:undo")
+	w.wait(x)
+	if got := w.releaseOf(r.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("release = %s (%s)", got.Status, got.Reason)
+	}
+	ctx := context.Background()
+	u, err := w.svc.Undo(ctx, control.UndoRequest{ReleaseID: r.ID, Actor: "dave", Reason: "bad release"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ID == r.ID || u.Status != release.StatusSucceeded || u.Trigger.Kind != release.TriggerRestore {
+		t.Errorf("undo = %s %s %s, want a SUCCEEDED restore release of its own", u.ID, u.Trigger.Kind, u.Status)
+	}
+	w.checkSafety(u, map[string]string{"orders": "1", "orders-eu": "1"})
+	if again, err := w.svc.Undo(ctx, control.UndoRequest{ReleaseID: r.ID, Actor: "dave"}); err != nil || again.ID != u.ID {
+		t.Errorf("second undo = %s, %v; want the same restore %s", again.ID, err, u.ID)
+	}
+}

@@ -38,18 +38,32 @@ type Ledger struct {
 	Touches []Touch
 	// RollbackRequested is the manual rollback request, if one was made.
 	RollbackRequested *Event
-	judged            map[[2]string]bool
-	index             map[string]int
+	// Gate is the last approval decision of the stage waiting at its gate
+	// (Rejected or ApprovalTimedOut after the stage's ApprovalWaiting), if
+	// the release stopped there.
+	Gate   *Event
+	judged map[[2]string]bool
+	stages map[string]bool
+	index  map[string]int
 }
 
 // NewLedger folds a release's events, in seq order, into its ledger.
 func NewLedger(events []Event) Ledger {
-	l := Ledger{judged: map[[2]string]bool{}, index: map[string]int{}}
+	l := Ledger{judged: map[[2]string]bool{}, stages: map[string]bool{}, index: map[string]int{}}
 	for i := range events {
 		ev := events[i]
 		switch ev.Type {
 		case EventWaveSucceeded:
 			l.judged[[2]string{ev.Stage, ev.Wave}] = true
+			continue
+		case EventStageSucceeded:
+			l.stages[ev.Stage] = true
+			continue
+		case EventApprovalWaiting, EventApproved:
+			l.Gate = nil
+			continue
+		case EventRejected, EventApprovalTimedOut:
+			l.Gate = &events[i]
 			continue
 		case EventRollbackRequest:
 			if l.RollbackRequested == nil {
@@ -135,6 +149,9 @@ func (l Ledger) Get(target string) (Touch, bool) {
 	}
 	return l.Touches[i], true
 }
+
+// StageSucceeded reports whether the stage finished (StageSucceeded).
+func (l Ledger) StageSucceeded(stage string) bool { return l.stages[stage] }
 
 // WaveJudged reports whether the wave passed its judgment (WaveSucceeded).
 func (l Ledger) WaveJudged(stage, wave string) bool { return l.judged[[2]string{stage, wave}] }
