@@ -198,6 +198,13 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 		if version == "" {
 			return false, fmt.Sprintf("%s has no known-good version to return to", t.Name), nil
 		}
+		if touch.RestoreFailed != "" {
+			// Tried and could not: try again only once the version serves,
+			// without a fresh claim, lock and log entry per attempt.
+			if sh, err := s.shifter(t); err == nil && sh.Serving(ctx, t, version) != nil {
+				return false, touch.RestoreFailed, nil
+			}
+		}
 		claim := ts
 		claim.Phase, claim.UpdatedAt = release.PhaseRestoring, s.after(ts.UpdatedAt)
 		if err := s.Store.SwapTargetState(ctx, ts, claim); errors.Is(err, release.ErrConflict) {

@@ -24,6 +24,9 @@ type Touch struct {
 	// verified yet; Restored: it was (RolledBack).
 	Restoring bool
 	Restored  bool
+	// RestoreFailed is why the last restore could not be verified ("" if
+	// none failed since the target was last moved).
+	RestoreFailed string
 	// LockHeld: the log has more LockAcquired than LockReleased events.
 	LockHeld bool
 }
@@ -112,7 +115,11 @@ func NewLedger(events []Event) Ledger {
 			}
 		case EventRolledBack:
 			t := l.touch(ev)
-			t.Restoring, t.Restored, t.Weight = false, true, 0
+			t.Restoring, t.Restored, t.Weight, t.RestoreFailed = false, true, 0, ""
+		case EventRestoreFailed:
+			if t, ok := l.find(ev.Target); ok {
+				t.RestoreFailed = ev.Message
+			}
 		case EventLockAcquired:
 			l.touch(ev).LockHeld = true
 		case EventLockReleased:
