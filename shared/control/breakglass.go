@@ -202,7 +202,11 @@ func (s *Service) restoreTo(ctx context.Context, releaseID string, step restoreS
 	if err := s.record(ctx, release.Event{ReleaseID: releaseID, Type: release.EventRollbackStarted, Target: name, Message: reason}); err != nil {
 		return "", err
 	}
-	if msg := s.restoreTraffic(ctx, step.target, step.version, live); msg != "" {
+	msg, err := s.restoreTraffic(ctx, step.target, step.version, live)
+	if err != nil {
+		msg = err.Error()
+	}
+	if msg != "" {
 		return msg, s.record(ctx, release.Event{ReleaseID: releaseID, Type: release.EventRestoreFailed, Target: name, Message: msg})
 	}
 	next := step.state.Settle(step.version, s.after(step.state.UpdatedAt))

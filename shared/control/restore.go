@@ -222,7 +222,14 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 				return false, "", err
 			}
 		}
-		if msg := s.restoreTraffic(ctx, t, version, ts.Candidate); msg != "" {
+		msg, err := s.restoreTraffic(ctx, t, version, ts.Candidate)
+		if err != nil {
+			// A transient failure (a throttle, a timeout that may or may
+			// not have applied): the claim and the lease stay, and the
+			// caller's retry resumes from RESTORING.
+			return false, "", err
+		}
+		if msg != "" {
 			ev := release.Event{ReleaseID: releaseID, Type: release.EventRestoreFailed, Stage: ts.Stage, Wave: ts.Wave, Target: t.Name, Message: msg}
 			if err := s.record(ctx, ev); err != nil {
 				return false, "", err
@@ -248,21 +255,31 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 }
 
 // restoreTraffic puts 100% of t on version and verifies it is serving
-// there; it returns why not, or "".
-func (s *Service) restoreTraffic(ctx context.Context, t release.Target, version, candidate string) string {
+// there. It returns why the version does not serve (the restore cannot be
+// verified: a person must look), or an error for a failure worth retrying
+// (the shifter's API failed).
+func (s *Service) restoreTraffic(ctx context.Context, t release.Target, version, candidate string) (string, error) {
 	sh, err := s.shifter(t)
 	if err != nil {
-		return err.Error()
+		return err.Error(), nil
 	}
-	if err := sh.Serving(ctx, t, version); err != nil {
-		return fmt.Sprintf("cannot restore %s: its known-good version %s is not serving: %v", t.Name, version, err)
+	if msg := notServing(ctx, sh, t, version, "cannot restore %s: its known-good version %s is not serving: %v"); msg != "" {
+		return msg, nil
 	}
 	split := traffic.Split{Stable: version, Candidate: candidate, Weight: 0}
 	if err := s.setTraffic(ctx, t, split); err != nil {
-		return fmt.Sprintf("cannot restore %s to %s: %v", t.Name, version, err)
+		if errors.Is(err, release.ErrInvalid) {
+			return fmt.Sprintf("cannot restore %s to %s: %v", t.Name, version, err), nil
+		}
+		return "", &TransientError{Message: fmt.Sprintf("restore %s to %s: %v", t.Name, version, err)}
 	}
+	return notServing(ctx, sh, t, version, "restored %s to %s, but it is not serving: %v"), nil
+}
+
+// notServing returns the formatted reason when version does not serve.
+func notServing(ctx context.Context, sh Shifter, t release.Target, version, format string) string {
 	if err := sh.Serving(ctx, t, version); err != nil {
-		return fmt.Sprintf("restored %s to %s, but it is not serving: %v", t.Name, version, err)
+		return fmt.Sprintf(format, t.Name, version, err)
 	}
 	return ""
 }
