@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -201,7 +202,8 @@ func (r *runner) newPlane() (*plane, error) {
 	p.store = &genStore{s: r.store, dead: &p.dead, appended: func() { r.appended(p) }}
 	gw := &genWorld{w: r.w, dead: &p.dead}
 	p.svc = &control.Service{
-		Store: p.store,
+		Store:   p.store,
+		Creator: p.store,
 		Shifters: func(t release.Target) (control.Shifter, error) {
 			if t.Type != release.TargetLocal {
 				return nil, release.Errorf(release.ErrInvalid, "sim: target %s has type %s", t.Name, t.Type)
@@ -610,27 +612,29 @@ func (r *runner) act(a Action) {
 	}
 	switch a.Kind {
 	case ActRollback:
-		rel, err := r.store.GetRelease(r.ctx, id)
-		if err != nil || rel.Status.Terminal() {
-			note("refused: release is %s %v", rel.Status, err)
+		// The product's manual rollback: the release's own failure path
+		// (control.Service.RequestRollback), as `shipwave release rollback`
+		// asks for it; a release with no execution in this generation is
+		// reconciled, as `local up` does.
+		if _, err := p.svc.RequestRollback(r.ctx, control.RollbackRequest{ReleaseID: id, Actor: a.Actor, Reason: "simulated operator"}); err != nil {
+			note("refused: %v", err)
 			return
 		}
 		p.mu.Lock()
 		x := p.execs[id]
 		p.mu.Unlock()
 		if x == nil {
-			note("refused: no execution in this generation")
+			res, err := p.svc.Reconcile(r.ctx, control.ExecutionChange{Name: id, Status: "ABORTED", Input: fmt.Sprintf(`{"releaseId":%q}`, id),
+				Error: "States.Aborted", Cause: "rolled back with no execution in this generation"})
+			note("reconciled: %+v %v", res, err)
 			return
 		}
-		x.Stop("ManualRollback", "manual rollback requested by "+a.Actor)
-		// Stay busy until the execution has ended: the engine does not
-		// count a thread woken by the cancellation (one waiting on a nested
-		// execution) as an activity, so virtual time could run on first.
-		awaitDone(x)
-		note("execution stopped")
+		note("requested")
 	case ActApprove, ActReject:
 		err := p.svc.Decide(r.ctx, control.Decision{ReleaseID: id, Actor: a.Actor, Approve: a.Kind == ActApprove})
-		if err == nil && a.Kind == ActReject {
+		// A person did reject, even if the control plane died before
+		// answering them (the log may hold the Rejected event).
+		if (err == nil || errors.Is(err, errCrashed)) && a.Kind == ActReject {
 			r.mu.Lock()
 			r.rejected[id] = true
 			r.mu.Unlock()
@@ -750,6 +754,12 @@ func (r *runner) sample(now, next time.Time) {
 		r.mu.Lock()
 		id := r.commits[pt.split.Candidate]
 		r.mu.Unlock()
+		if rel, err := r.store.GetRelease(r.ctx, id); err == nil && rel.Status == release.StatusNeedsAttention && strings.Contains(rel.Reason, pt.target) {
+			// The release ended saying loudly that it could not restore
+			// this target (its known-good version was not serving): a
+			// person must act (DESIGN §6.1), and no watch is left to run.
+			continue
+		}
 		var problems []string
 		kinds := ""
 		l, err := r.store.GetLock(r.ctx, pt.target)
@@ -819,7 +829,16 @@ func (r *runner) checkShift(now time.Time, t *tworld, s traffic.Split) []Violati
 	id := r.commits[s.Candidate]
 	r.mu.Unlock()
 	var out []Violation
-	if l, err := r.store.GetLock(r.ctx, t.spec.Name); err != nil || l.Owner != id || !l.ExpiresAt.After(now) {
+	l, err := r.store.GetLock(r.ctx, t.spec.Name)
+	if err == nil && s.Weight == 0 && l.Owner != id && l.ExpiresAt.After(now) {
+		// A break-glass restore (a release of its own, trigger kind
+		// restore) returns traffic to a known-good version under its own
+		// lock, whoever's candidate it replaces.
+		if owner, gerr := r.store.GetRelease(r.ctx, l.Owner); gerr == nil && owner.Trigger.Kind == release.TriggerRestore {
+			id = l.Owner
+		}
+	}
+	if err != nil || l.Owner != id || !l.ExpiresAt.After(now) {
 		out = append(out, Violation{Invariant: InvLockExclusive, Release: id, Target: t.spec.Name,
 			Detail: fmt.Sprintf("shift to %s while the lock is %+v (%v)", r.w.splitString(s), l, err)})
 	}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,12 +27,18 @@ var (
 	flagSkip   = flag.String("sim.skip", os.Getenv("SIM_SKIP"), "comma-separated invariants not to fail on (also $SIM_SKIP); \"all\" reports without failing")
 	flagShow   = flag.Int("sim.show", 3, "failing histories to print in full")
 	flagRepeat = flag.Int("sim.repeat", 1, "play each seed this many times (a seed whose interleaving varies may need several)")
+	// make test passes -sim.confirm=3 (SIM_CONFIRM); make soak and a
+	// replay by hand fail on every violation.
+	flagConfirm = flag.Int("sim.confirm", envInt("SIM_CONFIRM"), "replay a failing seed this many times and fail only if a replay fails too (0: every violation fails)")
 )
 
-// undo is the break-glass restore the simulation's undo actions call
-// (`shipwave release undo`); nil until it exists, and then undo actions
-// are logged as skipped.
-var undo func(ctx context.Context, svc *control.Service, releaseID, actor string) error
+// undo is the simulation's undo action: `shipwave release undo`
+// (control.Service.Undo: a running release is rolled back, an ended one's
+// targets are restored to the versions it replaced).
+var undo = func(ctx context.Context, svc *control.Service, releaseID, actor string) error {
+	_, err := svc.Undo(ctx, control.UndoRequest{ReleaseID: releaseID, Actor: actor, Reason: "simulated undo"})
+	return err
+}
 
 // TestSimulation runs seeded histories of the real state machines and
 // handlers on virtual time and checks every invariant after each (see
@@ -53,7 +60,7 @@ func TestSimulation(t *testing.T) {
 		}
 	}
 	byInv := map[sim.Invariant][]uint64{}
-	shown, failed := 0, 0
+	shown, failed, unconfirmed := 0, 0, 0
 	features := map[string]int{}
 	var seeds []uint64
 	for i := 0; i < *flagN; i++ {
@@ -75,6 +82,18 @@ func TestSimulation(t *testing.T) {
 			}
 		}
 		if len(failing) == 0 || all {
+			return
+		}
+		if *flagConfirm > 0 && !reproduces(seed, *flagConfirm, skip) {
+			// Sibling deploys and alarm deliveries can interleave
+			// differently from one run to the next (docs/simulation.md);
+			// a violation no replay shows again is reported, not failed.
+			unconfirmed++
+			msg := fmt.Sprintf("seed %d: %d violation(s) that %d replays did not show again; replay: %s", seed, len(failing), *flagConfirm, sim.ReplayCommand(seed))
+			for _, v := range failing {
+				msg += "\n  " + v.String()
+			}
+			t.Log(msg)
 			return
 		}
 		failed++
@@ -111,6 +130,31 @@ func TestSimulation(t *testing.T) {
 	if len(summary) > 0 {
 		t.Logf("invariants violated (histories out of %d):\n%s", len(seeds), strings.Join(summary, "\n"))
 	}
+	if unconfirmed > 0 {
+		t.Logf("%d histories had violations no replay showed again (see above)", unconfirmed)
+	}
+}
+
+func envInt(name string) int {
+	n, _ := strconv.Atoi(os.Getenv(name))
+	return n
+}
+
+// reproduces replays seed n times and reports whether any replay breaks an
+// invariant that is not skipped.
+func reproduces(seed uint64, n int, skip map[sim.Invariant]bool) bool {
+	for range n {
+		h, err := sim.Run(context.Background(), sim.Generate(seed), sim.Options{Undo: undo})
+		if err != nil || h == nil {
+			return true
+		}
+		for _, v := range sim.Check(h) {
+			if !skip[v.Invariant] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // runSeeds plays the seeds on GOMAXPROCS workers and hands each history to
