@@ -201,8 +201,12 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 		if touch.RestoreFailed != "" {
 			// Tried and could not: try again only once the version serves,
 			// without a fresh claim, lock and log entry per attempt.
-			if sh, err := s.shifter(t); err == nil && sh.Serving(ctx, t, version) != nil {
-				return false, touch.RestoreFailed, nil
+			if sh, err := s.shifter(t); err == nil {
+				if msg, err := notServing(ctx, sh, t, version, "%s: %s is still not serving: %v"); err != nil {
+					return false, "", err
+				} else if msg != "" {
+					return false, touch.RestoreFailed, nil
+				}
 			}
 		}
 		claim := ts
@@ -263,8 +267,8 @@ func (s *Service) restoreTraffic(ctx context.Context, t release.Target, version,
 	if err != nil {
 		return err.Error(), nil
 	}
-	if msg := notServing(ctx, sh, t, version, "cannot restore %s: its known-good version %s is not serving: %v"); msg != "" {
-		return msg, nil
+	if msg, err := notServing(ctx, sh, t, version, "cannot restore %s: its known-good version %s is not serving: %v"); msg != "" || err != nil {
+		return msg, err
 	}
 	split := traffic.Split{Stable: version, Candidate: candidate, Weight: 0}
 	if err := s.setTraffic(ctx, t, split); err != nil {
@@ -273,15 +277,21 @@ func (s *Service) restoreTraffic(ctx context.Context, t release.Target, version,
 		}
 		return "", &TransientError{Message: fmt.Sprintf("restore %s to %s: %v", t.Name, version, err)}
 	}
-	return notServing(ctx, sh, t, version, "restored %s to %s, but it is not serving: %v"), nil
+	return notServing(ctx, sh, t, version, "restored %s to %s, but it is not serving: %v")
 }
 
-// notServing returns the formatted reason when version does not serve.
-func notServing(ctx context.Context, sh Shifter, t release.Target, version, format string) string {
-	if err := sh.Serving(ctx, t, version); err != nil {
-		return fmt.Sprintf(format, t.Name, version, err)
+// notServing returns the formatted reason when version does not serve
+// (the Serving contract's ErrConflict, ErrNotFound or ErrInvalid), and a
+// transient error when the check itself failed (a throttle, a timeout).
+func notServing(ctx context.Context, sh Shifter, t release.Target, version, format string) (string, error) {
+	err := sh.Serving(ctx, t, version)
+	switch {
+	case err == nil:
+		return "", nil
+	case errors.Is(err, release.ErrConflict), errors.Is(err, release.ErrNotFound), errors.Is(err, release.ErrInvalid):
+		return fmt.Sprintf(format, t.Name, version, err), nil
 	}
-	return ""
+	return "", &TransientError{Message: fmt.Sprintf("check that %s serves %s: %v", t.Name, version, err)}
 }
 
 func (s *Service) recordRolledBack(ctx context.Context, releaseID string, ts release.TargetState, reason string) error {

@@ -85,10 +85,33 @@ type ReconcileResult struct {
 // FAILED): if its release is still in progress — its own error path never
 // ran — every target it left mid-shift goes back to its last good version
 // and the release is marked FAILED with the reason.
+//
+// Transient failures (a throttled shifter, a lost race) are retried a few
+// times with backoff before they are returned: nothing else retries a
+// reconcile run at start-up.
 func (s *Service) Reconcile(ctx context.Context, c ExecutionChange) (ReconcileResult, error) {
-	res, err := s.reconcile(ctx, c)
+	var res ReconcileResult
+	var err error
+	for attempt := range reconcileAttempts {
+		res, err = s.reconcile(ctx, c)
+		var tr *TransientError
+		if err == nil || !errors.As(Boundary(err), &tr) || attempt == reconcileAttempts-1 {
+			break
+		}
+		t := time.NewTimer(time.Duration(50<<attempt) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return res, Boundary(ctx.Err())
+		case <-t.C:
+		}
+	}
 	return res, Boundary(err)
 }
+
+// reconcileAttempts bounds Reconcile's own retries of transient failures
+// (about 1.5 s of backoff in all).
+const reconcileAttempts = 5
 
 func (s *Service) reconcile(ctx context.Context, c ExecutionChange) (ReconcileResult, error) {
 	switch c.Status {
