@@ -46,7 +46,7 @@ func TestCheck(t *testing.T) {
 		h.Releases["R1"] = r
 		h.promotions = nil
 		h.Events["R1"][3] = release.Event{Seq: 4, Time: at(time.Minute), Type: release.EventRolledBack, Target: tgt}
-		h.Events["R1"][5] = release.Event{Seq: 6, Time: at(time.Minute), Type: release.EventReleaseFailed}
+		h.Events["R1"][5] = release.Event{Seq: 6, Time: at(time.Minute), Type: release.EventReleaseRolledBack}
 	}
 	tests := []struct {
 		name   string
@@ -74,8 +74,9 @@ func TestCheck(t *testing.T) {
 		{name: "... unless the release says it needs attention on that target", change: func(h *History) {
 			rolledBack(h)
 			r := h.Releases["R1"]
-			r.Status, r.Reason = release.StatusFailed, "needs attention: "+tgt+" is not serving"
+			r.Status, r.Reason = release.StatusNeedsAttention, "cannot restore "+tgt+": its known-good version v0 is not serving"
 			h.Releases["R1"] = r
+			h.Events["R1"][5].Type = release.EventReleaseNeedsAttention
 			h.shifts = append(h.shifts, shiftRec{At: at(time.Minute), Target: tgt, From: traffic.Split{Stable: "c1"}, To: traffic.Split{Stable: "v0", Candidate: "c1"}})
 			h.restores = h.shifts[1:]
 			h.final[tgt] = traffic.Split{Stable: "v0"}

@@ -179,7 +179,7 @@ func (w *world) servingLocked(t *tworld, version string) error {
 	case !t.prepared[version]:
 		return release.Errorf(release.ErrNotFound, "%s has no instances of %s", t.spec.Name, w.display(version))
 	case w.active(version, t, FaultCrash, FaultCrashOnStart):
-		return fmt.Errorf("instances of %s on %s have crashed", w.display(version), t.spec.Name)
+		return release.Errorf(release.ErrConflict, "instances of %s on %s have crashed", w.display(version), t.spec.Name)
 	}
 	return nil
 }
