@@ -6,9 +6,8 @@ import (
 	"math"
 	"strings"
 	"sync/atomic"
-	"time"
 
-	"github.com/shipwave/shipwave/shared/states/intrinsic"
+	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonpath"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 	"github.com/shipwave/shipwave/shared/states/payload"
@@ -78,8 +77,6 @@ type state struct {
 	resultSelector *payload.Template
 	assign         *payload.Template
 	assignVars     []string
-	result         any
-	hasResult      bool
 
 	retry []*retrier
 	catch []*catcher
@@ -98,22 +95,6 @@ type state struct {
 	defaultName string
 	def         *state
 
-	// Wait.
-	waitSeconds   int64
-	hasSeconds    bool
-	waitTimestamp time.Time
-	hasTimestamp  bool
-	secondsPath   *jsonpath.Path
-	timestampPath *jsonpath.Path
-
-	// Fail.
-	failError   string
-	failCause   string
-	errorPath   dynString
-	causePath   dynString
-	hasErrorStr bool
-	hasCauseStr bool
-
 	// Parallel.
 	branches []*graph
 
@@ -131,16 +112,6 @@ type state struct {
 	hasTolCount           bool
 	hasTolPercent         bool
 
-	// passMember is set on a JSONPath Pass state that only writes its
-	// Result literal into one member of its input ("ResultPath": "$.a",
-	// no InputPath, Parameters, Assign or OutputPath): the member it
-	// writes. Such a state may update an input it owns in place (see
-	// thread.owned).
-	passMember string
-	// resultSize is the compact JSON size of a passMember state's Result.
-	resultSize int
-
-	enteredType, exitedType string
 	// entered and exited are the shared history details of this state's
 	// StateEntered/StateExited events.
 	entered, exited *eventInfo
@@ -154,24 +125,63 @@ type state struct {
 	jAssign       *payload.JSONataTemplate
 	jItems        *payload.JSONataTemplate
 	jItemSelector *payload.JSONataTemplate
-	jSeconds      *payload.JSONataTemplate
-	jTimestamp    *payload.JSONataTemplate
 	jTimeout      *payload.JSONataTemplate
 	jHeartbeat    *payload.JSONataTemplate
 	jMaxConc      *payload.JSONataTemplate
 	jTolCount     *payload.JSONataTemplate
 	jTolPercent   *payload.JSONataTemplate
-	jError        *payload.JSONataTemplate
-	jCause        *payload.JSONataTemplate
+
+	// kind is the state's type: its own fields and behaviour.
+	kind stateKind
 }
 
-// dynString is an ErrorPath/CausePath: a reference path or an intrinsic call.
-type dynString struct {
-	path *jsonpath.Path
-	call *intrinsic.Call
+// stateKind is one state type: the fields only it has, how they are parsed
+// and how the state runs. Each type lives in its own file (pass.go,
+// wait.go, terminal.go, ...); state holds what the types share.
+type stateKind interface {
+	// parse reads the type's own fields of o once the shared ones are
+	// read; jx holds the JSONata expressions of a JSONata state's fields
+	// that take a literal or an expression.
+	parse(p *parser, st *state, o *jsonvalue.Object, loc string, jx exprs)
+	// run performs one entry into sr.st and returns its output and the
+	// next state (nil when the graph ends).
+	run(sr *stateRun) (out any, next *state, ferr *failure.Error)
+	// resolve resolves the type's own transitions (besides Next) in g;
+	// successors visits them.
+	resolve(p *parser, g *graph, loc string)
+	successors(visit func(*state))
+	// subgraphs visits the type's nested graphs with their locations
+	// under loc.
+	subgraphs(loc string, visit func(g *graph, loc string))
+	// assignNames are the variables the type's own fields assign (besides
+	// the state's Assign).
+	assignNames() []string
+	// waits reports that running the state may wait (a Task, a Wait, a
+	// retry or a nested graph that waits).
+	waits() bool
 }
 
-func (d dynString) set() bool { return d.path != nil || d.call != nil }
+// exprs are the JSONata expressions of a state's fields that take a
+// literal or a whole "{% %}" expression, by field name.
+type exprs map[string]*payload.JSONataTemplate
+
+// leafKind gives a state type with no transitions but Next, no nested
+// graphs and nothing that waits its stateKind hooks.
+type leafKind struct{}
+
+func (leafKind) resolve(*parser, *graph, string)        {}
+func (leafKind) successors(func(*state))                {}
+func (leafKind) subgraphs(string, func(*graph, string)) {}
+func (leafKind) assignNames() []string                  { return nil }
+func (leafKind) waits() bool                            { return false }
+
+// stateKinds makes the stateKind of each state type.
+var stateKinds = map[string]func() stateKind{
+	typePass:    func() stateKind { return &passState{} },
+	typeSucceed: func() stateKind { return &succeedState{} },
+	typeFail:    func() stateKind { return &failState{} },
+	typeWait:    func() stateKind { return &waitState{} },
+}
 
 type retrier struct {
 	errorEquals     []string
@@ -320,8 +330,11 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 		}
 		g.states[name] = st
 		g.order = append(g.order, name)
+		if st.kind != nil && st.kind.waits() {
+			g.pure = false
+		}
 		switch st.typ {
-		case typeTask, typeWait:
+		case typeTask:
 			g.pure = false
 		case typeParallel:
 			for _, b := range st.branches {
@@ -361,6 +374,9 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 		if st.end || st.typ == typeSucceed || st.typ == typeFail {
 			terminal = true
 		}
+		if st.kind != nil {
+			st.kind.resolve(p, g, sloc)
+		}
 		for i, r := range st.choices {
 			p.resolveChoice(r, g, fmt.Sprintf("%s/Choices/%d", sloc, i))
 		}
@@ -390,6 +406,9 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 			}
 			seen[s] = true
 			walk(s.next)
+			if s.kind != nil {
+				s.kind.successors(walk)
+			}
 			walk(s.def)
 			for _, r := range s.choices {
 				walk(r.next)
@@ -439,18 +458,22 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 			c.add(CodeSchema, loc+"/QueryLanguage", "Invalid QueryLanguage %q, want JSONPath or JSONata", ql)
 		}
 	}
-	st := &state{name: name, typ: typ, enteredType: typ + "StateEntered", exitedType: typ + "StateExited"}
-	st.entered = &eventInfo{typ: st.enteredType, name: name}
-	st.exited = &eventInfo{typ: st.exitedType, name: name}
+	st := &state{name: name, typ: typ}
+	if mk := stateKinds[typ]; mk != nil {
+		st.kind = mk()
+	}
+	st.entered = &eventInfo{typ: typ + "StateEntered", name: name}
+	st.exited = &eventInfo{typ: typ + "StateExited", name: name}
 	if typ == "Map" {
 		for i, t := range [...]string{iterStarted: "MapIterationStarted", iterFailed: "MapIterationFailed", iterAborted: "MapIterationAborted", iterSucceeded: "MapIterationSucceeded"} {
 			st.iter[i] = &eventInfo{typ: t, name: name}
 		}
 	}
+	var jx exprs
 	if p.jsonata {
 		st.jsonata = true
 		allowed = jsonataStateFields[typ]
-		o = p.jsonataFields(st, o, loc)
+		o, jx = p.jsonataFields(st, o, loc)
 	}
 	for _, k := range o.Keys() {
 		switch {
@@ -509,27 +532,20 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 		st.catch = p.catchers(o, loc)
 	}
 
+	if st.kind != nil {
+		st.kind.parse(p, st, o, loc, jx)
+		return st
+	}
 	switch typ {
-	case typePass:
-		if v, ok := o.Get("Result"); ok {
-			st.result, st.hasResult = v, true
-			if !st.jsonata && st.parameters == nil && st.assign == nil &&
-				st.inputPath == (optPath{}) && st.outputPath == (optPath{}) && st.resultPath.path != nil {
-				st.passMember, _ = st.resultPath.path.Member()
-				st.resultSize = jsonvalue.Size(v)
-			}
-		}
 	case typeTask:
+		st.jTimeout, st.jHeartbeat = jx["TimeoutSeconds"], jx["HeartbeatSeconds"]
 		p.task(st, o, loc)
 	case typeChoice:
 		p.choice(st, o, loc)
-	case typeWait:
-		p.wait(st, o, loc)
-	case typeFail:
-		p.fail(st, o, loc)
 	case typeParallel:
 		p.parallel(st, o, loc)
 	case typeMap:
+		st.jMaxConc, st.jTolCount, st.jTolPercent = jx["MaxConcurrency"], jx["ToleratedFailureCount"], jx["ToleratedFailurePercentage"]
 		p.mapState(st, o, loc)
 	}
 	return st
@@ -576,79 +592,6 @@ func (p *parser) task(st *state, o *jsonvalue.Object, loc string) {
 	st.timeoutPath = p.refPath(o, loc, "TimeoutSecondsPath")
 	st.heartbeatPath = p.refPath(o, loc, "HeartbeatSecondsPath")
 	st.credentials = p.template(o, loc, "Credentials")
-}
-
-func (p *parser) wait(st *state, o *jsonvalue.Object, loc string) {
-	c := p.c
-	n := 0
-	if v, ok := intField(c, o, loc, "Seconds", 0, 99999999); ok {
-		st.waitSeconds, st.hasSeconds = v, true
-		n++
-	} else if _, present := o.Get("Seconds"); present {
-		n++
-	}
-	if s, ok := stringField(c, o, loc, "Timestamp", false); ok {
-		n++
-		t, err := parseTimestamp(s)
-		if err != nil {
-			c.add(CodeSchema, loc+"/Timestamp", "The value of 'Timestamp' is not a valid RFC3339 timestamp")
-		} else {
-			st.waitTimestamp, st.hasTimestamp = t, true
-		}
-	}
-	if _, ok := o.Get("SecondsPath"); ok {
-		n++
-		st.secondsPath = p.refPath(o, loc, "SecondsPath")
-	}
-	if _, ok := o.Get("TimestampPath"); ok {
-		n++
-		st.timestampPath = p.refPath(o, loc, "TimestampPath")
-	}
-	if st.jSeconds != nil || st.jTimestamp != nil {
-		n++
-	}
-	if n != 1 {
-		c.add(CodeSchema, loc, "Exactly one of 'Seconds', 'Timestamp', 'SecondsPath' or 'TimestampPath' must be set")
-	}
-}
-
-func (p *parser) fail(st *state, o *jsonvalue.Object, loc string) {
-	c := p.c
-	if s, ok := stringField(c, o, loc, "Error", false); ok {
-		st.failError, st.hasErrorStr = s, true
-	}
-	if s, ok := stringField(c, o, loc, "Cause", false); ok {
-		st.failCause, st.hasCauseStr = s, true
-	}
-	st.errorPath = p.dynString(o, loc, "ErrorPath")
-	st.causePath = p.dynString(o, loc, "CausePath")
-	if st.hasErrorStr && st.errorPath.set() {
-		c.add(CodeSchema, loc, "Only one of 'Error' or 'ErrorPath' may be set")
-	}
-	if st.hasCauseStr && st.causePath.set() {
-		c.add(CodeSchema, loc, "Only one of 'Cause' or 'CausePath' may be set")
-	}
-}
-
-func (p *parser) dynString(o *jsonvalue.Object, loc, field string) dynString {
-	s, ok := stringField(p.c, o, loc, field, false)
-	if !ok {
-		return dynString{}
-	}
-	if intrinsic.IsIntrinsic(s) {
-		call, err := intrinsic.Parse(s)
-		if err != nil {
-			p.c.add(CodeInvalidIntrinsic, loc+"/"+field, "%s", err.Error())
-			return dynString{}
-		}
-		return dynString{call: call}
-	}
-	path, err := jsonpath.Parse(s)
-	if err != nil || !path.IsReference() {
-		p.c.add(CodeInvalidJSONPath, loc+"/"+field, "The value for the field '%s' must be a valid ReferencePath or an intrinsic function", field)
-		return dynString{}
-	}
-	return dynString{path: path}
 }
 
 func (p *parser) parallel(st *state, o *jsonvalue.Object, loc string) {
@@ -1074,6 +1017,13 @@ func (p *parser) declaredVars(g *graph, outer map[string]bool, loc string) {
 	for _, name := range g.order {
 		st := g.states[name]
 		sloc := pointer(loc+"/States", name)
+		if st.kind != nil {
+			st.kind.subgraphs(sloc, func(g *graph, loc string) {
+				if g != nil {
+					p.declaredVars(g, inner, loc)
+				}
+			})
+		}
 		for i, b := range st.branches {
 			if b != nil {
 				p.declaredVars(b, inner, fmt.Sprintf("%s/Branches/%d", sloc, i))
@@ -1087,6 +1037,9 @@ func (p *parser) declaredVars(g *graph, outer map[string]bool, loc string) {
 
 func assignNames(st *state) []string {
 	out := append([]string(nil), st.assignVars...)
+	if st.kind != nil {
+		out = append(out, st.kind.assignNames()...)
+	}
 	for _, r := range st.choices {
 		out = append(out, r.assignVars...)
 	}

@@ -21,10 +21,16 @@ var jsonataStateFields = map[string]map[string]bool{
 	typeMap:      set("Next", "End", "Output", "Assign", "Retry", "Catch", "Items", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "ItemReader", "ItemBatcher", "ResultWriter", "Label"),
 }
 
+// exprFields are the fields that take a literal or a whole "{% %}"
+// expression, in the order they are compiled.
+var exprFields = [...]string{"Seconds", "Timestamp", "TimeoutSeconds", "HeartbeatSeconds",
+	"MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "Error", "Cause"}
+
 // jsonataFields compiles the JSONata fields of a state and returns the
 // object without them, for the parsers shared with JSONPath to read the
-// literal fields.
-func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string) *jsonvalue.Object {
+// literal fields, and the expressions of the fields that take a literal or
+// an expression (exprFields).
+func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string) (*jsonvalue.Object, exprs) {
 	allowed := jsonataStateFields[st.typ]
 	st.jArgs = p.jsonataField(o, loc, "Arguments")
 	st.jOutput = p.jsonataField(o, loc, "Output")
@@ -38,46 +44,34 @@ func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string) *json
 		st.jItems = p.jsonataField(o, loc, "Items")
 		st.jItemSelector = p.jsonataField(o, loc, "ItemSelector")
 	}
-	// Fields that take a literal or a whole "{% %}" expression.
-	exprOnly := func(field string) *payload.JSONataTemplate {
+	var jx exprs
+	for _, field := range exprFields {
 		v, ok := o.Get(field)
 		if !ok || !allowed[field] {
-			return nil
+			continue
 		}
-		s, isStr := v.(string)
-		if !isStr || !payload.IsJSONata(s) {
-			return nil
+		if s, isStr := v.(string); !isStr || !payload.IsJSONata(s) {
+			continue
 		}
-		return p.jsonataField(o, loc, field)
-	}
-	st.jSeconds = exprOnly("Seconds")
-	st.jTimestamp = exprOnly("Timestamp")
-	st.jTimeout = exprOnly("TimeoutSeconds")
-	st.jHeartbeat = exprOnly("HeartbeatSeconds")
-	st.jMaxConc = exprOnly("MaxConcurrency")
-	st.jTolCount = exprOnly("ToleratedFailureCount")
-	st.jTolPercent = exprOnly("ToleratedFailurePercentage")
-	st.jError = exprOnly("Error")
-	st.jCause = exprOnly("Cause")
-
-	drop := map[string]bool{"Arguments": true, "Output": true, "Assign": true, "Items": true, "ItemSelector": true}
-	for field, t := range map[string]*payload.JSONataTemplate{
-		"Seconds": st.jSeconds, "Timestamp": st.jTimestamp, "TimeoutSeconds": st.jTimeout, "HeartbeatSeconds": st.jHeartbeat,
-		"MaxConcurrency": st.jMaxConc, "ToleratedFailureCount": st.jTolCount, "ToleratedFailurePercentage": st.jTolPercent,
-		"Error": st.jError, "Cause": st.jCause,
-	} {
-		if t != nil {
-			drop[field] = true
+		if t := p.jsonataField(o, loc, field); t != nil {
+			if jx == nil {
+				jx = exprs{}
+			}
+			jx[field] = t
 		}
 	}
 	rest := jsonvalue.NewObject(o.Len())
 	for i := 0; i < o.Len(); i++ {
 		k, v := o.At(i)
-		if !drop[k] {
+		switch k {
+		case "Arguments", "Output", "Assign", "Items", "ItemSelector":
+			continue
+		}
+		if jx[k] == nil {
 			rest.Set(k, v)
 		}
 	}
-	return rest
+	return rest, jx
 }
 
 func mustGet(o *jsonvalue.Object, k string) any {
@@ -246,40 +240,6 @@ func (sr *stateRun) jInt(t *payload.JSONataTemplate, literal int64, field string
 			Cause: "The JSONata expression specified for the field '" + field + "' returned an invalid value: " + string(b) + ". Expected a non-negative integer."})
 	}
 	return n, nil
-}
-
-func (sr *stateRun) jPass() (any, *failure.Error) {
-	return sr.jFinish(sr.st.jOutput, sr.st.jAssign, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
-}
-
-func (sr *stateRun) jSucceed() (any, *failure.Error) {
-	return sr.jFinish(sr.st.jOutput, nil, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
-}
-
-func (sr *stateRun) jFail() *failure.Error {
-	st := sr.st
-	name, cause := st.failError, st.failCause
-	vars := sr.jVars(sr.raw, nil, nil, nil)
-	for _, f := range []struct {
-		t     *payload.JSONataTemplate
-		dst   *string
-		field string
-	}{{st.jError, &name, "Error"}, {st.jCause, &cause, "Cause"}} {
-		if f.t == nil {
-			continue
-		}
-		v, ferr := sr.jEval(f.t, vars)
-		if ferr != nil {
-			return ferr
-		}
-		s, ok := v.(string)
-		if !ok {
-			return sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
-				Cause: "The JSONata expression specified for the field '" + f.field + "' returned a value that is not a string."})
-		}
-		*f.dst = s
-	}
-	return &failure.Error{Name: name, Cause: cause}
 }
 
 func (sr *stateRun) jChoice() (any, *state, *failure.Error) {

@@ -325,45 +325,26 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	x := th.x
 	sr := &th.sr
 	*sr = stateRun{th: th, st: st, entered: x.engine.clock.Now(), raw: input}
-	owned := th.owned
-	th.owned = nil
+	if _, isPass := st.kind.(*passState); !isPass {
+		// A Pass state takes the owned object itself (passState.run).
+		th.owned = nil
+	}
 	sr.enteredID = th.record(event{info: st.entered, payload: input, hasPay: true, ts: sr.entered})
 	var (
 		out  any
 		next *state
 		ferr *failure.Error
 	)
-	switch st.typ {
-	case typePass:
-		if st.jsonata {
-			out, ferr = sr.jPass()
-		} else if st.passMember != "" && x.engine.count {
-			out, ferr = sr.passMember(owned)
-		} else {
-			out, ferr = sr.pass()
-		}
-		next = st.next
-	case typeSucceed:
-		if st.jsonata {
-			out, ferr = sr.jSucceed()
-		} else {
-			out, ferr = sr.succeed()
-		}
-	case typeFail:
-		if st.jsonata {
-			return nil, nil, sr.jFail()
-		}
-		return nil, nil, sr.failState()
-	case typeChoice:
+	switch {
+	case st.kind != nil:
+		out, next, ferr = st.kind.run(sr)
+	case st.typ == typeChoice:
 		if st.jsonata {
 			out, next, ferr = sr.jChoice()
 			break
 		}
 		out, next, ferr = sr.choice()
-	case typeWait:
-		out, ferr = sr.wait()
-		next = st.next
-	case typeTask, typeParallel, typeMap:
+	default: // Task, Parallel, Map
 		out, next, ferr = sr.withRetry()
 	}
 	if ferr != nil {
@@ -374,130 +355,6 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	}
 	th.record(event{info: st.exited, payload: out, hasPay: true})
 	return out, next, nil
-}
-
-func (sr *stateRun) pass() (any, *failure.Error) {
-	st := sr.st
-	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
-	if ferr != nil {
-		return nil, ferr
-	}
-	if st.parameters != nil {
-		if eff, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
-			return nil, ferr
-		}
-	}
-	result := eff
-	if st.hasResult {
-		result = st.result
-	}
-	if ferr := sr.assign(st.assign, result); ferr != nil {
-		return nil, ferr
-	}
-	out, ferr := sr.applyResultPath(st.resultPath, sr.raw, result)
-	if ferr != nil {
-		return nil, ferr
-	}
-	if out, ferr = sr.selectPath(st.outputPath, out); ferr != nil {
-		return nil, ferr
-	}
-	if st.hasResult || st.parameters != nil {
-		if ferr := sr.checkSize(out, st.name); ferr != nil {
-			return nil, ferr
-		}
-	}
-	return out, nil
-}
-
-// passMember runs a Pass state that writes its Result into one member of
-// its input (st.passMember) while history is only counted. When the input
-// is the object the previous state left owned and already has the member,
-// it writes the member in place, which is indistinguishable from a copy
-// because nothing else references that object; otherwise it copies as pass
-// does. Either way the output is left owned for the next state.
-func (sr *stateRun) passMember(owned *jsonvalue.Object) (any, *failure.Error) {
-	st := sr.st
-	if obj, ok := sr.raw.(*jsonvalue.Object); ok && owned != nil && obj == owned {
-		if prev, exists := owned.Get(st.passMember); exists {
-			owned.Set(st.passMember, st.result)
-			// The previous state checked the object's size; it cannot
-			// have grown unless the new value is longer than the old one.
-			if !jsonvalue.Exceeds(prev, st.resultSize-1) {
-				if ferr := sr.checkSize(owned, st.name); ferr != nil {
-					return nil, ferr
-				}
-			}
-			sr.th.owned = owned
-			return owned, nil
-		}
-	}
-	out, ferr := sr.pass()
-	if ferr != nil {
-		return nil, ferr
-	}
-	if obj, ok := out.(*jsonvalue.Object); ok && obj != sr.raw {
-		sr.th.owned = obj
-	}
-	return out, nil
-}
-
-func (sr *stateRun) succeed() (any, *failure.Error) {
-	eff, ferr := sr.selectPath(sr.st.inputPath, sr.raw)
-	if ferr != nil {
-		return nil, ferr
-	}
-	return sr.selectPath(sr.st.outputPath, eff)
-}
-
-func (sr *stateRun) failState() *failure.Error {
-	st := sr.st
-	name, cause := st.failError, st.failCause
-	var err error
-	if st.errorPath.set() {
-		if name, err = sr.dynString(st.errorPath, "ErrorPath"); err != nil {
-			return sr.fail(err)
-		}
-	}
-	if st.causePath.set() {
-		if cause, err = sr.dynString(st.causePath, "CausePath"); err != nil {
-			return sr.fail(err)
-		}
-	}
-	return &failure.Error{Name: name, Cause: cause}
-}
-
-func (sr *stateRun) dynString(d dynString, field string) (string, error) {
-	env := sr.env(sr.raw)
-	var v any
-	var err error
-	if d.call != nil {
-		v, err = d.call.Eval(env)
-	} else {
-		v, err = env.Lookup(d.path)
-		if err == errNullInput {
-			return "", err
-		}
-		if err != nil {
-			return "", pathNotFound(d.path, field, sr.raw)
-		}
-	}
-	if err != nil {
-		return "", err
-	}
-	s, ok := v.(string)
-	if !ok {
-		what := d.String()
-		return "", runtimeError(fmt.Sprintf("The %s field's value '%s' is not a string.", field, what))
-	}
-	return s, nil
-}
-
-// String returns the expression as written.
-func (d dynString) String() string {
-	if d.call != nil {
-		return d.call.String()
-	}
-	return d.path.String()
 }
 
 func (sr *stateRun) choice() (any, *state, *failure.Error) {
@@ -539,112 +396,6 @@ func (sr *stateRun) choice() (any, *state, *failure.Error) {
 	}
 	out, ferr := sr.selectPath(st.outputPath, eff)
 	return out, next, ferr
-}
-
-func (sr *stateRun) wait() (any, *failure.Error) {
-	st := sr.st
-	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
-	if ferr != nil {
-		return nil, ferr
-	}
-	clock := sr.th.x.engine.clock
-	now := clock.Now()
-	var until time.Time
-	env := sr.env(eff)
-	switch {
-	case st.jSeconds != nil:
-		n, ferr := sr.jInt(st.jSeconds, 0, "Seconds", 0)
-		if ferr != nil {
-			return nil, ferr
-		}
-		until = now.Add(time.Duration(n) * time.Second)
-	case st.jTimestamp != nil:
-		v, ferr := sr.jEval(st.jTimestamp, sr.jVars(sr.raw, nil, nil, nil))
-		if ferr != nil {
-			return nil, ferr
-		}
-		s, _ := v.(string)
-		t, perr := parseTimestamp(s)
-		if perr != nil {
-			return nil, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
-				Cause: "The JSONata expression specified for the field 'Timestamp' returned a value that is not a valid timestamp."})
-		}
-		until = t
-	case st.hasSeconds:
-		until = now.Add(time.Duration(st.waitSeconds) * time.Second)
-	case st.hasTimestamp:
-		until = st.waitTimestamp
-	case st.secondsPath != nil:
-		v, err := env.Lookup(st.secondsPath)
-		if err != nil {
-			if err == errNullInput {
-				return nil, sr.fail(err)
-			}
-			return nil, sr.fail(runtimeError("The SecondsPath parameter does not reference an input value: " + st.secondsPath.String()))
-		}
-		n, ferr := sr.waitSecondsValue(st.secondsPath, v)
-		if ferr != nil {
-			return nil, ferr
-		}
-		until = now.Add(time.Duration(n) * time.Second)
-	case st.timestampPath != nil:
-		v, err := env.Lookup(st.timestampPath)
-		if err != nil {
-			if err == errNullInput {
-				return nil, sr.fail(err)
-			}
-			return nil, sr.fail(runtimeError("The TimestampPath parameter does not reference an input value: " + st.timestampPath.String()))
-		}
-		s, _ := v.(string)
-		t, perr := parseTimestamp(s)
-		if perr != nil {
-			return nil, sr.fail(runtimeError("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: " +
-				st.timestampPath.String() + " == " + waitValueText(v)))
-		}
-		until = t
-	}
-	if until.After(now) {
-		if err := sr.th.sleepUntil(until); err != nil {
-			return nil, errAborted
-		}
-	}
-	if st.jsonata {
-		return sr.jFinish(st.jOutput, st.jAssign, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
-	}
-	if ferr := sr.assign(st.assign, eff); ferr != nil {
-		return nil, ferr
-	}
-	return sr.selectPath(st.outputPath, eff)
-}
-
-// waitSecondsValue checks the value a Wait state's SecondsPath selected:
-// Step Functions wants a non-negative long and names the path and the value
-// when it is not one ("The SecondsPath parameter references a negative
-// value: $.s == -1", "... cannot be parsed as a long value: $.s == 1.5").
-func (sr *stateRun) waitSecondsValue(p *jsonpath.Path, v any) (int64, *failure.Error) {
-	desc := p.String() + " == " + waitValueText(v)
-	n, ok := v.(jsonvalue.Number)
-	if !ok {
-		return 0, sr.fail(runtimeError("The SecondsPath parameter cannot be parsed as a long value: " + desc))
-	}
-	i, err := n.Int64()
-	if err != nil {
-		return 0, sr.fail(runtimeError("The SecondsPath parameter cannot be parsed as a long value: " + desc))
-	}
-	if i < 0 {
-		return 0, sr.fail(runtimeError("The SecondsPath parameter references a negative value: " + desc))
-	}
-	return i, nil
-}
-
-// waitValueText prints a value in a Wait state's cause: strings as they
-// are, anything else as JSON.
-func waitValueText(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	b, _ := jsonvalue.Marshal(v)
-	return string(b)
 }
 
 func nonNegativeInt(v any) (int64, bool) {
