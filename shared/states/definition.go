@@ -90,11 +90,6 @@ type state struct {
 	heartbeatPath    *jsonpath.Path
 	credentials      *payload.Template
 
-	// Choice.
-	choices     []*choiceRule
-	defaultName string
-	def         *state
-
 	// Parallel.
 	branches []*graph
 
@@ -181,6 +176,7 @@ var stateKinds = map[string]func() stateKind{
 	typeSucceed: func() stateKind { return &succeedState{} },
 	typeFail:    func() stateKind { return &failState{} },
 	typeWait:    func() stateKind { return &waitState{} },
+	typeChoice:  func() stateKind { return &choiceState{} },
 }
 
 type retrier struct {
@@ -377,12 +373,6 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 		if st.kind != nil {
 			st.kind.resolve(p, g, sloc)
 		}
-		for i, r := range st.choices {
-			p.resolveChoice(r, g, fmt.Sprintf("%s/Choices/%d", sloc, i))
-		}
-		if st.defaultName != "" {
-			st.def = resolve(st.defaultName, sloc+"/Default")
-		}
 		for i, ct := range st.catch {
 			if ct.nextName != "" {
 				ct.next = resolve(ct.nextName, fmt.Sprintf("%s/Catch/%d/Next", sloc, i))
@@ -409,10 +399,6 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 			if s.kind != nil {
 				s.kind.successors(walk)
 			}
-			walk(s.def)
-			for _, r := range s.choices {
-				walk(r.next)
-			}
 			for _, ct := range s.catch {
 				walk(ct.next)
 			}
@@ -425,15 +411,6 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 		}
 	}
 	return g
-}
-
-func (p *parser) resolveChoice(r *choiceRule, g *graph, loc string) {
-	if r.nextName != "" {
-		r.next = g.states[r.nextName]
-		if r.next == nil {
-			p.c.add(CodeMissingTarget, loc+"/Next", "Missing 'Next' target: %s", r.nextName)
-		}
-	}
 }
 
 func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
@@ -540,8 +517,6 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 	case typeTask:
 		st.jTimeout, st.jHeartbeat = jx["TimeoutSeconds"], jx["HeartbeatSeconds"]
 		p.task(st, o, loc)
-	case typeChoice:
-		p.choice(st, o, loc)
 	case typeParallel:
 		p.parallel(st, o, loc)
 	case typeMap:
@@ -1039,9 +1014,6 @@ func assignNames(st *state) []string {
 	out := append([]string(nil), st.assignVars...)
 	if st.kind != nil {
 		out = append(out, st.kind.assignNames()...)
-	}
-	for _, r := range st.choices {
-		out = append(out, r.assignVars...)
 	}
 	for _, ct := range st.catch {
 		out = append(out, ct.assignVars...)

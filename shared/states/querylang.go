@@ -241,38 +241,3 @@ func (sr *stateRun) jInt(t *payload.JSONataTemplate, literal int64, field string
 	}
 	return n, nil
 }
-
-func (sr *stateRun) jChoice() (any, *state, *failure.Error) {
-	st := sr.st
-	vars := sr.jVars(sr.raw, nil, nil, nil)
-	for _, r := range st.choices {
-		if r.jCondition == nil {
-			continue
-		}
-		v, ferr := sr.jEval(r.jCondition, vars)
-		if ferr != nil {
-			return nil, nil, ferr
-		}
-		b, ok := v.(bool)
-		if !ok {
-			return nil, nil, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
-				Cause: "The JSONata expression specified for the field 'Condition' returned a value that is not a boolean."})
-		}
-		if b {
-			// The state's Assign applies whichever rule matched, the
-			// rule's Assign on top of it; the rule's Output, if it has
-			// one, replaces the state's.
-			output := st.jOutput
-			if r.jOutput != nil {
-				output = r.jOutput
-			}
-			out, ferr := sr.jFinish(output, st.jAssign, vars, sr.raw, r.jAssign)
-			return out, r.next, ferr
-		}
-	}
-	if st.def == nil {
-		return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
-	}
-	out, ferr := sr.jFinish(st.jOutput, st.jAssign, vars, sr.raw)
-	return out, st.def, ferr
-}

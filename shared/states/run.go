@@ -338,12 +338,6 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	switch {
 	case st.kind != nil:
 		out, next, ferr = st.kind.run(sr)
-	case st.typ == typeChoice:
-		if st.jsonata {
-			out, next, ferr = sr.jChoice()
-			break
-		}
-		out, next, ferr = sr.choice()
 	default: // Task, Parallel, Map
 		out, next, ferr = sr.withRetry()
 	}
@@ -355,47 +349,6 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 	}
 	th.record(event{info: st.exited, payload: out, hasPay: true})
 	return out, next, nil
-}
-
-func (sr *stateRun) choice() (any, *state, *failure.Error) {
-	st := sr.st
-	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
-	if ferr != nil {
-		return nil, nil, ferr
-	}
-	env := sr.env(eff)
-	var next *state
-	var rule *choiceRule
-	for _, r := range st.choices {
-		ok, err := evalChoice(r, env)
-		if err != nil {
-			return nil, nil, sr.fail(err)
-		}
-		if ok {
-			next, rule = r.next, r
-			break
-		}
-	}
-	if next == nil {
-		if st.def == nil {
-			// Step Functions raises States.Runtime here, not the spec's
-			// States.NoChoiceMatched.
-			return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
-		}
-		next = st.def
-	}
-	// The state's Assign applies whichever way the state goes, and a
-	// matching rule's Assign on top of it; both see the variables as they
-	// were.
-	var ruleAssign *payload.Template
-	if rule != nil {
-		ruleAssign = rule.assign
-	}
-	if ferr := sr.assignAll(eff, st.assign, ruleAssign); ferr != nil {
-		return nil, nil, ferr
-	}
-	out, ferr := sr.selectPath(st.outputPath, eff)
-	return out, next, ferr
 }
 
 func nonNegativeInt(v any) (int64, bool) {
