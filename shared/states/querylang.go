@@ -40,11 +40,10 @@ func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string) (*jso
 		}
 		st.assignVars = p.checkAssignNames(o, loc)
 	}
-	if allowed["Items"] {
-		st.jItems = p.jsonataField(o, loc, "Items")
-		st.jItemSelector = p.jsonataField(o, loc, "ItemSelector")
-	}
 	var jx exprs
+	if allowed["Items"] {
+		jx = exprs{"Items": p.jsonataField(o, loc, "Items"), "ItemSelector": p.jsonataField(o, loc, "ItemSelector")}
+	}
 	for _, field := range exprFields {
 		v, ok := o.Get(field)
 		if !ok || !allowed[field] {

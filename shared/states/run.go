@@ -335,12 +335,7 @@ func (th *thread) runState(st *state, input any) (any, *state, *failure.Error) {
 		next *state
 		ferr *failure.Error
 	)
-	switch {
-	case st.kind != nil:
-		out, next, ferr = st.kind.run(sr)
-	default: // Task, Parallel, Map
-		out, next, ferr = sr.withRetry()
-	}
+	out, next, ferr = st.kind.run(sr)
 	if ferr != nil {
 		return nil, nil, ferr
 	}
@@ -392,105 +387,4 @@ func (th *thread) sleepUntil(at time.Time) error {
 	}
 	settleCredits(clock, credits)
 	return err
-}
-
-// withRetry runs a Task, Parallel or Map state with its Retry and Catch.
-func (sr *stateRun) withRetry() (any, *state, *failure.Error) {
-	st := sr.st
-	var counts []int64
-	for {
-		var out any
-		var ferr *failure.Error
-		switch st.typ {
-		case typeTask:
-			out, ferr = sr.task()
-		case typeParallel:
-			out, ferr = sr.parallel()
-		case typeMap:
-			out, ferr = sr.mapState()
-		}
-		if ferr == nil {
-			return out, st.next, nil
-		}
-		if ferr == errAborted || ferr.Name == failure.Runtime {
-			return nil, nil, ferr
-		}
-		if i := matchRetrier(st.retry, ferr.Name); i >= 0 {
-			r := st.retry[i]
-			if counts == nil {
-				counts = make([]int64, len(st.retry))
-			}
-			if counts[i] < r.maxAttempts {
-				delay := float64(r.intervalSeconds) * math.Pow(r.backoffRate, float64(counts[i]))
-				if r.maxDelaySeconds > 0 && delay > float64(r.maxDelaySeconds) {
-					delay = float64(r.maxDelaySeconds)
-				}
-				if r.jitterFull {
-					delay *= sr.th.x.engine.rnd.Float64()
-				}
-				counts[i]++
-				sr.retries++
-				sr.ctxObj = nil
-				clock := sr.th.x.engine.clock
-				if err := sr.th.sleepUntil(clock.Now().Add(time.Duration(delay * float64(time.Second)))); err != nil {
-					return nil, nil, errAborted
-				}
-				continue
-			}
-		}
-		for _, c := range st.catch {
-			if !matchError(c.errorEquals, ferr.Name) {
-				continue
-			}
-			errOut := jsonvalue.NewObject(2)
-			errOut.Set("Error", ferr.Name)
-			errOut.Set("Cause", ferr.Cause)
-			if st.jsonata {
-				out, jerr := sr.jFinish(c.jOutput, c.jAssign, sr.jVars(sr.raw, nil, errOut, nil), errOut)
-				if jerr != nil {
-					return nil, nil, jerr
-				}
-				return out, c.next, nil
-			}
-			if ferr := sr.assign(c.assign, errOut); ferr != nil {
-				return nil, nil, ferr
-			}
-			out, rerr := sr.applyResultPath(c.resultPath, sr.raw, errOut)
-			if rerr != nil {
-				return nil, nil, rerr
-			}
-			return out, c.next, nil
-		}
-		return nil, nil, ferr
-	}
-}
-
-func matchRetrier(rs []*retrier, name string) int {
-	for i, r := range rs {
-		if matchError(r.errorEquals, name) {
-			return i
-		}
-	}
-	return -1
-}
-
-// matchError reports whether an ErrorEquals list matches name. States.ALL
-// matches everything but States.Runtime and States.DataLimitExceeded;
-// States.TaskFailed matches everything but those and States.Timeout.
-func matchError(list []string, name string) bool {
-	for _, e := range list {
-		switch {
-		case e == name:
-			return true
-		case e == failure.ALL:
-			if name != failure.Runtime && name != failure.DataLimitExceeded {
-				return true
-			}
-		case e == failure.TaskFailed:
-			if name != failure.Runtime && name != failure.DataLimitExceeded && name != failure.Timeout {
-				return true
-			}
-		}
-	}
-	return false
 }
