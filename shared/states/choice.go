@@ -92,6 +92,12 @@ var operators = func() map[string]operator {
 	return m
 }()
 
+var choiceType = stateType{
+	fields:        set("Choices", "Default", "InputPath", "OutputPath", "Assign"),
+	jsonataFields: set("Choices", "Default", "Output", "Assign"),
+	new:           func() stateKind { return &choiceState{} },
+}
+
 // choiceState is a Choice state: it goes to the Next of the first rule
 // that matches its input, else to its Default.
 type choiceState struct {
@@ -373,6 +379,38 @@ func (p *parser) choiceRule(v any, loc string, top bool) *choiceRule {
 		}
 		r.operand = val
 	}
+	return r
+}
+
+func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *choiceRule {
+	c := p.c
+	r := &choiceRule{}
+	// Causes name a rule's fields by its index: "Choices[1]/Output".
+	rule := "Choices"
+	if i := strings.LastIndexByte(loc, '/'); i >= 0 {
+		rule = "Choices[" + loc[i+1:] + "]"
+	}
+	for _, k := range o.Keys() {
+		switch k {
+		case "Condition", "Next", "Comment", "Assign", "Output":
+		default:
+			if _, isOp := operators[k]; isOp || k == "Variable" || k == "And" || k == "Or" || k == "Not" {
+				c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", k)
+			} else {
+				c.add(CodeSchema, pointer(loc, k), "The field %q is not supported by Step Functions", k)
+			}
+		}
+	}
+	if _, ok := o.Get("Condition"); !ok {
+		c.add(CodeSchema, loc, "Missing required field 'Condition'")
+	} else {
+		r.jCondition = p.jsonataFieldNamed(o, loc, "Condition", rule+"/Condition")
+	}
+	r.nextName, _ = stringField(c, o, loc, "Next", true)
+	if r.jAssign = p.jsonataFieldNamed(o, loc, "Assign", rule+"/Assign"); r.jAssign != nil {
+		r.assignVars = p.checkAssignNames(o, loc)
+	}
+	r.jOutput = p.jsonataFieldNamed(o, loc, "Output", rule+"/Output")
 	return r
 }
 

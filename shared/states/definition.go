@@ -148,16 +148,24 @@ func (leafKind) subgraphs(string, func(*graph, string)) {}
 func (leafKind) assignNames() []string                  { return nil }
 func (leafKind) waits() bool                            { return false }
 
-// stateKinds makes the stateKind of each state type.
-var stateKinds = map[string]func() stateKind{
-	typePass:     func() stateKind { return &passState{} },
-	typeSucceed:  func() stateKind { return &succeedState{} },
-	typeFail:     func() stateKind { return &failState{} },
-	typeWait:     func() stateKind { return &waitState{} },
-	typeChoice:   func() stateKind { return &choiceState{} },
-	typeTask:     func() stateKind { return &taskState{} },
-	typeParallel: func() stateKind { return &parallelState{} },
-	typeMap:      func() stateKind { return &mapState{} },
+// stateType is one state type as Parse sees it: the fields it accepts in
+// each query language and its stateKind.
+type stateType struct {
+	fields, jsonataFields map[string]bool
+	new                   func() stateKind
+}
+
+// stateTypes are the state types by name; each is declared next to its
+// stateKind.
+var stateTypes = map[string]*stateType{
+	typePass:     &passType,
+	typeSucceed:  &succeedType,
+	typeFail:     &failType,
+	typeWait:     &waitType,
+	typeChoice:   &choiceType,
+	typeTask:     &taskType,
+	typeParallel: &parallelType,
+	typeMap:      &mapType,
 }
 
 // Pattern is a service integration pattern of a Task resource.
@@ -174,17 +182,6 @@ const (
 var jsonataFields = map[string]bool{"Output": true, "Arguments": true, "Items": true}
 
 var commonFields = map[string]bool{"Type": true, "Comment": true, "QueryLanguage": true}
-
-var stateFields = map[string]map[string]bool{
-	typePass:     set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultPath", "Result", "Assign"),
-	typeTask:     set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign"),
-	typeChoice:   set("Choices", "Default", "InputPath", "OutputPath", "Assign"),
-	typeWait:     set("Next", "End", "InputPath", "OutputPath", "Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign"),
-	typeSucceed:  set("InputPath", "OutputPath"),
-	typeFail:     set("Error", "ErrorPath", "Cause", "CausePath"),
-	typeParallel: set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Branches", "Assign"),
-	typeMap:      set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Assign", "ItemsPath", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ItemReader", "ItemBatcher", "ResultWriter", "Label"),
-}
 
 func set(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
@@ -351,7 +348,7 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 	if !ok {
 		return nil
 	}
-	allowed, known := stateFields[typ]
+	t, known := stateTypes[typ]
 	if !known {
 		c.add(CodeSchema, loc+"/Type", "%q is not a valid state type", typ)
 		return nil
@@ -367,21 +364,22 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 			c.add(CodeSchema, loc+"/QueryLanguage", "Invalid QueryLanguage %q, want JSONPath or JSONata", ql)
 		}
 	}
-	st := &state{name: name, typ: typ, kind: stateKinds[typ]()}
+	st := &state{name: name, typ: typ, kind: t.new()}
 	st.entered = &eventInfo{typ: typ + "StateEntered", name: name}
 	st.exited = &eventInfo{typ: typ + "StateExited", name: name}
+	allowed := t.fields
 	var jx exprs
 	if p.jsonata {
 		st.jsonata = true
-		allowed = jsonataStateFields[typ]
-		o, jx = p.jsonataFields(st, o, loc)
+		allowed = t.jsonataFields
+		o, jx = p.jsonataFields(st, o, loc, allowed)
 	}
 	for _, k := range o.Keys() {
 		switch {
 		case allowed[k] || commonFields[k]:
 		case !p.jsonata && jsonataFields[k]:
 			c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONPath', but field '%s' is only supported for the 'JSONata' QueryLanguage", k)
-		case p.jsonata && stateFields[typ][k]:
+		case p.jsonata && t.fields[k]:
 			c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", k)
 		default:
 			c.add(CodeSchema, loc, "Field '%s' is not supported", k)
@@ -390,8 +388,7 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 	stringField(c, o, loc, "Comment", false)
 
 	// Transitions.
-	switch typ {
-	case typePass, typeTask, typeWait, typeParallel, typeMap:
+	if allowed["Next"] { // Pass, Task, Wait, Parallel, Map
 		next, hasNext := stringField(c, o, loc, "Next", false)
 		end, hasEnd := boolField(c, o, loc, "End")
 		switch {

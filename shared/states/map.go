@@ -10,6 +10,12 @@ import (
 	"github.com/shipwave/shipwave/shared/states/payload/jsonata"
 )
 
+var mapType = stateType{
+	fields:        set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Assign", "ItemsPath", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ItemReader", "ItemBatcher", "ResultWriter", "Label"),
+	jsonataFields: set("Next", "End", "Output", "Assign", "Retry", "Catch", "Items", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "ItemReader", "ItemBatcher", "ResultWriter", "Label"),
+	new:           func() stateKind { return &mapState{} },
+}
+
 // mapState is an inline Map state: it runs its item processor on each item
 // of its input's array, and its result is the array of their outputs.
 type mapState struct {

@@ -7,6 +7,12 @@ import (
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 )
 
+var parallelType = stateType{
+	fields:        set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Branches", "Assign"),
+	jsonataFields: set("Next", "End", "Arguments", "Output", "Assign", "Branches", "Retry", "Catch"),
+	new:           func() stateKind { return &parallelState{} },
+}
+
 // parallelState is a Parallel state: it runs its branches on its input at
 // once, and its result is the array of their outputs.
 type parallelState struct {

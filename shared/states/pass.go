@@ -5,6 +5,12 @@ import (
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 )
 
+var passType = stateType{
+	fields:        set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultPath", "Result", "Assign"),
+	jsonataFields: set("Next", "End", "Output", "Assign"),
+	new:           func() stateKind { return &passState{} },
+}
+
 // passState is a Pass state: it passes its input, or its Result, on.
 type passState struct {
 	leafKind

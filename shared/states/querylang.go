@@ -1,25 +1,11 @@
 package states
 
 import (
-	"strings"
-
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 	"github.com/shipwave/shipwave/shared/states/payload"
 	"github.com/shipwave/shipwave/shared/states/payload/jsonata"
 )
-
-// Fields of each state type when its QueryLanguage is JSONata.
-var jsonataStateFields = map[string]map[string]bool{
-	typePass:     set("Next", "End", "Output", "Assign"),
-	typeTask:     set("Next", "End", "Arguments", "Output", "Assign", "Retry", "Catch", "Resource", "TimeoutSeconds", "HeartbeatSeconds", "Credentials"),
-	typeChoice:   set("Choices", "Default", "Output", "Assign"),
-	typeWait:     set("Next", "End", "Seconds", "Timestamp", "Output", "Assign"),
-	typeSucceed:  set("Output"),
-	typeFail:     set("Error", "Cause"),
-	typeParallel: set("Next", "End", "Arguments", "Output", "Assign", "Branches", "Retry", "Catch"),
-	typeMap:      set("Next", "End", "Output", "Assign", "Retry", "Catch", "Items", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "ItemReader", "ItemBatcher", "ResultWriter", "Label"),
-}
 
 // exprFields are the fields that take a literal or a whole "{% %}"
 // expression, in the order they are compiled.
@@ -30,8 +16,7 @@ var exprFields = [...]string{"Seconds", "Timestamp", "TimeoutSeconds", "Heartbea
 // object without them, for the parsers shared with JSONPath to read the
 // literal fields, and the expressions of the fields that take a literal or
 // an expression (exprFields).
-func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string) (*jsonvalue.Object, exprs) {
-	allowed := jsonataStateFields[st.typ]
+func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string, allowed map[string]bool) (*jsonvalue.Object, exprs) {
 	st.jArgs = p.jsonataField(o, loc, "Arguments")
 	st.jOutput = p.jsonataField(o, loc, "Output")
 	if st.jAssign = p.jsonataField(o, loc, "Assign"); st.jAssign != nil {
@@ -100,38 +85,6 @@ func (p *parser) jsonataFieldNamed(o *jsonvalue.Object, loc, field, name string)
 		return nil
 	}
 	return t
-}
-
-func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *choiceRule {
-	c := p.c
-	r := &choiceRule{}
-	// Causes name a rule's fields by its index: "Choices[1]/Output".
-	rule := "Choices"
-	if i := strings.LastIndexByte(loc, '/'); i >= 0 {
-		rule = "Choices[" + loc[i+1:] + "]"
-	}
-	for _, k := range o.Keys() {
-		switch k {
-		case "Condition", "Next", "Comment", "Assign", "Output":
-		default:
-			if _, isOp := operators[k]; isOp || k == "Variable" || k == "And" || k == "Or" || k == "Not" {
-				c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", k)
-			} else {
-				c.add(CodeSchema, pointer(loc, k), "The field %q is not supported by Step Functions", k)
-			}
-		}
-	}
-	if _, ok := o.Get("Condition"); !ok {
-		c.add(CodeSchema, loc, "Missing required field 'Condition'")
-	} else {
-		r.jCondition = p.jsonataFieldNamed(o, loc, "Condition", rule+"/Condition")
-	}
-	r.nextName, _ = stringField(c, o, loc, "Next", true)
-	if r.jAssign = p.jsonataFieldNamed(o, loc, "Assign", rule+"/Assign"); r.jAssign != nil {
-		r.assignVars = p.checkAssignNames(o, loc)
-	}
-	r.jOutput = p.jsonataFieldNamed(o, loc, "Output", rule+"/Output")
-	return r
 }
 
 // jVars builds JSONata bindings: $states and every visible variable.

@@ -133,6 +133,12 @@ func resourceNames(res string) (legacyLambda bool, resourceType, resource string
 	return false, "", res
 }
 
+var taskType = stateType{
+	fields:        set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign"),
+	jsonataFields: set("Next", "End", "Arguments", "Output", "Assign", "Retry", "Catch", "Resource", "TimeoutSeconds", "HeartbeatSeconds", "Credentials"),
+	new:           func() stateKind { return &taskState{} },
+}
+
 // taskState is a Task state: it has its resource do the work.
 type taskState struct {
 	retrying

@@ -10,6 +10,12 @@ import (
 	"github.com/shipwave/shipwave/shared/states/payload"
 )
 
+var succeedType = stateType{
+	fields:        set("InputPath", "OutputPath"),
+	jsonataFields: set("Output"),
+	new:           func() stateKind { return &succeedState{} },
+}
+
 // succeedState is a Succeed state: it ends its graph with its input.
 type succeedState struct{ leafKind }
 
@@ -27,6 +33,12 @@ func (*succeedState) run(sr *stateRun) (any, *state, *failure.Error) {
 	}
 	out, ferr := sr.selectPath(st.outputPath, eff)
 	return out, nil, ferr
+}
+
+var failType = stateType{
+	fields:        set("Error", "ErrorPath", "Cause", "CausePath"),
+	jsonataFields: set("Error", "Cause"),
+	new:           func() stateKind { return &failState{} },
 }
 
 // failState is a Fail state: it fails its graph with an error and a cause.

@@ -9,6 +9,12 @@ import (
 	"github.com/shipwave/shipwave/shared/states/payload"
 )
 
+var waitType = stateType{
+	fields:        set("Next", "End", "InputPath", "OutputPath", "Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign"),
+	jsonataFields: set("Next", "End", "Seconds", "Timestamp", "Output", "Assign"),
+	new:           func() stateKind { return &waitState{} },
+}
+
 // waitState is a Wait state: it waits for a number of seconds or until a
 // timestamp, given by exactly one of its fields.
 type waitState struct {
