@@ -63,6 +63,8 @@ type optPath struct {
 	isNull bool
 }
 
+// state is one state of a graph: what every state type has. The type's
+// own fields and behaviour are its kind.
 type state struct {
 	name     string
 	typ      string
@@ -167,17 +169,6 @@ var stateTypes = map[string]*stateType{
 	typeParallel: &parallelType,
 	typeMap:      &mapType,
 }
-
-// Pattern is a service integration pattern of a Task resource.
-type Pattern string
-
-// Service integration patterns.
-const (
-	RequestResponse  Pattern = "RequestResponse"
-	Sync             Pattern = "Sync"
-	Sync2            Pattern = "Sync2"
-	WaitForTaskToken Pattern = "WaitForTaskToken"
-)
 
 var jsonataFields = map[string]bool{"Output": true, "Arguments": true, "Items": true}
 

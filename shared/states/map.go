@@ -115,7 +115,7 @@ func (k *mapState) parse(p *parser, st *state, o *jsonvalue.Object, loc string, 
 		k.itemSelector, st.parameters = st.parameters, nil
 	}
 	if n, ok := intField(c, o, loc, "MaxConcurrency", 0, math.MaxInt32); ok {
-		k.maxConcurrency.lit = n
+		k.maxConcurrency.lit, k.maxConcurrency.given = n, true
 	}
 	k.maxConcurrency.path = p.inputRefPath(o, loc, "MaxConcurrencyPath")
 	if n, ok := intField(c, o, loc, "ToleratedFailureCount", 0, math.MaxInt32); ok {

@@ -17,6 +17,17 @@ import (
 	"github.com/shipwave/shipwave/shared/states/payload"
 )
 
+// Pattern is a service integration pattern of a Task resource.
+type Pattern string
+
+// Service integration patterns.
+const (
+	RequestResponse  Pattern = "RequestResponse"
+	Sync             Pattern = "Sync"
+	Sync2            Pattern = "Sync2"
+	WaitForTaskToken Pattern = "WaitForTaskToken"
+)
+
 // TaskRequest is what a Task state asks its handler to do.
 type TaskRequest struct {
 	// Resource is the Task's Resource ARN as written, with any
@@ -179,10 +190,10 @@ func (k *taskState) parse(p *parser, st *state, o *jsonvalue.Object, loc string,
 		c.add(CodeSchema, loc, "Only one of 'HeartbeatSeconds' or 'HeartbeatSecondsPath' may be set")
 	}
 	if n, ok := intField(c, o, loc, "TimeoutSeconds", 1, maxSeconds); ok {
-		k.timeout.lit = n
+		k.timeout.lit, k.timeout.given = n, true
 	}
 	if n, ok := intField(c, o, loc, "HeartbeatSeconds", 1, maxSeconds); ok {
-		k.heartbeat.lit = n
+		k.heartbeat.lit, k.heartbeat.given = n, true
 	}
 	if k.timeout.lit > 0 && k.heartbeat.lit > 0 && k.heartbeat.lit >= k.timeout.lit {
 		c.add(CodeSchema, loc+"/HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds")
