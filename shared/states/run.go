@@ -31,10 +31,11 @@ type thread struct {
 	sr stateRun
 	// owned is the object the previous state of this graph returned when
 	// nothing else can reference it: a fresh copy made by a Pass state's
-	// ResultPath (st.passMember) while history is only counted, so no
+	// ResultPath (passResult.member) while history is only counted, so no
 	// event keeps it. The next state, if it is such a Pass state too, may
-	// write its member in place instead of copying the object again. It is
-	// cleared before every state and at the start of every graph.
+	// write its member in place instead of copying the object again. A
+	// Pass state takes it (passState.run); it is cleared before every
+	// other state and at the start of every graph.
 	owned *jsonvalue.Object
 }
 
