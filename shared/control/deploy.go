@@ -293,6 +293,13 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 		}
 		return StepOutput{Weight: split.Weight}, nil
 	}
+	if split.Weight < 100 {
+		// The watch goes up before partial traffic moves, and stays until
+		// the target is at 100% or restored.
+		if err := s.watch(ctx, in); err != nil {
+			return StepOutput{}, err
+		}
+	}
 	next := ts
 	next.Stable, next.Candidate, next.Weight, next.Phase, next.UpdatedAt = split.Stable, split.Candidate, split.Weight, release.PhaseShifting, s.after(ts.UpdatedAt)
 	if err := s.Store.PutTargetState(ctx, next); err != nil {
@@ -301,12 +308,48 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 	if err := sh.Shift(ctx, in.Target, split); err != nil {
 		return StepOutput{}, fmt.Errorf("shift %s to %s: %w", in.Target.Name, split, err)
 	}
+	if split.Weight == 100 {
+		if err := s.unwatch(ctx, in.ReleaseID, in.Target.Name); err != nil {
+			return StepOutput{}, err
+		}
+	}
 	ev := in.event(release.EventTrafficShifted, fmt.Sprintf("%s: %s", in.Target.Name, split))
 	ev.Data = jsonData(map[string]any{"weight": split.Weight, "stable": split.Stable, "candidate": split.Candidate})
 	if err := s.record(ctx, ev); err != nil {
 		return StepOutput{}, err
 	}
 	return StepOutput{Weight: split.Weight, BakeSeconds: in.Step.BakeSeconds}, nil
+}
+
+// watch stores the release's alarm watch on the target (see
+// release.TokenWatch) and checks the alarms once more, so an alarm already
+// firing fails the shift before traffic moves.
+func (s *Service) watch(ctx context.Context, in DeployTask) error {
+	if len(in.Alarms) == 0 {
+		return nil
+	}
+	now := s.now()
+	tok := release.TaskToken{
+		Token: release.WatchToken(in.ReleaseID, in.Target.Name), Kind: release.TokenWatch, ReleaseID: in.ReleaseID, Pipeline: in.Pipeline,
+		Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name, Alarms: in.Alarms, CreatedAt: now, ExpiresAt: now.Add(lease(in.LeaseSeconds)),
+	}
+	if err := s.Store.PutTaskToken(ctx, tok); err != nil && !errors.Is(err, release.ErrConflict) {
+		return fmt.Errorf("store the alarm watch on %s: %w", in.Target.Name, err)
+	}
+	firing, err := s.firing(ctx, in)
+	if err != nil || len(firing) == 0 {
+		return err
+	}
+	return s.alarmed(ctx, in, firing)
+}
+
+// unwatch drops the release's alarm watch on the target: its traffic is at
+// 100% (under the final bake) or back on its known-good version.
+func (s *Service) unwatch(ctx context.Context, releaseID, target string) error {
+	if err := s.Store.DeleteTaskToken(ctx, release.WatchToken(releaseID, target)); err != nil && !errors.Is(err, release.ErrNotFound) {
+		return fmt.Errorf("drop the alarm watch on %s: %w", target, err)
+	}
+	return nil
 }
 
 // holdForWindow answers a shift outside the deploy window: hold at the
@@ -468,9 +511,13 @@ func (s *Service) registerBake(ctx context.Context, in DeployTask) error {
 		return err
 	}
 	now := s.now()
+	watched := in.Alarms
+	if in.Split.Candidate != "" && in.Split.Candidate == in.Split.Stable {
+		watched = nil // the known-good version: what an alarm would roll back to
+	}
 	tok := release.TaskToken{
 		Token: in.Token, Kind: release.TokenBake, ReleaseID: in.ReleaseID, Pipeline: in.Pipeline,
-		Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name, Alarms: in.Alarms,
+		Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name, Alarms: watched,
 		CreatedAt: now, ExpiresAt: now.Add(time.Duration(in.Seconds)*time.Second + time.Hour),
 	}
 	if err := s.Store.PutTaskToken(ctx, tok); err != nil {
@@ -589,6 +636,9 @@ func (s *Service) finalize(ctx context.Context, in DeployTask) (TargetOutcome, e
 	ev := in.event(release.EventTargetPromoted, fmt.Sprintf("%s now serves %s (its known-good version stays %s until the release ends)", in.Target.Name, in.Split.Candidate, ts.KnownGood))
 	ev.Data = jsonData(map[string]any{"version": in.Split.Candidate, "previous": ts.KnownGood})
 	if err := s.record(ctx, ev); err != nil {
+		return TargetOutcome{}, err
+	}
+	if err := s.unwatch(ctx, in.ReleaseID, in.Target.Name); err != nil {
 		return TargetOutcome{}, err
 	}
 	if err := s.unlock(ctx, in.ReleaseID, in.Stage, in.Wave, in.Target.Name); err != nil {
@@ -722,6 +772,10 @@ func (s *Service) checkWave(ctx context.Context, in DeployTask) error {
 		switch {
 		case ev.Type == release.EventRollbackStarted && ev.Stage == in.Stage && ev.Wave == in.Wave && ev.Target != in.Target.Name && ev.Target != "":
 			return &WaveAborted{Message: fmt.Sprintf("target %s of wave %s is rolling back: %s", ev.Target, in.Wave, ev.Message)}
+		case ev.Type == release.EventAlarm && in.Target.Name != "" && ev.Target == in.Target.Name:
+			// alarmwatch saw an alarm while this target held partial
+			// traffic between two bakes (its watch, release.TokenWatch).
+			return &AlarmTriggered{Message: ev.Message}
 		case ev.Type == release.EventRollbackRequest:
 			return &RollbackRequested{Message: ev.Message}
 		case ev.Type.Ends():

@@ -164,3 +164,12 @@ func TestTaskErrorReason(t *testing.T) {
 		})
 	}
 }
+
+func TestTaskErrorReasonOfANestedExecution(t *testing.T) {
+	cause := `{"ExecutionArn":"arn:aws:states:us-east-1:1:execution:deploy:r-s0w0t0","Input":{"big":true},"Status":"FAILED","Error":"RollbackFailed",` +
+		`"Cause":"{\"errorMessage\":\"cannot restore orders: v1 is not serving\",\"errorType\":\"RestoreUnverified\"}"}`
+	got := (&control.TaskError{Error: "States.TaskFailed", Cause: cause}).Reason()
+	if want := "RollbackFailed: cannot restore orders: v1 is not serving"; got != want {
+		t.Errorf("Reason() = %q, want %q", got, want)
+	}
+}

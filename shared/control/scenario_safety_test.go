@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/control"
@@ -249,13 +250,16 @@ func TestWindowClosingMidShiftKeepsWatching(t *testing.T) {
 				if err != nil {
 					t.Error(err)
 				}
-				watched := false
+				watched, standing := false, false
 				for _, tok := range toks {
 					if tok.Kind == release.TokenBake && len(tok.Alarms) > 0 {
 						watched = true
 					}
+					if tok.Kind == release.TokenWatch && len(tok.Alarms) > 0 {
+						standing = true // the watch that outlives each bake
+					}
 				}
-				if !watched {
+				if !watched || strings.Contains(w.alias("orders"), "@") && !standing {
 					unwatched = append(unwatched, w.alias("orders"))
 				}
 				if weight == 100 && strings.Contains(w.alias("orders"), "@") {
@@ -421,5 +425,114 @@ func TestBreakGlassRestore(t *testing.T) {
 	ts, err := w.store.GetTargetState(ctx, "lambda:orders:live")
 	if err != nil || ts.KnownGood != "1" || !ts.Settled() {
 		t.Errorf("target state = %+v, %v; want settled on known-good 1", ts, err)
+	}
+}
+
+// TestPromoteSkipsTheBake: promote ends a 10-minute canary bake at once;
+// its final alarm check still runs and the release succeeds.
+func TestPromoteSkipsTheBake(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Canary10Percent30Minutes")
+	var once sync.Once
+	var perr error
+	w.onBake = func(w *world, weight int) {
+		if weight == 10 {
+			once.Do(func() {
+				_, perr = w.svc.Promote(context.Background(), control.PromoteRequest{ReleaseID: w.bakingRelease, Actor: "carol", Reason: "looks fine"})
+			})
+		}
+	}
+	start := w.clock.Now()
+	r, x := w.start("v2", "push:orders:main:promote")
+	w.wait(x)
+	if perr != nil {
+		t.Fatalf("Promote: %v", perr)
+	}
+	if got := w.releaseOf(r.ID); got.Status != release.StatusSucceeded {
+		t.Errorf("release = %s (%s), want SUCCEEDED", got.Status, got.Reason)
+	}
+	// The canary's 30 minutes were skipped; the final 10-minute bake was not.
+	if took := w.clock.Now().Sub(start); took >= 30*time.Minute {
+		t.Errorf("release took %s of virtual time, want the canary bake skipped", took)
+	}
+	skipped := false
+	for _, ev := range eventsOfType(w.events(r.ID), release.EventNote) {
+		skipped = skipped || strings.Contains(ev.Message, "bake skipped by carol")
+	}
+	if !skipped {
+		t.Errorf("no note that carol skipped the bake: %s", eventTypes(w.events(r.ID)))
+	}
+	if _, err := w.svc.Promote(context.Background(), control.PromoteRequest{ReleaseID: r.ID, Actor: "carol"}); !errors.Is(err, release.ErrConflict) {
+		t.Errorf("Promote(ended) = %v, want ErrConflict", err)
+	}
+	w.checkSafety(r, map[string]string{"orders": "2"})
+}
+
+// TestAlarmBetweenBakesIsNotMissed: while the canary holds partial traffic
+// there is always a watch on its alarms, also between a bake's end and
+// the next one's start: an alarm then is recorded by alarmwatch and the
+// target's next task fails with AlarmTriggered.
+func TestAlarmBetweenBakesIsNotMissed(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Linear10PercentEvery1Minute")
+	ctx := context.Background()
+	r, _, err := w.store.CreateRelease(ctx, release.Release{Pipeline: "orders", SpecVersion: 1, Version: "v2",
+		Trigger: release.Trigger{Kind: release.TriggerPush, Key: "push:orders:main:between", Time: w.clock.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.TransitionRelease(ctx, r.ID, release.StatusInProgress, ""); err != nil {
+		t.Fatal(err)
+	}
+	in := control.DeployTask{ReleaseID: r.ID, Pipeline: "orders", Stage: "prod", Wave: "one-box", Artifact: "v2",
+		Target: release.Target{Name: "lambda:orders:live", Type: release.TargetLambdaAlias, Function: "orders", Alias: "live"},
+		Alarms: []string{"orders-5xx"}, LeaseSeconds: 3600}
+	if _, err := w.svc.Lock(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	in.Action = "prepare"
+	out, err := w.svc.Shift(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Split = out.(traffic.Split)
+	in.Action, in.Step = "shift", control.StepInput{Weight: 10, BakeSeconds: 60}
+	if _, err := w.svc.Shift(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	// No bake registered yet: only the watch.
+	res, err := w.svc.AlarmChanged(ctx, alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm, Reason: "5xx above 1%"})
+	if err != nil || len(res.Failed) != 1 {
+		t.Fatalf("alarmwatch = %+v, %v; want the watched target", res, err)
+	}
+	w.mu.Lock()
+	w.alarms["orders-5xx"] = alarms.StateOK // it flapped back before the next task
+	w.mu.Unlock()
+	in.Action, in.Token, in.Seconds = "register", "tok-1", 60
+	var named *control.AlarmTriggered
+	if _, err := w.svc.Bake(ctx, in); !errors.As(err, &named) {
+		t.Errorf("next bake registration = %v, want AlarmTriggered", err)
+	}
+}
+
+// TestUndoAnEndedRelease: undo of a release that succeeded puts every
+// target it promoted back on the version it replaced, once.
+func TestUndoAnEndedRelease(t *testing.T) {
+	w := newWorldSpec(t, prodWaves("QUEUED", "rollbackWave", ""))
+	w.svc.Creator = w.store
+	r, x := w.start("v2", "push:orders:main:undo")
+	w.wait(x)
+	if got := w.releaseOf(r.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("release = %s (%s)", got.Status, got.Reason)
+	}
+	ctx := context.Background()
+	u, err := w.svc.Undo(ctx, control.UndoRequest{ReleaseID: r.ID, Actor: "dave", Reason: "bad release"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ID == r.ID || u.Status != release.StatusSucceeded || u.Trigger.Kind != release.TriggerRestore {
+		t.Errorf("undo = %s %s %s, want a SUCCEEDED restore release of its own", u.ID, u.Trigger.Kind, u.Status)
+	}
+	w.checkSafety(u, map[string]string{"orders": "1", "orders-eu": "1"})
+	if again, err := w.svc.Undo(ctx, control.UndoRequest{ReleaseID: r.ID, Actor: "dave"}); err != nil || again.ID != u.ID {
+		t.Errorf("second undo = %s, %v; want the same restore %s", again.ID, err, u.ID)
 	}
 }

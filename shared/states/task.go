@@ -381,6 +381,39 @@ func (sr *stateRun) invoke(req TaskRequest) (json.RawMessage, *failure.Error) {
 		}
 	}
 	for {
+		w := &waiter{}
+		var tokC <-chan tokenMsg
+		if tok != nil {
+			// A report that arrived before this wait began (the handler
+			// itself, or anything it triggered, answered the token) is
+			// taken at once: no time passes while it is already there.
+			// Checking and registering under the engine's lock means a
+			// report either is found here or credits this waiter.
+			var early *tokenMsg
+			eng.mu.Lock()
+			select {
+			case m := <-tok.ch:
+				early = &m
+			default:
+				tok.w = w
+			}
+			eng.mu.Unlock()
+			if early != nil {
+				switch early.kind {
+				case tokenHeartbeat:
+					hbDeadline = clock.Now().Add(time.Duration(req.HeartbeatSeconds) * time.Second)
+					if req.HeartbeatSeconds == 0 {
+						hbDeadline = time.Time{}
+					}
+					continue
+				case tokenFailure:
+					return nil, early.err
+				default:
+					return early.output, nil
+				}
+			}
+			tokC = tok.ch
+		}
 		var timeoutT, hbT Timer
 		var timeoutC, hbC <-chan time.Time
 		if !deadline.IsZero() {
@@ -390,14 +423,6 @@ func (sr *stateRun) invoke(req TaskRequest) (json.RawMessage, *failure.Error) {
 		if !hbDeadline.IsZero() {
 			hbT = clock.NewTimer(hbDeadline)
 			hbC = hbT.C()
-		}
-		var tokC <-chan tokenMsg
-		w := &waiter{}
-		if tok != nil {
-			tokC = tok.ch
-			eng.mu.Lock()
-			tok.w = w
-			eng.mu.Unlock()
 		}
 		if !sr.th.cs.park(w) {
 			if timeoutT != nil {
