@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/analysis"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/traffic"
@@ -279,6 +280,9 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 			return out, err
 		}
 	}
+	if in.Step.Pause && ts.Phase == release.PhaseShifting && ts.Weight == in.Step.Weight && ts.Weight > 0 {
+		return s.pause(ctx, in, ts)
+	}
 	sh, err := s.shifter(in.Target)
 	if err != nil {
 		return StepOutput{}, err
@@ -318,7 +322,46 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 	if err := s.record(ctx, ev); err != nil {
 		return StepOutput{}, err
 	}
+	if in.Step.Pause {
+		return s.pause(ctx, in, next)
+	}
 	return StepOutput{Weight: split.Weight, BakeSeconds: in.Step.BakeSeconds}, nil
+}
+
+// pause holds a pause step's weight until someone promotes the release
+// (Promote records Promoted): a hold like the deploy window's, its alarms
+// watched and its lease renewed by each Shift, for half the lease at a
+// time.
+func (s *Service) pause(ctx context.Context, in DeployTask, ts release.TargetState) (StepOutput, error) {
+	events, err := s.allEvents(ctx, in.ReleaseID)
+	if err != nil {
+		return StepOutput{}, err
+	}
+	promoted, waiting := false, false
+	for _, ev := range events {
+		if ev.Target != in.Target.Name {
+			continue
+		}
+		switch ev.Type {
+		case release.EventTrafficShifted:
+			promoted, waiting = false, false
+		case release.EventPromoted:
+			promoted = true
+		case release.EventNote:
+			waiting = waiting || strings.HasPrefix(ev.Message, "paused at ")
+		}
+	}
+	if promoted {
+		return StepOutput{Weight: ts.Weight}, nil
+	}
+	if !waiting {
+		msg := fmt.Sprintf("paused at %d%% on %s (alarms watched) until the release is promoted: shipwave release promote %s", ts.Weight, in.Target.Name, in.ReleaseID)
+		if err := s.record(ctx, in.event(release.EventNote, msg)); err != nil {
+			return StepOutput{}, err
+		}
+	}
+	chunk := lease(in.LeaseSeconds) / 2
+	return StepOutput{Hold: true, Weight: ts.Weight, BakeSeconds: max(1, int64(chunk/time.Second))}, nil
 }
 
 // watch stores the release's alarm watch on the target (see
@@ -591,7 +634,58 @@ func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, err
 			return out, s.record(ctx, in.event(release.EventBakePassed, "bake passed on time alone, as onInsufficientData: promote asks: "+msg))
 		}
 	}
+	if in.Step.Analysis != nil && in.Step.Weight > 0 && in.Step.Weight < 100 {
+		next, done, err := s.analyze(ctx, in, out, elapsed)
+		if err != nil || !done {
+			return next, err
+		}
+	}
 	return out, s.record(ctx, in.event(release.EventBakePassed, fmt.Sprintf("bake passed at %d%% after %ds", in.Step.Weight, elapsed)))
+}
+
+// analyze judges the canary against the baseline over the step's bake
+// (shared/analysis: Mann-Whitney per metric, an effect-size threshold, a
+// weighted score). Pass: the bake passes. Fail: AnalysisFailed. Marginal or
+// inconclusive (too little data): the bake is extended within the wave's
+// maxExtension, as a bake that needs requests is; when that runs out, a
+// marginal result fails and an inconclusive one follows
+// onInsufficientData. Every judgment is an AnalysisJudged event with the
+// data it used.
+func (s *Service) analyze(ctx context.Context, in DeployTask, out StepOutput, elapsed int64) (StepOutput, bool, error) {
+	if s.Analysis == nil {
+		return StepOutput{}, false, &InvalidInput{Message: "the step asks for canary analysis but no metric source is wired"}
+	}
+	src, err := s.Analysis(in.Target)
+	if err != nil {
+		return StepOutput{}, false, &InvalidInput{Message: fmt.Sprintf("analysis source for %s: %v", in.Target.Name, err)}
+	}
+	now := s.now()
+	j, err := analysis.Analyze(ctx, src, analysis.Request{Config: analysis.FromRelease(*in.Step.Analysis),
+		Canary: in.Split.Candidate, Baseline: in.Split.Stable, From: now.Add(-time.Duration(elapsed) * time.Second), To: now})
+	if err != nil {
+		return StepOutput{}, false, fmt.Errorf("analysis of %s on %s: %w", in.Split.Candidate, in.Target.Name, err)
+	}
+	ev := in.event(release.EventAnalysis, fmt.Sprintf("canary analysis at %d%%: %s (score %.0f)", in.Step.Weight, j.Verdict, j.Score))
+	ev.Data = jsonData(j)
+	if err := s.record(ctx, ev); err != nil {
+		return StepOutput{}, false, err
+	}
+	switch j.Verdict {
+	case analysis.Pass:
+		return out, true, nil
+	case analysis.Fail:
+		return StepOutput{}, false, &AnalysisFailed{Message: fmt.Sprintf("canary analysis failed %s on %s at %d%% (score %.0f)", in.Split.Candidate, in.Target.Name, in.Step.Weight, j.Score)}
+	}
+	limit := in.Step.BakeSeconds + in.Bake.MaxExtensionSeconds
+	if elapsed < limit {
+		out.BakeSeconds = min(limit-elapsed, max(1, (in.Step.BakeSeconds+3)/4))
+		return out, false, s.record(ctx, in.event(release.EventBakeExtended,
+			fmt.Sprintf("canary analysis %s after %ds; extending the bake by %ds", j.Verdict, elapsed, out.BakeSeconds)))
+	}
+	if j.Verdict == analysis.Inconclusive && in.Bake.OnInsufficientData == "promote" {
+		return out, true, nil
+	}
+	return StepOutput{}, false, &AnalysisFailed{Message: fmt.Sprintf("canary analysis still %s for %s on %s after %ds (all extensions used)", j.Verdict, in.Split.Candidate, in.Target.Name, elapsed)}
 }
 
 // Finalize records the target promoted: the candidate has all its traffic,

@@ -118,7 +118,7 @@ func TestErrorNamesMatchDefinitions(t *testing.T) {
 	for n := range goNames {
 		if n == "InvalidInput" || n == "LockLost" || n == "InsufficientData" || n == "PreflightFailed" || n == "HookFailed" ||
 			n == "AlarmTriggered" || n == "WaveAborted" || n == "WaveFailed" || n == "LoadTestFailed" || n == "Cancelled" ||
-			n == "ApprovalRejected" || n == "RollbackRequested" || n == "DeployWindowClosed" {
+			n == "ApprovalRejected" || n == "RollbackRequested" || n == "DeployWindowClosed" || n == "AnalysisFailed" {
 			// Caught by States.ALL into the rollback or finish path, by design.
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/analysis"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/states"
@@ -455,8 +456,8 @@ func TestPromoteSkipsTheBake(t *testing.T) {
 		t.Errorf("release took %s of virtual time, want the canary bake skipped", took)
 	}
 	skipped := false
-	for _, ev := range eventsOfType(w.events(r.ID), release.EventNote) {
-		skipped = skipped || strings.Contains(ev.Message, "bake skipped by carol")
+	for _, ev := range eventsOfType(w.events(r.ID), release.EventPromoted) {
+		skipped = skipped || strings.Contains(ev.Message, "promoted by carol")
 	}
 	if !skipped {
 		t.Errorf("no note that carol skipped the bake: %s", eventTypes(w.events(r.ID)))
@@ -534,5 +535,110 @@ func TestUndoAnEndedRelease(t *testing.T) {
 	w.checkSafety(u, map[string]string{"orders": "1", "orders-eu": "1"})
 	if again, err := w.svc.Undo(ctx, control.UndoRequest{ReleaseID: r.ID, Actor: "dave"}); err != nil || again.ID != u.ID {
 		t.Errorf("second undo = %s, %v; want the same restore %s", again.ID, err, u.ID)
+	}
+}
+
+// stepsSpec is a one-target pipeline with an explicit step plan.
+func stepsSpec(steps string) string {
+	return fmt.Sprintf(`apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+executionMode: QUEUED
+alarms: [orders-5xx]
+stages:
+  - name: prod
+    waves:
+      - name: one-box
+        targets: [{ type: lambdaAlias, function: orders, alias: live }]
+        deployment:
+          steps:
+%s
+        bake: 10m
+`, steps)
+}
+
+// TestPauseStepWaitsForPromote: a pause step holds its weight, watched,
+// through several holds (each renews the lease) until a person promotes.
+func TestPauseStepWaitsForPromote(t *testing.T) {
+	w := newWorldSpec(t, stepsSpec("            - { weight: 20, pause: {} }\n            - { weight: 100 }"))
+	holds := 0
+	var once sync.Once
+	var perr error
+	w.onBake = func(w *world, weight int) {
+		if weight != 20 {
+			return
+		}
+		holds++
+		if holds == 3 {
+			once.Do(func() {
+				_, perr = w.svc.Promote(context.Background(), control.PromoteRequest{ReleaseID: w.bakingRelease, Actor: "erin"})
+			})
+		}
+	}
+	start := w.clock.Now()
+	r, x := w.start("v2", "push:orders:main:pause")
+	w.wait(x)
+	if perr != nil {
+		t.Fatalf("Promote: %v", perr)
+	}
+	if got := w.releaseOf(r.ID); got.Status != release.StatusSucceeded {
+		t.Errorf("release = %s (%s), want SUCCEEDED", got.Status, got.Reason)
+	}
+	if holds < 3 || w.clock.Now().Sub(start) < time.Hour {
+		t.Errorf("held %d times over %s, want the pause to outlast several holds", holds, w.clock.Now().Sub(start))
+	}
+	if n := len(eventsOfType(w.events(r.ID), release.EventPromoted)); n != 1 {
+		t.Errorf("%d Promoted events, want 1", n)
+	}
+	w.checkSafety(r, map[string]string{"orders": "2"})
+}
+
+// canarySource is a metric source whose canary is slower than its
+// baseline by factor (1 = the same).
+type canarySource struct{ factor float64 }
+
+func (c canarySource) Samples(_ context.Context, q analysis.Query) ([]float64, []float64, error) {
+	var canary, baseline []float64
+	for i := range 400 {
+		v := 50 + float64(i%37)
+		if q.Metric == analysis.MetricErrors {
+			v = 0
+		}
+		baseline = append(baseline, v)
+		if i%4 == 0 {
+			canary = append(canary, v*c.factor)
+		}
+	}
+	return canary, baseline, nil
+}
+
+// TestAnalysisJudgesTheCanary: a step's analysis rolls back a canary 50%
+// slower than its baseline, and lets the same candidate through when it
+// is not slower.
+func TestAnalysisJudgesTheCanary(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		factor float64
+		want   release.Status
+		alias  string
+	}{
+		{"slower canary", 1.5, release.StatusRolledBack, "1"},
+		{"same as baseline", 1, release.StatusSucceeded, "2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorldSpec(t, stepsSpec("            - weight: 10\n              bake: 5m\n              analysis: { metrics: [{ name: latency, effect: 10% }] }\n            - { weight: 100 }"))
+			w.svc.Analysis = func(release.Target) (analysis.Source, error) { return canarySource{tc.factor}, nil }
+			r, x := w.start("v2", "push:orders:main:analysis-"+strings.ReplaceAll(tc.name, " ", "-"))
+			w.wait(x)
+			got := w.releaseOf(r.ID)
+			if got.Status != tc.want {
+				t.Errorf("release = %s (%s), want %s", got.Status, got.Reason, tc.want)
+			}
+			judged := eventsOfType(w.events(r.ID), release.EventAnalysis)
+			if len(judged) != 1 || len(judged[0].Data) == 0 {
+				t.Errorf("AnalysisJudged events = %+v, want one with its data", judged)
+			}
+			w.checkSafety(r, map[string]string{"orders": tc.alias})
+		})
 	}
 }

@@ -374,9 +374,10 @@ type PromoteRequest struct {
 }
 
 // Promote ends the bakes a release is waiting in now, as if their time had
-// passed (kubectl argo rollouts promote): each bake's final alarm check
-// still runs, so an alarm in ALARM still rolls back, and a hold for a shut
-// deploy window holds again. It records who skipped what. Errors:
+// passed (kubectl argo rollouts promote), and lets a paused step go on:
+// each bake's final alarm check still runs, so an alarm in ALARM still
+// rolls back, and a hold for a shut deploy window holds again. It records
+// who promoted what (Promoted). Errors:
 // ErrNotFound for an unknown release, ErrConflict when it has ended or is
 // not baking.
 func (s *Service) Promote(ctx context.Context, req PromoteRequest) (release.Release, error) {
@@ -409,11 +410,11 @@ func (s *Service) Promote(ctx context.Context, req PromoteRequest) (release.Rele
 			s.log().WarnContext(ctx, "promote: bake already ended", "releaseId", r.ID, "target", tok.Target, "error", err)
 			continue
 		}
-		msg := "bake skipped by " + who
+		msg := "promoted by " + who + ": bake skipped"
 		if req.Reason != "" {
 			msg += ": " + req.Reason
 		}
-		if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: release.EventNote, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target, Message: msg}); err != nil {
+		if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: release.EventPromoted, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target, Message: msg}); err != nil {
 			return r, err
 		}
 		n++

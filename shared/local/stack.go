@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/analysis"
+	"github.com/shipwave/shipwave/shared/analysis/fleetsamples"
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite"
@@ -437,6 +439,16 @@ func (s *Stack) startEngine(clock states.Clock) error {
 	}
 	if s.scaled != nil {
 		s.svc.Requests = scaledRequests{fleet: s.fleet, clock: s.scaled}
+	}
+	if m, ok := s.fleet.(fleetsamples.Metrics); ok {
+		// Canary analysis reads the fleet's per-request samples.
+		s.svc.Analysis = func(t release.Target) (analysis.Source, error) {
+			svc := t.Service
+			if svc == "" {
+				svc = t.Name
+			}
+			return fleetsamples.New(m, svc), nil
+		}
 	}
 	eng, err := NewEngine(states.Options{Clock: clock, Region: Region, Account: Account, Logger: s.log}, Handlers{
 		Service: s.svc, LoadTestAggregate: s.aggregateLoadTest, RunTask: states.TaskFunc(s.runLoadgen),
