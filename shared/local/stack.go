@@ -375,14 +375,22 @@ func (s *Stack) startFleet(ctx context.Context) error {
 					if _, dup := s.services[name]; dup {
 						continue
 					}
-					version := InitialVersion
+					version, knownGood := InitialVersion, ""
 					if ts, err := s.store.GetTargetState(ctx, t.Name); err == nil && ts.Stable != "" {
-						version = ts.Stable
+						version, knownGood = ts.Stable, ts.KnownGood
 					}
 					instances := max(1, t.Instances)
 					ep, err := s.fleet.AddService(ctx, name, instances, version)
 					if err != nil {
 						return fmt.Errorf("local stack: start service %s (%s): %w", name, version, err)
+					}
+					if knownGood != "" && knownGood != version {
+						// A release was under way when the last run stopped:
+						// its known-good version must be there for reconcile
+						// to restore onto, as it was before the stop.
+						if _, err := s.fleet.Launch(ctx, name, knownGood); err != nil {
+							return fmt.Errorf("local stack: start %s's known-good version %s: %w", name, knownGood, err)
+						}
 					}
 					sv := &service{Name: name, Target: t.Name, Pipeline: p.Name, Stage: st.Name, Wave: w.Name, Endpoint: ep, Instances: instances}
 					s.services[name], s.byTarget[t.Name] = sv, sv
