@@ -128,7 +128,7 @@ func TestAPI(t *testing.T) {
 		}, 403, "no verified caller", "waiting"},
 		{"rollback fails the waiting task", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("POST", "/v1/releases/"+f.rel.ID+"/rollback", "", `{"reason":"dashboards red"}`, alice)
-		}, 200, `"id": "` , "failed"},
+		}, 200, `"id": "`, "failed"},
 		{"push is not for AWS", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("POST", "/v1/pipelines/orders/push", "", `{"version":"v2"}`, alice)
 		}, 501, "not available on this stack", "waiting"},
