@@ -43,7 +43,7 @@ func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return nil
 	}
 	fs := flag.NewFlagSet("release "+cmd, flag.ContinueOnError)
-	api := fs.String("api", local.DefaultAPIAddr, "address of the local API")
+	api := fs.String("api", apiAddr(), "address of the local API (default $SHIPWAVE_API, else "+local.DefaultAPIAddr+")")
 	pipeline := fs.String("pipeline", "", "list: only this pipeline")
 	actor := fs.String("actor", os.Getenv("USER"), "approve/reject: whom the decision is recorded for (a label: the stack's token is the credential)")
 	comment := fs.String("comment", "", "approve/reject: a comment")

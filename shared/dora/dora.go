@@ -182,6 +182,9 @@ func ParseWindow(s string) (time.Duration, error) {
 		if err != nil {
 			return 0, release.Errorf(release.ErrInvalid, "window %q: want a duration such as 24h or a number of days such as 7d", s)
 		}
+		if days < 0 || days > int(MaxWindow/(24*time.Hour)) {
+			days = -1 // refused below, without overflowing
+		}
 		d = time.Duration(days) * 24 * time.Hour
 	} else {
 		var err error

@@ -4,7 +4,9 @@
 
 (function () {
   // The local stack's token arrives once as #token=...; keep it for the tab.
-  const m = location.hash.match(/token=([^&]+)/);
+  // #actor=NAME names whom the local token holder acts for (a label).
+  const m = location.hash.match(/token=([^&]+)/), a = location.hash.match(/actor=([^&]+)/);
+  if (a) localStorage.setItem("shipwave-actor", decodeURIComponent(a[1]));
   if (m) {
     sessionStorage.setItem("shipwave-token", decodeURIComponent(m[1]));
     history.replaceState(null, "", location.pathname + "#/");
@@ -12,10 +14,12 @@
 })();
 
 const token = () => sessionStorage.getItem("shipwave-token") || "";
+const actor = () => localStorage.getItem("shipwave-actor") || "";
 
 async function api(method, path, body) {
   const headers = { "Accept": "application/json" };
   if (token()) headers["Authorization"] = "Bearer " + token();
+  if (actor()) headers["X-Shipwave-Actor"] = actor();
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
   const text = await resp.text();
@@ -55,6 +59,7 @@ const clock = (t) => t ? new Date(t).toLocaleTimeString() : "";
 
 // dur formats nanoseconds (Go's time.Duration in JSON).
 function dur(ns) {
+  if (ns > 0 && ns < 1e9) return Math.max(1, Math.round(ns / 1e6)) + "ms";
   let s = Math.round(ns / 1e9);
   if (s < 60) return s + "s";
   let m = Math.floor(s / 60); s %= 60;
@@ -270,9 +275,13 @@ async function render() {
 }
 
 async function whoami() {
+  const input = document.getElementById("actor");
+  input.value = actor();
+  input.addEventListener("change", () => { localStorage.setItem("shipwave-actor", input.value.trim()); whoami(); });
   try {
     const info = await api("GET", "/v1/info");
     document.getElementById("who").textContent = (info.place || "") + " · " + (info.caller || "anonymous");
+    input.hidden = info.place !== "local";
   } catch (e) { flash(e.message + (token() ? "" : " — open the dashboard with the link `local up` prints (…/#token=TOKEN)")); }
 }
 
