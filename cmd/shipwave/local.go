@@ -309,7 +309,10 @@ func runLocalPush(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if !*watch {
 		return nil
 	}
-	return watchRelease(ctx, c, res.ReleaseID, stdout)
+	if isTerminal(stdout) {
+		return watchTree(ctx, c, res.ReleaseID, stdout, time.Second)
+	}
+	return watchLines(ctx, c, res.ReleaseID, stdout, time.Second)
 }
 
 func runLocalEvent(ctx context.Context, args []string, stdout, stderr io.Writer) error {

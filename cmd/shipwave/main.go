@@ -30,8 +30,10 @@ commands:
   spec validate FILE...      validate pipeline specs
   states run|validate ...    run or validate Amazon States Language definitions
   local up|demo|push ...     the local control plane
-  release list|show|...      inspect and steer releases
+  release list|get|...       inspect and steer releases, locally or on AWS (see shipwave release help)
   demo-service ...           the demo service the local fleet runs
+  version                    the build's version
+  completion bash|zsh        a shell completion script (source <(shipwave completion bash))
 `
 
 func main() {
@@ -75,6 +77,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runRelease(ctx, rest, stdout, stderr)
 	case "demo-service":
 		return runDemoService(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "shipwave", buildVersion())
+		return nil
+	case "completion":
+		return runCompletion(rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

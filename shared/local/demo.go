@@ -320,3 +320,6 @@ func printTimeline(out io.Writer, v ReleaseView, compact bool) {
 		fmt.Fprintln(out, eventLine(r.CreatedAt, e))
 	}
 }
+
+// EventLine is one event as the timeline prints it, timed from start.
+func EventLine(start time.Time, e release.Event) string { return eventLine(start, e) }
