@@ -214,7 +214,13 @@ func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		return o.emit(res, func(w io.Writer) { fmt.Fprintf(w, "release %s started (%s)\n", res.ReleaseID, res.Artifact) })
+		return o.emit(res, func(w io.Writer) {
+			if res.NoOp {
+				fmt.Fprintf(w, "nothing to retry: %s\n", res.Reason)
+				return
+			}
+			fmt.Fprintf(w, "release %s started (%s)\n", res.ReleaseID, res.Artifact)
+		})
 	case "restore":
 		if id != "" {
 			return &usageError{msg: "release restore: takes --pipeline, not a release id"}
