@@ -116,7 +116,8 @@ func (f *stackFlags) config(stdout, stderr io.Writer) (local.Config, error) {
 		return local.Config{}, &usageError{msg: "--log-level: " + err.Error()}
 	}
 	return local.Config{
-		DataDir: f.dataDir, Specs: f.specs, VirtualTime: f.virtual, TimeScale: f.scale, Binary: bin, DynaliteBin: dyn, APIAddr: f.api,
+		NotifySecret: os.Getenv("SHIPWAVE_NOTIFY_SECRET"),
+		DataDir:      f.dataDir, Specs: f.specs, VirtualTime: f.virtual, TimeScale: f.scale, Binary: bin, DynaliteBin: dyn, APIAddr: f.api,
 		Logger: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})), Out: stdout,
 	}, nil
 }
