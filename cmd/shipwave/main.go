@@ -32,6 +32,7 @@ commands:
   local up|demo|push ...     the local control plane
   release list|get|...       inspect and steer releases, locally or on AWS (see shipwave release help)
   demo-service ...           the demo service the local fleet runs
+  dashboard --endpoint URL   the web dashboard for the AWS API, its requests signed with SigV4
   version                    the build's version
   completion bash|zsh        a shell completion script (source <(shipwave completion bash))
 `
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "version", "--version":
 		fmt.Fprintln(stdout, "shipwave", buildVersion())
 		return nil
+	case "dashboard":
+		return runDashboard(ctx, rest, stdout, stderr)
 	case "completion":
 		return runCompletion(rest, stdout)
 	case "help", "-h", "--help":

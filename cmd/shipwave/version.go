@@ -37,7 +37,7 @@ func buildVersion() string {
 }
 
 var commands = map[string][]string{
-	"":        {"spec", "states", "local", "release", "demo-service", "version", "completion", "help"},
+	"":        {"spec", "states", "local", "release", "demo-service", "dashboard", "version", "completion", "help"},
 	"release": {"list", "get", "show", "watch", "approve", "reject", "promote", "abort", "rollback", "undo", "retry", "restore", "help"},
 	"local":   {"up", "demo", "push", "event", "help"},
 	"spec":    {"validate"},
