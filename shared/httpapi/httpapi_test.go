@@ -49,7 +49,9 @@ func (emptyStore) ListReleases(context.Context, string, int, string) ([]release.
 func (emptyStore) GetRelease(_ context.Context, id string) (release.Release, error) {
 	return release.Release{}, release.Errorf(release.ErrNotFound, "release %s", id)
 }
-func (emptyStore) Events(context.Context, string, int64, int) ([]release.Event, error) { return nil, nil }
+func (emptyStore) Events(context.Context, string, int64, int) ([]release.Event, error) {
+	return nil, nil
+}
 func (emptyStore) GetSpec(_ context.Context, p string, _ int) (release.SpecVersion, error) {
 	return release.SpecVersion{}, release.Errorf(release.ErrNotFound, "pipeline %s", p)
 }

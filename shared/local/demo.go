@@ -307,7 +307,6 @@ func statusLine(st Status) string {
 // start.
 func PrintTimeline(out io.Writer, v ReleaseView) { printTimeline(out, v, false) }
 
-
 func printTimeline(out io.Writer, v ReleaseView, compact bool) {
 	r := v.Release
 	fmt.Fprintf(out, "\n%s %s@%s  %s%s\n", r.Pipeline, r.ID, r.Version, r.Status, reasonSuffix(r.Reason))
