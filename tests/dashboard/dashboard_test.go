@@ -306,6 +306,18 @@ func TestDashboard(t *testing.T) {
 	}
 	waitText("#timeline", "Approved")
 	waitText("#baking", "local:shop-onebox")
+	waitText(`#progress [data-target="local:shop-onebox"]`, "baking")
+	waitText(`#progress [data-target="local:shop-onebox"]`, "left")
+	waitText(`#progress [data-target="local:shop-staging"]`, "100% · promoted")
+	// The weight bars are drawn to scale (the CSP refuses style attributes;
+	// the page sets widths through the CSSOM).
+	var widths []float64
+	if err := run(chromedp.Evaluate(`['local:shop-a', 'local:shop-staging'].map(t => document.querySelector('#progress [data-target="' + t + '"] .bar > span').getBoundingClientRect().width)`, &widths)); err != nil {
+		t.Fatal(err)
+	}
+	if len(widths) < 2 || widths[0] != 0 || widths[1] <= 0 {
+		t.Errorf("weight bars of shop-a (0%%) and shop-staging (100%%) are %v px wide", widths)
+	}
 	if err := run(chromedp.WaitEnabled("#promote", chromedp.ByQuery), shot("release-baking"), chromedp.Click("#promote", chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}

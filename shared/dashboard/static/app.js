@@ -35,6 +35,8 @@ function h(tag, attrs, ...kids) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    // Styles through the CSSOM: the page's CSP refuses style attributes.
+    else if (k === "style") for (const decl of String(v).split(";")) { const i = decl.indexOf(":"); if (i > 0) el.style.setProperty(decl.slice(0, i).trim(), decl.slice(i + 1).trim()); }
     else el.setAttribute(k, v === true ? "" : v);
   }
   for (const kid of kids.flat()) {
@@ -212,6 +214,46 @@ function baking(events) {
   return [...open.values()];
 }
 
+// targetSteps folds a release's events into each target's step, weight and
+// bake window (as shipwave release get does).
+function targetSteps(evs) {
+  const out = {};
+  for (const e of evs) {
+    if (!e.target) continue;
+    const t = out[e.target] || (out[e.target] = { step: "pending", weight: 0 });
+    switch (e.type) {
+      case "TargetPrepared": t.step = "prepared"; break;
+      case "TrafficShifted": { const m = /(\d+)% on/.exec(e.message || ""); if (m) t.weight = +m[1]; t.step = "shifting"; break; }
+      case "BakeStarted": { const m = /baking (\d+)s/.exec(e.message || ""); t.step = "baking"; t.bakeStart = Date.parse(e.time); t.bakeEnd = m ? t.bakeStart + (+m[1]) * 1000 : 0; break; }
+      case "BakePassed": t.step = "baked"; t.bakeEnd = 0; break;
+      case "AlarmTriggered": t.step = "alarm"; break;
+      case "HookFailed": t.step = "hook failed"; break;
+      case "TargetPromoted": t.step = "promoted"; t.weight = 100; t.bakeEnd = 0; break;
+      case "RollbackStarted": t.step = "rolling back"; break;
+      case "RolledBack": t.step = "rolled back"; t.weight = 0; t.bakeEnd = 0; break;
+      case "RestoreFailed": t.step = "restore failed"; break;
+    }
+  }
+  return out;
+}
+
+function progressView(p, evs, running) {
+  const steps = targetSteps(evs), now = Date.now();
+  return h("div", { class: "stages", id: "progress" }, p.stages.map((s) =>
+    h("section", { class: "stage", "data-stage": s.name }, h("h3", {}, s.name),
+      s.waves.map((w) => h("div", { class: "wave" }, h("h4", {}, "wave " + w.name),
+        w.targets.map((t) => {
+          const x = steps[t.name] || { step: "pending", weight: 0 };
+          const kids = [h("div", { class: "tname" }, t.name), h("div", {}, weightBar(x.weight), " " + x.weight + "% · ", h("b", { class: "step" }, running || x.step !== "baking" ? x.step : "ended"))];
+          if (running && x.step === "baking" && x.bakeEnd) {
+            const total = x.bakeEnd - x.bakeStart, done = Math.min(total, Math.max(0, now - x.bakeStart));
+            kids.push(h("div", { class: "bake" }, h("span", { class: "bar" }, h("span", { style: "width:" + (total ? (100 * done) / total : 100) + "%" })), " bake " + dur(Math.max(0, x.bakeEnd - now) * 1e6) + " left"));
+          }
+          kids.push(h("div", {}, alarmChips(t.alarms)));
+          return h("div", { class: "target", "data-target": t.name }, kids);
+        }))))));
+}
+
 async function act(what, id, body) {
   try {
     await api("POST", "/v1/releases/" + encodeURIComponent(id) + "/" + what, body || {});
@@ -222,6 +264,7 @@ async function act(what, id, body) {
 
 async function releasePage(id) {
   const [v, info] = await Promise.all([api("GET", "/v1/releases/" + encodeURIComponent(id)), api("GET", "/v1/info")]);
+  const p = await api("GET", "/v1/pipelines/" + encodeURIComponent(v.release.pipeline));
   const r = v.release, evs = v.events, running = !["SUCCEEDED", "ROLLED_BACK", "FAILED", "NEEDS_ATTENTION", "SUPERSEDED", "CANCELLED"].includes(r.status);
   const gate = running ? waitingApproval(evs) : null, bakes = running ? baking(evs) : [];
   const can = info.can || {};
@@ -235,6 +278,7 @@ async function releasePage(id) {
       btn("approve", "Approve", !!gate, "primary"), btn("reject", "Reject", !!gate),
       btn("promote", "Promote", bakes.length > 0), btn("rollback", "Roll back", running, "danger"),
       btn("undo", "Undo", true), btn("retry", "Retry", !running)),
+    h("h2", {}, "Progress"), progressView(p, evs, running),
     h("h2", {}, "Timeline"),
     h("ol", { class: "timeline", id: "timeline" }, evs.map((e) =>
       h("li", { class: eventClass(e.type), "data-type": e.type },
