@@ -19,7 +19,7 @@ export SIM_SKIP
 export SHIPWAVE_DYNALITE := $(NODE_BIN)/dynalite
 export SHIPWAVE_NODE_BIN := $(NODE_BIN)
 
-.PHONY: all run test soak build sizes loadgen-image lint template-lint events deps npm-deps go-deps deploy clean fmt fuzz bench
+.PHONY: all run test soak browser build sizes loadgen-image lint template-lint events deps npm-deps go-deps deploy clean fmt fuzz bench
 
 all: build
 
@@ -35,15 +35,23 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## run: the main job, locally, on embedded defaults.
+## run: the main job, locally, on embedded defaults. API=HOST:PORT moves
+## the local API (default 127.0.0.1:8081).
 run: deps
-	$(GO) run ./cmd/shipwave local demo
+	@echo "[make run] building bin/shipwave (the first build compiles the AWS SDK: a few minutes; later builds take seconds)"
+	@$(GO) build -o bin/shipwave ./cmd/shipwave
+	@echo "[make run] built; starting the local demo"
+	@bin/shipwave local demo $(if $(API),--api $(API))
+
+## browser: headless Chromium for tests/dashboard (Debian's chromium).
+browser:
+	@command -v chromium >/dev/null || { echo "[make] installing chromium for the dashboard test"; apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }
 
 ## test: the whole suite (lint + template lint + unit + integration against
 ## dynalite and moto_server + end-to-end). moto_server and cfn-lint (with
 ## aws-sam-translator) must be on PATH: `pip install 'moto[server]' cfn-lint`.
 test: export SIM_CONFIRM := 3
-test: deps lint template-lint
+test: deps lint template-lint browser
 	$(GO) test $(GOTEST_FLAGS) ./...
 
 ## soak: 100,000 simulated histories (shared/sim; about 20 minutes on 2 cores).

@@ -81,6 +81,9 @@ type Config struct {
 	// Token is the API token clients must send as "Authorization: Bearer
 	// TOKEN" on /v1 routes; empty means a fresh random one (Stack.Token).
 	Token string
+	// NotifySecret signs the generic webhooks of specs' notify lists
+	// (package notify); empty signs with an empty key.
+	NotifySecret string
 	// Secrets configures the outside endpoints POST /webhook, /slack and
 	// /alexa; an endpoint without its secret answers 503.
 	Secrets Secrets
@@ -122,6 +125,8 @@ type Stack struct {
 
 	stopSchedules context.CancelFunc
 	schedulesDone chan struct{}
+	stopNotify    context.CancelFunc
+	notifyDone    chan struct{}
 
 	mu        sync.Mutex
 	execs     map[string]*states.Execution // release id → its execution
@@ -258,6 +263,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.startSchedules(clock)
+	s.startNotifier()
 	s.serveAPI()
 	fmt.Fprintf(cfg.Out, "api        http://%s\n", s.APIAddr())
 	return s, nil
@@ -650,6 +656,10 @@ func (s *Stack) Close() error {
 	if s.stopSchedules != nil {
 		s.stopSchedules()
 		<-s.schedulesDone
+	}
+	if s.stopNotify != nil {
+		s.stopNotify()
+		<-s.notifyDone
 	}
 	if s.apiSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
