@@ -12,10 +12,18 @@ GOTEST_FLAGS ?= -count=1 -timeout 12m
 # with the UTC time, so a slow phase shows in the log: $(call phase,name).
 phase = printf '==> %s %s\n' "$$(date -u +%H:%M:%S)" "$(1)"
 
+# The simulation (shared/sim) checks every invariant of DESIGN.md §6.
+# SIM_SKIP=name,name ignores some (while one is being fixed); empty: none.
+# In make test a failing seed is replayed SIM_CONFIRM times and fails the
+# run only if a replay fails too (goroutine interleavings can differ; see
+# docs/simulation.md); make soak and replays by hand fail on any violation.
+SIM_SKIP ?=
+export SIM_SKIP
+
 export SHIPWAVE_DYNALITE := $(NODE_BIN)/dynalite
 export SHIPWAVE_NODE_BIN := $(NODE_BIN)
 
-.PHONY: all run test build sizes loadgen-image lint template-lint events deps npm-deps go-deps deploy clean fmt fuzz bench
+.PHONY: all run test soak browser build sizes loadgen-image lint template-lint events deps npm-deps go-deps deploy clean fmt fuzz bench
 
 all: build
 
@@ -34,9 +42,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## run: the main job, locally, on embedded defaults.
+## run: the main job, locally, on embedded defaults. API=HOST:PORT moves
+## the local API (default 127.0.0.1:8081).
 run: deps
-	$(GO) run ./cmd/shipwave local demo
+	@echo "[make run] building bin/shipwave (the first build compiles the AWS SDK: a few minutes; later builds take seconds)"
+	@$(GO) build -o bin/shipwave ./cmd/shipwave
+	@echo "[make run] built; starting the local demo"
+	@bin/shipwave local demo $(if $(API),--api $(API))
+
+## browser: headless Chromium for tests/dashboard (Debian's chromium).
+browser:
+	@$(call phase,browser)
+	@command -v chromium >/dev/null || { echo "[make] installing chromium for the dashboard test"; apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }
 
 ## test: the whole suite (lint + template lint + unit + integration against
 ## dynalite and moto_server + end-to-end). moto_server and cfn-lint (with
@@ -46,7 +63,8 @@ run: deps
 ## The executables tests run as processes (cmd/loadgen, cmd/shipwave) are
 ## built once, here, for every package (shared/testbin reads SHIPWAVE_TESTBIN).
 TESTBIN := $(BUILD_DIR)/testbin
-test: deps lint template-lint
+test: export SIM_CONFIRM := 3
+test: deps lint template-lint browser
 	@$(call phase,test binaries)
 	@mkdir -p $(TESTBIN)
 	$(GO) build -o $(TESTBIN)/ ./cmd/loadgen ./cmd/shipwave
@@ -55,6 +73,10 @@ test: deps lint template-lint
 	@$(call phase,e2e)
 	SHIPWAVE_TESTBIN=$(TESTBIN) $(GO) test $(GOTEST_FLAGS) ./tests/e2e
 	@$(call phase,done)
+
+## soak: 100,000 simulated histories (shared/sim; about 20 minutes on 2 cores).
+soak: go-deps
+	$(GO) test -count=1 -timeout 120m ./shared/sim -run 'TestSimulation$$' -sim.n=100000 -sim.show=5 -v
 
 ## template-lint: cfn-lint on template.yaml (cfn-lint runs the SAM transform
 ## itself) and on the CloudFormation template the SAM translator makes of it

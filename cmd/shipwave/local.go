@@ -62,6 +62,14 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return &usageError{msg: fmt.Sprintf("local: unknown command %q (see shipwave local help)", args[0])}
 }
 
+// apiAddr is the local API's address: $SHIPWAVE_API, else the default.
+func apiAddr() string {
+	if a := os.Getenv("SHIPWAVE_API"); a != "" {
+		return a
+	}
+	return local.DefaultAPIAddr
+}
+
 // multiFlag collects a repeated flag.
 type multiFlag []string
 
@@ -88,7 +96,7 @@ type stackFlags struct {
 }
 
 func (f *stackFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.api, "api", local.DefaultAPIAddr, "address of the local API (hooks in specs aimed at "+local.DefaultAPIAddr+" follow it)")
+	fs.StringVar(&f.api, "api", apiAddr(), "address of the local API (default $SHIPWAVE_API, else "+local.DefaultAPIAddr+"; hooks in specs aimed at "+local.DefaultAPIAddr+" follow it)")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "stack log level: debug, info, warn, error (JSON on stderr)")
 	fs.BoolVar(&f.virtual, "virtual-time", false, "run the engine on a virtual clock: waits and bakes take no wall time, so alarms (real traffic, real seconds) cannot catch anything")
 	fs.Float64Var(&f.scale, "time-scale", 1, "run waits and bakes this many times faster than real time; traffic and alarm periods stay real")
@@ -108,7 +116,8 @@ func (f *stackFlags) config(stdout, stderr io.Writer) (local.Config, error) {
 		return local.Config{}, &usageError{msg: "--log-level: " + err.Error()}
 	}
 	return local.Config{
-		DataDir: f.dataDir, Specs: f.specs, VirtualTime: f.virtual, TimeScale: f.scale, Binary: bin, DynaliteBin: dyn, APIAddr: f.api,
+		NotifySecret: os.Getenv("SHIPWAVE_NOTIFY_SECRET"),
+		DataDir:      f.dataDir, Specs: f.specs, VirtualTime: f.virtual, TimeScale: f.scale, Binary: bin, DynaliteBin: dyn, APIAddr: f.api,
 		Logger: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})), Out: stdout,
 	}, nil
 }
@@ -199,6 +208,7 @@ func runLocalUp(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		defer removeToken(st.APIAddr(), st.Token())
 		fmt.Fprintf(stdout, "           token stored in %s for the CLI\n", file)
 	}
+	fmt.Fprintf(stdout, "dashboard  %s/#token=%s\n", st.URL(), st.Token())
 	fmt.Fprintf(stdout, "endpoints  %s\n", outsideSummary(cfg.Secrets))
 	fmt.Fprintf(stdout, "ready      push with: shipwave local push --pipeline PIPELINE --version V [--fault error-rate=0.2] --api %s\n", st.APIAddr())
 	fmt.Fprintf(stdout, "           stop with Ctrl-C\n")
@@ -277,7 +287,7 @@ func runLocalDemo(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 func runLocalPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("local push", flag.ContinueOnError)
-	api := fs.String("api", local.DefaultAPIAddr, "address of the local API")
+	api := fs.String("api", apiAddr(), "address of the local API (default $SHIPWAVE_API, else "+local.DefaultAPIAddr+")")
 	var req local.PushRequest
 	pipeline := fs.String("pipeline", "", "pipeline to release (required)")
 	fs.StringVar(&req.Version, "version", "", "version to release (required)")
@@ -300,12 +310,15 @@ func runLocalPush(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if !*watch {
 		return nil
 	}
-	return watchRelease(ctx, c, res.ReleaseID, stdout)
+	if isTerminal(stdout) {
+		return watchTree(ctx, c, res.ReleaseID, stdout, time.Second)
+	}
+	return watchLines(ctx, c, res.ReleaseID, stdout, time.Second)
 }
 
 func runLocalEvent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("local event", flag.ContinueOnError)
-	api := fs.String("api", local.DefaultAPIAddr, "address of the local API")
+	api := fs.String("api", apiAddr(), "address of the local API (default $SHIPWAVE_API, else "+local.DefaultAPIAddr+")")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -339,7 +352,7 @@ func runLocalEvent(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 func runLocalStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("local status", flag.ContinueOnError)
-	api := fs.String("api", local.DefaultAPIAddr, "address of the local API")
+	api := fs.String("api", apiAddr(), "address of the local API (default $SHIPWAVE_API, else "+local.DefaultAPIAddr+")")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}

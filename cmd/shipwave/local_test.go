@@ -93,7 +93,7 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 	upOut := &lockedBuffer{}
 	go func() {
 		var errOut bytes.Buffer
-		err := run(ctx, []string{"local", "up", "--api", api, "--spec", filepath.Join("testdata", "local", "shop.yaml")}, strings.NewReader(""), upOut, &errOut)
+		err := run(ctx, []string{"local", "up", "--api", api, "--spec", filepath.Join("testdata", "local", "shop.yaml"), "--spec", filepath.Join("testdata", "local", "slow.yaml")}, strings.NewReader(""), upOut, &errOut)
 		upDone <- exitCode(err, &errOut)
 	}()
 	t.Cleanup(func() {
@@ -154,6 +154,15 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 		{name: "rollback ended", args: []string{"release", "rollback", id[1]}, wantCode: 1, want: "already ended SUCCEEDED"},
 		{name: "status", args: []string{"local", "status"}, want: "100% on v2"},
 		{name: "event", args: []string{"local", "event", filepath.Join("..", "..", "events", "alarm-state-change-ok.json")}, want: "no rule matched"},
+		{name: "get tree", args: []string{"release", "get", id[1]}, want: "└── stage prod\n    └── wave prod\n        └── local:shop-a  [██████████] 100%  ✔ promoted  serving v2"},
+		{name: "get next action", args: []string{"release", "get", id[1]}, want: "Next:      none: it succeeded"},
+		{name: "get json", args: []string{"release", "get", id[1], "-o", "json"}, want: `"step": "promoted"`},
+		{name: "get yaml", args: []string{"release", "get", id[1], "--output", "yaml"}, want: "step: promoted"},
+		{name: "bad output", args: []string{"release", "get", id[1], "-o", "xml"}, wantCode: 2, want: "want table, json or yaml"},
+		{name: "help exits 0", args: []string{"release", "promote", "--help"}, want: "usage: shipwave release"},
+		{name: "promote ended", args: []string{"release", "promote", id[1]}, wantCode: 1, want: "already ended SUCCEEDED"},
+		{name: "abort ended", args: []string{"release", "abort", id[1]}, wantCode: 1, want: "already ended SUCCEEDED"},
+		{name: "retry", args: []string{"release", "retry", id[1]}, want: "nothing to retry: every target of shop (local:shop-a) already serves v2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -163,4 +172,5 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 			}
 		})
 	}
+	t.Run("watch on a terminal", func(t *testing.T) { testWatchOnATerminal(t, api) })
 }

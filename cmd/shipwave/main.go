@@ -30,8 +30,12 @@ commands:
   spec validate FILE...      validate pipeline specs
   states run|validate ...    run or validate Amazon States Language definitions
   local up|demo|push ...     the local control plane
-  release list|show|...      inspect and steer releases
+  release list|get|...       inspect and steer releases, locally or on AWS (see shipwave release help)
+  sim [--seed N] [--n K]     replay seeded simulated histories and check the invariants
   demo-service ...           the demo service the local fleet runs
+  dashboard --endpoint URL   the web dashboard for the AWS API, its requests signed with SigV4
+  version                    the build's version
+  completion bash|zsh        a shell completion script (source <(shipwave completion bash))
 `
 
 func main() {
@@ -73,8 +77,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runLocal(ctx, rest, stdout, stderr)
 	case "release":
 		return runRelease(ctx, rest, stdout, stderr)
+	case "sim":
+		return runSim(ctx, rest, stdout, stderr)
 	case "demo-service":
 		return runDemoService(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "shipwave", buildVersion())
+		return nil
+	case "dashboard":
+		return runDashboard(ctx, rest, stdout, stderr)
+	case "completion":
+		return runCompletion(rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -14,9 +14,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/shipwave/shipwave/shared/apigw"
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/dashboard"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/httpapi"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/scheduler"
@@ -38,7 +41,8 @@ stages:
 const alice = "arn:aws:sts::123456789012:assumed-role/ReleaseManager/alice"
 
 type fixture struct {
-	api   *API
+	api   *httpapi.Server
+	specs *httpapi.SpecSaver
 	syncs []string // "pipeline:schedule names" per Sync call
 	sfn   *awsfake.SFN
 	store *store.Store
@@ -67,7 +71,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	fake.Wait("tok-approve")
 	f := &fixture{sfn: fake, store: st, rel: r}
-	f.api = &API{Releases: st, Specs: st, Decider: svc, Logger: observe.NewLogger(&bytes.Buffer{}),
+	f.specs = &httpapi.SpecSaver{Specs: st,
 		Schedules: schedulesFunc(func(_ context.Context, pipeline string, defs []scheduler.Definition) (scheduler.SyncResult, error) {
 			var names []string
 			for _, d := range defs {
@@ -79,7 +83,14 @@ func newFixture(t *testing.T) *fixture {
 			}
 			return scheduler.SyncResult{Created: names}, nil
 		})}
+	f.api = &httpapi.Server{Store: st, Decider: svc, Promoter: svc, Rollback: httpapi.RequestRollback{Service: svc},
+		Specs: f.specs, Place: "aws", Logger: observe.NewLogger(&bytes.Buffer{})}
 	return f
+}
+
+// handle serves one API Gateway request as the api function does.
+func (f *fixture) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return apigw.Handler(f.api.Handler())(ctx, req)
 }
 
 func request(method, path, query, body, actor string) events.APIGatewayV2HTTPRequest {
@@ -106,71 +117,92 @@ func TestAPI(t *testing.T) {
 		wantTask   string // fake task state afterwards
 	}{
 		{"list", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("GET", "/releases", "pipeline=orders", "", alice)
-		}, 200, `"pipeline":"orders"`, "waiting"},
-		{"list needs pipeline", func(f *fixture) events.APIGatewayV2HTTPRequest { return request("GET", "/releases", "", "", alice) }, 400, "pipeline is required", "waiting"},
+			return request("GET", "/v1/releases", "pipeline=orders", "", alice)
+		}, 200, `"pipeline": "orders"`, "waiting"},
+		{"list every pipeline", func(f *fixture) events.APIGatewayV2HTTPRequest { return request("GET", "/v1/releases", "", "", alice) }, 200, `"releases"`, "waiting"},
+		{"promote when not baking", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/v1/releases/"+f.rel.ID+"/promote", "", "", alice)
+		}, 409, "not baking", "waiting"},
+		{"promote needs a principal", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/v1/releases/"+f.rel.ID+"/promote", "", "", "")
+		}, 403, "no verified caller", "waiting"},
+		{"rollback fails the waiting task", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/v1/releases/"+f.rel.ID+"/rollback", "", `{"reason":"dashboards red"}`, alice)
+		}, 200, `"id": "`, "failed"},
+		{"push is not for AWS", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/v1/pipelines/orders/push", "", `{"version":"v2"}`, alice)
+		}, 501, "not available on this stack", "waiting"},
+		{"retry is not for AWS", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("POST", "/v1/releases/"+f.rel.ID+"/retry", "", "", alice)
+		}, 501, "not available on this stack", "waiting"},
+		{"info names the caller", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/v1/info", "", "", alice)
+		}, 200, alice, "waiting"},
+		{"old path is gone", func(f *fixture) events.APIGatewayV2HTTPRequest {
+			return request("GET", "/releases/"+f.rel.ID, "", "", alice)
+		}, 404, "no route", "waiting"},
 		{"list bad limit", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("GET", "/releases", "pipeline=orders&limit=x", "", alice)
+			return request("GET", "/v1/releases", "pipeline=orders&limit=x", "", alice)
 		}, 400, "limit", "waiting"},
 		{"list bad cursor", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("GET", "/releases", "pipeline=orders&cursor=%%%", "", alice)
+			return request("GET", "/v1/releases", "pipeline=orders&cursor=%%%", "", alice)
 		}, 400, "cursor", "waiting"},
 		{"get", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("GET", "/releases/"+f.rel.ID, "", "", alice)
-		}, 200, `"version":"abc"`, "waiting"},
+			return request("GET", "/v1/releases/"+f.rel.ID, "", "", alice)
+		}, 200, `"version": "abc"`, "waiting"},
 		{"get unknown", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("GET", "/releases/nope", "", "", alice)
+			return request("GET", "/v1/releases/nope", "", "", alice)
 		}, 404, "error", "waiting"},
 		{"events", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("GET", "/releases/"+f.rel.ID+"/events", "", "", alice)
-		}, 200, `"message":"hello"`, "waiting"},
+			return request("GET", "/v1/releases/"+f.rel.ID+"/events", "", "", alice)
+		}, 200, `"message": "hello"`, "waiting"},
 		{"events bad after", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("GET", "/releases/"+f.rel.ID+"/events", "after=-1", "", alice)
+			return request("GET", "/v1/releases/"+f.rel.ID+"/events", "after=-1", "", alice)
 		}, 400, "after", "waiting"},
 		{"approve", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"stage":"prod","comment":"lgtm"}`, alice)
-		}, 200, `"decision":"approved"`, "succeeded"},
+			return request("POST", "/v1/releases/"+f.rel.ID+"/approve", "", `{"stage":"prod","comment":"lgtm"}`, alice)
+		}, 200, `"decision": "approved"`, "succeeded"},
 		{"reject", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("POST", "/releases/"+f.rel.ID+"/reject", "", `{"comment":"no"}`, alice)
-		}, 200, `"decision":"rejected"`, "failed"},
+			return request("POST", "/v1/releases/"+f.rel.ID+"/reject", "", `{"comment":"no"}`, alice)
+		}, 200, `"decision": "rejected"`, "failed"},
 		{"not an approver", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("POST", "/releases/"+f.rel.ID+"/approve", "", "", "arn:aws:iam::123456789012:user/mallory")
+			return request("POST", "/v1/releases/"+f.rel.ID+"/approve", "", "", "arn:aws:iam::123456789012:user/mallory")
 		}, 403, "may not approve", "waiting"},
 		{"no principal", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("POST", "/releases/"+f.rel.ID+"/approve", "", "", "")
-		}, 403, "no verified IAM principal", "waiting"},
+			return request("POST", "/v1/releases/"+f.rel.ID+"/approve", "", "", "")
+		}, 403, "no verified caller", "waiting"},
 		{"bad body", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"stage":1}`, alice)
+			return request("POST", "/v1/releases/"+f.rel.ID+"/approve", "", `{"stage":1}`, alice)
 		}, 400, "body", "waiting"},
 		{"unknown field", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"approve":true}`, alice)
+			return request("POST", "/v1/releases/"+f.rel.ID+"/approve", "", `{"approve":true}`, alice)
 		}, 400, "unknown field", "waiting"},
 		{"nothing waiting", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("POST", "/releases/other/approve", "", "", alice)
+			return request("POST", "/v1/releases/other/approve", "", "", alice)
 		}, 404, "no approval waiting", "waiting"},
 		{"wrong stage", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("POST", "/releases/"+f.rel.ID+"/approve", "", `{"stage":"beta"}`, alice)
+			return request("POST", "/v1/releases/"+f.rel.ID+"/approve", "", `{"stage":"beta"}`, alice)
 		}, 404, "no approval waiting", "waiting"},
 		{"save spec", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("PUT", "/pipelines/orders/spec", "", ordersSpec, alice)
-		}, 200, `"version":1`, "waiting"},
+			return request("PUT", "/v1/pipelines/orders/spec", "", ordersSpec, alice)
+		}, 200, `"version": 1`, "waiting"},
 		{"spec with problems", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("PUT", "/pipelines/orders/spec", "", "apiVersion: shipwave/v1\npipeline: orders\n", alice)
+			return request("PUT", "/v1/pipelines/orders/spec", "", "apiVersion: shipwave/v1\npipeline: orders\n", alice)
 		}, 400, "orders.yaml:", "waiting"},
 		{"spec name mismatch", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("PUT", "/pipelines/payments/spec", "", ordersSpec, alice)
+			return request("PUT", "/v1/pipelines/payments/spec", "", ordersSpec, alice)
 		}, 400, "(the name in the path)", "waiting"},
 		{"empty spec", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("PUT", "/pipelines/orders/spec", "", "", alice)
+			return request("PUT", "/v1/pipelines/orders/spec", "", "", alice)
 		}, 400, "body", "waiting"},
 		{"unknown route", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("DELETE", "/releases/x", "", "", alice)
+			return request("DELETE", "/v1/releases/x", "", "", alice)
 		}, 404, "no route", "waiting"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			resp, err := f.api.Handle(context.Background(), tt.req(f))
+			resp, err := f.handle(context.Background(), tt.req(f))
 			if err != nil {
 				t.Fatalf("Handle returned error %v, want a response", err)
 			}
@@ -203,15 +235,15 @@ func TestSaveSpecSyncsSchedules(t *testing.T) {
 		wantBody   string
 		wantSyncs  []string
 	}{
-		{"schedule trigger", "orders", scheduled, 200, `"created":["` + scheduler.ScheduleName("orders", 0) + `"]`, []string{"orders:" + scheduler.ScheduleName("orders", 0)}},
-		{"no schedules still syncs (deletes old ones)", "orders", ordersSpec, 200, `"version":1`, []string{"orders:"}},
+		{"schedule trigger", "orders", scheduled, 200, scheduler.ScheduleName("orders", 0), []string{"orders:" + scheduler.ScheduleName("orders", 0)}},
+		{"no schedules still syncs (deletes old ones)", "orders", ordersSpec, 200, `"version": 1`, []string{"orders:"}},
 		{"invalid spec syncs nothing", "orders", "pipeline: orders\n", 400, "orders.yaml", nil},
 		{"sync failure after save", "broken", strings.Replace(scheduled, "pipeline: orders", "pipeline: broken", 1), 502, "saved as version 1", []string{"broken:" + scheduler.ScheduleName("broken", 0)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			resp, err := f.api.Handle(context.Background(), request("PUT", "/pipelines/"+tt.pipeline+"/spec", "", tt.src, alice))
+			resp, err := f.handle(context.Background(), request("PUT", "/v1/pipelines/"+tt.pipeline+"/spec", "", tt.src, alice))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,14 +267,14 @@ func TestSaveSpecRefusesLoadTestsWithoutNetworking(t *testing.T) {
 		wantBody   string
 	}{
 		{"refused without networking", noLoadTestNetwork, withLoadTest, 400, `orders.yaml:8: stages[0].loadTest: this Shipwave stack has no load-test networking`},
-		{"spec without load tests saved", noLoadTestNetwork, ordersSpec, 200, `"version":1`},
-		{"load tests saved with networking", "", withLoadTest, 200, `"version":1`},
+		{"spec without load tests saved", noLoadTestNetwork, ordersSpec, 200, `"version": 1`},
+		{"load tests saved with networking", "", withLoadTest, 200, `"version": 1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.api.RefuseLoadTests = tt.refuse
-			resp, err := f.api.Handle(context.Background(), request("PUT", "/pipelines/orders/spec", "", tt.src, alice))
+			f.specs.RefuseLoadTests = tt.refuse
+			resp, err := f.handle(context.Background(), request("PUT", "/v1/pipelines/orders/spec", "", tt.src, alice))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -281,8 +313,8 @@ func TestSampleEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFixture(t)
-	req.RawPath = "/releases/" + f.rel.ID + "/approve"
-	resp, _ := f.api.Handle(context.Background(), req)
+	req.RawPath = "/v1/releases/" + f.rel.ID + "/approve"
+	resp, _ := f.handle(context.Background(), req)
 	if resp.StatusCode != 200 {
 		t.Fatalf("sample approve = %d %s, want 200", resp.StatusCode, resp.Body)
 	}
@@ -313,33 +345,41 @@ func FuzzHandle(f *testing.F) {
 	f.Add(sample.RequestContext.HTTP.Method, sample.RawPath, sample.Body)
 	f.Add("GET", "/releases", "")
 	f.Add("PUT", "/pipelines/x/spec", "apiVersion: shipwave/v1")
-	api := &API{
-		Releases: nopReleases{},
-		Specs:    nopSpecs{},
+	api := apigw.Handler((&httpapi.Server{
+		Store: nopStore{},
+		Specs: &httpapi.SpecSaver{Specs: nopSpecs{}},
 		Decider: deciderFunc(func(context.Context, control.Decision) error {
 			return release.Errorf(release.ErrNotFound, "nothing waits")
 		}),
-	}
+		Dashboard: dashboard.Handler(),
+	}).Handler())
 	f.Fuzz(func(t *testing.T, method, path, body string) {
-		resp, err := api.Handle(context.Background(), request(method, path, "pipeline=p", body, alice))
+		resp, err := api(context.Background(), request(method, path, "pipeline=p", body, alice))
 		if err != nil {
 			t.Fatalf("Handle returned error %v", err)
 		}
-		if resp.StatusCode < 200 || resp.StatusCode > 599 || !json.Valid([]byte(resp.Body)) {
+		if resp.StatusCode < 200 || resp.StatusCode > 599 || (strings.HasPrefix(resp.Headers["Content-Type"], "application/json") && !json.Valid([]byte(resp.Body))) {
 			t.Fatalf("response %d %q is not a JSON answer", resp.StatusCode, resp.Body)
 		}
 	})
 }
 
-type nopReleases struct{}
+type nopStore struct{}
 
-func (nopReleases) ListReleases(context.Context, string, int, string) ([]release.Release, string, error) {
+func (nopStore) ListPipelines(context.Context) ([]string, error) { return []string{"p"}, nil }
+func (nopStore) GetSpec(_ context.Context, p string, _ int) (release.SpecVersion, error) {
+	return release.SpecVersion{}, release.Errorf(release.ErrNotFound, "pipeline %s", p)
+}
+func (nopStore) GetTargetState(_ context.Context, t string) (release.TargetState, error) {
+	return release.TargetState{}, release.Errorf(release.ErrNotFound, "target %s", t)
+}
+func (nopStore) ListReleases(context.Context, string, int, string) ([]release.Release, string, error) {
 	return nil, "", nil
 }
-func (nopReleases) GetRelease(_ context.Context, id string) (release.Release, error) {
+func (nopStore) GetRelease(_ context.Context, id string) (release.Release, error) {
 	return release.Release{}, release.Errorf(release.ErrNotFound, "release %s", id)
 }
-func (nopReleases) Events(context.Context, string, int64, int) ([]release.Event, error) {
+func (nopStore) Events(context.Context, string, int64, int) ([]release.Event, error) {
 	return nil, nil
 }
 

@@ -1,7 +1,12 @@
-// Command api is the Lambda function behind the status and approval HTTP
-// API (API Gateway HTTP API, payload 2.0, IAM authorization): list and read
-// releases and their event logs, approve or reject a waiting approval gate
-// as the calling IAM principal, and store pipeline specs.
+// Command api is the Lambda function behind Shipwave's /v1 HTTP API (API
+// Gateway HTTP API, payload 2.0, IAM authorization): package httpapi's
+// route table, with the calling IAM principal as the caller (approvers in a
+// spec are listed by that ARN), and the dashboard's static page. Here it
+// reads pipelines, releases and events, approves and rejects approval
+// gates, promotes (ends running bakes), rolls running releases back and
+// stores pipeline specs; push, retry, undo and restore answer 501 (releases
+// on AWS start from their triggers, and restores run with the rollback
+// function's permissions).
 //
 // Environment: TABLE_NAME, SCHEDULE_GROUP (the EventBridge Scheduler group),
 // SCHEDULE_TARGET_ARN (the schedule function) and SCHEDULER_ROLE_ARN (the
@@ -20,8 +25,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	sch "github.com/aws/aws-sdk-go-v2/service/scheduler"
 
+	"github.com/shipwave/shipwave/shared/apigw"
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/dashboard"
+	"github.com/shipwave/shipwave/shared/httpapi"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/scheduler"
 )
@@ -33,29 +41,32 @@ func main() {
 		logger.Error("api function cannot start", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(a.Handle)
+	lambda.Start(apigw.Handler(a.Handler()))
 }
 
-func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*API, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "SCHEDULE_GROUP", "SCHEDULE_TARGET_ARN", "SCHEDULER_ROLE_ARN", "LOAD_TESTS")
+func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*httpapi.Server, error) {
+	f, err := awsdeps.Load(ctx, "api", getenv, logger, "SCHEDULE_GROUP", "SCHEDULE_TARGET_ARN", "SCHEDULER_ROLE_ARN", "LOAD_TESTS")
 	if err != nil {
 		return nil, err
 	}
+	env := f.Settings.Extra
 	refuse, err := loadTests(env["LOAD_TESTS"])
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "api")
-	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d, logger, cfg := f.Deps, f.Logger, f.Deps.Config
 	st := d.Store()
-	svc := &control.Service{Store: st, Callbacks: d.Callbacks(), Now: time.Now, Logger: logger}
+	svc := &control.Service{Store: st, Callbacks: d.Callbacks(), Now: d.Now, Logger: logger}
 	schedules := &scheduler.Syncer{Client: sch.NewFromConfig(cfg), Group: env["SCHEDULE_GROUP"],
 		TargetARN: env["SCHEDULE_TARGET_ARN"], RoleARN: env["SCHEDULER_ROLE_ARN"]}
-	return &API{Releases: st, Specs: st, Schedules: schedules, Decider: svc, RefuseLoadTests: refuse, Logger: logger}, nil
+	return &httpapi.Server{
+		Store: st, Decider: svc, Promoter: svc, Rollback: httpapi.RequestRollback{Service: svc},
+		Specs:     &httpapi.SpecSaver{Specs: st, Schedules: schedules, RefuseLoadTests: refuse},
+		Place:     "aws",
+		Dashboard: dashboard.Handler(),
+		Logger:    logger,
+		Now:       time.Now,
+	}, nil
 }
 
 // noLoadTestNetwork is why a stack deployed without LoadTestSubnet and

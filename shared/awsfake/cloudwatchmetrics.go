@@ -15,7 +15,8 @@ import (
 )
 
 // CloudWatchMetrics is a fake of CloudWatch's metric statistics
-// (GetMetricStatistics) speaking Smithy RPC v2 CBOR like the real service.
+// (GetMetricStatistics, and GetMetricData's MetricStat queries) speaking
+// Smithy RPC v2 CBOR like the real service.
 // Tests add datapoints with Put; a query sums the points of the exact
 // namespace, metric and dimension set within [StartTime, EndTime), per
 // Period, as the Sum statistic.
@@ -78,11 +79,15 @@ func (c *CloudWatchMetrics) serve(w http.ResponseWriter, r *http.Request) {
 		writeCBORError(w, f.Status, f.Code, orDefault(f.Message, f.Code))
 		return
 	}
-	if !ok || r.Method != http.MethodPost || op != "GetMetricStatistics" {
+	if !ok || r.Method != http.MethodPost || (op != "GetMetricStatistics" && op != "GetMetricData") {
 		writeCBORError(w, http.StatusNotFound, "UnknownOperationException", "operation "+op+" is not supported by the fake")
 		return
 	}
-	out, code, msg := c.getMetricStatistics(params)
+	get := c.getMetricStatistics
+	if op == "GetMetricData" {
+		get = c.getMetricData
+	}
+	out, code, msg := get(params)
 	if code != "" {
 		writeCBORError(w, http.StatusBadRequest, code, msg)
 		return

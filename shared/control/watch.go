@@ -33,15 +33,29 @@ func (s *Service) AlarmChanged(ctx context.Context, c alarms.Change) (AlarmResul
 	if err != nil {
 		return res, Boundary(fmt.Errorf("bakes watching %s: %w", c.Alarm, err))
 	}
+	msg := fmt.Sprintf("alarm %s went to ALARM: %s", c.Alarm, c.Reason)
+	baking := map[string]bool{}
 	for _, tok := range toks {
 		if tok.Kind != release.TokenBake {
 			continue
 		}
-		msg := fmt.Sprintf("alarm %s went to ALARM: %s", c.Alarm, c.Reason)
+		baking[tok.ReleaseID+" "+tok.Target] = true
 		if err := s.record(ctx, release.Event{ReleaseID: tok.ReleaseID, Type: release.EventAlarm, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target, Message: msg}); err != nil {
 			return res, Boundary(err)
 		}
 		if err := s.fail(ctx, tok, "AlarmTriggered", msg); err != nil {
+			return res, Boundary(err)
+		}
+		res.Failed = append(res.Failed, tok.Target)
+	}
+	// A target holding partial traffic between two bakes has only its
+	// watch: the alarm is recorded, and its next task fails on it.
+	for _, tok := range toks {
+		if tok.Kind != release.TokenWatch || baking[tok.ReleaseID+" "+tok.Target] {
+			continue
+		}
+		if err := s.record(ctx, release.Event{ReleaseID: tok.ReleaseID, Type: release.EventAlarm, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target,
+			Message: msg + " (between bakes)"}); err != nil {
 			return res, Boundary(err)
 		}
 		res.Failed = append(res.Failed, tok.Target)
@@ -71,10 +85,33 @@ type ReconcileResult struct {
 // FAILED): if its release is still in progress — its own error path never
 // ran — every target it left mid-shift goes back to its last good version
 // and the release is marked FAILED with the reason.
+//
+// Transient failures (a throttled shifter, a lost race) are retried a few
+// times with backoff before they are returned: nothing else retries a
+// reconcile run at start-up.
 func (s *Service) Reconcile(ctx context.Context, c ExecutionChange) (ReconcileResult, error) {
-	res, err := s.reconcile(ctx, c)
+	var res ReconcileResult
+	var err error
+	for attempt := range reconcileAttempts {
+		res, err = s.reconcile(ctx, c)
+		var tr *TransientError
+		if err == nil || !errors.As(Boundary(err), &tr) || attempt == reconcileAttempts-1 {
+			break
+		}
+		t := time.NewTimer(time.Duration(50<<attempt) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return res, Boundary(ctx.Err())
+		case <-t.C:
+		}
+	}
 	return res, Boundary(err)
 }
+
+// reconcileAttempts bounds Reconcile's own retries of transient failures
+// (about 1.5 s of backoff in all).
+const reconcileAttempts = 5
 
 func (s *Service) reconcile(ctx context.Context, c ExecutionChange) (ReconcileResult, error) {
 	switch c.Status {
@@ -327,4 +364,63 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// PromoteRequest asks for a release's running bakes to end now.
+type PromoteRequest struct {
+	ReleaseID string
+	Actor     string
+	Reason    string
+}
+
+// Promote ends the bakes a release is waiting in now, as if their time had
+// passed (kubectl argo rollouts promote), and lets a paused step go on:
+// each bake's final alarm check still runs, so an alarm in ALARM still
+// rolls back, and a hold for a shut deploy window holds again. It records
+// who promoted what (Promoted). Errors:
+// ErrNotFound for an unknown release, ErrConflict when it has ended or is
+// not baking.
+func (s *Service) Promote(ctx context.Context, req PromoteRequest) (release.Release, error) {
+	r, err := s.Store.GetRelease(ctx, req.ReleaseID)
+	if err != nil {
+		return release.Release{}, fmt.Errorf("promote %s: %w", req.ReleaseID, err)
+	}
+	if r.Status.Terminal() {
+		return r, release.Errorf(release.ErrConflict, "release %s already ended %s", r.ID, r.Status)
+	}
+	toks, err := s.Store.TokensByRelease(ctx, r.ID)
+	if err != nil {
+		return r, fmt.Errorf("tokens of release %s: %w", r.ID, err)
+	}
+	if s.Callbacks == nil {
+		return r, fmt.Errorf("promote %s: no task callback client is wired", r.ID)
+	}
+	who := firstString(req.Actor, "an unnamed actor")
+	n := 0
+	for _, tok := range toks {
+		if tok.Kind != release.TokenBake {
+			continue
+		}
+		if err := s.Store.DeleteTaskToken(ctx, tok.Token); errors.Is(err, release.ErrNotFound) {
+			continue // it ended first
+		} else if err != nil {
+			return r, fmt.Errorf("claim bake of %s: %w", tok.Target, err)
+		}
+		if err := s.Callbacks.SendTaskSuccess(ctx, tok.Token, []byte(`{}`)); err != nil {
+			s.log().WarnContext(ctx, "promote: bake already ended", "releaseId", r.ID, "target", tok.Target, "error", err)
+			continue
+		}
+		msg := "promoted by " + who + ": bake skipped"
+		if req.Reason != "" {
+			msg += ": " + req.Reason
+		}
+		if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: release.EventPromoted, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target, Message: msg}); err != nil {
+			return r, err
+		}
+		n++
+	}
+	if n == 0 {
+		return r, release.Errorf(release.ErrConflict, "release %s is not baking now; nothing to promote", r.ID)
+	}
+	return r, nil
 }

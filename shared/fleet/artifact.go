@@ -16,6 +16,9 @@ import (
 //
 //	error-rate=F      answer GET / with 500 for a fraction F (0–1) of requests
 //	latency=D         add D (a Go duration) to every GET /
+//	latency=+P%       make every GET / P percent (1–1000) slower: the
+//	                  fleet's base latency (Config.BaseLatency) is scaled
+//	                  by 1+P/100; without a base latency it has no effect
 //	crash-after=D     exit with status 2 D after start-up
 //	crash-on-start    exit with status 1 before listening
 //
@@ -23,9 +26,11 @@ import (
 // version id the fleet routes by, so two builds of one version with
 // different faults are different versions.
 type Artifact struct {
-	Version      string
-	ErrorRate    float64
-	Latency      time.Duration
+	Version   string
+	ErrorRate float64
+	Latency   time.Duration
+	// Slowdown is latency=+P% as a percentage (40 for +40%).
+	Slowdown     float64
 	CrashAfter   time.Duration
 	CrashOnStart bool
 }
@@ -43,7 +48,7 @@ func ParseArtifact(s string) (Artifact, error) {
 	if len(s) > maxArtifactLen {
 		return bad("longer than %d characters", maxArtifactLen)
 	}
-	parts := strings.Split(s, "+")
+	parts := splitFaults(s)
 	a := Artifact{Version: parts[0]}
 	if err := validVersion(a.Version); err != nil {
 		return bad("%v", err)
@@ -63,6 +68,15 @@ func ParseArtifact(s string) (Artifact, error) {
 			}
 			a.ErrorRate = r
 		case "latency", "crash-after":
+			if pct, ok := strings.CutPrefix(val, "+"); ok && key == "latency" {
+				num, isPct := strings.CutSuffix(pct, "%")
+				p, err := strconv.ParseFloat(num, 64)
+				if !isPct || err != nil || math.IsNaN(p) || p < 1 || p > 1000 || strings.ContainsAny(num, "eExXpP_") {
+					return bad("latency=%q: want a slowdown between +1%% and +1000%% such as +40%%", val)
+				}
+				a.Slowdown = p
+				continue
+			}
 			d, err := time.ParseDuration(val)
 			if err != nil || d < 0 || d > time.Hour {
 				return bad("%s=%q: want a duration between 0 and 1h such as 300ms", key, val)
@@ -84,6 +98,20 @@ func ParseArtifact(s string) (Artifact, error) {
 		}
 	}
 	return a, nil
+}
+
+// splitFaults splits an artifact string at each "+" that does not start a
+// value ("latency=+40%" keeps its sign).
+func splitFaults(s string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '+' && (i == 0 || s[i-1] != '=') {
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
 }
 
 func validVersion(v string) error {
@@ -110,6 +138,9 @@ func (a Artifact) String() string {
 	if a.Latency > 0 {
 		b.WriteString("+latency=" + a.Latency.String())
 	}
+	if a.Slowdown > 0 {
+		b.WriteString("+latency=+" + strconv.FormatFloat(a.Slowdown, 'f', -1, 64) + "%")
+	}
 	if a.CrashAfter > 0 {
 		b.WriteString("+crash-after=" + a.CrashAfter.String())
 	}
@@ -127,6 +158,9 @@ func (a Artifact) Args() []string {
 	}
 	if a.Latency > 0 {
 		args = append(args, "--latency", a.Latency.String())
+	}
+	if a.Slowdown > 0 {
+		args = append(args, "--latency-factor", strconv.FormatFloat(1+a.Slowdown/100, 'f', -1, 64))
 	}
 	if a.CrashAfter > 0 {
 		args = append(args, "--crash-after", a.CrashAfter.String())

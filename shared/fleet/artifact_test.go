@@ -35,6 +35,12 @@ func TestParseArtifact(t *testing.T) {
 		{name: "space in version", in: "v 1", wantErr: "not allowed"},
 		{name: "twice", in: "v1+latency=1s+latency=2s", wantErr: "given twice"},
 		{name: "value on flag fault", in: "v1+crash-on-start=yes", wantErr: "takes no value"},
+		{name: "slowdown", in: "v4+latency=+40%", want: fleet.Artifact{Version: "v4", Slowdown: 40}, canon: "v4+latency=+40%"},
+		{name: "slowdown with other faults", in: "v4+latency=+12.5%+error-rate=0.01", want: fleet.Artifact{Version: "v4", Slowdown: 12.5, ErrorRate: 0.01}, canon: "v4+error-rate=0.01+latency=+12.5%"},
+		{name: "slowdown without percent", in: "v4+latency=+40", wantErr: "want a slowdown"},
+		{name: "slowdown too big", in: "v4+latency=+5000%", wantErr: "want a slowdown"},
+		{name: "slowdown exponent", in: "v4+latency=+4e1%", wantErr: "want a slowdown"},
+		{name: "slowdown and added latency", in: "v4+latency=+40%+latency=1s", wantErr: "given twice"},
 		{name: "too long", in: "v" + strings.Repeat("1", 300), wantErr: "longer than"},
 	}
 	for _, tt := range tests {
@@ -57,6 +63,9 @@ func TestParseArtifact(t *testing.T) {
 }
 
 func TestWithFaults(t *testing.T) {
+	if got, err := fleet.WithFaults("v3", "latency=+40%"); err != nil || got != "v3+latency=+40%" {
+		t.Errorf("WithFaults(latency=+40%%) = %q, %v; want v3+latency=+40%%", got, err)
+	}
 	got, err := fleet.WithFaults("v3", "latency=300ms", "error-rate=0.2")
 	if err != nil || got != "v3+error-rate=0.2+latency=300ms" {
 		t.Errorf("WithFaults = %q, %v; want v3+error-rate=0.2+latency=300ms", got, err)
@@ -95,7 +104,7 @@ func FuzzParseArtifact(f *testing.F) {
 		if err != nil {
 			t.Fatalf("demo-service rejects flags %q of %q: %v", a.Args(), s, err)
 		}
-		if cfg.Version != a.Version || cfg.ErrorRate != a.ErrorRate || cfg.Latency != a.Latency || cfg.CrashOnStart != a.CrashOnStart || cfg.CrashAfter != a.CrashAfter {
+		if cfg.Version != a.Version || cfg.ErrorRate != a.ErrorRate || cfg.Latency != a.Latency || (a.Slowdown > 0 && cfg.LatencyFactor != 1+a.Slowdown/100) || cfg.CrashOnStart != a.CrashOnStart || cfg.CrashAfter != a.CrashAfter {
 			t.Fatalf("flags %q parse to %+v, want %+v", a.Args(), cfg, a)
 		}
 		if slices.Contains(a.Args(), "") {

@@ -9,6 +9,8 @@
 // and restarted if routed again. The proxy records per-version request
 // counts, 5xx counts and latencies of the real traffic it forwards, which
 // the local metric alarms evaluate, and a background generator keeps
-// traffic flowing. Artifacts name a version plus injected faults
+// traffic flowing. Synthetic requests (SyntheticHeader, StartSynthetic) go
+// to the candidate outside the weighted split and are recorded apart, so
+// quiet canaries can be judged without mixing them into real traffic. Artifacts name a version plus injected faults
 // ("v3+error-rate=0.2"; see Artifact).
 package fleet

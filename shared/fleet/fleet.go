@@ -34,6 +34,10 @@ type Config struct {
 	Retention time.Duration
 	// MaxInstances bounds instances per service (default 16).
 	MaxInstances int
+	// BaseLatency gives every instance a healthy per-request latency (a
+	// lognormal with this median, demo-service --base-latency) that the
+	// latency=+P% fault scales; 0 means none.
+	BaseLatency time.Duration
 }
 
 // Fleet runs services of demo-service processes behind weighted proxies.

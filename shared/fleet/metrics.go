@@ -48,6 +48,11 @@ func (d Datapoint) Percentile(p float64) time.Duration {
 	return d.latencies[rank-1]
 }
 
+// Latencies returns a copy of the latency sample, sorted: every request's
+// latency while a Resolution bucket holds at most 512 requests per version,
+// a uniform reservoir sample of them beyond.
+func (d Datapoint) Latencies() []time.Duration { return slices.Clone(d.latencies) }
+
 // Samples returns how many latencies the percentiles are computed from.
 func (d Datapoint) Samples() int { return len(d.latencies) }
 

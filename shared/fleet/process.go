@@ -88,6 +88,9 @@ func (t *tail) String() string {
 // check, or fails with a *LaunchError after stopping it.
 func (f *Fleet) start(ctx context.Context, service string, a Artifact, id string) (*instance, error) {
 	args := append([]string{"demo-service", "--instance", id}, a.Args()...)
+	if f.cfg.BaseLatency > 0 {
+		args = append(args, "--base-latency", f.cfg.BaseLatency.String())
+	}
 	cmd := exec.Command(f.cfg.Binary, args...)
 	setProcAttrs(cmd)
 	in := &instance{id: id, cmd: cmd, stderr: &tail{max: 2048}, done: make(chan struct{})}

@@ -33,6 +33,7 @@ type Service struct {
 	name      string
 	instances int
 	metrics   *series
+	synthetic *series // synthetic requests (SyntheticHeader), apart
 
 	ops sync.Mutex // serializes Launch, SetRoute and close
 
@@ -51,6 +52,7 @@ type Service struct {
 
 	trafficMu sync.Mutex
 	gen       *generator
+	synth     *generator
 }
 
 // version is one launched artifact; procs is nil while it is stopped.
@@ -82,6 +84,7 @@ func newService(f *Fleet, name string, instances int) *Service {
 	return &Service{
 		f: f, name: name, instances: instances,
 		metrics:   newSeries(f.cfg.Retention, h.Sum64()),
+		synthetic: newSeries(f.cfg.Retention, ^h.Sum64()),
 		versions:  map[string]*version{},
 		transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second, ResponseHeaderTimeout: 30 * time.Second},
 	}
@@ -169,7 +172,13 @@ func (s *Service) handler(rp *httputil.ReverseProxy) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt := s.route.Load()
 		b := rt.stable
-		if rt.can != nil && pickCandidate(s.counter.Add(1)-1, rt.split.Weight) {
+		synthetic := r.Header.Get(SyntheticHeader) != ""
+		switch {
+		case synthetic:
+			if rt.can != nil {
+				b = rt.can
+			}
+		case rt.can != nil && pickCandidate(s.counter.Add(1)-1, rt.split.Weight):
 			b = rt.can
 		}
 		u := b.urls[int(b.rr.Add(1)-1)%len(b.urls)]
@@ -180,7 +189,11 @@ func (s *Service) handler(rp *httputil.ReverseProxy) http.Handler {
 		if rec.code == 0 {
 			rec.code = http.StatusOK
 		}
-		s.metrics.record(b.version, s.f.cfg.Now(), rec.code, time.Since(start))
+		m := s.metrics
+		if synthetic {
+			m = s.synthetic
+		}
+		m.record(b.version, s.f.cfg.Now(), rec.code, time.Since(start))
 	})
 }
 
@@ -411,6 +424,7 @@ func (s *Service) Processes() []Process {
 // close stops traffic, the proxy and every instance, and waits for them.
 func (s *Service) close() error {
 	s.StopTraffic()
+	s.StopSynthetic()
 	s.mu.Lock()
 	s.up = false
 	s.mu.Unlock()

@@ -34,10 +34,16 @@ func (s *Service) StartTraffic(rps int) error {
 	s.trafficMu.Lock()
 	defer s.trafficMu.Unlock()
 	s.stopTrafficLocked()
+	s.gen = startGenerator(s.Endpoint()+"/", rps, nil)
+	return nil
+}
+
+// startGenerator sends rps GET requests per second to url, with header
+// set on each, until stopped.
+func startGenerator(url string, rps int, header http.Header) *generator {
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &generator{cancel: cancel}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: maxInFlight}}
-	url := s.Endpoint() + "/"
 	sem := make(chan struct{}, maxInFlight)
 	g.wg.Add(1)
 	go func() {
@@ -65,6 +71,9 @@ func (s *Service) StartTraffic(rps int) error {
 				if err != nil {
 					return
 				}
+				for k, v := range header {
+					req.Header[k] = v
+				}
 				resp, err := client.Do(req)
 				g.sent.Add(1)
 				if err != nil {
@@ -75,8 +84,7 @@ func (s *Service) StartTraffic(rps int) error {
 			}()
 		}
 	}()
-	s.gen = g
-	return nil
+	return g
 }
 
 // StopTraffic stops the background generator, if any, and waits for its

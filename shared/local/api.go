@@ -2,68 +2,40 @@ package local
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/dashboard"
 	"github.com/shipwave/shipwave/shared/fleet"
 	"github.com/shipwave/shipwave/shared/hooks"
+	"github.com/shipwave/shipwave/shared/httpapi"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/traffic"
 	"github.com/shipwave/shipwave/shared/triggers"
 )
 
-// maxRequestBody bounds every API request body.
-const maxRequestBody = 256 << 10
+// The API's request and answer types (package httpapi).
+type (
+	PushRequest     = httpapi.PushRequest
+	PushResponse    = httpapi.PushResponse
+	ReleaseView     = httpapi.ReleaseView
+	DecisionRequest = httpapi.DecisionRequest
+	RollbackRequest = httpapi.ActionRequest
+	RestoreRequest  = httpapi.RestoreRequest
+	ReleasePage     = httpapi.ReleasePage
+)
 
-// PushRequest is the body of POST /v1/pipelines/{p}/push.
-type PushRequest struct {
-	Version string `json:"version"`
-	// Fault makes the version misbehave: "error-rate=0.2", "latency=300ms",
-	// "crash-on-start", several joined with "+" or ",".
-	Fault string `json:"fault,omitempty"`
-	// FaultStage limits the fault to the targets of one stage (for example
-	// "prod": a regression that only production traffic shows).
-	FaultStage string `json:"faultStage,omitempty"`
-	// Key identifies the push; the same key again creates no second release.
-	Key   string `json:"key,omitempty"`
-	Actor string `json:"actor,omitempty"`
-}
-
-// PushResponse says which release a push created (or found).
-type PushResponse struct {
-	ReleaseID string `json:"releaseId"`
-	Artifact  string `json:"artifact"`
-	Execution string `json:"execution"`
-	Created   bool   `json:"created"`
-	// NoOp says nothing was created: every target already serves the
-	// version as its known-good one (Reason says so).
-	NoOp   bool   `json:"noop,omitempty"`
-	Reason string `json:"reason,omitempty"`
-}
-
-// ReleaseView is a release with its event log.
-type ReleaseView struct {
-	Release release.Release `json:"release"`
-	Events  []release.Event `json:"events"`
-}
-
-// DecisionRequest is the body of approve and reject.
-type DecisionRequest struct {
-	Actor   string `json:"actor"`
-	Comment string `json:"comment,omitempty"`
-	Stage   string `json:"stage,omitempty"`
-}
+// MaxPageSize bounds GET /v1/releases?limit=.
+const MaxPageSize = httpapi.MaxPageSize
 
 // ServiceStatus is one local service in GET /v1/status.
 type ServiceStatus struct {
@@ -84,23 +56,21 @@ type Status struct {
 	Alarms   map[string]alarms.State `json:"alarms"`
 }
 
-// serveAPI serves the API: the /v1 routes behind guard (token, origin,
-// JSON), the built-in hooks (which check their own HMAC signature), and the
-// outside endpoints (which verify their senders' signatures).
+// serveAPI serves the API: the /v1 routes of package httpapi and the
+// dashboard behind guard (token, origin, JSON), the built-in hooks (which
+// check their own HMAC signature), and the outside endpoints (which verify
+// their senders' signatures).
 func (s *Stack) serveAPI() {
-	mux := http.NewServeMux() // the /v1 routes, behind guard
-	mux.HandleFunc("POST /v1/pipelines/{pipeline}/push", s.handlePush)
-	mux.HandleFunc("POST /v1/events", s.handleEvent)
-	mux.HandleFunc("GET /v1/releases", s.handleList)
-	mux.HandleFunc("GET /v1/releases/{id}", s.handleGet)
-	mux.HandleFunc("POST /v1/releases/{id}/approve", s.handleDecide(true))
-	mux.HandleFunc("POST /v1/releases/{id}/reject", s.handleDecide(false))
-	mux.HandleFunc("POST /v1/releases/{id}/rollback", s.handleRollback)
-	mux.HandleFunc("POST /v1/releases/{id}/undo", s.handleUndo)
-	mux.HandleFunc("POST /v1/pipelines/{pipeline}/restore", s.handleRestore)
-	mux.HandleFunc("GET /v1/status", s.handleStatus)
+	api := &httpapi.Server{
+		Store: s.store, Decider: s.svc, Promoter: s.svc, Restorer: s.svc,
+		Rollback: s, Undo: s, Pusher: s, Retrier: s, Status: s, Events: s,
+		Place: "local", Dashboard: dashboard.Handler(), ShowInternalErrors: true, Logger: s.log, Now: s.svc.Now,
+	}
+	if s.alarms != nil {
+		api.Alarms = s.alarms
+	}
 	root := http.NewServeMux()
-	root.Handle("/v1/", s.guard(mux))
+	root.Handle("/", s.guard(api.Handler()))
 	root.HandleFunc("POST /hooks/smoke", s.handleHook("smoke"))
 	root.HandleFunc("POST /hooks/verify", s.handleHook("verify"))
 	root.HandleFunc("POST /hooks/hang", s.handleHook("hang"))
@@ -114,46 +84,10 @@ func (s *Stack) serveAPI() {
 	}()
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
+func writeJSON(w http.ResponseWriter, code int, v any) { httpapi.WriteJSON(w, code, v) }
 
 func writeError(w http.ResponseWriter, err error) {
-	code := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, release.ErrNotFound):
-		code = http.StatusNotFound
-	case errors.Is(err, release.ErrInvalid):
-		code = http.StatusBadRequest
-	case errors.Is(err, release.ErrConflict), errors.Is(err, release.ErrLocked):
-		code = http.StatusConflict
-	case errors.Is(err, release.ErrUnauthorized):
-		code = http.StatusForbidden
-	}
-	writeJSON(w, code, map[string]string{"error": err.Error()})
-}
-
-func decodeBody(r *http.Request, v any) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil {
-		return release.Errorf(release.ErrInvalid, "read request body: %v", err)
-	}
-	if len(body) > maxRequestBody {
-		return release.Errorf(release.ErrInvalid, "request body exceeds %d bytes", maxRequestBody)
-	}
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return release.Errorf(release.ErrInvalid, "request body: %v", err)
-	}
-	return nil
+	writeJSON(w, httpapi.StatusOf(err), map[string]string{"error": err.Error()})
 }
 
 // Artifact is the fleet artifact of a version with a fault: "v3+error-rate=0.2".
@@ -163,25 +97,6 @@ func Artifact(version, fault string) string {
 		return version
 	}
 	return version + "+" + fault
-}
-
-func (s *Stack) handlePush(w http.ResponseWriter, r *http.Request) {
-	var req PushRequest
-	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	req.Actor = actorFor(r, req.Actor)
-	if req.Actor == "" {
-		writeError(w, errUnauthenticated)
-		return
-	}
-	res, err := s.Push(r.Context(), r.PathValue("pipeline"), req)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
 }
 
 // Push creates a release of a version (a manual trigger) and starts it.
@@ -268,191 +183,55 @@ func checkFault(f string) error {
 	return nil
 }
 
-func (s *Stack) handleEvent(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
-	if err != nil {
-		writeError(w, release.Errorf(release.ErrInvalid, "read event: %v", err))
-		return
-	}
-	ds, err := s.bus.Deliver(r.Context(), body)
+// DeliverEvent puts an outside event on the local bus (POST /v1/events).
+func (s *Stack) DeliverEvent(ctx context.Context, body []byte) (any, error) {
+	ds, err := s.bus.Deliver(ctx, body)
 	if ds == nil && err != nil {
-		writeError(w, release.Errorf(release.ErrInvalid, "%v", err))
-		return
+		return nil, release.Errorf(release.ErrInvalid, "%v", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds})
+	return map[string]any{"deliveries": ds}, nil
 }
 
-// ReleasePage is GET /v1/releases: a page of releases, newest first, and
-// the cursor of the next page ("" on the last).
-type ReleasePage struct {
-	Releases   []release.Release `json:"releases"`
-	NextCursor string            `json:"nextCursor,omitempty"`
-}
-
-// MaxPageSize bounds GET /v1/releases?limit=.
-const MaxPageSize = 500
-
-func (s *Stack) handleList(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	limit := 100
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > MaxPageSize {
-			writeError(w, release.Errorf(release.ErrInvalid, "limit %q: want 1 to %d", clipHeader(l), MaxPageSize))
-			return
-		}
-		limit = n
-	}
-	page, err := s.ReleasePage(r.Context(), q.Get("pipeline"), limit, q.Get("cursor"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
-}
-
-// pageCursor is where the next page of a listing starts: a pipeline and
-// the store's cursor within it.
-type pageCursor struct {
-	Pipeline string `json:"p"`
-	Store    string `json:"c,omitempty"`
-}
-
-// ReleasePage lists up to limit releases of pipeline (of every pipeline,
-// one after the other in name order, when empty), each pipeline's newest
-// first, starting at cursor; the answer's NextCursor continues it.
+// ReleasePage lists up to limit releases of pipeline (of every pipeline
+// when empty), newest first, from cursor (httpapi.Page).
 func (s *Stack) ReleasePage(ctx context.Context, pipeline string, limit int, cursor string) (ReleasePage, error) {
-	names := []string{pipeline}
-	if pipeline == "" {
-		var err error
-		if names, err = s.store.ListPipelines(ctx); err != nil {
-			return ReleasePage{}, err
-		}
-		sort.Strings(names)
-	}
-	var at pageCursor
-	start := 0
-	if cursor != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err == nil {
-			err = json.Unmarshal(raw, &at)
-		}
-		if err != nil || at.Pipeline == "" {
-			return ReleasePage{}, release.Errorf(release.ErrInvalid, "cursor %q was not issued by this API", clipHeader(cursor))
-		}
-		start = sort.SearchStrings(names, at.Pipeline)
-		if pipeline != "" {
-			start = 0
-			if at.Pipeline != pipeline {
-				return ReleasePage{}, release.Errorf(release.ErrInvalid, "cursor belongs to pipeline %s, not %s", at.Pipeline, pipeline)
-			}
-		}
-	}
-	page := ReleasePage{Releases: []release.Release{}}
-	for i := start; i < len(names); i++ {
-		storeCursor := ""
-		if i == start && at.Pipeline == names[i] {
-			storeCursor = at.Store
-		}
-		for {
-			rs, next, err := s.store.ListReleases(ctx, names[i], limit-len(page.Releases), storeCursor)
-			if err != nil {
-				return ReleasePage{}, fmt.Errorf("list releases of %s: %w", names[i], err)
-			}
-			page.Releases = append(page.Releases, rs...)
-			if len(page.Releases) >= limit {
-				switch {
-				case next != "":
-					page.NextCursor = encodeCursor(pageCursor{Pipeline: names[i], Store: next})
-				case i+1 < len(names):
-					page.NextCursor = encodeCursor(pageCursor{Pipeline: names[i+1]})
-				}
-				return page, nil
-			}
-			if next == "" {
-				break
-			}
-			storeCursor = next
-		}
-	}
-	return page, nil
-}
-
-func encodeCursor(c pageCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return httpapi.Page(ctx, s.store, pipeline, limit, cursor)
 }
 
 // Releases lists every release of a pipeline (every pipeline's when
-// empty), newest first, following the pages to the end.
+// empty), newest first.
 func (s *Stack) Releases(ctx context.Context, pipeline string) ([]release.Release, error) {
-	out := []release.Release{}
-	cursor := ""
-	for {
-		page, err := s.ReleasePage(ctx, pipeline, MaxPageSize, cursor)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Releases...)
-		if page.NextCursor == "" {
-			break
-		}
-		cursor = page.NextCursor
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
-	return out, nil
-}
-
-func (s *Stack) handleGet(w http.ResponseWriter, r *http.Request) {
-	v, err := s.Release(r.Context(), r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	return httpapi.All(ctx, s.store, pipeline)
 }
 
 // Release returns a release with its whole event log.
 func (s *Stack) Release(ctx context.Context, id string) (ReleaseView, error) {
-	rel, err := s.store.GetRelease(ctx, id)
-	if err != nil {
-		return ReleaseView{}, err
-	}
-	v := ReleaseView{Release: rel, Events: []release.Event{}}
-	var after int64
-	for {
-		evs, err := s.store.Events(ctx, id, after, 500)
-		if err != nil {
-			return ReleaseView{}, err
-		}
-		v.Events = append(v.Events, evs...)
-		if len(evs) < 500 {
-			return v, nil
-		}
-		after = evs[len(evs)-1].Seq
-	}
+	return httpapi.View(ctx, s.store, id)
 }
 
-func (s *Stack) handleDecide(approve bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var req DecisionRequest
-		if err := decodeBody(r, &req); err != nil {
-			writeError(w, err)
-			return
-		}
-		// The token holder decides; the actor is a label for the record.
-		req.Actor = actorFor(r, req.Actor)
-		if req.Actor == "" {
-			writeError(w, errUnauthenticated)
-			return
-		}
-		if err := s.Decide(r.Context(), r.PathValue("id"), approve, req); err != nil {
-			writeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]bool{"approved": approve})
+// Retry starts a new release of an earlier release's version (with the
+// same fault, for a local artifact that had one) on its pipeline.
+func (s *Stack) Retry(ctx context.Context, id, actor string) (PushResponse, error) {
+	rel, err := s.store.GetRelease(ctx, id)
+	if err != nil {
+		return PushResponse{}, fmt.Errorf("retry %s: %w", id, err)
 	}
+	if !rel.Status.Terminal() {
+		return PushResponse{}, release.Errorf(release.ErrConflict, "retry %s: it is still %s; roll it back or wait until it ends", id, rel.Status)
+	}
+	if rel.Trigger.Kind == release.TriggerRestore {
+		return PushResponse{}, release.Errorf(release.ErrConflict, "retry %s: it is a break-glass restore; restore again instead", id)
+	}
+	version, fault, _ := strings.Cut(rel.Version, "+")
+	s.mu.Lock()
+	stage := s.scopes[rel.Version]
+	s.mu.Unlock()
+	return s.Push(ctx, rel.Pipeline, PushRequest{Version: version, Fault: fault, FaultStage: stage, Actor: actor,
+		Key: fmt.Sprintf("retry:%s:%d", id, time.Now().UnixNano())})
 }
+
+// StatusReport is GET /v1/status.
+func (s *Stack) StatusReport(ctx context.Context) (any, error) { return s.Status(ctx) }
 
 // Decide approves or rejects a release's waiting approval (control.Service.Decide).
 func (s *Stack) Decide(ctx context.Context, id string, approve bool, d DecisionRequest) error {
@@ -460,15 +239,6 @@ func (s *Stack) Decide(ctx context.Context, id string, approve bool, d DecisionR
 		return release.Errorf(release.ErrInvalid, "decide %s: actor is required", id)
 	}
 	return s.svc.Decide(ctx, control.Decision{ReleaseID: id, Stage: d.Stage, Actor: d.Actor, Approve: approve, Comment: d.Comment})
-}
-
-func (s *Stack) handleStatus(w http.ResponseWriter, r *http.Request) {
-	st, err := s.Status(r.Context())
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
 }
 
 // Status reports every service's live route and every alarm's state.
@@ -540,7 +310,7 @@ func pipelineAlarms(p release.Pipeline) []string {
 // else the proxy does), verify (post-traffic: the proxy answers /healthz), hang (never answers: for hook timeouts) and fail.
 func (s *Stack) handleHook(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+		body, err := io.ReadAll(io.LimitReader(r.Body, 256<<10))
 		if err != nil {
 			writeError(w, release.Errorf(release.ErrInvalid, "read hook: %v", err))
 			return

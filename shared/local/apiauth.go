@@ -1,7 +1,6 @@
 package local
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -12,7 +11,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/httpapi"
 )
 
 // HeaderActor labels who a request made with the stack's token is for. It
@@ -32,39 +31,26 @@ func NewToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-type identityKey struct{}
-
-// Identity is who an API request authenticated as: always TokenIdentity
-// (the token holder), with the label it gave (HeaderActor, or for
-// compatibility the body's actor field) for the record.
-type Identity struct {
-	Name  string
-	Label string
-}
-
-// Actor is the name recorded for the request: the label when one was
-// given, else the identity.
-func (id Identity) Actor() string {
-	if id.Label != "" {
-		return id.Label
-	}
-	return id.Name
-}
-
-func identityFrom(ctx context.Context) (Identity, bool) {
-	id, ok := ctx.Value(identityKey{}).(Identity)
-	return id, ok
-}
-
-// guard protects the /v1 routes: a browser request from another origin is
-// refused (403), the stack's token is required as "Authorization: Bearer
-// TOKEN" (401), and a request with a body must say it is JSON (415). Only
-// then does next run, with the caller's Identity in the context.
+// guard protects the API: a browser request from another origin is
+// refused (403); outside /v1 only GETs of the dashboard's static pages pass
+// without the token (they hold no data: the page reads the token from its
+// URL's fragment and sends it itself); every /v1 route needs the stack's
+// token as "Authorization: Bearer TOKEN" (401), and a request with a body
+// must say it is JSON (415, but PUT /v1/pipelines/P/spec takes YAML). Only
+// then does next run, with the caller (httpapi.Caller) in the context.
 func (s *Stack) guard(next http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(s.token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if reason := crossSite(r); reason != "" {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": reason})
+			return
+		}
+		if !strings.HasPrefix(r.URL.Path, "/v1/") {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "only GET outside /v1"})
+				return
+			}
+			next.ServeHTTP(w, r)
 			return
 		}
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -76,13 +62,14 @@ func (s *Stack) guard(next http.Handler) http.Handler {
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if err != nil || mt != "application/json" {
+			yaml := r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/spec") && (mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml")
+			if (err != nil || mt != "application/json") && !yaml {
 				writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": fmt.Sprintf("request body must be JSON (Content-Type: application/json), got %q", clipHeader(r.Header.Get("Content-Type")))})
 				return
 			}
 		}
-		id := Identity{Name: TokenIdentity, Label: clipHeader(strings.TrimSpace(r.Header.Get(HeaderActor)))}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		c := httpapi.Caller{Name: TokenIdentity, Label: clipHeader(strings.TrimSpace(r.Header.Get(HeaderActor))), Labels: true}
+		next.ServeHTTP(w, r.WithContext(httpapi.WithCaller(r.Context(), c)))
 	})
 }
 
@@ -110,19 +97,3 @@ func clipHeader(s string) string {
 	}
 	return s
 }
-
-// actorFor is the actor recorded for an API request: the token identity,
-// or the label it gave (header first, then the body's actor field).
-func actorFor(r *http.Request, bodyActor string) string {
-	id, ok := identityFrom(r.Context())
-	if !ok {
-		return ""
-	}
-	if id.Label == "" && bodyActor != "" {
-		id.Label = clipHeader(bodyActor)
-	}
-	return id.Actor()
-}
-
-// errUnauthenticated is what a handler returns if it runs without guard.
-var errUnauthenticated = release.Errorf(release.ErrUnauthorized, "request is not authenticated")

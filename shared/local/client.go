@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/httpapi"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
@@ -26,6 +27,9 @@ type Client struct {
 	Token string
 	// Actor, when set, labels requests (HeaderActor) with who they are for.
 	Actor string
+	// Sign, when set, signs each request before it is sent (the CLI signs
+	// requests to the AWS API with SigV4); body is the request's body.
+	Sign func(req *http.Request, body []byte) error
 }
 
 // NewClient returns a client for the API at addr (host:port or a URL).
@@ -38,33 +42,29 @@ func NewClient(addr string) *Client {
 
 // apiError is an error answer of the API; its kind follows the status code.
 func apiError(code int, msg string) error {
-	switch code {
-	case http.StatusNotFound:
-		return release.Errorf(release.ErrNotFound, "%s", msg)
-	case http.StatusBadRequest:
-		return release.Errorf(release.ErrInvalid, "%s", msg)
-	case http.StatusConflict:
-		return release.Errorf(release.ErrConflict, "%s", msg)
-	case http.StatusForbidden, http.StatusUnauthorized:
-		return release.Errorf(release.ErrUnauthorized, "%s", msg)
+	if kind := httpapi.KindOf(code); kind != nil {
+		return release.Errorf(kind, "%s", msg)
 	}
-	return fmt.Errorf("local API: HTTP %d: %s", code, msg)
+	return fmt.Errorf("API: HTTP %d: %s", code, msg)
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
 	}
-	return c.doRaw(ctx, method, path, rd, out)
+	return c.doRaw(ctx, method, path, b, out)
 }
 
-func (c *Client) doRaw(ctx context.Context, method, path string, body io.Reader, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, body)
+func (c *Client) doRaw(ctx context.Context, method, path string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
 	if err != nil {
 		return err
 	}
@@ -75,9 +75,17 @@ func (c *Client) doRaw(ctx context.Context, method, path string, body io.Reader,
 	if c.Actor != "" {
 		req.Header.Set(HeaderActor, c.Actor)
 	}
+	if c.Sign != nil {
+		if err := c.Sign(req, body); err != nil {
+			return fmt.Errorf("sign %s %s: %w", method, path, err)
+		}
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("local API at %s: %w (is `shipwave local up` running?)", c.Base, err)
+		if c.Sign == nil {
+			return fmt.Errorf("local API at %s: %w (is `shipwave local up` running?)", c.Base, err)
+		}
+		return fmt.Errorf("API at %s: %w", c.Base, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
@@ -114,7 +122,7 @@ func (c *Client) SendEvent(ctx context.Context, event []byte) ([]Delivery, error
 	var out struct {
 		Deliveries []Delivery `json:"deliveries"`
 	}
-	err := c.doRaw(ctx, http.MethodPost, "/v1/events", bytes.NewReader(event), &out)
+	err := c.doRaw(ctx, http.MethodPost, "/v1/events", event, &out)
 	return out.Deliveries, err
 }
 
@@ -202,5 +210,35 @@ func (c *Client) Restore(ctx context.Context, pipeline string, req RestoreReques
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var out Status
 	err := c.do(ctx, http.MethodGet, "/v1/status", nil, &out)
+	return out, err
+}
+
+// Promote ends a release's running bakes now.
+func (c *Client) Promote(ctx context.Context, id string, req RollbackRequest) (release.Release, error) {
+	var out release.Release
+	err := c.do(ctx, http.MethodPost, "/v1/releases/"+url.PathEscape(id)+"/promote", req, &out)
+	return out, err
+}
+
+// Retry starts a new release of an ended release's version.
+func (c *Client) Retry(ctx context.Context, id string, req RollbackRequest) (PushResponse, error) {
+	var out PushResponse
+	err := c.do(ctx, http.MethodPost, "/v1/releases/"+url.PathEscape(id)+"/retry", req, &out)
+	return out, err
+}
+
+// Events returns a release's events after seq (one page).
+func (c *Client) Events(ctx context.Context, id string, after int64) ([]release.Event, error) {
+	var out struct {
+		Events []release.Event `json:"events"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/releases/"+url.PathEscape(id)+"/events?after="+strconv.FormatInt(after, 10), nil, &out)
+	return out.Events, err
+}
+
+// Pipeline returns a pipeline's view.
+func (c *Client) Pipeline(ctx context.Context, name string) (httpapi.PipelineView, error) {
+	var out httpapi.PipelineView
+	err := c.do(ctx, http.MethodGet, "/v1/pipelines/"+url.PathEscape(name), nil, &out)
 	return out, err
 }

@@ -25,7 +25,8 @@ type DemoConfig struct {
 	Fault string
 	// FaultStage is where the fault shows; empty means "prod".
 	FaultStage string
-	// Out receives the live progress and the timelines.
+	// Out receives the live progress (each release's timeline, once) and
+	// the result.
 	Out io.Writer
 	// Timeout bounds each release; 0 means 3 minutes.
 	Timeout time.Duration
@@ -60,7 +61,7 @@ type Decider interface {
 
 // RunDemo pushes a healthy v2 and follows it through every stage, then a v3
 // that fails under production traffic and follows its alarm and automatic
-// rollback, printing progress and the timelines. It returns the result and
+// rollback, printing each timeline live (once) and the result. It returns the result and
 // an error when any expectation did not hold.
 func RunDemo(ctx context.Context, api interface {
 	API
@@ -129,12 +130,10 @@ func RunDemo(ctx context.Context, api interface {
 	}
 	checkRoutes(ctx, api, "v2", "after v3", problem)
 
-	fmt.Fprintf(out, "\n━━ timelines ━━\n")
-	printCompactTimeline(out, good)
-	printCompactTimeline(out, bad)
+	// The timelines were printed live above; the result only sums them up.
 	fmt.Fprintf(out, "\n━━ result ━━\n")
-	fmt.Fprintf(out, "v2: %s\n", good.Release.Status)
-	fmt.Fprintf(out, "v3: %s%s\n", bad.Release.Status, reasonSuffix(bad.Release.Reason))
+	fmt.Fprintf(out, "v2: %s (release %s, %d events)\n", good.Release.Status, good.Release.ID, len(good.Events))
+	fmt.Fprintf(out, "v3: %s (release %s, %d events)%s\n", bad.Release.Status, bad.Release.ID, len(bad.Events), reasonSuffix(bad.Release.Reason))
 	if res.AlarmToRestored > 0 {
 		fmt.Fprintf(out, "alarm → 100%% restored on the last good version: %s\n", res.AlarmToRestored.Round(time.Millisecond))
 	}
@@ -308,8 +307,6 @@ func statusLine(st Status) string {
 // start.
 func PrintTimeline(out io.Writer, v ReleaseView) { printTimeline(out, v, false) }
 
-func printCompactTimeline(out io.Writer, v ReleaseView) { printTimeline(out, v, true) }
-
 func printTimeline(out io.Writer, v ReleaseView, compact bool) {
 	r := v.Release
 	fmt.Fprintf(out, "\n%s %s@%s  %s%s\n", r.Pipeline, r.ID, r.Version, r.Status, reasonSuffix(r.Reason))
@@ -320,3 +317,6 @@ func printTimeline(out io.Writer, v ReleaseView, compact bool) {
 		fmt.Fprintln(out, eventLine(r.CreatedAt, e))
 	}
 }
+
+// EventLine is one event as the timeline prints it, timed from start.
+func EventLine(start time.Time, e release.Event) string { return eventLine(start, e) }

@@ -3,7 +3,6 @@ package local
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -122,9 +121,6 @@ func FuzzAPIGuard(f *testing.F) {
 		if reached && strings.TrimSpace(strings.TrimPrefix(authz, "Bearer ")) != "tok" {
 			t.Fatalf("authorization %q passed the guard", authz)
 		}
-		var c pageCursor
-		if raw, err := base64.RawURLEncoding.DecodeString(cursor); err == nil {
-			_ = json.Unmarshal(raw, &c)
-		}
+		_ = cursor // the cursor's parsing is fuzzed in package httpapi
 	})
 }

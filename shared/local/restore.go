@@ -3,7 +3,6 @@ package local
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -11,43 +10,10 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-// RollbackRequest is the body of POST /v1/releases/{id}/rollback and
-// /undo (both optional).
-type RollbackRequest struct {
-	Actor  string `json:"actor,omitempty"`
-	Reason string `json:"reason,omitempty"`
-}
-
-// RestoreRequest is the body of POST /v1/pipelines/{p}/restore.
-type RestoreRequest struct {
-	// Targets to restore; empty means every target of the pipeline.
-	Targets []string `json:"targets,omitempty"`
-	// Version is an earlier known-good version; empty means each target's
-	// last known-good version.
-	Version string `json:"version,omitempty"`
-	Key     string `json:"key,omitempty"`
-	Actor   string `json:"actor,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-}
-
 // rollbackWait is how long a manual rollback waits for the release's own
 // failure path before it stops the execution and reconciles instead (a
 // release waiting for a deploy window or a lock has no task to fail).
 const rollbackWait = 20 * time.Second
-
-func (s *Stack) handleRollback(w http.ResponseWriter, r *http.Request) {
-	var req RollbackRequest
-	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	rel, err := s.Rollback(r.Context(), r.PathValue("id"), firstNonEmpty(req.Actor, "local"), firstNonEmpty(req.Reason, "manual rollback requested through the local API"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rel)
-}
 
 // Rollback rolls a running release back through its own failure path
 // (control.Service.RequestRollback: every target it touched is restored as
@@ -97,24 +63,10 @@ func (s *Stack) reconcileRelease(ctx context.Context, id, cause string) (release
 	return s.store.GetRelease(ctx, id)
 }
 
-func (s *Stack) handleUndo(w http.ResponseWriter, r *http.Request) {
-	var req RollbackRequest
-	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	rel, err := s.Undo(r.Context(), r.PathValue("id"), firstNonEmpty(req.Actor, "local"), firstNonEmpty(req.Reason, "undo requested through the local API"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rel)
-}
-
-// Undo takes a release back: one still running is rolled back; one that
-// ended has every target it settled restored to the known-good version it
-// replaced (a break-glass restore, recorded as a release of its own, which
-// is returned).
+// Undo takes a release back (control.Service.Undo): one still running is
+// rolled back and waited for, as Rollback does; one that ended has every
+// target it settled restored to the version it replaced, by a break-glass
+// restore whose release is returned.
 func (s *Stack) Undo(ctx context.Context, id, actor, reason string) (release.Release, error) {
 	rel, err := s.store.GetRelease(ctx, id)
 	if err != nil {
@@ -123,39 +75,7 @@ func (s *Stack) Undo(ctx context.Context, id, actor, reason string) (release.Rel
 	if !rel.Status.Terminal() {
 		return s.Rollback(ctx, id, actor, reason)
 	}
-	v, err := s.Release(ctx, id)
-	if err != nil {
-		return release.Release{}, err
-	}
-	led := release.NewLedger(v.Events)
-	req := control.RestoreRequest{Pipeline: rel.Pipeline, Actor: actor, Reason: reason + " (undo " + id + ")", Key: "undo:" + id, Versions: map[string]string{}}
-	for _, t := range led.Touches {
-		if t.Settled && t.KnownGood != "" {
-			req.Targets = append(req.Targets, t.Target)
-			req.Versions[t.Target] = t.KnownGood
-		}
-	}
-	if len(req.Targets) == 0 {
-		return rel, release.Errorf(release.ErrConflict, "undo %s: it is %s and left no target on its version; nothing to undo", id, rel.Status)
-	}
-	return s.svc.Restore(ctx, req)
-}
-
-func (s *Stack) handleRestore(w http.ResponseWriter, r *http.Request) {
-	var req RestoreRequest
-	if err := decodeBody(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	rel, err := s.svc.Restore(r.Context(), control.RestoreRequest{
-		Pipeline: r.PathValue("pipeline"), Targets: req.Targets, Version: req.Version, Key: req.Key,
-		Actor: firstNonEmpty(req.Actor, "local"), Reason: req.Reason,
-	})
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rel)
+	return s.svc.Undo(ctx, control.UndoRequest{ReleaseID: id, Actor: actor, Reason: reason})
 }
 
 // alreadyServes reports whether every target of p already serves artifact
@@ -196,13 +116,4 @@ func (s *Stack) initialVersion(ctx context.Context, t release.Target) string {
 		return ""
 	}
 	return route.Stable
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -161,6 +161,13 @@ type harness struct {
 
 func startStack(t *testing.T, spec string, dataDir string) *harness {
 	t.Helper()
+	return startStackWith(t, spec, local.Config{DataDir: dataDir})
+}
+
+// startStackWith starts a stack on spec with the in-process fleet; base
+// gives the other settings.
+func startStackWith(t *testing.T, spec string, base local.Config) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "shop.yaml")
 	if err := os.WriteFile(file, []byte(spec), 0o644); err != nil {
@@ -169,12 +176,12 @@ func startStack(t *testing.T, spec string, dataDir string) *harness {
 	h := &harness{fleet: newMemFleet(), alarms: &memAlarms{states: map[string]alarms.State{}}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	st, err := local.Start(ctx, local.Config{
-		DataDir: dataDir, Specs: []string{file}, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0",
-		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
-			return h.fleet, h.alarms, nil
-		},
-	})
+	cfg := base
+	cfg.Specs, cfg.Binary, cfg.DynaliteBin, cfg.APIAddr = []string{file}, os.Args[0], dynalitetest.Bin(t), "127.0.0.1:0"
+	cfg.Fleet = func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
+		return h.fleet, h.alarms, nil
+	}
+	st, err := local.Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

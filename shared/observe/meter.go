@@ -23,9 +23,11 @@ type ReleaseReader interface {
 //   - ReleaseStarted → ReleasesStarted
 //   - ReleaseSucceeded → ReleasesSucceeded and LeadTimeSeconds, from the
 //     trigger's time (the release's creation when the trigger has none)
-//   - ReleaseFailed → ReleasesRolledBack, only for a release that ended
-//     ROLLED_BACK: a superseded, cancelled or rejected release, or one that
-//     ended FAILED (a person must look), is no rollback
+//   - ReleaseRolledBack (the end event of a ROLLED_BACK release; and, from
+//     logs written before each status had its own end event, a
+//     ReleaseFailed of a release that ended ROLLED_BACK) → ReleasesRolledBack:
+//     a superseded, cancelled or rejected release, or one that ended FAILED
+//     or NEEDS_ATTENTION (a person must look), is no rollback
 //   - RolledBack → RollbackDurationSeconds, from the target's latest
 //     RollbackStarted
 //   - BakePassed → BakePassed; AlarmTriggered → BakeFailed
@@ -65,6 +67,8 @@ func (m *Meter) Observe(ctx context.Context, ev release.Event) {
 		if !start.IsZero() && !ev.Time.Before(start) {
 			m.put(ctx, f, LeadTimeSeconds, ev.Time.Sub(start).Seconds())
 		}
+	case release.EventReleaseRolledBack:
+		m.put(ctx, f, ReleasesRolledBack, 1)
 	case release.EventReleaseFailed:
 		if rolledBack(r, ev) {
 			m.put(ctx, f, ReleasesRolledBack, 1)

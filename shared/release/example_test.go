@@ -28,9 +28,14 @@ func ExampleDeployment_Compile() {
 // Linear steps stop short of 100%, which is always the last step.
 func ExampleDeployment_Compile_linear() {
 	plan, _ := release.Deployment{Type: release.ShiftLinear, Percent: 30, Interval: time.Minute}.Compile(0)
-	fmt.Println(plan)
+	for _, s := range plan {
+		fmt.Printf("%d%% for %s\n", s.Weight, s.Bake)
+	}
 	// Output:
-	// [{30 1m0s} {60 1m0s} {90 1m0s} {100 0s}]
+	// 30% for 1m0s
+	// 60% for 1m0s
+	// 90% for 1m0s
+	// 100% for 0s
 }
 
 // The ledger reads a release's log back into what it did to each target:

@@ -150,3 +150,47 @@ func TestPredefinedUnknown(t *testing.T) {
 		})
 	}
 }
+
+func TestCompileSteps(t *testing.T) {
+	an := &Analysis{Metrics: []AnalysisMetric{{Name: "latency", Effect: 0.1}}}
+	tests := []struct {
+		name    string
+		steps   []Step
+		want    string
+		wantErr string
+	}{
+		{name: "bake, pause, analysis", steps: []Step{{Weight: 5, Bake: time.Minute, Analysis: an}, {Weight: 50, Pause: true}, {Weight: 100, Bake: time.Hour}}, want: "5%/1m0s 50%/0s 100%/1h0m0s"},
+		{name: "one step", steps: []Step{{Weight: 100}}, want: "100%/0s"},
+		{name: "none", wantErr: "at least one step"},
+		{name: "not ending at 100", steps: []Step{{Weight: 10, Bake: time.Minute}, {Weight: 60}}, wantErr: "last step must have weight 100, got 60"},
+		{name: "not increasing", steps: []Step{{Weight: 50, Bake: time.Minute}, {Weight: 50}, {Weight: 100}}, wantErr: "steps[1]: weight 50 must be greater than the previous step's 50"},
+		{name: "weight 0", steps: []Step{{Weight: 0}, {Weight: 100}}, wantErr: "steps[0]: weight must be between 1 and 100"},
+		{name: "bake and pause", steps: []Step{{Weight: 10, Bake: time.Minute, Pause: true}, {Weight: 100}}, wantErr: "steps[0]: set bake or pause, not both"},
+		{name: "negative bake", steps: []Step{{Weight: 10, Bake: -time.Minute}, {Weight: 100}}, wantErr: "bake must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Deployment{Type: ShiftSteps, Steps: tt.steps}.Compile(time.Hour)
+			if tt.wantErr != "" {
+				if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want ErrInvalid containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := steps(p); got != tt.want {
+				t.Errorf("plan %s, want %s", got, tt.want)
+			}
+			if !slices.EqualFunc(p, tt.steps, func(a, b Step) bool { return a.Pause == b.Pause && (a.Analysis == nil) == (b.Analysis == nil) }) {
+				t.Errorf("pause/analysis not carried: %+v", p)
+			}
+			for i := range p {
+				if p[i].Analysis != nil && p[i].Analysis == tt.steps[i].Analysis {
+					t.Errorf("step %d shares its analysis with the deployment", i)
+				}
+			}
+		})
+	}
+}

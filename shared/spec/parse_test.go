@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/analysis"
 	"github.com/shipwave/shipwave/shared/glob"
 	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/release"
@@ -554,6 +555,14 @@ func FuzzParse(f *testing.F) {
 				}
 				if _, err := w.Deployment.Compile(w.Bake.Duration); err != nil {
 					t.Fatalf("wave %s does not compile: %v", w.Name, err)
+				}
+				for i, st := range w.Deployment.Steps {
+					if st.Analysis == nil {
+						continue
+					}
+					if err := analysis.FromRelease(*st.Analysis).Validate(); err != nil {
+						t.Fatalf("wave %s step %d: analysis the judge rejects: %v", w.Name, i, err)
+					}
 				}
 				for _, tg := range w.Targets {
 					if tg.Name == "" || names[tg.Name] {

@@ -112,6 +112,7 @@ func (d *decoder) stages(n *yaml.Node, path string, p *release.Pipeline) []relea
 		case o.has("targets"):
 			w := d.wave(nil, o, sp, st.Name, set)
 			w.Targets = d.targets(tg, o.at("targets"), join(sp, "targets"), targetNames)
+			d.analysisSources(w, o.at("deployment"), join(sp, "deployment"))
 			st.Waves = []release.Wave{w}
 		default:
 			d.addf(o.n, join(sp, "targets"), "a stage needs targets (one implicit wave) or waves")
@@ -148,6 +149,7 @@ func (d *decoder) waves(n *yaml.Node, path string, inherit waveSettings, targetN
 		names[name] = wp
 		w := d.wave(o, o, wp, name, inherit)
 		w.Targets = d.targets(o.get("targets"), o.at("targets"), join(wp, "targets"), targetNames)
+		d.analysisSources(w, o.at("deployment"), join(wp, "deployment"))
 		out = append(out, w)
 	}
 	return out
@@ -169,6 +171,19 @@ func (d *decoder) wave(o, at *object, path, name string, inherit waveSettings) r
 		Hooks:      set.hooks,
 		LoadTest:   set.loadTest,
 		OnFailure:  set.onFailure,
+	}
+	if w.Deployment.Type == release.ShiftSteps {
+		// A final step without bake or pause bakes for the wave's bake.
+		steps := append([]release.Step(nil), w.Deployment.Steps...)
+		for i := range steps {
+			if steps[i].Bake == unsetBake {
+				steps[i].Bake = w.Bake.Duration
+			}
+		}
+		w.Deployment.Steps = steps
+		if len(steps) == 0 {
+			return w // the problem is already recorded
+		}
 	}
 	if _, err := w.Deployment.Compile(w.Bake.Duration); err != nil {
 		d.addf(at.at("deployment"), join(path, "deployment"), "%v", err)
@@ -333,8 +348,22 @@ func (d *decoder) deployment(n *yaml.Node, path string) (release.Deployment, boo
 			name, didYouMean(bare, release.PredefinedNames()), strings.Join(release.PredefinedNames(), ", "))
 		return release.Deployment{}, false
 	case yaml.MappingNode:
-		o := d.object(n, path, "type", "percent", "interval")
-		if o == nil || !d.required(o, "type") {
+		o := d.object(n, path, "type", "percent", "interval", "steps")
+		if o == nil {
+			return release.Deployment{}, false
+		}
+		if o.has("steps") {
+			ok := true
+			for _, f := range []string{"type", "percent", "interval"} {
+				if o.has(f) {
+					d.addf(o.keys[f], join(path, f), "does not apply to a steps deployment")
+					ok = false
+				}
+			}
+			steps, good := d.steps(o.get("steps"), join(path, "steps"))
+			return release.Deployment{Type: release.ShiftSteps, Steps: steps}, ok && good
+		}
+		if !d.required(o, "type") {
 			return release.Deployment{}, false
 		}
 		typ, ok := d.enum(o.get("type"), join(path, "type"), string(release.ShiftCanary), string(release.ShiftLinear), string(release.ShiftAllAtOnce))

@@ -109,7 +109,21 @@ func describeStage(s release.Stage) string {
 
 func describeWave(w release.Wave) string {
 	dep := w.Deployment.Name
-	if dep == "" {
+	switch {
+	case w.Deployment.Type == release.ShiftSteps:
+		var steps []string
+		for _, st := range w.Deployment.Steps {
+			step := fmt.Sprintf("%d%% %s", st.Weight, FormatDuration(st.Bake))
+			if st.Pause {
+				step = fmt.Sprintf("%d%% pause", st.Weight)
+			}
+			if st.Analysis != nil {
+				step += " + analysis"
+			}
+			steps = append(steps, step)
+		}
+		dep = "steps " + strings.Join(steps, " → ")
+	case dep == "":
 		dep = fmt.Sprintf("%s %d%% every %s", w.Deployment.Type, w.Deployment.Percent, FormatDuration(w.Deployment.Interval))
 	}
 	s := fmt.Sprintf("%s [%s, %s, bake %s", w.Name, plural(len(w.Targets), "target"), dep, FormatDuration(w.Bake.Duration))

@@ -750,3 +750,44 @@ func TestHistoryCountInPlaceDataLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenAnsweredDuringItsOwnInvocation: a waitForTaskToken handler
+// whose own call answers the token (as a bake's registration does when an
+// alarm already fires, or a person promotes at once) ends the task with no
+// virtual time passing, instead of waiting until the timeout with the
+// answer already there.
+func TestTokenAnsweredDuringItsOwnInvocation(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		answer  func(e *states.Engine, tok string) error
+		status  string
+		errName string
+	}{
+		{"success", func(e *states.Engine, tok string) error {
+			return e.SendTaskSuccess(context.Background(), tok, []byte(`{"ok":true}`))
+		}, states.StatusSucceeded, ""},
+		{"failure", func(e *states.Engine, tok string) error {
+			return e.SendTaskFailure(context.Background(), tok, "AlarmTriggered", "already in ALARM")
+		}, states.StatusFailed, "AlarmTriggered"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := states.NewVirtualClock(epoch)
+			var eng atomic.Pointer[states.Engine]
+			reg := states.NewRegistry()
+			reg.HandlePrefix("arn:aws:states:::sqs:sendMessage", states.TaskFunc(func(_ context.Context, req states.TaskRequest) (json.RawMessage, error) {
+				if err := tc.answer(eng.Load(), req.Token); err != nil {
+					t.Errorf("answer: %v", err)
+				}
+				return nil, nil
+			}))
+			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","TimeoutSeconds":3600,"End":true}}}`
+			res, _, _ := runWithEngine(t, def, `{}`, states.Options{Clock: clock, Tasks: reg}, func(e *states.Engine) { eng.Store(e) })
+			if res.Status != tc.status || res.Error != tc.errName {
+				t.Fatalf("got %s %s %s, want %s %s", res.Status, res.Error, res.Cause, tc.status, tc.errName)
+			}
+			if took := clock.Now().Sub(epoch); took != 0 {
+				t.Errorf("virtual time passed %s, want none: the answer was there before the wait", took)
+			}
+		})
+	}
+}

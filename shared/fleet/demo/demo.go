@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -22,11 +23,18 @@ type Config struct {
 	// Host is the loopback address the service listens on.
 	Host string
 	// Port is the TCP port; 0 picks a free one (see Announce).
-	Port         int
-	ErrorRate    float64
-	Latency      time.Duration
-	CrashAfter   time.Duration
-	CrashOnStart bool
+	Port      int
+	ErrorRate float64
+	Latency   time.Duration
+	// BaseLatency is the healthy service's own latency: each GET / waits a
+	// lognormal draw with this median (log-sd 0.25) before answering; 0 (the
+	// default) means none.
+	BaseLatency time.Duration
+	// LatencyFactor scales BaseLatency (the latency=+P% fault); 0 or 1
+	// leaves it alone.
+	LatencyFactor float64
+	CrashAfter    time.Duration
+	CrashOnStart  bool
 }
 
 // Announce is the prefix of the line the service prints on stdout once it
@@ -45,6 +53,8 @@ func ParseArgs(args []string, usage io.Writer) (Config, error) {
 	fs.IntVar(&c.Port, "port", 0, "port to listen on; 0 picks a free port")
 	fs.Float64Var(&c.ErrorRate, "error-rate", 0, "fraction (0-1) of GET / answered with 500")
 	fs.DurationVar(&c.Latency, "latency", 0, "latency added to every GET /")
+	fs.DurationVar(&c.BaseLatency, "base-latency", 0, "median of a lognormal per-request latency of the healthy service")
+	fs.Float64Var(&c.LatencyFactor, "latency-factor", 1, "factor (1-11) scaling --base-latency")
 	fs.DurationVar(&c.CrashAfter, "crash-after", 0, "exit with status 2 this long after start-up")
 	fs.BoolVar(&c.CrashOnStart, "crash-on-start", false, "exit with status 1 before listening")
 	if err := fs.Parse(args); err != nil {
@@ -61,6 +71,10 @@ func ParseArgs(args []string, usage io.Writer) (Config, error) {
 		return Config{}, fmt.Errorf("--error-rate %v is outside 0-1", c.ErrorRate)
 	case c.Latency < 0:
 		return Config{}, fmt.Errorf("--latency %v is negative", c.Latency)
+	case c.BaseLatency < 0 || c.BaseLatency > time.Minute:
+		return Config{}, fmt.Errorf("--base-latency %v is outside 0-1m", c.BaseLatency)
+	case !(c.LatencyFactor >= 1 && c.LatencyFactor <= 11):
+		return Config{}, fmt.Errorf("--latency-factor %v is outside 1-11", c.LatencyFactor)
 	case c.CrashAfter < 0:
 		return Config{}, fmt.Errorf("--crash-after %v is negative", c.CrashAfter)
 	}
@@ -94,8 +108,8 @@ func Handler(c Config, rnd func() float64) http.Handler {
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		if c.Latency > 0 {
-			t := time.NewTimer(c.Latency)
+		if d := c.Latency + c.baseDelay(rnd); d > 0 {
+			t := time.NewTimer(d)
 			select {
 			case <-t.C:
 			case <-r.Context().Done():
@@ -112,6 +126,20 @@ func Handler(c Config, rnd func() float64) http.Handler {
 		_ = json.NewEncoder(w).Encode(Reply{Version: c.Version, Instance: c.Instance})
 	})
 	return mux
+}
+
+// baseDelay draws one request's base latency, scaled by LatencyFactor.
+func (c Config) baseDelay(rnd func() float64) time.Duration {
+	if c.BaseLatency <= 0 {
+		return 0
+	}
+	u1, u2 := rnd(), rnd()
+	z := math.Sqrt(-2*math.Log(1-u1)) * math.Cos(2*math.Pi*u2) // Box–Muller
+	f := c.LatencyFactor
+	if f < 1 {
+		f = 1
+	}
+	return time.Duration(float64(c.BaseLatency) * math.Exp(0.25*z) * f)
 }
 
 // Run serves c until ctx ends (then it drains in-flight requests and returns

@@ -23,10 +23,13 @@ func TestParseArgs(t *testing.T) {
 		want    demo.Config
 		wantErr string
 	}{
-		{name: "minimal", args: []string{"--version", "v1"}, want: demo.Config{Version: "v1", Host: "127.0.0.1"}},
+		{name: "minimal", args: []string{"--version", "v1"}, want: demo.Config{Version: "v1", Host: "127.0.0.1", LatencyFactor: 1}},
+		{name: "slowdown", args: []string{"--version", "v1", "--base-latency", "50ms", "--latency-factor", "1.4"}, want: demo.Config{Version: "v1", Host: "127.0.0.1", BaseLatency: 50 * time.Millisecond, LatencyFactor: 1.4}},
+		{name: "factor below 1", args: []string{"--version", "v1", "--latency-factor", "0.5"}, wantErr: "--latency-factor 0.5"},
+		{name: "negative base latency", args: []string{"--version", "v1", "--base-latency", "-1ms"}, wantErr: "--base-latency -1ms"},
 		{name: "every fault", args: []string{"--version", "v2", "--port", "8080", "--instance", "i-1", "--error-rate", "0.2", "--latency", "300ms", "--crash-after", "5s"},
-			want: demo.Config{Version: "v2", Host: "127.0.0.1", Port: 8080, Instance: "i-1", ErrorRate: 0.2, Latency: 300 * time.Millisecond, CrashAfter: 5 * time.Second}},
-		{name: "crash on start", args: []string{"--version", "v3", "--crash-on-start"}, want: demo.Config{Version: "v3", Host: "127.0.0.1", CrashOnStart: true}},
+			want: demo.Config{Version: "v2", Host: "127.0.0.1", Port: 8080, Instance: "i-1", ErrorRate: 0.2, Latency: 300 * time.Millisecond, CrashAfter: 5 * time.Second, LatencyFactor: 1}},
+		{name: "crash on start", args: []string{"--version", "v3", "--crash-on-start"}, want: demo.Config{Version: "v3", Host: "127.0.0.1", CrashOnStart: true, LatencyFactor: 1}},
 		{name: "no version", args: []string{}, wantErr: "--version is required"},
 		{name: "bad rate", args: []string{"--version", "v1", "--error-rate", "1.5"}, wantErr: "--error-rate 1.5"},
 		{name: "negative latency", args: []string{"--version", "v1", "--latency", "-1s"}, wantErr: "--latency -1s"},
@@ -163,5 +166,31 @@ func TestRunCrashes(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("did not crash within 5s")
+	}
+}
+
+func TestHandlerScalesBaseLatency(t *testing.T) {
+	half := func() float64 { return 0.5 } // Box–Muller gives z = -1.1774
+	base := demo.Config{Version: "v1", BaseLatency: 20 * time.Millisecond}
+	slow := base
+	slow.LatencyFactor = 2
+	for _, tc := range []struct {
+		name string
+		cfg  demo.Config
+		want time.Duration // 20ms * exp(0.25*z) * factor
+	}{{"base", base, 14900 * time.Microsecond}, {"twice as slow", slow, 29800 * time.Microsecond}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(demo.Handler(tc.cfg, half))
+			t.Cleanup(srv.Close)
+			start := time.Now()
+			resp, err := http.Get(srv.URL + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if d := time.Since(start); d < tc.want {
+				t.Errorf("request took %v, want at least %v", d, tc.want)
+			}
+		})
 	}
 }

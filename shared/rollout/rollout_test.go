@@ -1,0 +1,72 @@
+package rollout_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/httpapi"
+	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/rollout"
+)
+
+func TestBuildAndRender(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	p := httpapi.PipelineView{Name: "shop", Stages: []httpapi.StageView{
+		{Name: "beta", Waves: []httpapi.WaveView{{Name: "beta", Targets: []httpapi.TargetView{{Name: "local:b", State: &release.TargetState{Stable: "v2"}}}}}},
+		{Name: "prod", Approvers: []string{"alice"}, Waves: []httpapi.WaveView{{Name: "one-box", Targets: []httpapi.TargetView{
+			{Name: "local:p", State: &release.TargetState{Stable: "v1"}, Alarms: map[string]string{"shop-5xx": "ALARM"}}}}}},
+	}}
+	ev := func(typ release.EventType, stage, target, msg string, at time.Duration) release.Event {
+		return release.Event{Type: typ, Stage: stage, Target: target, Message: msg, Time: t0.Add(at)}
+	}
+	v := httpapi.ReleaseView{Release: release.Release{ID: "01R", Pipeline: "shop", Version: "v2", Status: release.StatusInProgress}, Events: []release.Event{
+		ev(release.EventTrafficShifted, "beta", "local:b", "local:b: 100% on v2", 0),
+		ev(release.EventTargetPromoted, "beta", "local:b", "", time.Second),
+		ev(release.EventApprovalWaiting, "prod", "", "", 2*time.Second),
+		ev(release.EventApproved, "prod", "", "", 3*time.Second),
+		ev(release.EventTrafficShifted, "prod", "local:p", "local:p: 10% on v2", 4*time.Second),
+		ev(release.EventBakeStarted, "prod", "local:p", "baking 60s at 10%, watching shop-5xx", 4*time.Second),
+	}}
+	tree := rollout.Build(p, v)
+	if got := tree.Stages[1].Waves[0].Targets[0]; got.Step != "baking" || got.Weight != 10 || !got.BakeEnd.Equal(t0.Add(64*time.Second)) {
+		t.Errorf("prod target = %+v, want baking at 10%% until +64s", got)
+	}
+	if !strings.Contains(tree.Next, "shipwave release promote 01R") {
+		t.Errorf("next = %q, want the promote hint", tree.Next)
+	}
+	var b bytes.Buffer
+	tree.Render(&b, t0.Add(34*time.Second), rollout.Style{})
+	for _, want := range []string{
+		"├── stage beta\n│   └── wave beta\n│       └── local:b  [██████████] 100%  ✔ promoted  serving v2\n",
+		"└── stage prod\n    └── wave one-box\n        └── local:p  [█·········]  10%  ◌ baking  serving v1  bake 30s left  shop-5xx=ALARM\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("drawing lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "\x1b[") {
+		t.Error("a plain style drew colour")
+	}
+
+	// A gate: the next action says how to approve.
+	v.Events = v.Events[:3]
+	if tree := rollout.Build(p, v); !tree.Stages[1].Waiting || !strings.Contains(tree.Next, "shipwave release approve 01R") {
+		t.Errorf("at the gate: waiting=%v next=%q", tree.Stages[1].Waiting, tree.Next)
+	}
+	// Ended: nothing running, the bake is over.
+	v.Events = append(v.Events[:3:3], ev(release.EventBakeStarted, "prod", "local:p", "baking 60s at 10%", 4*time.Second))
+	v.Release.Status = release.StatusRolledBack
+	if tree := rollout.Build(p, v); tree.Stages[1].Waves[0].Targets[0].Step != "ended" || !strings.Contains(tree.Next, "retry") {
+		t.Errorf("ended: %+v next=%q", tree.Stages[1].Waves[0].Targets[0], tree.Next)
+	}
+}
+
+func TestBar(t *testing.T) {
+	for w, want := range map[int]string{0: "[··········]", 50: "[█████·····]", 100: "[██████████]", 150: "[██████████]", -5: "[··········]"} {
+		if got := rollout.Bar(w); got != want {
+			t.Errorf("Bar(%d) = %s, want %s", w, got, want)
+		}
+	}
+}
