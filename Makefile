@@ -31,7 +31,8 @@ node_modules/.installed: package.json package-lock.json
 ## the local API (default 127.0.0.1:8081).
 run: deps
 	@echo "[make run] building bin/shipwave (the first build compiles the AWS SDK: a few minutes; later builds take seconds)"
-	@$(GO) build -o bin/shipwave ./cmd/shipwave
+	@set -o pipefail; $(GO) build -v -o bin/shipwave ./cmd/shipwave 2>&1 | \
+	  awk '/^#|: /{print; next} {n++; if (n % 40 == 0) {printf "[make run] compiled %d packages…\n", n; fflush()}}'
 	@echo "[make run] built; starting the local demo"
 	@bin/shipwave local demo $(if $(API),--api $(API))
 
