@@ -8,10 +8,18 @@ BUILD_DIR := $(CURDIR)/.build
 FUNCTIONS := $(notdir $(wildcard functions/*))
 GOTEST_FLAGS ?= -count=1 -timeout 12m
 
+# The simulation (shared/sim) checks every invariant of DESIGN.md §6.
+# SIM_SKIP=name,name ignores some (while one is being fixed); empty: none.
+# In make test a failing seed is replayed SIM_CONFIRM times and fails the
+# run only if a replay fails too (goroutine interleavings can differ; see
+# docs/simulation.md); make soak and replays by hand fail on any violation.
+SIM_SKIP ?=
+export SIM_SKIP
+
 export SHIPWAVE_DYNALITE := $(NODE_BIN)/dynalite
 export SHIPWAVE_NODE_BIN := $(NODE_BIN)
 
-.PHONY: all run test browser build sizes loadgen-image lint template-lint events deps npm-deps go-deps deploy clean fmt fuzz bench
+.PHONY: all run test soak browser build sizes loadgen-image lint template-lint events deps npm-deps go-deps deploy clean fmt fuzz bench
 
 all: build
 
@@ -44,8 +52,13 @@ browser:
 ## test: the whole suite (lint + template lint + unit + integration against
 ## dynalite and moto_server + end-to-end). moto_server and cfn-lint (with
 ## aws-sam-translator) must be on PATH: `pip install 'moto[server]' cfn-lint`.
+test: export SIM_CONFIRM := 3
 test: deps lint template-lint browser
 	$(GO) test $(GOTEST_FLAGS) ./...
+
+## soak: 100,000 simulated histories (shared/sim; about 20 minutes on 2 cores).
+soak: go-deps
+	$(GO) test -count=1 -timeout 120m ./shared/sim -run 'TestSimulation$$' -sim.n=100000 -sim.show=5 -v
 
 ## template-lint: cfn-lint on template.yaml (cfn-lint runs the SAM transform
 ## itself) and on the CloudFormation template the SAM translator makes of it

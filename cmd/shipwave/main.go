@@ -31,6 +31,7 @@ commands:
   states run|validate ...    run or validate Amazon States Language definitions
   local up|demo|push ...     the local control plane
   release list|get|...       inspect and steer releases, locally or on AWS (see shipwave release help)
+  sim [--seed N] [--n K]     replay seeded simulated histories and check the invariants
   demo-service ...           the demo service the local fleet runs
   dashboard --endpoint URL   the web dashboard for the AWS API, its requests signed with SigV4
   version                    the build's version
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runLocal(ctx, rest, stdout, stderr)
 	case "release":
 		return runRelease(ctx, rest, stdout, stderr)
+	case "sim":
+		return runSim(ctx, rest, stdout, stderr)
 	case "demo-service":
 		return runDemoService(ctx, rest, stdout, stderr)
 	case "version", "--version":

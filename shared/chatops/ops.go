@@ -2,7 +2,6 @@ package chatops
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -34,6 +33,10 @@ type Store interface {
 
 // Decider approves or rejects an approval gate (control.Service.Decide).
 type Decider interface {
+	// RequestRollback rolls a running release back through its own
+	// failure path (control.Service.RequestRollback); ErrConflict once it
+	// has ended.
+	RequestRollback(ctx context.Context, r control.RollbackRequest) (release.Release, error)
 	// Decide returns release.ErrNotFound when nothing waits and
 	// release.ErrUnauthorized (recorded) for a non-approver.
 	Decide(ctx context.Context, d control.Decision) error
@@ -290,59 +293,26 @@ func (o *Ops) Decide(ctx context.Context, actor Actor, pipeline, releaseID strin
 	return rel, nil
 }
 
-// Rollback asks a release of pipeline to roll back now: every bake it is
-// in is failed with ManualRollback, so the state machine's own rollback
-// path restores the last good version. A release waiting for approval is
-// rejected instead. releaseID empty means the one active release, created
-// before actor.AsOf (as for Decide). The actor is authorized first.
-// Errors: release.ErrUnauthorized, release.ErrNotFound when nothing is
-// active, release.ErrConflict when the release is between bakes (it is
-// then neither shifted nor baking and will be told at its next bake).
+// Rollback asks a release of pipeline to roll back now, through the
+// release's own failure path (control.Service.RequestRollback: every task
+// it waits on fails with RollbackRequested, and what it touched is
+// restored as its onFailure says). releaseID empty means the one active
+// release, created before actor.AsOf (as for Decide). The actor is
+// authorized first. Errors: release.ErrUnauthorized, release.ErrNotFound
+// when nothing is active, release.ErrConflict when it has ended.
 func (o *Ops) Rollback(ctx context.Context, actor Actor, pipeline, releaseID, reason string) (release.Release, error) {
 	name, err := o.Authorize(ctx, actor, pipeline, RoleDeployer)
 	if err != nil {
 		o.refused(ctx, pipeline, releaseID, "rollback", actor, "not on the chat allow-list", err)
 		return release.Release{}, err
 	}
-	rel, toks, err := o.waiting(ctx, actor, pipeline, releaseID, "")
+	rel, _, err := o.waiting(ctx, actor, pipeline, releaseID, "")
 	if err != nil {
 		return release.Release{}, fmt.Errorf("roll back %s: %w", pipeline, err)
 	}
-	cause := fmt.Sprintf("rollback requested by %s via %s", name, actor.Source)
-	if reason != "" {
-		cause += ": " + reason
-	}
-	failed := 0
-	for _, t := range toks {
-		if t.Kind != release.TokenBake {
-			continue
-		}
-		if err := o.Store.DeleteTaskToken(ctx, t.Token); errors.Is(err, release.ErrNotFound) {
-			continue
-		} else if err != nil {
-			return rel, fmt.Errorf("roll back %s: claim bake of %s: %w", rel.ID, t.Target, err)
-		}
-		if err := o.Callbacks.SendTaskFailure(ctx, t.Token, "ManualRollback", cause); err != nil {
-			o.logger().WarnContext(ctx, "manual rollback: bake already ended", "releaseId", rel.ID, "target", t.Target, "error", err)
-		}
-		failed++
-		if _, err := o.Store.AppendEvent(ctx, release.Event{ReleaseID: rel.ID, Time: o.now().UTC(), Type: release.EventRollbackStarted,
-			Stage: t.Stage, Wave: t.Wave, Target: t.Target, Message: cause}); err != nil {
-			return rel, fmt.Errorf("roll back %s: record: %w", rel.ID, err)
-		}
-	}
-	if failed > 0 {
-		return rel, nil
-	}
-	for _, t := range toks {
-		if t.Kind == release.TokenApproval {
-			if err := o.Decider.Decide(ctx, control.Decision{ReleaseID: rel.ID, Stage: t.Stage, Actor: name, Comment: cause}); err != nil {
-				return rel, fmt.Errorf("roll back %s: reject approval: %w", rel.ID, err)
-			}
-			return rel, nil
-		}
-	}
-	return rel, release.Errorf(release.ErrConflict, "release %s is %s but not baking or waiting right now; it rolls back on its own if a later step fails", rel.ID, rel.Status)
+	// The product's one manual rollback: the release's own failure path,
+	// honouring onFailure, recorded with who asked and why.
+	return o.Decider.RequestRollback(ctx, control.RollbackRequest{ReleaseID: rel.ID, Actor: name + " via " + actor.Source, Reason: reason})
 }
 
 // waiting finds the release to act on and its tokens: releaseID, or the

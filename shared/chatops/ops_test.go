@@ -282,9 +282,6 @@ func TestRollback(t *testing.T) {
 		t.Fatalf("nothing active: got %v, want ErrNotFound", err)
 	}
 	rel := f.release(t, "r1")
-	if _, err := f.ops.Rollback(ctx, deployer, "orders", "", ""); !errors.Is(err, release.ErrConflict) {
-		t.Fatalf("between bakes: got %v, want ErrConflict", err)
-	}
 	f.token(t, release.TaskToken{Token: "bake-1", Kind: release.TokenBake, ReleaseID: rel.ID, Stage: "prod", Target: "orders", Alarms: []string{"orders-5xx"}})
 	if _, err := f.ops.Rollback(ctx, slackUser("U0APPROVE", "bob"), "orders", "", ""); !errors.Is(err, release.ErrUnauthorized) {
 		t.Fatalf("approver: got %v, want ErrUnauthorized", err)
@@ -295,16 +292,22 @@ func TestRollback(t *testing.T) {
 	if _, err := f.ops.Rollback(ctx, deployer, "orders", "", "p99 looks bad"); err != nil {
 		t.Fatal(err)
 	}
-	want := "bake-1/ManualRollback/rollback requested by U2CERLKJA via slack: p99 looks bad"
+	// The release's own failure path: its bake fails with RollbackRequested
+	// and the request is recorded once, with who asked and why.
+	want := "bake-1/RollbackRequested/rollback requested by U2CERLKJA via slack"
 	if len(f.callbacks.failures) != 1 || f.callbacks.failures[0] != want {
 		t.Errorf("got failures %v, want [%s]", f.callbacks.failures, want)
 	}
-	if ev := lastEvent(t, f.events(t, rel.ID)); ev.Type != release.EventRollbackStarted || ev.Target != "orders" {
-		t.Errorf("got last event %+v, want RollbackStarted for orders", ev)
+	if ev := lastEvent(t, f.events(t, rel.ID)); ev.Type != release.EventRollbackRequest || !strings.Contains(ev.Message, "U2CERLKJA via slack: p99 looks bad") {
+		t.Errorf("got last event %+v, want RollbackRequested naming the actor and reason", ev)
 	}
-	// The token is claimed: asking again does not fail it twice.
-	if _, err := f.ops.Rollback(ctx, deployer, "orders", rel.ID, ""); !errors.Is(err, release.ErrConflict) {
-		t.Errorf("again: got %v, want ErrConflict", err)
+	// Asking again records nothing new and fails no token twice.
+	before := len(f.events(t, rel.ID))
+	if _, err := f.ops.Rollback(ctx, deployer, "orders", rel.ID, ""); err != nil {
+		t.Errorf("again: got %v, want nil (already requested)", err)
+	}
+	if after := len(f.events(t, rel.ID)); after != before || len(f.callbacks.failures) != 1 {
+		t.Errorf("asking again appended %d events and made %d failures", after-before, len(f.callbacks.failures))
 	}
 }
 

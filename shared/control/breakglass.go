@@ -202,7 +202,11 @@ func (s *Service) restoreTo(ctx context.Context, releaseID string, step restoreS
 	if err := s.record(ctx, release.Event{ReleaseID: releaseID, Type: release.EventRollbackStarted, Target: name, Message: reason}); err != nil {
 		return "", err
 	}
-	if msg := s.restoreTraffic(ctx, step.target, step.version, live); msg != "" {
+	msg, err := s.restoreTraffic(ctx, step.target, step.version, live)
+	if err != nil {
+		msg = err.Error()
+	}
+	if msg != "" {
 		return msg, s.record(ctx, release.Event{ReleaseID: releaseID, Type: release.EventRestoreFailed, Target: name, Message: msg})
 	}
 	next := step.state.Settle(step.version, s.after(step.state.UpdatedAt))
@@ -221,4 +225,42 @@ func targetNames(plan []restoreStep) []string {
 		out = append(out, st.target.Name)
 	}
 	return out
+}
+
+// UndoRequest asks for a release to be taken back.
+type UndoRequest struct {
+	ReleaseID string
+	Actor     string
+	Reason    string
+}
+
+// Undo takes a release back. One still running is rolled back
+// (RequestRollback: its own failure path) and returned; one that ended has
+// every target it left on its version restored to the known-good version
+// it replaced, by a break-glass Restore whose release is returned. It
+// returns ErrConflict for an ended release that left nothing to undo.
+func (s *Service) Undo(ctx context.Context, req UndoRequest) (release.Release, error) {
+	r, err := s.Store.GetRelease(ctx, req.ReleaseID)
+	if err != nil {
+		return release.Release{}, fmt.Errorf("undo %s: %w", req.ReleaseID, err)
+	}
+	if !r.Status.Terminal() {
+		return s.RequestRollback(ctx, RollbackRequest{ReleaseID: r.ID, Actor: req.Actor, Reason: req.Reason})
+	}
+	led, err := s.ledger(ctx, r.ID)
+	if err != nil {
+		return r, err
+	}
+	restore := RestoreRequest{Pipeline: r.Pipeline, Actor: req.Actor, Key: "undo:" + r.ID, Versions: map[string]string{},
+		Reason: strings.TrimPrefix(req.Reason+" (undo of release "+r.ID+")", " ")}
+	for _, t := range led.Touches {
+		if t.Settled && t.KnownGood != "" {
+			restore.Targets = append(restore.Targets, t.Target)
+			restore.Versions[t.Target] = t.KnownGood
+		}
+	}
+	if len(restore.Targets) == 0 {
+		return r, release.Errorf(release.ErrConflict, "undo %s: it is %s and left no target on its version; nothing to undo", r.ID, r.Status)
+	}
+	return s.Restore(ctx, restore)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/analysis"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/traffic"
@@ -279,6 +280,9 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 			return out, err
 		}
 	}
+	if in.Step.Pause && ts.Phase == release.PhaseShifting && ts.Weight == in.Step.Weight && ts.Weight > 0 {
+		return s.pause(ctx, in, ts)
+	}
 	sh, err := s.shifter(in.Target)
 	if err != nil {
 		return StepOutput{}, err
@@ -293,6 +297,13 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 		}
 		return StepOutput{Weight: split.Weight}, nil
 	}
+	if split.Weight < 100 {
+		// The watch goes up before partial traffic moves, and stays until
+		// the target is at 100% or restored.
+		if err := s.watch(ctx, in); err != nil {
+			return StepOutput{}, err
+		}
+	}
 	next := ts
 	next.Stable, next.Candidate, next.Weight, next.Phase, next.UpdatedAt = split.Stable, split.Candidate, split.Weight, release.PhaseShifting, s.after(ts.UpdatedAt)
 	if err := s.Store.PutTargetState(ctx, next); err != nil {
@@ -301,12 +312,87 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 	if err := sh.Shift(ctx, in.Target, split); err != nil {
 		return StepOutput{}, fmt.Errorf("shift %s to %s: %w", in.Target.Name, split, err)
 	}
+	if split.Weight == 100 {
+		if err := s.unwatch(ctx, in.ReleaseID, in.Target.Name); err != nil {
+			return StepOutput{}, err
+		}
+	}
 	ev := in.event(release.EventTrafficShifted, fmt.Sprintf("%s: %s", in.Target.Name, split))
 	ev.Data = jsonData(map[string]any{"weight": split.Weight, "stable": split.Stable, "candidate": split.Candidate})
 	if err := s.record(ctx, ev); err != nil {
 		return StepOutput{}, err
 	}
+	if in.Step.Pause {
+		return s.pause(ctx, in, next)
+	}
 	return StepOutput{Weight: split.Weight, BakeSeconds: in.Step.BakeSeconds}, nil
+}
+
+// pause holds a pause step's weight until someone promotes the release
+// (Promote records Promoted): a hold like the deploy window's, its alarms
+// watched and its lease renewed by each Shift, for half the lease at a
+// time.
+func (s *Service) pause(ctx context.Context, in DeployTask, ts release.TargetState) (StepOutput, error) {
+	events, err := s.allEvents(ctx, in.ReleaseID)
+	if err != nil {
+		return StepOutput{}, err
+	}
+	promoted, waiting := false, false
+	for _, ev := range events {
+		if ev.Target != in.Target.Name {
+			continue
+		}
+		switch ev.Type {
+		case release.EventTrafficShifted:
+			promoted, waiting = false, false
+		case release.EventPromoted:
+			promoted = true
+		case release.EventNote:
+			waiting = waiting || strings.HasPrefix(ev.Message, "paused at ")
+		}
+	}
+	if promoted {
+		return StepOutput{Weight: ts.Weight}, nil
+	}
+	if !waiting {
+		msg := fmt.Sprintf("paused at %d%% on %s (alarms watched) until the release is promoted: shipwave release promote %s", ts.Weight, in.Target.Name, in.ReleaseID)
+		if err := s.record(ctx, in.event(release.EventNote, msg)); err != nil {
+			return StepOutput{}, err
+		}
+	}
+	chunk := lease(in.LeaseSeconds) / 2
+	return StepOutput{Hold: true, Weight: ts.Weight, BakeSeconds: max(1, int64(chunk/time.Second))}, nil
+}
+
+// watch stores the release's alarm watch on the target (see
+// release.TokenWatch) and checks the alarms once more, so an alarm already
+// firing fails the shift before traffic moves.
+func (s *Service) watch(ctx context.Context, in DeployTask) error {
+	if len(in.Alarms) == 0 {
+		return nil
+	}
+	now := s.now()
+	tok := release.TaskToken{
+		Token: release.WatchToken(in.ReleaseID, in.Target.Name), Kind: release.TokenWatch, ReleaseID: in.ReleaseID, Pipeline: in.Pipeline,
+		Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name, Alarms: in.Alarms, CreatedAt: now, ExpiresAt: now.Add(lease(in.LeaseSeconds)),
+	}
+	if err := s.Store.PutTaskToken(ctx, tok); err != nil && !errors.Is(err, release.ErrConflict) {
+		return fmt.Errorf("store the alarm watch on %s: %w", in.Target.Name, err)
+	}
+	firing, err := s.firing(ctx, in)
+	if err != nil || len(firing) == 0 {
+		return err
+	}
+	return s.alarmed(ctx, in, firing)
+}
+
+// unwatch drops the release's alarm watch on the target: its traffic is at
+// 100% (under the final bake) or back on its known-good version.
+func (s *Service) unwatch(ctx context.Context, releaseID, target string) error {
+	if err := s.Store.DeleteTaskToken(ctx, release.WatchToken(releaseID, target)); err != nil && !errors.Is(err, release.ErrNotFound) {
+		return fmt.Errorf("drop the alarm watch on %s: %w", target, err)
+	}
+	return nil
 }
 
 // holdForWindow answers a shift outside the deploy window: hold at the
@@ -468,9 +554,13 @@ func (s *Service) registerBake(ctx context.Context, in DeployTask) error {
 		return err
 	}
 	now := s.now()
+	watched := in.Alarms
+	if in.Split.Candidate != "" && in.Split.Candidate == in.Split.Stable {
+		watched = nil // the known-good version: what an alarm would roll back to
+	}
 	tok := release.TaskToken{
 		Token: in.Token, Kind: release.TokenBake, ReleaseID: in.ReleaseID, Pipeline: in.Pipeline,
-		Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name, Alarms: in.Alarms,
+		Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name, Alarms: watched,
 		CreatedAt: now, ExpiresAt: now.Add(time.Duration(in.Seconds)*time.Second + time.Hour),
 	}
 	if err := s.Store.PutTaskToken(ctx, tok); err != nil {
@@ -544,7 +634,58 @@ func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, err
 			return out, s.record(ctx, in.event(release.EventBakePassed, "bake passed on time alone, as onInsufficientData: promote asks: "+msg))
 		}
 	}
+	if in.Step.Analysis != nil && in.Step.Weight > 0 && in.Step.Weight < 100 {
+		next, done, err := s.analyze(ctx, in, out, elapsed)
+		if err != nil || !done {
+			return next, err
+		}
+	}
 	return out, s.record(ctx, in.event(release.EventBakePassed, fmt.Sprintf("bake passed at %d%% after %ds", in.Step.Weight, elapsed)))
+}
+
+// analyze judges the canary against the baseline over the step's bake
+// (shared/analysis: Mann-Whitney per metric, an effect-size threshold, a
+// weighted score). Pass: the bake passes. Fail: AnalysisFailed. Marginal or
+// inconclusive (too little data): the bake is extended within the wave's
+// maxExtension, as a bake that needs requests is; when that runs out, a
+// marginal result fails and an inconclusive one follows
+// onInsufficientData. Every judgment is an AnalysisJudged event with the
+// data it used.
+func (s *Service) analyze(ctx context.Context, in DeployTask, out StepOutput, elapsed int64) (StepOutput, bool, error) {
+	if s.Analysis == nil {
+		return StepOutput{}, false, &InvalidInput{Message: "the step asks for canary analysis but no metric source is wired"}
+	}
+	src, err := s.Analysis(in.Target)
+	if err != nil {
+		return StepOutput{}, false, &InvalidInput{Message: fmt.Sprintf("analysis source for %s: %v", in.Target.Name, err)}
+	}
+	now := s.now()
+	j, err := analysis.Analyze(ctx, src, analysis.Request{Config: analysis.FromRelease(*in.Step.Analysis),
+		Canary: in.Split.Candidate, Baseline: in.Split.Stable, From: now.Add(-time.Duration(elapsed) * time.Second), To: now})
+	if err != nil {
+		return StepOutput{}, false, fmt.Errorf("analysis of %s on %s: %w", in.Split.Candidate, in.Target.Name, err)
+	}
+	ev := in.event(release.EventAnalysis, fmt.Sprintf("canary analysis at %d%%: %s (score %.0f)", in.Step.Weight, j.Verdict, j.Score))
+	ev.Data = jsonData(j)
+	if err := s.record(ctx, ev); err != nil {
+		return StepOutput{}, false, err
+	}
+	switch j.Verdict {
+	case analysis.Pass:
+		return out, true, nil
+	case analysis.Fail:
+		return StepOutput{}, false, &AnalysisFailed{Message: fmt.Sprintf("canary analysis failed %s on %s at %d%% (score %.0f)", in.Split.Candidate, in.Target.Name, in.Step.Weight, j.Score)}
+	}
+	limit := in.Step.BakeSeconds + in.Bake.MaxExtensionSeconds
+	if elapsed < limit {
+		out.BakeSeconds = min(limit-elapsed, max(1, (in.Step.BakeSeconds+3)/4))
+		return out, false, s.record(ctx, in.event(release.EventBakeExtended,
+			fmt.Sprintf("canary analysis %s after %ds; extending the bake by %ds", j.Verdict, elapsed, out.BakeSeconds)))
+	}
+	if j.Verdict == analysis.Inconclusive && in.Bake.OnInsufficientData == "promote" {
+		return out, true, nil
+	}
+	return StepOutput{}, false, &AnalysisFailed{Message: fmt.Sprintf("canary analysis still %s for %s on %s after %ds (all extensions used)", j.Verdict, in.Split.Candidate, in.Target.Name, elapsed)}
 }
 
 // Finalize records the target promoted: the candidate has all its traffic,
@@ -589,6 +730,9 @@ func (s *Service) finalize(ctx context.Context, in DeployTask) (TargetOutcome, e
 	ev := in.event(release.EventTargetPromoted, fmt.Sprintf("%s now serves %s (its known-good version stays %s until the release ends)", in.Target.Name, in.Split.Candidate, ts.KnownGood))
 	ev.Data = jsonData(map[string]any{"version": in.Split.Candidate, "previous": ts.KnownGood})
 	if err := s.record(ctx, ev); err != nil {
+		return TargetOutcome{}, err
+	}
+	if err := s.unwatch(ctx, in.ReleaseID, in.Target.Name); err != nil {
 		return TargetOutcome{}, err
 	}
 	if err := s.unlock(ctx, in.ReleaseID, in.Stage, in.Wave, in.Target.Name); err != nil {
@@ -722,6 +866,10 @@ func (s *Service) checkWave(ctx context.Context, in DeployTask) error {
 		switch {
 		case ev.Type == release.EventRollbackStarted && ev.Stage == in.Stage && ev.Wave == in.Wave && ev.Target != in.Target.Name && ev.Target != "":
 			return &WaveAborted{Message: fmt.Sprintf("target %s of wave %s is rolling back: %s", ev.Target, in.Wave, ev.Message)}
+		case ev.Type == release.EventAlarm && in.Target.Name != "" && ev.Target == in.Target.Name:
+			// alarmwatch saw an alarm while this target held partial
+			// traffic between two bakes (its watch, release.TokenWatch).
+			return &AlarmTriggered{Message: ev.Message}
 		case ev.Type == release.EventRollbackRequest:
 			return &RollbackRequested{Message: ev.Message}
 		case ev.Type.Ends():

@@ -128,6 +128,13 @@ type RestoreUnverified struct{ Message string }
 func (e *RestoreUnverified) Error() string           { return e.Message }
 func (e *RestoreUnverified) rename(msg string) error { return &RestoreUnverified{Message: msg} }
 
+// AnalysisFailed means canary analysis judged the candidate worse than the
+// baseline (or could not judge it, and its policy says fail).
+type AnalysisFailed struct{ Message string }
+
+func (e *AnalysisFailed) Error() string           { return e.Message }
+func (e *AnalysisFailed) rename(msg string) error { return &AnalysisFailed{Message: msg} }
+
 // ApprovalTimedOut means nobody answered an approval gate in time.
 type ApprovalTimedOut struct{ Message string }
 
@@ -141,7 +148,7 @@ func ErrorNames() []string {
 		"TargetLocked", "Superseded", "Cancelled", "PreflightFailed", "HookFailed",
 		"AlarmTriggered", "InsufficientData", "WaveAborted", "WaveFailed", "LoadTestFailed",
 		"ApprovalRejected", "LockLost", "TransientError", "InvalidInput",
-		"DeployWindowClosed", "RollbackRequested", "RestoreUnverified", "ApprovalTimedOut",
+		"DeployWindowClosed", "RollbackRequested", "RestoreUnverified", "ApprovalTimedOut", "AnalysisFailed",
 	}
 }
 

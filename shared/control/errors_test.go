@@ -118,7 +118,7 @@ func TestErrorNamesMatchDefinitions(t *testing.T) {
 	for n := range goNames {
 		if n == "InvalidInput" || n == "LockLost" || n == "InsufficientData" || n == "PreflightFailed" || n == "HookFailed" ||
 			n == "AlarmTriggered" || n == "WaveAborted" || n == "WaveFailed" || n == "LoadTestFailed" || n == "Cancelled" ||
-			n == "ApprovalRejected" || n == "RollbackRequested" || n == "DeployWindowClosed" {
+			n == "ApprovalRejected" || n == "RollbackRequested" || n == "DeployWindowClosed" || n == "AnalysisFailed" {
 			// Caught by States.ALL into the rollback or finish path, by design.
 			continue
 		}
@@ -162,5 +162,14 @@ func TestTaskErrorReason(t *testing.T) {
 				t.Errorf("Reason() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestTaskErrorReasonOfANestedExecution(t *testing.T) {
+	cause := `{"ExecutionArn":"arn:aws:states:us-east-1:1:execution:deploy:r-s0w0t0","Input":{"big":true},"Status":"FAILED","Error":"RollbackFailed",` +
+		`"Cause":"{\"errorMessage\":\"cannot restore orders: v1 is not serving\",\"errorType\":\"RestoreUnverified\"}"}`
+	got := (&control.TaskError{Error: "States.TaskFailed", Cause: cause}).Reason()
+	if want := "RollbackFailed: cannot restore orders: v1 is not serving"; got != want {
+		t.Errorf("Reason() = %q, want %q", got, want)
 	}
 }

@@ -23,9 +23,18 @@ func (e *TaskError) Reason() string {
 	}
 	var lambdaErr struct {
 		Message string `json:"errorMessage"`
+		// A failed nested execution (startExecution.sync) reports the
+		// whole execution as its cause; its own error is what matters.
+		Error string `json:"Error"`
+		Cause string `json:"Cause"`
 	}
-	if strings.HasPrefix(e.Cause, "{") && json.Unmarshal([]byte(e.Cause), &lambdaErr) == nil && lambdaErr.Message != "" {
-		return e.Error + ": " + lambdaErr.Message
+	if strings.HasPrefix(e.Cause, "{") && json.Unmarshal([]byte(e.Cause), &lambdaErr) == nil {
+		switch {
+		case lambdaErr.Message != "":
+			return e.Error + ": " + lambdaErr.Message
+		case lambdaErr.Error != "":
+			return (&TaskError{Error: lambdaErr.Error, Cause: lambdaErr.Cause}).Reason()
+		}
 	}
 	if e.Cause == "" {
 		return e.Error

@@ -63,10 +63,15 @@ type DeployInput struct {
 	Lease     int64          `json:"leaseSeconds"`
 }
 
-// StepInput is one plan step in the units the state machine uses.
+// StepInput is one plan step in the units the state machine uses. Pause
+// holds the step (alarms watched) until someone promotes the release;
+// Analysis judges the canary against the baseline when the step's bake
+// ends.
 type StepInput struct {
-	Weight      int   `json:"weight"`
-	BakeSeconds int64 `json:"bakeSeconds"`
+	Weight      int               `json:"weight"`
+	BakeSeconds int64             `json:"bakeSeconds"`
+	Pause       bool              `json:"pause,omitempty"`
+	Analysis    *release.Analysis `json:"analysis,omitempty"`
 }
 
 // BakePolicy is how much evidence a bake needs.
@@ -123,7 +128,7 @@ func Compile(p release.Pipeline, r release.Release) (ReleasePlan, error) {
 					},
 				}
 				for i, st := range steps {
-					si := StepInput{Weight: st.Weight, BakeSeconds: seconds(st.Bake)}
+					si := StepInput{Weight: st.Weight, BakeSeconds: seconds(st.Bake), Pause: st.Pause && st.Weight < 100, Analysis: st.Analysis}
 					if i == len(steps)-1 {
 						in.FinalStep = si
 						si.BakeSeconds = 0

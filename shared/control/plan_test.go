@@ -77,7 +77,7 @@ func TestCompileSteps(t *testing.T) {
 		{"all at once", "AllAtOnce", 10 * time.Minute, []control.StepInput{{Weight: 100}}, control.StepInput{Weight: 100, BakeSeconds: 600}},
 		{"canary", "Canary10Percent5Minutes", time.Hour, []control.StepInput{{Weight: 10, BakeSeconds: 300}, {Weight: 100}}, control.StepInput{Weight: 100, BakeSeconds: 3600}},
 		{"linear", "Linear10PercentEvery1Minute", 0, []control.StepInput{
-			{10, 60}, {20, 60}, {30, 60}, {40, 60}, {50, 60}, {60, 60}, {70, 60}, {80, 60}, {90, 60}, {Weight: 100}}, control.StepInput{Weight: 100}},
+			{Weight: 10, BakeSeconds: 60}, {Weight: 20, BakeSeconds: 60}, {Weight: 30, BakeSeconds: 60}, {Weight: 40, BakeSeconds: 60}, {Weight: 50, BakeSeconds: 60}, {Weight: 60, BakeSeconds: 60}, {Weight: 70, BakeSeconds: 60}, {Weight: 80, BakeSeconds: 60}, {Weight: 90, BakeSeconds: 60}, {Weight: 100}}, control.StepInput{Weight: 100}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

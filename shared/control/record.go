@@ -326,6 +326,18 @@ func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline
 		if err := s.approvalTimedOut(ctx, r.ID, reason); err != nil {
 			return RecordOutput{}, err
 		}
+	case "Crashed":
+		// The execution died (reconcile): what the log shows decides.
+		switch {
+		case led.RollbackRequested != nil:
+			sc = failureScope(p, led)
+		case allStagesSucceeded(p, led):
+			to, reason = release.StatusSucceeded, "every stage had succeeded when its execution stopped ("+reason+")"
+		case led.Gate != nil:
+			to, reason = release.StatusCancelled, led.Gate.Message+"; "+reason
+		default:
+			sc = failureScope(p, led)
+		}
 	default:
 		sc = failureScope(p, led)
 	}
@@ -378,6 +390,15 @@ func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline
 		return RecordOutput{}, err
 	}
 	return RecordOutput{Status: to, Reason: reason}, nil
+}
+
+func allStagesSucceeded(p release.Pipeline, led release.Ledger) bool {
+	for _, st := range p.Stages {
+		if !led.StageSucceeded(st.Name) {
+			return false
+		}
+	}
+	return len(p.Stages) > 0
 }
 
 // approvalTimedOut records an approval gate that nobody answered (its own

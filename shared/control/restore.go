@@ -187,6 +187,9 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 					return false, "", err
 				}
 			}
+			if err := s.unwatch(ctx, releaseID, t.Name); err != nil {
+				return false, "", err
+			}
 			return true, "", s.unlock(ctx, releaseID, ts.Stage, ts.Wave, t.Name)
 		case ts.Phase == release.PhaseStable:
 			return true, "", s.unlock(ctx, releaseID, ts.Stage, ts.Wave, t.Name)
@@ -194,6 +197,17 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 		version := firstString(ts.KnownGood, touch.KnownGood, ts.Previous)
 		if version == "" {
 			return false, fmt.Sprintf("%s has no known-good version to return to", t.Name), nil
+		}
+		if touch.RestoreFailed != "" {
+			// Tried and could not: try again only once the version serves,
+			// without a fresh claim, lock and log entry per attempt.
+			if sh, err := s.shifter(t); err == nil {
+				if msg, err := notServing(ctx, sh, t, version, "%s: %s is still not serving: %v"); err != nil {
+					return false, "", err
+				} else if msg != "" {
+					return false, touch.RestoreFailed, nil
+				}
+			}
 		}
 		claim := ts
 		claim.Phase, claim.UpdatedAt = release.PhaseRestoring, s.after(ts.UpdatedAt)
@@ -212,7 +226,14 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 				return false, "", err
 			}
 		}
-		if msg := s.restoreTraffic(ctx, t, version, ts.Candidate); msg != "" {
+		msg, err := s.restoreTraffic(ctx, t, version, ts.Candidate)
+		if err != nil {
+			// A transient failure (a throttle, a timeout that may or may
+			// not have applied): the claim and the lease stay, and the
+			// caller's retry resumes from RESTORING.
+			return false, "", err
+		}
+		if msg != "" {
 			ev := release.Event{ReleaseID: releaseID, Type: release.EventRestoreFailed, Stage: ts.Stage, Wave: ts.Wave, Target: t.Name, Message: msg}
 			if err := s.record(ctx, ev); err != nil {
 				return false, "", err
@@ -229,29 +250,48 @@ func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release
 		if err := s.recordRolledBack(ctx, releaseID, final, reason); err != nil {
 			return false, "", err
 		}
+		if err := s.unwatch(ctx, releaseID, t.Name); err != nil {
+			return false, "", err
+		}
 		return true, "", s.unlock(ctx, releaseID, final.Stage, final.Wave, t.Name)
 	}
 	return false, "", &TransientError{Message: fmt.Sprintf("restore %s: its state kept changing under concurrent restorers", t.Name)}
 }
 
 // restoreTraffic puts 100% of t on version and verifies it is serving
-// there; it returns why not, or "".
-func (s *Service) restoreTraffic(ctx context.Context, t release.Target, version, candidate string) string {
+// there. It returns why the version does not serve (the restore cannot be
+// verified: a person must look), or an error for a failure worth retrying
+// (the shifter's API failed).
+func (s *Service) restoreTraffic(ctx context.Context, t release.Target, version, candidate string) (string, error) {
 	sh, err := s.shifter(t)
 	if err != nil {
-		return err.Error()
+		return err.Error(), nil
 	}
-	if err := sh.Serving(ctx, t, version); err != nil {
-		return fmt.Sprintf("cannot restore %s: its known-good version %s is not serving: %v", t.Name, version, err)
+	if msg, err := notServing(ctx, sh, t, version, "cannot restore %s: its known-good version %s is not serving: %v"); msg != "" || err != nil {
+		return msg, err
 	}
 	split := traffic.Split{Stable: version, Candidate: candidate, Weight: 0}
 	if err := s.setTraffic(ctx, t, split); err != nil {
-		return fmt.Sprintf("cannot restore %s to %s: %v", t.Name, version, err)
+		if errors.Is(err, release.ErrInvalid) {
+			return fmt.Sprintf("cannot restore %s to %s: %v", t.Name, version, err), nil
+		}
+		return "", &TransientError{Message: fmt.Sprintf("restore %s to %s: %v", t.Name, version, err)}
 	}
-	if err := sh.Serving(ctx, t, version); err != nil {
-		return fmt.Sprintf("restored %s to %s, but it is not serving: %v", t.Name, version, err)
+	return notServing(ctx, sh, t, version, "restored %s to %s, but it is not serving: %v")
+}
+
+// notServing returns the formatted reason when version does not serve
+// (the Serving contract's ErrConflict, ErrNotFound or ErrInvalid), and a
+// transient error when the check itself failed (a throttle, a timeout).
+func notServing(ctx context.Context, sh Shifter, t release.Target, version, format string) (string, error) {
+	err := sh.Serving(ctx, t, version)
+	switch {
+	case err == nil:
+		return "", nil
+	case errors.Is(err, release.ErrConflict), errors.Is(err, release.ErrNotFound), errors.Is(err, release.ErrInvalid):
+		return fmt.Sprintf(format, t.Name, version, err), nil
 	}
-	return ""
+	return "", &TransientError{Message: fmt.Sprintf("check that %s serves %s: %v", t.Name, version, err)}
 }
 
 func (s *Service) recordRolledBack(ctx context.Context, releaseID string, ts release.TargetState, reason string) error {
@@ -313,7 +353,7 @@ func (s *Service) settle(ctx context.Context, releaseID, target string) error {
 
 // closeOut finishes what an ended release left behind: an interrupted
 // restore, partial traffic, a promotion never settled, a lease never
-// released. It is idempotent; reconcile and the next release to want one
+// released, tokens nobody will complete. It is idempotent; reconcile and the next release to want one
 // of its targets call it.
 func (s *Service) closeOut(ctx context.Context, r release.Release, p release.Pipeline, reason string) (restoreResult, error) {
 	led, err := s.ledger(ctx, r.ID)
@@ -337,6 +377,17 @@ func (s *Service) closeOut(ctx context.Context, r release.Release, p release.Pip
 			if err := s.unlock(ctx, r.ID, t.Stage, t.Wave, t.Target); err != nil {
 				return res, err
 			}
+		}
+	}
+	// Whatever the release was waiting on is over: bakes, approvals and
+	// watches of a stopped execution would otherwise wait for alarmwatch.
+	toks, err := s.Store.TokensByRelease(ctx, r.ID)
+	if err != nil {
+		return res, fmt.Errorf("tokens of release %s: %w", r.ID, err)
+	}
+	for _, tok := range toks {
+		if err := s.Store.DeleteTaskToken(ctx, tok.Token); err != nil && !errors.Is(err, release.ErrNotFound) {
+			return res, fmt.Errorf("drop token of release %s: %w", r.ID, err)
 		}
 	}
 	return res, nil

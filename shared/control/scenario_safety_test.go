@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/analysis"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/states"
@@ -250,13 +251,16 @@ func TestWindowClosingMidShiftKeepsWatching(t *testing.T) {
 				if err != nil {
 					t.Error(err)
 				}
-				watched := false
+				watched, standing := false, false
 				for _, tok := range toks {
 					if tok.Kind == release.TokenBake && len(tok.Alarms) > 0 {
 						watched = true
 					}
+					if tok.Kind == release.TokenWatch && len(tok.Alarms) > 0 {
+						standing = true // the watch that outlives each bake
+					}
 				}
-				if !watched {
+				if !watched || strings.Contains(w.alias("orders"), "@") && !standing {
 					unwatched = append(unwatched, w.alias("orders"))
 				}
 				if weight == 100 && strings.Contains(w.alias("orders"), "@") {
@@ -452,8 +456,8 @@ func TestPromoteSkipsTheBake(t *testing.T) {
 		t.Errorf("release took %s of virtual time, want the canary bake skipped", took)
 	}
 	skipped := false
-	for _, ev := range eventsOfType(w.events(r.ID), release.EventNote) {
-		skipped = skipped || strings.Contains(ev.Message, "bake skipped by carol")
+	for _, ev := range eventsOfType(w.events(r.ID), release.EventPromoted) {
+		skipped = skipped || strings.Contains(ev.Message, "promoted by carol")
 	}
 	if !skipped {
 		t.Errorf("no note that carol skipped the bake: %s", eventTypes(w.events(r.ID)))
@@ -462,4 +466,179 @@ func TestPromoteSkipsTheBake(t *testing.T) {
 		t.Errorf("Promote(ended) = %v, want ErrConflict", err)
 	}
 	w.checkSafety(r, map[string]string{"orders": "2"})
+}
+
+// TestAlarmBetweenBakesIsNotMissed: while the canary holds partial traffic
+// there is always a watch on its alarms, also between a bake's end and
+// the next one's start: an alarm then is recorded by alarmwatch and the
+// target's next task fails with AlarmTriggered.
+func TestAlarmBetweenBakesIsNotMissed(t *testing.T) {
+	w := newWorld(t, "QUEUED", "Linear10PercentEvery1Minute")
+	ctx := context.Background()
+	r, _, err := w.store.CreateRelease(ctx, release.Release{Pipeline: "orders", SpecVersion: 1, Version: "v2",
+		Trigger: release.Trigger{Kind: release.TriggerPush, Key: "push:orders:main:between", Time: w.clock.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.TransitionRelease(ctx, r.ID, release.StatusInProgress, ""); err != nil {
+		t.Fatal(err)
+	}
+	in := control.DeployTask{ReleaseID: r.ID, Pipeline: "orders", Stage: "prod", Wave: "one-box", Artifact: "v2",
+		Target: release.Target{Name: "lambda:orders:live", Type: release.TargetLambdaAlias, Function: "orders", Alias: "live"},
+		Alarms: []string{"orders-5xx"}, LeaseSeconds: 3600}
+	if _, err := w.svc.Lock(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	in.Action = "prepare"
+	out, err := w.svc.Shift(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Split = out.(traffic.Split)
+	in.Action, in.Step = "shift", control.StepInput{Weight: 10, BakeSeconds: 60}
+	if _, err := w.svc.Shift(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	// No bake registered yet: only the watch.
+	res, err := w.svc.AlarmChanged(ctx, alarms.Change{Alarm: "orders-5xx", State: alarms.StateAlarm, Reason: "5xx above 1%"})
+	if err != nil || len(res.Failed) != 1 {
+		t.Fatalf("alarmwatch = %+v, %v; want the watched target", res, err)
+	}
+	w.mu.Lock()
+	w.alarms["orders-5xx"] = alarms.StateOK // it flapped back before the next task
+	w.mu.Unlock()
+	in.Action, in.Token, in.Seconds = "register", "tok-1", 60
+	var named *control.AlarmTriggered
+	if _, err := w.svc.Bake(ctx, in); !errors.As(err, &named) {
+		t.Errorf("next bake registration = %v, want AlarmTriggered", err)
+	}
+}
+
+// TestUndoAnEndedRelease: undo of a release that succeeded puts every
+// target it promoted back on the version it replaced, once.
+func TestUndoAnEndedRelease(t *testing.T) {
+	w := newWorldSpec(t, prodWaves("QUEUED", "rollbackWave", ""))
+	w.svc.Creator = w.store
+	r, x := w.start("v2", "push:orders:main:undo")
+	w.wait(x)
+	if got := w.releaseOf(r.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("release = %s (%s)", got.Status, got.Reason)
+	}
+	ctx := context.Background()
+	u, err := w.svc.Undo(ctx, control.UndoRequest{ReleaseID: r.ID, Actor: "dave", Reason: "bad release"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ID == r.ID || u.Status != release.StatusSucceeded || u.Trigger.Kind != release.TriggerRestore {
+		t.Errorf("undo = %s %s %s, want a SUCCEEDED restore release of its own", u.ID, u.Trigger.Kind, u.Status)
+	}
+	w.checkSafety(u, map[string]string{"orders": "1", "orders-eu": "1"})
+	if again, err := w.svc.Undo(ctx, control.UndoRequest{ReleaseID: r.ID, Actor: "dave"}); err != nil || again.ID != u.ID {
+		t.Errorf("second undo = %s, %v; want the same restore %s", again.ID, err, u.ID)
+	}
+}
+
+// stepsSpec is a one-target pipeline with an explicit step plan.
+func stepsSpec(steps string) string {
+	return fmt.Sprintf(`apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+executionMode: QUEUED
+alarms: [orders-5xx]
+stages:
+  - name: prod
+    waves:
+      - name: one-box
+        targets: [{ type: lambdaAlias, function: orders, alias: live }]
+        deployment:
+          steps:
+%s
+        bake: 10m
+`, steps)
+}
+
+// TestPauseStepWaitsForPromote: a pause step holds its weight, watched,
+// through several holds (each renews the lease) until a person promotes.
+func TestPauseStepWaitsForPromote(t *testing.T) {
+	w := newWorldSpec(t, stepsSpec("            - { weight: 20, pause: {} }\n            - { weight: 100 }"))
+	holds := 0
+	var once sync.Once
+	var perr error
+	w.onBake = func(w *world, weight int) {
+		if weight != 20 {
+			return
+		}
+		holds++
+		if holds == 3 {
+			once.Do(func() {
+				_, perr = w.svc.Promote(context.Background(), control.PromoteRequest{ReleaseID: w.bakingRelease, Actor: "erin"})
+			})
+		}
+	}
+	start := w.clock.Now()
+	r, x := w.start("v2", "push:orders:main:pause")
+	w.wait(x)
+	if perr != nil {
+		t.Fatalf("Promote: %v", perr)
+	}
+	if got := w.releaseOf(r.ID); got.Status != release.StatusSucceeded {
+		t.Errorf("release = %s (%s), want SUCCEEDED", got.Status, got.Reason)
+	}
+	if holds < 3 || w.clock.Now().Sub(start) < time.Hour {
+		t.Errorf("held %d times over %s, want the pause to outlast several holds", holds, w.clock.Now().Sub(start))
+	}
+	if n := len(eventsOfType(w.events(r.ID), release.EventPromoted)); n != 1 {
+		t.Errorf("%d Promoted events, want 1", n)
+	}
+	w.checkSafety(r, map[string]string{"orders": "2"})
+}
+
+// canarySource is a metric source whose canary is slower than its
+// baseline by factor (1 = the same).
+type canarySource struct{ factor float64 }
+
+func (c canarySource) Samples(_ context.Context, q analysis.Query) ([]float64, []float64, error) {
+	var canary, baseline []float64
+	for i := range 400 {
+		v := 50 + float64(i%37)
+		if q.Metric == analysis.MetricErrors {
+			v = 0
+		}
+		baseline = append(baseline, v)
+		if i%4 == 0 {
+			canary = append(canary, v*c.factor)
+		}
+	}
+	return canary, baseline, nil
+}
+
+// TestAnalysisJudgesTheCanary: a step's analysis rolls back a canary 50%
+// slower than its baseline, and lets the same candidate through when it
+// is not slower.
+func TestAnalysisJudgesTheCanary(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		factor float64
+		want   release.Status
+		alias  string
+	}{
+		{"slower canary", 1.5, release.StatusRolledBack, "1"},
+		{"same as baseline", 1, release.StatusSucceeded, "2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorldSpec(t, stepsSpec("            - weight: 10\n              bake: 5m\n              analysis: { metrics: [{ name: latency, effect: 10% }] }\n            - { weight: 100 }"))
+			w.svc.Analysis = func(release.Target) (analysis.Source, error) { return canarySource{tc.factor}, nil }
+			r, x := w.start("v2", "push:orders:main:analysis-"+strings.ReplaceAll(tc.name, " ", "-"))
+			w.wait(x)
+			got := w.releaseOf(r.ID)
+			if got.Status != tc.want {
+				t.Errorf("release = %s (%s), want %s", got.Status, got.Reason, tc.want)
+			}
+			judged := eventsOfType(w.events(r.ID), release.EventAnalysis)
+			if len(judged) != 1 || len(judged[0].Data) == 0 {
+				t.Errorf("AnalysisJudged events = %+v, want one with its data", judged)
+			}
+			w.checkSafety(r, map[string]string{"orders": tc.alias})
+		})
+	}
 }

@@ -405,6 +405,9 @@ func (w *world) checkInvariants(r release.Release, goodVersion string) {
 		w.t.Errorf("lock on lambda:orders:live still held by %s", l.Owner)
 	}
 	checkLog(w.t, w.events(r.ID), r)
+	if toks, err := w.store.TokensByRelease(context.Background(), r.ID); err != nil || len(toks) > 0 {
+		w.t.Errorf("release %s ended with tokens left: %+v, %v", r.ID, toks, err)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if updates := w.aliasUpdates(); w.preHook && len(updates) > 0 && (len(w.hookLog) == 0 || w.hookLog[0] != "preTraffic@0") {

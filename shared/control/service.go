@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/analysis"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/traffic"
@@ -132,8 +133,12 @@ type Service struct {
 	Requests  Requests
 	Callbacks TaskCallbacks
 	Windows   Windows
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Analysis returns the metric source that canary analysis reads for a
+	// target (shared/analysis: the local fleet's per-request samples,
+	// CloudWatch per version or target group).
+	Analysis func(t release.Target) (analysis.Source, error)
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 func (s *Service) now() time.Time {

@@ -33,15 +33,29 @@ func (s *Service) AlarmChanged(ctx context.Context, c alarms.Change) (AlarmResul
 	if err != nil {
 		return res, Boundary(fmt.Errorf("bakes watching %s: %w", c.Alarm, err))
 	}
+	msg := fmt.Sprintf("alarm %s went to ALARM: %s", c.Alarm, c.Reason)
+	baking := map[string]bool{}
 	for _, tok := range toks {
 		if tok.Kind != release.TokenBake {
 			continue
 		}
-		msg := fmt.Sprintf("alarm %s went to ALARM: %s", c.Alarm, c.Reason)
+		baking[tok.ReleaseID+" "+tok.Target] = true
 		if err := s.record(ctx, release.Event{ReleaseID: tok.ReleaseID, Type: release.EventAlarm, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target, Message: msg}); err != nil {
 			return res, Boundary(err)
 		}
 		if err := s.fail(ctx, tok, "AlarmTriggered", msg); err != nil {
+			return res, Boundary(err)
+		}
+		res.Failed = append(res.Failed, tok.Target)
+	}
+	// A target holding partial traffic between two bakes has only its
+	// watch: the alarm is recorded, and its next task fails on it.
+	for _, tok := range toks {
+		if tok.Kind != release.TokenWatch || baking[tok.ReleaseID+" "+tok.Target] {
+			continue
+		}
+		if err := s.record(ctx, release.Event{ReleaseID: tok.ReleaseID, Type: release.EventAlarm, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target,
+			Message: msg + " (between bakes)"}); err != nil {
 			return res, Boundary(err)
 		}
 		res.Failed = append(res.Failed, tok.Target)
@@ -71,10 +85,33 @@ type ReconcileResult struct {
 // FAILED): if its release is still in progress — its own error path never
 // ran — every target it left mid-shift goes back to its last good version
 // and the release is marked FAILED with the reason.
+//
+// Transient failures (a throttled shifter, a lost race) are retried a few
+// times with backoff before they are returned: nothing else retries a
+// reconcile run at start-up.
 func (s *Service) Reconcile(ctx context.Context, c ExecutionChange) (ReconcileResult, error) {
-	res, err := s.reconcile(ctx, c)
+	var res ReconcileResult
+	var err error
+	for attempt := range reconcileAttempts {
+		res, err = s.reconcile(ctx, c)
+		var tr *TransientError
+		if err == nil || !errors.As(Boundary(err), &tr) || attempt == reconcileAttempts-1 {
+			break
+		}
+		t := time.NewTimer(time.Duration(50<<attempt) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return res, Boundary(ctx.Err())
+		case <-t.C:
+		}
+	}
 	return res, Boundary(err)
 }
+
+// reconcileAttempts bounds Reconcile's own retries of transient failures
+// (about 1.5 s of backoff in all).
+const reconcileAttempts = 5
 
 func (s *Service) reconcile(ctx context.Context, c ExecutionChange) (ReconcileResult, error) {
 	switch c.Status {
@@ -337,9 +374,10 @@ type PromoteRequest struct {
 }
 
 // Promote ends the bakes a release is waiting in now, as if their time had
-// passed (kubectl argo rollouts promote): each bake's final alarm check
-// still runs, so an alarm in ALARM still rolls back, and a hold for a shut
-// deploy window holds again. It records who skipped what. Errors:
+// passed (kubectl argo rollouts promote), and lets a paused step go on:
+// each bake's final alarm check still runs, so an alarm in ALARM still
+// rolls back, and a hold for a shut deploy window holds again. It records
+// who promoted what (Promoted). Errors:
 // ErrNotFound for an unknown release, ErrConflict when it has ended or is
 // not baking.
 func (s *Service) Promote(ctx context.Context, req PromoteRequest) (release.Release, error) {
@@ -372,11 +410,11 @@ func (s *Service) Promote(ctx context.Context, req PromoteRequest) (release.Rele
 			s.log().WarnContext(ctx, "promote: bake already ended", "releaseId", r.ID, "target", tok.Target, "error", err)
 			continue
 		}
-		msg := "bake skipped by " + who
+		msg := "promoted by " + who + ": bake skipped"
 		if req.Reason != "" {
 			msg += ": " + req.Reason
 		}
-		if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: release.EventNote, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target, Message: msg}); err != nil {
+		if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: release.EventPromoted, Stage: tok.Stage, Wave: tok.Wave, Target: tok.Target, Message: msg}); err != nil {
 			return r, err
 		}
 		n++

@@ -214,3 +214,33 @@ func TestSameTriggerTwiceCreatesOneRelease(t *testing.T) {
 		t.Errorf("route = %+v, want 100%% on the commit", got)
 	}
 }
+
+// TestPushRefusesBadFaultsAndIgnoresWhatAlreadyRuns: a push with a fault
+// that does not parse is refused before anything is stored, and pushing
+// the version every target already serves creates nothing, saying so.
+func TestPushRefusesBadFaultsAndIgnoresWhatAlreadyRuns(t *testing.T) {
+	h := startStack(t, strings.Replace(oneStage, "%s", "verify", 1), "")
+	ctx := context.Background()
+	count := func() int {
+		rs, err := h.stack.Releases(ctx, "shop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs)
+	}
+	for _, fault := range []string{"error-rate=abc", "error-rate=2", "latency=forever", "crash-on-start=maybe"} {
+		if _, err := h.stack.Push(ctx, "shop", local.PushRequest{Version: "v2", Fault: fault}); !errors.Is(err, release.ErrInvalid) {
+			t.Errorf("push with fault %q = %v, want ErrInvalid", fault, err)
+		}
+	}
+	if n := count(); n != 0 {
+		t.Errorf("refused pushes stored %d releases", n)
+	}
+	res, err := h.stack.Push(ctx, "shop", local.PushRequest{Version: local.InitialVersion})
+	if err != nil || !res.NoOp || !strings.Contains(res.Reason, "already serves") || res.ReleaseID != "" {
+		t.Errorf("push of the running version = %+v, %v; want a no-op saying so", res, err)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("a no-op push stored %d releases", n)
+	}
+}

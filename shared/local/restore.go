@@ -63,10 +63,10 @@ func (s *Stack) reconcileRelease(ctx context.Context, id, cause string) (release
 	return s.store.GetRelease(ctx, id)
 }
 
-// Undo takes a release back: one still running is rolled back; one that
-// ended has every target it settled restored to the known-good version it
-// replaced (a break-glass restore, recorded as a release of its own, which
-// is returned).
+// Undo takes a release back (control.Service.Undo): one still running is
+// rolled back and waited for, as Rollback does; one that ended has every
+// target it settled restored to the version it replaced, by a break-glass
+// restore whose release is returned.
 func (s *Stack) Undo(ctx context.Context, id, actor, reason string) (release.Release, error) {
 	rel, err := s.store.GetRelease(ctx, id)
 	if err != nil {
@@ -75,22 +75,7 @@ func (s *Stack) Undo(ctx context.Context, id, actor, reason string) (release.Rel
 	if !rel.Status.Terminal() {
 		return s.Rollback(ctx, id, actor, reason)
 	}
-	v, err := s.Release(ctx, id)
-	if err != nil {
-		return release.Release{}, err
-	}
-	led := release.NewLedger(v.Events)
-	req := control.RestoreRequest{Pipeline: rel.Pipeline, Actor: actor, Reason: reason + " (undo " + id + ")", Key: "undo:" + id, Versions: map[string]string{}}
-	for _, t := range led.Touches {
-		if t.Settled && t.KnownGood != "" {
-			req.Targets = append(req.Targets, t.Target)
-			req.Versions[t.Target] = t.KnownGood
-		}
-	}
-	if len(req.Targets) == 0 {
-		return rel, release.Errorf(release.ErrConflict, "undo %s: it is %s and left no target on its version; nothing to undo", id, rel.Status)
-	}
-	return s.svc.Restore(ctx, req)
+	return s.svc.Undo(ctx, control.UndoRequest{ReleaseID: id, Actor: actor, Reason: reason})
 }
 
 // alreadyServes reports whether every target of p already serves artifact

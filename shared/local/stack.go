@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/analysis"
+	"github.com/shipwave/shipwave/shared/analysis/fleetsamples"
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite"
@@ -30,12 +32,9 @@ import (
 	"github.com/shipwave/shipwave/shared/schedule"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/states"
-	"github.com/shipwave/shipwave/shared/states/lambdatask"
-	"github.com/shipwave/shipwave/shared/states/tasks"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/traffic/localproxy"
 	"github.com/shipwave/shipwave/shared/triggers"
-	"github.com/shipwave/shipwave/statemachines"
 )
 
 // Local ARNs: the account and region every ARN of the local stack uses.
@@ -382,14 +381,22 @@ func (s *Stack) startFleet(ctx context.Context) error {
 					if _, dup := s.services[name]; dup {
 						continue
 					}
-					version := InitialVersion
+					version, knownGood := InitialVersion, ""
 					if ts, err := s.store.GetTargetState(ctx, t.Name); err == nil && ts.Stable != "" {
-						version = ts.Stable
+						version, knownGood = ts.Stable, ts.KnownGood
 					}
 					instances := max(1, t.Instances)
 					ep, err := s.fleet.AddService(ctx, name, instances, version)
 					if err != nil {
 						return fmt.Errorf("local stack: start service %s (%s): %w", name, version, err)
+					}
+					if knownGood != "" && knownGood != version {
+						// A release was under way when the last run stopped:
+						// its known-good version must be there for reconcile
+						// to restore onto, as it was before the stop.
+						if _, err := s.fleet.Launch(ctx, name, knownGood); err != nil {
+							return fmt.Errorf("local stack: start %s's known-good version %s: %w", name, knownGood, err)
+						}
 					}
 					sv := &service{Name: name, Target: t.Name, Pipeline: p.Name, Stage: st.Name, Wave: w.Name, Endpoint: ep, Instances: instances}
 					s.services[name], s.byTarget[t.Name] = sv, sv
@@ -425,10 +432,8 @@ func (s *Stack) pipelineNames() []string {
 }
 
 // startEngine registers the state machines with every Task resolved to the
-// real handlers in-process.
+// real handlers in-process (NewEngine).
 func (s *Stack) startEngine(clock states.Clock) error {
-	reg := states.NewRegistry()
-	s.engine = states.New(states.Options{Clock: clock, Tasks: reg, Region: Region, Account: Account, Logger: s.log})
 	shifter := localproxy.New(scopedFleet{Fleet: s.fleet, s: s})
 	s.svc = &control.Service{
 		Store:   s.store,
@@ -439,68 +444,34 @@ func (s *Stack) startEngine(clock states.Clock) error {
 			}
 			return shifter, nil
 		},
-		Alarms:    s.alarms,
-		Hooks:     hooks.New(hooks.Config{Secret: s.hookKey, Logger: s.log}),
-		Requests:  control.Requests(s.fleet),
-		Callbacks: s.engine,
-		Windows:   control.WindowFunc(schedule.NextOpen),
-		Now:       clock.Now,
-		Logger:    s.log,
+		Alarms:   s.alarms,
+		Hooks:    hooks.New(hooks.Config{Secret: s.hookKey, Logger: s.log}),
+		Requests: control.Requests(s.fleet),
+		Windows:  control.WindowFunc(schedule.NextOpen),
+		Now:      clock.Now,
+		Logger:   s.log,
 	}
 	if s.scaled != nil {
 		s.svc.Requests = scaledRequests{fleet: s.fleet, clock: s.scaled}
 	}
-	arn := func(name string) string {
-		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:shipwave-%s", Region, Account, name)
-	}
-	smARN := func(name string) string {
-		return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:shipwave-%s", Region, Account, name)
-	}
-	fns := tasks.Functions{}
-	add := func(name string, handler any) string {
-		fns["shipwave-"+name] = lambdatask.New("shipwave-"+name, handler)
-		return arn(name)
-	}
-	subs := map[string]string{
-		"RecordFunctionArn":            add("record", s.svc.Record),
-		"ApprovalFunctionArn":          add("approval", s.svc.RegisterApproval),
-		"LockFunctionArn":              add("lock", s.svc.Lock),
-		"ShiftFunctionArn":             add("shift", s.svc.Shift),
-		"HookFunctionArn":              add("hook", s.svc.Hook),
-		"BakeFunctionArn":              add("bake", s.svc.Bake),
-		"FinalizeFunctionArn":          add("finalize", s.svc.Finalize),
-		"RollbackFunctionArn":          add("rollback", s.svc.Rollback),
-		"LoadTestAggregateFunctionArn": add("loadtest-aggregate", s.aggregateLoadTest),
-		"DeployStateMachineArn":        smARN("deploy"),
-		"LoadTestStateMachineArn":      smARN("loadtest"),
-		"LoadTestClusterArn":           fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/shipwave-local", Region, Account),
-		"LoadTestTaskDefinitionArn":    fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/shipwave-loadgen:1", Region, Account),
-		"LoadTestSubnets":              "subnet-local",
-		"LoadTestSecurityGroup":        "sg-local",
-	}
-	reg.HandlePrefix(tasks.LambdaARNPrefix, tasks.Lambda(fns))
-	reg.HandlePrefix(tasks.LambdaInvokeResource, tasks.Lambda(fns))
-	reg.HandlePrefix(tasks.StartExecutionResource, tasks.StartExecution(s.engine))
-	reg.Handle(runTaskSync, states.TaskFunc(s.runLoadgen))
-	s.releaseARN = smARN("release")
-	for name, a := range map[string]string{
-		statemachines.Release:  s.releaseARN,
-		statemachines.Deploy:   subs["DeployStateMachineArn"],
-		statemachines.LoadTest: subs["LoadTestStateMachineArn"],
-	} {
-		def, err := statemachines.Load(name, subs)
-		if err != nil {
-			return fmt.Errorf("local stack: %w", err)
-		}
-		sm, err := states.Parse(def)
-		if err != nil {
-			return fmt.Errorf("local stack: parse %s: %w", name, err)
-		}
-		s.engine.Register(a, sm)
-		if name == statemachines.Release {
-			s.releaseSM = sm
+	if m, ok := s.fleet.(fleetsamples.Metrics); ok {
+		// Canary analysis reads the fleet's per-request samples.
+		s.svc.Analysis = func(t release.Target) (analysis.Source, error) {
+			svc := t.Service
+			if svc == "" {
+				svc = t.Name
+			}
+			return fleetsamples.New(m, svc), nil
 		}
 	}
+	eng, err := NewEngine(states.Options{Clock: clock, Region: Region, Account: Account, Logger: s.log}, Handlers{
+		Service: s.svc, LoadTestAggregate: s.aggregateLoadTest, RunTask: states.TaskFunc(s.runLoadgen),
+	})
+	if err != nil {
+		return fmt.Errorf("local stack: %w", err)
+	}
+	s.engine, s.releaseSM, s.releaseARN = eng.Engine, eng.Release, eng.ReleaseARN
+	s.svc.Callbacks = s.engine
 	return nil
 }
 

@@ -33,6 +33,8 @@ const (
 	EventBakeStarted           EventType = "BakeStarted"
 	EventBakePassed            EventType = "BakePassed"
 	EventBakeExtended          EventType = "BakeExtended"
+	EventPromoted              EventType = "Promoted"
+	EventAnalysis              EventType = "AnalysisJudged"
 	EventAlarm                 EventType = "AlarmTriggered"
 	EventLoadTestPassed        EventType = "LoadTestPassed"
 	EventLoadTestFailed        EventType = "LoadTestFailed"

@@ -24,6 +24,9 @@ type Touch struct {
 	// verified yet; Restored: it was (RolledBack).
 	Restoring bool
 	Restored  bool
+	// RestoreFailed is why the last restore could not be verified ("" if
+	// none failed since the target was last moved).
+	RestoreFailed string
 	// LockHeld: the log has more LockAcquired than LockReleased events.
 	LockHeld bool
 }
@@ -38,18 +41,32 @@ type Ledger struct {
 	Touches []Touch
 	// RollbackRequested is the manual rollback request, if one was made.
 	RollbackRequested *Event
-	judged            map[[2]string]bool
-	index             map[string]int
+	// Gate is the last approval decision of the stage waiting at its gate
+	// (Rejected or ApprovalTimedOut after the stage's ApprovalWaiting), if
+	// the release stopped there.
+	Gate   *Event
+	judged map[[2]string]bool
+	stages map[string]bool
+	index  map[string]int
 }
 
 // NewLedger folds a release's events, in seq order, into its ledger.
 func NewLedger(events []Event) Ledger {
-	l := Ledger{judged: map[[2]string]bool{}, index: map[string]int{}}
+	l := Ledger{judged: map[[2]string]bool{}, stages: map[string]bool{}, index: map[string]int{}}
 	for i := range events {
 		ev := events[i]
 		switch ev.Type {
 		case EventWaveSucceeded:
 			l.judged[[2]string{ev.Stage, ev.Wave}] = true
+			continue
+		case EventStageSucceeded:
+			l.stages[ev.Stage] = true
+			continue
+		case EventApprovalWaiting, EventApproved:
+			l.Gate = nil
+			continue
+		case EventRejected, EventApprovalTimedOut:
+			l.Gate = &events[i]
 			continue
 		case EventRollbackRequest:
 			if l.RollbackRequested == nil {
@@ -98,7 +115,11 @@ func NewLedger(events []Event) Ledger {
 			}
 		case EventRolledBack:
 			t := l.touch(ev)
-			t.Restoring, t.Restored, t.Weight = false, true, 0
+			t.Restoring, t.Restored, t.Weight, t.RestoreFailed = false, true, 0, ""
+		case EventRestoreFailed:
+			if t, ok := l.find(ev.Target); ok {
+				t.RestoreFailed = ev.Message
+			}
 		case EventLockAcquired:
 			l.touch(ev).LockHeld = true
 		case EventLockReleased:
@@ -135,6 +156,9 @@ func (l Ledger) Get(target string) (Touch, bool) {
 	}
 	return l.Touches[i], true
 }
+
+// StageSucceeded reports whether the stage finished (StageSucceeded).
+func (l Ledger) StageSucceeded(stage string) bool { return l.stages[stage] }
 
 // WaveJudged reports whether the wave passed its judgment (WaveSucceeded).
 func (l Ledger) WaveJudged(stage, wave string) bool { return l.judged[[2]string{stage, wave}] }

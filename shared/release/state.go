@@ -34,7 +34,16 @@ const (
 	TokenBake     TokenKind = "bake"
 	TokenApproval TokenKind = "approval"
 	TokenWindow   TokenKind = "window"
+	// TokenWatch is no task's token: it is the alarm watch a release keeps
+	// on a target while the candidate holds partial traffic, from before
+	// the first partial shift until the target is at 0 or 100%, so an
+	// alarm between two bakes is not missed (alarmwatch records it, and
+	// the target's next task fails).
+	TokenWatch TokenKind = "watch"
 )
+
+// WatchToken is the id of the watch a release keeps on a target.
+func WatchToken(releaseID, target string) string { return "watch:" + releaseID + ":" + target }
 
 // TaskToken is a Step Functions task token that an outside event may complete:
 // a bake that alarms can fail, or an approval a person can grant.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonpath"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 	"github.com/shipwave/shipwave/shared/states/payload"
@@ -91,10 +92,25 @@ var operators = func() map[string]operator {
 	return m
 }()
 
-func (p *parser) choice(st *state, o *jsonvalue.Object, loc string) {
+var choiceType = stateType{
+	fields:        set("Choices", "Default", "InputPath", "OutputPath", "Assign"),
+	jsonataFields: set("Choices", "Default", "Output", "Assign"),
+	new:           func() stateKind { return &choiceState{} },
+}
+
+// choiceState is a Choice state: it goes to the Next of the first rule
+// that matches its input, else to its Default.
+type choiceState struct {
+	leafKind
+	choices     []*choiceRule
+	defaultName string
+	def         *state
+}
+
+func (k *choiceState) parse(p *parser, st *state, o *jsonvalue.Object, loc string, _ exprs) {
 	c := p.c
 	if d, ok := stringField(c, o, loc, "Default", false); ok {
-		st.defaultName = d
+		k.defaultName = d
 	}
 	v, ok := o.Get("Choices")
 	if !ok {
@@ -109,7 +125,125 @@ func (p *parser) choice(st *state, o *jsonvalue.Object, loc string) {
 	for i, e := range arr {
 		rloc := fmt.Sprintf("%s/Choices/%d", loc, i)
 		if r := p.choiceRule(e, rloc, true); r != nil {
-			st.choices = append(st.choices, r)
+			k.choices = append(k.choices, r)
+		}
+	}
+}
+
+func (k *choiceState) resolve(p *parser, g *graph, loc string) {
+	for i, r := range k.choices {
+		p.resolveChoice(r, g, fmt.Sprintf("%s/Choices/%d", loc, i))
+	}
+	if k.defaultName != "" {
+		if k.def = g.states[k.defaultName]; k.def == nil {
+			p.c.add(CodeMissingTarget, loc+"/Default", "Missing 'Next' target: %s", k.defaultName)
+		}
+	}
+}
+
+func (k *choiceState) successors(visit func(*state)) {
+	visit(k.def)
+	for _, r := range k.choices {
+		visit(r.next)
+	}
+}
+
+func (k *choiceState) assignNames() []string {
+	var out []string
+	for _, r := range k.choices {
+		out = append(out, r.assignVars...)
+	}
+	return out
+}
+
+func (k *choiceState) run(sr *stateRun) (any, *state, *failure.Error) {
+	if sr.st.jsonata {
+		return k.runJSONata(sr)
+	}
+	return k.runPath(sr)
+}
+
+func (k *choiceState) runPath(sr *stateRun) (any, *state, *failure.Error) {
+	st := sr.st
+	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
+	if ferr != nil {
+		return nil, nil, ferr
+	}
+	env := sr.env(eff)
+	var next *state
+	var rule *choiceRule
+	for _, r := range k.choices {
+		ok, err := evalChoice(r, env)
+		if err != nil {
+			return nil, nil, sr.fail(err)
+		}
+		if ok {
+			next, rule = r.next, r
+			break
+		}
+	}
+	if next == nil {
+		if k.def == nil {
+			// Step Functions raises States.Runtime here, not the spec's
+			// States.NoChoiceMatched.
+			return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
+		}
+		next = k.def
+	}
+	// The state's Assign applies whichever way the state goes, and a
+	// matching rule's Assign on top of it; both see the variables as they
+	// were.
+	var ruleAssign *payload.Template
+	if rule != nil {
+		ruleAssign = rule.assign
+	}
+	if ferr := sr.assignAll(eff, st.assign, ruleAssign); ferr != nil {
+		return nil, nil, ferr
+	}
+	out, ferr := sr.selectPath(st.outputPath, eff)
+	return out, next, ferr
+}
+
+func (k *choiceState) runJSONata(sr *stateRun) (any, *state, *failure.Error) {
+	st := sr.st
+	vars := sr.jVars(sr.raw, nil, nil, nil)
+	for _, r := range k.choices {
+		if r.jCondition == nil {
+			continue
+		}
+		v, ferr := sr.jEval(r.jCondition, vars)
+		if ferr != nil {
+			return nil, nil, ferr
+		}
+		b, ok := v.(bool)
+		if !ok {
+			return nil, nil, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
+				Cause: "The JSONata expression specified for the field 'Condition' returned a value that is not a boolean."})
+		}
+		if b {
+			// The state's Assign applies whichever rule matched, the
+			// rule's Assign on top of it; the rule's Output, if it has
+			// one, replaces the state's.
+			output := st.jOutput
+			if r.jOutput != nil {
+				output = r.jOutput
+			}
+			out, ferr := sr.jFinish(output, st.jAssign, vars, sr.raw, r.jAssign)
+			return out, r.next, ferr
+		}
+	}
+	if k.def == nil {
+		return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
+	}
+	out, ferr := sr.jFinish(st.jOutput, st.jAssign, vars, sr.raw)
+	return out, k.def, ferr
+}
+
+func (p *parser) resolveChoice(r *choiceRule, g *graph, loc string) {
+	if r.nextName != "" {
+		r.next = g.states[r.nextName]
+		if r.next == nil {
+			p.c.add(CodeMissingTarget, loc+"/Next", "Missing 'Next' target: %s", r.nextName)
 		}
 	}
 }
@@ -245,6 +379,38 @@ func (p *parser) choiceRule(v any, loc string, top bool) *choiceRule {
 		}
 		r.operand = val
 	}
+	return r
+}
+
+func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *choiceRule {
+	c := p.c
+	r := &choiceRule{}
+	// Causes name a rule's fields by its index: "Choices[1]/Output".
+	rule := "Choices"
+	if i := strings.LastIndexByte(loc, '/'); i >= 0 {
+		rule = "Choices[" + loc[i+1:] + "]"
+	}
+	for _, k := range o.Keys() {
+		switch k {
+		case "Condition", "Next", "Comment", "Assign", "Output":
+		default:
+			if _, isOp := operators[k]; isOp || k == "Variable" || k == "And" || k == "Or" || k == "Not" {
+				c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", k)
+			} else {
+				c.add(CodeSchema, pointer(loc, k), "The field %q is not supported by Step Functions", k)
+			}
+		}
+	}
+	if _, ok := o.Get("Condition"); !ok {
+		c.add(CodeSchema, loc, "Missing required field 'Condition'")
+	} else {
+		r.jCondition = p.jsonataFieldNamed(o, loc, "Condition", rule+"/Condition")
+	}
+	r.nextName, _ = stringField(c, o, loc, "Next", true)
+	if r.jAssign = p.jsonataFieldNamed(o, loc, "Assign", rule+"/Assign"); r.jAssign != nil {
+		r.assignVars = p.checkAssignNames(o, loc)
+	}
+	r.jOutput = p.jsonataFieldNamed(o, loc, "Output", rule+"/Output")
 	return r
 }
 

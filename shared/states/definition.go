@@ -6,9 +6,8 @@ import (
 	"math"
 	"strings"
 	"sync/atomic"
-	"time"
 
-	"github.com/shipwave/shipwave/shared/states/intrinsic"
+	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonpath"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 	"github.com/shipwave/shipwave/shared/states/payload"
@@ -64,160 +63,116 @@ type optPath struct {
 	isNull bool
 }
 
+// state is one state of a graph: what every state type has. The type's
+// own fields and behaviour are its kind.
 type state struct {
 	name     string
 	typ      string
 	nextName string
 	next     *state
 	end      bool
+	jsonata  bool // QueryLanguage JSONata
 
+	// The data flow fields, as far as the type has them: JSONPath ...
 	inputPath      optPath
 	outputPath     optPath
 	resultPath     optPath
 	parameters     *payload.Template
 	resultSelector *payload.Template
 	assign         *payload.Template
-	assignVars     []string
-	result         any
-	hasResult      bool
+	// ... and JSONata.
+	jArgs   *payload.JSONataTemplate
+	jOutput *payload.JSONataTemplate
+	jAssign *payload.JSONataTemplate
+	// assignVars are the variables Assign assigns, in either language.
+	assignVars []string
 
-	retry []*retrier
-	catch []*catcher
-
-	// Task.
-	resource         string
-	pattern          Pattern
-	timeoutSeconds   int64
-	heartbeatSeconds int64
-	timeoutPath      *jsonpath.Path
-	heartbeatPath    *jsonpath.Path
-	credentials      *payload.Template
-
-	// Choice.
-	choices     []*choiceRule
-	defaultName string
-	def         *state
-
-	// Wait.
-	waitSeconds   int64
-	hasSeconds    bool
-	waitTimestamp time.Time
-	hasTimestamp  bool
-	secondsPath   *jsonpath.Path
-	timestampPath *jsonpath.Path
-
-	// Fail.
-	failError   string
-	failCause   string
-	errorPath   dynString
-	causePath   dynString
-	hasErrorStr bool
-	hasCauseStr bool
-
-	// Parallel.
-	branches []*graph
-
-	// Map.
-	iterator              *graph
-	itemsPath             optPath
-	itemSelector          *payload.Template
-	maxConcurrency        int64
-	maxConcurrencyPath    *jsonpath.Path
-	toleratedCount        int64
-	toleratedCountPath    *jsonpath.Path
-	toleratedPercent      float64
-	toleratedPercentPath  *jsonpath.Path
-	hasToleratedThreshold bool
-	hasTolCount           bool
-	hasTolPercent         bool
-
-	// passMember is set on a JSONPath Pass state that only writes its
-	// Result literal into one member of its input ("ResultPath": "$.a",
-	// no InputPath, Parameters, Assign or OutputPath): the member it
-	// writes. Such a state may update an input it owns in place (see
-	// thread.owned).
-	passMember string
-	// resultSize is the compact JSON size of a passMember state's Result.
-	resultSize int
-
-	enteredType, exitedType string
 	// entered and exited are the shared history details of this state's
 	// StateEntered/StateExited events.
 	entered, exited *eventInfo
-	// iter are a Map state's shared MapIteration* event details.
-	iter [4]*eventInfo
 
-	// QueryLanguage JSONata.
-	jsonata       bool
-	jArgs         *payload.JSONataTemplate
-	jOutput       *payload.JSONataTemplate
-	jAssign       *payload.JSONataTemplate
-	jItems        *payload.JSONataTemplate
-	jItemSelector *payload.JSONataTemplate
-	jSeconds      *payload.JSONataTemplate
-	jTimestamp    *payload.JSONataTemplate
-	jTimeout      *payload.JSONataTemplate
-	jHeartbeat    *payload.JSONataTemplate
-	jMaxConc      *payload.JSONataTemplate
-	jTolCount     *payload.JSONataTemplate
-	jTolPercent   *payload.JSONataTemplate
-	jError        *payload.JSONataTemplate
-	jCause        *payload.JSONataTemplate
+	// kind is the state's type: its own fields and behaviour.
+	kind stateKind
 }
 
-// dynString is an ErrorPath/CausePath: a reference path or an intrinsic call.
-type dynString struct {
-	path *jsonpath.Path
-	call *intrinsic.Call
+// stateKind is one state type: the fields only it has, how they are parsed
+// and how the state runs. Each type lives in its own file (pass.go,
+// wait.go, terminal.go, ...); state holds what the types share.
+type stateKind interface {
+	// parse reads the type's own fields of o once the shared ones are
+	// read; jx holds the JSONata expressions of a JSONata state's fields
+	// that take a literal or an expression.
+	parse(p *parser, st *state, o *jsonvalue.Object, loc string, jx exprs)
+	// run performs one entry into sr.st and returns its output and the
+	// next state (nil when the graph ends).
+	run(sr *stateRun) (out any, next *state, ferr *failure.Error)
+	// resolve resolves the type's own transitions (besides Next) in g;
+	// successors visits them.
+	resolve(p *parser, g *graph, loc string)
+	successors(visit func(*state))
+	// subgraphs visits the type's nested graphs with their locations
+	// under loc.
+	subgraphs(loc string, visit func(g *graph, loc string))
+	// assignNames are the variables the type's own fields assign (besides
+	// the state's Assign).
+	assignNames() []string
+	// waits reports that running the state may wait (a Task, a Wait, a
+	// retry or a nested graph that waits).
+	waits() bool
 }
 
-func (d dynString) set() bool { return d.path != nil || d.call != nil }
+// exprs are the JSONata templates of a JSONata state's type-specific
+// fields, by field name: Items and ItemSelector, and the fields that take
+// a literal or a whole "{% %}" expression (exprFields).
+type exprs map[string]*payload.JSONataTemplate
 
-type retrier struct {
-	errorEquals     []string
-	intervalSeconds int64
-	maxAttempts     int64
-	backoffRate     float64
-	maxDelaySeconds int64
-	jitterFull      bool
+// limit is a number field that takes a literal, a reference path (the
+// field's …Path twin, JSONPath) or an expression (JSONata):
+// TimeoutSeconds, HeartbeatSeconds, MaxConcurrency and
+// ToleratedFailureCount/Percentage.
+type limit[T int64 | float64] struct {
+	lit   T
+	given bool // lit was given
+	path  *jsonpath.Path
+	expr  *payload.JSONataTemplate
 }
 
-type catcher struct {
-	errorEquals []string
-	nextName    string
-	next        *state
-	resultPath  optPath
-	assign      *payload.Template
-	assignVars  []string
-	jAssign     *payload.JSONataTemplate
-	jOutput     *payload.JSONataTemplate
+// set reports whether the field was given in any form.
+func (l limit[T]) set() bool { return l.given || l.path != nil || l.expr != nil }
+
+// leafKind gives a state type with no transitions but Next, no nested
+// graphs and nothing that waits its stateKind hooks.
+type leafKind struct{}
+
+func (leafKind) resolve(*parser, *graph, string)        {}
+func (leafKind) successors(func(*state))                {}
+func (leafKind) subgraphs(string, func(*graph, string)) {}
+func (leafKind) assignNames() []string                  { return nil }
+func (leafKind) waits() bool                            { return false }
+
+// stateType is one state type as Parse sees it: the fields it accepts in
+// each query language and its stateKind.
+type stateType struct {
+	fields, jsonataFields map[string]bool
+	new                   func() stateKind
 }
 
-// Pattern is a service integration pattern of a Task resource.
-type Pattern string
-
-// Service integration patterns.
-const (
-	RequestResponse  Pattern = "RequestResponse"
-	Sync             Pattern = "Sync"
-	Sync2            Pattern = "Sync2"
-	WaitForTaskToken Pattern = "WaitForTaskToken"
-)
+// stateTypes are the state types by name; each is declared next to its
+// stateKind.
+var stateTypes = map[string]*stateType{
+	typePass:     &passType,
+	typeSucceed:  &succeedType,
+	typeFail:     &failType,
+	typeWait:     &waitType,
+	typeChoice:   &choiceType,
+	typeTask:     &taskType,
+	typeParallel: &parallelType,
+	typeMap:      &mapType,
+}
 
 var jsonataFields = map[string]bool{"Output": true, "Arguments": true, "Items": true}
 
 var commonFields = map[string]bool{"Type": true, "Comment": true, "QueryLanguage": true}
-
-var stateFields = map[string]map[string]bool{
-	typePass:     set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultPath", "Result", "Assign"),
-	typeTask:     set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign"),
-	typeChoice:   set("Choices", "Default", "InputPath", "OutputPath", "Assign"),
-	typeWait:     set("Next", "End", "InputPath", "OutputPath", "Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign"),
-	typeSucceed:  set("InputPath", "OutputPath"),
-	typeFail:     set("Error", "ErrorPath", "Cause", "CausePath"),
-	typeParallel: set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Branches", "Assign"),
-	typeMap:      set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Assign", "ItemsPath", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ItemReader", "ItemBatcher", "ResultWriter", "Label"),
-}
 
 func set(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
@@ -320,21 +275,7 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 		}
 		g.states[name] = st
 		g.order = append(g.order, name)
-		switch st.typ {
-		case typeTask, typeWait:
-			g.pure = false
-		case typeParallel:
-			for _, b := range st.branches {
-				if b != nil && !b.pure {
-					g.pure = false
-				}
-			}
-		case typeMap:
-			if st.iterator != nil && !st.iterator.pure {
-				g.pure = false
-			}
-		}
-		if len(st.retry) > 0 {
+		if st.kind.waits() {
 			g.pure = false
 		}
 	}
@@ -361,17 +302,7 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 		if st.end || st.typ == typeSucceed || st.typ == typeFail {
 			terminal = true
 		}
-		for i, r := range st.choices {
-			p.resolveChoice(r, g, fmt.Sprintf("%s/Choices/%d", sloc, i))
-		}
-		if st.defaultName != "" {
-			st.def = resolve(st.defaultName, sloc+"/Default")
-		}
-		for i, ct := range st.catch {
-			if ct.nextName != "" {
-				ct.next = resolve(ct.nextName, fmt.Sprintf("%s/Catch/%d/Next", sloc, i))
-			}
-		}
+		st.kind.resolve(p, g, sloc)
 	}
 	if !terminal && len(g.order) > 0 {
 		at := loc
@@ -390,13 +321,7 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 			}
 			seen[s] = true
 			walk(s.next)
-			walk(s.def)
-			for _, r := range s.choices {
-				walk(r.next)
-			}
-			for _, ct := range s.catch {
-				walk(ct.next)
-			}
+			s.kind.successors(walk)
 		}
 		walk(g.start)
 		for _, name := range g.order {
@@ -408,22 +333,13 @@ func (p *parser) graph(obj *jsonvalue.Object, loc string) *graph {
 	return g
 }
 
-func (p *parser) resolveChoice(r *choiceRule, g *graph, loc string) {
-	if r.nextName != "" {
-		r.next = g.states[r.nextName]
-		if r.next == nil {
-			p.c.add(CodeMissingTarget, loc+"/Next", "Missing 'Next' target: %s", r.nextName)
-		}
-	}
-}
-
 func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 	c := p.c
 	typ, ok := stringField(c, o, loc, "Type", true)
 	if !ok {
 		return nil
 	}
-	allowed, known := stateFields[typ]
+	t, known := stateTypes[typ]
 	if !known {
 		c.add(CodeSchema, loc+"/Type", "%q is not a valid state type", typ)
 		return nil
@@ -439,25 +355,22 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 			c.add(CodeSchema, loc+"/QueryLanguage", "Invalid QueryLanguage %q, want JSONPath or JSONata", ql)
 		}
 	}
-	st := &state{name: name, typ: typ, enteredType: typ + "StateEntered", exitedType: typ + "StateExited"}
-	st.entered = &eventInfo{typ: st.enteredType, name: name}
-	st.exited = &eventInfo{typ: st.exitedType, name: name}
-	if typ == "Map" {
-		for i, t := range [...]string{iterStarted: "MapIterationStarted", iterFailed: "MapIterationFailed", iterAborted: "MapIterationAborted", iterSucceeded: "MapIterationSucceeded"} {
-			st.iter[i] = &eventInfo{typ: t, name: name}
-		}
-	}
+	st := &state{name: name, typ: typ, kind: t.new()}
+	st.entered = &eventInfo{typ: typ + "StateEntered", name: name}
+	st.exited = &eventInfo{typ: typ + "StateExited", name: name}
+	allowed := t.fields
+	var jx exprs
 	if p.jsonata {
 		st.jsonata = true
-		allowed = jsonataStateFields[typ]
-		o = p.jsonataFields(st, o, loc)
+		allowed = t.jsonataFields
+		o, jx = p.jsonataFields(st, o, loc, allowed)
 	}
 	for _, k := range o.Keys() {
 		switch {
 		case allowed[k] || commonFields[k]:
 		case !p.jsonata && jsonataFields[k]:
 			c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONPath', but field '%s' is only supported for the 'JSONata' QueryLanguage", k)
-		case p.jsonata && stateFields[typ][k]:
+		case p.jsonata && t.fields[k]:
 			c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", k)
 		default:
 			c.add(CodeSchema, loc, "Field '%s' is not supported", k)
@@ -466,8 +379,7 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 	stringField(c, o, loc, "Comment", false)
 
 	// Transitions.
-	switch typ {
-	case typePass, typeTask, typeWait, typeParallel, typeMap:
+	if allowed["Next"] { // Pass, Task, Wait, Parallel, Map
 		next, hasNext := stringField(c, o, loc, "Next", false)
 		end, hasEnd := boolField(c, o, loc, "End")
 		switch {
@@ -502,436 +414,10 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 			st.assignVars = p.checkAssignNames(o, loc)
 		}
 	}
-	if allowed["Retry"] {
-		st.retry = p.retriers(o, loc)
-	}
-	if allowed["Catch"] {
-		st.catch = p.catchers(o, loc)
-	}
-
-	switch typ {
-	case typePass:
-		if v, ok := o.Get("Result"); ok {
-			st.result, st.hasResult = v, true
-			if !st.jsonata && st.parameters == nil && st.assign == nil &&
-				st.inputPath == (optPath{}) && st.outputPath == (optPath{}) && st.resultPath.path != nil {
-				st.passMember, _ = st.resultPath.path.Member()
-				st.resultSize = jsonvalue.Size(v)
-			}
-		}
-	case typeTask:
-		p.task(st, o, loc)
-	case typeChoice:
-		p.choice(st, o, loc)
-	case typeWait:
-		p.wait(st, o, loc)
-	case typeFail:
-		p.fail(st, o, loc)
-	case typeParallel:
-		p.parallel(st, o, loc)
-	case typeMap:
-		p.mapState(st, o, loc)
-	}
+	// The type's own fields (Retry and Catch first, where the type has
+	// them).
+	st.kind.parse(p, st, o, loc, jx)
 	return st
-}
-
-func (p *parser) task(st *state, o *jsonvalue.Object, loc string) {
-	c := p.c
-	res, ok := stringField(c, o, loc, "Resource", true)
-	if ok {
-		st.resource = res
-		st.pattern = RequestResponse
-		switch {
-		case strings.HasSuffix(res, ".waitForTaskToken"):
-			st.pattern = WaitForTaskToken
-		case strings.HasSuffix(res, ".sync:2"):
-			st.pattern = Sync2
-		case strings.HasSuffix(res, ".sync"):
-			st.pattern = Sync
-		}
-		if !strings.HasPrefix(res, "arn:") {
-			c.add(CodeSchema, loc+"/Resource", "Value is not a valid resource ARN")
-		}
-	}
-	const maxSeconds = 99999999
-	_, hasT := o.Get("TimeoutSeconds")
-	_, hasTP := o.Get("TimeoutSecondsPath")
-	if hasT && hasTP {
-		c.add(CodeSchema, loc, "Only one of 'TimeoutSeconds' or 'TimeoutSecondsPath' may be set")
-	}
-	_, hasH := o.Get("HeartbeatSeconds")
-	_, hasHP := o.Get("HeartbeatSecondsPath")
-	if hasH && hasHP {
-		c.add(CodeSchema, loc, "Only one of 'HeartbeatSeconds' or 'HeartbeatSecondsPath' may be set")
-	}
-	if n, ok := intField(c, o, loc, "TimeoutSeconds", 1, maxSeconds); ok {
-		st.timeoutSeconds = n
-	}
-	if n, ok := intField(c, o, loc, "HeartbeatSeconds", 1, maxSeconds); ok {
-		st.heartbeatSeconds = n
-	}
-	if st.timeoutSeconds > 0 && st.heartbeatSeconds > 0 && st.heartbeatSeconds >= st.timeoutSeconds {
-		c.add(CodeSchema, loc+"/HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds")
-	}
-	st.timeoutPath = p.refPath(o, loc, "TimeoutSecondsPath")
-	st.heartbeatPath = p.refPath(o, loc, "HeartbeatSecondsPath")
-	st.credentials = p.template(o, loc, "Credentials")
-}
-
-func (p *parser) wait(st *state, o *jsonvalue.Object, loc string) {
-	c := p.c
-	n := 0
-	if v, ok := intField(c, o, loc, "Seconds", 0, 99999999); ok {
-		st.waitSeconds, st.hasSeconds = v, true
-		n++
-	} else if _, present := o.Get("Seconds"); present {
-		n++
-	}
-	if s, ok := stringField(c, o, loc, "Timestamp", false); ok {
-		n++
-		t, err := parseTimestamp(s)
-		if err != nil {
-			c.add(CodeSchema, loc+"/Timestamp", "The value of 'Timestamp' is not a valid RFC3339 timestamp")
-		} else {
-			st.waitTimestamp, st.hasTimestamp = t, true
-		}
-	}
-	if _, ok := o.Get("SecondsPath"); ok {
-		n++
-		st.secondsPath = p.refPath(o, loc, "SecondsPath")
-	}
-	if _, ok := o.Get("TimestampPath"); ok {
-		n++
-		st.timestampPath = p.refPath(o, loc, "TimestampPath")
-	}
-	if st.jSeconds != nil || st.jTimestamp != nil {
-		n++
-	}
-	if n != 1 {
-		c.add(CodeSchema, loc, "Exactly one of 'Seconds', 'Timestamp', 'SecondsPath' or 'TimestampPath' must be set")
-	}
-}
-
-func (p *parser) fail(st *state, o *jsonvalue.Object, loc string) {
-	c := p.c
-	if s, ok := stringField(c, o, loc, "Error", false); ok {
-		st.failError, st.hasErrorStr = s, true
-	}
-	if s, ok := stringField(c, o, loc, "Cause", false); ok {
-		st.failCause, st.hasCauseStr = s, true
-	}
-	st.errorPath = p.dynString(o, loc, "ErrorPath")
-	st.causePath = p.dynString(o, loc, "CausePath")
-	if st.hasErrorStr && st.errorPath.set() {
-		c.add(CodeSchema, loc, "Only one of 'Error' or 'ErrorPath' may be set")
-	}
-	if st.hasCauseStr && st.causePath.set() {
-		c.add(CodeSchema, loc, "Only one of 'Cause' or 'CausePath' may be set")
-	}
-}
-
-func (p *parser) dynString(o *jsonvalue.Object, loc, field string) dynString {
-	s, ok := stringField(p.c, o, loc, field, false)
-	if !ok {
-		return dynString{}
-	}
-	if intrinsic.IsIntrinsic(s) {
-		call, err := intrinsic.Parse(s)
-		if err != nil {
-			p.c.add(CodeInvalidIntrinsic, loc+"/"+field, "%s", err.Error())
-			return dynString{}
-		}
-		return dynString{call: call}
-	}
-	path, err := jsonpath.Parse(s)
-	if err != nil || !path.IsReference() {
-		p.c.add(CodeInvalidJSONPath, loc+"/"+field, "The value for the field '%s' must be a valid ReferencePath or an intrinsic function", field)
-		return dynString{}
-	}
-	return dynString{path: path}
-}
-
-func (p *parser) parallel(st *state, o *jsonvalue.Object, loc string) {
-	c := p.c
-	v, ok := o.Get("Branches")
-	if !ok {
-		c.add(CodeSchema, loc, "Missing required field 'Branches'")
-		return
-	}
-	arr, ok := v.([]any)
-	if !ok || len(arr) == 0 {
-		c.add(CodeSchema, loc+"/Branches", "The field 'Branches' must be a non-empty array")
-		return
-	}
-	for i, b := range arr {
-		bloc := fmt.Sprintf("%s/Branches/%d", loc, i)
-		bo, ok := b.(*jsonvalue.Object)
-		if !ok {
-			c.add(CodeSchema, bloc, "Expected value of type: Object")
-			continue
-		}
-		for _, k := range bo.Keys() {
-			if k != "StartAt" && k != "States" && k != "Comment" && k != "QueryLanguage" {
-				c.add(CodeSchema, pointer(bloc, k), "The field %q is not supported by Step Functions", k)
-			}
-		}
-		st.branches = append(st.branches, p.graph(bo, bloc))
-	}
-}
-
-func (p *parser) mapState(st *state, o *jsonvalue.Object, loc string) {
-	c := p.c
-	_, hasIP := o.Get("ItemProcessor")
-	_, hasIt := o.Get("Iterator")
-	var field string
-	switch {
-	case hasIP && hasIt:
-		c.add(CodeSchema, loc, "Only one of 'ItemProcessor' or 'Iterator' may be set")
-		return
-	case hasIP:
-		field = "ItemProcessor"
-	case hasIt:
-		field = "Iterator"
-	default:
-		c.add(CodeSchema, loc, "Missing required field 'ItemProcessor'")
-		return
-	}
-	v, _ := o.Get(field)
-	po, ok := v.(*jsonvalue.Object)
-	if !ok {
-		c.add(CodeSchema, loc+"/"+field, "Expected value of type: Object")
-		return
-	}
-	ploc := loc + "/" + field
-	for _, k := range po.Keys() {
-		switch k {
-		case "StartAt", "States", "Comment", "QueryLanguage":
-		case "ProcessorConfig":
-			// Step Functions accepts it in the legacy Iterator too.
-			cv, _ := po.Get(k)
-			co, ok := cv.(*jsonvalue.Object)
-			if !ok {
-				c.add(CodeSchema, ploc+"/ProcessorConfig", "Expected value of type: Object")
-				continue
-			}
-			for _, ck := range co.Keys() {
-				switch ck {
-				case "Mode":
-					m, _ := co.Get(ck)
-					if m != "INLINE" && m != "DISTRIBUTED" {
-						c.add(CodeSchema, ploc+"/ProcessorConfig/Mode", "Mode must be INLINE or DISTRIBUTED")
-					}
-				case "ExecutionType":
-					m, _ := co.Get(ck)
-					if m != "STANDARD" && m != "EXPRESS" {
-						c.add(CodeSchema, ploc+"/ProcessorConfig/ExecutionType", "ExecutionType must be STANDARD or EXPRESS")
-					}
-				default:
-					c.add(CodeSchema, pointer(ploc+"/ProcessorConfig", ck), "The field %q is not supported by Step Functions", ck)
-				}
-			}
-		default:
-			c.add(CodeSchema, pointer(ploc, k), "The field %q is not supported by Step Functions", k)
-		}
-	}
-	st.iterator = p.graph(po, ploc)
-	for _, f := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
-		if _, ok := o.Get(f); ok {
-			c.add(CodeSchema, loc+"/"+f, "Field '%s' (distributed Map) is not supported by this engine", f)
-		}
-	}
-	st.itemsPath = p.optPath(o, loc, "ItemsPath", true)
-	if st.itemsPath.isNull {
-		c.add(CodeInvalidJSONPath, loc+"/ItemsPath", "The value for the field 'ItemsPath' must be a valid JSONPath")
-	}
-	sel := p.template(o, loc, "ItemSelector")
-	if sel != nil && st.parameters != nil {
-		c.add(CodeSchema, loc, "Only one of 'ItemSelector' or 'Parameters' may be set")
-	}
-	if sel != nil {
-		st.itemSelector = sel
-	} else {
-		st.itemSelector, st.parameters = st.parameters, nil
-	}
-	if n, ok := intField(c, o, loc, "MaxConcurrency", 0, math.MaxInt32); ok {
-		st.maxConcurrency = n
-	}
-	st.maxConcurrencyPath = p.inputRefPath(o, loc, "MaxConcurrencyPath")
-	if n, ok := intField(c, o, loc, "ToleratedFailureCount", 0, math.MaxInt32); ok {
-		st.toleratedCount, st.hasToleratedThreshold, st.hasTolCount = n, true, true
-	}
-	st.toleratedCountPath = p.inputRefPath(o, loc, "ToleratedFailureCountPath")
-	if v, ok := o.Get("ToleratedFailurePercentage"); ok {
-		f, isNum := toFloat(v)
-		if !isNum || f < 0 || f > 100 {
-			c.add(CodeSchema, loc+"/ToleratedFailurePercentage", "ToleratedFailurePercentage must be a number between 0 and 100")
-		} else {
-			st.toleratedPercent, st.hasToleratedThreshold, st.hasTolPercent = f, true, true
-		}
-	}
-	st.toleratedPercentPath = p.inputRefPath(o, loc, "ToleratedFailurePercentagePath")
-	for _, pair := range [][2]string{{"MaxConcurrency", "MaxConcurrencyPath"}, {"ToleratedFailureCount", "ToleratedFailureCountPath"}, {"ToleratedFailurePercentage", "ToleratedFailurePercentagePath"}} {
-		_, a := o.Get(pair[0])
-		_, b := o.Get(pair[1])
-		if a && b {
-			c.add(CodeSchema, loc, "There should only be one of the following fields: [%s, %s]", pair[0], pair[1])
-		}
-	}
-	if st.toleratedCountPath != nil || st.toleratedPercentPath != nil {
-		st.hasToleratedThreshold = true
-	}
-	if _, ok := o.Get("Label"); ok {
-		stringField(c, o, loc, "Label", false)
-	}
-}
-
-func (p *parser) retriers(o *jsonvalue.Object, loc string) []*retrier {
-	c := p.c
-	v, ok := o.Get("Retry")
-	if !ok {
-		return nil
-	}
-	arr, ok := v.([]any)
-	if !ok {
-		c.add(CodeSchema, loc+"/Retry", "Expected value of type: Array")
-		return nil
-	}
-	var out []*retrier
-	for i, e := range arr {
-		rloc := fmt.Sprintf("%s/Retry/%d", loc, i)
-		ro, ok := e.(*jsonvalue.Object)
-		if !ok {
-			c.add(CodeSchema, rloc, "Expected value of type: Object")
-			continue
-		}
-		for _, k := range ro.Keys() {
-			switch k {
-			case "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment":
-			default:
-				c.add(CodeSchema, pointer(rloc, k), "The field %q is not supported by Step Functions", k)
-			}
-		}
-		r := &retrier{intervalSeconds: 1, maxAttempts: 3, backoffRate: 2}
-		r.errorEquals = p.errorEquals(ro, rloc, i == len(arr)-1)
-		if n, ok := intField(c, ro, rloc, "IntervalSeconds", 1, 99999999); ok {
-			r.intervalSeconds = n
-		}
-		if n, ok := intField(c, ro, rloc, "MaxAttempts", 0, 99999999); ok {
-			r.maxAttempts = n
-		}
-		if n, ok := intField(c, ro, rloc, "MaxDelaySeconds", 1, 31622400); ok {
-			r.maxDelaySeconds = n
-		}
-		if bv, ok := ro.Get("BackoffRate"); ok {
-			f, isNum := toFloat(bv)
-			if !isNum || f < 1 {
-				c.add(CodeSchema, rloc+"/BackoffRate", "BackoffRate must be a number greater than or equal to 1.0")
-			} else {
-				r.backoffRate = f
-			}
-		}
-		if s, ok := stringField(c, ro, rloc, "JitterStrategy", false); ok {
-			switch s {
-			case "FULL":
-				r.jitterFull = true
-			case "NONE":
-			default:
-				c.add(CodeSchema, rloc+"/JitterStrategy", "JitterStrategy must be FULL or NONE")
-			}
-		}
-		stringField(c, ro, rloc, "Comment", false)
-		out = append(out, r)
-	}
-	return out
-}
-
-func (p *parser) catchers(o *jsonvalue.Object, loc string) []*catcher {
-	c := p.c
-	v, ok := o.Get("Catch")
-	if !ok {
-		return nil
-	}
-	arr, ok := v.([]any)
-	if !ok {
-		c.add(CodeSchema, loc+"/Catch", "Expected value of type: Array")
-		return nil
-	}
-	var out []*catcher
-	for i, e := range arr {
-		cloc := fmt.Sprintf("%s/Catch/%d", loc, i)
-		co, ok := e.(*jsonvalue.Object)
-		if !ok {
-			c.add(CodeSchema, cloc, "Expected value of type: Object")
-			continue
-		}
-		for _, k := range co.Keys() {
-			switch k {
-			case "ErrorEquals", "Next", "Comment", "Assign":
-			case "ResultPath":
-				if p.jsonata {
-					c.add(CodeSchema, cloc, "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage")
-				}
-			case "Output":
-				if !p.jsonata {
-					c.add(CodeSchema, cloc, "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage")
-				}
-			default:
-				c.add(CodeSchema, pointer(cloc, k), "The field %q is not supported by Step Functions", k)
-			}
-		}
-		ct := &catcher{}
-		ct.errorEquals = p.errorEquals(co, cloc, i == len(arr)-1)
-		ct.nextName, _ = stringField(c, co, cloc, "Next", true)
-		if !p.jsonata {
-			ct.resultPath = p.optPath(co, cloc, "ResultPath", true)
-		}
-		if p.jsonata {
-			ct.jAssign = p.jsonataField(co, cloc, "Assign")
-			ct.jOutput = p.jsonataField(co, cloc, "Output")
-			if ct.jAssign != nil {
-				ct.assignVars = p.checkAssignNames(co, cloc)
-			}
-		} else {
-			ct.assign = p.template(co, cloc, "Assign")
-			if ct.assign != nil {
-				ct.assignVars = p.checkAssignNames(co, cloc)
-			}
-		}
-		stringField(c, co, cloc, "Comment", false)
-		out = append(out, ct)
-	}
-	return out
-}
-
-func (p *parser) errorEquals(o *jsonvalue.Object, loc string, last bool) []string {
-	c := p.c
-	v, ok := o.Get("ErrorEquals")
-	if !ok {
-		c.add(CodeSchema, loc, "Missing required field 'ErrorEquals'")
-		return nil
-	}
-	arr, ok := v.([]any)
-	if !ok || len(arr) == 0 {
-		c.add(CodeSchema, loc+"/ErrorEquals", "The field 'ErrorEquals' must be a non-empty array of strings")
-		return nil
-	}
-	out := make([]string, 0, len(arr))
-	for i, e := range arr {
-		s, ok := e.(string)
-		if !ok {
-			c.add(CodeSchema, fmt.Sprintf("%s/ErrorEquals/%d", loc, i), "Expected value of type: String")
-			continue
-		}
-		if s == "States.ALL" {
-			if len(arr) != 1 {
-				c.add(CodeSchema, loc+"/ErrorEquals", "States.ALL must appear alone in 'ErrorEquals'")
-			} else if !last {
-				c.add(CodeSchema, loc+"/ErrorEquals", "A Retrier or Catcher with States.ALL must be the last one")
-			}
-		}
-		out = append(out, s)
-	}
-	return out
 }
 
 func (p *parser) optPath(o *jsonvalue.Object, loc, field string, reference bool) optPath {
@@ -1074,26 +560,17 @@ func (p *parser) declaredVars(g *graph, outer map[string]bool, loc string) {
 	for _, name := range g.order {
 		st := g.states[name]
 		sloc := pointer(loc+"/States", name)
-		for i, b := range st.branches {
-			if b != nil {
-				p.declaredVars(b, inner, fmt.Sprintf("%s/Branches/%d", sloc, i))
+		st.kind.subgraphs(sloc, func(g *graph, loc string) {
+			if g != nil {
+				p.declaredVars(g, inner, loc)
 			}
-		}
-		if st.iterator != nil {
-			p.declaredVars(st.iterator, inner, sloc+"/ItemProcessor")
-		}
+		})
 	}
 }
 
 func assignNames(st *state) []string {
 	out := append([]string(nil), st.assignVars...)
-	for _, r := range st.choices {
-		out = append(out, r.assignVars...)
-	}
-	for _, ct := range st.catch {
-		out = append(out, ct.assignVars...)
-	}
-	return out
+	return append(out, st.kind.assignNames()...)
 }
 
 func stringField(c *checker, o *jsonvalue.Object, loc, field string, required bool) (string, bool) {

@@ -1,31 +1,22 @@
 package states
 
 import (
-	"strings"
-
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 	"github.com/shipwave/shipwave/shared/states/payload"
 	"github.com/shipwave/shipwave/shared/states/payload/jsonata"
 )
 
-// Fields of each state type when its QueryLanguage is JSONata.
-var jsonataStateFields = map[string]map[string]bool{
-	typePass:     set("Next", "End", "Output", "Assign"),
-	typeTask:     set("Next", "End", "Arguments", "Output", "Assign", "Retry", "Catch", "Resource", "TimeoutSeconds", "HeartbeatSeconds", "Credentials"),
-	typeChoice:   set("Choices", "Default", "Output", "Assign"),
-	typeWait:     set("Next", "End", "Seconds", "Timestamp", "Output", "Assign"),
-	typeSucceed:  set("Output"),
-	typeFail:     set("Error", "Cause"),
-	typeParallel: set("Next", "End", "Arguments", "Output", "Assign", "Branches", "Retry", "Catch"),
-	typeMap:      set("Next", "End", "Output", "Assign", "Retry", "Catch", "Items", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "ItemReader", "ItemBatcher", "ResultWriter", "Label"),
-}
+// exprFields are the fields that take a literal or a whole "{% %}"
+// expression, in the order they are compiled.
+var exprFields = [...]string{"Seconds", "Timestamp", "TimeoutSeconds", "HeartbeatSeconds",
+	"MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "Error", "Cause"}
 
 // jsonataFields compiles the JSONata fields of a state and returns the
 // object without them, for the parsers shared with JSONPath to read the
-// literal fields.
-func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string) *jsonvalue.Object {
-	allowed := jsonataStateFields[st.typ]
+// literal fields, and the expressions of the fields that take a literal or
+// an expression (exprFields).
+func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string, allowed map[string]bool) (*jsonvalue.Object, exprs) {
 	st.jArgs = p.jsonataField(o, loc, "Arguments")
 	st.jOutput = p.jsonataField(o, loc, "Output")
 	if st.jAssign = p.jsonataField(o, loc, "Assign"); st.jAssign != nil {
@@ -34,50 +25,37 @@ func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string) *json
 		}
 		st.assignVars = p.checkAssignNames(o, loc)
 	}
+	var jx exprs
 	if allowed["Items"] {
-		st.jItems = p.jsonataField(o, loc, "Items")
-		st.jItemSelector = p.jsonataField(o, loc, "ItemSelector")
+		jx = exprs{"Items": p.jsonataField(o, loc, "Items"), "ItemSelector": p.jsonataField(o, loc, "ItemSelector")}
 	}
-	// Fields that take a literal or a whole "{% %}" expression.
-	exprOnly := func(field string) *payload.JSONataTemplate {
+	for _, field := range exprFields {
 		v, ok := o.Get(field)
 		if !ok || !allowed[field] {
-			return nil
+			continue
 		}
-		s, isStr := v.(string)
-		if !isStr || !payload.IsJSONata(s) {
-			return nil
+		if s, isStr := v.(string); !isStr || !payload.IsJSONata(s) {
+			continue
 		}
-		return p.jsonataField(o, loc, field)
-	}
-	st.jSeconds = exprOnly("Seconds")
-	st.jTimestamp = exprOnly("Timestamp")
-	st.jTimeout = exprOnly("TimeoutSeconds")
-	st.jHeartbeat = exprOnly("HeartbeatSeconds")
-	st.jMaxConc = exprOnly("MaxConcurrency")
-	st.jTolCount = exprOnly("ToleratedFailureCount")
-	st.jTolPercent = exprOnly("ToleratedFailurePercentage")
-	st.jError = exprOnly("Error")
-	st.jCause = exprOnly("Cause")
-
-	drop := map[string]bool{"Arguments": true, "Output": true, "Assign": true, "Items": true, "ItemSelector": true}
-	for field, t := range map[string]*payload.JSONataTemplate{
-		"Seconds": st.jSeconds, "Timestamp": st.jTimestamp, "TimeoutSeconds": st.jTimeout, "HeartbeatSeconds": st.jHeartbeat,
-		"MaxConcurrency": st.jMaxConc, "ToleratedFailureCount": st.jTolCount, "ToleratedFailurePercentage": st.jTolPercent,
-		"Error": st.jError, "Cause": st.jCause,
-	} {
-		if t != nil {
-			drop[field] = true
+		if t := p.jsonataField(o, loc, field); t != nil {
+			if jx == nil {
+				jx = exprs{}
+			}
+			jx[field] = t
 		}
 	}
 	rest := jsonvalue.NewObject(o.Len())
 	for i := 0; i < o.Len(); i++ {
 		k, v := o.At(i)
-		if !drop[k] {
+		switch k {
+		case "Arguments", "Output", "Assign", "Items", "ItemSelector":
+			continue
+		}
+		if jx[k] == nil {
 			rest.Set(k, v)
 		}
 	}
-	return rest
+	return rest, jx
 }
 
 func mustGet(o *jsonvalue.Object, k string) any {
@@ -107,38 +85,6 @@ func (p *parser) jsonataFieldNamed(o *jsonvalue.Object, loc, field, name string)
 		return nil
 	}
 	return t
-}
-
-func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *choiceRule {
-	c := p.c
-	r := &choiceRule{}
-	// Causes name a rule's fields by its index: "Choices[1]/Output".
-	rule := "Choices"
-	if i := strings.LastIndexByte(loc, '/'); i >= 0 {
-		rule = "Choices[" + loc[i+1:] + "]"
-	}
-	for _, k := range o.Keys() {
-		switch k {
-		case "Condition", "Next", "Comment", "Assign", "Output":
-		default:
-			if _, isOp := operators[k]; isOp || k == "Variable" || k == "And" || k == "Or" || k == "Not" {
-				c.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", k)
-			} else {
-				c.add(CodeSchema, pointer(loc, k), "The field %q is not supported by Step Functions", k)
-			}
-		}
-	}
-	if _, ok := o.Get("Condition"); !ok {
-		c.add(CodeSchema, loc, "Missing required field 'Condition'")
-	} else {
-		r.jCondition = p.jsonataFieldNamed(o, loc, "Condition", rule+"/Condition")
-	}
-	r.nextName, _ = stringField(c, o, loc, "Next", true)
-	if r.jAssign = p.jsonataFieldNamed(o, loc, "Assign", rule+"/Assign"); r.jAssign != nil {
-		r.assignVars = p.checkAssignNames(o, loc)
-	}
-	r.jOutput = p.jsonataFieldNamed(o, loc, "Output", rule+"/Output")
-	return r
 }
 
 // jVars builds JSONata bindings: $states and every visible variable.
@@ -246,73 +192,4 @@ func (sr *stateRun) jInt(t *payload.JSONataTemplate, literal int64, field string
 			Cause: "The JSONata expression specified for the field '" + field + "' returned an invalid value: " + string(b) + ". Expected a non-negative integer."})
 	}
 	return n, nil
-}
-
-func (sr *stateRun) jPass() (any, *failure.Error) {
-	return sr.jFinish(sr.st.jOutput, sr.st.jAssign, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
-}
-
-func (sr *stateRun) jSucceed() (any, *failure.Error) {
-	return sr.jFinish(sr.st.jOutput, nil, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
-}
-
-func (sr *stateRun) jFail() *failure.Error {
-	st := sr.st
-	name, cause := st.failError, st.failCause
-	vars := sr.jVars(sr.raw, nil, nil, nil)
-	for _, f := range []struct {
-		t     *payload.JSONataTemplate
-		dst   *string
-		field string
-	}{{st.jError, &name, "Error"}, {st.jCause, &cause, "Cause"}} {
-		if f.t == nil {
-			continue
-		}
-		v, ferr := sr.jEval(f.t, vars)
-		if ferr != nil {
-			return ferr
-		}
-		s, ok := v.(string)
-		if !ok {
-			return sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
-				Cause: "The JSONata expression specified for the field '" + f.field + "' returned a value that is not a string."})
-		}
-		*f.dst = s
-	}
-	return &failure.Error{Name: name, Cause: cause}
-}
-
-func (sr *stateRun) jChoice() (any, *state, *failure.Error) {
-	st := sr.st
-	vars := sr.jVars(sr.raw, nil, nil, nil)
-	for _, r := range st.choices {
-		if r.jCondition == nil {
-			continue
-		}
-		v, ferr := sr.jEval(r.jCondition, vars)
-		if ferr != nil {
-			return nil, nil, ferr
-		}
-		b, ok := v.(bool)
-		if !ok {
-			return nil, nil, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
-				Cause: "The JSONata expression specified for the field 'Condition' returned a value that is not a boolean."})
-		}
-		if b {
-			// The state's Assign applies whichever rule matched, the
-			// rule's Assign on top of it; the rule's Output, if it has
-			// one, replaces the state's.
-			output := st.jOutput
-			if r.jOutput != nil {
-				output = r.jOutput
-			}
-			out, ferr := sr.jFinish(output, st.jAssign, vars, sr.raw, r.jAssign)
-			return out, r.next, ferr
-		}
-	}
-	if st.def == nil {
-		return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
-	}
-	out, ferr := sr.jFinish(st.jOutput, st.jAssign, vars, sr.raw)
-	return out, st.def, ferr
 }

@@ -14,6 +14,18 @@ import (
 
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
+	"github.com/shipwave/shipwave/shared/states/payload"
+)
+
+// Pattern is a service integration pattern of a Task resource.
+type Pattern string
+
+// Service integration patterns.
+const (
+	RequestResponse  Pattern = "RequestResponse"
+	Sync             Pattern = "Sync"
+	Sync2            Pattern = "Sync2"
+	WaitForTaskToken Pattern = "WaitForTaskToken"
 )
 
 // TaskRequest is what a Task state asks its handler to do.
@@ -132,11 +144,78 @@ func resourceNames(res string) (legacyLambda bool, resourceType, resource string
 	return false, "", res
 }
 
-func (sr *stateRun) task() (any, *failure.Error) {
+var taskType = stateType{
+	fields:        set("Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign"),
+	jsonataFields: set("Next", "End", "Arguments", "Output", "Assign", "Retry", "Catch", "Resource", "TimeoutSeconds", "HeartbeatSeconds", "Credentials"),
+	new:           func() stateKind { return &taskState{} },
+}
+
+// taskState is a Task state: it has its resource do the work.
+type taskState struct {
+	retrying
+	resource           string
+	pattern            Pattern
+	timeout, heartbeat limit[int64]
+	credentials        *payload.Template
+}
+
+func (k *taskState) parse(p *parser, st *state, o *jsonvalue.Object, loc string, jx exprs) {
+	k.parseRetrying(p, o, loc)
+	c := p.c
+	res, ok := stringField(c, o, loc, "Resource", true)
+	if ok {
+		k.resource = res
+		k.pattern = RequestResponse
+		switch {
+		case strings.HasSuffix(res, ".waitForTaskToken"):
+			k.pattern = WaitForTaskToken
+		case strings.HasSuffix(res, ".sync:2"):
+			k.pattern = Sync2
+		case strings.HasSuffix(res, ".sync"):
+			k.pattern = Sync
+		}
+		if !strings.HasPrefix(res, "arn:") {
+			c.add(CodeSchema, loc+"/Resource", "Value is not a valid resource ARN")
+		}
+	}
+	const maxSeconds = 99999999
+	_, hasT := o.Get("TimeoutSeconds")
+	_, hasTP := o.Get("TimeoutSecondsPath")
+	if hasT && hasTP {
+		c.add(CodeSchema, loc, "Only one of 'TimeoutSeconds' or 'TimeoutSecondsPath' may be set")
+	}
+	_, hasH := o.Get("HeartbeatSeconds")
+	_, hasHP := o.Get("HeartbeatSecondsPath")
+	if hasH && hasHP {
+		c.add(CodeSchema, loc, "Only one of 'HeartbeatSeconds' or 'HeartbeatSecondsPath' may be set")
+	}
+	if n, ok := intField(c, o, loc, "TimeoutSeconds", 1, maxSeconds); ok {
+		k.timeout.lit, k.timeout.given = n, true
+	}
+	if n, ok := intField(c, o, loc, "HeartbeatSeconds", 1, maxSeconds); ok {
+		k.heartbeat.lit, k.heartbeat.given = n, true
+	}
+	if k.timeout.lit > 0 && k.heartbeat.lit > 0 && k.heartbeat.lit >= k.timeout.lit {
+		c.add(CodeSchema, loc+"/HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds")
+	}
+	k.timeout.path = p.refPath(o, loc, "TimeoutSecondsPath")
+	k.heartbeat.path = p.refPath(o, loc, "HeartbeatSecondsPath")
+	k.credentials = p.template(o, loc, "Credentials")
+	k.timeout.expr, k.heartbeat.expr = jx["TimeoutSeconds"], jx["HeartbeatSeconds"]
+}
+
+// waits: a task may always wait for its resource.
+func (*taskState) waits() bool { return true }
+
+func (k *taskState) run(sr *stateRun) (any, *state, *failure.Error) {
+	return sr.withRetry(&k.retrying, k)
+}
+
+func (k *taskState) work(sr *stateRun) (any, *failure.Error) {
 	st := sr.st
 	x := sr.th.x
 	eng := x.engine
-	if st.pattern == WaitForTaskToken {
+	if k.pattern == WaitForTaskToken {
 		sr.token = newToken()
 		sr.ctxObj = nil
 	}
@@ -159,38 +238,13 @@ func (sr *stateRun) task() (any, *failure.Error) {
 		}
 	}
 	env := sr.env(eff)
-	timeout, heartbeat := st.timeoutSeconds, st.heartbeatSeconds
-	if st.jTimeout != nil {
-		if timeout, ferr = sr.jInt(st.jTimeout, 0, "TimeoutSeconds", 1); ferr != nil {
-			return nil, ferr
-		}
+	timeout, ferr := sr.taskLimit(k.timeout, "TimeoutSeconds", env, eff)
+	if ferr != nil {
+		return nil, ferr
 	}
-	if st.jHeartbeat != nil {
-		if heartbeat, ferr = sr.jInt(st.jHeartbeat, 0, "HeartbeatSeconds", 1); ferr != nil {
-			return nil, ferr
-		}
-	}
-	if st.timeoutPath != nil {
-		v, err := env.Lookup(st.timeoutPath)
-		if err != nil && err != errNullInput {
-			return nil, sr.fail(pathNotFound(st.timeoutPath, "TimeoutSecondsPath", eff))
-		}
-		n, ok := nonNegativeInt(v)
-		if err != nil || !ok || n < 1 {
-			return nil, sr.fail(runtimeError("The TimeoutSecondsPath parameter does not reference a valid positive integer value: " + st.timeoutPath.String()))
-		}
-		timeout = n
-	}
-	if st.heartbeatPath != nil {
-		v, err := env.Lookup(st.heartbeatPath)
-		if err != nil && err != errNullInput {
-			return nil, sr.fail(pathNotFound(st.heartbeatPath, "HeartbeatSecondsPath", eff))
-		}
-		n, ok := nonNegativeInt(v)
-		if err != nil || !ok || n < 1 {
-			return nil, sr.fail(runtimeError("The HeartbeatSecondsPath parameter does not reference a valid positive integer value: " + st.heartbeatPath.String()))
-		}
-		heartbeat = n
+	heartbeat, ferr := sr.taskLimit(k.heartbeat, "HeartbeatSeconds", env, eff)
+	if ferr != nil {
+		return nil, ferr
 	}
 	in, err := jsonvalue.Marshal(params)
 	if err != nil {
@@ -199,7 +253,7 @@ func (sr *stateRun) task() (any, *failure.Error) {
 	if len(in) > MaxPayloadSize {
 		return nil, &failure.Error{Name: failure.DataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' has an input with a size exceeding the maximum number of bytes service limit.", st.name)}
 	}
-	legacy, rtype, rname := resourceNames(st.resource)
+	legacy, rtype, rname := resourceNames(k.resource)
 	info := &taskInfo{resourceType: rtype, resource: rname, region: eng.region, timeout: timeout, heartbeat: heartbeat}
 	th := sr.th
 	if legacy {
@@ -210,7 +264,7 @@ func (sr *stateRun) task() (any, *failure.Error) {
 		th.record(event{typ: "TaskStarted", task: info})
 	}
 	req := TaskRequest{
-		Resource: st.resource, StateName: st.name, Pattern: st.pattern, Input: in, Token: sr.token,
+		Resource: k.resource, StateName: st.name, Pattern: k.pattern, Input: in, Token: sr.token,
 		TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat,
 		ExecutionArn: x.arn, ExecutionName: x.name, StateMachineArn: x.smArn, RetryCount: sr.retries,
 	}
@@ -230,7 +284,7 @@ func (sr *stateRun) task() (any, *failure.Error) {
 		return nil, terr
 	}
 	if len(out) > MaxPayloadSize {
-		ferr := &failure.Error{Name: failure.DataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.resource)}
+		ferr := &failure.Error{Name: failure.DataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", k.resource)}
 		return nil, ferr
 	}
 	result, err := jsonvalue.Decode(out)
@@ -243,6 +297,26 @@ func (sr *stateRun) task() (any, *failure.Error) {
 		th.record(event{typ: "TaskSucceeded", text: string(out), hasPay: true, task: info})
 	}
 	return sr.finishResult(result)
+}
+
+// taskLimit evaluates a Task's TimeoutSeconds or HeartbeatSeconds (field)
+// for one attempt: a literal, an expression, or the field's …Path into eff.
+func (sr *stateRun) taskLimit(l limit[int64], field string, env *evalEnv, eff any) (int64, *failure.Error) {
+	switch {
+	case l.expr != nil:
+		return sr.jInt(l.expr, 0, field, 1)
+	case l.path != nil:
+		v, err := env.Lookup(l.path)
+		if err != nil && err != errNullInput {
+			return 0, sr.fail(pathNotFound(l.path, field+"Path", eff))
+		}
+		n, ok := nonNegativeInt(v)
+		if err != nil || !ok || n < 1 {
+			return 0, sr.fail(runtimeError("The " + field + "Path parameter does not reference a valid positive integer value: " + l.path.String()))
+		}
+		return n, nil
+	}
+	return l.lit, nil
 }
 
 // invoke calls the handler and waits for the outcome, enforcing the timeout

@@ -312,8 +312,15 @@ func TestScenarioApprovalTimesOutAsRejection(t *testing.T) {
 	}
 	evs, _ := s.store.Events(context.Background(), rel.ID, 0, 0)
 	last := evs[len(evs)-1]
-	if got := s.releaseStatus(rel.ID); got != release.StatusCancelled || last.Type != release.EventReleaseFailed || !strings.Contains(strings.ToLower(last.Message), "approval") {
-		t.Errorf("got %s ending with %s %q; want CANCELLED with a ReleaseFailed event about the approval", got, last.Type, last.Message)
+	if got := s.releaseStatus(rel.ID); got != release.StatusCancelled || last.Type != release.EventReleaseCancelled || !strings.Contains(strings.ToLower(last.Message), "approval") {
+		t.Errorf("got %s ending with %s %q; want CANCELLED with a ReleaseCancelled event about the approval", got, last.Type, last.Message)
+	}
+	timedOut := false
+	for _, ev := range evs {
+		timedOut = timedOut || ev.Type == release.EventApprovalTimedOut
+	}
+	if !timedOut {
+		t.Errorf("no ApprovalTimedOut event; log: %s", s.log(rel.ID))
 	}
 	if a, _ := s.lambda.Alias("orders", "live"); a.Version != "1" || len(a.Weights) != 0 {
 		t.Errorf("alias on %s %v, want 1", a.Version, a.Weights)

@@ -1,10 +1,12 @@
 package lambdatask
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
@@ -20,13 +22,21 @@ type Function struct {
 	name    string
 	arn     string
 	handler lambda.Handler
+	// handlers holds handlers made from one handler function, one per
+	// concurrent call: aws-lambda-go's Handler.Invoke returns the bytes of a
+	// buffer it has already put back in its pool, so a handler must not be
+	// invoked again before its result is copied.
+	handlers *sync.Pool
 }
 
 var _ states.TaskHandler = (*Function)(nil)
 
 // New wraps a handler function of any signature lambda.Start accepts.
 func New(name string, handlerFunc any) *Function {
-	return LambdaFunction(name, lambda.NewHandler(handlerFunc))
+	f := LambdaFunction(name, lambda.NewHandler(handlerFunc))
+	f.handlers = &sync.Pool{New: func() any { return lambda.NewHandler(handlerFunc) }}
+	f.handlers.Put(f.handler)
+	return f
 }
 
 // LambdaFunction wraps a lambda.Handler under a function name.
@@ -55,14 +65,20 @@ func (f *Function) Call(ctx context.Context, payload []byte) (out []byte, err er
 			out, err = nil, toFailure(messages.InvokeResponse_Error{Message: fmt.Sprintf("%v", p), Type: errorType(p)})
 		}
 	}()
-	out, herr := f.handler.Invoke(ctx, payload)
+	h := f.handler
+	if f.handlers != nil {
+		h = f.handlers.Get().(lambda.Handler)
+		defer f.handlers.Put(h)
+	}
+	out, herr := h.Invoke(ctx, payload)
 	if herr != nil {
 		return nil, toFailure(responseError(herr))
 	}
 	if len(out) == 0 {
-		out = []byte("null")
+		return []byte("null"), nil
 	}
-	return out, nil
+	// The bytes belong to a buffer h reuses on its next call.
+	return bytes.Clone(out), nil
 }
 
 // Invoke runs the function as a Task whose Resource is the function's ARN:

@@ -1,16 +1,15 @@
-package store_test
+package storetest
 
 import (
+	"github.com/shipwave/shipwave/shared/release"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/shipwave/shipwave/shared/release"
 )
 
-func TestClaimIdempotencyKey(t *testing.T) {
+func testClaimIdempotencyKey(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	steps := []struct {
@@ -46,7 +45,7 @@ func TestClaimIdempotencyKey(t *testing.T) {
 	}
 }
 
-func TestClaimIdempotencyKeyConcurrent(t *testing.T) {
+func testClaimIdempotencyKeyConcurrent(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	const callers = 30

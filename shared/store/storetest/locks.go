@@ -1,18 +1,17 @@
-package store_test
+package storetest
 
 import (
 	"errors"
 	"fmt"
+	"github.com/shipwave/shipwave/shared/release"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/shipwave/shipwave/shared/release"
 )
 
-// TestLockLifecycle walks one target's lock through acquisition, renewal,
+// testLockLifecycle walks one target's lock through acquisition, renewal,
 // expiry and takeover (invariant 3) with an injected clock.
-func TestLockLifecycle(t *testing.T) {
+func testLockLifecycle(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	const target = "orders-live"
@@ -86,9 +85,9 @@ func TestLockLifecycle(t *testing.T) {
 	}
 }
 
-// TestAcquireLockConcurrent: of many releases racing for a free target,
+// testAcquireLockConcurrent: of many releases racing for a free target,
 // exactly one holds it.
-func TestAcquireLockConcurrent(t *testing.T) {
+func testAcquireLockConcurrent(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	const owners = 30

@@ -1,16 +1,15 @@
-package store_test
+package storetest
 
 import (
 	"encoding/json"
+	"github.com/shipwave/shipwave/shared/release"
 	"sort"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/shipwave/shipwave/shared/release"
 )
 
-func TestAppendEventAndEvents(t *testing.T) {
+func testAppendEventAndEvents(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	explicit := e.clock.Now().Add(-time.Hour)
@@ -83,7 +82,7 @@ func TestAppendEventAndEvents(t *testing.T) {
 	}
 }
 
-func TestAppendEventRejectsBadInput(t *testing.T) {
+func testAppendEventRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	tests := []struct {
@@ -105,9 +104,9 @@ func TestAppendEventRejectsBadInput(t *testing.T) {
 	}
 }
 
-// TestAppendEventConcurrent: many writers on one log get sequence numbers
+// testAppendEventConcurrent: many writers on one log get sequence numbers
 // 1..N with no gaps and no duplicates, and every entry is stored.
-func TestAppendEventConcurrent(t *testing.T) {
+func testAppendEventConcurrent(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	const writers = 50
