@@ -46,14 +46,16 @@ node_modules/.installed: package.json package-lock.json
 ## the local API (default 127.0.0.1:8081).
 run: deps
 	@echo "[make run] building bin/shipwave (the first build compiles the AWS SDK: a few minutes; later builds take seconds)"
-	@$(GO) build -o bin/shipwave ./cmd/shipwave
+	@set -o pipefail; $(GO) build -v -o bin/shipwave ./cmd/shipwave 2>&1 | \
+	  awk '/^#|: /{print; next} {n++; if (n % 40 == 0) {printf "[make run] compiled %d packages…\n", n; fflush()}}'
 	@echo "[make run] built; starting the local demo"
 	@bin/shipwave local demo $(if $(API),--api $(API))
 
-## browser: headless Chromium for tests/dashboard (Debian's chromium).
+## browser: what the operator-surface tests drive: headless Chromium for
+## tests/dashboard and tmux for the CLI's terminal test (Debian packages).
 browser:
 	@$(call phase,browser)
-	@command -v chromium >/dev/null || { echo "[make] installing chromium for the dashboard test"; apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }
+	@for p in chromium tmux; do command -v $$p >/dev/null || { echo "[make] installing $$p for the dashboard and terminal tests"; apt-get install -y $$p || { apt-get update && apt-get install -y $$p; }; }; done
 
 ## test: the whole suite (lint + template lint + unit + integration against
 ## dynalite and moto_server + end-to-end). moto_server and cfn-lint (with

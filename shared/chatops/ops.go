@@ -37,6 +37,12 @@ type Decider interface {
 	// failure path (control.Service.RequestRollback); ErrConflict once it
 	// has ended.
 	RequestRollback(ctx context.Context, r control.RollbackRequest) (release.Release, error)
+	// Undo rolls a running release back, or restores what an ended one
+	// settled (control.Service.Undo).
+	Undo(ctx context.Context, r control.UndoRequest) (release.Release, error)
+	// Restore is break-glass: targets back on a known-good version
+	// (control.Service.Restore).
+	Restore(ctx context.Context, r control.RestoreRequest) (release.Release, error)
 	// Decide returns release.ErrNotFound when nothing waits and
 	// release.ErrUnauthorized (recorded) for a non-approver.
 	Decide(ctx context.Context, d control.Decision) error
@@ -313,6 +319,48 @@ func (o *Ops) Rollback(ctx context.Context, actor Actor, pipeline, releaseID, re
 	// The product's one manual rollback: the release's own failure path,
 	// honouring onFailure, recorded with who asked and why.
 	return o.Decider.RequestRollback(ctx, control.RollbackRequest{ReleaseID: rel.ID, Actor: name + " via " + actor.Source, Reason: reason})
+}
+
+// Undo takes a release back (control.Service.Undo): a running one is
+// rolled back, an ended one has what it settled restored to the versions it
+// replaced. The release must be named (the sender saw it). The actor is
+// authorized first. Errors: release.ErrUnauthorized, release.ErrInvalid
+// without a release id, release.ErrNotFound for a release of another
+// pipeline.
+func (o *Ops) Undo(ctx context.Context, actor Actor, pipeline, releaseID, reason string) (release.Release, error) {
+	name, err := o.Authorize(ctx, actor, pipeline, RoleDeployer)
+	if err != nil {
+		o.refused(ctx, pipeline, releaseID, "undo", actor, "not on the chat allow-list", err)
+		return release.Release{}, err
+	}
+	if releaseID == "" {
+		return release.Release{}, release.Errorf(release.ErrInvalid, "undo needs the release id: `undo %s <release-id>`", pipeline)
+	}
+	rel, err := o.Store.GetRelease(ctx, releaseID)
+	if err != nil {
+		return release.Release{}, err
+	}
+	if rel.Pipeline != pipeline {
+		return release.Release{}, release.Errorf(release.ErrNotFound, "release %s is not a release of %s", releaseID, pipeline)
+	}
+	return o.Decider.Undo(ctx, control.UndoRequest{ReleaseID: rel.ID, Actor: name + " via " + actor.Source, Reason: reason})
+}
+
+// Restore is break-glass (control.Service.Restore): every target of the
+// pipeline back on its known-good version, or on version if it was ever
+// known-good there, now, even while alarms fire; requestID makes a
+// redelivered request restore once. The actor is authorized first.
+func (o *Ops) Restore(ctx context.Context, actor Actor, pipeline, version, reason, requestID string) (release.Release, error) {
+	name, err := o.Authorize(ctx, actor, pipeline, RoleDeployer)
+	if err != nil {
+		o.refused(ctx, pipeline, "", "restore", actor, "not on the chat allow-list", err)
+		return release.Release{}, err
+	}
+	key := ""
+	if requestID != "" {
+		key = "chat:" + requestID
+	}
+	return o.Decider.Restore(ctx, control.RestoreRequest{Pipeline: pipeline, Version: version, Actor: name + " via " + actor.Source, Reason: reason, Key: key})
 }
 
 // waiting finds the release to act on and its tokens: releaseID, or the

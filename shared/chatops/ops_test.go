@@ -334,3 +334,26 @@ func TestStatusAndHistory(t *testing.T) {
 		t.Errorf("unknown pipeline: got %v, want ErrNotFound", err)
 	}
 }
+
+func TestUndoAndRestoreFromChat(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	deployer := slackUser("U2CERLKJA", "roadrunner")
+	rel := f.release(t, "r1")
+	if _, err := f.ops.Undo(ctx, slackUser("U0APPROVE", "bob"), "orders", rel.ID, ""); !errors.Is(err, release.ErrUnauthorized) {
+		t.Errorf("undo by a non-deployer = %v, want ErrUnauthorized", err)
+	}
+	if _, err := f.ops.Undo(ctx, deployer, "orders", "", ""); !errors.Is(err, release.ErrInvalid) {
+		t.Errorf("undo without a release id = %v, want ErrInvalid", err)
+	}
+	// A running release is rolled back through its own failure path.
+	if _, err := f.ops.Undo(ctx, deployer, "orders", rel.ID, "bad"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := lastEvent(t, f.events(t, rel.ID)); ev.Type != release.EventRollbackRequest {
+		t.Errorf("last event %+v, want RollbackRequested", ev)
+	}
+	if _, err := f.ops.Restore(ctx, slackUser("U0APPROVE", "bob"), "orders", "", "", "req-1"); !errors.Is(err, release.ErrUnauthorized) {
+		t.Errorf("restore by a non-deployer = %v, want ErrUnauthorized", err)
+	}
+}

@@ -45,8 +45,8 @@ type RestoreRequest struct {
 // stored. The release ends SUCCEEDED, or NEEDS_ATTENTION naming what could
 // not be verified.
 func (s *Service) Restore(ctx context.Context, req RestoreRequest) (release.Release, error) {
-	if s.Creator == nil {
-		return release.Release{}, release.Errorf(release.ErrInvalid, "restore: no release store is wired")
+	if s.Creator == nil || s.Shifters == nil {
+		return release.Release{}, release.Errorf(release.ErrInvalid, "restore: this handler cannot move traffic (no release store or traffic shifters are wired); use shipwave release restore")
 	}
 	if req.Pipeline == "" || req.Actor == "" {
 		return release.Release{}, release.Errorf(release.ErrInvalid, "restore: pipeline and actor are required")

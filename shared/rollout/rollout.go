@@ -61,7 +61,7 @@ func Build(p httpapi.PipelineView, v httpapi.ReleaseView) Tree {
 		return ts[n]
 	}
 	waiting := ""
-	baking := false
+	baking, paused := false, false
 	for _, e := range v.Events {
 		switch e.Type {
 		case release.EventApprovalWaiting:
@@ -90,6 +90,14 @@ func Build(p httpapi.PipelineView, v httpapi.ReleaseView) Tree {
 			t.step = "baking"
 		case release.EventBakePassed:
 			t.step, t.bakeEnd = "baked", time.Time{}
+		case release.EventNote:
+			if strings.HasPrefix(e.Message, "paused at ") {
+				t.step, t.bakeEnd = "paused", time.Time{}
+			}
+		case release.EventPromoted:
+			if t.step == "paused" {
+				t.step = "shifting"
+			}
 		case release.EventAlarm:
 			t.step = "alarm"
 		case release.EventHookFailed:
@@ -119,8 +127,11 @@ func Build(p httpapi.PipelineView, v httpapi.ReleaseView) Tree {
 				if !running && x.step == "baking" {
 					line.Step, line.BakeEnd = "ended", time.Time{}
 				}
-				if x.step == "baking" && running {
+				if (x.step == "baking" || x.step == "paused") && running {
 					baking = true
+				}
+				if x.step == "paused" && running {
+					paused = true
 				}
 				wv.Targets = append(wv.Targets, line)
 			}
@@ -136,6 +147,8 @@ func Build(p httpapi.PipelineView, v httpapi.ReleaseView) Tree {
 		tree.Next = "none: it ended " + string(v.Release.Status) + " (retry: shipwave release retry " + id + ")"
 	case waiting != "":
 		tree.Next = "approval waiting at " + waiting + ": run shipwave release approve " + id + " (or reject)"
+	case paused:
+		tree.Next = "paused until promoted: run shipwave release promote " + id + " (abort: shipwave release abort " + id + ")"
 	case baking:
 		tree.Next = "baking: wait, or skip the bake with shipwave release promote " + id + " (abort: shipwave release abort " + id + ")"
 	default:
@@ -160,7 +173,7 @@ func (s Style) step(step string) string {
 		return s.paint("32", "✔ "+step)
 	case "rolled back", "alarm", "hook failed", "restore failed", "rolling back":
 		return s.paint("31", "✖ "+step)
-	case "baking", "shifting", "prepared":
+	case "baking", "shifting", "prepared", "paused":
 		return s.paint("33", "◌ "+step)
 	}
 	return s.paint("2", "○ "+step)

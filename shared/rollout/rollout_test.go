@@ -50,6 +50,12 @@ func TestBuildAndRender(t *testing.T) {
 		t.Error("a plain style drew colour")
 	}
 
+	// A pause step: promote is the way on.
+	paused := append(append([]release.Event{}, v.Events[:5]...), ev(release.EventNote, "prod", "local:p", "paused at 10% on local:p (alarms watched) until the release is promoted", 5*time.Second))
+	if tree := rollout.Build(p, httpapi.ReleaseView{Release: v.Release, Events: paused}); tree.Stages[1].Waves[0].Targets[0].Step != "paused" || !strings.Contains(tree.Next, "paused until promoted: run shipwave release promote 01R") {
+		t.Errorf("paused: %+v next=%q", tree.Stages[1].Waves[0].Targets[0], tree.Next)
+	}
+
 	// A gate: the next action says how to approve.
 	v.Events = v.Events[:3]
 	if tree := rollout.Build(p, v); !tree.Stages[1].Waiting || !strings.Contains(tree.Next, "shipwave release approve 01R") {

@@ -158,6 +158,8 @@ func New(opts Options) *Engine {
 	if e.rnd == nil {
 		e.rnd = mathrand.New(mathrand.NewPCG(mathrand.Uint64(), mathrand.Uint64()))
 	}
+	// Retries of concurrent executions and branches draw jitter at once.
+	e.rnd = &lockedRandom{r: e.rnd}
 	if e.region == "" {
 		e.region = "us-east-1"
 	}
@@ -505,4 +507,17 @@ func (e *Engine) retire(x *Execution) {
 
 func historyLimitCause(n int) string {
 	return fmt.Sprintf("The execution reached the maximum number of history events (%d).", n)
+}
+
+// lockedRandom serializes a Random's draws: neither math/rand's *Rand nor
+// a caller's Random need be safe for concurrent use.
+type lockedRandom struct {
+	mu sync.Mutex
+	r  Random
+}
+
+func (l *lockedRandom) Float64() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Float64()
 }

@@ -400,18 +400,10 @@ func (sr *stateRun) invoke(req TaskRequest) (json.RawMessage, *failure.Error) {
 			}
 			eng.mu.Unlock()
 			if early != nil {
-				switch early.kind {
-				case tokenHeartbeat:
-					hbDeadline = clock.Now().Add(time.Duration(req.HeartbeatSeconds) * time.Second)
-					if req.HeartbeatSeconds == 0 {
-						hbDeadline = time.Time{}
-					}
-					continue
-				case tokenFailure:
-					return nil, early.err
-				default:
-					return early.output, nil
+				if done, out, err := early.outcome(clock, req, &hbDeadline); done {
+					return out, err
 				}
+				continue
 			}
 			tokC = tok.ch
 		}
@@ -505,17 +497,8 @@ func (sr *stateRun) invoke(req TaskRequest) (json.RawMessage, *failure.Error) {
 			}
 			return res.out, nil
 		case gotMsg:
-			switch msg.kind {
-			case tokenHeartbeat:
-				hbDeadline = clock.Now().Add(time.Duration(req.HeartbeatSeconds) * time.Second)
-				if req.HeartbeatSeconds == 0 {
-					hbDeadline = time.Time{}
-				}
-				continue
-			case tokenFailure:
-				return nil, msg.err
-			default:
-				return msg.output, nil
+			if done, out, err := msg.outcome(clock, req, &hbDeadline); done {
+				return out, err
 			}
 		}
 	}
@@ -533,6 +516,23 @@ func (sr *stateRun) taskError(err error) *failure.Error {
 		return errAborted
 	}
 	return &failure.Error{Name: failure.TaskFailed, Cause: err.Error()}
+}
+
+// outcome is what a report does to the waiting task: a heartbeat restarts
+// the heartbeat timer (done false: wait on), a success or failure ends the
+// task.
+func (m tokenMsg) outcome(clock Clock, req TaskRequest, hbDeadline *time.Time) (done bool, out json.RawMessage, err *failure.Error) {
+	switch m.kind {
+	case tokenHeartbeat:
+		*hbDeadline = time.Time{}
+		if req.HeartbeatSeconds > 0 {
+			*hbDeadline = clock.Now().Add(time.Duration(req.HeartbeatSeconds) * time.Second)
+		}
+		return false, nil, nil
+	case tokenFailure:
+		return true, nil, m.err
+	}
+	return true, m.output, nil
 }
 
 type tokenKind int

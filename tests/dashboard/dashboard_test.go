@@ -321,7 +321,7 @@ func TestDashboard(t *testing.T) {
 	if err := run(chromedp.WaitEnabled("#promote", chromedp.ByQuery), shot("release-baking"), chromedp.Click("#promote", chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	waitText("#timeline", "bake skipped by tester")
+	waitText("#timeline", "promoted by tester")
 	waitText("h1", "SUCCEEDED")
 	if err := run(shot("release-succeeded")); err != nil {
 		t.Fatal(err)

@@ -27,7 +27,8 @@ type Command struct {
 // Usage is the help text.
 const Usage = "Usage: `/ship deploy <pipeline> <version>` · `/ship status <pipeline>` · `/ship history <pipeline> [count]` · " +
 	"`/ship approve <pipeline> [release-id] [comment]` · `/ship reject <pipeline> [release-id] [comment]` · " +
-	"`/ship rollback <pipeline> [release-id] [reason]` · `/ship help`"
+	"`/ship rollback <pipeline> [release-id] [reason]` · `/ship undo <pipeline> <release-id> [reason]` · " +
+	"`/ship restore <pipeline> [to <version>] [reason]` · `/ship help`"
 
 // maxText bounds the command text.
 const maxText = 2000
@@ -86,6 +87,24 @@ func ParseCommand(text string) (Command, error) {
 		rest := args[1:]
 		if len(rest) > 0 && looksLikeReleaseID(rest[0]) {
 			c.ReleaseID, rest = rest[0], rest[1:]
+		}
+		c.Comment = strings.Join(rest, " ")
+	case "undo":
+		if err := need(2, "a pipeline and a release id: `/ship undo <pipeline> <release-id> [reason]`"); err != nil {
+			return Command{}, err
+		}
+		if !looksLikeReleaseID(args[1]) {
+			return Command{}, release.Errorf(release.ErrInvalid, "`undo` needs a release id after the pipeline, got %q", clip(args[1]))
+		}
+		c.Pipeline, c.ReleaseID, c.Comment = args[0], args[1], strings.Join(args[2:], " ")
+	case "restore":
+		if err := need(1, "a pipeline: `/ship restore <pipeline> [to <version>] [reason]`"); err != nil {
+			return Command{}, err
+		}
+		c.Pipeline = args[0]
+		rest := args[1:]
+		if len(rest) >= 2 && strings.EqualFold(rest[0], "to") {
+			c.Version, rest = rest[1], rest[2:]
 		}
 		c.Comment = strings.Join(rest, " ")
 	default:

@@ -28,6 +28,8 @@ type Ops interface {
 	History(ctx context.Context, pipeline string, n int) ([]release.Release, error)
 	Decide(ctx context.Context, actor chatops.Actor, pipeline, releaseID string, approve bool, comment string) (release.Release, error)
 	Rollback(ctx context.Context, actor chatops.Actor, pipeline, releaseID, reason string) (release.Release, error)
+	Undo(ctx context.Context, actor chatops.Actor, pipeline, releaseID, reason string) (release.Release, error)
+	Restore(ctx context.Context, actor chatops.Actor, pipeline, version, reason, requestID string) (release.Release, error)
 }
 
 // Claimer remembers signatures already used, so a captured request cannot
@@ -267,6 +269,16 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, actor chatops.Actor
 		rel, err = h.Ops.Rollback(ctx, actor, c.Pipeline, c.ReleaseID, c.Comment)
 		if err == nil {
 			msg = Message{ResponseType: "in_channel", Text: fmt.Sprintf(":rewind: %s asked release `%s` of *%s* to roll back; traffic returns to the last good version.", escape(actor.String()), rel.ID, escape(c.Pipeline))}
+		}
+	case "undo":
+		rel, err = h.Ops.Undo(ctx, actor, c.Pipeline, c.ReleaseID, c.Comment)
+		if err == nil {
+			msg = Message{ResponseType: "in_channel", Text: fmt.Sprintf(":rewind: %s undid release `%s` of *%s*: release `%s` is %s.", escape(actor.String()), c.ReleaseID, escape(c.Pipeline), rel.ID, rel.Status)}
+		}
+	case "restore":
+		rel, err = h.Ops.Restore(ctx, actor, c.Pipeline, c.Version, c.Comment, requestID)
+		if err == nil {
+			msg = Message{ResponseType: "in_channel", Text: fmt.Sprintf(":ambulance: %s restored *%s* to its known-good versions: release `%s` is %s %s", escape(actor.String()), escape(c.Pipeline), rel.ID, rel.Status, escape(rel.Reason))}
 		}
 	}
 	if err != nil {

@@ -208,8 +208,8 @@ function waitingApproval(events) {
 function baking(events) {
   const open = new Map();
   for (const e of events) {
-    if (e.type === "BakeStarted") open.set(e.target, e);
-    if (e.type === "BakePassed" || e.type === "AlarmTriggered" || e.type === "RollbackStarted") open.delete(e.target);
+    if (e.type === "BakeStarted" || (e.type === "Note" && /^paused at /.test(e.message || ""))) open.set(e.target, e);
+    if (e.type === "BakePassed" || e.type === "Promoted" || e.type === "AlarmTriggered" || e.type === "RollbackStarted") open.delete(e.target);
   }
   return [...open.values()];
 }
@@ -226,6 +226,8 @@ function targetSteps(evs) {
       case "TrafficShifted": { const m = /(\d+)% on/.exec(e.message || ""); if (m) t.weight = +m[1]; t.step = "shifting"; break; }
       case "BakeStarted": { const m = /baking (\d+)s/.exec(e.message || ""); t.step = "baking"; t.bakeStart = Date.parse(e.time); t.bakeEnd = m ? t.bakeStart + (+m[1]) * 1000 : 0; break; }
       case "BakePassed": t.step = "baked"; t.bakeEnd = 0; break;
+      case "Note": if (/^paused at /.test(e.message || "")) { t.step = "paused"; t.bakeEnd = 0; } break;
+      case "Promoted": if (t.step === "paused") t.step = "shifting"; break;
       case "AlarmTriggered": t.step = "alarm"; break;
       case "HookFailed": t.step = "hook failed"; break;
       case "TargetPromoted": t.step = "promoted"; t.weight = 100; t.bakeEnd = 0; break;
@@ -273,7 +275,7 @@ async function releasePage(id) {
     h("div", {}, h("a", { href: "#/p/" + r.pipeline }, r.pipeline), " · version ", h("b", {}, r.version), " · trigger " + r.trigger.kind + (r.trigger.actor ? " by " + r.trigger.actor : "") + " at " + fmtTime(r.trigger.time)),
     r.reason ? h("p", { class: "muted" }, r.reason) : "",
     gate ? h("div", { class: "notice", id: "gate" }, "Approval waiting at stage " + (gate.stage || "?") + ": approve or reject it here, or run shipwave release approve " + r.id) : "",
-    bakes.length ? h("div", { class: "notice", id: "baking" }, "Baking: " + bakes.map((b) => b.target).join(", ") + " (promote skips the bake; its final alarm check still runs)") : "",
+    bakes.length ? h("div", { class: "notice", id: "baking" }, "Baking or paused: " + bakes.map((b) => b.target).join(", ") + " (promote ends the bake or the pause; the final alarm check still runs)") : "",
     h("div", { class: "actions" },
       btn("approve", "Approve", !!gate, "primary"), btn("reject", "Reject", !!gate),
       btn("promote", "Promote", bakes.length > 0), btn("rollback", "Roll back", running, "danger"),
