@@ -31,13 +31,13 @@ import (
 )
 
 type settings struct {
-	Table, StateMachineARN string
-	SkillIDs               []string
+	StateMachineARN string
+	SkillIDs        []string
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN", "ALEXA_SKILL_ID")
-	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"]}
+	env, err := awsdeps.Env(getenv, "STATE_MACHINE_ARN", "ALEXA_SKILL_ID")
+	s := settings{StateMachineARN: env["STATE_MACHINE_ARN"]}
 	for _, id := range strings.Split(env["ALEXA_SKILL_ID"], ",") {
 		if id = strings.TrimSpace(id); id != "" {
 			s.SkillIDs = append(s.SkillIDs, id)
@@ -69,11 +69,8 @@ func main() {
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*alexa.Handler, error) {
 	s, err := loadSettings(getenv)
-	if err != nil {
-		return nil, err
-	}
-	f, err := awsdeps.Load(ctx, "alexa", getenv, logger)
-	if err != nil {
+	f, ferr := awsdeps.Load(ctx, "alexa", getenv, logger)
+	if err := errors.Join(ferr, err); err != nil {
 		return nil, err
 	}
 	d, logger := f.Deps, f.Logger

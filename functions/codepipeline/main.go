@@ -28,13 +28,13 @@ import (
 )
 
 type settings struct {
-	Table, StateMachineARN string
-	MaxWait                time.Duration
+	StateMachineARN string
+	MaxWait         time.Duration
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN")
-	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"], MaxWait: jobworker.DefaultMaxWait}
+	env, err := awsdeps.Env(getenv, "STATE_MACHINE_ARN")
+	s := settings{StateMachineARN: env["STATE_MACHINE_ARN"], MaxWait: jobworker.DefaultMaxWait}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
 		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
@@ -63,11 +63,8 @@ func main() {
 
 func newWorker(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*jobworker.Worker, error) {
 	s, err := loadSettings(getenv)
-	if err != nil {
-		return nil, err
-	}
-	f, err := awsdeps.Load(ctx, "codepipeline", getenv, logger)
-	if err != nil {
+	f, ferr := awsdeps.Load(ctx, "codepipeline", getenv, logger)
+	if err := errors.Join(ferr, err); err != nil {
 		return nil, err
 	}
 	d, logger := f.Deps, f.Logger

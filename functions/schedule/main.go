@@ -28,12 +28,12 @@ import (
 )
 
 type settings struct {
-	Table, StateMachineARN string
+	StateMachineARN string
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN")
-	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"]}
+	env, err := awsdeps.Env(getenv, "STATE_MACHINE_ARN")
+	s := settings{StateMachineARN: env["STATE_MACHINE_ARN"]}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
 		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
@@ -55,11 +55,8 @@ func main() {
 
 func newRunner(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*scheduler.Runner, error) {
 	s, err := loadSettings(getenv)
-	if err != nil {
-		return nil, err
-	}
-	f, err := awsdeps.Load(ctx, "schedule", getenv, logger)
-	if err != nil {
+	f, ferr := awsdeps.Load(ctx, "schedule", getenv, logger)
+	if err := errors.Join(ferr, err); err != nil {
 		return nil, err
 	}
 	d, logger := f.Deps, f.Logger

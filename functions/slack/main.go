@@ -37,12 +37,12 @@ import (
 )
 
 type settings struct {
-	Table, StateMachineARN, SigningSecret string
+	StateMachineARN, SigningSecret string
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN", "SLACK_SECRET_ID")
-	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"], SigningSecret: env["SLACK_SECRET_ID"]}
+	env, err := awsdeps.Env(getenv, "STATE_MACHINE_ARN", "SLACK_SECRET_ID")
+	s := settings{StateMachineARN: env["STATE_MACHINE_ARN"], SigningSecret: env["SLACK_SECRET_ID"]}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
 		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
@@ -64,11 +64,8 @@ func main() {
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*slack.Handler, error) {
 	s, err := loadSettings(getenv)
-	if err != nil {
-		return nil, err
-	}
-	f, err := awsdeps.Load(ctx, "slack", getenv, logger)
-	if err != nil {
+	f, ferr := awsdeps.Load(ctx, "slack", getenv, logger)
+	if err := errors.Join(ferr, err); err != nil {
 		return nil, err
 	}
 	d, logger := f.Deps, f.Logger

@@ -34,9 +34,9 @@ import (
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
-// settings is the function's configuration, read once from the environment.
+// settings is the function's own configuration, read once from the
+// environment (awsdeps.Load reads the table).
 type settings struct {
-	Table        string
 	GitHubSecret string
 	GitLabSecret string
 	EventBus     string
@@ -44,10 +44,9 @@ type settings struct {
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME")
-	s := settings{Table: env["TABLE_NAME"], GitHubSecret: getenv("GITHUB_SECRET_ID"), GitLabSecret: getenv("GITLAB_SECRET_ID"),
+	s := settings{GitHubSecret: getenv("GITHUB_SECRET_ID"), GitLabSecret: getenv("GITLAB_SECRET_ID"),
 		EventBus: getenv("EVENT_BUS_NAME"), SecretTTL: 5 * time.Minute}
-	errs := []error{err}
+	var errs []error
 	if s.GitHubSecret == "" && s.GitLabSecret == "" {
 		errs = append(errs, errors.New("neither GITHUB_SECRET_ID nor GITLAB_SECRET_ID is set"))
 	}
@@ -73,11 +72,8 @@ func main() {
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*webhook.Handler, error) {
 	s, err := loadSettings(getenv)
-	if err != nil {
-		return nil, err
-	}
-	f, err := awsdeps.Load(ctx, "webhook", getenv, logger)
-	if err != nil {
+	f, ferr := awsdeps.Load(ctx, "webhook", getenv, logger)
+	if err := errors.Join(ferr, err); err != nil {
 		return nil, err
 	}
 	d, logger := f.Deps, f.Logger
