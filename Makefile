@@ -8,6 +8,10 @@ BUILD_DIR := $(CURDIR)/.build
 FUNCTIONS := $(notdir $(wildcard functions/*))
 GOTEST_FLAGS ?= -count=1 -timeout 12m
 
+# phase prints the line every phase of `make test` starts with, stamped
+# with the UTC time, so a slow phase shows in the log: $(call phase,name).
+phase = printf '==> %s %s\n' "$$(date -u +%H:%M:%S)" "$(1)"
+
 # The simulation (shared/sim) checks every invariant of DESIGN.md §6.
 # SIM_SKIP=name,name ignores some (while one is being fixed); empty: none.
 # In make test a failing seed is replayed SIM_CONFIRM times and fails the
@@ -27,9 +31,12 @@ all: build
 deps: go-deps npm-deps
 
 go-deps:
+	@$(call phase,go-deps)
 	$(GO) mod download
 
-npm-deps: node_modules/.installed
+npm-deps:
+	@$(call phase,npm-deps)
+	@$(MAKE) --no-print-directory node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -47,14 +54,27 @@ run: deps
 ## browser: what the operator-surface tests drive: headless Chromium for
 ## tests/dashboard and tmux for the CLI's terminal test (Debian packages).
 browser:
+	@$(call phase,browser)
 	@for p in chromium tmux; do command -v $$p >/dev/null || { echo "[make] installing $$p for the dashboard and terminal tests"; apt-get install -y $$p || { apt-get update && apt-get install -y $$p; }; }; done
 
 ## test: the whole suite (lint + template lint + unit + integration against
 ## dynalite and moto_server + end-to-end). moto_server and cfn-lint (with
 ## aws-sam-translator) must be on PATH: `pip install 'moto[server]' cfn-lint`.
+## Phases print a "==> time name" line when they start. The end-to-end
+## package runs last, on its own, so its time shows separately.
+## The executables tests run as processes (cmd/loadgen, cmd/shipwave) are
+## built once, here, for every package (shared/testbin reads SHIPWAVE_TESTBIN).
+TESTBIN := $(BUILD_DIR)/testbin
 test: export SIM_CONFIRM := 3
 test: deps lint template-lint browser
-	$(GO) test $(GOTEST_FLAGS) ./...
+	@$(call phase,test binaries)
+	@mkdir -p $(TESTBIN)
+	$(GO) build -o $(TESTBIN)/ ./cmd/loadgen ./cmd/shipwave
+	@$(call phase,unit+integration)
+	SHIPWAVE_TESTBIN=$(TESTBIN) $(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/tests/e2e$$')
+	@$(call phase,e2e)
+	SHIPWAVE_TESTBIN=$(TESTBIN) $(GO) test $(GOTEST_FLAGS) ./tests/e2e
+	@$(call phase,done)
 
 ## soak: 100,000 simulated histories (shared/sim; about 20 minutes on 2 cores).
 soak: go-deps
@@ -67,6 +87,7 @@ soak: go-deps
 ## template.yaml, with the reason: W1028 on HttpApi (SAM nests the
 ## conditional /alexa route's Fn::If HasAlexa inside another).
 template-lint:
+	@$(call phase,template-lint)
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint not found on PATH: pip install cfn-lint (it brings aws-sam-translator)"; exit 1; }
 	@mkdir -p $(BUILD_DIR)
 	python3 tests/template/sam-translate.py template.yaml > $(BUILD_DIR)/template.transformed.json
@@ -74,9 +95,12 @@ template-lint:
 
 ## lint: gofmt, go vet and staticcheck must be clean.
 lint: go-deps
+	@$(call phase,lint: gofmt)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	@$(call phase,lint: go vet)
 	$(GO) vet ./...
+	@$(call phase,lint: staticcheck)
 	$(GO) tool staticcheck ./...
 
 fmt:

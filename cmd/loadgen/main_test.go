@@ -19,6 +19,7 @@ import (
 	"github.com/shipwave/shipwave/shared/loadtest/resultdir"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/testbin"
 )
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
@@ -197,11 +198,8 @@ func TestUsageErrors(t *testing.T) {
 // TestBinary runs the built command as a real process, as the local stack
 // and ECS do.
 func TestBinary(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "loadgen")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testbin.Path(t, "github.com/shipwave/shipwave/cmd/loadgen")
+	t.Cleanup(testbin.Clean)
 	srv, _ := server(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "--url", srv.URL, "--rps", "20", "--hold-for", "250ms", "--out", dir)

@@ -3,43 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shipwave/shipwave/shared/golden"
 )
-
-// The -update flag rewrites golden files. Other test files of this package
-// may define it too, so it is defined here only when nobody else has.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
-	}
-}
-
-func specUpdate() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-func specGolden(tb testing.TB, name, got string) {
-	tb.Helper()
-	path := filepath.Join("testdata", name)
-	if specUpdate() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			tb.Fatalf("update golden: %v", err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if got != string(want) {
-		tb.Errorf("output differs from %s (run with -update if intended)\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
 
 func TestSpecValidate(t *testing.T) {
 	examples, err := filepath.Glob("../../examples/*.yaml")
@@ -68,7 +37,7 @@ func TestSpecValidate(t *testing.T) {
 				t.Errorf("exit code = %d, want %d (stdout %q, stderr %q)", code, tt.wantCode, stdout.String(), stderr.String())
 			}
 			if tt.golden != "" {
-				specGolden(t, tt.golden, stdout.String())
+				golden.Check(t, tt.golden, stdout.Bytes())
 			}
 			if tt.stderr != "" && !strings.Contains(stderr.String(), tt.stderr) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.stderr)

@@ -8,27 +8,15 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/control"
-	"github.com/shipwave/shipwave/shared/observe"
 )
 
-func main() {
-	logger := observe.NewLogger(os.Stdout)
-	h, err := newHandler(context.Background(), os.Getenv, logger)
-	if err != nil {
-		logger.Error("alarmwatch function cannot start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { awsdeps.Start("alarmwatch", newHandler) }
 
 // watcher is what the handler needs of control.Service.
 type watcher interface {
@@ -49,16 +37,11 @@ func handle(w watcher) func(context.Context, events.CloudWatchEvent) (control.Al
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, events.CloudWatchEvent) (control.AlarmResult, error), error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME")
+	f, err := awsdeps.Load(ctx, "alarmwatch", getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "alarmwatch")
-	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
-	svc := &control.Service{Store: d.Store(), Callbacks: d.Callbacks(), Now: time.Now, Logger: logger}
-	return observe.Handler(logger, "alarmwatch", time.Now, handle(svc)), nil
+	d, logger := f.Deps, f.Logger
+	svc := &control.Service{Store: d.Store(), Callbacks: d.Callbacks(), Now: d.Now, Logger: logger}
+	return awsdeps.Task(f, handle(svc)), nil
 }

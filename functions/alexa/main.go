@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/alexa"
 	"github.com/shipwave/shipwave/shared/auth"
@@ -25,18 +25,19 @@ import (
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
+	"github.com/shipwave/shipwave/shared/triggers"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
 type settings struct {
-	Table, StateMachineARN string
-	SkillIDs               []string
+	StateMachineARN string
+	SkillIDs        []string
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN", "ALEXA_SKILL_ID")
-	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"]}
+	env, err := awsdeps.Env(getenv, "STATE_MACHINE_ARN", "ALEXA_SKILL_ID")
+	s := settings{StateMachineARN: env["STATE_MACHINE_ARN"]}
 	for _, id := range strings.Split(env["ALEXA_SKILL_ID"], ",") {
 		if id = strings.TrimSpace(id); id != "" {
 			s.SkillIDs = append(s.SkillIDs, id)
@@ -44,7 +45,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
-		if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
+		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
 			errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
 		}
 	}
@@ -68,24 +69,21 @@ func main() {
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*alexa.Handler, error) {
 	s, err := loadSettings(getenv)
-	if err != nil {
+	f, ferr := awsdeps.Load(ctx, "alexa", getenv, logger)
+	if err := errors.Join(ferr, err); err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "alexa")
-	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d, logger := f.Deps, f.Logger
+	cfg := d.Config
 	st, callbacks := d.Store(), d.Callbacks()
-	sfnClient := sfn.NewFromConfig(cfg)
+	sfnClient := awssfn.NewFromConfig(cfg)
 	return &alexa.Handler{
 		// System roots and the real fetcher: production enforces Amazon's chain.
 		Verifier: &auth.AlexaVerifier{ApplicationIDs: s.SkillIDs},
 		Replays:  st,
 		Ops: &chatops.Ops{
 			Store:     st,
-			Launcher:  &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfnClient, StateMachineARN: s.StateMachineARN}, Logger: logger},
+			Launcher:  &triggers.Launcher{Specs: st, Releases: st, Starter: &sfn.Starter{Client: sfnClient, StateMachineARN: s.StateMachineARN}, Logger: logger},
 			Decider:   &control.Service{Store: st, Callbacks: callbacks, Now: time.Now, Logger: logger},
 			Callbacks: callbacks,
 			Refusals:  st,

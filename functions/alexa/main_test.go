@@ -16,7 +16,7 @@ func TestLoadSettings(t *testing.T) {
 		wantErr []string
 	}{
 		{name: "complete", env: map[string]string{"TABLE_NAME": "shipwave", "STATE_MACHINE_ARN": arn, "ALEXA_SKILL_ID": "amzn1.ask.skill.1, amzn1.ask.skill.2"}},
-		{name: "nothing set", env: map[string]string{}, wantErr: []string{"TABLE_NAME", "STATE_MACHINE_ARN", "ALEXA_SKILL_ID"}},
+		{name: "nothing set", env: map[string]string{}, wantErr: []string{"STATE_MACHINE_ARN", "ALEXA_SKILL_ID"}},
 		{name: "not a skill id", env: map[string]string{"TABLE_NAME": "t", "STATE_MACHINE_ARN": arn, "ALEXA_SKILL_ID": "my-skill"}, wantErr: []string{"not an amzn1.ask.skill. id"}},
 	}
 	for _, tt := range tests {

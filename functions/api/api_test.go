@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/apigw"
 	"github.com/shipwave/shipwave/shared/awsfake"
@@ -23,7 +23,7 @@ import (
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/scheduler"
-	"github.com/shipwave/shipwave/shared/sfncallbacks"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/store"
 )
 
@@ -56,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 	client, table := dynalitetest.Table(t)
 	st := store.New(client, table, store.WithNow(func() time.Time { return now }))
 	fake := awsfake.NewSFN(t)
-	svc := &control.Service{Store: st, Callbacks: sfncallbacks.New(sfn.NewFromConfig(awsfake.Config(fake.URL()))), Now: func() time.Time { return now }}
+	svc := &control.Service{Store: st, Callbacks: sfn.NewCallbacks(awssfn.NewFromConfig(awsfake.Config(fake.URL()))), Now: func() time.Time { return now }}
 	r, _, err := st.CreateRelease(ctx, release.Release{Pipeline: "orders", Version: "abc", Status: release.StatusPending,
 		Trigger: release.Trigger{Kind: release.TriggerPush, Key: "k1", Time: now}})
 	if err != nil {

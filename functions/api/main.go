@@ -45,22 +45,18 @@ func main() {
 }
 
 func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*httpapi.Server, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "SCHEDULE_GROUP", "SCHEDULE_TARGET_ARN", "SCHEDULER_ROLE_ARN", "LOAD_TESTS")
+	f, err := awsdeps.Load(ctx, "api", getenv, logger, "SCHEDULE_GROUP", "SCHEDULE_TARGET_ARN", "SCHEDULER_ROLE_ARN", "LOAD_TESTS")
 	if err != nil {
 		return nil, err
 	}
+	env := f.Settings.Extra
 	refuse, err := loadTests(env["LOAD_TESTS"])
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "api")
-	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d, logger, cfg := f.Deps, f.Logger, f.Deps.Config
 	st := d.Store()
-	svc := &control.Service{Store: st, Callbacks: d.Callbacks(), Now: time.Now, Logger: logger}
+	svc := &control.Service{Store: st, Callbacks: d.Callbacks(), Now: d.Now, Logger: logger}
 	schedules := &scheduler.Syncer{Client: sch.NewFromConfig(cfg), Group: env["SCHEDULE_GROUP"],
 		TargetARN: env["SCHEDULE_TARGET_ARN"], RoleARN: env["SCHEDULER_ROLE_ARN"]}
 	return &httpapi.Server{

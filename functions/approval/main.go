@@ -6,43 +6,25 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
-	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/control"
-	"github.com/shipwave/shipwave/shared/observe"
 )
 
-func main() {
-	logger := observe.NewLogger(os.Stdout)
-	h, err := newHandler(context.Background(), os.Getenv, logger)
-	if err != nil {
-		logger.Error("approval function cannot start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { awsdeps.Start("approval", newHandler) }
 
 // newHandler reads the configuration and builds the handler, or says what
 // is missing.
-func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME")
+func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.ApprovalTask) (struct{}, error), error) {
+	f, err := awsdeps.Load(ctx, "approval", getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "approval")
-	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d := f.Deps
 	svc := &control.Service{
 		Store:  d.Store(),
-		Now:    time.Now,
-		Logger: logger,
+		Now:    d.Now,
+		Logger: f.Logger,
 	}
-	return observe.Handler(logger, "approval", time.Now, svc.RegisterApproval), nil
+	return awsdeps.Task(f, svc.RegisterApproval), nil
 }

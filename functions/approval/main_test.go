@@ -1,33 +1,33 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"strings"
 	"testing"
 
-	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 )
 
+func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	var logs bytes.Buffer
-	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&logs))
-	if err == nil {
-		t.Fatal("newHandler with an empty environment succeeded, want an error")
-	}
-	for _, name := range []string{"TABLE_NAME"} {
-		if !strings.Contains(err.Error(), name) {
-			t.Errorf("error %q does not name %s", err, name)
-		}
-	}
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
 }
 
-func TestNewHandlerBuilds(t *testing.T) {
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	env := map[string]string{"TABLE_NAME": "shipwave"}
-	h, err := newHandler(context.Background(), func(k string) string { return env[k] }, observe.NewLogger(&bytes.Buffer{}))
-	if err != nil || h == nil {
-		t.Fatalf("newHandler = %v, %v; want a handler", h, err)
+// TestWiredHandler: the handler built from the environment stores the
+// sample's approval token in the table TABLE_NAME names.
+func TestWiredHandler(t *testing.T) {
+	env := wiringtest.New(t, nil)
+	h := wiringtest.Build(t, env, newHandler)
+	in := wiringtest.Sample[control.ApprovalTask](t, "task-approval-register.json")
+	env.Release(t, in.ReleaseID, in.Pipeline)
+	if _, err := h(context.Background(), in); err != nil {
+		t.Fatalf("approval: %v", err)
 	}
+	tok, err := env.Store.GetTaskToken(context.Background(), in.Token)
+	if err != nil || tok.ReleaseID != in.ReleaseID {
+		t.Errorf("stored token %+v, %v; want the sample's, of release %s", tok, err, in.ReleaseID)
+	}
+	env.CheckLogged(t, "approval")
 }

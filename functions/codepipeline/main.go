@@ -18,26 +18,26 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
-	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/observe"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 type settings struct {
-	Table, StateMachineARN string
-	MaxWait                time.Duration
+	StateMachineARN string
+	MaxWait         time.Duration
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN")
-	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"], MaxWait: jobworker.DefaultMaxWait}
+	env, err := awsdeps.Env(getenv, "STATE_MACHINE_ARN")
+	s := settings{StateMachineARN: env["STATE_MACHINE_ARN"], MaxWait: jobworker.DefaultMaxWait}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
-		if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
+		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
 			errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
 		}
 	}
@@ -63,19 +63,16 @@ func main() {
 
 func newWorker(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*jobworker.Worker, error) {
 	s, err := loadSettings(getenv)
-	if err != nil {
+	f, ferr := awsdeps.Load(ctx, "codepipeline", getenv, logger)
+	if err := errors.Join(ferr, err); err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "codepipeline")
-	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d, logger := f.Deps, f.Logger
+	cfg := d.Config
 	st := d.Store()
 	return &jobworker.Worker{
 		Client:   codepipeline.NewFromConfig(cfg),
-		Launcher: &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
+		Launcher: &triggers.Launcher{Specs: st, Releases: st, Starter: &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
 		Releases: st,
 		MaxWait:  s.MaxWait,
 		Logger:   logger,

@@ -1,33 +1,42 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"strings"
 	"testing"
 
-	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
+	"github.com/shipwave/shipwave/shared/awsfake"
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/release"
 )
 
+func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	var logs bytes.Buffer
-	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&logs))
-	if err == nil {
-		t.Fatal("newHandler with an empty environment succeeded, want an error")
-	}
-	for _, name := range []string{"TABLE_NAME"} {
-		if !strings.Contains(err.Error(), name) {
-			t.Errorf("error %q does not name %s", err, name)
-		}
-	}
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
 }
 
-func TestNewHandlerBuilds(t *testing.T) {
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	env := map[string]string{"TABLE_NAME": "shipwave"}
-	h, err := newHandler(context.Background(), func(k string) string { return env[k] }, observe.NewLogger(&bytes.Buffer{}))
-	if err != nil || h == nil {
-		t.Fatalf("newHandler = %v, %v; want a handler", h, err)
+// TestWiredHandler: the handler built from the environment verifies the
+// target through the Lambda API (awsfake) and records the promotion in the
+// table TABLE_NAME names.
+func TestWiredHandler(t *testing.T) {
+	fn := awsfake.NewLambda(t)
+	fn.AddFunction("orders-beta", "sha-2")
+	fn.Publish("orders-beta", "v1")
+	fn.UpdateCode("orders-beta", "sha-3")
+	fn.CreateAlias("orders-beta", "live", fn.Publish("orders-beta", "v2")) // the sample's candidate, at 100%
+	env := wiringtest.New(t, map[string]string{"LAMBDA": fn.URL()})
+	h := wiringtest.Build(t, env, newHandler)
+	in := wiringtest.Sample[control.DeployTask](t, "task-finalize.json")
+	env.Release(t, in.ReleaseID, in.Pipeline)
+	if err := env.Store.PutTargetState(context.Background(), release.TargetState{Target: in.Target.Name, KnownGood: "1", Stable: "1", Candidate: "2",
+		Weight: 100, ReleaseID: in.ReleaseID, Previous: "1", Phase: release.PhaseShifting, Stage: in.Stage, Wave: in.Wave}); err != nil {
+		t.Fatal(err)
 	}
+	out, err := h(context.Background(), in)
+	if err != nil || out.Version != "2" {
+		t.Errorf("finalize = %+v, %v; want version 2 promoted", out, err)
+	}
+	env.CheckLogged(t, "finalize")
 }

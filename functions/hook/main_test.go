@@ -1,23 +1,53 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"strings"
+	"encoding/json"
+	"errors"
 	"testing"
 
-	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
+	"github.com/shipwave/shipwave/shared/awsfake"
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 )
 
+func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	var logs bytes.Buffer
-	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&logs))
-	if err == nil {
-		t.Fatal("newHandler with an empty environment succeeded, want an error")
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME", "HOOK_SECRET_ARN")
+}
+
+// TestWiredHandler: the handler built from the environment reads the
+// signing secret from Secrets Manager and invokes the sample's Lambda hook
+// through the Lambda API (both awsfake); the hook's "Failed" comes back as
+// HookFailed, its "Succeeded" as success.
+func TestWiredHandler(t *testing.T) {
+	sm := awsfake.NewSecretsManager(t)
+	arn := sm.PutString("shipwave/hook-signing", "s3cr3t")
+	fn := awsfake.NewLambda(t)
+	fn.AddFunction("orders-smoke", "sha-1")
+	verdict := "Failed"
+	var got control.DeployTask
+	fn.HandleInvoke("orders-smoke", func(_, _ string, payload []byte) ([]byte, string) {
+		var inv struct{ ReleaseID, Phase string }
+		_ = json.Unmarshal(payload, &inv)
+		got.ReleaseID = inv.ReleaseID
+		return []byte(`{"status":"` + verdict + `","reason":"smoke test"}`), ""
+	})
+	env := wiringtest.New(t, map[string]string{"LAMBDA": fn.URL(), "SECRETS_MANAGER": sm.URL()})
+	env.Vars["HOOK_SECRET_ARN"] = arn
+	h := wiringtest.Build(t, env, newHandler)
+	in := wiringtest.Sample[control.DeployTask](t, "task-hook-pre-traffic.json")
+	env.Release(t, in.ReleaseID, in.Pipeline)
+	_, err := h(context.Background(), in)
+	var failed *control.HookFailed
+	if !errors.As(err, &failed) || got.ReleaseID != in.ReleaseID {
+		t.Errorf("hook answering Failed = %v (hook saw release %q), want HookFailed after invoking it for %s", err, got.ReleaseID, in.ReleaseID)
 	}
-	for _, name := range []string{"TABLE_NAME", "HOOK_SECRET_ARN"} {
-		if !strings.Contains(err.Error(), name) {
-			t.Errorf("error %q does not name %s", err, name)
-		}
+	verdict = "Succeeded"
+	if _, err := h(context.Background(), in); err != nil {
+		t.Errorf("hook answering Succeeded = %v, want success", err)
 	}
+	env.CheckLogged(t, "hook")
 }

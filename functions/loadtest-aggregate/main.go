@@ -11,26 +11,14 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/loadtest"
-	"github.com/shipwave/shipwave/shared/observe"
 )
 
-func main() {
-	logger := observe.NewLogger(os.Stdout)
-	h, err := newHandler(context.Background(), os.Getenv, logger)
-	if err != nil {
-		logger.Error("loadtest-aggregate function cannot start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { awsdeps.Start("loadtest-aggregate", newHandler) }
 
 // aggregate serves a with errors turned into the state machine's named
 // errors (an invalid run is InvalidInput, a throttled read TransientError).
@@ -42,16 +30,11 @@ func aggregate(a *loadtest.Aggregator) func(context.Context, loadtest.AggregateI
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, loadtest.AggregateInput) (loadtest.Report, error), error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME")
+	f, err := awsdeps.Load(ctx, "loadtest-aggregate", getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "loadtest-aggregate")
-	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d := f.Deps
 	a := &loadtest.Aggregator{Source: d.LoadTestResults(), Events: d.Store(), Now: time.Now}
-	return observe.Handler(logger, "loadtest-aggregate", time.Now, aggregate(a)), nil
+	return awsdeps.Task(f, aggregate(a)), nil
 }

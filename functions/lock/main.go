@@ -6,43 +6,26 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
-	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/control"
-	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/release"
 )
 
-func main() {
-	logger := observe.NewLogger(os.Stdout)
-	h, err := newHandler(context.Background(), os.Getenv, logger)
-	if err != nil {
-		logger.Error("lock function cannot start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { awsdeps.Start("lock", newHandler) }
 
 // newHandler reads the configuration and builds the handler, or says what
 // is missing.
-func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME")
+func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.DeployTask) (release.Lock, error), error) {
+	f, err := awsdeps.Load(ctx, "lock", getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "lock")
-	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d := f.Deps
 	svc := &control.Service{
 		Store:  d.Store(),
-		Now:    time.Now,
-		Logger: logger,
+		Now:    d.Now,
+		Logger: f.Logger,
 	}
-	return observe.Handler(logger, "lock", time.Now, svc.Lock), nil
+	return awsdeps.Task(f, svc.Lock), nil
 }

@@ -1,33 +1,35 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
 
-	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 )
 
+func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	var logs bytes.Buffer
-	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&logs))
-	if err == nil {
-		t.Fatal("newHandler with an empty environment succeeded, want an error")
-	}
-	for _, name := range []string{"TABLE_NAME"} {
-		if !strings.Contains(err.Error(), name) {
-			t.Errorf("error %q does not name %s", err, name)
-		}
-	}
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
 }
 
-func TestNewHandlerBuilds(t *testing.T) {
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	env := map[string]string{"TABLE_NAME": "shipwave"}
-	h, err := newHandler(context.Background(), func(k string) string { return env[k] }, observe.NewLogger(&bytes.Buffer{}))
-	if err != nil || h == nil {
-		t.Fatalf("newHandler = %v, %v; want a handler", h, err)
+// TestWiredHandler: the handler built from the environment takes the
+// sample's lease in the table TABLE_NAME names.
+func TestWiredHandler(t *testing.T) {
+	env := wiringtest.New(t, nil)
+	h := wiringtest.Build(t, env, newHandler)
+	in := wiringtest.Sample[control.DeployTask](t, "task-lock-acquire.json")
+	env.Release(t, in.ReleaseID, in.Pipeline)
+	lock, err := h(context.Background(), in)
+	if err != nil {
+		t.Fatalf("lock: %v", err)
 	}
+	stored, err := env.Store.GetLock(context.Background(), in.Target.Name)
+	if err != nil || stored.Owner != lock.Owner || !strings.Contains(lock.Owner, in.ReleaseID) {
+		t.Errorf("stored lock %+v, %v; want the returned one %+v, owned by release %s", stored, err, lock, in.ReleaseID)
+	}
+	env.CheckLogged(t, "lock")
 }

@@ -12,26 +12,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/control"
-	"github.com/shipwave/shipwave/shared/observe"
 )
 
-func main() {
-	logger := observe.NewLogger(os.Stdout)
-	h, err := newHandler(context.Background(), os.Getenv, logger)
-	if err != nil {
-		logger.Error("reconcile function cannot start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { awsdeps.Start("reconcile", newHandler) }
 
 // reconciler is what the handler needs of control.Service.
 type reconciler interface {
@@ -87,16 +75,11 @@ func handle(r reconciler) func(context.Context, events.CloudWatchEvent) (control
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, events.CloudWatchEvent) (control.ReconcileResult, error), error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME")
+	f, err := awsdeps.Load(ctx, "reconcile", getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "reconcile")
-	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
-	svc := &control.Service{Store: d.Store(), Shifters: d.Shifters(), Now: time.Now, Logger: logger}
-	return observe.Handler(logger, "reconcile", time.Now, handle(svc)), nil
+	d, logger := f.Deps, f.Logger
+	svc := &control.Service{Store: d.Store(), Shifters: d.Shifters(), Now: d.Now, Logger: logger}
+	return awsdeps.Task(f, handle(svc)), nil
 }

@@ -1,33 +1,34 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
-	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 )
 
+func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	var logs bytes.Buffer
-	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&logs))
-	if err == nil {
-		t.Fatal("newHandler with an empty environment succeeded, want an error")
-	}
-	for _, name := range []string{"TABLE_NAME"} {
-		if !strings.Contains(err.Error(), name) {
-			t.Errorf("error %q does not name %s", err, name)
-		}
-	}
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
 }
 
-func TestNewHandlerBuilds(t *testing.T) {
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	env := map[string]string{"TABLE_NAME": "shipwave"}
-	h, err := newHandler(context.Background(), func(k string) string { return env[k] }, observe.NewLogger(&bytes.Buffer{}))
-	if err != nil || h == nil {
-		t.Fatalf("newHandler = %v, %v; want a handler", h, err)
+// TestWiredHandler: the handler built from the environment reads the
+// release's spec from the table TABLE_NAME names: with none stored, the
+// sample is refused as invalid input, not as an unreachable service.
+func TestWiredHandler(t *testing.T) {
+	env := wiringtest.New(t, nil)
+	h := wiringtest.Build(t, env, newHandler)
+	in := wiringtest.Sample[control.RecordInput](t, "task-record-begin.json")
+	env.Release(t, in.ReleaseID, in.Pipeline)
+	_, err := h(context.Background(), in)
+	var invalid *control.InvalidInput
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), "no spec") {
+		t.Errorf("record = %v, want InvalidInput: the pipeline has no spec in the table", err)
 	}
+	env.CheckLogged(t, "record")
 }

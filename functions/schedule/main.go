@@ -16,27 +16,27 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/codecommit"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awscc "github.com/aws/aws-sdk-go-v2/service/codecommit"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
-	"github.com/shipwave/shipwave/shared/chatops"
+	"github.com/shipwave/shipwave/shared/codecommit"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/scheduler"
-	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 type settings struct {
-	Table, StateMachineARN string
+	StateMachineARN string
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN")
-	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"]}
+	env, err := awsdeps.Env(getenv, "STATE_MACHINE_ARN")
+	s := settings{StateMachineARN: env["STATE_MACHINE_ARN"]}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
-		if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
+		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
 			errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
 		}
 	}
@@ -55,21 +55,18 @@ func main() {
 
 func newRunner(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*scheduler.Runner, error) {
 	s, err := loadSettings(getenv)
-	if err != nil {
+	f, ferr := awsdeps.Load(ctx, "schedule", getenv, logger)
+	if err := errors.Join(ferr, err); err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "schedule")
-	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d, logger := f.Deps, f.Logger
+	cfg := d.Config
 	st := d.Store()
 	return &scheduler.Runner{
 		Specs:    st,
 		Releases: st,
-		Heads:    codecommitheads.New(codecommit.NewFromConfig(cfg)),
-		Launcher: &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
+		Heads:    codecommit.NewHeads(awscc.NewFromConfig(cfg)),
+		Launcher: &triggers.Launcher{Specs: st, Releases: st, Starter: &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
 		Logger:   logger,
 	}, nil
 }

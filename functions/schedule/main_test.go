@@ -16,7 +16,7 @@ func TestLoadSettings(t *testing.T) {
 		wantErr []string
 	}{
 		{name: "complete", env: map[string]string{"TABLE_NAME": "shipwave", "STATE_MACHINE_ARN": arn}},
-		{name: "nothing set", env: map[string]string{}, wantErr: []string{"TABLE_NAME", "STATE_MACHINE_ARN"}},
+		{name: "nothing set", env: map[string]string{}, wantErr: []string{"STATE_MACHINE_ARN"}},
 		{name: "bad arn", env: map[string]string{"TABLE_NAME": "t", "STATE_MACHINE_ARN": "x"}, wantErr: []string{"STATE_MACHINE_ARN: "}},
 	}
 	for _, tt := range tests {

@@ -6,47 +6,29 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
-	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/control"
-	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/schedule"
 )
 
-func main() {
-	logger := observe.NewLogger(os.Stdout)
-	h, err := newHandler(context.Background(), os.Getenv, logger)
-	if err != nil {
-		logger.Error("shift function cannot start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { awsdeps.Start("shift", newHandler) }
 
 // newHandler reads the configuration and builds the handler, or says what
 // is missing.
-func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME")
+func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.DeployTask) (any, error), error) {
+	f, err := awsdeps.Load(ctx, "shift", getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "shift")
-	d := awsdeps.Deps{Config: cfg, Table: env["TABLE_NAME"], Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d := f.Deps
 	svc := &control.Service{
 		Store:    d.Store(),
 		Shifters: d.Shifters(),
 		Alarms:   d.Alarms(),
 		Windows:  control.WindowFunc(schedule.NextOpen),
-		Now:      time.Now,
-		Logger:   logger,
+		Now:      d.Now,
+		Logger:   f.Logger,
 	}
-	return observe.Handler(logger, "shift", time.Now, svc.Shift), nil
+	return awsdeps.Task(f, svc.Shift), nil
 }

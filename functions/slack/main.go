@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/shipwave/shipwave/shared/auth"
@@ -31,20 +31,21 @@ import (
 	"github.com/shipwave/shipwave/shared/chatops/slack"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
+	"github.com/shipwave/shipwave/shared/triggers"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
 type settings struct {
-	Table, StateMachineARN, SigningSecret string
+	StateMachineARN, SigningSecret string
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME", "STATE_MACHINE_ARN", "SLACK_SECRET_ID")
-	s := settings{Table: env["TABLE_NAME"], StateMachineARN: env["STATE_MACHINE_ARN"], SigningSecret: env["SLACK_SECRET_ID"]}
+	env, err := awsdeps.Env(getenv, "STATE_MACHINE_ARN", "SLACK_SECRET_ID")
+	s := settings{StateMachineARN: env["STATE_MACHINE_ARN"], SigningSecret: env["SLACK_SECRET_ID"]}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
-		if _, err := sfnstart.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
+		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
 			errs = append(errs, fmt.Errorf("STATE_MACHINE_ARN: %w", err))
 		}
 	}
@@ -63,19 +64,16 @@ func main() {
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*slack.Handler, error) {
 	s, err := loadSettings(getenv)
-	if err != nil {
+	f, ferr := awsdeps.Load(ctx, "slack", getenv, logger)
+	if err := errors.Join(ferr, err); err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "slack")
-	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Metrics: observe.NewMetrics(os.Stdout, nil), Now: time.Now}
+	d, logger := f.Deps, f.Logger
+	cfg := d.Config
 	st, callbacks := d.Store(), d.Callbacks()
 	ops := &chatops.Ops{
 		Store:     st,
-		Launcher:  &chatops.Launcher{Specs: st, Releases: st, Starter: &sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
+		Launcher:  &triggers.Launcher{Specs: st, Releases: st, Starter: &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
 		Decider:   &control.Service{Store: st, Callbacks: callbacks, Now: time.Now, Logger: logger},
 		Callbacks: callbacks,
 		Refusals:  st,

@@ -34,9 +34,9 @@ import (
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
-// settings is the function's configuration, read once from the environment.
+// settings is the function's own configuration, read once from the
+// environment (awsdeps.Load reads the table).
 type settings struct {
-	Table        string
 	GitHubSecret string
 	GitLabSecret string
 	EventBus     string
@@ -44,10 +44,9 @@ type settings struct {
 }
 
 func loadSettings(getenv func(string) string) (settings, error) {
-	env, err := awsdeps.Env(getenv, "TABLE_NAME")
-	s := settings{Table: env["TABLE_NAME"], GitHubSecret: getenv("GITHUB_SECRET_ID"), GitLabSecret: getenv("GITLAB_SECRET_ID"),
+	s := settings{GitHubSecret: getenv("GITHUB_SECRET_ID"), GitLabSecret: getenv("GITLAB_SECRET_ID"),
 		EventBus: getenv("EVENT_BUS_NAME"), SecretTTL: 5 * time.Minute}
-	errs := []error{err}
+	var errs []error
 	if s.GitHubSecret == "" && s.GitLabSecret == "" {
 		errs = append(errs, errors.New("neither GITHUB_SECRET_ID nor GITLAB_SECRET_ID is set"))
 	}
@@ -73,15 +72,12 @@ func main() {
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*webhook.Handler, error) {
 	s, err := loadSettings(getenv)
-	if err != nil {
+	f, ferr := awsdeps.Load(ctx, "webhook", getenv, logger)
+	if err := errors.Join(ferr, err); err != nil {
 		return nil, err
 	}
-	cfg, err := awsdeps.Config(ctx, getenv("AWS_XRAY_DAEMON_ADDRESS"))
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("function", "webhook")
-	d := awsdeps.Deps{Config: cfg, Table: s.Table, Logger: logger, Now: time.Now}
+	d, logger := f.Deps, f.Logger
+	cfg := d.Config
 	return &webhook.Handler{
 		Secrets:      auth.NewCache(secretSource(cfg), s.SecretTTL, time.Now),
 		GitHubSecret: s.GitHubSecret,

@@ -17,7 +17,7 @@ func TestLoadSettings(t *testing.T) {
 	}{
 		{name: "github only", env: map[string]string{"TABLE_NAME": "shipwave", "GITHUB_SECRET_ID": "shipwave/github"}, wantTTL: 5 * time.Minute},
 		{name: "ttl", env: map[string]string{"TABLE_NAME": "shipwave", "GITLAB_SECRET_ID": "shipwave/gitlab", "SECRET_TTL": "30s"}, wantTTL: 30 * time.Second},
-		{name: "nothing set", env: map[string]string{}, wantErr: []string{"TABLE_NAME", "neither GITHUB_SECRET_ID nor GITLAB_SECRET_ID"}},
+		{name: "nothing set", env: map[string]string{}, wantErr: []string{"neither GITHUB_SECRET_ID nor GITLAB_SECRET_ID"}},
 		{name: "bad ttl", env: map[string]string{"TABLE_NAME": "t", "GITHUB_SECRET_ID": "g", "SECRET_TTL": "soon"}, wantErr: []string{"SECRET_TTL"}},
 	}
 	for _, tt := range tests {

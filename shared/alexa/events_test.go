@@ -3,7 +3,6 @@ package alexa_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -11,9 +10,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/shipwave/shipwave/shared/auth"
+	"github.com/shipwave/shipwave/shared/golden"
 )
-
-var updateSamples = flag.Bool("update", false, "rewrite the events/http-alexa-*.json samples from events/alexa-*.json")
 
 // alexaSamples are the Alexa request bodies in events/ that have an API
 // Gateway HTTP API (payload 2.0) sample, events/http-<name>: what the Alexa
@@ -38,7 +36,7 @@ func TestHTTPSamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := "../../events/http-" + name
-			if *updateSamples {
+			if golden.Update() {
 				ev := events.APIGatewayV2HTTPRequest{
 					Version: "2.0", RouteKey: "POST /alexa", RawPath: "/alexa", Body: body.String(),
 					Headers: map[string]string{

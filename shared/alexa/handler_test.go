@@ -23,6 +23,7 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
@@ -91,7 +92,7 @@ func newWorld(t *testing.T) *world {
 	}
 	ops := &chatops.Ops{
 		Store:     w.store,
-		Launcher:  &chatops.Launcher{Specs: w.store, Releases: w.store, Starter: starter{}, Now: now},
+		Launcher:  &triggers.Launcher{Specs: w.store, Releases: w.store, Starter: starter{}, Now: now},
 		Decider:   &control.Service{Store: w.store, Callbacks: w.callbacks, Now: now},
 		Callbacks: w.callbacks, Now: now,
 	}

@@ -1,22 +1,18 @@
 package analysis_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/analysis"
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/release"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // lognormal returns n latencies (ms) with the given median and log-sd.
 func lognormal(rng *rand.Rand, n int, median, sigma float64) []float64 {
@@ -148,19 +144,7 @@ func TestJudgmentRecordGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "judgment.golden")
-	if *update {
-		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(append(got, '\n'), want) {
-		t.Errorf("record differs from %s (run with -update):\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "judgment.golden"), append(got, '\n'))
 }
 
 func TestFromRelease(t *testing.T) {

@@ -2,7 +2,6 @@ package awsdeps
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -15,15 +14,16 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
+	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/control"
-	"github.com/shipwave/shipwave/shared/hooks"
+	hookrunner "github.com/shipwave/shipwave/shared/hooks/runner"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
-	"github.com/shipwave/shipwave/shared/sfncallbacks"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
@@ -125,14 +125,21 @@ func ShiftersFor(byType map[release.TargetType]control.Shifter) func(release.Tar
 	}
 }
 
+// Requests returns the request counter for bakes that need data.
+func (d Deps) Requests() *cwalarms.Requests {
+	return cwalarms.NewRequests(cloudwatch.NewFromConfig(d.Config), d.now())
+}
+
+var _ control.Requests = (*cwalarms.Requests)(nil)
+
 // Alarms returns the CloudWatch alarm source.
 func (d Deps) Alarms() *cwalarms.Source {
 	return cwalarms.New(cloudwatch.NewFromConfig(d.Config))
 }
 
 // Callbacks returns the Step Functions task callbacks.
-func (d Deps) Callbacks() *sfncallbacks.Callbacks {
-	return sfncallbacks.New(sfn.NewFromConfig(d.Config))
+func (d Deps) Callbacks() *sfn.Callbacks {
+	return sfn.NewCallbacks(awssfn.NewFromConfig(d.Config))
 }
 
 // LoadTestResults returns the load-test result store on Table.
@@ -140,34 +147,14 @@ func (d Deps) LoadTestResults() *resultdynamo.Store {
 	return resultdynamo.New(dynamodb.NewFromConfig(d.Config), d.Table, d.now())
 }
 
-// SecretReader is the part of the Secrets Manager client Hooks uses.
-type SecretReader interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-}
-
 // Hooks returns the hook runner: Lambda hooks through the Lambda API, HTTP
 // hooks signed with the secret secretARN holds (read once, here).
-func (d Deps) Hooks(ctx context.Context, secretARN string) (*hooks.Runner, error) {
-	secret, err := ReadSecret(ctx, secretsmanager.NewFromConfig(d.Config), secretARN)
+func (d Deps) Hooks(ctx context.Context, secretARN string) (*hookrunner.Runner, error) {
+	secret, err := authsm.New(secretsmanager.NewFromConfig(d.Config)).Secret(ctx, secretARN)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read hook signing secret: %w", err)
 	}
-	return hooks.New(hooks.Config{Lambda: lambda.NewFromConfig(d.Config), Secret: secret, Now: d.now(), Logger: d.Logger}), nil
-}
-
-// ReadSecret returns the string (or binary) value of the secret id.
-func ReadSecret(ctx context.Context, client SecretReader, id string) ([]byte, error) {
-	out, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
-	if err != nil {
-		return nil, fmt.Errorf("read hook signing secret %s: %w", id, err)
-	}
-	switch {
-	case out.SecretString != nil && *out.SecretString != "":
-		return []byte(*out.SecretString), nil
-	case len(out.SecretBinary) > 0:
-		return out.SecretBinary, nil
-	}
-	return nil, errors.New("read hook signing secret " + id + ": the secret is empty")
+	return hookrunner.New(hookrunner.Config{Lambda: lambda.NewFromConfig(d.Config), Secret: secret, Now: d.now(), Logger: d.Logger}), nil
 }
 
 // MeteredStore is the release store with every appended event also

@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
@@ -58,48 +55,6 @@ func TestShiftersFor(t *testing.T) {
 	_, err = pick(release.Target{Name: "dev", Type: release.TargetLocal})
 	if !errors.Is(err, release.ErrInvalid) || !strings.Contains(err.Error(), "dev") {
 		t.Errorf("local target error = %v, want ErrInvalid naming the target", err)
-	}
-}
-
-type secrets struct {
-	out *secretsmanager.GetSecretValueOutput
-	err error
-	id  string
-}
-
-func (s *secrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
-	s.id = aws.ToString(in.SecretId)
-	return s.out, s.err
-}
-
-func TestReadSecret(t *testing.T) {
-	tests := []struct {
-		name    string
-		client  *secrets
-		want    string
-		wantErr string
-	}{
-		{"string", &secrets{out: &secretsmanager.GetSecretValueOutput{SecretString: aws.String("s3cr3t")}}, "s3cr3t", ""},
-		{"binary", &secrets{out: &secretsmanager.GetSecretValueOutput{SecretBinary: []byte("bin")}}, "bin", ""},
-		{"empty", &secrets{out: &secretsmanager.GetSecretValueOutput{}}, "", "is empty"},
-		{"service error", &secrets{err: errors.New("AccessDenied")}, "", "AccessDenied"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := awsdeps.ReadSecret(context.Background(), tt.client, "arn:secret")
-			if tt.client.id != "arn:secret" {
-				t.Errorf("asked for secret %q, want arn:secret", tt.client.id)
-			}
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "arn:secret") {
-					t.Errorf("error = %v, want one containing %q and the secret id", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || string(got) != tt.want {
-				t.Errorf("ReadSecret = %q, %v; want %q", got, err, tt.want)
-			}
-		})
 	}
 }
 

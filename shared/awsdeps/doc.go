@@ -1,8 +1,18 @@
-// Package awsdeps builds the AWS-backed dependencies of control.Service
-// from an aws.Config: the DynamoDB store (metered, so release events become
-// CloudWatch EMF metrics), the traffic shifters chosen by target type, the
-// CloudWatch alarm source, the hook runner, the Step Functions task
-// callbacks and the load-test result source. Every client it builds carries
-// the X-Ray instrumentation Config adds. Functions' mains use it so the
-// wiring is written once.
+// Package awsdeps is the wiring of the Lambda functions. Load reads a
+// function's Settings from its environment (TABLE_NAME and the function's
+// own required variables), loads the AWS configuration with X-Ray on every
+// client and tags the function's logger; Task wraps a control.Service
+// method with the invocation log line; Start is a main. The task functions
+// (lock, record, approval, shift, hook, bake, finalize, rollback) are each
+// Load, a control.Service built from Deps, and Task; shared/awsdeps/wiringtest
+// builds such a handler against dynalite and awsfake for their tests. Deps
+// builds the AWS-backed dependencies of
+// control.Service from an aws.Config (Deps): the DynamoDB store, metered so
+// release events become CloudWatch EMF metrics; the traffic shifters chosen
+// by target type; the CloudWatch alarm source and request counter
+// (shared/alarms/cloudwatch); the hook runner with its signing secret read
+// through shared/auth/secretsmanager; the Step Functions task callbacks
+// (shared/sfn); and the load-test result store. It holds no adapter of its
+// own: each outside dependency has its package, and awsdeps only builds
+// them.
 package awsdeps

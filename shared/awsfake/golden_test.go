@@ -1,35 +1,15 @@
 package awsfake
 
 import (
-	"flag"
+	"github.com/shipwave/shipwave/shared/golden"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
-
 // golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatalf("update %s: %v", path, err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v (run with -update to create it)", path, err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
 
 // TestELBv2Responses pins the XML the fake answers with, in the awsquery
 // shape (Result wrapper, member lists, ResponseMetadata) the SDK decodes.
@@ -62,7 +42,7 @@ func TestELBv2Responses(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Errorf("status = %d, want %d", resp.StatusCode, tt.status)
 			}
-			golden(t, tt.name, body)
+			golden.Check(t, tt.name, body)
 		})
 	}
 }

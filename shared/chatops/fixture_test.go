@@ -14,6 +14,7 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
@@ -94,7 +95,7 @@ type fixture struct {
 	store     *store.Store
 	starter   *starter
 	callbacks *callbacks
-	launcher  *chatops.Launcher
+	launcher  *triggers.Launcher
 	ops       *chatops.Ops
 	now       time.Time
 }
@@ -114,7 +115,7 @@ func newFixture(t testing.TB) *fixture {
 			t.Fatalf("save %s: %v", name, err)
 		}
 	}
-	f.launcher = &chatops.Launcher{Specs: f.store, Releases: f.store, Starter: f.starter, Now: now}
+	f.launcher = &triggers.Launcher{Specs: f.store, Releases: f.store, Starter: f.starter, Now: now}
 	svc := &control.Service{Store: f.store, Callbacks: f.callbacks, Now: now}
 	f.ops = &chatops.Ops{Store: f.store, Launcher: f.launcher, Decider: svc, Callbacks: f.callbacks, Refusals: f.store, Now: now}
 	return f

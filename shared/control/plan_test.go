@@ -3,7 +3,6 @@ package control_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,11 +10,10 @@ import (
 	"time"
 
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func parseExample(t testing.TB, name string) release.Pipeline {
 	t.Helper()
@@ -46,22 +44,7 @@ func TestCompileGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", ex+".plan.golden")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("plan for %s differs from %s; got:\n%s", ex, golden, got)
-			}
+			golden.Check(t, filepath.Join("testdata", ex+".plan.golden"), got)
 		})
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -31,12 +29,17 @@ import (
 	"github.com/shipwave/shipwave/shared/states/lambdatask"
 	"github.com/shipwave/shipwave/shared/states/tasks"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/testbin"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
 	"github.com/shipwave/shipwave/statemachines"
 )
 
-func TestMain(m *testing.M) { dynalitetest.Main(m) }
+func TestMain(m *testing.M) {
+	code := dynalitetest.Run(m)
+	testbin.Clean()
+	os.Exit(code)
+}
 
 const (
 	region  = "us-east-1"
@@ -250,31 +253,10 @@ func (w *world) saveSpec(src string) error {
 	return err
 }
 
-// loadgenBinary builds cmd/loadgen once per test binary.
-var loadgenBinary = func() func(t *testing.T) string {
-	var once sync.Once
-	var bin string
-	var err error
-	return func(t *testing.T) string {
-		t.Helper()
-		once.Do(func() {
-			dir, derr := os.MkdirTemp("", "shipwave-loadgen-")
-			if derr != nil {
-				err = derr
-				return
-			}
-			bin = filepath.Join(dir, "loadgen")
-			out, berr := exec.Command("go", "build", "-o", bin, "github.com/shipwave/shipwave/cmd/loadgen").CombinedOutput()
-			if berr != nil {
-				err = fmt.Errorf("build loadgen: %v\n%s", berr, out)
-			}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return bin
-	}
-}()
+// loadgenBinary is cmd/loadgen, built once per test binary (testbin).
+func loadgenBinary(t *testing.T) string {
+	return testbin.Path(t, "github.com/shipwave/shipwave/cmd/loadgen")
+}
 
 // fireAlarm puts an alarm in ALARM and delivers its state-change event to
 // alarmwatch, which must fail the one bake watching it.

@@ -95,7 +95,7 @@ type Alarms interface {
 	States(ctx context.Context, names []string) (map[string]alarms.State, error)
 }
 
-// Hooks runs pre- and post-traffic hooks (*hooks.Runner is one); a non-nil
+// Hooks runs pre- and post-traffic hooks (*runner.Runner of shared/hooks/runner is one); a non-nil
 // error means the hook did not pass.
 type Hooks interface {
 	Run(ctx context.Context, h release.Hook, inv hooks.Invocation) error
@@ -107,9 +107,12 @@ type Requests interface {
 	CandidateRequests(ctx context.Context, t release.Target, candidate string, since time.Time) (int64, error)
 }
 
-// TaskCallbacks completes waiting tasks: Step Functions on AWS, the embedded
-// engine locally. SendTaskFailure returns an error when the task already
-// ended (for example, its bake timed out first).
+// TaskCallbacks completes waiting tasks: Step Functions on AWS (shared/sfn),
+// the embedded engine locally (shared/states). A decision on a task that
+// already ended (it timed out first, was decided before, or never existed)
+// is a release.ErrConflict error; an empty token or an output that is not
+// JSON is release.ErrInvalid. shared/control/callbackstest is the contract
+// suite both run.
 type TaskCallbacks interface {
 	SendTaskSuccess(ctx context.Context, token string, output []byte) error
 	SendTaskFailure(ctx context.Context, token, errName, cause string) error

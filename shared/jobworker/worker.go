@@ -26,7 +26,7 @@ type API interface {
 }
 
 // Launcher creates and starts a release idempotently on the trigger key
-// (chatops.Launcher).
+// (triggers.Launcher).
 type Launcher interface {
 	Launch(ctx context.Context, pipeline, version string, t release.Trigger) (release.Release, bool, error)
 }

@@ -17,13 +17,13 @@ import (
 	cptypes "github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
 
 	"github.com/shipwave/shipwave/shared/awsfake"
-	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/mototest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 func TestMain(m *testing.M) { os.Exit(mototest.Around(func() int { return dynalitetest.Run(m) })) }
@@ -78,7 +78,7 @@ func newWorld(t testing.TB) *world {
 	w.fake = awsfake.NewCodePipeline(t)
 	w.worker = &jobworker.Worker{
 		Client:   cp.NewFromConfig(awsfake.Config(w.fake.URL())),
-		Launcher: &chatops.Launcher{Specs: w.store, Releases: w.store, Starter: w.starter, Now: now},
+		Launcher: &triggers.Launcher{Specs: w.store, Releases: w.store, Starter: w.starter, Now: now},
 		Releases: w.store, MaxWait: 2 * time.Hour, Now: now,
 	}
 	return w

@@ -3,7 +3,6 @@ package loadtest
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,10 +12,9 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/release"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 var t0 = time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
 
@@ -178,17 +176,10 @@ func TestResultGolden(t *testing.T) {
 	}
 	got = append(got, '\n')
 	path := filepath.Join("testdata", "result.golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	golden.Check(t, path, got)
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("read golden (run with -update to create it): %v", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("result JSON differs from %s (run with -update if intended):\ngot:\n%s\nwant:\n%s", path, got, want)
+		t.Fatal(err)
 	}
 	back, err := DecodeResult(want)
 	if err != nil {

@@ -18,8 +18,9 @@ import (
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/httpapi"
 	"github.com/shipwave/shipwave/shared/release"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/traffic"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 // The API's request and answer types (package httpapi).
@@ -129,39 +130,28 @@ func (s *Stack) Push(ctx context.Context, pipeline string, req PushRequest) (Pus
 	if key == "" {
 		key = fmt.Sprintf("manual:%s:%s:%d", pipeline, artifact, time.Now().UnixNano())
 	}
-	now := s.svc.Now()
 	actor := req.Actor
 	if actor == "" {
 		actor = "local"
 	}
-	rel, created, err := s.store.CreateRelease(ctx, release.Release{
-		Pipeline: pipeline, SpecVersion: sv.Version, Version: artifact, Status: release.StatusPending,
-		Trigger:   release.Trigger{Kind: release.TriggerManual, Key: key, Source: "local", Actor: actor, Time: now},
-		CreatedAt: now, UpdatedAt: now,
+	msg := fmt.Sprintf("pushed %s by %s", req.Version, actor)
+	if req.Fault != "" {
+		msg += " with fault " + req.Fault
+		if req.FaultStage != "" {
+			msg += " (only in stage " + req.FaultStage + ")"
+		}
+	}
+	l := triggers.Launcher{Releases: s.store, Starter: starter{s}, Now: s.svc.Now, Logger: s.log}
+	out, err := l.Start(ctx, triggers.Request{
+		Pipeline: pipeline, SpecVersion: sv.Version, Version: artifact,
+		Trigger: release.Trigger{Kind: release.TriggerManual, Key: key, Source: "local", Actor: actor, Time: s.svc.Now()},
+		Message: msg,
 	})
 	if err != nil {
 		return PushResponse{}, fmt.Errorf("push to %s: %w", pipeline, err)
 	}
-	if created {
-		msg := fmt.Sprintf("pushed %s by %s", req.Version, actor)
-		if req.Fault != "" {
-			msg += " with fault " + req.Fault
-			if req.FaultStage != "" {
-				msg += " (only in stage " + req.FaultStage + ")"
-			}
-		}
-		if _, err := s.store.AppendEvent(ctx, release.Event{ReleaseID: rel.ID, Time: now, Type: release.EventCreated, Message: msg}); err != nil {
-			return PushResponse{}, fmt.Errorf("push to %s: %w", pipeline, err)
-		}
-	}
-	arn, err := s.startRelease(ctx, rel)
-	if err != nil {
-		return PushResponse{}, err
-	}
-	if err := s.store.SetExecution(ctx, rel.ID, arn); err != nil {
-		return PushResponse{}, fmt.Errorf("push to %s: %w", pipeline, err)
-	}
-	return PushResponse{ReleaseID: rel.ID, Artifact: artifact, Execution: arn, Created: created}, nil
+	rel := out.Release
+	return PushResponse{ReleaseID: rel.ID, Artifact: artifact, Execution: rel.Execution, Created: out.Created()}, nil
 }
 
 func hasStage(p release.Pipeline, name string) bool {
@@ -398,8 +388,8 @@ func probe(ctx context.Context, url string, n int) string {
 	return ""
 }
 
-// executionName is the release execution's name (as sfnstart names it).
-func executionName(releaseID string) (string, error) { return sfnstart.ExecutionName(releaseID) }
+// executionName is the release execution's name (as sfn.Starter names it).
+func executionName(releaseID string) (string, error) { return sfn.ExecutionName(releaseID) }
 
 // HasPreTrafficHook reports whether a pipeline's latest spec has a
 // pre-traffic hook anywhere.

@@ -13,6 +13,7 @@ import (
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/chatops"
 	slackops "github.com/shipwave/shipwave/shared/chatops/slack"
+	"github.com/shipwave/shipwave/shared/triggers"
 	"github.com/shipwave/shipwave/shared/webhook"
 )
 
@@ -92,7 +93,7 @@ func (s *Stack) mountOutside(mux *http.ServeMux) {
 	}
 	ops := &chatops.Ops{
 		Store:     s.store,
-		Launcher:  &chatops.Launcher{Specs: s.store, Releases: s.store, Starter: starter{s}, Now: s.svc.Now, Logger: s.log},
+		Launcher:  &triggers.Launcher{Specs: s.store, Releases: s.store, Starter: starter{s}, Now: s.svc.Now, Logger: s.log},
 		Decider:   s.svc,
 		Callbacks: s.engine,
 		Refusals:  s.store,

@@ -4,9 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/states"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 // startSchedules runs the pipelines' schedule triggers on the stack, as
@@ -19,7 +19,7 @@ import (
 func (s *Stack) startSchedules(clock states.Clock) {
 	runner := &scheduler.Runner{
 		Specs: s.store, Releases: s.store,
-		Launcher: &chatops.Launcher{Specs: s.store, Releases: s.store, Starter: starter{s}, Now: clock.Now, Logger: s.log},
+		Launcher: &triggers.Launcher{Specs: s.store, Releases: s.store, Starter: starter{s}, Now: clock.Now, Logger: s.log},
 		Now:      clock.Now, Logger: s.log,
 	}
 	l := &scheduler.Local{

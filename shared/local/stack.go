@@ -26,10 +26,11 @@ import (
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite"
-	"github.com/shipwave/shipwave/shared/hooks"
+	hookrunner "github.com/shipwave/shipwave/shared/hooks/runner"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/rules"
 	"github.com/shipwave/shipwave/shared/schedule"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/store"
@@ -445,7 +446,7 @@ func (s *Stack) startEngine(clock states.Clock) error {
 			return shifter, nil
 		},
 		Alarms:   s.alarms,
-		Hooks:    hooks.New(hooks.Config{Secret: s.hookKey, Logger: s.log}),
+		Hooks:    hookrunner.New(hookrunner.Config{Secret: s.hookKey, Logger: s.log}),
 		Requests: control.Requests(s.fleet),
 		Windows:  control.WindowFunc(schedule.NextOpen),
 		Now:      clock.Now,
@@ -533,7 +534,7 @@ func (s *Stack) onAlarm(ev events.CloudWatchEvent) {
 	s.bus.Publish(context.Background(), raw)
 }
 
-// starter starts release executions on the engine (sfnstart's local twin):
+// starter starts release executions on the engine (sfn.Starter's local twin):
 // one execution per release, named after it, whose end is reported on the
 // bus as a Step Functions status change.
 type starter struct{ s *Stack }
@@ -556,9 +557,7 @@ func (s *Stack) startRelease(ctx context.Context, r release.Release) (string, er
 	if s.closed {
 		return "", release.Errorf(release.ErrConflict, "local stack is shutting down")
 	}
-	input, err := json.Marshal(map[string]any{
-		"releaseId": r.ID, "pipeline": r.Pipeline, "specVersion": r.SpecVersion, "version": r.Version, "trigger": r.Trigger,
-	})
+	input, err := json.Marshal(sfn.InputOf(r))
 	if err != nil {
 		return "", fmt.Errorf("start release %s: %w", r.ID, err)
 	}

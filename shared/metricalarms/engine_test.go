@@ -1,13 +1,9 @@
 package metricalarms_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,11 +13,10 @@ import (
 
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/fleet"
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/metricalarms"
 	"github.com/shipwave/shipwave/shared/release"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // metricsFunc adapts a function to metricalarms.Metrics.
 type metricsFunc func(service string, from, to time.Time) (map[string]fleet.Datapoint, error)
@@ -163,11 +158,11 @@ func TestCanaryTripsErrorRateAlarm(t *testing.T) {
 	if !changes[1].Fired() || !changes[1].Time.Equal(t0.Add(5*time.Second+10*time.Millisecond)) {
 		t.Errorf("alarm change %+v: want fired at 5.01s", changes[1])
 	}
-	golden(t, "canary-alarm.golden", rec.evs[1])
+	goldenEvent(t, "canary-alarm.golden", rec.evs[1])
 }
 
 // golden compares an event (its id blanked) with testdata/name.
-func golden(t *testing.T, name string, ev events.CloudWatchEvent) {
+func goldenEvent(t *testing.T, name string, ev events.CloudWatchEvent) {
 	t.Helper()
 	ev.ID = "00000000-0000-0000-0000-000000000000"
 	var detail any
@@ -182,20 +177,7 @@ func golden(t *testing.T, name string, ev events.CloudWatchEvent) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("event differs from %s (run with -update):\n%s", path, got)
-	}
+	golden.Check(t, name, append(got, '\n'))
 }
 
 func TestP99AlarmAndServiceCounts(t *testing.T) {

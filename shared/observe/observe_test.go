@@ -5,39 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 var t0 = time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC)
-
-func golden(t testing.TB, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
 
 func decodeLines(t testing.TB, b []byte) []map[string]any {
 	t.Helper()
@@ -243,7 +222,7 @@ func TestMetricsEMF(t *testing.T) {
 	if buf.Len() != before {
 		t.Error("Put(Bogus) wrote output, want nothing")
 	}
-	golden(t, "emf.golden", buf.Bytes())
+	golden.Check(t, "emf.golden", buf.Bytes())
 	for _, line := range decodeLines(t, buf.Bytes()) {
 		aws := line["_aws"].(map[string]any)
 		cwm := aws["CloudWatchMetrics"].([]any)[0].(map[string]any)

@@ -28,7 +28,7 @@ type Heads interface {
 }
 
 // Launcher creates and starts a release idempotently on the trigger key
-// (chatops.Launcher).
+// (triggers.Launcher).
 type Launcher interface {
 	Launch(ctx context.Context, pipeline, version string, t release.Trigger) (release.Release, bool, error)
 }

@@ -7,16 +7,17 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/mototest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 func TestMain(m *testing.M) { os.Exit(mototest.Around(func() int { return dynalitetest.Run(m) })) }
@@ -92,15 +93,23 @@ func (starter) Start(_ context.Context, r release.Release) (string, error) {
 	return "arn:aws:states:us-east-1:123456789012:execution:shipwave-release:" + r.ID, nil
 }
 
+// ticking is a clock that starts at start and moves one millisecond each
+// time it is read, so releases created one after the other get ids (and
+// times) in that order without the test waiting.
+func ticking(start time.Time) func() time.Time {
+	var n atomic.Int64
+	return func() time.Time { return start.Add(time.Duration(n.Add(1)) * time.Millisecond) }
+}
+
 func newRunner(t testing.TB, h scheduler.Heads) (*scheduler.Runner, *store.Store) {
 	t.Helper()
 	client, table := dynalitetest.Table(t)
-	st := store.New(client, table)
+	st := store.New(client, table, store.WithNow(ticking(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))))
 	p := parse(t, nightlySpec)
 	if _, err := st.SaveSpec(context.Background(), release.SpecVersion{Pipeline: "orders", Source: []byte(nightlySpec), Parsed: p}); err != nil {
 		t.Fatal(err)
 	}
-	return &scheduler.Runner{Specs: st, Releases: st, Heads: h, Launcher: &chatops.Launcher{Specs: st, Releases: st, Starter: starter{}}}, st
+	return &scheduler.Runner{Specs: st, Releases: st, Heads: h, Launcher: &triggers.Launcher{Specs: st, Releases: st, Starter: starter{}}}, st
 }
 
 func finish(t testing.TB, st *store.Store, id string, to release.Status) {
@@ -124,7 +133,10 @@ func TestNightlyRelease(t *testing.T) {
 	if err != nil || res.Outcome != "released" || res.Version != "aaaa" {
 		t.Fatalf("night 1: got %+v, %v", res, err)
 	}
-	rel, _ := st.GetRelease(ctx, res.ReleaseID)
+	rel, err := st.GetRelease(ctx, res.ReleaseID)
+	if err != nil {
+		t.Fatalf("GetRelease(%s): %v", res.ReleaseID, err)
+	}
 	if rel.Trigger.Kind != release.TriggerSchedule || rel.Trigger.Key != "schedule:orders:1:2026-11-22T01:00Z" || rel.Trigger.Branch != "main" {
 		t.Errorf("got trigger %+v", rel.Trigger)
 	}
@@ -187,10 +199,9 @@ func testNightlyFromHistory(t *testing.T, h scheduler.Heads) {
 	if res, err := r.Fire(ctx, scheduler.Fire{Pipeline: "orders", Rule: 1}); err != nil || res.Outcome != "skipped" {
 		t.Fatalf("no history: got %+v, %v", res, err)
 	}
-	l := &chatops.Launcher{Specs: st, Releases: st, Starter: starter{}}
+	l := &triggers.Launcher{Specs: st, Releases: st, Starter: starter{}}
 	good, _, _ := l.Launch(ctx, "orders", "good1", release.Trigger{Kind: release.TriggerPush, Key: "p1"})
 	finish(t, st, good.ID, release.StatusCancelled)
-	time.Sleep(2 * time.Millisecond) // ids order by time
 	bad, _, _ := l.Launch(ctx, "orders", "bad2", release.Trigger{Kind: release.TriggerPush, Key: "p2"})
 	finish(t, st, bad.ID, release.StatusRolledBack)
 	res, err := r.Fire(ctx, scheduler.Fire{Pipeline: "orders", Rule: 1, ScheduledTime: "2026-11-22T01:00:00Z"})

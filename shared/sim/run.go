@@ -23,6 +23,7 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/rules"
 	"github.com/shipwave/shipwave/shared/schedule"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/states/tasks"
@@ -306,9 +307,7 @@ func (s starter) Start(ctx context.Context, rel release.Release) (string, error)
 		p.mu.Unlock()
 		return x.ARN(), nil
 	}
-	input, _ := json.Marshal(map[string]any{
-		"releaseId": rel.ID, "pipeline": rel.Pipeline, "specVersion": rel.SpecVersion, "version": rel.Version, "trigger": rel.Trigger,
-	})
+	input, _ := json.Marshal(sfn.InputOf(rel))
 	x, err := p.eng.Start(ctx, p.eng.Release, states.StartInput{Name: rel.ID, Input: input, StateMachineArn: p.eng.ReleaseARN})
 	if err != nil {
 		p.mu.Unlock()

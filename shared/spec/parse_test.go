@@ -3,7 +3,6 @@ package spec
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,29 +14,11 @@ import (
 
 	"github.com/shipwave/shipwave/shared/analysis"
 	"github.com/shipwave/shipwave/shared/glob"
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
-
 // golden compares got with testdata/name, or rewrites it under -update.
-func golden(tb testing.TB, name, got string) {
-	tb.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			tb.Fatalf("update golden: %v", err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if got != string(want) {
-		tb.Errorf("output differs from %s (run with -update if intended)\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
 
 // render is what the golden files hold: the problems, or the summary and
 // the parsed pipeline as JSON.
@@ -70,7 +51,7 @@ func TestParseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".golden", render(t, filepath.Base(file), data))
+			golden.Check(t, name+".golden", []byte(render(t, filepath.Base(file), data)))
 		})
 	}
 }

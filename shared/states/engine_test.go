@@ -374,18 +374,19 @@ func TestTokenAPIErrors(t *testing.T) {
 }
 
 func TestLateTokenAfterTimeout(t *testing.T) {
-	var token atomic.Value
-	reg, bind := tokenTask(func(_ *states.Engine, tok string) { token.Store(tok) })
+	tokens := make(chan string, 1)
+	reg, bind := tokenTask(func(_ *states.Engine, tok string) { tokens <- tok })
 	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","TimeoutSeconds":5,"End":true}}}`
 	res, _, eng := runWithEngine(t, def, `{}`, states.Options{Tasks: reg}, bind)
 	if res.Error != failure.Timeout {
 		t.Fatalf("got %s %s, want States.Timeout", res.Status, res.Error)
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for token.Load() == nil && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	var tok string
+	select {
+	case tok = <-tokens:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the task never received its token")
 	}
-	tok, _ := token.Load().(string)
 	if err := eng.SendTaskSuccess(context.Background(), tok, []byte(`{}`)); !isFailure(err, states.ErrTaskTimedOut) {
 		t.Errorf("got %v, want TaskTimedOut", err)
 	}

@@ -1,37 +1,16 @@
 package states_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/states/failure"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 // golden compares got with testdata/name, rewriting it with -update.
-func golden(tb testing.TB, name string, got []byte) {
-	tb.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		tb.Errorf("history differs from %s (run with -update after checking):\ngot:\n%s", path, got)
-	}
-}
 
 func TestHistoryGolden(t *testing.T) {
 	tests := []struct {
@@ -82,7 +61,7 @@ func TestHistoryGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "history-"+tt.name+".golden", append(b, '\n'))
+			golden.Check(t, "history-"+tt.name+".golden", append(b, '\n'))
 		})
 	}
 }

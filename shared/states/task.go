@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 	"github.com/shipwave/shipwave/shared/states/payload"
@@ -598,18 +599,18 @@ func (e *Engine) timeoutToken(token string) {
 
 func (e *Engine) deliver(token string, msg tokenMsg) error {
 	if len(token) < len(tokenPrefix)+1 || len(token) > 1024 || !strings.HasPrefix(token, tokenPrefix) {
-		return failure.New(ErrInvalidToken, "Invalid token")
+		return tokenError(release.ErrInvalid, failure.New(ErrInvalidToken, "Invalid token"))
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t, ok := e.tokens[token]
 	switch {
 	case !ok:
-		return failure.New(ErrTaskDoesNotExist, "Task does not exist anymore")
+		return tokenError(release.ErrConflict, failure.New(ErrTaskDoesNotExist, "Task does not exist anymore"))
 	case t.timedOut:
-		return failure.New(ErrTaskTimedOut, "Task Timed Out")
+		return tokenError(release.ErrConflict, failure.New(ErrTaskTimedOut, "Task Timed Out"))
 	case t.closed:
-		return failure.New(ErrTaskDoesNotExist, "Task does not exist anymore")
+		return tokenError(release.ErrConflict, failure.New(ErrTaskDoesNotExist, "Task does not exist anymore"))
 	}
 	if msg.kind != tokenHeartbeat {
 		t.closed = true
@@ -621,18 +622,29 @@ func (e *Engine) deliver(token string, msg tokenMsg) error {
 		}
 	default:
 		if msg.kind != tokenHeartbeat {
-			return failure.New(ErrTaskDoesNotExist, "Task does not exist anymore")
+			return tokenError(release.ErrConflict, failure.New(ErrTaskDoesNotExist, "Task does not exist anymore"))
 		}
 	}
 	return nil
 }
 
+// tokenError is a refusal of the task token API: errors.As finds the
+// *failure.Error named as Step Functions names it, and errors.Is matches
+// kind, the same release error kind shared/sfn answers with on AWS (the
+// control.TaskCallbacks contract, shared/control/callbackstest).
+func tokenError(kind error, fe *failure.Error) error {
+	return release.Errorf(kind, "%w", fe)
+}
+
 // SendTaskSuccess completes the waitForTaskToken task holding token with
-// output. Errors are *failure.Error named InvalidToken, TaskDoesNotExist,
-// TaskTimedOut or InvalidOutput, as Step Functions names them.
+// output. Errors match *failure.Error named InvalidToken, TaskDoesNotExist,
+// TaskTimedOut or InvalidOutput, as Step Functions names them, and a release
+// error kind: release.ErrConflict for a task that already ended (timed out,
+// completed, or never existed), release.ErrInvalid for a malformed token or
+// output.
 func (e *Engine) SendTaskSuccess(ctx context.Context, token string, output []byte) error {
 	if _, err := jsonvalue.Decode(output); err != nil {
-		return failure.Newf(ErrInvalidOutput, "Invalid Output: %v", err)
+		return tokenError(release.ErrInvalid, failure.Newf(ErrInvalidOutput, "Invalid Output: %v", err))
 	}
 	return e.deliver(token, tokenMsg{kind: tokenSuccess, output: append(json.RawMessage(nil), output...)})
 }

@@ -66,7 +66,10 @@ func TestTransitionReleaseLostRace(t *testing.T) {
 	}}, e.table, store.WithNow(e.clock.Now))
 	_, err := racer.TransitionRelease(ctx, r.ID, release.StatusSucceeded, "")
 	wantKind(t, "TransitionRelease that lost the race", err, release.ErrConflict)
-	got, _ := e.store.GetRelease(ctx, r.ID)
+	got, err := e.store.GetRelease(ctx, r.ID)
+	if err != nil {
+		t.Fatalf("GetRelease(%s): %v", r.ID, err)
+	}
 	if got.Status != release.StatusCancelled {
 		t.Errorf("status after the race = %s, want %s (the winner's)", got.Status, release.StatusCancelled)
 	}

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -16,11 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/store"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 // TestItemShapes pins the stored form of every item family, so a change to
 // storage is a deliberate one (rerun with -update and review the diff).
@@ -58,19 +55,7 @@ func TestItemShapes(t *testing.T) {
 	}
 
 	got := renderTable(t, e.client, e.table)
-	golden := filepath.Join("testdata", "items.golden")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestItemShapes -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("stored items differ from %s (rerun with -update if the change is deliberate):\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "items.golden"), got)
 }
 
 // renderTable scans the whole table into DynamoDB JSON, one item per array

@@ -2,7 +2,6 @@ package triggers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -318,73 +317,26 @@ func (h *Handler) changedFiles(ctx context.Context, push *Push) ([]string, error
 }
 
 // release creates (or finds) the release for one matched pipeline and makes
-// sure its execution is started.
+// sure its execution is started, through the Launcher.
 func (h *Handler) release(ctx context.Context, t release.Trigger, m match) (PipelineResult, error) {
 	pr := PipelineResult{Pipeline: m.spec.Pipeline, SpecVersion: m.spec.Version, Outcome: OutcomeFailed}
 	if len(t.ChangedFiles) > MaxStoredFiles {
 		t.ChangedFiles = nil
 	}
-	now := h.now().UTC()
 	version := t.Commit
 	if t.Kind == release.TriggerImage {
 		version = t.ImageTag
 	}
-	rel, created, err := h.Releases.CreateRelease(ctx, release.Release{
-		Pipeline:    m.spec.Pipeline,
-		SpecVersion: m.spec.Version,
-		Version:     version,
-		Trigger:     t,
-		Status:      release.StatusPending,
-		CreatedAt:   now,
-		UpdatedAt:   now,
-	})
+	l := Launcher{Releases: h.Releases, Starter: h.Starter, Now: h.Now, Logger: h.Logger}
+	out, err := l.Start(ctx, Request{Pipeline: m.spec.Pipeline, SpecVersion: m.spec.Version, Version: version, Trigger: t, Message: describe(t)})
+	if out.Release.ID != "" {
+		pr.ReleaseID, pr.SpecVersion = out.Release.ID, out.Release.SpecVersion
+	}
 	if err != nil {
 		pr.Reason = err.Error()
-		return pr, fmt.Errorf("create release of %s for %s: %w", m.spec.Pipeline, t.Key, err)
+		return pr, err
 	}
-	pr.ReleaseID, pr.SpecVersion = rel.ID, rel.SpecVersion
-	switch {
-	case created:
-		data, err := json.Marshal(rel.Trigger)
-		if err != nil {
-			return pr, fmt.Errorf("release %s: encode trigger: %w", rel.ID, err)
-		}
-		if _, err := h.Releases.AppendEvent(ctx, release.Event{
-			ReleaseID: rel.ID, Time: now, Type: release.EventCreated, Data: data,
-			Message: describe(t),
-		}); err != nil {
-			pr.Reason = err.Error()
-			return pr, fmt.Errorf("release %s: record creation: %w", rel.ID, err)
-		}
-	case rel.Execution != "":
-		pr.Outcome, pr.Execution, pr.Reason = OutcomeDuplicate, rel.Execution, "release already started by an earlier delivery"
-		return pr, nil
-	case rel.Status != release.StatusPending:
-		pr.Outcome, pr.Reason = OutcomeDuplicate, fmt.Sprintf("release already exists with status %s", rel.Status)
-		return pr, nil
-	default:
-		if _, err := h.Releases.AppendEvent(ctx, release.Event{
-			ReleaseID: rel.ID, Time: now, Type: release.EventNote,
-			Message: "start resumed: the release existed without an execution (an earlier or concurrent delivery of this push created it)",
-		}); err != nil {
-			pr.Reason = err.Error()
-			return pr, fmt.Errorf("release %s: record resume: %w", rel.ID, err)
-		}
-	}
-	arn, err := h.Starter.Start(ctx, rel)
-	if err != nil {
-		pr.Reason = err.Error()
-		return pr, fmt.Errorf("release %s: start execution: %w", rel.ID, err)
-	}
-	if err := h.Releases.SetExecution(ctx, rel.ID, arn); err != nil {
-		pr.Reason = err.Error()
-		return pr, fmt.Errorf("release %s: record execution %s: %w", rel.ID, arn, err)
-	}
-	pr.Execution = arn
-	pr.Outcome = OutcomeReleased
-	if !created {
-		pr.Outcome, pr.Reason = OutcomeResumed, "the release existed without an execution"
-	}
+	pr.Outcome, pr.Reason, pr.Execution = out.Outcome, out.Reason, out.Release.Execution
 	return pr, nil
 }
 

@@ -462,7 +462,7 @@ func TestHandleOneFailureDoesNotStopOthers(t *testing.T) {
 		return ok(ctx, r)
 	}
 	res, err := hs.h.Handle(context.Background(), loadEvent(t, "codecommit-push.json"))
-	if err == nil || !strings.Contains(err.Error(), "create release of b") {
+	if err == nil || !strings.Contains(err.Error(), "launch b for") {
 		t.Fatalf("Handle error = %v, want one naming pipeline b", err)
 	}
 	got := byPipeline(res)

@@ -17,11 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/release"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/triggers"
 )
@@ -66,7 +66,7 @@ func (s *stepFunctions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.byName[in.Name] = in.Input
-	arn, _ := sfnstart.ExecutionARN(in.StateMachineArn, in.Name)
+	arn, _ := sfn.ExecutionARN(in.StateMachineArn, in.Name)
 	io.WriteString(w, `{"executionArn":"`+arn+`","startDate":1763791200}`)
 }
 
@@ -93,13 +93,13 @@ func newStack(t testing.TB, specs ...release.Pipeline) *stack {
 	fake := &stepFunctions{}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	client := sfn.New(sfn.Options{
+	client := awssfn.New(awssfn.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Retryer: aws.NopRetryer{},
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "SECRET", ""),
 	})
 	return &stack{db: db, table: table, store: st, sfn: fake, handler: &triggers.Handler{
 		Specs: st, Releases: st, Now: now,
-		Starter: &sfnstart.Starter{Client: client, StateMachineARN: machineARN},
+		Starter: &sfn.Starter{Client: client, StateMachineARN: machineARN},
 	}}
 }
 
@@ -170,7 +170,7 @@ func TestStoreRedeliveredPushOneRelease(t *testing.T) {
 		t.Fatalf("stored %d releases, want 1: %+v", len(rels), rels)
 	}
 	rel := rels[0]
-	wantARN, _ := sfnstart.ExecutionARN(machineARN, rel.ID)
+	wantARN, _ := sfn.ExecutionARN(machineARN, rel.ID)
 	if rel.Execution != wantARN || rel.Version != "59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5" || rel.SpecVersion != 1 {
 		t.Errorf("release %+v, want version 59b20b8…, spec 1, execution %s", rel, wantARN)
 	}

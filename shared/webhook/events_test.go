@@ -3,7 +3,6 @@ package webhook_test
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,12 +12,11 @@ import (
 
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/webhook"
 	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
-
-var update = flag.Bool("update", false, "rewrite the events/http-*.json samples from testdata")
 
 // SampleSecret signs the HTTP API samples in events/ (GitHub webhook secret
 // and GitLab token alike), so they can be replayed with sam local invoke
@@ -70,7 +68,7 @@ func TestHTTPSamples(t *testing.T) {
 	for _, s := range samples {
 		t.Run(s.file, func(t *testing.T) {
 			path := "../../events/" + s.file
-			if *update {
+			if golden.Update() {
 				body := payload(t, s.payload)
 				b, err := json.MarshalIndent(httpSample("/webhook", s.headers(body), body), "", "  ")
 				if err != nil {

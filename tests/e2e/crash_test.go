@@ -25,6 +25,10 @@ import (
 type upProcess struct {
 	cmd *exec.Cmd
 	out *syncBuffer
+	// exited is closed once cmd.Wait returned (with waitErr): only the
+	// waiting goroutine touches cmd's process state.
+	exited  chan struct{}
+	waitErr error
 }
 
 type syncBuffer struct {
@@ -79,19 +83,21 @@ func startUp(t *testing.T, api string, args ...string) *upProcess {
 // waits until its API answers; an early exit is an error.
 func launchUp(t *testing.T, api string, args ...string) (*upProcess, error) {
 	t.Helper()
-	p := &upProcess{out: &syncBuffer{}}
+	p := &upProcess{out: &syncBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(binary, append([]string{"local", "up", "--api", api}, args...)...)
 	p.cmd.Env = append(os.Environ(), "SHIPWAVE_DYNALITE="+dynalitetest.Bin(t), "SHIPWAVE_TOKEN="+e2eToken, "SHIPWAVE_STATE_DIR="+t.TempDir())
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- p.cmd.Wait() }()
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-exited:
+		case <-p.exited:
 		case <-time.After(10 * time.Second):
 			_ = p.cmd.Process.Kill()
 		}
@@ -100,9 +106,8 @@ func launchUp(t *testing.T, api string, args ...string) (*upProcess, error) {
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-exited:
-			exited <- err
-			return nil, fmt.Errorf("local up exited early (%v):\n%s", err, p.out.String())
+		case <-p.exited:
+			return nil, fmt.Errorf("local up exited early (%v):\n%s", p.waitErr, p.out.String())
 		default:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -123,11 +128,10 @@ func (p *upProcess) kill(t *testing.T) {
 	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 100; i++ {
-		if p.cmd.ProcessState != nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+	select {
+	case <-p.exited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("local up still running 5s after SIGKILL")
 	}
 }
 

@@ -14,19 +14,16 @@ import (
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
 	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/auth/ssmparam"
-	"github.com/shipwave/shipwave/shared/awsdeps"
-	"github.com/shipwave/shipwave/shared/hooks"
+	"github.com/shipwave/shipwave/shared/codecommit"
 	cdhook "github.com/shipwave/shipwave/shared/hooks/codedeploy"
+	hookrunner "github.com/shipwave/shipwave/shared/hooks/runner"
 	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/scheduler"
-	"github.com/shipwave/shipwave/shared/scheduler/codecommitheads"
-	"github.com/shipwave/shipwave/shared/sfncallbacks"
-	"github.com/shipwave/shipwave/shared/sfnstart"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
-	"github.com/shipwave/shipwave/shared/triggers/codecommitdiff"
 	"github.com/shipwave/shipwave/shared/webhook"
 )
 
@@ -206,19 +203,19 @@ var dependencies = []dependency{
 	{"store", regexp.MustCompile(`d\.Store\(\)|(releasestore|store)\.New\(dynamodb\.NewFromConfig`), actionsOf("dynamodb", (*store.DynamoDB)(nil)), []string{"dynamodb"}},
 	{"shifters", regexp.MustCompile(`d\.Shifters\(\)`), append(actionsOf("lambda", (*lambdaalias.API)(nil)), actionsOf("elasticloadbalancing", (*albweights.API)(nil))...), nil},
 	{"alarms", regexp.MustCompile(`d\.Alarms\(\)`), actionsOf("cloudwatch", (*cwalarms.API)(nil)), nil},
-	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hooks.LambdaAPI)(nil)), actionsOf("secretsmanager", (*awsdeps.SecretReader)(nil))...), nil},
-	{"request counts", regexp.MustCompile(`d\.Requests\(\)`), actionsOf("cloudwatch", (*awsdeps.MetricsAPI)(nil)), nil},
-	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfncallbacks.Client)(nil)), nil},
+	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hookrunner.LambdaAPI)(nil)), actionsOf("secretsmanager", (*authsm.API)(nil))...), nil},
+	{"request counts", regexp.MustCompile(`d\.Requests\(\)`), actionsOf("cloudwatch", (*cwalarms.MetricsAPI)(nil)), nil},
+	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfn.CallbackClient)(nil)), nil},
 	{"loadtest results", regexp.MustCompile(`d\.LoadTestResults\(\)`), actionsOf("dynamodb", (*resultdynamo.Client)(nil)), nil},
-	{"release starter", regexp.MustCompile(`sfnstart\.Starter\{`), actionsOf("states", (*sfnstart.Client)(nil)), []string{"sfn"}},
+	{"release starter", regexp.MustCompile(`sfn\.Starter\{`), actionsOf("states", (*sfn.StartClient)(nil)), []string{"sfn"}},
 	{"signing secrets", regexp.MustCompile(`secretsmanager\.New\(sm\.NewFromConfig`), actionsOf("secretsmanager", (*authsm.API)(nil)), []string{"secretsmanager"}},
 	{"push publisher", regexp.MustCompile(`webhook\.EventBridge\{`), actionsOf("events", (*webhook.PutEventsAPI)(nil)), []string{"eventbridge"}},
 	{"job results", regexp.MustCompile(`jobworker\.Worker\{`), actionsOf("codepipeline", (*jobworker.API)(nil)), []string{"codepipeline"}},
 	{"hook reporter", regexp.MustCompile(`cdhook\.Handler\{`), actionsOf("codedeploy", (*cdhook.Reporter)(nil)), []string{"codedeploy"}},
 	{"schedules", regexp.MustCompile(`scheduler\.Syncer\{`), append(actionsOf("scheduler", (*scheduler.API)(nil)), "iam:PassRole"), []string{"scheduler"}},
-	{"branch heads", regexp.MustCompile(`codecommitheads\.New\(`), actionsOf("codecommit", (*codecommitheads.API)(nil)), []string{"codecommit"}},
+	{"branch heads", regexp.MustCompile(`codecommit\.NewHeads\(`), actionsOf("codecommit", (*codecommit.HeadsClient)(nil)), []string{"codecommit"}},
 	{"parameter store secrets", regexp.MustCompile(`ssmparam\.New\(`), actionsOf("ssm", (*ssmparam.API)(nil)), []string{"ssm"}},
-	{"changed files", regexp.MustCompile(`codecommitdiff\.Differ\{`), actionsOf("codecommit", (*codecommitdiff.Client)(nil)), []string{"codecommit"}},
+	{"changed files", regexp.MustCompile(`codecommit\.Differ\{`), actionsOf("codecommit", (*codecommit.DiffClient)(nil)), []string{"codecommit"}},
 }
 
 // notCalled lists actions a wired dependency could call but this function

@@ -605,8 +605,11 @@ var optionalEnv = []string{
 }
 
 var (
-	envRead    = regexp.MustCompile(`[eE]nv[A-Za-z]*\("([A-Z][A-Z0-9_]+)"`)
-	envList    = regexp.MustCompile(`awsdeps\.Env\(getenv((?:, "[A-Z][A-Z0-9_]+")+)\)`)
+	envRead = regexp.MustCompile(`[eE]nv[A-Za-z]*\("([A-Z][A-Z0-9_]+)"`)
+	envList = regexp.MustCompile(`awsdeps\.Env\(getenv((?:, "[A-Z][A-Z0-9_]+")+)\)`)
+	// envLoad is awsdeps.Load, which reads awsdeps.Settings (TABLE_NAME and
+	// the optional AWS_XRAY_DAEMON_ADDRESS) and the extra names it is given.
+	envLoad    = regexp.MustCompile(`awsdeps\.Load\(ctx, "[a-z-]+", getenv, logger((?:, "[A-Z][A-Z0-9_]+")*)\)`)
 	quotedName = regexp.MustCompile(`"([A-Z][A-Z0-9_]+)"`)
 )
 
@@ -627,6 +630,12 @@ func TestFunctionEnvironment(t *testing.T) {
 			read[string(m[1])] = true
 		}
 		for _, m := range envList.FindAllSubmatch(src, -1) {
+			for _, q := range quotedName.FindAllSubmatch(m[1], -1) {
+				read[string(q[1])] = true
+			}
+		}
+		for _, m := range envLoad.FindAllSubmatch(src, -1) {
+			read["TABLE_NAME"] = true
 			for _, q := range quotedName.FindAllSubmatch(m[1], -1) {
 				read[string(q[1])] = true
 			}

@@ -2,6 +2,7 @@ package secretsmanager_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/awsfake"
+	"github.com/shipwave/shipwave/shared/release"
 )
 
 // motoURL starts moto_server (Secrets Manager with version stages) on a
@@ -83,7 +85,7 @@ func TestSecretVersionsDuringRotation(t *testing.T) {
 	if g := fmt.Sprint(got()); g[:4] != "[v3 " {
 		t.Errorf("after a new current value: %s, want v3 first", g)
 	}
-	if _, err := src.SecretVersions(ctx, "shipwave/none"); err == nil {
-		t.Error("a missing secret listed versions")
+	if v, err := src.SecretVersions(ctx, "shipwave/none"); !errors.Is(err, release.ErrNotFound) {
+		t.Errorf("SecretVersions of a missing secret = %q, %v; want release.ErrNotFound", v, err)
 	}
 }

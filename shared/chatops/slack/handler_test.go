@@ -23,6 +23,7 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
@@ -84,7 +85,7 @@ func newWorld(t testing.TB, ops func(*chatops.Ops) slack.Ops) *world {
 	}
 	real := &chatops.Ops{
 		Store:     w.store,
-		Launcher:  &chatops.Launcher{Specs: w.store, Releases: w.store, Starter: starter{}, Now: now},
+		Launcher:  &triggers.Launcher{Specs: w.store, Releases: w.store, Starter: starter{}, Now: now},
 		Decider:   &control.Service{Store: w.store, Callbacks: w.callbacks, Now: now},
 		Callbacks: w.callbacks, Refusals: w.store, Now: now,
 	}
@@ -334,15 +335,29 @@ func TestDeployStatusHistoryApprove(t *testing.T) {
 	}
 }
 
-// slowOps makes deploy take longer than the budget.
+// slowOps makes deploy outlast the budget: Deploy waits until the test
+// closes proceed, and closes done when it returns.
 type slowOps struct {
 	slack.Ops
-	delay time.Duration
+	proceed <-chan struct{}
+	done    chan<- struct{}
 }
 
 func (s slowOps) Deploy(ctx context.Context, a chatops.Actor, p, v, id string) (release.Release, error) {
-	time.Sleep(s.delay)
+	defer close(s.done)
+	select {
+	case <-s.proceed:
+	case <-ctx.Done():
+		return release.Release{}, ctx.Err()
+	}
 	return s.Ops.Deploy(ctx, a, p, v, id)
+}
+
+// newSlowOps returns a slowOps factory for newWorld, the channel that lets
+// its Deploy go on, and the one closed once Deploy returned.
+func newSlowOps() (func(o *chatops.Ops) slack.Ops, chan struct{}, chan struct{}) {
+	proceed, done := make(chan struct{}), make(chan struct{})
+	return func(o *chatops.Ops) slack.Ops { return slowOps{Ops: o, proceed: proceed, done: done} }, proceed, done
 }
 
 func TestSlowCommandFollowsUpOnResponseURL(t *testing.T) {
@@ -355,14 +370,14 @@ func TestSlowCommandFollowsUpOnResponseURL(t *testing.T) {
 		got <- m
 	}))
 	t.Cleanup(hook.Close)
-	w := newWorld(t, func(o *chatops.Ops) slack.Ops { return slowOps{Ops: o, delay: 300 * time.Millisecond} })
+	ops, proceed, _ := newSlowOps()
+	w := newWorld(t, ops)
 	w.handler.Budget = 50 * time.Millisecond
 	w.handler.ResponseHosts = []string{hook.URL}
-	start := time.Now()
+	// Deploy is still blocked when the answer comes: the handler answered
+	// within its budget, not after the command.
 	_, m, _ := w.post(t, form("U2CERLKJA", "deploy orders v2", hook.URL+"/commands/T1/123/abc"), w.now, "")
-	if took := time.Since(start); took > 250*time.Millisecond {
-		t.Errorf("answered after %s, want within the budget", took)
-	}
+	close(proceed)
 	if !strings.Contains(m.Text, "Working on `deploy orders`") {
 		t.Fatalf("got %q, want the working-on answer", m.Text)
 	}
@@ -380,16 +395,19 @@ func TestFollowUpOnlyToSlack(t *testing.T) {
 	posted := make(chan struct{}, 1)
 	evil := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { posted <- struct{}{} }))
 	t.Cleanup(evil.Close)
-	w := newWorld(t, func(o *chatops.Ops) slack.Ops { return slowOps{Ops: o, delay: 200 * time.Millisecond} })
+	ops, proceed, done := newSlowOps()
+	w := newWorld(t, ops)
 	w.handler.Budget = 20 * time.Millisecond
 	_, m, _ := w.post(t, form("U2CERLKJA", "deploy orders v2", evil.URL+"/steal"), w.now, "")
+	close(proceed)
 	if !strings.Contains(m.Text, "cannot follow up") {
 		t.Fatalf("got %q", m.Text)
 	}
+	<-done // the command finished: a follow-up, if any, would go now
 	select {
 	case <-posted:
 		t.Fatal("posted a follow-up to a host that is not Slack")
-	case <-time.After(400 * time.Millisecond):
+	case <-time.After(200 * time.Millisecond):
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/traffic"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
+	"github.com/shipwave/shipwave/shared/triggers"
 	"github.com/shipwave/shipwave/statemachines"
 )
 
@@ -91,7 +92,7 @@ func (c engineCallbacks) SendTaskFailure(ctx context.Context, token, name, cause
 }
 
 // engineStarter starts the release state machine on the engine, named by
-// the release id, as sfnstart does on AWS.
+// the release id, as sfn.Starter does on AWS.
 type engineStarter struct {
 	s  *stack
 	mu sync.Mutex
@@ -193,7 +194,7 @@ func newStack(t *testing.T, windows, approval string) (*stack, *engineStarter) {
 	starter := &engineStarter{s: s, xs: map[string]*states.Execution{}}
 	ops := &chatops.Ops{
 		Store:     s.store,
-		Launcher:  &chatops.Launcher{Specs: s.store, Releases: s.store, Starter: starter, Now: s.clock.Now},
+		Launcher:  &triggers.Launcher{Specs: s.store, Releases: s.store, Starter: starter, Now: s.clock.Now},
 		Decider:   svc,
 		Callbacks: cb,
 		Refusals:  s.store,

@@ -8,10 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,38 +20,20 @@ import (
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/lambdatask"
 	"github.com/shipwave/shipwave/shared/states/tasks"
+	"github.com/shipwave/shipwave/shared/testbin"
 	"github.com/shipwave/shipwave/statemachines"
 )
 
-// loadgenBin builds cmd/loadgen once per test binary.
-var loadgenBin = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "loadgen-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "loadgen")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/shipwave/shipwave/cmd/loadgen").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build cmd/loadgen: %v\n%s", err, out)
-	}
-	return bin, nil
-})
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := loadgenBin(); err == nil {
-		os.RemoveAll(filepath.Dir(bin))
-	}
+	testbin.Clean()
 	os.Exit(code)
 }
 
+// binary is cmd/loadgen, built once per test binary (testbin).
 func binary(tb testing.TB) string {
 	tb.Helper()
-	bin, err := loadgenBin()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return bin
+	return testbin.Path(tb, "github.com/shipwave/shipwave/cmd/loadgen")
 }
 
 // target is a loopback service answering status after delay.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,11 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/loadtest/loadtesttest"
 	"github.com/shipwave/shipwave/shared/release"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 var fixedNow = func() time.Time { return time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC) }
 
@@ -88,22 +85,7 @@ func TestItemGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	path := filepath.Join("testdata", "item.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create it): %v", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("stored item differs from %s (run with -update if intended):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "item.golden.json"), got)
 }
 
 func TestCorruptItem(t *testing.T) {

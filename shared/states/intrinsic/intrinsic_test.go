@@ -3,18 +3,16 @@ package intrinsic
 import (
 	"bufio"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonpath"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // testEnv resolves "$" against input, "$$" against ctx and "$name" against
 // vars; it makes randomness deterministic.
@@ -292,19 +290,7 @@ func TestGolden(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "eval.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if out.String() != string(want) {
-		t.Errorf("output differs from %s (run go test -update after checking):\n%s", golden, out.String())
-	}
+	golden.Check(t, filepath.Join("testdata", "eval.golden"), []byte(out.String()))
 }
 
 func FuzzParse(f *testing.F) {

@@ -2,18 +2,16 @@ package payload
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonpath"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 type testEnv struct {
 	input any
@@ -253,18 +251,7 @@ func TestGolden(t *testing.T) {
 			} else {
 				out = encode(t, got) + "\n"
 			}
-			if *update {
-				if err := os.WriteFile(base+".golden", []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(base + ".golden")
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if out != string(want) {
-				t.Errorf("got %s\nwant %s", out, want)
-			}
+			golden.Check(t, base+".golden", []byte(out))
 		})
 	}
 }
