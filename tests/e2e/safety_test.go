@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,4 +115,71 @@ func TestKillMidSecondWaveRestoresEveryWave(t *testing.T) {
 		t.Errorf("%d RolledBack events, want one per wave: %s", n, typesOf(v.Events))
 	}
 	wantAllOn(ctx, t, c, "v1")
+}
+
+// TestConcurrentReleasesWhereTheFirstCrashes: two releases of a PARALLEL
+// pipeline want one target. The first's version crashes during its
+// canary and is rolled back; the second waited for the target, so it
+// prepares from the proven v1 — never from the first's candidate. It then
+// either deploys v3, or is refused by the alarm pre-flight (the first's
+// alarm may still be in ALARM) having moved nothing; either way all
+// traffic ends on a known-good version.
+func TestConcurrentReleasesWhereTheFirstCrashes(t *testing.T) {
+	api := freeAddr(t)
+	startUp(t, api, "--spec", filepath.Join("testdata", "parallel.yaml"))
+	c := client(api)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	first, err := c.Push(ctx, "par", local.PushRequest{Version: "v2", Fault: "crash-after=2s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.Push(ctx, "par", local.PushRequest{Version: "v3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := waitEnded(ctx, t, c, first.ReleaseID)
+	b := waitEnded(ctx, t, c, second.ReleaseID)
+	if a.Release.Status != release.StatusRolledBack {
+		t.Errorf("first release = %s (%s), want ROLLED_BACK", a.Release.Status, a.Release.Reason)
+	}
+	// The second never touched the target while the first owned it.
+	if len(eventsOf(b, release.EventLockAcquired)) > 0 && eventsOf(b, release.EventLockAcquired)[0].Time.Before(eventsOf(a, a.Release.Status.EndEvent())[0].Time) {
+		t.Errorf("the second release locked the target before the first ended")
+	}
+	for _, ev := range eventsOf(b, release.EventTargetPrepared) {
+		if !strings.Contains(ev.Message, "known-good version v1") {
+			t.Errorf("second release prepared %s: %q, want known-good v1 (v2 was never proven)", ev.Target, ev.Message)
+		}
+	}
+	switch b.Release.Status {
+	case release.StatusSucceeded:
+		wantAllOn(ctx, t, c, "v3")
+	case release.StatusFailed: // refused, nothing moved
+		if !strings.Contains(b.Release.Reason, "refusing to deploy blind") {
+			t.Errorf("second release FAILED for another reason: %s", b.Release.Reason)
+		}
+		wantAllOn(ctx, t, c, "v1")
+	default:
+		t.Errorf("second release = %s (%s), want SUCCEEDED, or FAILED refused by the pre-flight", b.Release.Status, b.Release.Reason)
+	}
+}
+
+// waitEnded polls a release until it has ended.
+func waitEnded(ctx context.Context, t *testing.T, c *local.Client, id string) local.ReleaseView {
+	t.Helper()
+	for {
+		v, err := c.Release(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Release.Status.Terminal() {
+			return v
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("release %s did not end: %v (%s)", id, ctx.Err(), typesOf(v.Events))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
