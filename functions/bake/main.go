@@ -1,7 +1,9 @@
 // Command bake is the Lambda function behind deploy.asl.json's bake Tasks:
 // register a bake's task token with the alarms it watches, and when the bake
 // ends check the alarms and, for bakes that need data, the candidate's
-// request count (CloudWatch metrics of the alias or target group).
+// request count (CloudWatch metrics of the alias or target group) and, for
+// steps with canary analysis, the canary's metrics against the baseline's
+// (CloudWatch GetMetricData, per period).
 //
 // Environment: TABLE_NAME.
 package main
@@ -28,6 +30,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		Store:    d.Store(),
 		Alarms:   d.Alarms(),
 		Requests: d.Requests(),
+		Analysis: d.Analysis(),
 		Now:      d.Now,
 		Logger:   f.Logger,
 	}

@@ -3,6 +3,8 @@ package awsdeps
 import (
 	"context"
 	"fmt"
+	"github.com/shipwave/shipwave/shared/analysis"
+	"github.com/shipwave/shipwave/shared/analysis/cloudwatchmetrics"
 	"log/slog"
 	"strings"
 	"time"
@@ -122,6 +124,15 @@ func ShiftersFor(byType map[release.TargetType]control.Shifter) func(release.Tar
 		}
 		return nil, release.Errorf(release.ErrInvalid, "target %s: type %q cannot be deployed on AWS (want %s or %s)",
 			t.Name, t.Type, release.TargetLambdaAlias, release.TargetECSBlueGreen)
+	}
+}
+
+// Analysis returns the metric sources canary analysis reads: CloudWatch
+// per Lambda version (ExecutedVersion) or ALB target group, per period.
+func (d Deps) Analysis() func(release.Target) (analysis.Source, error) {
+	client := cloudwatch.NewFromConfig(d.Config)
+	return func(t release.Target) (analysis.Source, error) {
+		return cloudwatchmetrics.ForTarget(client, t, 0)
 	}
 }
 

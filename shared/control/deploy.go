@@ -659,8 +659,12 @@ func (s *Service) analyze(ctx context.Context, in DeployTask, out StepOutput, el
 	if err != nil {
 		return StepOutput{}, false, &InvalidInput{Message: fmt.Sprintf("analysis source for %s: %v", in.Target.Name, err)}
 	}
+	cfg := analysis.FromRelease(*in.Step.Analysis)
+	if pp, ok := src.(interface{ PerPeriod() bool }); ok && pp.PerPeriod() {
+		cfg.PerPeriod = true // CloudWatch: per-period statistics, not per-request values
+	}
 	now := s.now()
-	j, err := analysis.Analyze(ctx, src, analysis.Request{Config: analysis.FromRelease(*in.Step.Analysis),
+	j, err := analysis.Analyze(ctx, src, analysis.Request{Config: cfg,
 		Canary: in.Split.Candidate, Baseline: in.Split.Stable, From: now.Add(-time.Duration(elapsed) * time.Second), To: now})
 	if err != nil {
 		return StepOutput{}, false, fmt.Errorf("analysis of %s on %s: %w", in.Split.Candidate, in.Target.Name, err)

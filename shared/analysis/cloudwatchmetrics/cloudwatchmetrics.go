@@ -182,6 +182,10 @@ func (s *Source) Samples(ctx context.Context, q analysis.Query) ([]float64, []fl
 	return sides[0], sides[1], nil
 }
 
+// PerPeriod reports that the source's samples are per-period statistics,
+// not per-request values: the judge compares them as such.
+func (s *Source) PerPeriod() bool { return true }
+
 // ForTarget returns the source for an AWS target: Lambda for a lambdaAlias
 // target (query versions), ALB for an ecsBlueGreen target (query its blue
 // and green target group ARNs; the LoadBalancer dimension comes from the
