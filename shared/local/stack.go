@@ -476,16 +476,19 @@ func (s *Stack) startEngine(clock states.Clock) error {
 	return nil
 }
 
-// startBus routes the AWS deployment's EventBridge rules to the handlers.
-func (s *Stack) startBus() error {
-	s.trigger = &triggers.Handler{Specs: s.store, Releases: s.store, Starter: starter{s}, Now: s.svc.Now, Logger: s.log}
+// ControlRoutes routes the AWS deployment's EventBridge rules
+// (shared/rules) to the handlers the control plane runs for them: trigger,
+// alarmwatch and reconcile, as the deployed functions would; rules whose
+// target has no local handler (e.g. ECR pushes) are left out. The local
+// stack and the simulation both use it.
+func ControlRoutes(trig *triggers.Handler, svc *control.Service) ([]Route, error) {
 	handlers := map[string]func(context.Context, json.RawMessage) (any, error){
 		"trigger": func(ctx context.Context, raw json.RawMessage) (any, error) {
 			var ev events.CloudWatchEvent
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				return nil, release.Errorf(release.ErrInvalid, "trigger: %v", err)
 			}
-			return s.trigger.Handle(ctx, ev)
+			return trig.Handle(ctx, ev)
 		},
 		"alarmwatch": func(ctx context.Context, raw json.RawMessage) (any, error) {
 			var ev events.CloudWatchEvent
@@ -496,7 +499,7 @@ func (s *Stack) startBus() error {
 			if err != nil {
 				return nil, err
 			}
-			return s.svc.AlarmChanged(ctx, c)
+			return svc.AlarmChanged(ctx, c)
 		},
 		"reconcile": func(ctx context.Context, raw json.RawMessage) (any, error) {
 			var ev struct {
@@ -505,20 +508,28 @@ func (s *Stack) startBus() error {
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				return nil, release.Errorf(release.ErrInvalid, "reconcile: %v", err)
 			}
-			return s.svc.Reconcile(ctx, ev.Detail)
+			return svc.Reconcile(ctx, ev.Detail)
 		},
 	}
 	all, err := rules.All()
 	if err != nil {
-		return fmt.Errorf("local stack: %w", err)
+		return nil, err
 	}
 	var routes []Route
 	for _, r := range all {
-		h, ok := handlers[r.Target]
-		if !ok || !r.Enabled {
-			continue // e.g. ECR pushes: no local registry
+		if h, ok := handlers[r.Target]; ok && r.Enabled {
+			routes = append(routes, Route{Rule: r.Name, Target: r.Target, Pattern: r, Handle: h})
 		}
-		routes = append(routes, Route{Rule: r.Name, Target: r.Target, Pattern: r, Handle: h})
+	}
+	return routes, nil
+}
+
+// startBus routes the AWS deployment's EventBridge rules to the handlers.
+func (s *Stack) startBus() error {
+	s.trigger = &triggers.Handler{Specs: s.store, Releases: s.store, Starter: starter{s}, Now: s.svc.Now, Logger: s.log}
+	routes, err := ControlRoutes(s.trigger, s.svc)
+	if err != nil {
+		return fmt.Errorf("local stack: %w", err)
 	}
 	s.bus.SetRoutes(routes...)
 	return nil

@@ -21,7 +21,6 @@ import (
 	"github.com/shipwave/shipwave/shared/loadtest"
 	"github.com/shipwave/shipwave/shared/local"
 	"github.com/shipwave/shipwave/shared/release"
-	"github.com/shipwave/shipwave/shared/rules"
 	"github.com/shipwave/shipwave/shared/schedule"
 	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/spec"
@@ -242,44 +241,9 @@ func (r *runner) newPlane() (*plane, error) {
 	p.eng = eng
 	p.svc.Callbacks = eng.Engine
 	trig := &triggers.Handler{Specs: p.store, Releases: p.store, Starter: starter{r: r, p: p}, Now: r.clk.Now, Logger: r.opts.Logger}
-	handlers := map[string]func(context.Context, json.RawMessage) (any, error){
-		"trigger": func(ctx context.Context, raw json.RawMessage) (any, error) {
-			var ev events.CloudWatchEvent
-			if err := json.Unmarshal(raw, &ev); err != nil {
-				return nil, err
-			}
-			return trig.Handle(ctx, ev)
-		},
-		"alarmwatch": func(ctx context.Context, raw json.RawMessage) (any, error) {
-			var ev events.CloudWatchEvent
-			if err := json.Unmarshal(raw, &ev); err != nil {
-				return nil, err
-			}
-			c, err := alarms.ParseStateChange(ev)
-			if err != nil {
-				return nil, err
-			}
-			return p.svc.AlarmChanged(ctx, c)
-		},
-		"reconcile": func(ctx context.Context, raw json.RawMessage) (any, error) {
-			var ev struct {
-				Detail control.ExecutionChange `json:"detail"`
-			}
-			if err := json.Unmarshal(raw, &ev); err != nil {
-				return nil, err
-			}
-			return p.svc.Reconcile(ctx, ev.Detail)
-		},
-	}
-	all, err := rules.All()
+	routes, err := local.ControlRoutes(trig, p.svc)
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
-	}
-	var routes []local.Route
-	for _, rl := range all {
-		if h, ok := handlers[rl.Target]; ok && rl.Enabled {
-			routes = append(routes, local.Route{Rule: rl.Name, Target: rl.Target, Pattern: rl, Handle: h})
-		}
 	}
 	p.bus = local.NewBus(r.opts.Logger, routes...)
 	return p, nil
