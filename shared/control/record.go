@@ -362,7 +362,9 @@ func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline
 	switch {
 	case len(res.Attention) > 0:
 		to = release.StatusNeedsAttention
-		reason = strings.TrimPrefix(reason+"; "+res.err().Error(), "; ")
+		if msg := res.err().Error(); !strings.Contains(reason, msg) {
+			reason = strings.TrimPrefix(reason+"; "+msg, "; ")
+		}
 	case to != "":
 	case led.Restored():
 		to = release.StatusRolledBack

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,7 +99,13 @@ func (r restoreResult) err() error {
 	if len(r.Attention) == 0 {
 		return nil
 	}
-	return errors.New(strings.Join(r.Attention, "; "))
+	var once []string
+	for _, a := range r.Attention {
+		if !slices.Contains(once, a) {
+			once = append(once, a)
+		}
+	}
+	return errors.New(strings.Join(once, "; "))
 }
 
 // ledger reads a release's ledger.
