@@ -642,3 +642,36 @@ func TestAnalysisJudgesTheCanary(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedApprovalsKeepTheLogReadable: a stream of decisions by someone
+// who may not approve is refused every time, but logged once.
+func TestRefusedApprovalsKeepTheLogReadable(t *testing.T) {
+	w := newWorldSpec(t, withApproval)
+	w.onApproval = func(w *world, releaseID string) {
+		for range 5 {
+			err := w.svc.Decide(context.Background(), control.Decision{ReleaseID: releaseID, Actor: strings.Repeat("m", 500), Approve: true})
+			if !errors.Is(err, release.ErrUnauthorized) {
+				t.Errorf("decision by a non-approver = %v, want ErrUnauthorized", err)
+			}
+		}
+		if err := w.svc.Decide(context.Background(), control.Decision{ReleaseID: releaseID, Actor: "alice", Approve: true}); err != nil {
+			t.Errorf("approval by alice: %v", err)
+		}
+	}
+	r, x := w.start("v2", "push:orders:main:refusals")
+	w.wait(x)
+	var refusals []release.Event
+	for _, ev := range eventsOfType(w.events(r.ID), release.EventNote) {
+		if strings.HasPrefix(ev.Message, "refused: ") {
+			refusals = append(refusals, ev)
+		}
+	}
+	if len(refusals) != 1 {
+		t.Errorf("refusal notes = %d, want one", len(refusals))
+	} else if n := len(refusals[0].Message); n > 300 {
+		t.Errorf("refusal note is %d bytes, want it bounded", n)
+	}
+	if got := w.releaseOf(r.ID); got.Status != release.StatusSucceeded {
+		t.Errorf("release = %s (%s), want SUCCEEDED", got.Status, got.Reason)
+	}
+}

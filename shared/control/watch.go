@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/release"
@@ -318,8 +320,8 @@ func (s *Service) Decide(ctx context.Context, d Decision) error {
 			continue
 		}
 		if len(tok.Approvers) > 0 && !contains(tok.Approvers, d.Actor) {
-			msg := fmt.Sprintf("%s may not approve stage %s (approvers: %s)", d.Actor, tok.Stage, alarmList(tok.Approvers))
-			if err := s.record(ctx, release.Event{ReleaseID: d.ReleaseID, Type: release.EventNote, Stage: tok.Stage, Message: "refused: " + msg}); err != nil {
+			msg := fmt.Sprintf("%s may not approve stage %s (approvers: %s)", clip(d.Actor, 80), tok.Stage, alarmList(tok.Approvers))
+			if err := s.noteRefusal(ctx, d.ReleaseID, tok.Stage, clip(msg, 240)); err != nil {
 				return err
 			}
 			return release.Errorf(release.ErrUnauthorized, "%s", msg)
@@ -423,4 +425,35 @@ func (s *Service) Promote(ctx context.Context, req PromoteRequest) (release.Rele
 		return r, release.Errorf(release.ErrConflict, "release %s is not baking now; nothing to promote", r.ID)
 	}
 	return r, nil
+}
+
+// refusalEvery bounds refusal notes: at most one per stage of a release in
+// this long, so a stream of refused requests keeps the log readable.
+const refusalEvery = 10 * time.Minute
+
+// noteRefusal records a refused decision, unless one was recorded for the
+// stage within refusalEvery.
+func (s *Service) noteRefusal(ctx context.Context, releaseID, stage, msg string) error {
+	events, err := s.allEvents(ctx, releaseID)
+	if err != nil {
+		return err
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		ev := events[i]
+		if ev.Type == release.EventNote && ev.Stage == stage && strings.HasPrefix(ev.Message, "refused: ") && s.now().Sub(ev.Time) < refusalEvery {
+			return nil
+		}
+	}
+	return s.record(ctx, release.Event{ReleaseID: releaseID, Type: release.EventNote, Stage: stage, Message: "refused: " + msg})
+}
+
+// clip shortens outside text for the log.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
