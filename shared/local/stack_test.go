@@ -198,7 +198,9 @@ func waitRelease(t *testing.T, st *local.Stack, id string) local.ReleaseView {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.Release.Status.Terminal() {
+		// The status turns terminal a moment before the end event is
+		// appended: wait for both.
+		if n := len(v.Events); v.Release.Status.Terminal() && n > 0 && v.Events[n-1].Type.Ends() {
 			return v
 		}
 		time.Sleep(50 * time.Millisecond)

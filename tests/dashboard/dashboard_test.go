@@ -208,7 +208,15 @@ func TestDashboard(t *testing.T) {
 	}
 	text := func(sel string) string {
 		var s string
-		if err := run(chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.Text(sel, &s, chromedp.ByQuery)); err != nil {
+		var err error
+		for range 5 {
+			// The page redraws itself on every poll: a node found by
+			// WaitVisible may be replaced before Text reads it.
+			if err = run(chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.Text(sel, &s, chromedp.ByQuery)); err == nil || !strings.Contains(err.Error(), "No node with given id") {
+				break
+			}
+		}
+		if err != nil {
 			t.Fatalf("text of %s: %v", sel, err)
 		}
 		return s
