@@ -173,7 +173,9 @@ func waitEnded(ctx context.Context, t *testing.T, c *local.Client, id string) lo
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.Release.Status.Terminal() {
+		// The status turns terminal a moment before the end event is
+		// appended: wait for both.
+		if n := len(v.Events); v.Release.Status.Terminal() && n > 0 && v.Events[n-1].Type.Ends() {
 			return v
 		}
 		select {
