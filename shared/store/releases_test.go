@@ -11,6 +11,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/store/storetest"
 )
 
 // TestCreateReleaseAfterCrashedClaim: a creator that claimed the trigger and
@@ -18,7 +19,7 @@ import (
 // trigger finishes the job under the claimed id.
 func TestCreateReleaseAfterCrashedClaim(t *testing.T) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := storetest.Ctx(t)
 	_, err := e.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(e.table),
 		Item: map[string]types.AttributeValue{
@@ -30,7 +31,7 @@ func TestCreateReleaseAfterCrashedClaim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, created, err := e.store.CreateRelease(ctx, newRelease("orders", "evt-9"))
+	got, created, err := e.store.CreateRelease(ctx, storetest.NewRelease("orders", "evt-9"))
 	if err != nil || !created || got.ID != "01ORPHANED" {
 		t.Fatalf("CreateRelease over an orphaned claim = %+v, created %v, %v; want id 01ORPHANED created", got, created, err)
 	}
@@ -54,8 +55,8 @@ func (d *racingDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput,
 
 func TestTransitionReleaseLostRace(t *testing.T) {
 	e := newEnv(t)
-	ctx := ctxT(t)
-	r := mustCreate(t, e, newRelease("orders", "push-1"))
+	ctx := storetest.Ctx(t)
+	r := mustCreate(t, e, storetest.NewRelease("orders", "push-1"))
 	if _, err := e.store.TransitionRelease(ctx, r.ID, release.StatusInProgress, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestTransitionReleaseLostRace(t *testing.T) {
 		}
 	}}, e.table, store.WithNow(e.clock.Now))
 	_, err := racer.TransitionRelease(ctx, r.ID, release.StatusSucceeded, "")
-	wantKind(t, "TransitionRelease that lost the race", err, release.ErrConflict)
+	storetest.WantKind(t, "TransitionRelease that lost the race", err, release.ErrConflict)
 	got, err := e.store.GetRelease(ctx, r.ID)
 	if err != nil {
 		t.Fatalf("GetRelease(%s): %v", r.ID, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/store/storetest"
 )
 
 // TestItemShapes pins the stored form of every item family, so a change to
@@ -25,16 +26,16 @@ func TestItemShapes(t *testing.T) {
 	n := 0
 	ids := func() string { n++; return fmt.Sprintf("01JREL%020d", n) }
 	e := newEnv(t, store.WithIDs(ids))
-	ctx := ctxT(t)
+	ctx := storetest.Ctx(t)
 	now := e.clock.Now()
 
-	if _, err := e.store.SaveSpec(ctx, specFor("orders", "orders-api", "orders-ecr")); err != nil {
+	if _, err := e.store.SaveSpec(ctx, storetest.SpecFor("orders", "orders-api", "orders-ecr")); err != nil {
 		t.Fatal(err)
 	}
-	r := newRelease("orders", "push-1")
+	r := storetest.NewRelease("orders", "push-1")
 	r.Trigger.Time = now
 	r = mustCreate(t, e, r)
-	ended := mustCreate(t, e, newRelease("orders", "push-2"))
+	ended := mustCreate(t, e, storetest.NewRelease("orders", "push-2"))
 	if _, err := e.store.TransitionRelease(ctx, ended.ID, release.StatusCancelled, "superseded by hand"); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func renderTable(t testing.TB, client *dynamodb.Client, table string) []byte {
 	var items []map[string]any
 	var start map[string]types.AttributeValue
 	for {
-		out, err := client.Scan(ctxT(t), &dynamodb.ScanInput{TableName: aws.String(table), ExclusiveStartKey: start, ConsistentRead: aws.Bool(true)})
+		out, err := client.Scan(storetest.Ctx(t), &dynamodb.ScanInput{TableName: aws.String(table), ExclusiveStartKey: start, ConsistentRead: aws.Bool(true)})
 		if err != nil {
 			t.Fatalf("Scan: %v", err)
 		}

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -12,28 +11,12 @@ import (
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/store/storetest"
 )
-
-func specFor(name, repo, image string) release.SpecVersion {
-	return release.SpecVersion{
-		Pipeline: name,
-		Source:   []byte("pipeline: " + name + "\n"),
-		Parsed: release.Pipeline{
-			APIVersion: "shipwave/v1", Name: name, ExecutionMode: release.ModeQueued,
-			Source: release.Source{Repository: repo, Image: image, Branch: "main"},
-			Stages: []release.Stage{{Name: "beta", Waves: []release.Wave{{
-				Name:       "beta",
-				Targets:    []release.Target{{Type: release.TargetLocal, Name: "svc", Instances: 2}},
-				Deployment: release.Deployment{Type: release.ShiftCanary, Percent: 10, Interval: 5 * time.Minute},
-				Bake:       release.Bake{Duration: time.Hour},
-			}}}},
-		},
-	}
-}
 
 func TestCreateTable(t *testing.T) {
 	client := dynalitetest.Client(t)
-	ctx := ctxT(t)
+	ctx := storetest.Ctx(t)
 	_, table := dynalitetest.Table(t)
 	if err := store.CreateTable(ctx, client, table); err != nil {
 		t.Errorf("CreateTable on an existing table: got %v, want nil", err)
@@ -52,5 +35,5 @@ func TestCreateTable(t *testing.T) {
 	t.Cleanup(func() {
 		client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(other)})
 	})
-	wantKind(t, "CreateTable on a table with other keys", store.CreateTable(ctx, client, other), release.ErrConflict)
+	storetest.WantKind(t, "CreateTable on a table with other keys", store.CreateTable(ctx, client, other), release.ErrConflict)
 }

@@ -11,7 +11,7 @@ import (
 
 func testAppendEventAndEvents(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	explicit := e.clock.Now().Add(-time.Hour)
 	inputs := []release.Event{
 		{ReleaseID: "r1", Type: release.EventCreated, Seq: 99},
@@ -84,7 +84,7 @@ func testAppendEventAndEvents(t *testing.T, newEnv func(testing.TB) *env) {
 
 func testAppendEventRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	tests := []struct {
 		name string
 		ev   release.Event
@@ -96,7 +96,7 @@ func testAppendEventRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env) 
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.store.AppendEvent(ctx, tt.ev)
-			wantKind(t, "AppendEvent", err, release.ErrInvalid)
+			WantKind(t, "AppendEvent", err, release.ErrInvalid)
 		})
 	}
 	if got, err := e.store.Events(ctx, "r1", 0, 0); err != nil || len(got) != 0 {
@@ -108,7 +108,7 @@ func testAppendEventRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env) 
 // 1..N with no gaps and no duplicates, and every entry is stored.
 func testAppendEventConcurrent(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	const writers = 50
 	seqs := make([]int64, writers)
 	start := make(chan struct{})

@@ -11,7 +11,7 @@ import (
 
 func testClaimIdempotencyKey(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	steps := []struct {
 		name         string
 		advance      time.Duration
@@ -37,7 +37,7 @@ func testClaimIdempotencyKey(t *testing.T, newEnv func(testing.TB) *env) {
 		t.Run(st.name, func(t *testing.T) {
 			e.clock.Advance(st.advance)
 			existing, claimed, err := e.store.ClaimIdempotencyKey(ctx, st.key, st.value, st.ttl)
-			wantKind(t, "ClaimIdempotencyKey", err, st.wantErr)
+			WantKind(t, "ClaimIdempotencyKey", err, st.wantErr)
 			if claimed != st.wantClaimed || existing != st.wantExisting {
 				t.Errorf("ClaimIdempotencyKey(%.20s, %s) = %q, %v; want %q, %v", st.key, st.value, existing, claimed, st.wantExisting, st.wantClaimed)
 			}
@@ -47,7 +47,7 @@ func testClaimIdempotencyKey(t *testing.T, newEnv func(testing.TB) *env) {
 
 func testClaimIdempotencyKeyConcurrent(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	const callers = 30
 	var claims atomic.Int64
 	start := make(chan struct{})

@@ -13,7 +13,7 @@ import (
 // expiry and takeover (invariant 3) with an injected clock.
 func testLockLifecycle(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	const target = "orders-live"
 	type op func() (release.Lock, error)
 	acquire := func(owner string, lease time.Duration) op {
@@ -58,7 +58,7 @@ func testLockLifecycle(t *testing.T, newEnv func(testing.TB) *env) {
 		t.Run(st.name, func(t *testing.T) {
 			e.clock.Advance(st.advance)
 			got, err := st.do()
-			wantKind(t, st.name, err, st.wantErr)
+			WantKind(t, st.name, err, st.wantErr)
 			if st.wantErr == nil && got.Owner != "" && (got.Owner != st.wantOwner || got.Fence != st.wantFence || !got.ExpiresAt.Equal(e.clock.Now().Add(st.wantLease))) {
 				t.Errorf("returned lock %+v, want owner %s fence %d expiring %s", got, st.wantOwner, st.wantFence, e.clock.Now().Add(st.wantLease))
 			}
@@ -89,7 +89,7 @@ func testLockLifecycle(t *testing.T, newEnv func(testing.TB) *env) {
 // exactly one holds it.
 func testAcquireLockConcurrent(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	const owners = 30
 	var mu sync.Mutex
 	var winners []string

@@ -13,8 +13,8 @@ import (
 
 func testCreateRelease(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
-	r := newRelease("orders", "push-1")
+	ctx := Ctx(t)
+	r := NewRelease("orders", "push-1")
 	r.Trigger.Time = e.clock.Now().Add(-time.Second)
 	got := mustCreate(t, e, r)
 	if got.ID == "" || got.Status != release.StatusPending || !got.CreatedAt.Equal(e.clock.Now()) || !got.UpdatedAt.Equal(e.clock.Now()) {
@@ -29,36 +29,36 @@ func testCreateRelease(t *testing.T, newEnv func(testing.TB) *env) {
 	}
 
 	e.clock.Advance(time.Minute)
-	again, created, err := e.store.CreateRelease(ctx, newRelease("orders", "push-1"))
+	again, created, err := e.store.CreateRelease(ctx, NewRelease("orders", "push-1"))
 	if err != nil || created || again.ID != got.ID || !again.CreatedAt.Equal(got.CreatedAt) {
 		t.Errorf("CreateRelease with the same trigger = %+v, created %v, %v; want release %s, created false", again, created, err, got.ID)
 	}
-	other := mustCreate(t, e, newRelease("orders", "push-2"))
+	other := mustCreate(t, e, NewRelease("orders", "push-2"))
 	if other.ID == got.ID || other.ID <= got.ID {
 		t.Errorf("second release id %q, want a new id sorting after %q", other.ID, got.ID)
 	}
 	// The same trigger key on another pipeline is another release.
-	if third := mustCreate(t, e, newRelease("billing", "push-1")); third.ID == got.ID {
+	if third := mustCreate(t, e, NewRelease("billing", "push-1")); third.ID == got.ID {
 		t.Errorf("release of another pipeline reused id %s", got.ID)
 	}
 
-	custom := newRelease("orders", "push-3")
+	custom := NewRelease("orders", "push-3")
 	custom.ID, custom.Status = "custom-id", release.StatusQueued
 	if got := mustCreate(t, e, custom); got.ID != "custom-id" || got.Status != release.StatusQueued {
 		t.Errorf("release with id and status = %+v, want custom-id QUEUED", got)
 	}
-	clash := newRelease("orders", "push-4")
+	clash := NewRelease("orders", "push-4")
 	clash.ID = "custom-id"
 	_, _, err = e.store.CreateRelease(ctx, clash)
-	wantKind(t, "CreateRelease with a used id", err, release.ErrConflict)
+	WantKind(t, "CreateRelease with a used id", err, release.ErrConflict)
 
 	_, err = e.store.GetRelease(ctx, "missing")
-	wantKind(t, "GetRelease(missing)", err, release.ErrNotFound)
+	WantKind(t, "GetRelease(missing)", err, release.ErrNotFound)
 }
 
 func testCreateReleaseRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	tests := []struct {
 		name string
 		edit func(*release.Release)
@@ -70,10 +70,10 @@ func testCreateReleaseRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRelease("orders", "push-1")
+			r := NewRelease("orders", "push-1")
 			tt.edit(&r)
 			_, _, err := e.store.CreateRelease(ctx, r)
-			wantKind(t, "CreateRelease", err, release.ErrInvalid)
+			WantKind(t, "CreateRelease", err, release.ErrInvalid)
 		})
 	}
 	got, _, err := e.store.ListReleases(ctx, "orders", 0, "")
@@ -86,7 +86,7 @@ func testCreateReleaseRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env
 // times at once creates one release.
 func testCreateReleaseConcurrent(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	const callers = 200
 	type result struct {
 		id      string
@@ -99,7 +99,7 @@ func testCreateReleaseConcurrent(t *testing.T, newEnv func(testing.TB) *env) {
 	for range callers {
 		wg.Go(func() {
 			<-start
-			r, created, err := e.store.CreateRelease(ctx, newRelease("orders", "evt-123"))
+			r, created, err := e.store.CreateRelease(ctx, NewRelease("orders", "evt-123"))
 			results <- result{r.ID, created, err}
 		})
 	}
@@ -131,8 +131,8 @@ func testCreateReleaseConcurrent(t *testing.T, newEnv func(testing.TB) *env) {
 
 func testTransitionRelease(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
-	r := mustCreate(t, e, newRelease("orders", "push-1"))
+	ctx := Ctx(t)
+	r := mustCreate(t, e, NewRelease("orders", "push-1"))
 	steps := []struct {
 		name       string
 		id         string
@@ -153,7 +153,7 @@ func testTransitionRelease(t *testing.T, newEnv func(testing.TB) *env) {
 			e.clock.Advance(time.Second)
 			before, _ := e.store.GetRelease(ctx, r.ID)
 			got, err := e.store.TransitionRelease(ctx, st.id, st.to, st.reason)
-			wantKind(t, "TransitionRelease", err, st.wantErr)
+			WantKind(t, "TransitionRelease", err, st.wantErr)
 			after, _ := e.store.GetRelease(ctx, r.ID)
 			if st.wantErr != nil {
 				if !reflect.DeepEqual(after, before) {
@@ -173,8 +173,8 @@ func testTransitionRelease(t *testing.T, newEnv func(testing.TB) *env) {
 
 func testSetExecution(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
-	r := mustCreate(t, e, newRelease("orders", "push-1"))
+	ctx := Ctx(t)
+	r := mustCreate(t, e, NewRelease("orders", "push-1"))
 	const arn = "arn:aws:states:us-east-1:123456789012:execution:release:" + "x"
 	steps := []struct {
 		name    string
@@ -189,7 +189,7 @@ func testSetExecution(t *testing.T, newEnv func(testing.TB) *env) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			wantKind(t, "SetExecution", e.store.SetExecution(ctx, st.id, st.arn), st.wantErr)
+			WantKind(t, "SetExecution", e.store.SetExecution(ctx, st.id, st.arn), st.wantErr)
 		})
 	}
 	got, _ := e.store.GetRelease(ctx, r.ID)
@@ -203,12 +203,12 @@ func testSetExecution(t *testing.T, newEnv func(testing.TB) *env) {
 
 func testListReleasesPagination(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	var want []string // newest first
 	for i := range 7 {
-		r := mustCreate(t, e, newRelease("orders", fmt.Sprintf("push-%d", i)))
+		r := mustCreate(t, e, NewRelease("orders", fmt.Sprintf("push-%d", i)))
 		want = append([]string{r.ID}, want...)
-		mustCreate(t, e, newRelease("billing", fmt.Sprintf("push-%d", i)))
+		mustCreate(t, e, NewRelease("billing", fmt.Sprintf("push-%d", i)))
 		e.clock.Advance(time.Second)
 	}
 	tests := []struct {
@@ -261,7 +261,7 @@ func testListReleasesPagination(t *testing.T, newEnv func(testing.TB) *env) {
 	}
 	for _, cursor := range []string{"%%%", "bm90IGpzb24", "e30", billingCursor} {
 		_, _, err := e.store.ListReleases(ctx, "orders", 2, cursor)
-		wantKind(t, "ListReleases with cursor "+cursor, err, release.ErrInvalid)
+		WantKind(t, "ListReleases with cursor "+cursor, err, release.ErrInvalid)
 	}
 	if got, next, err := e.store.ListReleases(ctx, "nobody", 5, ""); err != nil || len(got) != 0 || next != "" {
 		t.Errorf("ListReleases of an unknown pipeline = %v, %q, %v; want nothing", got, next, err)
@@ -270,16 +270,16 @@ func testListReleasesPagination(t *testing.T, newEnv func(testing.TB) *env) {
 
 func testActiveReleases(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	var ids []string
 	for i := range 4 {
-		ids = append(ids, mustCreate(t, e, newRelease("orders", fmt.Sprintf("push-%d", i))).ID)
+		ids = append(ids, mustCreate(t, e, NewRelease("orders", fmt.Sprintf("push-%d", i))).ID)
 		e.clock.Advance(time.Second)
 	}
-	done := newRelease("orders", "already-done")
+	done := NewRelease("orders", "already-done")
 	done.Status = release.StatusCancelled
 	mustCreate(t, e, done)
-	mustCreate(t, e, newRelease("billing", "push-0"))
+	mustCreate(t, e, NewRelease("billing", "push-0"))
 
 	if _, err := e.store.TransitionRelease(ctx, ids[1], release.StatusInProgress, ""); err != nil {
 		t.Fatal(err)
@@ -304,16 +304,16 @@ func testActiveReleases(t *testing.T, newEnv func(testing.TB) *env) {
 // never overwritten by an older decision.
 func testTargetState(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	_, err := e.store.GetTargetState(ctx, "orders-live")
-	wantKind(t, "GetTargetState of a target never deployed", err, release.ErrNotFound)
-	wantKind(t, "PutTargetState without a phase", e.store.PutTargetState(ctx, release.TargetState{Target: "orders-live"}), release.ErrInvalid)
-	wantKind(t, "PutTargetState without a target", e.store.PutTargetState(ctx, release.TargetState{Phase: release.PhaseStable}), release.ErrInvalid)
+	WantKind(t, "GetTargetState of a target never deployed", err, release.ErrNotFound)
+	WantKind(t, "PutTargetState without a phase", e.store.PutTargetState(ctx, release.TargetState{Target: "orders-live"}), release.ErrInvalid)
+	WantKind(t, "PutTargetState without a target", e.store.PutTargetState(ctx, release.TargetState{Phase: release.PhaseStable}), release.ErrInvalid)
 	first := release.TargetState{Target: "orders-live", KnownGood: "v1", Good: []string{"v1", "v0"}, Stable: "v1", Candidate: "v2", Weight: 10,
 		ReleaseID: "r1", Previous: "v1", Phase: release.PhaseShifting, Stage: "prod", Wave: "w1"}
-	wantKind(t, "PutTargetState", e.store.PutTargetState(ctx, first), nil)
+	WantKind(t, "PutTargetState", e.store.PutTargetState(ctx, first), nil)
 	got, err := e.store.GetTargetState(ctx, "orders-live")
-	wantKind(t, "GetTargetState", err, nil)
+	WantKind(t, "GetTargetState", err, nil)
 	first.UpdatedAt = e.clock.Now()
 	if !reflect.DeepEqual(got, first) {
 		t.Errorf("GetTargetState = %+v, want %+v", got, first)
@@ -321,13 +321,13 @@ func testTargetState(t *testing.T, newEnv func(testing.TB) *env) {
 	e.clock.Advance(time.Second)
 	newer := first
 	newer.Weight, newer.UpdatedAt = 100, e.clock.Now()
-	wantKind(t, "PutTargetState newer", e.store.PutTargetState(ctx, newer), nil)
+	WantKind(t, "PutTargetState newer", e.store.PutTargetState(ctx, newer), nil)
 	older := first
 	older.Weight, older.UpdatedAt = 50, e.clock.Now().Add(-500*time.Millisecond)
-	wantKind(t, "PutTargetState older than the stored one", e.store.PutTargetState(ctx, older), release.ErrConflict)
+	WantKind(t, "PutTargetState older than the stored one", e.store.PutTargetState(ctx, older), release.ErrConflict)
 	same := newer
 	same.Phase = release.PhasePromoted
-	wantKind(t, "PutTargetState in the same millisecond", e.store.PutTargetState(ctx, same), nil)
+	WantKind(t, "PutTargetState in the same millisecond", e.store.PutTargetState(ctx, same), nil)
 	if got, _ := e.store.GetTargetState(ctx, "orders-live"); !reflect.DeepEqual(got, same) {
 		t.Errorf("after the writes: %+v, want %+v", got, same)
 	}

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-func specFor(name, repo, image string) release.SpecVersion {
+// SpecFor is a one-stage spec of pipeline name on a repository or image.
+func SpecFor(name, repo, image string) release.SpecVersion {
 	return release.SpecVersion{
 		Pipeline: name,
 		Source:   []byte("pipeline: " + name + "\n"),
@@ -28,9 +29,9 @@ func specFor(name, repo, image string) release.SpecVersion {
 
 func testSaveAndGetSpec(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	for want := 1; want <= 3; want++ {
-		sv := specFor("orders-api", "orders-api", "orders-image")
+		sv := SpecFor("orders-api", "orders-api", "orders-image")
 		sv.Version = 42 // ignored
 		got, err := e.store.SaveSpec(ctx, sv)
 		if err != nil {
@@ -59,15 +60,15 @@ func testSaveAndGetSpec(t *testing.T, newEnv func(testing.TB) *env) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := e.store.GetSpec(ctx, tt.pipeline, tt.version)
-			wantKind(t, "GetSpec", err, tt.wantErr)
+			WantKind(t, "GetSpec", err, tt.wantErr)
 			if tt.wantErr != nil {
 				return
 			}
-			want := specFor("orders-api", "orders-api", "orders-image")
+			want := SpecFor("orders-api", "orders-api", "orders-image")
 			if got.Version != tt.wantVersion || !bytes.Equal(got.Source, want.Source) || !reflect.DeepEqual(got.Parsed, want.Parsed) {
 				t.Errorf("GetSpec = %+v, want version %d of %+v", got, tt.wantVersion, want)
 			}
-			wantAt := newClock().Now().Add(time.Duration(tt.wantVersion-1) * time.Minute)
+			wantAt := NewClock().Now().Add(time.Duration(tt.wantVersion-1) * time.Minute)
 			if !got.CreatedAt.Equal(wantAt) {
 				t.Errorf("CreatedAt = %s, want %s", got.CreatedAt, wantAt)
 			}
@@ -77,8 +78,8 @@ func testSaveAndGetSpec(t *testing.T, newEnv func(testing.TB) *env) {
 
 func testSaveSpecRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
-	mismatch := specFor("a", "r", "")
+	ctx := Ctx(t)
+	mismatch := SpecFor("a", "r", "")
 	mismatch.Pipeline = "b"
 	tests := []struct {
 		name string
@@ -86,12 +87,12 @@ func testSaveSpecRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env) {
 	}{
 		{name: "no name", sv: release.SpecVersion{}},
 		{name: "names differ", sv: mismatch},
-		{name: "name too long", sv: specFor(string(bytes.Repeat([]byte("x"), 600)), "r", "")},
+		{name: "name too long", sv: SpecFor(string(bytes.Repeat([]byte("x"), 600)), "r", "")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.store.SaveSpec(ctx, tt.sv)
-			wantKind(t, "SaveSpec", err, release.ErrInvalid)
+			WantKind(t, "SaveSpec", err, release.ErrInvalid)
 		})
 	}
 	if got, err := e.store.ListPipelines(ctx); err != nil || len(got) != 0 {
@@ -101,7 +102,7 @@ func testSaveSpecRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env) {
 
 func testPipelineIndexes(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	save := func(sv release.SpecVersion) {
 		t.Helper()
 		if _, err := e.store.SaveSpec(ctx, sv); err != nil {
@@ -109,11 +110,11 @@ func testPipelineIndexes(t *testing.T, newEnv func(testing.TB) *env) {
 		}
 	}
 	// Pipeline name from Parsed when Pipeline is empty.
-	fromParsed := specFor("billing", "shared-repo", "")
+	fromParsed := SpecFor("billing", "shared-repo", "")
 	fromParsed.Pipeline = ""
 	save(fromParsed)
-	save(specFor("orders", "shared-repo", "orders-ecr"))
-	save(specFor("search", "search-repo", ""))
+	save(SpecFor("orders", "shared-repo", "orders-ecr"))
+	save(SpecFor("search", "search-repo", ""))
 
 	lookups := func() map[string][]string {
 		out := map[string][]string{}
@@ -138,7 +139,7 @@ func testPipelineIndexes(t *testing.T, newEnv func(testing.TB) *env) {
 	}
 
 	// A new version moving orders to another repository drops the old entries.
-	save(specFor("orders", "new-repo", ""))
+	save(SpecFor("orders", "new-repo", ""))
 	want = map[string][]string{
 		"shared-repo": {"billing"},
 		"search-repo": {"search"},
@@ -159,13 +160,13 @@ func testPipelineIndexes(t *testing.T, newEnv func(testing.TB) *env) {
 
 func testSaveSpecConcurrentVersions(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	const n = 10
 	versions := make(chan int, n)
 	errs := make(chan error, n)
 	for range n {
 		go func() {
-			sv, err := e.store.SaveSpec(ctx, specFor("p", "r", ""))
+			sv, err := e.store.SaveSpec(ctx, SpecFor("p", "r", ""))
 			errs <- err
 			versions <- sv.Version
 		}()

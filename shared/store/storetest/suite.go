@@ -47,7 +47,7 @@ func Run(t *testing.T, newStore Factory, gaps ...Gap) {
 	}
 	mk := func(t testing.TB) *env {
 		t.Helper()
-		c := newClock()
+		c := NewClock()
 		return &env{store: newStore(t, c.Now), clock: c}
 	}
 	for _, tc := range []struct {
@@ -88,21 +88,25 @@ func Run(t *testing.T, newStore Factory, gaps ...Gap) {
 	}
 }
 
-// clock is a settable time source.
-type clock struct {
+// Clock is a settable time source for the stores under test (starting at
+// 2026-01-02 03:04:05 UTC).
+type Clock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+// NewClock returns a Clock at the suite's start time.
+func NewClock() *Clock { return &Clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
 
-func (c *clock) Now() time.Time {
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) Advance(d time.Duration) {
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
@@ -111,18 +115,19 @@ func (c *clock) Advance(d time.Duration) {
 // env is a fresh store with an injected clock.
 type env struct {
 	store Store
-	clock *clock
+	clock *Clock
 }
 
-func ctxT(t testing.TB) context.Context {
+// Ctx is a context that ends with the test (30 s at most).
+func Ctx(t testing.TB) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-// wantKind fails unless err matches kind (nil kind: err must be nil).
-func wantKind(t testing.TB, what string, err, kind error) {
+// WantKind fails unless err matches kind (nil kind: err must be nil).
+func WantKind(t testing.TB, what string, err, kind error) {
 	t.Helper()
 	switch {
 	case kind == nil && err != nil:
@@ -134,7 +139,7 @@ func wantKind(t testing.TB, what string, err, kind error) {
 
 func mustCreate(t testing.TB, e *env, r release.Release) release.Release {
 	t.Helper()
-	got, created, err := e.store.CreateRelease(ctxT(t), r)
+	got, created, err := e.store.CreateRelease(Ctx(t), r)
 	if err != nil {
 		t.Fatalf("CreateRelease(%s, %s): %v", r.Pipeline, r.Trigger.Key, err)
 	}
@@ -144,7 +149,8 @@ func mustCreate(t testing.TB, e *env, r release.Release) release.Release {
 	return got
 }
 
-func newRelease(pipeline, key string) release.Release {
+// NewRelease is a release of pipeline pushed with trigger key key.
+func NewRelease(pipeline, key string) release.Release {
 	return release.Release{
 		Pipeline: pipeline, SpecVersion: 1, Version: "v-" + key,
 		Trigger: release.Trigger{Kind: release.TriggerPush, Key: key, Repository: "orders-api", Commit: "c0ffee"},

@@ -14,38 +14,38 @@ import (
 // always loses.
 func testSwapTargetState(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	first := release.TargetState{Target: "orders", KnownGood: "v1", Stable: "v1", Phase: release.PhaseStable, UpdatedAt: e.clock.Now()}
-	wantKind(t, "Swap(none -> stable)", e.store.SwapTargetState(ctx, release.TargetState{}, first), nil)
-	wantKind(t, "Swap(none -> stable) again", e.store.SwapTargetState(ctx, release.TargetState{}, first), release.ErrConflict)
+	WantKind(t, "Swap(none -> stable)", e.store.SwapTargetState(ctx, release.TargetState{}, first), nil)
+	WantKind(t, "Swap(none -> stable) again", e.store.SwapTargetState(ctx, release.TargetState{}, first), release.ErrConflict)
 	stored, err := e.store.GetTargetState(ctx, "orders")
-	wantKind(t, "GetTargetState", err, nil)
+	WantKind(t, "GetTargetState", err, nil)
 
 	claim := stored
 	claim.ReleaseID, claim.Phase, claim.UpdatedAt = "rel-a", release.PhaseRestoring, stored.UpdatedAt.Add(time.Millisecond)
-	wantKind(t, "Swap(stable -> restoring)", e.store.SwapTargetState(ctx, stored, claim), nil)
+	WantKind(t, "Swap(stable -> restoring)", e.store.SwapTargetState(ctx, stored, claim), nil)
 	now, err := e.store.GetTargetState(ctx, "orders")
-	wantKind(t, "GetTargetState", err, nil)
+	WantKind(t, "GetTargetState", err, nil)
 	if now.ReleaseID != "rel-a" || now.Phase != release.PhaseRestoring {
 		t.Errorf("stored %+v, want rel-a's RESTORING claim", now)
 	}
 	stale := stored
 	stale.Phase = release.PhaseShifting
 	stale.UpdatedAt = now.UpdatedAt.Add(time.Second)
-	wantKind(t, "Swap(from a stale read)", e.store.SwapTargetState(ctx, stored, stale), release.ErrConflict)
-	wantKind(t, "Swap(prev of another target)", e.store.SwapTargetState(ctx, release.TargetState{Target: "other"}, stale), release.ErrInvalid)
-	wantKind(t, "Swap(no phase)", e.store.SwapTargetState(ctx, now, release.TargetState{Target: "orders"}), release.ErrInvalid)
+	WantKind(t, "Swap(from a stale read)", e.store.SwapTargetState(ctx, stored, stale), release.ErrConflict)
+	WantKind(t, "Swap(prev of another target)", e.store.SwapTargetState(ctx, release.TargetState{Target: "other"}, stale), release.ErrInvalid)
+	WantKind(t, "Swap(no phase)", e.store.SwapTargetState(ctx, now, release.TargetState{Target: "orders"}), release.ErrInvalid)
 }
 
 // testSwapTargetStateConcurrent: of several writers that read the same
 // state, exactly one swap wins.
 func testSwapTargetStateConcurrent(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	first := release.TargetState{Target: "orders", KnownGood: "v1", Stable: "v1", Phase: release.PhaseStable, UpdatedAt: e.clock.Now()}
-	wantKind(t, "Swap(none -> stable)", e.store.SwapTargetState(ctx, release.TargetState{}, first), nil)
+	WantKind(t, "Swap(none -> stable)", e.store.SwapTargetState(ctx, release.TargetState{}, first), nil)
 	stored, err := e.store.GetTargetState(ctx, "orders")
-	wantKind(t, "GetTargetState", err, nil)
+	WantKind(t, "GetTargetState", err, nil)
 	const racers = 8
 	var wg sync.WaitGroup
 	wins := make(chan string, racers)

@@ -29,7 +29,7 @@ func tokenNames(toks []release.TaskToken) []string {
 
 func testTaskTokens(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	now := e.clock.Now()
 	long := strings.Repeat("T", 3000) // task tokens can be longer than a key
 	toks := []release.TaskToken{
@@ -49,7 +49,7 @@ func testTaskTokens(t *testing.T, newEnv func(testing.TB) *env) {
 	}
 	dup := toks[0]
 	dup.ReleaseID, dup.Alarms = "r9", []string{"other"}
-	wantKind(t, "PutTaskToken again", e.store.PutTaskToken(ctx, dup), release.ErrConflict)
+	WantKind(t, "PutTaskToken again", e.store.PutTaskToken(ctx, dup), release.ErrConflict)
 
 	got, err := e.store.GetTaskToken(ctx, long)
 	if err != nil {
@@ -63,7 +63,7 @@ func testTaskTokens(t *testing.T, newEnv func(testing.TB) *env) {
 		t.Errorf("approval token = %+v, %v; want CreatedAt from the clock and no expiry", approval, err)
 	}
 	_, err = e.store.GetTaskToken(ctx, "nope")
-	wantKind(t, "GetTaskToken(nope)", err, release.ErrNotFound)
+	WantKind(t, "GetTaskToken(nope)", err, release.ErrNotFound)
 
 	byRelease, err := e.store.TokensByRelease(ctx, "r1")
 	if err != nil {
@@ -99,7 +99,7 @@ func testTaskTokens(t *testing.T, newEnv func(testing.TB) *env) {
 	}
 
 	expired, err := e.store.GetTaskToken(ctx, "tok-a")
-	wantKind(t, "GetTaskToken of an expired token", err, release.ErrExpired)
+	WantKind(t, "GetTaskToken of an expired token", err, release.ErrExpired)
 	if expired.Token != "tok-a" {
 		t.Errorf("GetTaskToken of an expired token returned %+v, want the token", expired)
 	}
@@ -110,7 +110,7 @@ func testTaskTokens(t *testing.T, newEnv func(testing.TB) *env) {
 
 func testPutTaskTokenRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	now := e.clock.Now()
 	tests := []struct {
 		name string
@@ -125,7 +125,7 @@ func testPutTaskTokenRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env)
 		t.Run(tt.name, func(t *testing.T) {
 			tok := bakeToken("tok", "r1", now, time.Hour, "ok")
 			tt.edit(&tok)
-			wantKind(t, "PutTaskToken", e.store.PutTaskToken(ctx, tok), release.ErrInvalid)
+			WantKind(t, "PutTaskToken", e.store.PutTaskToken(ctx, tok), release.ErrInvalid)
 		})
 	}
 	if got, err := e.store.TokensByAlarm(ctx, "ok"); err != nil || len(got) != 0 {
@@ -137,7 +137,7 @@ func testPutTaskTokenRejectsBadInput(t *testing.T, newEnv func(testing.TB) *env)
 // bake token — exactly one may act on it.
 func testDeleteTaskTokenOneWinner(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
-	ctx := ctxT(t)
+	ctx := Ctx(t)
 	tok := bakeToken("tok-a", "r1", e.clock.Now(), time.Minute, "orders-5xx", "orders-p99")
 	if err := e.store.PutTaskToken(ctx, tok); err != nil {
 		t.Fatal(err)
@@ -167,7 +167,7 @@ func testDeleteTaskTokenOneWinner(t *testing.T, newEnv func(testing.TB) *env) {
 		t.Errorf("DeleteTaskToken: %d winners and %d ErrNotFound, want 1 and %d", wins.Load(), notFound.Load(), callers-1)
 	}
 	_, err := e.store.GetTaskToken(ctx, "tok-a")
-	wantKind(t, "GetTaskToken after delete", err, release.ErrNotFound)
+	WantKind(t, "GetTaskToken after delete", err, release.ErrNotFound)
 	e.clock.Advance(-2 * time.Minute)
 	for _, alarm := range tok.Alarms {
 		if got, err := e.store.TokensByAlarm(ctx, alarm); err != nil || len(got) != 0 {
