@@ -266,6 +266,12 @@ func (s starter) Start(ctx context.Context, rel release.Release) (string, error)
 	if p.dead.Load() {
 		return "", errCrashed
 	}
+	// Record which release a commit belongs to before the execution
+	// starts: its first shift can come before Start returns, and the
+	// lock check reads this map.
+	s.r.mu.Lock()
+	s.r.commits[rel.Version] = rel.ID
+	s.r.mu.Unlock()
 	p.mu.Lock()
 	if x, ok := p.execs[rel.ID]; ok {
 		p.mu.Unlock()
@@ -279,9 +285,6 @@ func (s starter) Start(ctx context.Context, rel release.Release) (string, error)
 	}
 	p.execs[rel.ID] = x
 	p.mu.Unlock()
-	s.r.mu.Lock()
-	s.r.commits[rel.Version] = rel.ID
-	s.r.mu.Unlock()
 	s.r.track(p, x, false)
 	return x.ARN(), nil
 }
