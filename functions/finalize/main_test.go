@@ -30,7 +30,7 @@ func TestWiredHandler(t *testing.T) {
 	h := wiringtest.Build(t, env, newHandler)
 	in := wiringtest.Sample[control.DeployTask](t, "task-finalize.json")
 	env.Release(t, in.ReleaseID, in.Pipeline)
-	if err := env.Store.PutTargetState(context.Background(), release.TargetState{Target: in.Target.Name, KnownGood: "1", Stable: "1", Candidate: "2",
+	if err := env.Store.SwapTargetState(context.Background(), release.TargetState{}, release.TargetState{Target: in.Target.Name, KnownGood: "1", Stable: "1", Candidate: "2",
 		Weight: 100, ReleaseID: in.ReleaseID, Previous: "1", Phase: release.PhaseShifting, Stage: in.Stage, Wave: in.Wave}); err != nil {
 		t.Fatal(err)
 	}

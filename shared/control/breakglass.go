@@ -211,7 +211,10 @@ func (s *Service) restoreTo(ctx context.Context, releaseID string, step restoreS
 	}
 	next := step.state.Settle(step.version, s.after(step.state.UpdatedAt))
 	next.Target, next.ReleaseID, next.Previous, next.Stage, next.Wave = name, releaseID, step.state.KnownGood, "", ""
-	if err := s.Store.PutTargetState(ctx, next); err != nil {
+	if err := s.Store.SwapTargetState(ctx, step.state, next); errors.Is(err, release.ErrConflict) {
+		msg := fmt.Sprintf("%s changed while it was restored to %s (another release or restore moved it): look at its traffic", name, step.version)
+		return msg, s.record(ctx, release.Event{ReleaseID: releaseID, Type: release.EventRestoreFailed, Target: name, Message: msg})
+	} else if err != nil {
 		return "", fmt.Errorf("record %s restored: %w", name, err)
 	}
 	ts := next

@@ -199,7 +199,9 @@ func (s *Service) prepare(ctx context.Context, in DeployTask) (traffic.Split, er
 	next.Target, next.KnownGood, next.Stable, next.Candidate, next.Weight = in.Target.Name, known, known, candidate, 0
 	next.ReleaseID, next.Previous, next.Phase, next.Stage, next.Wave = in.ReleaseID, known, release.PhaseShifting, in.Stage, in.Wave
 	next.UpdatedAt = s.after(ts.UpdatedAt)
-	if err := s.Store.PutTargetState(ctx, next); err != nil {
+	if err := s.Store.SwapTargetState(ctx, ts, next); errors.Is(err, release.ErrConflict) {
+		return traffic.Split{}, &TransientError{Message: fmt.Sprintf("target %s changed while release %s prepared it: %v", in.Target.Name, in.ReleaseID, err)}
+	} else if err != nil {
 		return traffic.Split{}, fmt.Errorf("record target %s: %w", in.Target.Name, err)
 	}
 	ev := in.event(release.EventTargetPrepared, fmt.Sprintf("prepared %s as %s; known-good version %s", in.Artifact, candidate, known))
@@ -306,11 +308,16 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 	}
 	next := ts
 	next.Stable, next.Candidate, next.Weight, next.Phase, next.UpdatedAt = split.Stable, split.Candidate, split.Weight, release.PhaseShifting, s.after(ts.UpdatedAt)
-	if err := s.Store.PutTargetState(ctx, next); err != nil {
+	if err := s.Store.SwapTargetState(ctx, ts, next); errors.Is(err, release.ErrConflict) {
+		return StepOutput{}, &LockLost{Message: fmt.Sprintf("target %s changed before release %s could shift it (a restore or another release moved first)", in.Target.Name, in.ReleaseID)}
+	} else if err != nil {
 		return StepOutput{}, fmt.Errorf("record target %s before shifting: %w", in.Target.Name, err)
 	}
 	if err := sh.Shift(ctx, in.Target, split); err != nil {
 		return StepOutput{}, fmt.Errorf("shift %s to %s: %w", in.Target.Name, split, err)
+	}
+	if err := s.confirmWrite(ctx, in, sh, ts, next); err != nil {
+		return StepOutput{}, err
 	}
 	if split.Weight == 100 {
 		if err := s.unwatch(ctx, in.ReleaseID, in.Target.Name); err != nil {
@@ -728,7 +735,9 @@ func (s *Service) finalize(ctx context.Context, in DeployTask) (TargetOutcome, e
 	}
 	next := ts
 	next.Stable, next.Candidate, next.Weight, next.Phase, next.UpdatedAt = in.Split.Candidate, in.Split.Candidate, 100, release.PhasePromoted, s.after(ts.UpdatedAt)
-	if err := s.Store.PutTargetState(ctx, next); err != nil {
+	if err := s.Store.SwapTargetState(ctx, ts, next); errors.Is(err, release.ErrConflict) {
+		return TargetOutcome{}, &LockLost{Message: fmt.Sprintf("finalize %s: its state changed under release %s (a restore moved first)", in.Target.Name, in.ReleaseID)}
+	} else if err != nil {
 		return TargetOutcome{}, fmt.Errorf("record %s promoted: %w", in.Target.Name, err)
 	}
 	ev := in.event(release.EventTargetPromoted, fmt.Sprintf("%s now serves %s (its known-good version stays %s until the release ends)", in.Target.Name, in.Split.Candidate, ts.KnownGood))

@@ -59,8 +59,6 @@ type Tokens interface {
 type Targets interface {
 	// GetTargetState returns ErrNotFound for a target never deployed.
 	GetTargetState(ctx context.Context, target string) (release.TargetState, error)
-	// PutTargetState returns ErrConflict when a newer state is stored.
-	PutTargetState(ctx context.Context, ts release.TargetState) error
 	// SwapTargetState writes next only if the stored state is still prev
 	// (same phase, owner and update time; prev.Phase "" means none is
 	// stored), and returns ErrConflict otherwise: exactly one of several

@@ -168,14 +168,6 @@ func (g *genStore) GetTargetState(ctx context.Context, target string) (release.T
 	return after(g, v, err)
 }
 
-func (g *genStore) PutTargetState(ctx context.Context, ts release.TargetState) error {
-	if err := g.alive(); err != nil {
-		return err
-	}
-	_, err := after(g, struct{}{}, g.s.PutTargetState(ctx, ts))
-	return err
-}
-
 func (g *genStore) SwapTargetState(ctx context.Context, prev, next release.TargetState) error {
 	if err := g.alive(); err != nil {
 		return err

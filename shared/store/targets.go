@@ -36,26 +36,6 @@ type targetItem struct {
 	UpdatedAtMs int64    `dynamodbav:"updatedAtMs"`
 }
 
-// PutTargetState records what a target serves. UpdatedAt is set from the
-// clock when zero. The write is conditional on the stored state not being
-// newer, so a delayed retry cannot overwrite a later decision. Errors:
-// release.ErrInvalid, release.ErrConflict when a newer state is stored.
-func (s *Store) PutTargetState(ctx context.Context, ts release.TargetState) error {
-	it, err := s.targetItem("put target state", ts)
-	if err != nil {
-		return err
-	}
-	err = s.put(ctx, it, "attribute_not_exists(PK) OR updatedAtMs <= :ms",
-		map[string]types.AttributeValue{":ms": num(it.UpdatedAtMs)})
-	if conditionFailed(err) {
-		return release.Errorf(release.ErrConflict, "put target state %s: a newer state is stored", ts.Target)
-	}
-	if err != nil {
-		return fmt.Errorf("put target state %s: %w", ts.Target, err)
-	}
-	return nil
-}
-
 // SwapTargetState writes next only if the stored state is still prev: the
 // same phase, owning release and update time (prev with an empty Phase
 // means no state is stored). Exactly one of several writers that read the

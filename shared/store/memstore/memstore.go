@@ -649,33 +649,6 @@ func (s *Store) GetLock(ctx context.Context, target string) (release.Lock, error
 	return l.lock(target), nil
 }
 
-// PutTargetState records what a target serves, unless a newer state (by
-// UpdatedAt, in milliseconds) is stored: then release.ErrConflict.
-func (s *Store) PutTargetState(ctx context.Context, ts release.TargetState) error {
-	if err := checkName("put target state", "target", ts.Target); err != nil {
-		return err
-	}
-	if ts.Phase == "" {
-		return release.Errorf(release.ErrInvalid, "put target state %s: phase is required", ts.Target)
-	}
-	if err := ctxErr(ctx, "put target state "+ts.Target); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	if ts.UpdatedAt.IsZero() {
-		ts.UpdatedAt = s.now()
-	}
-	ts.UpdatedAt = ts.UpdatedAt.UTC()
-	if cur, ok := s.targets[ts.Target]; ok && cur.UpdatedAt.UnixMilli() > ts.UpdatedAt.UnixMilli() {
-		s.mu.Unlock()
-		return release.Errorf(release.ErrConflict, "put target state %s: a newer state is stored", ts.Target)
-	}
-	s.targets[ts.Target] = storedTarget(ts)
-	s.mu.Unlock()
-	s.wrote()
-	return nil
-}
-
 // SwapTargetState writes next only if the stored state is still prev (same
 // phase, owner and update time in milliseconds, as the DynamoDB store
 // compares them; prev.Phase "" means none is stored). Errors:

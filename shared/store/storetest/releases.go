@@ -300,35 +300,23 @@ func testActiveReleases(t *testing.T, newEnv func(testing.TB) *env) {
 	}
 }
 
-// testTargetState: a target's state is written before traffic moves and
-// never overwritten by an older decision.
+// testTargetState: a target's state is written before traffic moves, and
+// read back as written.
 func testTargetState(t *testing.T, newEnv func(testing.TB) *env) {
 	e := newEnv(t)
 	ctx := Ctx(t)
 	_, err := e.store.GetTargetState(ctx, "orders-live")
 	WantKind(t, "GetTargetState of a target never deployed", err, release.ErrNotFound)
-	WantKind(t, "PutTargetState without a phase", e.store.PutTargetState(ctx, release.TargetState{Target: "orders-live"}), release.ErrInvalid)
-	WantKind(t, "PutTargetState without a target", e.store.PutTargetState(ctx, release.TargetState{Phase: release.PhaseStable}), release.ErrInvalid)
+	none := release.TargetState{}
+	WantKind(t, "SwapTargetState without a phase", e.store.SwapTargetState(ctx, none, release.TargetState{Target: "orders-live"}), release.ErrInvalid)
+	WantKind(t, "SwapTargetState without a target", e.store.SwapTargetState(ctx, none, release.TargetState{Phase: release.PhaseStable}), release.ErrInvalid)
 	first := release.TargetState{Target: "orders-live", KnownGood: "v1", Good: []string{"v1", "v0"}, Stable: "v1", Candidate: "v2", Weight: 10,
 		ReleaseID: "r1", Previous: "v1", Phase: release.PhaseShifting, Stage: "prod", Wave: "w1"}
-	WantKind(t, "PutTargetState", e.store.PutTargetState(ctx, first), nil)
+	WantKind(t, "SwapTargetState", e.store.SwapTargetState(ctx, none, first), nil)
 	got, err := e.store.GetTargetState(ctx, "orders-live")
 	WantKind(t, "GetTargetState", err, nil)
 	first.UpdatedAt = e.clock.Now()
 	if !reflect.DeepEqual(got, first) {
 		t.Errorf("GetTargetState = %+v, want %+v", got, first)
-	}
-	e.clock.Advance(time.Second)
-	newer := first
-	newer.Weight, newer.UpdatedAt = 100, e.clock.Now()
-	WantKind(t, "PutTargetState newer", e.store.PutTargetState(ctx, newer), nil)
-	older := first
-	older.Weight, older.UpdatedAt = 50, e.clock.Now().Add(-500*time.Millisecond)
-	WantKind(t, "PutTargetState older than the stored one", e.store.PutTargetState(ctx, older), release.ErrConflict)
-	same := newer
-	same.Phase = release.PhasePromoted
-	WantKind(t, "PutTargetState in the same millisecond", e.store.PutTargetState(ctx, same), nil)
-	if got, _ := e.store.GetTargetState(ctx, "orders-live"); !reflect.DeepEqual(got, same) {
-		t.Errorf("after the writes: %+v, want %+v", got, same)
 	}
 }

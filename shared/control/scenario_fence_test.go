@@ -1,0 +1,89 @@
+package control_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/traffic"
+)
+
+// racingShifter runs race, once, inside the first shift to a partial
+// weight, just before that shift is applied: whatever race does lands
+// while the shift is in flight.
+type racingShifter struct {
+	control.Shifter
+	once sync.Once
+	race func()
+}
+
+func (r *racingShifter) Shift(ctx context.Context, t release.Target, s traffic.Split) error {
+	if s.Weight > 0 && s.Weight < 100 {
+		r.once.Do(r.race)
+	}
+	// The request is already on the wire: a caller that gives up now
+	// does not take it back.
+	return r.Shifter.Shift(context.WithoutCancel(ctx), t, s)
+}
+
+// racingStore runs race, once, just before the first write of a target
+// state that shifts partial traffic: whatever race does lands between the
+// shift's read of the target and its write.
+type racingStore struct {
+	control.Store
+	once sync.Once
+	race func()
+}
+
+func (r *racingStore) before(ts release.TargetState) {
+	if ts.Phase == release.PhaseShifting && ts.Weight > 0 && ts.Weight < 100 {
+		r.once.Do(r.race)
+	}
+}
+
+func (r *racingStore) SwapTargetState(ctx context.Context, prev, next release.TargetState) error {
+	r.before(next)
+	return r.Store.SwapTargetState(ctx, prev, next)
+}
+
+// TestStaleShiftNeverOutlivesARestore: a shift is in flight when the
+// release is ended and its target restored underneath it — reconcile ran
+// because Step Functions reported the execution stopped, while the shift's
+// Lambda invocation was still running (Step Functions does not stop a
+// running invocation). The stale shift lands after the restore, or is
+// refused before it; either way the target ends with 100% of its traffic
+// on the known-good version, and the log says what happened.
+func TestStaleShiftNeverOutlivesARestore(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// wire puts race where the stale shift meets the restore.
+		wire func(w *world, race func())
+	}{
+		{"restore before the shift's traffic write", func(w *world, race func()) {
+			inner, _ := w.svc.Shifters(release.Target{Type: release.TargetLambdaAlias})
+			sh := &racingShifter{Shifter: inner, race: race}
+			w.svc.Shifters = func(release.Target) (control.Shifter, error) { return sh, nil }
+		}},
+		{"restore before the shift's record", func(w *world, race func()) {
+			w.svc.Store = &racingStore{Store: w.svc.Store, race: race}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, "QUEUED", "Canary10Percent5Minutes")
+			var r release.Release
+			tc.wire(w, func() {
+				if _, err := w.svc.EndOrphan(context.Background(), r.ID, "execution ABORTED: stopped by an operator"); err != nil {
+					t.Errorf("end the release underneath its shift: %v", err)
+				}
+			})
+			r, x := w.start("v2", "push:orders:main:stale-shift")
+			w.wait(x)
+			w.checkSafety(r, map[string]string{"orders": "1"})
+			if got := w.releaseOf(r.ID).Status; got == release.StatusSucceeded {
+				t.Errorf("release ended %s; it was ended by reconcile and must not succeed", got)
+			}
+		})
+	}
+}
