@@ -74,21 +74,12 @@ func (k *parallelState) run(sr *stateRun) (any, *state, *failure.Error) {
 func (k *parallelState) work(sr *stateRun) (any, *failure.Error) {
 	st := sr.st
 	th := sr.th
-	var eff any
-	var ferr *failure.Error
-	if st.jsonata {
-		if eff, ferr = sr.jInput(); ferr != nil {
-			return nil, ferr
-		}
-	} else {
-		if eff, ferr = sr.selectPath(st.inputPath, sr.raw); ferr != nil {
-			return nil, ferr
-		}
-		if st.parameters != nil {
-			if eff, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
-				return nil, ferr
-			}
-		}
+	eff, ferr := st.flow.input(sr)
+	if ferr != nil {
+		return nil, ferr
+	}
+	if eff, ferr = st.flow.arguments(sr, eff); ferr != nil {
+		return nil, ferr
 	}
 	th.record(event{info: infoParallelStateStarted})
 	pure := true
@@ -106,5 +97,5 @@ func (k *parallelState) work(sr *stateRun) (any, *failure.Error) {
 		return nil, r.firstErr
 	}
 	th.record(event{info: infoParallelStateSucceeded})
-	return sr.finishResult(r.out)
+	return st.flow.finish(sr, produced{value: r.out, from: fromResult})
 }

@@ -12,18 +12,40 @@ import (
 var exprFields = [...]string{"Seconds", "Timestamp", "TimeoutSeconds", "HeartbeatSeconds",
 	"MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "Error", "Cause"}
 
-// jsonataFields compiles the JSONata fields of a state and returns the
-// object without them, for the parsers shared with JSONPath to read the
-// literal fields, and the expressions of the fields that take a literal or
-// an expression (exprFields).
-func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string, allowed map[string]bool) (*jsonvalue.Object, exprs) {
-	st.jArgs = p.jsonataField(o, loc, "Arguments")
-	st.jOutput = p.jsonataField(o, loc, "Output")
-	if st.jAssign = p.jsonataField(o, loc, "Assign"); st.jAssign != nil {
+// jsonataFlow is the JSONata data flow; a field the state does not have
+// is nil.
+type jsonataFlow struct {
+	args, output, assign *payload.JSONataTemplate
+}
+
+var _ dataflow = (*jsonataFlow)(nil)
+
+// jsonataFields compiles the JSONata fields of a state: its data flow
+// (the fields of it the type has, allowed), the variables its Assign
+// assigns, the object without those fields, for the parsers shared with
+// JSONPath to read the literal fields, and the expressions of the fields
+// that take a literal or an expression (exprFields).
+func (p *parser) jsonataFields(o *jsonvalue.Object, loc string, allowed map[string]bool) (*jsonataFlow, []string, *jsonvalue.Object, exprs) {
+	f := &jsonataFlow{}
+	var vars []string
+	args := p.jsonataField(o, loc, "Arguments")
+	output := p.jsonataField(o, loc, "Output")
+	assign := p.jsonataField(o, loc, "Assign")
+	if assign != nil {
 		if _, isObj := mustGet(o, "Assign").(*jsonvalue.Object); !isObj {
 			p.c.add(CodeSchema, loc+"/Assign", "Expected value of type: Object")
 		}
-		st.assignVars = p.checkAssignNames(o, loc)
+		vars = p.checkAssignNames(o, loc)
+	}
+	// A field the type does not have is compiled and checked, but not run.
+	if allowed["Arguments"] {
+		f.args = args
+	}
+	if allowed["Output"] {
+		f.output = output
+	}
+	if allowed["Assign"] {
+		f.assign = assign
 	}
 	var jx exprs
 	if allowed["Items"] {
@@ -55,7 +77,7 @@ func (p *parser) jsonataFields(st *state, o *jsonvalue.Object, loc string, allow
 			rest.Set(k, v)
 		}
 	}
-	return rest, jx
+	return f, vars, rest, jx
 }
 
 func mustGet(o *jsonvalue.Object, k string) any {
@@ -85,6 +107,75 @@ func (p *parser) jsonataFieldNamed(o *jsonvalue.Object, loc, field, name string)
 		return nil
 	}
 	return t
+}
+
+func (f *jsonataFlow) input(sr *stateRun) (any, *failure.Error) { return sr.raw, nil }
+
+func (f *jsonataFlow) arguments(sr *stateRun, eff any) (any, *failure.Error) {
+	if f.args == nil {
+		return eff, nil
+	}
+	return sr.jEval(f.args, sr.bindings())
+}
+
+// finish evaluates Assign and Output, in that order, as Step Functions
+// does (an Assign failure is reported before an Output one); both see the
+// variables as they were, then the assignments are made. The output
+// defaults to the result or error output, else to the raw input.
+func (f *jsonataFlow) finish(sr *stateRun, res produced) (any, *failure.Error) {
+	output, assigns := f.output, [2]*payload.JSONataTemplate{f.assign}
+	if r, ok := res.rule.(*jsonataFlow); ok {
+		if r.output != nil {
+			output = r.output
+		}
+		assigns[1] = r.assign
+	}
+	var vars map[string]any
+	def := res.value
+	switch res.from {
+	case fromResult:
+		vars = sr.jVars(sr.raw, res.value, nil, nil)
+	case fromError:
+		vars = sr.jVars(sr.raw, nil, res.value, nil)
+	default:
+		vars, def = sr.bindings(), sr.raw
+	}
+	var buf [2]*jsonvalue.Object
+	assigned := buf[:0]
+	for _, t := range assigns {
+		if t == nil {
+			continue
+		}
+		v, ferr := sr.jEval(t, vars)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if obj, ok := v.(*jsonvalue.Object); ok {
+			assigned = append(assigned, obj)
+		}
+	}
+	out := def
+	if output != nil {
+		v, ferr := sr.jEval(output, vars)
+		if ferr != nil {
+			return nil, ferr
+		}
+		out = v
+	}
+	sr.setVars(assigned)
+	if ferr := sr.checkSize(out, sr.st.name); ferr != nil {
+		return nil, ferr
+	}
+	return out, nil
+}
+
+// bindings are the JSONata bindings of the current attempt with no
+// result, error output or Map item, built once.
+func (sr *stateRun) bindings() map[string]any {
+	if sr.vars == nil {
+		sr.vars = sr.jVars(sr.raw, nil, nil, nil)
+	}
+	return sr.vars
 }
 
 // jVars builds JSONata bindings: $states and every visible variable.
@@ -119,69 +210,12 @@ func (sr *stateRun) jEval(t *payload.JSONataTemplate, vars map[string]any) (any,
 	return v, nil
 }
 
-// jFinish evaluates Assign and Output of a JSONata state (or catcher), in
-// that order, as Step Functions does (an Assign failure is reported before
-// an Output one); both see the variables as they were, then the
-// assignments are applied. The output defaults to def.
-func (sr *stateRun) jFinish(output, assign *payload.JSONataTemplate, vars map[string]any, def any, more ...*payload.JSONataTemplate) (any, *failure.Error) {
-	var buf [2]*jsonvalue.Object
-	assigned := buf[:0]
-	for i := -1; i < len(more); i++ {
-		t := assign
-		if i >= 0 {
-			t = more[i]
-		}
-		if t == nil {
-			continue
-		}
-		v, ferr := sr.jEval(t, vars)
-		if ferr != nil {
-			return nil, ferr
-		}
-		if obj, ok := v.(*jsonvalue.Object); ok {
-			assigned = append(assigned, obj)
-		}
-	}
-	out := def
-	if output != nil {
-		v, ferr := sr.jEval(output, vars)
-		if ferr != nil {
-			return nil, ferr
-		}
-		out = v
-	}
-	for _, obj := range assigned {
-		for i := 0; i < obj.Len(); i++ {
-			k, val := obj.At(i)
-			sr.th.scope.set(k, val)
-		}
-	}
-	if ferr := sr.checkSize(out, sr.st.name); ferr != nil {
-		return nil, ferr
-	}
-	return out, nil
-}
-
-// jResult finishes a Task, Parallel or Map state whose work produced result.
-func (sr *stateRun) jResult(result any) (any, *failure.Error) {
-	return sr.jFinish(sr.st.jOutput, sr.st.jAssign, sr.jVars(sr.raw, result, nil, nil), result)
-}
-
-// jInput is the effective input of a Task or Parallel state: Arguments, or
-// the raw input.
-func (sr *stateRun) jInput() (any, *failure.Error) {
-	if sr.st.jArgs == nil {
-		return sr.raw, nil
-	}
-	return sr.jEval(sr.st.jArgs, sr.jVars(sr.raw, nil, nil, nil))
-}
-
-// jNumber evaluates a numeric field given as a literal or an expression.
+// jInt evaluates a numeric field given as a literal or an expression.
 func (sr *stateRun) jInt(t *payload.JSONataTemplate, literal int64, field string, min int64) (int64, *failure.Error) {
 	if t == nil {
 		return literal, nil
 	}
-	v, ferr := sr.jEval(t, sr.jVars(sr.raw, nil, nil, nil))
+	v, ferr := sr.jEval(t, sr.bindings())
 	if ferr != nil {
 		return 0, ferr
 	}
