@@ -54,9 +54,9 @@ type choiceRule struct {
 // condition is a Choice rule's test in its query language: a *comparison
 // (JSONPath) or a jsonataCondition.
 type condition interface {
-	// test reports whether the rule matches the state's effective input,
-	// env's "$".
-	test(env *evalEnv) (bool, *failure.Error)
+	// test reports whether the rule matches the state's effective input
+	// eff.
+	test(sr *stateRun, eff any) (bool, *failure.Error)
 }
 
 // comparison is a JSONPath Choice rule's condition: a comparison of its
@@ -76,10 +76,12 @@ type comparison struct {
 	pattern  []matchPart
 }
 
-func (c *comparison) test(env *evalEnv) (bool, *failure.Error) {
-	ok, err := evalChoice(c, env)
+func (c *comparison) test(sr *stateRun, eff any) (bool, *failure.Error) {
+	// The environment stays on the stack: evalChoice keeps no reference.
+	env := evalEnv{sr: sr, input: eff}
+	ok, err := evalChoice(c, &env)
 	if err != nil {
-		return false, env.sr.fail(err)
+		return false, sr.fail(err)
 	}
 	return ok, nil
 }
@@ -87,8 +89,7 @@ func (c *comparison) test(env *evalEnv) (bool, *failure.Error) {
 // jsonataCondition is a JSONata Choice rule's Condition.
 type jsonataCondition struct{ expr *payload.JSONataTemplate }
 
-func (c jsonataCondition) test(env *evalEnv) (bool, *failure.Error) {
-	sr := env.sr
+func (c jsonataCondition) test(sr *stateRun, _ any) (bool, *failure.Error) {
 	v, ferr := sr.jEval(c.expr, sr.bindings())
 	if ferr != nil {
 		return false, ferr
@@ -200,12 +201,11 @@ func (k *choiceState) run(sr *stateRun) (any, *state, *failure.Error) {
 	if ferr != nil {
 		return nil, nil, ferr
 	}
-	env := sr.env(eff)
 	for _, r := range k.choices {
 		if r.cond == nil {
 			continue
 		}
-		ok, ferr := r.cond.test(env)
+		ok, ferr := r.cond.test(sr, eff)
 		if ferr != nil {
 			return nil, nil, ferr
 		}

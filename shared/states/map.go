@@ -191,7 +191,7 @@ func (k *mapState) work(sr *stateRun) (any, *failure.Error) {
 	}
 	r := th.runChildren(n, workers, k.iterator.pure, func(i int, child *thread) (any, *failure.Error) {
 		child.record(event{info: k.iter[iterStarted], index: i})
-		input, ferr := k.items.input(sr, eff, &mapItem{index: i, value: items[i]})
+		input, ferr := k.items.input(sr, eff, i, items[i])
 		if ferr != nil {
 			child.record(event{info: k.iter[iterFailed], index: i})
 			return nil, ferr
@@ -237,8 +237,8 @@ func (k *mapState) work(sr *stateRun) (any, *failure.Error) {
 type mapItems interface {
 	// list returns the items from the state's effective input.
 	list(sr *stateRun, eff any) ([]any, *failure.Error)
-	// input returns the input of the iteration over item.
-	input(sr *stateRun, eff any, item *mapItem) (any, *failure.Error)
+	// input returns the input of iteration i, over item.
+	input(sr *stateRun, eff any, i int, item any) (any, *failure.Error)
 }
 
 // pathItems are a JSONPath Map state's ItemsPath and ItemSelector.
@@ -275,11 +275,11 @@ func (k *pathItems) list(sr *stateRun, eff any) ([]any, *failure.Error) {
 	return mapArray(sr, v, failure.Runtime)
 }
 
-func (k *pathItems) input(sr *stateRun, eff any, item *mapItem) (any, *failure.Error) {
+func (k *pathItems) input(sr *stateRun, eff any, i int, item any) (any, *failure.Error) {
 	if k.selector == nil {
-		return item.value, nil
+		return item, nil
 	}
-	return sr.applyTemplate(k.selector, eff, item)
+	return sr.applyTemplate(k.selector, eff, &mapItem{index: i, value: item})
 }
 
 // jsonataItems are a JSONata Map state's Items and ItemSelector.
@@ -299,11 +299,11 @@ func (k *jsonataItems) list(sr *stateRun, eff any) ([]any, *failure.Error) {
 	return v, nil
 }
 
-func (k *jsonataItems) input(sr *stateRun, _ any, item *mapItem) (any, *failure.Error) {
+func (k *jsonataItems) input(sr *stateRun, _ any, i int, item any) (any, *failure.Error) {
 	if k.selector == nil {
-		return item.value, nil
+		return item, nil
 	}
-	return sr.jEval(k.selector, sr.jVars(sr.raw, nil, nil, item))
+	return sr.jEval(k.selector, sr.jVars(sr.raw, nil, nil, &mapItem{index: i, value: item}))
 }
 
 // mapArray is v as the items of a Map state, or the failure named name

@@ -81,7 +81,7 @@ type stateRun struct {
 	// vars are the JSONata bindings of this attempt without a result,
 	// error output or Map item (sr.bindings). Both are reset when the
 	// attempt or the variables change.
-	ctxObj any
+	ctxObj *jsonvalue.Object
 	vars   map[string]any
 }
 
