@@ -214,7 +214,7 @@ func (k *choiceState) run(sr *stateRun) (any, *state, *failure.Error) {
 			// and the matching rule's Assign on top of it; both see the
 			// variables as they were. The rule's Output, if it has one
 			// (JSONata), replaces the state's.
-			out, ferr := flow.finish(sr, produced{value: eff, rule: r.flow})
+			out, ferr := flow.finish(sr, produced{value: eff, from: fromInput, rule: r.flow})
 			return out, r.next, ferr
 		}
 	}
@@ -223,7 +223,7 @@ func (k *choiceState) run(sr *stateRun) (any, *state, *failure.Error) {
 		// States.NoChoiceMatched.
 		return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
 	}
-	out, ferr := flow.finish(sr, produced{value: eff})
+	out, ferr := flow.finish(sr, produced{value: eff, from: fromInput})
 	return out, k.def, ferr
 }
 

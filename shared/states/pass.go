@@ -75,7 +75,7 @@ func (k *passState) pass(sr *stateRun) (any, *failure.Error) {
 	if k.result != nil {
 		return flow.finish(sr, produced{value: k.result.value, from: fromResult})
 	}
-	return flow.finish(sr, produced{value: eff})
+	return flow.finish(sr, produced{value: eff, from: fromInput})
 }
 
 // runMember runs a Pass state that writes its Result into one member of

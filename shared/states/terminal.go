@@ -27,7 +27,7 @@ func (*succeedState) run(sr *stateRun) (any, *state, *failure.Error) {
 	if ferr != nil {
 		return nil, nil, ferr
 	}
-	out, ferr := flow.finish(sr, produced{value: eff})
+	out, ferr := flow.finish(sr, produced{value: eff, from: fromInput})
 	return out, nil, ferr
 }
 

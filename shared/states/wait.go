@@ -167,7 +167,7 @@ func (k *waitState) wait(sr *stateRun) (any, *failure.Error) {
 			return nil, errAborted
 		}
 	}
-	return flow.finish(sr, produced{value: eff})
+	return flow.finish(sr, produced{value: eff, from: fromInput})
 }
 
 // waitSecondsValue checks the value a Wait state's SecondsPath selected:
