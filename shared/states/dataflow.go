@@ -51,3 +51,16 @@ const (
 	// JSONata binds it as $states.errorOutput.
 	fromError
 )
+
+// workInput runs the state's data flow up to its work: it returns the
+// effective input and the work's input (its arguments).
+func (sr *stateRun) workInput() (eff, args any, ferr *failure.Error) {
+	flow := sr.st.flow
+	if eff, ferr = flow.input(sr); ferr != nil {
+		return nil, nil, ferr
+	}
+	if args, ferr = flow.arguments(sr, eff); ferr != nil {
+		return nil, nil, ferr
+	}
+	return eff, args, nil
+}

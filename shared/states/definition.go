@@ -468,14 +468,20 @@ func (p *parser) template(o *jsonvalue.Object, loc, field string) *payload.Templ
 	}
 	t, err := payload.Compile(v)
 	if err != nil {
-		if ce, ok := err.(*payload.CompileError); ok {
-			p.c.add(CodeSchema, loc+"/"+field+ce.Field, "%s", ce.Msg)
-		} else {
-			p.c.add(CodeSchema, loc+"/"+field, "%s", err.Error())
-		}
+		p.compileError(loc, field, err)
 		return nil
 	}
 	return t
+}
+
+// compileError reports a template of field that does not compile, at the
+// place inside it a *payload.CompileError names.
+func (p *parser) compileError(loc, field string, err error) {
+	if ce, ok := err.(*payload.CompileError); ok {
+		p.c.add(CodeSchema, loc+"/"+field+ce.Field, "%s", ce.Msg)
+		return
+	}
+	p.c.add(CodeSchema, loc+"/"+field, "%s", err.Error())
 }
 
 func (p *parser) checkAssignNames(o *jsonvalue.Object, loc string) []string {

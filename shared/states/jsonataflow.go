@@ -99,11 +99,7 @@ func (p *parser) jsonataFieldNamed(o *jsonvalue.Object, loc, field, name string)
 	}
 	t, err := payload.CompileJSONata(name, v)
 	if err != nil {
-		if ce, ok := err.(*payload.CompileError); ok {
-			p.c.add(CodeSchema, loc+"/"+field+ce.Field, "%s", ce.Msg)
-		} else {
-			p.c.add(CodeSchema, loc+"/"+field, "%s", err.Error())
-		}
+		p.compileError(loc, field, err)
 		return nil
 	}
 	return t

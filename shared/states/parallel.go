@@ -74,11 +74,8 @@ func (k *parallelState) run(sr *stateRun) (any, *state, *failure.Error) {
 func (k *parallelState) work(sr *stateRun) (any, *failure.Error) {
 	st := sr.st
 	th := sr.th
-	eff, ferr := st.flow.input(sr)
+	_, args, ferr := sr.workInput()
 	if ferr != nil {
-		return nil, ferr
-	}
-	if eff, ferr = st.flow.arguments(sr, eff); ferr != nil {
 		return nil, ferr
 	}
 	th.record(event{info: infoParallelStateStarted})
@@ -87,7 +84,7 @@ func (k *parallelState) work(sr *stateRun) (any, *failure.Error) {
 		pure = pure && b.pure
 	}
 	r := th.runChildren(len(k.branches), 0, pure, func(i int, child *thread) (any, *failure.Error) {
-		return child.runGraph(k.branches[i], eff)
+		return child.runGraph(k.branches[i], args)
 	}, func(*childResults) bool { return true })
 	if th.context().Err() != nil {
 		return nil, errAborted

@@ -64,18 +64,14 @@ func (k *passState) run(sr *stateRun) (any, *state, *failure.Error) {
 // pass runs a Pass state through its data flow: its Result, if it has
 // one, is its result.
 func (k *passState) pass(sr *stateRun) (any, *failure.Error) {
-	flow := sr.st.flow
-	eff, ferr := flow.input(sr)
+	_, args, ferr := sr.workInput()
 	if ferr != nil {
 		return nil, ferr
 	}
-	if eff, ferr = flow.arguments(sr, eff); ferr != nil {
-		return nil, ferr
-	}
 	if k.result != nil {
-		return flow.finish(sr, produced{value: k.result.value, from: fromResult})
+		return sr.st.flow.finish(sr, produced{value: k.result.value, from: fromResult})
 	}
-	return flow.finish(sr, produced{value: eff, from: fromInput})
+	return sr.st.flow.finish(sr, produced{value: args, from: fromInput})
 }
 
 // runMember runs a Pass state that writes its Result into one member of

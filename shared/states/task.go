@@ -220,11 +220,7 @@ func (k *taskState) work(sr *stateRun) (any, *failure.Error) {
 		sr.token = newToken()
 		sr.resetContext()
 	}
-	eff, ferr := st.flow.input(sr)
-	if ferr != nil {
-		return nil, ferr
-	}
-	params, ferr := st.flow.arguments(sr, eff)
+	eff, params, ferr := sr.workInput()
 	if ferr != nil {
 		return nil, ferr
 	}
