@@ -38,10 +38,33 @@ const (
 	cmpGe
 )
 
+// choiceRule is one of a Choice state's Choices: the condition that
+// selects it, the state it goes to and its own data flow.
 type choiceRule struct {
+	// cond is nil only in an invalid definition.
+	cond     condition
+	nextName string
+	next     *state
+	// flow is the rule's Assign (JSONPath), or its Assign and Output
+	// (JSONata); assignVars are the variables it assigns.
+	flow       dataflow
+	assignVars []string
+}
+
+// condition is a Choice rule's test in its query language: a *comparison
+// (JSONPath) or a jsonataCondition.
+type condition interface {
+	// test reports whether the rule matches the state's effective input
+	// eff.
+	test(sr *stateRun, eff any) (bool, *failure.Error)
+}
+
+// comparison is a JSONPath Choice rule's condition: a comparison of its
+// Variable, or And, Or or Not of nested conditions.
+type comparison struct {
 	// Boolean combinators.
-	and, or []*choiceRule
-	not     *choiceRule
+	and, or []*comparison
+	not     *comparison
 
 	// Comparison.
 	variable *jsonpath.Path
@@ -51,16 +74,32 @@ type choiceRule struct {
 	timeOp   time.Time      // parsed timestamp literal
 	opPath   *jsonpath.Path // ...Path variant
 	pattern  []matchPart
+}
 
-	nextName   string
-	next       *state
-	assign     *payload.Template
-	assignVars []string
+func (c *comparison) test(sr *stateRun, eff any) (bool, *failure.Error) {
+	// The environment stays on the stack: evalChoice keeps no reference.
+	env := evalEnv{sr: sr, input: eff}
+	ok, err := evalChoice(c, &env)
+	if err != nil {
+		return false, sr.fail(err)
+	}
+	return ok, nil
+}
 
-	// QueryLanguage JSONata.
-	jCondition *payload.JSONataTemplate
-	jAssign    *payload.JSONataTemplate
-	jOutput    *payload.JSONataTemplate
+// jsonataCondition is a JSONata Choice rule's Condition.
+type jsonataCondition struct{ expr *payload.JSONataTemplate }
+
+func (c jsonataCondition) test(sr *stateRun, _ any) (bool, *failure.Error) {
+	v, ferr := sr.jEval(c.expr, sr.bindings())
+	if ferr != nil {
+		return false, ferr
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
+			Cause: "The JSONata expression specified for the field 'Condition' returned a value that is not a boolean."})
+	}
+	return b, nil
 }
 
 type operator struct {
@@ -124,7 +163,7 @@ func (k *choiceState) parse(p *parser, st *state, o *jsonvalue.Object, loc strin
 	}
 	for i, e := range arr {
 		rloc := fmt.Sprintf("%s/Choices/%d", loc, i)
-		if r := p.choiceRule(e, rloc, true); r != nil {
+		if r := p.choiceRule(e, rloc); r != nil {
 			k.choices = append(k.choices, r)
 		}
 	}
@@ -157,85 +196,34 @@ func (k *choiceState) assignNames() []string {
 }
 
 func (k *choiceState) run(sr *stateRun) (any, *state, *failure.Error) {
-	if sr.st.jsonata {
-		return k.runJSONata(sr)
-	}
-	return k.runPath(sr)
-}
-
-func (k *choiceState) runPath(sr *stateRun) (any, *state, *failure.Error) {
-	st := sr.st
-	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
+	flow := sr.st.flow
+	eff, ferr := flow.input(sr)
 	if ferr != nil {
 		return nil, nil, ferr
 	}
-	env := sr.env(eff)
-	var next *state
-	var rule *choiceRule
 	for _, r := range k.choices {
-		ok, err := evalChoice(r, env)
-		if err != nil {
-			return nil, nil, sr.fail(err)
-		}
-		if ok {
-			next, rule = r.next, r
-			break
-		}
-	}
-	if next == nil {
-		if k.def == nil {
-			// Step Functions raises States.Runtime here, not the spec's
-			// States.NoChoiceMatched.
-			return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
-		}
-		next = k.def
-	}
-	// The state's Assign applies whichever way the state goes, and a
-	// matching rule's Assign on top of it; both see the variables as they
-	// were.
-	var ruleAssign *payload.Template
-	if rule != nil {
-		ruleAssign = rule.assign
-	}
-	if ferr := sr.assignAll(eff, st.assign, ruleAssign); ferr != nil {
-		return nil, nil, ferr
-	}
-	out, ferr := sr.selectPath(st.outputPath, eff)
-	return out, next, ferr
-}
-
-func (k *choiceState) runJSONata(sr *stateRun) (any, *state, *failure.Error) {
-	st := sr.st
-	vars := sr.jVars(sr.raw, nil, nil, nil)
-	for _, r := range k.choices {
-		if r.jCondition == nil {
+		if r.cond == nil {
 			continue
 		}
-		v, ferr := sr.jEval(r.jCondition, vars)
+		ok, ferr := r.cond.test(sr, eff)
 		if ferr != nil {
 			return nil, nil, ferr
 		}
-		b, ok := v.(bool)
-		if !ok {
-			return nil, nil, sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
-				Cause: "The JSONata expression specified for the field 'Condition' returned a value that is not a boolean."})
-		}
-		if b {
-			// The state's Assign applies whichever rule matched, the
-			// rule's Assign on top of it; the rule's Output, if it has
-			// one, replaces the state's.
-			output := st.jOutput
-			if r.jOutput != nil {
-				output = r.jOutput
-			}
-			out, ferr := sr.jFinish(output, st.jAssign, vars, sr.raw, r.jAssign)
+		if ok {
+			// The state's Assign applies whichever way the state goes,
+			// and the matching rule's Assign on top of it; both see the
+			// variables as they were. The rule's Output, if it has one
+			// (JSONata), replaces the state's.
+			out, ferr := flow.finish(sr, produced{value: eff, from: fromInput, rule: r.flow})
 			return out, r.next, ferr
 		}
 	}
 	if k.def == nil {
+		// Step Functions raises States.Runtime here, not the spec's
+		// States.NoChoiceMatched.
 		return nil, nil, sr.fail(runtimeError("Failed to transition out of the state. The state does not point to a next state."))
 	}
-	out, ferr := sr.jFinish(st.jOutput, st.jAssign, vars, sr.raw)
+	out, ferr := flow.finish(sr, produced{value: eff, from: fromInput})
 	return out, k.def, ferr
 }
 
@@ -248,17 +236,40 @@ func (p *parser) resolveChoice(r *choiceRule, g *graph, loc string) {
 	}
 }
 
-func (p *parser) choiceRule(v any, loc string, top bool) *choiceRule {
-	c := p.c
+// choiceRule parses one of a Choice state's Choices.
+func (p *parser) choiceRule(v any, loc string) *choiceRule {
 	o, ok := v.(*jsonvalue.Object)
 	if !ok {
-		c.add(CodeSchema, loc, "Expected value of type: Object")
+		p.c.add(CodeSchema, loc, "Expected value of type: Object")
 		return nil
 	}
 	if p.jsonata {
-		return p.jsonataChoiceRule(o, loc, top)
+		return p.jsonataChoiceRule(o, loc)
 	}
 	r := &choiceRule{}
+	r.cond = p.comparison(o, loc, r)
+	return r
+}
+
+// choiceRuleFields are the JSONPath data-flow fields of a Choice rule.
+var choiceRuleFields = set("Assign")
+
+// nestedComparison parses a rule inside And, Or or Not.
+func (p *parser) nestedComparison(v any, loc string) *comparison {
+	o, ok := v.(*jsonvalue.Object)
+	if !ok {
+		p.c.add(CodeSchema, loc, "Expected value of type: Object")
+		return nil
+	}
+	return p.comparison(o, loc, nil)
+}
+
+// comparison parses a JSONPath rule's condition; rule is the top-level
+// rule whose Next and Assign it reads too, nil for a nested one.
+func (p *parser) comparison(o *jsonvalue.Object, loc string, rule *choiceRule) *comparison {
+	c := p.c
+	top := rule != nil
+	r := &comparison{}
 	var opName string
 	nOps := 0
 	for _, k := range o.Keys() {
@@ -285,11 +296,8 @@ func (p *parser) choiceRule(v any, loc string, top bool) *choiceRule {
 		}
 	}
 	if top {
-		r.nextName, _ = stringField(c, o, loc, "Next", true)
-		r.assign = p.template(o, loc, "Assign")
-		if r.assign != nil {
-			r.assignVars = p.checkAssignNames(o, loc)
-		}
+		rule.nextName, _ = stringField(c, o, loc, "Next", true)
+		rule.flow, rule.assignVars = p.pathFlow(o, loc, choiceRuleFields)
 	}
 	if nOps != 1 {
 		c.add(CodeSchema, loc, "A choice rule must have exactly one comparison operator or And, Or, Not")
@@ -307,9 +315,9 @@ func (p *parser) choiceRule(v any, loc string, top bool) *choiceRule {
 			c.add(CodeSchema, loc+"/"+opName, "The field '%s' must be a non-empty array", opName)
 			return r
 		}
-		var subs []*choiceRule
+		var subs []*comparison
 		for i, e := range arr {
-			subs = append(subs, p.choiceRule(e, fmt.Sprintf("%s/%s/%d", loc, opName, i), false))
+			subs = append(subs, p.nestedComparison(e, fmt.Sprintf("%s/%s/%d", loc, opName, i)))
 		}
 		if opName == "And" {
 			r.and = subs
@@ -322,9 +330,9 @@ func (p *parser) choiceRule(v any, loc string, top bool) *choiceRule {
 			c.add(CodeSchema, loc+"/Variable", "'Variable' may not be used with Not")
 		}
 		nv, _ := o.Get("Not")
-		r.not = p.choiceRule(nv, loc+"/Not", false)
+		r.not = p.nestedComparison(nv, loc+"/Not")
 		if r.not == nil {
-			r.not = &choiceRule{}
+			r.not = &comparison{}
 		}
 		return r
 	}
@@ -382,7 +390,7 @@ func (p *parser) choiceRule(v any, loc string, top bool) *choiceRule {
 	return r
 }
 
-func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *choiceRule {
+func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string) *choiceRule {
 	c := p.c
 	r := &choiceRule{}
 	// Causes name a rule's fields by its index: "Choices[1]/Output".
@@ -404,13 +412,17 @@ func (p *parser) jsonataChoiceRule(o *jsonvalue.Object, loc string, top bool) *c
 	if _, ok := o.Get("Condition"); !ok {
 		c.add(CodeSchema, loc, "Missing required field 'Condition'")
 	} else {
-		r.jCondition = p.jsonataFieldNamed(o, loc, "Condition", rule+"/Condition")
+		if t := p.jsonataFieldNamed(o, loc, "Condition", rule+"/Condition"); t != nil {
+			r.cond = jsonataCondition{expr: t}
+		}
 	}
 	r.nextName, _ = stringField(c, o, loc, "Next", true)
-	if r.jAssign = p.jsonataFieldNamed(o, loc, "Assign", rule+"/Assign"); r.jAssign != nil {
+	f := &jsonataFlow{}
+	if f.assign = p.jsonataFieldNamed(o, loc, "Assign", rule+"/Assign"); f.assign != nil {
 		r.assignVars = p.checkAssignNames(o, loc)
 	}
-	r.jOutput = p.jsonataFieldNamed(o, loc, "Output", rule+"/Output")
+	f.output = p.jsonataFieldNamed(o, loc, "Output", rule+"/Output")
+	r.flow = f
 	return r
 }
 
@@ -426,7 +438,7 @@ func (p *parser) refPathAny(o *jsonvalue.Object, loc, field string, required boo
 
 // evalChoice evaluates a rule. A missing Variable (other than for IsPresent)
 // is a States.Runtime error.
-func evalChoice(r *choiceRule, env *evalEnv) (bool, error) {
+func evalChoice(r *comparison, env *evalEnv) (bool, error) {
 	switch {
 	case r.and != nil:
 		for _, s := range r.and {

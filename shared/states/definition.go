@@ -71,20 +71,10 @@ type state struct {
 	nextName string
 	next     *state
 	end      bool
-	jsonata  bool // QueryLanguage JSONata
 
-	// The data flow fields, as far as the type has them: JSONPath ...
-	inputPath      optPath
-	outputPath     optPath
-	resultPath     optPath
-	parameters     *payload.Template
-	resultSelector *payload.Template
-	assign         *payload.Template
-	// ... and JSONata.
-	jArgs   *payload.JSONataTemplate
-	jOutput *payload.JSONataTemplate
-	jAssign *payload.JSONataTemplate
-	// assignVars are the variables Assign assigns, in either language.
+	// flow is the state's data flow in its query language; assignVars
+	// are the variables its Assign assigns.
+	flow       dataflow
 	assignVars []string
 
 	// entered and exited are the shared history details of this state's
@@ -361,9 +351,10 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 	allowed := t.fields
 	var jx exprs
 	if p.jsonata {
-		st.jsonata = true
 		allowed = t.jsonataFields
-		o, jx = p.jsonataFields(st, o, loc, allowed)
+		var f *jsonataFlow
+		f, st.assignVars, o, jx = p.jsonataFields(o, loc, allowed)
+		st.flow = f
 	}
 	for _, k := range o.Keys() {
 		switch {
@@ -394,25 +385,8 @@ func (p *parser) state(name string, o *jsonvalue.Object, loc string) *state {
 		}
 	}
 
-	// Data flow.
-	if allowed["InputPath"] {
-		st.inputPath = p.optPath(o, loc, "InputPath", false)
-		st.outputPath = p.optPath(o, loc, "OutputPath", false)
-	}
-	if allowed["ResultPath"] {
-		st.resultPath = p.optPath(o, loc, "ResultPath", true)
-	}
-	if allowed["Parameters"] {
-		st.parameters = p.template(o, loc, "Parameters")
-	}
-	if allowed["ResultSelector"] {
-		st.resultSelector = p.template(o, loc, "ResultSelector")
-	}
-	if allowed["Assign"] && !p.jsonata {
-		st.assign = p.template(o, loc, "Assign")
-		if st.assign != nil {
-			st.assignVars = p.checkAssignNames(o, loc)
-		}
+	if !p.jsonata {
+		st.flow, st.assignVars = p.pathFlow(o, loc, allowed)
 	}
 	// The type's own fields (Retry and Catch first, where the type has
 	// them).
@@ -494,14 +468,20 @@ func (p *parser) template(o *jsonvalue.Object, loc, field string) *payload.Templ
 	}
 	t, err := payload.Compile(v)
 	if err != nil {
-		if ce, ok := err.(*payload.CompileError); ok {
-			p.c.add(CodeSchema, loc+"/"+field+ce.Field, "%s", ce.Msg)
-		} else {
-			p.c.add(CodeSchema, loc+"/"+field, "%s", err.Error())
-		}
+		p.compileError(loc, field, err)
 		return nil
 	}
 	return t
+}
+
+// compileError reports a template of field that does not compile, at the
+// place inside it a *payload.CompileError names.
+func (p *parser) compileError(loc, field string, err error) {
+	if ce, ok := err.(*payload.CompileError); ok {
+		p.c.add(CodeSchema, loc+"/"+field+ce.Field, "%s", ce.Msg)
+		return
+	}
+	p.c.add(CodeSchema, loc+"/"+field, "%s", err.Error())
 }
 
 func (p *parser) checkAssignNames(o *jsonvalue.Object, loc string) []string {

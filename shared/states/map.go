@@ -20,14 +20,13 @@ var mapType = stateType{
 // of its input's array, and its result is the array of their outputs.
 type mapState struct {
 	retrying
-	iterator     *graph
-	itemsPath    optPath
-	itemSelector *payload.Template
-	// items and itemSelectorExpr are Items and ItemSelector in JSONata.
-	items, itemSelectorExpr *payload.JSONataTemplate
-	maxConcurrency          limit[int64]
-	toleratedCount          limit[int64]
-	toleratedPercent        limit[float64]
+	iterator *graph
+	// items are the fields that choose the items and each iteration's
+	// input, in the state's query language.
+	items            mapItems
+	maxConcurrency   limit[int64]
+	toleratedCount   limit[int64]
+	toleratedPercent limit[float64]
 	// iter are the shared MapIteration* event details.
 	iter [4]*eventInfo
 }
@@ -37,7 +36,6 @@ func (k *mapState) parse(p *parser, st *state, o *jsonvalue.Object, loc string, 
 	for i, t := range [...]string{iterStarted: "MapIterationStarted", iterFailed: "MapIterationFailed", iterAborted: "MapIterationAborted", iterSucceeded: "MapIterationSucceeded"} {
 		k.iter[i] = &eventInfo{typ: t, name: st.name}
 	}
-	k.items, k.itemSelectorExpr = jx["Items"], jx["ItemSelector"]
 	k.maxConcurrency.expr = jx["MaxConcurrency"]
 	k.toleratedCount.expr = jx["ToleratedFailureCount"]
 	k.toleratedPercent.expr = jx["ToleratedFailurePercentage"]
@@ -101,18 +99,10 @@ func (k *mapState) parse(p *parser, st *state, o *jsonvalue.Object, loc string, 
 			c.add(CodeSchema, loc+"/"+f, "Field '%s' (distributed Map) is not supported by this engine", f)
 		}
 	}
-	k.itemsPath = p.optPath(o, loc, "ItemsPath", true)
-	if k.itemsPath.isNull {
-		c.add(CodeInvalidJSONPath, loc+"/ItemsPath", "The value for the field 'ItemsPath' must be a valid JSONPath")
-	}
-	sel := p.template(o, loc, "ItemSelector")
-	if sel != nil && st.parameters != nil {
-		c.add(CodeSchema, loc, "Only one of 'ItemSelector' or 'Parameters' may be set")
-	}
-	if sel != nil {
-		k.itemSelector = sel
+	if f, ok := st.flow.(*pathFlow); ok {
+		k.items = p.pathItems(f, o, loc)
 	} else {
-		k.itemSelector, st.parameters = st.parameters, nil
+		k.items = &jsonataItems{items: jx["Items"], selector: jx["ItemSelector"]}
 	}
 	if n, ok := intField(c, o, loc, "MaxConcurrency", 0, math.MaxInt32); ok {
 		k.maxConcurrency.lit, k.maxConcurrency.given = n, true
@@ -158,34 +148,13 @@ func (k *mapState) run(sr *stateRun) (any, *state, *failure.Error) {
 func (k *mapState) work(sr *stateRun) (any, *failure.Error) {
 	st := sr.st
 	th := sr.th
-	var eff, itemsV any
-	var ferr *failure.Error
-	if st.jsonata {
-		eff, itemsV = sr.raw, sr.raw
-		if k.items != nil {
-			clock := sr.th.x.engine.clock
-			v, err := k.items.ApplyItems(sr.jVars(sr.raw, nil, nil, nil), jsonata.Options{NowMillis: func() int64 { return clock.Now().UnixMilli() }})
-			if err != nil {
-				return nil, sr.fail(err)
-			}
-			itemsV = v
-		}
-	} else {
-		if eff, ferr = sr.selectPath(st.inputPath, sr.raw); ferr != nil {
-			return nil, ferr
-		}
-		if itemsV, ferr = sr.selectPath(k.itemsPath, eff); ferr != nil {
-			return nil, ferr
-		}
+	eff, ferr := st.flow.input(sr)
+	if ferr != nil {
+		return nil, ferr
 	}
-	items, ok := itemsV.([]any)
-	if !ok {
-		b, _ := jsonvalue.Marshal(itemsV)
-		name := failure.Runtime
-		if st.jsonata {
-			name = failure.QueryEvaluationError
-		}
-		return nil, sr.fail(&failure.Error{Name: name, Cause: "Map state input must be an array but was: " + string(b)})
+	items, ferr := k.items.list(sr, eff)
+	if ferr != nil {
+		return nil, ferr
 	}
 	env := sr.env(eff)
 	maxConc, ferr := sr.mapCount(k.maxConcurrency, "MaxConcurrency", env)
@@ -222,21 +191,10 @@ func (k *mapState) work(sr *stateRun) (any, *failure.Error) {
 	}
 	r := th.runChildren(n, workers, k.iterator.pure, func(i int, child *thread) (any, *failure.Error) {
 		child.record(event{info: k.iter[iterStarted], index: i})
-		input := items[i]
-		if k.itemSelectorExpr != nil {
-			v, ferr := sr.jEval(k.itemSelectorExpr, sr.jVars(sr.raw, nil, nil, &mapItem{index: i, value: items[i]}))
-			if ferr != nil {
-				child.record(event{info: k.iter[iterFailed], index: i})
-				return nil, ferr
-			}
-			input = v
-		} else if k.itemSelector != nil {
-			v, ferr := sr.applyTemplate(k.itemSelector, eff, &mapItem{index: i, value: items[i]})
-			if ferr != nil {
-				child.record(event{info: k.iter[iterFailed], index: i})
-				return nil, ferr
-			}
-			input = v
+		input, ferr := k.items.input(sr, eff, i, items[i])
+		if ferr != nil {
+			child.record(event{info: k.iter[iterFailed], index: i})
+			return nil, ferr
 		}
 		out, ferr := child.runGraph(k.iterator, input)
 		switch {
@@ -270,7 +228,93 @@ func (k *mapState) work(sr *stateRun) (any, *failure.Error) {
 		}
 	}
 	th.record(event{info: infoMapStateSucceeded})
-	return sr.finishResult(out)
+	return st.flow.finish(sr, produced{value: out, from: fromResult})
+}
+
+// mapItems are the fields of a Map state that choose its items and each
+// iteration's input: ItemsPath and ItemSelector (or the legacy
+// Parameters) in JSONPath, Items and ItemSelector in JSONata.
+type mapItems interface {
+	// list returns the items from the state's effective input.
+	list(sr *stateRun, eff any) ([]any, *failure.Error)
+	// input returns the input of iteration i, over item.
+	input(sr *stateRun, eff any, i int, item any) (any, *failure.Error)
+}
+
+// pathItems are a JSONPath Map state's ItemsPath and ItemSelector.
+type pathItems struct {
+	path     optPath
+	selector *payload.Template
+}
+
+// pathItems parses ItemsPath and ItemSelector; a Map state's Parameters
+// in flow (the legacy ItemSelector) moves here.
+func (p *parser) pathItems(flow *pathFlow, o *jsonvalue.Object, loc string) *pathItems {
+	c := p.c
+	k := &pathItems{path: p.optPath(o, loc, "ItemsPath", true)}
+	if k.path.isNull {
+		c.add(CodeInvalidJSONPath, loc+"/ItemsPath", "The value for the field 'ItemsPath' must be a valid JSONPath")
+	}
+	sel := p.template(o, loc, "ItemSelector")
+	if sel != nil && flow.parameters != nil {
+		c.add(CodeSchema, loc, "Only one of 'ItemSelector' or 'Parameters' may be set")
+	}
+	if sel != nil {
+		k.selector = sel
+	} else {
+		k.selector, flow.parameters = flow.parameters, nil
+	}
+	return k
+}
+
+func (k *pathItems) list(sr *stateRun, eff any) ([]any, *failure.Error) {
+	v, ferr := sr.selectPath(k.path, eff)
+	if ferr != nil {
+		return nil, ferr
+	}
+	return mapArray(sr, v, failure.Runtime)
+}
+
+func (k *pathItems) input(sr *stateRun, eff any, i int, item any) (any, *failure.Error) {
+	if k.selector == nil {
+		return item, nil
+	}
+	return sr.applyTemplate(k.selector, eff, &mapItem{index: i, value: item})
+}
+
+// jsonataItems are a JSONata Map state's Items and ItemSelector.
+type jsonataItems struct {
+	items, selector *payload.JSONataTemplate
+}
+
+func (k *jsonataItems) list(sr *stateRun, eff any) ([]any, *failure.Error) {
+	if k.items == nil {
+		return mapArray(sr, eff, failure.QueryEvaluationError)
+	}
+	clock := sr.th.x.engine.clock
+	v, err := k.items.ApplyItems(sr.bindings(), jsonata.Options{NowMillis: func() int64 { return clock.Now().UnixMilli() }})
+	if err != nil {
+		return nil, sr.fail(err)
+	}
+	return v, nil
+}
+
+func (k *jsonataItems) input(sr *stateRun, _ any, i int, item any) (any, *failure.Error) {
+	if k.selector == nil {
+		return item, nil
+	}
+	return sr.jEval(k.selector, sr.jVars(sr.raw, nil, nil, &mapItem{index: i, value: item}))
+}
+
+// mapArray is v as the items of a Map state, or the failure named name
+// when it is not an array.
+func mapArray(sr *stateRun, v any, name string) ([]any, *failure.Error) {
+	items, ok := v.([]any)
+	if !ok {
+		b, _ := jsonvalue.Marshal(v)
+		return nil, sr.fail(&failure.Error{Name: name, Cause: "Map state input must be an array but was: " + string(b)})
+	}
+	return items, nil
 }
 
 // mapCount evaluates MaxConcurrency or ToleratedFailureCount (field) for
@@ -301,7 +345,7 @@ func (sr *stateRun) mapPercent(l limit[float64], env *evalEnv) (float64, *failur
 		}
 		return f, nil
 	case l.expr != nil:
-		v, ferr := sr.jEval(l.expr, sr.jVars(sr.raw, nil, nil, nil))
+		v, ferr := sr.jEval(l.expr, sr.bindings())
 		if ferr != nil {
 			return 0, ferr
 		}

@@ -74,21 +74,9 @@ func (k *parallelState) run(sr *stateRun) (any, *state, *failure.Error) {
 func (k *parallelState) work(sr *stateRun) (any, *failure.Error) {
 	st := sr.st
 	th := sr.th
-	var eff any
-	var ferr *failure.Error
-	if st.jsonata {
-		if eff, ferr = sr.jInput(); ferr != nil {
-			return nil, ferr
-		}
-	} else {
-		if eff, ferr = sr.selectPath(st.inputPath, sr.raw); ferr != nil {
-			return nil, ferr
-		}
-		if st.parameters != nil {
-			if eff, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
-				return nil, ferr
-			}
-		}
+	_, args, ferr := sr.workInput()
+	if ferr != nil {
+		return nil, ferr
 	}
 	th.record(event{info: infoParallelStateStarted})
 	pure := true
@@ -96,7 +84,7 @@ func (k *parallelState) work(sr *stateRun) (any, *failure.Error) {
 		pure = pure && b.pure
 	}
 	r := th.runChildren(len(k.branches), 0, pure, func(i int, child *thread) (any, *failure.Error) {
-		return child.runGraph(k.branches[i], eff)
+		return child.runGraph(k.branches[i], args)
 	}, func(*childResults) bool { return true })
 	if th.context().Err() != nil {
 		return nil, errAborted
@@ -106,5 +94,5 @@ func (k *parallelState) work(sr *stateRun) (any, *failure.Error) {
 		return nil, r.firstErr
 	}
 	th.record(event{info: infoParallelStateSucceeded})
-	return sr.finishResult(r.out)
+	return st.flow.finish(sr, produced{value: r.out, from: fromResult})
 }

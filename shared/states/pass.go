@@ -36,10 +36,10 @@ func (k *passState) parse(p *parser, st *state, o *jsonvalue.Object, loc string,
 		return
 	}
 	k.result = &passResult{value: v}
-	if !st.jsonata && st.parameters == nil && st.assign == nil &&
-		st.inputPath == (optPath{}) && st.outputPath == (optPath{}) && st.resultPath.path != nil {
-		k.result.member, _ = st.resultPath.path.Member()
-		k.result.size = jsonvalue.Size(v)
+	if f, ok := st.flow.(*pathFlow); ok {
+		if member, ok := f.resultMember(); ok {
+			k.result.member, k.result.size = member, jsonvalue.Size(v)
+		}
 	}
 }
 
@@ -50,12 +50,10 @@ func (k *passState) run(sr *stateRun) (any, *state, *failure.Error) {
 	var out any
 	var ferr *failure.Error
 	switch {
-	case st.jsonata:
-		out, ferr = sr.jFinish(st.jOutput, st.jAssign, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
 	case k.result != nil && k.result.member != "" && sr.th.x.engine.count:
 		out, ferr = k.runMember(sr, owned)
 	default:
-		out, ferr = k.runPath(sr)
+		out, ferr = k.pass(sr)
 	}
 	if ferr != nil {
 		return nil, nil, ferr
@@ -63,38 +61,17 @@ func (k *passState) run(sr *stateRun) (any, *state, *failure.Error) {
 	return out, st.next, nil
 }
 
-// runPath runs a JSONPath Pass state.
-func (k *passState) runPath(sr *stateRun) (any, *failure.Error) {
-	st := sr.st
-	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
+// pass runs a Pass state through its data flow: its Result, if it has
+// one, is its result.
+func (k *passState) pass(sr *stateRun) (any, *failure.Error) {
+	_, args, ferr := sr.workInput()
 	if ferr != nil {
 		return nil, ferr
 	}
-	if st.parameters != nil {
-		if eff, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
-			return nil, ferr
-		}
-	}
-	result := eff
 	if k.result != nil {
-		result = k.result.value
+		return sr.st.flow.finish(sr, produced{value: k.result.value, from: fromResult})
 	}
-	if ferr := sr.assign(st.assign, result); ferr != nil {
-		return nil, ferr
-	}
-	out, ferr := sr.applyResultPath(st.resultPath, sr.raw, result)
-	if ferr != nil {
-		return nil, ferr
-	}
-	if out, ferr = sr.selectPath(st.outputPath, out); ferr != nil {
-		return nil, ferr
-	}
-	if k.result != nil || st.parameters != nil {
-		if ferr := sr.checkSize(out, st.name); ferr != nil {
-			return nil, ferr
-		}
-	}
-	return out, nil
+	return sr.st.flow.finish(sr, produced{value: args, from: fromInput})
 }
 
 // runMember runs a Pass state that writes its Result into one member of
@@ -102,7 +79,7 @@ func (k *passState) runPath(sr *stateRun) (any, *failure.Error) {
 // input is the object the previous state left owned and already has the
 // member, it writes the member in place, which is indistinguishable from a
 // copy because nothing else references that object; otherwise it copies as
-// runPath does. Either way the output is left owned for the next state.
+// pass does. Either way the output is left owned for the next state.
 func (k *passState) runMember(sr *stateRun, owned *jsonvalue.Object) (any, *failure.Error) {
 	st, r := sr.st, k.result
 	if obj, ok := sr.raw.(*jsonvalue.Object); ok && owned != nil && obj == owned {
@@ -119,7 +96,7 @@ func (k *passState) runMember(sr *stateRun, owned *jsonvalue.Object) (any, *fail
 			return owned, nil
 		}
 	}
-	out, ferr := k.runPath(sr)
+	out, ferr := k.pass(sr)
 	if ferr != nil {
 		return nil, ferr
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/shipwave/shipwave/shared/states/failure"
 	"github.com/shipwave/shipwave/shared/states/jsonvalue"
-	"github.com/shipwave/shipwave/shared/states/payload"
 )
 
 // retrying is what the state types that do work (Task, Parallel, Map)
@@ -72,11 +71,10 @@ type catcher struct {
 	errorEquals []string
 	nextName    string
 	next        *state
-	resultPath  optPath
-	assign      *payload.Template
-	assignVars  []string
-	jAssign     *payload.JSONataTemplate
-	jOutput     *payload.JSONataTemplate
+	// flow is the catcher's ResultPath and Assign (JSONPath) or Output and
+	// Assign (JSONata); assignVars are the variables it assigns.
+	flow       dataflow
+	assignVars []string
 }
 
 func (p *parser) retriers(o *jsonvalue.Object, loc string) []*retrier {
@@ -139,6 +137,9 @@ func (p *parser) retriers(o *jsonvalue.Object, loc string) []*retrier {
 	return out
 }
 
+// catcherFields are the JSONPath data-flow fields of a catcher.
+var catcherFields = set("ResultPath", "Assign")
+
 func (p *parser) catchers(o *jsonvalue.Object, loc string) []*catcher {
 	c := p.c
 	v, ok := o.Get("Catch")
@@ -176,20 +177,14 @@ func (p *parser) catchers(o *jsonvalue.Object, loc string) []*catcher {
 		ct := &catcher{}
 		ct.errorEquals = p.errorEquals(co, cloc, i == len(arr)-1)
 		ct.nextName, _ = stringField(c, co, cloc, "Next", true)
-		if !p.jsonata {
-			ct.resultPath = p.optPath(co, cloc, "ResultPath", true)
-		}
 		if p.jsonata {
-			ct.jAssign = p.jsonataField(co, cloc, "Assign")
-			ct.jOutput = p.jsonataField(co, cloc, "Output")
-			if ct.jAssign != nil {
+			f := &jsonataFlow{assign: p.jsonataField(co, cloc, "Assign"), output: p.jsonataField(co, cloc, "Output")}
+			if f.assign != nil {
 				ct.assignVars = p.checkAssignNames(co, cloc)
 			}
+			ct.flow = f
 		} else {
-			ct.assign = p.template(co, cloc, "Assign")
-			if ct.assign != nil {
-				ct.assignVars = p.checkAssignNames(co, cloc)
-			}
+			ct.flow, ct.assignVars = p.pathFlow(co, cloc, catcherFields)
 		}
 		stringField(c, co, cloc, "Comment", false)
 		out = append(out, ct)
@@ -256,7 +251,7 @@ func (sr *stateRun) withRetry(r *retrying, w worker) (any, *state, *failure.Erro
 				}
 				counts[i]++
 				sr.retries++
-				sr.ctxObj = nil
+				sr.resetContext()
 				clock := sr.th.x.engine.clock
 				if err := sr.th.sleepUntil(clock.Now().Add(time.Duration(delay * float64(time.Second)))); err != nil {
 					return nil, nil, errAborted
@@ -271,19 +266,9 @@ func (sr *stateRun) withRetry(r *retrying, w worker) (any, *state, *failure.Erro
 			errOut := jsonvalue.NewObject(2)
 			errOut.Set("Error", ferr.Name)
 			errOut.Set("Cause", ferr.Cause)
-			if st.jsonata {
-				out, jerr := sr.jFinish(c.jOutput, c.jAssign, sr.jVars(sr.raw, nil, errOut, nil), errOut)
-				if jerr != nil {
-					return nil, nil, jerr
-				}
-				return out, c.next, nil
-			}
-			if ferr := sr.assign(c.assign, errOut); ferr != nil {
-				return nil, nil, ferr
-			}
-			out, rerr := sr.applyResultPath(c.resultPath, sr.raw, errOut)
-			if rerr != nil {
-				return nil, nil, rerr
+			out, cerr := c.flow.finish(sr, produced{value: errOut, from: fromError})
+			if cerr != nil {
+				return nil, nil, cerr
 			}
 			return out, c.next, nil
 		}

@@ -77,7 +77,12 @@ type stateRun struct {
 	raw       any // the state's raw input
 	retries   int
 	token     string
-	ctxObj    any
+	// ctxObj is the context object ($$) of this attempt, built once;
+	// vars are the JSONata bindings of this attempt without a result,
+	// error output or Map item (sr.bindings). Both are reset when the
+	// attempt or the variables change.
+	ctxObj *jsonvalue.Object
+	vars   map[string]any
 }
 
 // evalEnv resolves paths for templates, intrinsics and choice rules.
@@ -164,6 +169,10 @@ func (sr *stateRun) contextObject(item *mapItem) any {
 	return root
 }
 
+// resetContext drops the context object and the bindings built from it,
+// for a new attempt or a new task token.
+func (sr *stateRun) resetContext() { sr.ctxObj, sr.vars = nil, nil }
+
 // isoTime formats t like Java's Instant.toString, as Step Functions does.
 func isoTime(t time.Time) string {
 	t = t.UTC()
@@ -217,83 +226,6 @@ func runtimeError(cause string) *failure.Error {
 }
 
 func (sr *stateRun) env(input any) *evalEnv { return &evalEnv{sr: sr, input: input} }
-
-// selectPath applies an InputPath, OutputPath or ItemsPath.
-func (sr *stateRun) selectPath(op optPath, v any) (any, *failure.Error) {
-	if op.isNull {
-		return jsonvalue.NewObject(0), nil
-	}
-	if op.path == nil {
-		return v, nil
-	}
-	r, err := sr.env(v).Lookup(op.path)
-	if err == errNullInput {
-		return nil, sr.fail(err)
-	}
-	if err != nil {
-		return nil, sr.fail(runtimeError("Invalid path '" + op.path.String() + "' : " + err.Error()))
-	}
-	return r, nil
-}
-
-// applyResultPath combines the raw input and a result as ResultPath says.
-func (sr *stateRun) applyResultPath(op optPath, raw, result any) (any, *failure.Error) {
-	if op.isNull {
-		return raw, nil
-	}
-	if op.path == nil {
-		return result, nil
-	}
-	out, err := op.path.Set(raw, result)
-	if err != nil {
-		return nil, &failure.Error{Name: failure.ResultPathMatchFailure, Cause: err.Error()}
-	}
-	return out, nil
-}
-
-func (sr *stateRun) applyTemplate(t *payload.Template, input any, item *mapItem) (any, *failure.Error) {
-	if input == nil && !t.IsStatic() {
-		return nil, sr.fail(errNullInput)
-	}
-	env := &evalEnv{sr: sr, input: input, mapItem: item}
-	v, err := t.Apply(env)
-	if err != nil {
-		return nil, sr.fail(err)
-	}
-	return v, nil
-}
-
-// assign evaluates an Assign template against input and stores the
-// variables after every expression has been evaluated.
-func (sr *stateRun) assign(t *payload.Template, input any) *failure.Error {
-	return sr.assignAll(input, t)
-}
-
-// assignAll evaluates several Assign templates against input with the
-// variables as they were, then stores the results in order.
-func (sr *stateRun) assignAll(input any, ts ...*payload.Template) *failure.Error {
-	var objs [2]*jsonvalue.Object
-	results := objs[:0]
-	for _, t := range ts {
-		if t == nil {
-			continue
-		}
-		v, ferr := sr.applyTemplate(t, input, nil)
-		if ferr != nil {
-			return ferr
-		}
-		if obj, ok := v.(*jsonvalue.Object); ok {
-			results = append(results, obj)
-		}
-	}
-	for _, obj := range results {
-		for i := 0; i < obj.Len(); i++ {
-			k, val := obj.At(i)
-			sr.th.scope.set(k, val)
-		}
-	}
-	return nil
-}
 
 func (sr *stateRun) checkSize(v any, what string) *failure.Error {
 	if jsonvalue.Exceeds(v, MaxPayloadSize) {

@@ -218,25 +218,11 @@ func (k *taskState) work(sr *stateRun) (any, *failure.Error) {
 	eng := x.engine
 	if k.pattern == WaitForTaskToken {
 		sr.token = newToken()
-		sr.ctxObj = nil
+		sr.resetContext()
 	}
-	var eff, params any
-	var ferr *failure.Error
-	if st.jsonata {
-		if params, ferr = sr.jInput(); ferr != nil {
-			return nil, ferr
-		}
-		eff = sr.raw
-	} else {
-		if eff, ferr = sr.selectPath(st.inputPath, sr.raw); ferr != nil {
-			return nil, ferr
-		}
-		params = eff
-		if st.parameters != nil {
-			if params, ferr = sr.applyTemplate(st.parameters, eff, nil); ferr != nil {
-				return nil, ferr
-			}
-		}
+	eff, params, ferr := sr.workInput()
+	if ferr != nil {
+		return nil, ferr
 	}
 	env := sr.env(eff)
 	timeout, ferr := sr.taskLimit(k.timeout, "TimeoutSeconds", env, eff)
@@ -297,7 +283,7 @@ func (k *taskState) work(sr *stateRun) (any, *failure.Error) {
 	} else {
 		th.record(event{typ: "TaskSucceeded", text: string(out), hasPay: true, task: info})
 	}
-	return sr.finishResult(result)
+	return st.flow.finish(sr, produced{value: result, from: fromResult})
 }
 
 // taskLimit evaluates a Task's TimeoutSeconds or HeartbeatSeconds (field)

@@ -22,16 +22,12 @@ type succeedState struct{ leafKind }
 func (*succeedState) parse(*parser, *state, *jsonvalue.Object, string, exprs) {}
 
 func (*succeedState) run(sr *stateRun) (any, *state, *failure.Error) {
-	st := sr.st
-	if st.jsonata {
-		out, ferr := sr.jFinish(st.jOutput, nil, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
-		return out, nil, ferr
-	}
-	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
+	flow := sr.st.flow
+	eff, ferr := flow.input(sr)
 	if ferr != nil {
 		return nil, nil, ferr
 	}
-	out, ferr := sr.selectPath(st.outputPath, eff)
+	out, ferr := flow.finish(sr, produced{value: eff, from: fromInput})
 	return out, nil, ferr
 }
 
@@ -72,47 +68,39 @@ func (k *failState) parse(p *parser, _ *state, o *jsonvalue.Object, loc string, 
 }
 
 func (k *failState) run(sr *stateRun) (any, *state, *failure.Error) {
-	if sr.st.jsonata {
-		return nil, nil, k.failJSONata(sr)
+	name, ferr := k.error.eval(sr, "Error")
+	if ferr != nil {
+		return nil, nil, ferr
 	}
-	name, cause := k.error.lit, k.cause.lit
-	var err error
-	if k.error.dyn.set() {
-		if name, err = sr.dynString(k.error.dyn, "ErrorPath"); err != nil {
-			return nil, nil, sr.fail(err)
-		}
-	}
-	if k.cause.dyn.set() {
-		if cause, err = sr.dynString(k.cause.dyn, "CausePath"); err != nil {
-			return nil, nil, sr.fail(err)
-		}
+	cause, ferr := k.cause.eval(sr, "Cause")
+	if ferr != nil {
+		return nil, nil, ferr
 	}
 	return nil, nil, &failure.Error{Name: name, Cause: cause}
 }
 
-func (k *failState) failJSONata(sr *stateRun) *failure.Error {
-	name, cause := k.error.lit, k.cause.lit
-	vars := sr.jVars(sr.raw, nil, nil, nil)
-	for _, f := range []struct {
-		t     *payload.JSONataTemplate
-		dst   *string
-		field string
-	}{{k.error.expr, &name, "Error"}, {k.cause.expr, &cause, "Cause"}} {
-		if f.t == nil {
-			continue
-		}
-		v, ferr := sr.jEval(f.t, vars)
+// eval returns the field's value for this run of the Fail state.
+func (f failField) eval(sr *stateRun, field string) (string, *failure.Error) {
+	switch {
+	case f.expr != nil:
+		v, ferr := sr.jEval(f.expr, sr.bindings())
 		if ferr != nil {
-			return ferr
+			return "", ferr
 		}
 		s, ok := v.(string)
 		if !ok {
-			return sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
-				Cause: "The JSONata expression specified for the field '" + f.field + "' returned a value that is not a string."})
+			return "", sr.fail(&failure.Error{Name: failure.QueryEvaluationError,
+				Cause: "The JSONata expression specified for the field '" + field + "' returned a value that is not a string."})
 		}
-		*f.dst = s
+		return s, nil
+	case f.dyn.set():
+		s, err := sr.dynString(f.dyn, field+"Path")
+		if err != nil {
+			return "", sr.fail(err)
+		}
+		return s, nil
 	}
-	return &failure.Error{Name: name, Cause: cause}
+	return f.lit, nil
 }
 
 // dynString is an ErrorPath/CausePath: a reference path or an intrinsic call.

@@ -101,8 +101,8 @@ func (k *waitState) run(sr *stateRun) (any, *state, *failure.Error) {
 }
 
 func (k *waitState) wait(sr *stateRun) (any, *failure.Error) {
-	st := sr.st
-	eff, ferr := sr.selectPath(st.inputPath, sr.raw)
+	flow := sr.st.flow
+	eff, ferr := flow.input(sr)
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -118,7 +118,7 @@ func (k *waitState) wait(sr *stateRun) (any, *failure.Error) {
 		}
 		until = now.Add(time.Duration(n) * time.Second)
 	case waitTimestampExpr:
-		v, ferr := sr.jEval(k.expr, sr.jVars(sr.raw, nil, nil, nil))
+		v, ferr := sr.jEval(k.expr, sr.bindings())
 		if ferr != nil {
 			return nil, ferr
 		}
@@ -167,13 +167,7 @@ func (k *waitState) wait(sr *stateRun) (any, *failure.Error) {
 			return nil, errAborted
 		}
 	}
-	if st.jsonata {
-		return sr.jFinish(st.jOutput, st.jAssign, sr.jVars(sr.raw, nil, nil, nil), sr.raw)
-	}
-	if ferr := sr.assign(st.assign, eff); ferr != nil {
-		return nil, ferr
-	}
-	return sr.selectPath(st.outputPath, eff)
+	return flow.finish(sr, produced{value: eff, from: fromInput})
 }
 
 // waitSecondsValue checks the value a Wait state's SecondsPath selected:

@@ -119,33 +119,3 @@ func (th *thread) runChildren(n, workers int, pure bool, fn func(i int, child *t
 	th.x.fanout.Add(-1)
 	return r
 }
-
-// finishResult is the one result pipeline of the states that do work
-// (Task, Parallel, Map): ResultSelector, Assign, ResultPath, OutputPath and
-// the payload size check, or Output and Assign in JSONata.
-func (sr *stateRun) finishResult(result any) (any, *failure.Error) {
-	st := sr.st
-	if st.jsonata {
-		return sr.jResult(result)
-	}
-	var ferr *failure.Error
-	if st.resultSelector != nil {
-		if result, ferr = sr.applyTemplate(st.resultSelector, result, nil); ferr != nil {
-			return nil, ferr
-		}
-	}
-	if ferr := sr.assign(st.assign, result); ferr != nil {
-		return nil, ferr
-	}
-	o, ferr := sr.applyResultPath(st.resultPath, sr.raw, result)
-	if ferr != nil {
-		return nil, ferr
-	}
-	if o, ferr = sr.selectPath(st.outputPath, o); ferr != nil {
-		return nil, ferr
-	}
-	if ferr := sr.checkSize(o, st.name); ferr != nil {
-		return nil, ferr
-	}
-	return o, nil
-}
