@@ -270,7 +270,6 @@ func (s *Service) EndOrphan(ctx context.Context, releaseID, reason string) (rele
 
 // ApprovalTask is the input of the approval Task (a waitForTaskToken Lambda).
 type ApprovalTask struct {
-	Action         string   `json:"action"`
 	Token          string   `json:"token"`
 	ReleaseID      string   `json:"releaseId"`
 	Pipeline       string   `json:"pipeline"`
