@@ -27,7 +27,7 @@ func TestNewHandlerNeedsEnvironment(t *testing.T) {
 // prepares the candidate through the Lambda API (both awsfake) and records
 // it in the table TABLE_NAME names, moving no traffic; the step then moves
 // the sample's 10% to the candidate. An action the function does not serve
-// is InvalidInput.
+// is InvalidInput. Each invocation's log line names its action.
 func TestWiredHandler(t *testing.T) {
 	fn := awsfake.NewLambda(t)
 	fn.AddFunction("orders-beta", "sha-2")
@@ -82,6 +82,11 @@ func TestWiredHandler(t *testing.T) {
 		t.Errorf("bake's action sent to shift = %v, want InvalidInput naming it", err)
 	}
 	env.CheckLogged(t, "shift")
+	for _, action := range []string{"prepare", "shift"} {
+		if !env.Logs.Logged(t, map[string]any{"function": "shift", "action": action, "releaseId": in.ReleaseID}) {
+			t.Errorf("no log line of action %s: %v", action, env.Logs.Lines(t))
+		}
+	}
 }
 
 func hasEvent(evs []release.Event, typ release.EventType) bool {

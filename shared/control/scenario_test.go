@@ -172,7 +172,7 @@ func newWorldSpec(t *testing.T, src string) *world {
 	}
 	subs := map[string]string{
 		"RecordFunctionArn": add("record", w.svc.RecordFunction().Handle),
-		"ApprovalFunctionArn": add("approval", func(ctx context.Context, in control.ApprovalTask) (struct{}, error) {
+		"ApprovalFunctionArn": add("approval", func(ctx context.Context, in control.ApprovalInput) (struct{}, error) {
 			out, err := w.svc.RegisterApproval(ctx, in)
 			if err == nil && w.onApproval != nil {
 				w.onApproval(w, in.ReleaseID)

@@ -36,7 +36,7 @@ var samples = map[string]struct {
 	"TriggerFunction": {[]string{"codecommit-push.json", "webhook-github-push.json", "ecr-push.json"}, events.CloudWatchEvent{}},
 	"RecordFunction": {[]string{"task-record-begin.json", "task-record-stage-start.json", "task-record-window.json",
 		"task-record-wave-result.json", "task-record-stage-done.json", "task-record-finish.json"}, nil},
-	"ApprovalFunction":          {[]string{"task-approval-register.json"}, control.ApprovalTask{}},
+	"ApprovalFunction":          {[]string{"task-approval-register.json"}, control.ApprovalInput{}},
 	"LockFunction":              {[]string{"task-lock-acquire.json"}, control.LockInput{}},
 	"ShiftFunction":             {[]string{"task-shift-prepare.json", "task-shift-step.json"}, nil},
 	"HookFunction":              {[]string{"task-hook-pre-traffic.json"}, control.HookInput{}},
