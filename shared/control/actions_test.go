@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -18,15 +20,18 @@ import (
 // taskFunction is how a Task function decodes its input: a Router, by the
 // action a state sends, or one input type for every state it serves.
 type taskFunction struct {
-	router *control.Router
-	input  reflect.Type
+	router        *control.Router
+	input, output reflect.Type
 }
 
 // taskFunctions are the Task functions of statemachines/*.asl.json by
 // their placeholder, as the local engine and functions/* wire them.
 func taskFunctions() map[string]taskFunction {
 	svc := &control.Service{}
-	in := func(h any) taskFunction { return taskFunction{input: reflect.TypeOf(h).In(1)} }
+	in := func(h any) taskFunction {
+		t := reflect.TypeOf(h)
+		return taskFunction{input: t.In(1), output: t.Out(0)}
+	}
 	return map[string]taskFunction{
 		"RecordFunctionArn":            {router: svc.RecordFunction()},
 		"ShiftFunctionArn":             {router: svc.ShiftFunction()},
@@ -148,9 +153,13 @@ func TestRouterRejects(t *testing.T) {
 
 // definitionTask is one Task state that calls a function placeholder.
 type definitionTask struct {
-	where    string // file and state name
-	function string // placeholder, e.g. RecordFunctionArn
-	params   map[string]any
+	file, where string // file, and file and state name
+	function    string // placeholder, e.g. RecordFunctionArn
+	params      map[string]any
+	// resultPath is where the function's output goes ("" when it is
+	// reshaped: a ResultSelector, or a waitForTaskToken Task, whose result
+	// is the callback's).
+	resultPath string
 }
 
 // definitionTasks returns every Task of statemachines/*.asl.json, nested
@@ -192,13 +201,71 @@ func definitionTasks(t *testing.T) []definitionTask {
 			for k, v := range params {
 				keys[strings.TrimSuffix(k, ".$")] = v
 			}
-			out = append(out, definitionTask{where: filepath.Base(f) + " " + name, function: strings.Trim(res, "${}"), params: keys})
+			resultPath, _ := st["ResultPath"].(string)
+			if _, reshaped := st["ResultSelector"]; reshaped || strings.HasSuffix(st["Resource"].(string), ".waitForTaskToken") {
+				resultPath = ""
+			}
+			out = append(out, definitionTask{file: filepath.Base(f), where: filepath.Base(f) + " " + name,
+				function: strings.Trim(res, "${}"), params: keys, resultPath: resultPath})
 		})
 	}
 	if len(out) == 0 {
 		t.Fatal("no Task of the definitions calls a function")
 	}
 	return out
+}
+
+// TestOutputsMatchReaders checks, statically, that every path a definition
+// reads in a function's result ($.shift.bakeSeconds after Shift's
+// ResultPath $.shift) is a field of that function's output type: a renamed
+// output field fails here, not as a Choice that finds nothing.
+func TestOutputsMatchReaders(t *testing.T) {
+	fns := taskFunctions()
+	written := map[string]map[string][]reflect.Type{} // file → $.name → output types
+	for _, task := range definitionTasks(t) {
+		name, simple := strings.CutPrefix(task.resultPath, "$.")
+		fn, ok := fns[task.function]
+		if !simple || !ok || strings.ContainsAny(name, ".[") {
+			continue
+		}
+		out := fn.output
+		if fn.router != nil {
+			action, _ := task.params["action"].(string)
+			out, _ = fn.router.Output(action)
+		}
+		if out == nil {
+			continue // TestActionsMatchHandlers reports it
+		}
+		if written[task.file] == nil {
+			written[task.file] = map[string][]reflect.Type{}
+		}
+		if !slices.Contains(written[task.file][name], out) {
+			written[task.file][name] = append(written[task.file][name], out)
+		}
+	}
+	if len(written) == 0 {
+		t.Fatal("no Task of the definitions puts a function's result at a path")
+	}
+	read := regexp.MustCompile(`\$\.([A-Za-z]+)\.([A-Za-z]+)`)
+	checked := 0
+	for file, results := range written {
+		b, err := os.ReadFile(filepath.Join("..", "..", "statemachines", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range read.FindAllStringSubmatch(string(b), -1) {
+			for _, out := range results[m[1]] {
+				checked++
+				if !jsonFields(out)[m[2]] {
+					t.Errorf("%s reads %s, but %s (the output put at $.%s) has no field %q (its fields: %s)",
+						file, m[0], out, m[1], m[2], strings.Join(sortedKeys(jsonFields(out)), ", "))
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no definition reads a field of a function's result; the check checked nothing")
+	}
 }
 
 // eachState calls visit for every state of a definition, nested ones

@@ -23,6 +23,7 @@ type Router struct {
 type Route struct {
 	action string
 	input  reflect.Type
+	output reflect.Type
 	decode func(json.RawMessage) (any, error)
 	run    func(context.Context, any) (any, error)
 }
@@ -33,6 +34,7 @@ func On[In, Out any](action string, h func(context.Context, In) (Out, error)) Ro
 	return Route{
 		action: action,
 		input:  reflect.TypeFor[In](),
+		output: reflect.TypeFor[Out](),
 		decode: func(payload json.RawMessage) (any, error) {
 			var in In
 			dec := json.NewDecoder(bytes.NewReader(payload))
@@ -108,4 +110,10 @@ func (r *Router) Actions() []string {
 func (r *Router) Input(action string) (reflect.Type, bool) {
 	rt, ok := r.routes[action]
 	return rt.input, ok
+}
+
+// Output returns the output type of action.
+func (r *Router) Output(action string) (reflect.Type, bool) {
+	rt, ok := r.routes[action]
+	return rt.output, ok
 }
