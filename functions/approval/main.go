@@ -15,7 +15,7 @@ func main() { awsdeps.Start("approval", newHandler) }
 
 // newHandler reads the configuration and builds the handler, or says what
 // is missing.
-func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.ApprovalTask) (struct{}, error), error) {
+func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.ApprovalInput) (struct{}, error), error) {
 	f, err := awsdeps.Load(ctx, "approval", getenv, logger)
 	if err != nil {
 		return nil, err

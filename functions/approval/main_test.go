@@ -20,7 +20,7 @@ func TestNewHandlerNeedsEnvironment(t *testing.T) {
 func TestWiredHandler(t *testing.T) {
 	env := wiringtest.New(t, nil)
 	h := wiringtest.Build(t, env, newHandler)
-	in := wiringtest.Sample[control.ApprovalTask](t, "task-approval-register.json")
+	in := wiringtest.Sample[control.ApprovalInput](t, "task-approval-register.json")
 	env.Release(t, in.ReleaseID, in.Pipeline)
 	if _, err := h(context.Background(), in); err != nil {
 		t.Fatalf("approval: %v", err)

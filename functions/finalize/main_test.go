@@ -28,7 +28,7 @@ func TestWiredHandler(t *testing.T) {
 	fn.CreateAlias("orders-beta", "live", fn.Publish("orders-beta", "v2")) // the sample's candidate, at 100%
 	env := wiringtest.New(t, map[string]string{"LAMBDA": fn.URL()})
 	h := wiringtest.Build(t, env, newHandler)
-	in := wiringtest.Sample[control.DeployTask](t, "task-finalize.json")
+	in := wiringtest.Sample[control.FinalizeInput](t, "task-finalize.json")
 	env.Release(t, in.ReleaseID, in.Pipeline)
 	if err := env.Store.SwapTargetState(context.Background(), release.TargetState{}, release.TargetState{Target: in.Target.Name, KnownGood: "1", Stable: "1", Candidate: "2",
 		Weight: 100, ReleaseID: in.ReleaseID, Previous: "1", Phase: release.PhaseShifting, Stage: in.Stage, Wave: in.Wave}); err != nil {

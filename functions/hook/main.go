@@ -15,7 +15,7 @@ func main() { awsdeps.Start("hook", newHandler) }
 
 // newHandler reads the configuration and builds the handler, or says what
 // is missing.
-func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.DeployTask) (struct{}, error), error) {
+func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.HookInput) (struct{}, error), error) {
 	f, err := awsdeps.Load(ctx, "hook", getenv, logger, "HOOK_SECRET_ARN")
 	if err != nil {
 		return nil, err

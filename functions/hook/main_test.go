@@ -10,6 +10,7 @@ import (
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/hooks"
 )
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
@@ -28,22 +29,23 @@ func TestWiredHandler(t *testing.T) {
 	fn := awsfake.NewLambda(t)
 	fn.AddFunction("orders-smoke", "sha-1")
 	verdict := "Failed"
-	var got control.DeployTask
+	var got hooks.Invocation
 	fn.HandleInvoke("orders-smoke", func(_, _ string, payload []byte) ([]byte, string) {
-		var inv struct{ ReleaseID, Phase string }
-		_ = json.Unmarshal(payload, &inv)
-		got.ReleaseID = inv.ReleaseID
+		_ = json.Unmarshal(payload, &got)
 		return []byte(`{"status":"` + verdict + `","reason":"smoke test"}`), ""
 	})
 	env := wiringtest.New(t, map[string]string{"LAMBDA": fn.URL(), "SECRETS_MANAGER": sm.URL()})
 	env.Vars["HOOK_SECRET_ARN"] = arn
 	h := wiringtest.Build(t, env, newHandler)
-	in := wiringtest.Sample[control.DeployTask](t, "task-hook-pre-traffic.json")
+	in := wiringtest.Sample[control.HookInput](t, "task-hook-pre-traffic.json")
 	env.Release(t, in.ReleaseID, in.Pipeline)
 	_, err := h(context.Background(), in)
 	var failed *control.HookFailed
 	if !errors.As(err, &failed) || got.ReleaseID != in.ReleaseID {
 		t.Errorf("hook answering Failed = %v (hook saw release %q), want HookFailed after invoking it for %s", err, got.ReleaseID, in.ReleaseID)
+	}
+	if got.Version != in.Artifact || got.Candidate != in.Split.Candidate || got.Phase != hooks.PreTraffic {
+		t.Errorf("hook invoked with %+v, want version %s, candidate %s, phase %s", got, in.Artifact, in.Split.Candidate, hooks.PreTraffic)
 	}
 	verdict = "Succeeded"
 	if _, err := h(context.Background(), in); err != nil {

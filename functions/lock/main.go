@@ -16,7 +16,7 @@ func main() { awsdeps.Start("lock", newHandler) }
 
 // newHandler reads the configuration and builds the handler, or says what
 // is missing.
-func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.DeployTask) (release.Lock, error), error) {
+func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.LockInput) (release.Lock, error), error) {
 	f, err := awsdeps.Load(ctx, "lock", getenv, logger)
 	if err != nil {
 		return nil, err

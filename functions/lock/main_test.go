@@ -21,7 +21,7 @@ func TestNewHandlerNeedsEnvironment(t *testing.T) {
 func TestWiredHandler(t *testing.T) {
 	env := wiringtest.New(t, nil)
 	h := wiringtest.Build(t, env, newHandler)
-	in := wiringtest.Sample[control.DeployTask](t, "task-lock-acquire.json")
+	in := wiringtest.Sample[control.LockInput](t, "task-lock-acquire.json")
 	env.Release(t, in.ReleaseID, in.Pipeline)
 	lock, err := h(context.Background(), in)
 	if err != nil {

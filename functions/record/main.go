@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 
 	"github.com/shipwave/shipwave/shared/awsdeps"
@@ -16,7 +17,7 @@ func main() { awsdeps.Start("record", newHandler) }
 
 // newHandler reads the configuration and builds the handler, or says what
 // is missing.
-func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.RecordInput) (control.RecordOutput, error), error) {
+func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, json.RawMessage) (json.RawMessage, error), error) {
 	f, err := awsdeps.Load(ctx, "record", getenv, logger)
 	if err != nil {
 		return nil, err
@@ -29,5 +30,5 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		Now:      d.Now,
 		Logger:   f.Logger,
 	}
-	return awsdeps.Task(f, svc.Record), nil
+	return awsdeps.Task(f, svc.RecordFunction().Handle), nil
 }

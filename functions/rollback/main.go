@@ -15,7 +15,7 @@ func main() { awsdeps.Start("rollback", newHandler) }
 
 // newHandler reads the configuration and builds the handler, or says what
 // is missing.
-func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.DeployTask) (control.TargetOutcome, error), error) {
+func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, control.RollbackInput) (control.TargetOutcome, error), error) {
 	f, err := awsdeps.Load(ctx, "rollback", getenv, logger)
 	if err != nil {
 		return nil, err

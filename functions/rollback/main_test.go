@@ -23,7 +23,7 @@ func TestNewHandlerNeedsEnvironment(t *testing.T) {
 func TestWiredHandler(t *testing.T) {
 	env := wiringtest.New(t, nil)
 	h := wiringtest.Build(t, env, newHandler)
-	in := wiringtest.Sample[control.DeployTask](t, "task-rollback.json")
+	in := wiringtest.Sample[control.RollbackInput](t, "task-rollback.json")
 	env.Release(t, in.ReleaseID, in.Pipeline)
 	_, err := h(context.Background(), in)
 	var invalid *control.InvalidInput

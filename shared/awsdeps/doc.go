@@ -1,10 +1,12 @@
 // Package awsdeps is the wiring of the Lambda functions. Load reads a
 // function's Settings from its environment (TABLE_NAME and the function's
 // own required variables), loads the AWS configuration with X-Ray on every
-// client and tags the function's logger; Task wraps a control.Service
-// method with the invocation log line; Start is a main. The task functions
-// (lock, record, approval, shift, hook, bake, finalize, rollback) are each
-// Load, a control.Service built from Deps, and Task; shared/awsdeps/wiringtest
+// client and tags the function's logger; Task wraps a typed handler (a
+// control.Service method, or for record, shift and bake the Handle of
+// their control.Router) with the invocation log line; Start is a main. The
+// task functions (lock, record, approval, shift, hook, bake, finalize,
+// rollback) are each Load, a control.Service built from Deps, and Task;
+// shared/awsdeps/wiringtest
 // builds such a handler against dynalite and awsfake for their tests. Deps
 // builds the AWS-backed dependencies of
 // control.Service from an aws.Config (Deps): the DynamoDB store, metered so

@@ -68,7 +68,8 @@ func Load(ctx context.Context, name string, getenv func(string) string, logger *
 	}, nil
 }
 
-// Task wraps a Task state's handler (a control.Service method) with the
+// Task wraps a Task state's handler (a control.Service method, or a
+// control.Router's Handle for a function serving several states) with the
 // invocation log line every function writes (observe.Handler).
 func Task[In, Out any](f Function, h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
 	return observe.Handler(f.Logger, f.Name, f.Deps.now(), h)

@@ -16,12 +16,12 @@ import (
 )
 
 // Lock serves AcquireLock: one release per target at a time.
-func (s *Service) Lock(ctx context.Context, in DeployTask) (release.Lock, error) {
+func (s *Service) Lock(ctx context.Context, in LockInput) (release.Lock, error) {
 	l, err := s.lock(ctx, in)
 	return l, Boundary(err)
 }
 
-func (s *Service) lock(ctx context.Context, in DeployTask) (release.Lock, error) {
+func (s *Service) lock(ctx context.Context, in LockInput) (release.Lock, error) {
 	if err := in.validate(); err != nil {
 		return release.Lock{}, err
 	}
@@ -32,7 +32,7 @@ func (s *Service) lock(ctx context.Context, in DeployTask) (release.Lock, error)
 	if r.Status.Terminal() {
 		return release.Lock{}, &Cancelled{Message: fmt.Sprintf("release %s is already %s", r.ID, r.Status)}
 	}
-	if err := s.checkWave(ctx, in); err != nil {
+	if err := s.checkWave(ctx, in.TargetTask); err != nil {
 		return release.Lock{}, err
 	}
 	l, err := s.Store.AcquireLock(ctx, in.Target.Name, in.ReleaseID, lease(in.LeaseSeconds))
@@ -71,7 +71,7 @@ func (s *Service) lock(ctx context.Context, in DeployTask) (release.Lock, error)
 // while it waits for an approval gives way to this newer one, as a
 // CodePipeline execution waiting at a stage is superseded: its approval
 // fails with Superseded, and it keeps what it promoted.
-func (s *Service) busy(ctx context.Context, in DeployTask, r release.Release, owner, msg string) error {
+func (s *Service) busy(ctx context.Context, in LockInput, r release.Release, owner, msg string) error {
 	if in.ExecutionMode == release.ModeSuperseded {
 		active, err := s.Store.ActiveReleases(ctx, r.Pipeline)
 		if err != nil {
@@ -135,29 +135,36 @@ func (s *Service) owner(ctx context.Context, target, self string) (string, error
 	return "", nil
 }
 
-// Shift serves Prepare (action prepare) and each plan step's Shift (action
-// shift).
-func (s *Service) Shift(ctx context.Context, in DeployTask) (any, error) {
+// ShiftFunction is the shift function: Prepare (action prepare) and each
+// plan step's Shift (action shift).
+func (s *Service) ShiftFunction() *Router {
+	return NewRouter("shift", On("prepare", s.Prepare), On("shift", s.ShiftStep))
+}
+
+// Prepare serves the Prepare Task (see prepare).
+func (s *Service) Prepare(ctx context.Context, in PrepareInput) (traffic.Split, error) {
 	if err := in.validate(); err != nil {
-		return nil, Boundary(err)
+		return traffic.Split{}, Boundary(err)
 	}
-	switch in.Action {
-	case "prepare":
-		out, err := s.prepare(ctx, in)
-		return out, Boundary(err)
-	case "shift":
-		out, err := s.shift(ctx, in)
-		return out, Boundary(err)
+	out, err := s.prepare(ctx, in)
+	return out, Boundary(err)
+}
+
+// ShiftStep serves a plan step's Shift Task (see shift).
+func (s *Service) ShiftStep(ctx context.Context, in ShiftInput) (StepOutput, error) {
+	if err := in.validate(); err != nil {
+		return StepOutput{}, Boundary(err)
 	}
-	return nil, &InvalidInput{Message: fmt.Sprintf("shift: unknown action %q", in.Action)}
+	out, err := s.shift(ctx, in)
+	return out, Boundary(err)
 }
 
 // prepare resolves the target's known-good version, checks the alarms,
 // prepares the candidate, checks that it serves, and records both in the
 // target's state and the release's ledger (TargetPrepared) before any
 // traffic moves.
-func (s *Service) prepare(ctx context.Context, in DeployTask) (traffic.Split, error) {
-	if err := s.checkWave(ctx, in); err != nil {
+func (s *Service) prepare(ctx context.Context, in PrepareInput) (traffic.Split, error) {
+	if err := s.checkWave(ctx, in.TargetTask); err != nil {
 		return traffic.Split{}, err
 	}
 	sh, err := s.shifter(in.Target)
@@ -212,7 +219,7 @@ func (s *Service) prepare(ctx context.Context, in DeployTask) (traffic.Split, er
 // preflight refuses to deploy blind: every watched alarm must exist, have
 // data and not be in ALARM. A release of the target's known-good version
 // is the way back, so alarms in ALARM do not stop it.
-func (s *Service) preflight(ctx context.Context, in DeployTask, known string) error {
+func (s *Service) preflight(ctx context.Context, in PrepareInput, known string) error {
 	if len(in.Alarms) == 0 {
 		return nil
 	}
@@ -263,8 +270,8 @@ const MaxWindowHold = time.Hour
 // deploy window it holds instead: the target stays at its current weight
 // under a bake (Hold), so no partial traffic is ever left unwatched, and
 // Shift runs again when the hold ends.
-func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) {
-	if err := s.checkWave(ctx, in); err != nil {
+func (s *Service) shift(ctx context.Context, in ShiftInput) (StepOutput, error) {
+	if err := s.checkWave(ctx, in.TargetTask); err != nil {
 		return StepOutput{}, err
 	}
 	if err := s.renew(ctx, in); err != nil {
@@ -339,7 +346,7 @@ func (s *Service) shift(ctx context.Context, in DeployTask) (StepOutput, error) 
 // (Promote records Promoted): a hold like the deploy window's, its alarms
 // watched and its lease renewed by each Shift, for half the lease at a
 // time.
-func (s *Service) pause(ctx context.Context, in DeployTask, ts release.TargetState) (StepOutput, error) {
+func (s *Service) pause(ctx context.Context, in ShiftInput, ts release.TargetState) (StepOutput, error) {
 	events, err := s.allEvents(ctx, in.ReleaseID)
 	if err != nil {
 		return StepOutput{}, err
@@ -374,7 +381,7 @@ func (s *Service) pause(ctx context.Context, in DeployTask, ts release.TargetSta
 // watch stores the release's alarm watch on the target (see
 // release.TokenWatch) and checks the alarms once more, so an alarm already
 // firing fails the shift before traffic moves.
-func (s *Service) watch(ctx context.Context, in DeployTask) error {
+func (s *Service) watch(ctx context.Context, in ShiftInput) error {
 	if len(in.Alarms) == 0 {
 		return nil
 	}
@@ -386,11 +393,11 @@ func (s *Service) watch(ctx context.Context, in DeployTask) error {
 	if err := s.Store.PutTaskToken(ctx, tok); err != nil && !errors.Is(err, release.ErrConflict) {
 		return fmt.Errorf("store the alarm watch on %s: %w", in.Target.Name, err)
 	}
-	firing, err := s.firing(ctx, in)
+	firing, err := s.firing(ctx, in.StepTask)
 	if err != nil || len(firing) == 0 {
 		return err
 	}
-	return s.alarmed(ctx, in, firing)
+	return s.alarmed(ctx, in.StepTask, firing)
 }
 
 // unwatch drops the release's alarm watch on the target: its traffic is at
@@ -405,7 +412,7 @@ func (s *Service) unwatch(ctx context.Context, releaseID, target string) error {
 // holdForWindow answers a shift outside the deploy window: hold at the
 // current weight for a bake of at most half the lease, until the window
 // opens; with partial traffic, for MaxWindowHold at most.
-func (s *Service) holdForWindow(ctx context.Context, in DeployTask, ts release.TargetState) (StepOutput, bool, error) {
+func (s *Service) holdForWindow(ctx context.Context, in ShiftInput, ts release.TargetState) (StepOutput, bool, error) {
 	wait, err := s.windowWait(ctx, in.ReleaseID)
 	if err != nil || wait.IsZero() {
 		return StepOutput{}, false, err
@@ -447,7 +454,7 @@ func (s *Service) holdForWindow(ctx context.Context, in DeployTask, ts release.T
 // holdingSince returns when the target started holding for the window in
 // this step: the first DeployWindowWaiting for it since its last shift
 // (zero when it is not holding).
-func (s *Service) holdingSince(ctx context.Context, in DeployTask) (time.Time, error) {
+func (s *Service) holdingSince(ctx context.Context, in ShiftInput) (time.Time, error) {
 	events, err := s.allEvents(ctx, in.ReleaseID)
 	if err != nil {
 		return time.Time{}, err
@@ -472,7 +479,7 @@ func (s *Service) holdingSince(ctx context.Context, in DeployTask) (time.Time, e
 // renew extends the release's lease on the target. A lease that ran out
 // while nobody else took it is taken again, recorded as released (expired)
 // and acquired anew; one another release took is lost.
-func (s *Service) renew(ctx context.Context, in DeployTask) error {
+func (s *Service) renew(ctx context.Context, in ShiftInput) error {
 	_, err := s.Store.RenewLock(ctx, in.Target.Name, in.ReleaseID, lease(in.LeaseSeconds))
 	if err == nil {
 		return nil
@@ -496,11 +503,11 @@ func (s *Service) renew(ctx context.Context, in DeployTask) error {
 
 // Hook serves the pre- and post-traffic hook Tasks. A phase without a hook
 // passes at once.
-func (s *Service) Hook(ctx context.Context, in DeployTask) (struct{}, error) {
+func (s *Service) Hook(ctx context.Context, in HookInput) (struct{}, error) {
 	return struct{}{}, Boundary(s.hook(ctx, in))
 }
 
-func (s *Service) hook(ctx context.Context, in DeployTask) error {
+func (s *Service) hook(ctx context.Context, in HookInput) error {
 	if err := in.validate(); err != nil {
 		return err
 	}
@@ -516,7 +523,7 @@ func (s *Service) hook(ctx context.Context, in DeployTask) error {
 	if h == nil {
 		return nil
 	}
-	if err := s.checkWave(ctx, in); err != nil {
+	if err := s.checkWave(ctx, in.TargetTask); err != nil {
 		return err
 	}
 	if s.Hooks == nil {
@@ -534,30 +541,38 @@ func (s *Service) hook(ctx context.Context, in DeployTask) error {
 	return s.record(ctx, in.event(release.EventHookPassed, in.Phase+" hook passed"))
 }
 
-// Bake serves the bake registration (action register, the Lambda behind a
-// waitForTaskToken Task) and the check after each bake (action check).
-func (s *Service) Bake(ctx context.Context, in DeployTask) (any, error) {
+// BakeFunction is the bake function: the bake registration (action
+// register, the Lambda behind a waitForTaskToken Task) and the check after
+// each bake (action check).
+func (s *Service) BakeFunction() *Router {
+	return NewRouter("bake", On("register", s.RegisterBake), On("check", s.CheckBake))
+}
+
+// RegisterBake serves the Bake and FinalBake Tasks (see registerBake).
+func (s *Service) RegisterBake(ctx context.Context, in BakeInput) (struct{}, error) {
 	if err := in.validate(); err != nil {
-		return nil, Boundary(err)
+		return struct{}{}, Boundary(err)
 	}
-	switch in.Action {
-	case "register":
-		return struct{}{}, Boundary(s.registerBake(ctx, in))
-	case "check":
-		out, err := s.checkBake(ctx, in)
-		return out, Boundary(err)
+	return struct{}{}, Boundary(s.registerBake(ctx, in))
+}
+
+// CheckBake serves the BakeCheck and FinalBakeCheck Tasks (see checkBake).
+func (s *Service) CheckBake(ctx context.Context, in BakeCheckInput) (StepOutput, error) {
+	if err := in.validate(); err != nil {
+		return StepOutput{}, Boundary(err)
 	}
-	return nil, &InvalidInput{Message: fmt.Sprintf("bake: unknown action %q", in.Action)}
+	out, err := s.checkBake(ctx, in)
+	return out, Boundary(err)
 }
 
 // registerBake stores the bake's token with the alarms it watches, so an
 // ALARM event can fail it, then closes the race with the alarms' current
 // states: one already in ALARM fails the bake now.
-func (s *Service) registerBake(ctx context.Context, in DeployTask) error {
+func (s *Service) registerBake(ctx context.Context, in BakeInput) error {
 	if in.Token == "" {
 		return &InvalidInput{Message: "bake register: token is required"}
 	}
-	if err := s.checkWave(ctx, in); err != nil {
+	if err := s.checkWave(ctx, in.TargetTask); err != nil {
 		return err
 	}
 	now := s.now()
@@ -578,13 +593,13 @@ func (s *Service) registerBake(ctx context.Context, in DeployTask) error {
 			return err
 		}
 	}
-	if firing, err := s.firing(ctx, in); err != nil {
+	if firing, err := s.firing(ctx, in.StepTask); err != nil {
 		return err
 	} else if len(firing) > 0 {
 		if derr := s.Store.DeleteTaskToken(ctx, in.Token); derr != nil && !errors.Is(derr, release.ErrNotFound) {
 			return fmt.Errorf("drop bake token for %s: %w", in.Target.Name, derr)
 		}
-		return s.alarmed(ctx, in, firing)
+		return s.alarmed(ctx, in.StepTask, firing)
 	}
 	return nil
 }
@@ -593,19 +608,19 @@ func (s *Service) registerBake(ctx context.Context, in DeployTask) error {
 // race with alarmwatch, and a bake that needs data is extended while the
 // candidate has served too few requests. A hold (the deploy window shut)
 // goes back to Shift.
-func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, error) {
-	if err := s.dropTokens(ctx, in); err != nil {
+func (s *Service) checkBake(ctx context.Context, in BakeCheckInput) (StepOutput, error) {
+	if err := s.dropTokens(ctx, in.TargetTask); err != nil {
 		return StepOutput{}, err
 	}
-	if err := s.checkWave(ctx, in); err != nil {
+	if err := s.checkWave(ctx, in.TargetTask); err != nil {
 		return StepOutput{}, err
 	}
-	firing, err := s.firing(ctx, in)
+	firing, err := s.firing(ctx, in.StepTask)
 	if err != nil {
 		return StepOutput{}, err
 	}
 	if len(firing) > 0 {
-		return StepOutput{}, s.alarmed(ctx, in, firing)
+		return StepOutput{}, s.alarmed(ctx, in.StepTask, firing)
 	}
 	if in.Hold {
 		return StepOutput{Hold: true, Weight: in.Step.Weight}, nil
@@ -658,7 +673,7 @@ func (s *Service) checkBake(ctx context.Context, in DeployTask) (StepOutput, err
 // marginal result fails and an inconclusive one follows
 // onInsufficientData. Every judgment is an AnalysisJudged event with the
 // data it used.
-func (s *Service) analyze(ctx context.Context, in DeployTask, out StepOutput, elapsed int64) (StepOutput, bool, error) {
+func (s *Service) analyze(ctx context.Context, in BakeCheckInput, out StepOutput, elapsed int64) (StepOutput, bool, error) {
 	if s.Analysis == nil {
 		return StepOutput{}, false, &InvalidInput{Message: "the step asks for canary analysis but no metric source is wired"}
 	}
@@ -703,16 +718,16 @@ func (s *Service) analyze(ctx context.Context, in DeployTask, out StepOutput, el
 // verified serving. The release still owns the target — the promotion is
 // not known-good — until the release ends (see settle); the lease is
 // released now.
-func (s *Service) Finalize(ctx context.Context, in DeployTask) (TargetOutcome, error) {
+func (s *Service) Finalize(ctx context.Context, in FinalizeInput) (TargetOutcome, error) {
 	out, err := s.finalize(ctx, in)
 	return out, Boundary(err)
 }
 
-func (s *Service) finalize(ctx context.Context, in DeployTask) (TargetOutcome, error) {
+func (s *Service) finalize(ctx context.Context, in FinalizeInput) (TargetOutcome, error) {
 	if err := in.validate(); err != nil {
 		return TargetOutcome{}, err
 	}
-	if err := s.checkWave(ctx, in); err != nil {
+	if err := s.checkWave(ctx, in.TargetTask); err != nil {
 		return TargetOutcome{}, err
 	}
 	sh, err := s.shifter(in.Target)
@@ -757,12 +772,12 @@ func (s *Service) finalize(ctx context.Context, in DeployTask) (TargetOutcome, e
 // Rollback is the deploy's one failure path: record why, abort the
 // sibling targets' bakes, and restore this target (the one restore
 // routine) to 100% on its known-good version, verified serving.
-func (s *Service) Rollback(ctx context.Context, in DeployTask) (TargetOutcome, error) {
+func (s *Service) Rollback(ctx context.Context, in RollbackInput) (TargetOutcome, error) {
 	out, err := s.rollback(ctx, in)
 	return out, Boundary(err)
 }
 
-func (s *Service) rollback(ctx context.Context, in DeployTask) (TargetOutcome, error) {
+func (s *Service) rollback(ctx context.Context, in RollbackInput) (TargetOutcome, error) {
 	if err := in.validate(); err != nil {
 		return TargetOutcome{}, err
 	}
@@ -870,7 +885,7 @@ func (s *Service) fail(ctx context.Context, tok release.TaskToken, errName, caus
 // checkWave returns WaveAborted when a sibling target of the wave started
 // rolling back, RollbackRequested when a person asked for a rollback, and
 // Cancelled when the release already ended.
-func (s *Service) checkWave(ctx context.Context, in DeployTask) error {
+func (s *Service) checkWave(ctx context.Context, in TargetTask) error {
 	events, err := s.allEvents(ctx, in.ReleaseID)
 	if err != nil {
 		return err
@@ -909,7 +924,7 @@ func (s *Service) allEvents(ctx context.Context, releaseID string) ([]release.Ev
 }
 
 // dropTokens deletes this target's leftover bake tokens after a bake ends.
-func (s *Service) dropTokens(ctx context.Context, in DeployTask) error {
+func (s *Service) dropTokens(ctx context.Context, in TargetTask) error {
 	toks, err := s.Store.TokensByRelease(ctx, in.ReleaseID)
 	if err != nil {
 		return fmt.Errorf("list tokens of release %s: %w", in.ReleaseID, err)
@@ -927,7 +942,7 @@ func (s *Service) dropTokens(ctx context.Context, in DeployTask) error {
 // firing returns the watched alarms now in ALARM. A candidate that is the
 // target's known-good version is what a rollback would return to, so
 // alarms do not fail it (the note says so).
-func (s *Service) firing(ctx context.Context, in DeployTask) ([]string, error) {
+func (s *Service) firing(ctx context.Context, in StepTask) ([]string, error) {
 	if len(in.Alarms) == 0 {
 		return nil, nil
 	}
@@ -950,7 +965,7 @@ func (s *Service) firing(ctx context.Context, in DeployTask) ([]string, error) {
 	return out, nil
 }
 
-func (s *Service) alarmed(ctx context.Context, in DeployTask, firing []string) error {
+func (s *Service) alarmed(ctx context.Context, in StepTask, firing []string) error {
 	msg := fmt.Sprintf("alarm %s in ALARM while %s served %d%% on %s", strings.Join(firing, ", "), in.Target.Name, in.Step.Weight, in.Split.Candidate)
 	if err := s.record(ctx, in.event(release.EventAlarm, msg)); err != nil {
 		return err
@@ -983,7 +998,7 @@ func (s *Service) shifter(t release.Target) (Shifter, error) {
 	return sh, nil
 }
 
-func (in DeployTask) validate() error {
+func (in TargetTask) validate() error {
 	switch {
 	case in.ReleaseID == "":
 		return &InvalidInput{Message: "releaseId is required"}
@@ -993,7 +1008,7 @@ func (in DeployTask) validate() error {
 	return nil
 }
 
-func (in DeployTask) event(t release.EventType, msg string) release.Event {
+func (in TargetTask) event(t release.EventType, msg string) release.Event {
 	return release.Event{ReleaseID: in.ReleaseID, Type: t, Stage: in.Stage, Wave: in.Wave, Target: in.Target.Name, Message: msg}
 }
 

@@ -42,35 +42,91 @@ func (e *TaskError) Reason() string {
 	return e.Error + ": " + e.Cause
 }
 
-// DeployTask is the input of every Task in deploy.asl.json. Each state
-// passes the subset it needs; Action tells a function serving several
-// states which one this is.
-type DeployTask struct {
-	Action        string                `json:"action,omitempty"`
-	ReleaseID     string                `json:"releaseId"`
-	Pipeline      string                `json:"pipeline"`
-	Stage         string                `json:"stage"`
-	Wave          string                `json:"wave"`
-	Target        release.Target        `json:"target"`
+// TargetTask is what every Task of deploy.asl.json passes: the release,
+// and the target of which wave it deploys. Each state's input type embeds
+// it and adds only the fields that state's Parameters pass.
+type TargetTask struct {
+	ReleaseID string         `json:"releaseId"`
+	Pipeline  string         `json:"pipeline"`
+	Stage     string         `json:"stage"`
+	Wave      string         `json:"wave"`
+	Target    release.Target `json:"target"`
+}
+
+// LockInput is the input of AcquireLock (the lock function).
+type LockInput struct {
+	TargetTask
 	ExecutionMode release.ExecutionMode `json:"executionMode,omitempty"`
 	LeaseSeconds  int64                 `json:"leaseSeconds,omitempty"`
-	Artifact      string                `json:"artifact,omitempty"`
-	Alarms        []string              `json:"alarms,omitempty"`
-	Hooks         release.Hooks         `json:"hooks,omitempty"`
-	Phase         string                `json:"phase,omitempty"`
-	Split         traffic.Split         `json:"split,omitempty"`
-	Step          StepInput             `json:"step,omitempty"`
-	Windowed      bool                  `json:"windowed,omitempty"`
-	Bake          BakePolicy            `json:"bake,omitempty"`
+}
+
+// PrepareInput is the input of Prepare (the shift function, action
+// prepare).
+type PrepareInput struct {
+	TargetTask
+	Artifact string   `json:"artifact"`
+	Alarms   []string `json:"alarms,omitempty"`
+}
+
+// HookInput is the input of PreTrafficHook and PostTrafficHook (the hook
+// function); Phase says which.
+type HookInput struct {
+	TargetTask
+	Phase    string        `json:"phase"`
+	Artifact string        `json:"artifact,omitempty"`
+	Hooks    release.Hooks `json:"hooks"`
+	Split    traffic.Split `json:"split"`
+}
+
+// StepTask is what every Task of one plan step passes: the target, its
+// split, the step, and the alarms that watch it.
+type StepTask struct {
+	TargetTask
+	Split  traffic.Split `json:"split"`
+	Step   StepInput     `json:"step"`
+	Alarms []string      `json:"alarms,omitempty"`
+}
+
+// ShiftInput is the input of Shift (the shift function, action shift).
+type ShiftInput struct {
+	StepTask
+	Windowed     bool  `json:"windowed,omitempty"`
+	LeaseSeconds int64 `json:"leaseSeconds,omitempty"`
+}
+
+// BakeInput is the input of Bake and FinalBake (the bake function,
+// action register, behind a waitForTaskToken Task): the token to store and
+// the bake's length.
+type BakeInput struct {
+	StepTask
+	Token   string `json:"token"`
+	Seconds int64  `json:"seconds"`
 	// Hold marks a bake that holds the current weight while the deploy
 	// window is shut (see StepOutput.Hold).
 	Hold bool `json:"hold,omitempty"`
-	// Bake registration and checks.
-	Token          string `json:"token,omitempty"`
-	Seconds        int64  `json:"seconds,omitempty"`
-	ElapsedSeconds int64  `json:"elapsedSeconds,omitempty"`
-	BakedSeconds   int64  `json:"bakedSeconds,omitempty"`
-	// Error is the caught error that sent a deploy to Rollback.
+}
+
+// BakeCheckInput is the input of BakeCheck and FinalBakeCheck (the bake
+// function, action check): the evidence the bake needs and how long it has
+// baked.
+type BakeCheckInput struct {
+	StepTask
+	Bake           BakePolicy `json:"bake"`
+	ElapsedSeconds int64      `json:"elapsedSeconds,omitempty"`
+	BakedSeconds   int64      `json:"bakedSeconds,omitempty"`
+	Hold           bool       `json:"hold,omitempty"`
+}
+
+// FinalizeInput is the input of Finalize.
+type FinalizeInput struct {
+	TargetTask
+	Split traffic.Split `json:"split"`
+}
+
+// RollbackInput is the input of Rollback: Error is the caught error that
+// sent the deploy there.
+type RollbackInput struct {
+	TargetTask
 	Error *TaskError `json:"error,omitempty"`
 }
 
@@ -91,20 +147,62 @@ type TargetOutcome struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// RecordInput is the input of every Task of release.asl.json served by the
-// record function.
-type RecordInput struct {
-	Action     string          `json:"action"`
-	ReleaseID  string          `json:"releaseId"`
-	Pipeline   string          `json:"pipeline"`
-	Execution  string          `json:"execution,omitempty"`
-	Stage      string          `json:"stage,omitempty"`
-	StageIndex int             `json:"stageIndex,omitempty"`
-	Wave       string          `json:"wave,omitempty"`
-	WaveIndex  int             `json:"waveIndex,omitempty"`
-	Windowed   bool            `json:"windowed,omitempty"`
-	Outcomes   []DeployOutcome `json:"outcomes,omitempty"`
-	Error      *TaskError      `json:"error,omitempty"`
+// ReleaseTask is what every Task of release.asl.json served by the record
+// function passes. Each action's input type embeds it.
+type ReleaseTask struct {
+	ReleaseID string `json:"releaseId"`
+	Pipeline  string `json:"pipeline"`
+}
+
+// BeginInput is the input of Begin (action begin).
+type BeginInput struct {
+	ReleaseTask
+	Execution string `json:"execution,omitempty"`
+}
+
+// StageInput is the input of StageStart and StageDone (actions stageStart
+// and stageDone).
+type StageInput struct {
+	ReleaseTask
+	Stage      string `json:"stage"`
+	StageIndex int    `json:"stageIndex"`
+}
+
+// WindowInput is the input of CheckWindow (action window).
+type WindowInput struct {
+	ReleaseTask
+	Stage    string `json:"stage"`
+	Windowed bool   `json:"windowed,omitempty"`
+}
+
+// WindowOutput is what CheckWindow puts at $.window: when the deploy
+// window next opens (RFC 3339), absent while it is open.
+type WindowOutput struct {
+	WaitUntil string `json:"waitUntil,omitempty"`
+}
+
+// WaveResultInput is the input of WaveResult (action waveResult): the
+// wave's Targets map result.
+type WaveResultInput struct {
+	ReleaseTask
+	Stage      string          `json:"stage"`
+	StageIndex int             `json:"stageIndex"`
+	Wave       string          `json:"wave"`
+	WaveIndex  int             `json:"waveIndex"`
+	Outcomes   []DeployOutcome `json:"outcomes"`
+}
+
+// FinishInput is the input of Finish (action finish): Error is the caught
+// error that ended the release, nil when it succeeded.
+type FinishInput struct {
+	ReleaseTask
+	Error *TaskError `json:"error,omitempty"`
+}
+
+// ReleaseOutcome is how a release ended: what Finish puts at $.outcome.
+type ReleaseOutcome struct {
+	Status release.Status `json:"status,omitempty"`
+	Reason string         `json:"reason,omitempty"`
 }
 
 // DeployOutcome is one item of a wave's Targets map result.
@@ -128,15 +226,3 @@ const (
 	OutcomeSuperseded = "SUPERSEDED"
 	OutcomeFailed     = "FAILED"
 )
-
-// RecordOutput is the union of what the record function's actions return;
-// each action sets its own fields.
-type RecordOutput struct {
-	// begin
-	Stages []StagePlan `json:"stages,omitempty"`
-	// window
-	WaitUntil string `json:"waitUntil,omitempty"`
-	// finish
-	Status release.Status `json:"status,omitempty"`
-	Reason string         `json:"reason,omitempty"`
-}

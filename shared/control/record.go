@@ -10,33 +10,77 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-// Record serves the release state machine's bookkeeping Tasks: begin,
-// stageStart, window, waveResult, stageDone and finish.
-func (s *Service) Record(ctx context.Context, in RecordInput) (RecordOutput, error) {
-	if in.ReleaseID == "" {
-		return RecordOutput{}, &InvalidInput{Message: "record: releaseId is required"}
-	}
-	var (
-		out RecordOutput
-		err error
+// RecordFunction is the record function: the release state machine's
+// bookkeeping Tasks, one action each (begin, stageStart, window,
+// waveResult, stageDone and finish).
+func (s *Service) RecordFunction() *Router {
+	return NewRouter("record",
+		On("begin", s.Begin),
+		On("stageStart", s.StageStart),
+		On("window", s.Window),
+		On("waveResult", s.WaveResult),
+		On("stageDone", s.StageDone),
+		On("finish", s.Finish),
 	)
-	switch in.Action {
-	case "begin":
-		out, err = s.begin(ctx, in)
-	case "stageStart":
-		err = s.stageStart(ctx, in)
-	case "window":
-		out, err = s.window(ctx, in)
-	case "waveResult":
-		err = s.waveResult(ctx, in)
-	case "stageDone":
-		err = s.record(ctx, release.Event{ReleaseID: in.ReleaseID, Type: release.EventStageSucceeded, Stage: in.Stage})
-	case "finish":
-		out, err = s.finish(ctx, in)
-	default:
-		err = &InvalidInput{Message: fmt.Sprintf("record: unknown action %q", in.Action)}
+}
+
+// Begin serves Begin: it admits the release (see admit), moves it to
+// IN_PROGRESS and returns its compiled plan.
+func (s *Service) Begin(ctx context.Context, in BeginInput) (ReleasePlan, error) {
+	if err := in.validate("begin"); err != nil {
+		return ReleasePlan{}, err
 	}
+	out, err := s.begin(ctx, in)
 	return out, Boundary(err)
+}
+
+// StageStart serves StageStart (see stageStart).
+func (s *Service) StageStart(ctx context.Context, in StageInput) (struct{}, error) {
+	if err := in.validate("stageStart"); err != nil {
+		return struct{}{}, err
+	}
+	return struct{}{}, Boundary(s.stageStart(ctx, in))
+}
+
+// Window serves CheckWindow (see window).
+func (s *Service) Window(ctx context.Context, in WindowInput) (WindowOutput, error) {
+	if err := in.validate("window"); err != nil {
+		return WindowOutput{}, err
+	}
+	out, err := s.window(ctx, in)
+	return out, Boundary(err)
+}
+
+// WaveResult serves WaveResult (see waveResult).
+func (s *Service) WaveResult(ctx context.Context, in WaveResultInput) (struct{}, error) {
+	if err := in.validate("waveResult"); err != nil {
+		return struct{}{}, err
+	}
+	return struct{}{}, Boundary(s.waveResult(ctx, in))
+}
+
+// StageDone serves StageDone: it records the stage succeeded.
+func (s *Service) StageDone(ctx context.Context, in StageInput) (struct{}, error) {
+	if err := in.validate("stageDone"); err != nil {
+		return struct{}{}, err
+	}
+	return struct{}{}, Boundary(s.record(ctx, release.Event{ReleaseID: in.ReleaseID, Type: release.EventStageSucceeded, Stage: in.Stage}))
+}
+
+// Finish serves Finish (see finish).
+func (s *Service) Finish(ctx context.Context, in FinishInput) (ReleaseOutcome, error) {
+	if err := in.validate("finish"); err != nil {
+		return ReleaseOutcome{}, err
+	}
+	out, err := s.finish(ctx, in)
+	return out, Boundary(err)
+}
+
+func (in ReleaseTask) validate(action string) error {
+	if in.ReleaseID == "" {
+		return &InvalidInput{Message: action + ": releaseId is required"}
+	}
+	return nil
 }
 
 // load reads a release and the spec version it runs.
@@ -52,33 +96,33 @@ func (s *Service) load(ctx context.Context, id string) (release.Release, release
 	return r, sv.Parsed, nil
 }
 
-func (s *Service) begin(ctx context.Context, in RecordInput) (RecordOutput, error) {
+func (s *Service) begin(ctx context.Context, in BeginInput) (ReleasePlan, error) {
 	r, p, err := s.load(ctx, in.ReleaseID)
 	if err != nil {
-		return RecordOutput{}, err
+		return ReleasePlan{}, err
 	}
 	switch {
 	case r.Status == release.StatusInProgress:
 		// A retried Begin: the release already started; compile again.
 	case r.Status.Terminal():
-		return RecordOutput{}, &Cancelled{Message: fmt.Sprintf("release %s is already %s", r.ID, r.Status)}
+		return ReleasePlan{}, &Cancelled{Message: fmt.Sprintf("release %s is already %s", r.ID, r.Status)}
 	default:
 		if err := s.admit(ctx, r, p); err != nil {
-			return RecordOutput{}, err
+			return ReleasePlan{}, err
 		}
 		if _, err := s.Store.TransitionRelease(ctx, r.ID, release.StatusInProgress, ""); err != nil {
-			return RecordOutput{}, fmt.Errorf("start release %s: %w", r.ID, err)
+			return ReleasePlan{}, fmt.Errorf("start release %s: %w", r.ID, err)
 		}
 		if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: release.EventStarted,
 			Message: fmt.Sprintf("release of %s %s started (execution mode %s)", r.Pipeline, r.Version, p.ExecutionMode)}); err != nil {
-			return RecordOutput{}, err
+			return ReleasePlan{}, err
 		}
 	}
 	plan, err := Compile(p, r)
 	if err != nil {
-		return RecordOutput{}, &InvalidInput{Message: fmt.Sprintf("release %s: %v", r.ID, err)}
+		return ReleasePlan{}, &InvalidInput{Message: fmt.Sprintf("release %s: %v", r.ID, err)}
 	}
-	return RecordOutput{Stages: plan.Stages}, nil
+	return plan, nil
 }
 
 // admit applies the pipeline's execution mode to a release about to start:
@@ -144,7 +188,7 @@ func (s *Service) supersede(_ context.Context, r, by release.Release) error {
 
 // stageStart records the stage and, in SUPERSEDED mode, stops at the stage
 // boundary when a newer release of the pipeline is waiting.
-func (s *Service) stageStart(ctx context.Context, in RecordInput) error {
+func (s *Service) stageStart(ctx context.Context, in StageInput) error {
 	r, p, err := s.load(ctx, in.ReleaseID)
 	if err != nil {
 		return err
@@ -169,21 +213,21 @@ func (s *Service) stageStart(ctx context.Context, in RecordInput) error {
 
 // window answers whether the stage may shift traffic now; if not, it says
 // until when to wait and records that it waits.
-func (s *Service) window(ctx context.Context, in RecordInput) (RecordOutput, error) {
+func (s *Service) window(ctx context.Context, in WindowInput) (WindowOutput, error) {
 	if err := s.checkRelease(ctx, in.ReleaseID); err != nil {
-		return RecordOutput{}, err
+		return WindowOutput{}, err
 	}
 	if !in.Windowed {
-		return RecordOutput{}, nil
+		return WindowOutput{}, nil
 	}
 	wait, err := s.windowWait(ctx, in.ReleaseID)
 	if err != nil || wait.IsZero() {
-		return RecordOutput{}, err
+		return WindowOutput{}, err
 	}
 	until := wait.UTC().Format(time.RFC3339)
 	err = s.record(ctx, release.Event{ReleaseID: in.ReleaseID, Type: release.EventWindowWaiting, Stage: in.Stage,
 		Message: "outside the deploy window; waiting until " + until})
-	return RecordOutput{WaitUntil: until}, err
+	return WindowOutput{WaitUntil: until}, err
 }
 
 // windowWait returns the zero time when the release's deploy windows are
@@ -213,7 +257,7 @@ func (s *Service) windowWait(ctx context.Context, releaseID string) (time.Time, 
 // checkRelease returns RollbackRequested when a person asked for the
 // release to be rolled back, and Cancelled when it already ended.
 func (s *Service) checkRelease(ctx context.Context, releaseID string) error {
-	return s.checkWave(ctx, DeployTask{ReleaseID: releaseID})
+	return s.checkWave(ctx, TargetTask{ReleaseID: releaseID})
 }
 
 // waveResult judges a wave from its targets' outcomes. All promoted: the
@@ -221,7 +265,7 @@ func (s *Service) checkRelease(ctx context.Context, releaseID string) error {
 // the wave's targets are
 // restored (and, with onFailure rollbackAllWaves, every target the release
 // touched, newest first) and the wave fails.
-func (s *Service) waveResult(ctx context.Context, in RecordInput) error {
+func (s *Service) waveResult(ctx context.Context, in WaveResultInput) error {
 	var failed, superseded []string
 	for _, o := range in.Outcomes {
 		name := o.Output.Target
@@ -279,13 +323,13 @@ func (s *Service) waveResult(ctx context.Context, in RecordInput) error {
 // finish ends the release through the one end path (end): SUCCEEDED
 // without an error; otherwise after restoring what the error's scope
 // covers.
-func (s *Service) finish(ctx context.Context, in RecordInput) (RecordOutput, error) {
+func (s *Service) finish(ctx context.Context, in FinishInput) (ReleaseOutcome, error) {
 	r, p, err := s.load(ctx, in.ReleaseID)
 	if err != nil {
-		return RecordOutput{}, fmt.Errorf("finish release %s: %w", in.ReleaseID, err)
+		return ReleaseOutcome{}, fmt.Errorf("finish release %s: %w", in.ReleaseID, err)
 	}
 	if r.Status.Terminal() {
-		return RecordOutput{Status: r.Status, Reason: r.Reason}, nil
+		return ReleaseOutcome{Status: r.Status, Reason: r.Reason}, nil
 	}
 	var cause endCause
 	if in.Error != nil {
@@ -306,10 +350,10 @@ type endCause struct {
 // the cause, restore, settle what the release keeps, release its leases,
 // and record exactly one end event with a status that names what
 // happened.
-func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline, cause endCause) (RecordOutput, error) {
+func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline, cause endCause) (ReleaseOutcome, error) {
 	led, err := s.ledger(ctx, r.ID)
 	if err != nil {
-		return RecordOutput{}, err
+		return ReleaseOutcome{}, err
 	}
 	reason := cause.reason
 	var to release.Status
@@ -324,7 +368,7 @@ func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline
 	case "ApprovalTimedOut":
 		to = release.StatusCancelled
 		if err := s.approvalTimedOut(ctx, r.ID, reason); err != nil {
-			return RecordOutput{}, err
+			return ReleaseOutcome{}, err
 		}
 	case "Crashed":
 		// The execution died (reconcile): what the log shows decides.
@@ -349,15 +393,15 @@ func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline
 	}
 	res, err := s.restore(ctx, r.ID, p, led, sc, reason)
 	if err != nil {
-		return RecordOutput{}, err
+		return ReleaseOutcome{}, err
 	}
 	if cres, err := s.closeOut(ctx, r, p, reason); err != nil {
-		return RecordOutput{}, err
+		return ReleaseOutcome{}, err
 	} else {
 		res.Attention = append(res.Attention, cres.Attention...)
 	}
 	if led, err = s.ledger(ctx, r.ID); err != nil {
-		return RecordOutput{}, err
+		return ReleaseOutcome{}, err
 	}
 	switch {
 	case len(res.Attention) > 0:
@@ -374,24 +418,24 @@ func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline
 		to = release.StatusFailed // nothing moved: the refusal is the reason
 	}
 	if to == release.StatusSucceeded && r.Status != release.StatusInProgress {
-		return RecordOutput{}, &InvalidInput{Message: fmt.Sprintf("release %s cannot succeed from %s", r.ID, r.Status)}
+		return ReleaseOutcome{}, &InvalidInput{Message: fmt.Sprintf("release %s cannot succeed from %s", r.ID, r.Status)}
 	}
 	if _, err := s.Store.TransitionRelease(ctx, r.ID, to, reason); err != nil {
 		if errors.Is(err, release.ErrConflict) {
 			if cur, gerr := s.Store.GetRelease(ctx, r.ID); gerr == nil && cur.Status.Terminal() {
-				return RecordOutput{Status: cur.Status, Reason: cur.Reason}, nil
+				return ReleaseOutcome{Status: cur.Status, Reason: cur.Reason}, nil
 			}
 		}
-		return RecordOutput{}, fmt.Errorf("end release %s as %s: %w", r.ID, to, err)
+		return ReleaseOutcome{}, fmt.Errorf("end release %s as %s: %w", r.ID, to, err)
 	}
 	msg := cause.prefix + "release " + string(to)
 	if reason != "" {
 		msg += ": " + reason
 	}
 	if err := s.record(ctx, release.Event{ReleaseID: r.ID, Type: to.EndEvent(), Message: msg}); err != nil {
-		return RecordOutput{}, err
+		return ReleaseOutcome{}, err
 	}
-	return RecordOutput{Status: to, Reason: reason}, nil
+	return ReleaseOutcome{Status: to, Reason: reason}, nil
 }
 
 func allStagesSucceeded(p release.Pipeline, led release.Ledger) bool {

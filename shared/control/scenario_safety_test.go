@@ -483,20 +483,18 @@ func TestAlarmBetweenBakesIsNotMissed(t *testing.T) {
 	if _, err := w.store.TransitionRelease(ctx, r.ID, release.StatusInProgress, ""); err != nil {
 		t.Fatal(err)
 	}
-	in := control.DeployTask{ReleaseID: r.ID, Pipeline: "orders", Stage: "prod", Wave: "one-box", Artifact: "v2",
-		Target: release.Target{Name: "lambda:orders:live", Type: release.TargetLambdaAlias, Function: "orders", Alias: "live"},
-		Alarms: []string{"orders-5xx"}, LeaseSeconds: 3600}
-	if _, err := w.svc.Lock(ctx, in); err != nil {
+	task := control.TargetTask{ReleaseID: r.ID, Pipeline: "orders", Stage: "prod", Wave: "one-box",
+		Target: release.Target{Name: "lambda:orders:live", Type: release.TargetLambdaAlias, Function: "orders", Alias: "live"}}
+	alarmed := []string{"orders-5xx"}
+	if _, err := w.svc.Lock(ctx, control.LockInput{TargetTask: task, LeaseSeconds: 3600}); err != nil {
 		t.Fatal(err)
 	}
-	in.Action = "prepare"
-	out, err := w.svc.Shift(ctx, in)
+	split, err := w.svc.Prepare(ctx, control.PrepareInput{TargetTask: task, Artifact: "v2", Alarms: alarmed})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.Split = out.(traffic.Split)
-	in.Action, in.Step = "shift", control.StepInput{Weight: 10, BakeSeconds: 60}
-	if _, err := w.svc.Shift(ctx, in); err != nil {
+	step := control.StepTask{TargetTask: task, Split: split, Step: control.StepInput{Weight: 10, BakeSeconds: 60}, Alarms: alarmed}
+	if _, err := w.svc.ShiftStep(ctx, control.ShiftInput{StepTask: step, LeaseSeconds: 3600}); err != nil {
 		t.Fatal(err)
 	}
 	// No bake registered yet: only the watch.
@@ -507,9 +505,8 @@ func TestAlarmBetweenBakesIsNotMissed(t *testing.T) {
 	w.mu.Lock()
 	w.alarms["orders-5xx"] = alarms.StateOK // it flapped back before the next task
 	w.mu.Unlock()
-	in.Action, in.Token, in.Seconds = "register", "tok-1", 60
 	var named *control.AlarmTriggered
-	if _, err := w.svc.Bake(ctx, in); !errors.As(err, &named) {
+	if _, err := w.svc.RegisterBake(ctx, control.BakeInput{StepTask: step, Token: "tok-1", Seconds: 60}); !errors.As(err, &named) {
 		t.Errorf("next bake registration = %v, want AlarmTriggered", err)
 	}
 }

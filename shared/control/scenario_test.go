@@ -171,8 +171,8 @@ func newWorldSpec(t *testing.T, src string) *world {
 		return arn(name)
 	}
 	subs := map[string]string{
-		"RecordFunctionArn": add("record", w.svc.Record),
-		"ApprovalFunctionArn": add("approval", func(ctx context.Context, in control.ApprovalTask) (struct{}, error) {
+		"RecordFunctionArn": add("record", w.svc.RecordFunction().Handle),
+		"ApprovalFunctionArn": add("approval", func(ctx context.Context, in control.ApprovalInput) (struct{}, error) {
 			out, err := w.svc.RegisterApproval(ctx, in)
 			if err == nil && w.onApproval != nil {
 				w.onApproval(w, in.ReleaseID)
@@ -180,16 +180,18 @@ func newWorldSpec(t *testing.T, src string) *world {
 			return out, err
 		}),
 		"LockFunctionArn":  add("lock", w.svc.Lock),
-		"ShiftFunctionArn": add("shift", w.svc.Shift),
+		"ShiftFunctionArn": add("shift", w.svc.ShiftFunction().Handle),
 		"HookFunctionArn":  add("hook", w.svc.Hook),
-		"BakeFunctionArn": add("bake", func(ctx context.Context, in control.DeployTask) (any, error) {
-			out, err := w.svc.Bake(ctx, in)
-			if err == nil && in.Action == "register" && w.onBake != nil {
-				w.bakingRelease = in.ReleaseID
-				w.onBake(w, in.Step.Weight)
-			}
-			return out, err
-		}),
+		"BakeFunctionArn": add("bake", control.NewRouter("bake",
+			control.On("register", func(ctx context.Context, in control.BakeInput) (struct{}, error) {
+				out, err := w.svc.RegisterBake(ctx, in)
+				if err == nil && w.onBake != nil {
+					w.bakingRelease = in.ReleaseID
+					w.onBake(w, in.Step.Weight)
+				}
+				return out, err
+			}),
+			control.On("check", w.svc.CheckBake)).Handle),
 		"FinalizeFunctionArn": add("finalize", w.svc.Finalize),
 		"RollbackFunctionArn": add("rollback", w.svc.Rollback),
 		"LoadTestAggregateFunctionArn": add("loadtest-aggregate", func(ctx context.Context, in loadtest.AggregateInput) (loadtest.Report, error) {

@@ -268,9 +268,8 @@ func (s *Service) EndOrphan(ctx context.Context, releaseID, reason string) (rele
 	return s.Store.GetRelease(ctx, releaseID)
 }
 
-// ApprovalTask is the input of the approval Task (a waitForTaskToken Lambda).
-type ApprovalTask struct {
-	Action         string   `json:"action"`
+// ApprovalInput is the input of the approval Task (a waitForTaskToken Lambda).
+type ApprovalInput struct {
 	Token          string   `json:"token"`
 	ReleaseID      string   `json:"releaseId"`
 	Pipeline       string   `json:"pipeline"`
@@ -281,7 +280,7 @@ type ApprovalTask struct {
 
 // RegisterApproval stores an approval gate's token until a listed approver
 // decides (see Decide) or the Task times out.
-func (s *Service) RegisterApproval(ctx context.Context, in ApprovalTask) (struct{}, error) {
+func (s *Service) RegisterApproval(ctx context.Context, in ApprovalInput) (struct{}, error) {
 	if in.Token == "" || in.ReleaseID == "" || in.Stage == "" {
 		return struct{}{}, &InvalidInput{Message: "approval: token, releaseId and stage are required"}
 	}

@@ -1,9 +1,12 @@
 package local
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/loadtest"
+	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/states/lambdatask"
 	"github.com/shipwave/shipwave/shared/states/tasks"
@@ -11,14 +14,16 @@ import (
 )
 
 // Handlers are the in-process stand-ins of Shipwave's Lambda functions and
-// of the ECS task the load test runs. A nil function field means the
-// Service's method of the same name; LoadTestAggregate and RunTask are
-// required.
+// of the ECS task the load test runs: every Task function is the Service's
+// handler for it (the routers of record, shift and bake), except that Lock
+// and Finalize may be wrapped (nil: the Service's method) and
+// LoadTestAggregate and RunTask are required.
 type Handlers struct {
-	Service *control.Service
-	// Functions, each a handler as lambda.NewHandler accepts it.
-	Record, Approval, Lock, Shift, Hook, Bake, Finalize, Rollback any
-	LoadTestAggregate                                             any
+	Service  *control.Service
+	Lock     func(context.Context, control.LockInput) (release.Lock, error)
+	Finalize func(context.Context, control.FinalizeInput) (control.TargetOutcome, error)
+	// LoadTestAggregate serves the load test's Aggregate Task.
+	LoadTestAggregate func(context.Context, loadtest.AggregateInput) (loadtest.Report, error)
 	// RunTask serves arn:aws:states:::ecs:runTask.sync.
 	RunTask states.TaskHandler
 	// WrapStarter, when set, wraps what Tasks start nested executions
@@ -53,11 +58,12 @@ func NewEngine(opts states.Options, h Handlers) (*Engine, error) {
 	opts.Tasks = reg
 	e := &Engine{Engine: states.New(opts)}
 	svc := h.Service
-	or := func(f, def any) any {
-		if f != nil {
-			return f
-		}
-		return def
+	lock, finalize := svc.Lock, svc.Finalize
+	if h.Lock != nil {
+		lock = h.Lock
+	}
+	if h.Finalize != nil {
+		finalize = h.Finalize
 	}
 	arn := func(name string) string {
 		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:shipwave-%s", opts.Region, opts.Account, name)
@@ -71,14 +77,14 @@ func NewEngine(opts states.Options, h Handlers) (*Engine, error) {
 		return arn(name)
 	}
 	subs := map[string]string{
-		"RecordFunctionArn":            add("record", or(h.Record, svc.Record)),
-		"ApprovalFunctionArn":          add("approval", or(h.Approval, svc.RegisterApproval)),
-		"LockFunctionArn":              add("lock", or(h.Lock, svc.Lock)),
-		"ShiftFunctionArn":             add("shift", or(h.Shift, svc.Shift)),
-		"HookFunctionArn":              add("hook", or(h.Hook, svc.Hook)),
-		"BakeFunctionArn":              add("bake", or(h.Bake, svc.Bake)),
-		"FinalizeFunctionArn":          add("finalize", or(h.Finalize, svc.Finalize)),
-		"RollbackFunctionArn":          add("rollback", or(h.Rollback, svc.Rollback)),
+		"RecordFunctionArn":            add("record", svc.RecordFunction().Handle),
+		"ApprovalFunctionArn":          add("approval", svc.RegisterApproval),
+		"LockFunctionArn":              add("lock", lock),
+		"ShiftFunctionArn":             add("shift", svc.ShiftFunction().Handle),
+		"HookFunctionArn":              add("hook", svc.Hook),
+		"BakeFunctionArn":              add("bake", svc.BakeFunction().Handle),
+		"FinalizeFunctionArn":          add("finalize", finalize),
+		"RollbackFunctionArn":          add("rollback", svc.Rollback),
 		"LoadTestAggregateFunctionArn": add("loadtest-aggregate", h.LoadTestAggregate),
 		"DeployStateMachineArn":        smARN("deploy"),
 		"LoadTestStateMachineArn":      smARN("loadtest"),

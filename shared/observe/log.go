@@ -21,10 +21,13 @@ type Fields struct {
 	Stage     string
 	Wave      string
 	Target    string
+	// Action is which state of a function serving several (a
+	// control.Router) the line is about.
+	Action string
 }
 
 // Attrs returns the non-empty fields as slog key/value pairs, under the
-// keys releaseId, pipeline, stage, wave and target.
+// keys releaseId, pipeline, stage, wave, target and action.
 func (f Fields) Attrs() []any {
 	var out []any
 	for _, kv := range f.pairs() {
@@ -45,6 +48,7 @@ func (f Fields) pairs() [][2]string {
 	add("stage", f.Stage)
 	add("wave", f.Wave)
 	add("target", f.Target)
+	add("action", f.Action)
 	return out
 }
 
@@ -63,8 +67,8 @@ func FieldsFrom(ctx context.Context) Fields {
 }
 
 // FieldsOf reads the identifying fields of a handler input by its JSON
-// names: releaseId, pipeline, stage, wave, and target (a name, or an object
-// with a name). Inputs without them yield empty Fields.
+// names: releaseId, pipeline, stage, wave, target (a name, or an object
+// with a name) and action. Inputs without them yield empty Fields.
 func FieldsOf(in any) Fields {
 	b, err := json.Marshal(in)
 	if err != nil {
@@ -76,11 +80,12 @@ func FieldsOf(in any) Fields {
 		Stage     string          `json:"stage"`
 		Wave      string          `json:"wave"`
 		Target    json.RawMessage `json:"target"`
+		Action    string          `json:"action"`
 	}
 	if json.Unmarshal(b, &v) != nil {
 		return Fields{}
 	}
-	f := Fields{ReleaseID: v.ReleaseID, Pipeline: v.Pipeline, Stage: v.Stage, Wave: v.Wave}
+	f := Fields{ReleaseID: v.ReleaseID, Pipeline: v.Pipeline, Stage: v.Stage, Wave: v.Wave, Action: v.Action}
 	var name string
 	if json.Unmarshal(v.Target, &name) == nil {
 		f.Target = name

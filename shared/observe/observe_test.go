@@ -138,6 +138,7 @@ func TestFieldsOf(t *testing.T) {
 	}{
 		{"target object", d, observe.Fields{ReleaseID: "r", Pipeline: "p", Stage: "s", Wave: "w", Target: "t"}},
 		{"target string", map[string]any{"releaseId": "r", "target": "t"}, observe.Fields{ReleaseID: "r", Target: "t"}},
+		{"action of a router", map[string]any{"action": "prepare", "releaseId": "r"}, observe.Fields{ReleaseID: "r", Action: "prepare"}},
 		{"no fields", map[string]any{"other": 1}, observe.Fields{}},
 		{"not an object", "x", observe.Fields{}},
 		{"unmarshalable", func() {}, observe.Fields{}},

@@ -223,7 +223,7 @@ func (r *runner) newPlane() (*plane, error) {
 	}, local.Handlers{
 		Service:  p.svc,
 		Finalize: r.finalize(p),
-		Lock: func(ctx context.Context, in control.DeployTask) (release.Lock, error) {
+		Lock: func(ctx context.Context, in control.LockInput) (release.Lock, error) {
 			r.mu.Lock()
 			r.attempts = append(r.attempts, attempt{Release: in.ReleaseID, Target: in.Target.Name})
 			r.mu.Unlock()
@@ -372,8 +372,8 @@ func (r *runner) track(p *plane, x *states.Execution, child bool) {
 
 // finalize wraps the Finalize handler to record, in the harness's own
 // books, each target a release promoted.
-func (r *runner) finalize(p *plane) func(context.Context, control.DeployTask) (control.TargetOutcome, error) {
-	return func(ctx context.Context, in control.DeployTask) (control.TargetOutcome, error) {
+func (r *runner) finalize(p *plane) func(context.Context, control.FinalizeInput) (control.TargetOutcome, error) {
+	return func(ctx context.Context, in control.FinalizeInput) (control.TargetOutcome, error) {
 		out, err := p.svc.Finalize(ctx, in)
 		promoted := err == nil
 		if errors.Is(err, errCrashed) {

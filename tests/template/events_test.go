@@ -16,23 +16,33 @@ import (
 	"github.com/shipwave/shipwave/shared/scheduler"
 )
 
+// routers are the functions of template.yaml that serve several Task
+// states, told apart by the sample's action.
+var routers = map[string]*control.Router{
+	"RecordFunction": (&control.Service{}).RecordFunction(),
+	"ShiftFunction":  (&control.Service{}).ShiftFunction(),
+	"BakeFunction":   (&control.Service{}).BakeFunction(),
+}
+
 // samples names, for each function of template.yaml, the events/ files
 // `sam local invoke <Function> -e` takes (docs/deploying.md), and the Go
-// type of the event: the handler's input for the Step Functions tasks, the
-// aws-lambda-go event type for the others.
+// type of the event: the handler's input for the Step Functions tasks (for
+// a router, none: its action's input type), the aws-lambda-go event type
+// for the others.
 var samples = map[string]struct {
 	files []string
 	as    any
 }{
-	"TriggerFunction":           {[]string{"codecommit-push.json", "webhook-github-push.json", "ecr-push.json"}, events.CloudWatchEvent{}},
-	"RecordFunction":            {[]string{"task-record-begin.json", "task-record-finish.json"}, control.RecordInput{}},
-	"ApprovalFunction":          {[]string{"task-approval-register.json"}, control.ApprovalTask{}},
-	"LockFunction":              {[]string{"task-lock-acquire.json"}, control.DeployTask{}},
-	"ShiftFunction":             {[]string{"task-shift-prepare.json", "task-shift-step.json"}, control.DeployTask{}},
-	"HookFunction":              {[]string{"task-hook-pre-traffic.json"}, control.DeployTask{}},
-	"BakeFunction":              {[]string{"task-bake-check.json"}, control.DeployTask{}},
-	"FinalizeFunction":          {[]string{"task-finalize.json"}, control.DeployTask{}},
-	"RollbackFunction":          {[]string{"task-rollback.json"}, control.DeployTask{}},
+	"TriggerFunction": {[]string{"codecommit-push.json", "webhook-github-push.json", "ecr-push.json"}, events.CloudWatchEvent{}},
+	"RecordFunction": {[]string{"task-record-begin.json", "task-record-stage-start.json", "task-record-window.json",
+		"task-record-wave-result.json", "task-record-stage-done.json", "task-record-finish.json"}, nil},
+	"ApprovalFunction":          {[]string{"task-approval-register.json"}, control.ApprovalInput{}},
+	"LockFunction":              {[]string{"task-lock-acquire.json"}, control.LockInput{}},
+	"ShiftFunction":             {[]string{"task-shift-prepare.json", "task-shift-step.json"}, nil},
+	"HookFunction":              {[]string{"task-hook-pre-traffic.json"}, control.HookInput{}},
+	"BakeFunction":              {[]string{"task-bake-register.json", "task-bake-check.json"}, nil},
+	"FinalizeFunction":          {[]string{"task-finalize.json"}, control.FinalizeInput{}},
+	"RollbackFunction":          {[]string{"task-rollback.json"}, control.RollbackInput{}},
 	"AlarmWatchFunction":        {[]string{"alarm-state-change-alarm.json"}, events.CloudWatchEvent{}},
 	"ReconcileFunction":         {[]string{"sfn-execution-aborted.json", "sfn-execution-timed-out.json", "sfn-deploy-failed.json"}, events.CloudWatchEvent{}},
 	"LoadTestAggregateFunction": {[]string{"task-loadtest-aggregate.json"}, loadtest.AggregateInput{}},
@@ -47,8 +57,9 @@ var samples = map[string]struct {
 
 // TestEveryFunctionHasSamples: every function of the template has sample
 // events, each decodes into the function's event type with no field the
-// type lacks (a renamed field would make the sample silently empty), and
-// the task samples carry a release.
+// type lacks (a renamed field would make the sample silently empty), the
+// samples of a router name one of its actions and together cover them
+// all, and the task samples carry a release.
 func TestEveryFunctionHasSamples(t *testing.T) {
 	tp := load(t)
 	for _, fn := range tp.ofType("AWS::Serverless::Function") {
@@ -57,30 +68,54 @@ func TestEveryFunctionHasSamples(t *testing.T) {
 			if !ok || len(s.files) == 0 {
 				t.Fatalf("%s has no sample events; add events/*.json for it here and in docs/deploying.md", fn.ID)
 			}
+			router := routers[fn.ID]
+			covered := map[string]bool{}
 			for _, f := range s.files {
 				raw, err := os.ReadFile(filepath.Join(root, "events", f))
 				if err != nil {
 					t.Fatal(err)
 				}
-				v := reflect.New(reflect.TypeOf(s.as)).Interface()
-				dec := json.NewDecoder(bytes.NewReader(raw))
-				if _, generic := s.as.(map[string]any); !generic {
-					dec.DisallowUnknownFields()
+				typ := reflect.TypeOf(s.as)
+				if router != nil {
+					var fields map[string]json.RawMessage
+					var action string
+					if err := json.Unmarshal(raw, &fields); err != nil || json.Unmarshal(fields["action"], &action) != nil {
+						t.Errorf("events/%s: a sample of %s needs an action (%v)", f, fn.ID, err)
+						continue
+					}
+					if typ, ok = router.Input(action); !ok {
+						t.Errorf("events/%s: action %q is not one of %s's %v", f, action, fn.ID, router.Actions())
+						continue
+					}
+					covered[action] = true
+					delete(fields, "action")
+					if raw, err = json.Marshal(fields); err != nil {
+						t.Fatal(err)
+					}
 				}
+				v := reflect.New(typ).Interface()
+				dec := json.NewDecoder(bytes.NewReader(raw))
+				dec.DisallowUnknownFields()
 				if err := dec.Decode(v); err != nil {
-					t.Errorf("events/%s does not decode into %T: %v", f, s.as, err)
+					t.Errorf("events/%s does not decode into %s: %v", f, typ, err)
 					continue
 				}
-				switch in := v.(type) {
-				case *control.DeployTask:
-					if in.ReleaseID == "" || in.Target.Name == "" {
-						t.Errorf("events/%s: a deploy task needs releaseId and target", f)
-					}
-				case *control.RecordInput:
-					if in.ReleaseID == "" || in.Action == "" {
-						t.Errorf("events/%s: a record task needs action and releaseId", f)
-					}
+				var task struct {
+					ReleaseID string `json:"releaseId"`
+					Target    struct {
+						Name string `json:"name"`
+					} `json:"target"`
 				}
+				_ = json.Unmarshal(raw, &task)
+				switch _, deploy := typ.FieldByName("TargetTask"); {
+				case deploy && (task.ReleaseID == "" || task.Target.Name == ""):
+					t.Errorf("events/%s: a deploy task needs releaseId and target", f)
+				case router != nil && task.ReleaseID == "":
+					t.Errorf("events/%s: a task needs a releaseId", f)
+				}
+			}
+			if router != nil && len(covered) < len(router.Actions()) {
+				t.Errorf("the samples of %s cover actions %v of %v", fn.ID, covered, router.Actions())
 			}
 		})
 	}

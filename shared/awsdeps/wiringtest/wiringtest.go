@@ -105,14 +105,22 @@ func New(t *testing.T, endpoints map[string]string) *Env {
 	return &Env{Vars: map[string]string{"TABLE_NAME": table}, Store: store.New(client, table), Logs: &Buffer{}}
 }
 
-// Sample decodes events/name (from the repository root) into a value of
-// type T.
-func Sample[T any](t *testing.T, name string) T {
+// Payload returns events/name (from the repository root) as it is: the
+// input of a function serving several actions (a control.Router).
+func Payload(t *testing.T, name string) json.RawMessage {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "events", name))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return raw
+}
+
+// Sample decodes events/name (from the repository root) into a value of
+// type T, refusing a field T lacks.
+func Sample[T any](t *testing.T, name string) T {
+	t.Helper()
+	raw := Payload(t, name)
 	var v T
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

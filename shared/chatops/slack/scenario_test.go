@@ -152,9 +152,9 @@ func newStack(t *testing.T, windows, approval string) (*stack, *engineStarter) {
 		return "arn:aws:lambda:us-east-1:123456789012:function:shipwave-" + name
 	}
 	subs := map[string]string{
-		"RecordFunctionArn": arn("record", svc.Record), "ApprovalFunctionArn": arn("approval", svc.RegisterApproval),
-		"LockFunctionArn": arn("lock", svc.Lock), "ShiftFunctionArn": arn("shift", svc.Shift), "HookFunctionArn": arn("hook", svc.Hook),
-		"BakeFunctionArn": arn("bake", svc.Bake), "FinalizeFunctionArn": arn("finalize", svc.Finalize), "RollbackFunctionArn": arn("rollback", svc.Rollback),
+		"RecordFunctionArn": arn("record", svc.RecordFunction().Handle), "ApprovalFunctionArn": arn("approval", svc.RegisterApproval),
+		"LockFunctionArn": arn("lock", svc.Lock), "ShiftFunctionArn": arn("shift", svc.ShiftFunction().Handle), "HookFunctionArn": arn("hook", svc.Hook),
+		"BakeFunctionArn": arn("bake", svc.BakeFunction().Handle), "FinalizeFunctionArn": arn("finalize", svc.Finalize), "RollbackFunctionArn": arn("rollback", svc.Rollback),
 		"LoadTestAggregateFunctionArn": arn("loadtest-aggregate", func(context.Context, json.RawMessage) (any, error) { return map[string]bool{"passed": true}, nil }),
 		"DeployStateMachineArn":        "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-deploy",
 		"LoadTestStateMachineArn":      "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-loadtest",
