@@ -323,7 +323,7 @@ func (s *Service) shift(ctx context.Context, in ShiftInput) (StepOutput, error) 
 	if err := sh.Shift(ctx, in.Target, split); err != nil {
 		return StepOutput{}, fmt.Errorf("shift %s to %s: %w", in.Target.Name, split, err)
 	}
-	if err := s.confirmWrite(ctx, in, sh, ts, next); err != nil {
+	if err := s.confirmWrite(ctx, in.TargetTask, sh, ts, next); err != nil {
 		return StepOutput{}, err
 	}
 	if split.Weight == 100 {

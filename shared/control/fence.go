@@ -33,7 +33,7 @@ const confirmTimeout = 30 * time.Second
 // state it replaced), that the target's state still records that write. If
 // it does not, it puts the traffic back to what the state records and
 // returns LockLost.
-func (s *Service) confirmWrite(ctx context.Context, in DeployTask, sh Shifter, prev, wrote release.TargetState) error {
+func (s *Service) confirmWrite(ctx context.Context, in TargetTask, sh Shifter, prev, wrote release.TargetState) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
 	defer cancel()
 	seen := wrote
