@@ -72,9 +72,14 @@ func TestStaleShiftNeverOutlivesARestore(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, "QUEUED", "Canary10Percent5Minutes")
-			var r release.Release
 			tc.wire(w, func() {
-				if _, err := w.svc.EndOrphan(context.Background(), r.ID, "execution ABORTED: stopped by an operator"); err != nil {
+				// The release that prepared the target is the one shifting.
+				ts, err := w.store.GetTargetState(context.Background(), "lambda:orders:live")
+				if err != nil {
+					t.Errorf("read the target being shifted: %v", err)
+					return
+				}
+				if _, err := w.svc.EndOrphan(context.Background(), ts.ReleaseID, "execution ABORTED: stopped by an operator"); err != nil {
 					t.Errorf("end the release underneath its shift: %v", err)
 				}
 			})

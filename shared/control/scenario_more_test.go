@@ -109,14 +109,14 @@ func TestSupersededReleaseGivesWayWhileWaitingForTheTarget(t *testing.T) {
 
 func TestReconcileRestoresTrafficAfterAbortedExecution(t *testing.T) {
 	w := newWorld(t, "QUEUED", "Linear10PercentEvery1Minute")
-	var x *states.Execution
+	ref := newExecRef()
 	w.onBake = func(w *world, weight int) {
 		if weight == 30 {
-			x.Stop("", "stopped by an operator")
+			ref.get().Stop("", "stopped by an operator")
 		}
 	}
-	var r release.Release
-	r, x = w.start("v2", "push:orders:main:abort")
+	r, x := w.start("v2", "push:orders:main:abort")
+	ref.set(x)
 	if res := w.wait(x); res.Status != states.StatusAborted {
 		t.Fatalf("release execution = %s, want ABORTED", res.Status)
 	}

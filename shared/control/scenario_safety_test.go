@@ -124,15 +124,15 @@ func TestManualRollbackHonoursOnFailure(t *testing.T) {
 // the ledger, so the first wave's promotion is rolled back too.
 func TestCrashMidWaveReconcilesEveryWave(t *testing.T) {
 	w := newWorldSpec(t, prodWaves("QUEUED", "rollbackAllWaves", ""))
-	var x *states.Execution
+	ref := newExecRef()
 	var once sync.Once
 	w.onBake = func(w *world, weight int) {
 		if weight == 10 && strings.Contains(w.alias("orders-eu"), "@") {
-			once.Do(func() { go x.Stop("States.Aborted", "the control plane died") })
+			once.Do(func() { go ref.get().Stop("States.Aborted", "the control plane died") })
 		}
 	}
-	var r release.Release
-	r, x = w.start("v2", "push:orders:main:crash")
+	r, x := w.start("v2", "push:orders:main:crash")
+	ref.set(x)
 	if res := w.wait(x); res.Status != states.StatusAborted {
 		t.Fatalf("release execution = %s, want ABORTED", res.Status)
 	}
@@ -179,16 +179,16 @@ func TestCrashDuringRollbackIsResumed(t *testing.T) {
 	inner, _ := w.svc.Shifters(release.Target{Type: release.TargetLambdaAlias})
 	flaky := &flakyShifter{Shifter: inner, fail: map[string]func(){}}
 	w.svc.Shifters = func(release.Target) (control.Shifter, error) { return flaky, nil }
-	var x *states.Execution
+	ref := newExecRef()
 	var once sync.Once
-	flaky.fail["orders"] = func() { once.Do(func() { go x.Stop("States.Aborted", "the control plane died") }) }
+	flaky.fail["orders"] = func() { once.Do(func() { go ref.get().Stop("States.Aborted", "the control plane died") }) }
 	w.onBake = func(w *world, weight int) {
 		if weight == 10 && strings.Contains(w.alias("orders-eu"), "@") {
 			w.fireAlarm("orders-5xx")
 		}
 	}
-	var r release.Release
-	r, x = w.start("v2", "push:orders:main:crash-in-rollback")
+	r, x := w.start("v2", "push:orders:main:crash-in-rollback")
+	ref.set(x)
 	w.wait(x)
 	if got := w.alias("orders"); got != "2" {
 		t.Fatalf("after the crash orders serves %s, want the interrupted 2", got)

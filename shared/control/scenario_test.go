@@ -315,6 +315,24 @@ func (w *world) start(version, key string) (release.Release, *states.Execution) 
 	return r, x
 }
 
+// execRef hands an execution to engine callbacks that may run before
+// start has returned it.
+type execRef struct {
+	ch   chan *states.Execution
+	once sync.Once
+	x    *states.Execution
+}
+
+func newExecRef() *execRef { return &execRef{ch: make(chan *states.Execution, 1)} }
+
+func (e *execRef) set(x *states.Execution) { e.ch <- x }
+
+// get waits until set has run.
+func (e *execRef) get() *states.Execution {
+	e.once.Do(func() { e.x = <-e.ch })
+	return e.x
+}
+
 func (w *world) wait(x *states.Execution) states.Result {
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
