@@ -163,6 +163,8 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 		{name: "promote ended", args: []string{"release", "promote", id[1]}, wantCode: 1, want: "already ended SUCCEEDED"},
 		{name: "abort ended", args: []string{"release", "abort", id[1]}, wantCode: 1, want: "already ended SUCCEEDED"},
 		{name: "retry", args: []string{"release", "retry", id[1]}, want: "nothing to retry: every target of shop (local:shop-a) already serves v2"},
+		{name: "push", args: []string{"release", "push", "--pipeline", "shop", "--version", "v2"}, want: "nothing to push: every target of shop (local:shop-a) already serves v2"},
+		{name: "push needs a version", args: []string{"release", "push", "--pipeline", "shop"}, wantCode: 2, want: "--pipeline and --version are required"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -43,6 +43,8 @@ commands:
   retry    ID                               a new release of the same version on the same pipeline
   restore  --pipeline P [--targets T,...] [--version V] [--reason R]
                                             break-glass: put targets back on a known-good version
+  push     --pipeline P --version V [--watch]
+                                            create and start a release of V (a manual trigger)
 
 flags of every command:
   --endpoint URL     the API (default $SHIPWAVE_ENDPOINT, else the local stack at --api)
@@ -73,12 +75,12 @@ func (f *cliFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.output, "output", "table", "table, json or yaml")
 	fs.StringVar(&f.output, "o", "table", "table, json or yaml (short for --output)")
 	fs.StringVar(&f.actor, "actor", os.Getenv("USER"), "whom the action is recorded for (local)")
-	fs.StringVar(&f.pipeline, "pipeline", "", "list, restore: the pipeline")
+	fs.StringVar(&f.pipeline, "pipeline", "", "list, restore, push: the pipeline")
 	fs.StringVar(&f.comment, "comment", "", "approve, reject: a comment")
 	fs.StringVar(&f.reason, "reason", "", "promote, abort, undo, restore: why")
 	fs.StringVar(&f.targets, "targets", "", "restore: comma-separated targets (default: every target)")
-	fs.StringVar(&f.version, "version", "", "restore: an earlier known-good version")
-	fs.BoolVar(&f.watch, "watch", false, "get: redraw until the release ends")
+	fs.StringVar(&f.version, "version", "", "push: the version to release; restore: an earlier known-good version")
+	fs.BoolVar(&f.watch, "watch", false, "get, push: follow the release until it ends")
 	fs.BoolVar(&f.wait, "wait", false, "approve, reject: wait until the gate opens")
 	fs.DurationVar(&f.interval, "interval", time.Second, "how often get --watch, watch and --wait poll")
 }
@@ -127,11 +129,11 @@ func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return nil
 	}
 	known := map[string]bool{"list": true, "get": true, "show": true, "watch": true, "approve": true, "reject": true,
-		"promote": true, "abort": true, "undo": true, "retry": true, "restore": true}
+		"promote": true, "abort": true, "undo": true, "retry": true, "restore": true, "push": true}
 	if !known[cmd] {
 		return &usageError{msg: fmt.Sprintf("release: unknown command %q (see shipwave release help)", cmd)}
 	}
-	if cmd != "list" && cmd != "restore" {
+	if cmd != "list" && cmd != "restore" && cmd != "push" {
 		if err := needID(); err != nil {
 			return err
 		}
@@ -221,6 +223,27 @@ func runRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 			fmt.Fprintf(w, "release %s started (%s)\n", res.ReleaseID, res.Artifact)
 		})
+	case "push":
+		if id != "" || f.pipeline == "" || f.version == "" {
+			return &usageError{msg: "release push: --pipeline and --version are required (and no release id)"}
+		}
+		res, err := c.Push(ctx, f.pipeline, local.PushRequest{Version: f.version, Actor: f.actor})
+		if err != nil {
+			return err
+		}
+		if err := o.emit(res, func(w io.Writer) {
+			if res.NoOp {
+				fmt.Fprintf(w, "nothing to push: %s\n", res.Reason)
+				return
+			}
+			fmt.Fprintf(w, "release %s of %s (%s) started: %s\n", res.ReleaseID, f.pipeline, res.Artifact, res.Execution)
+		}); err != nil || !f.watch || res.NoOp {
+			return err
+		}
+		if isTerminal(stdout) && f.output == "table" {
+			return watchTree(ctx, c, res.ReleaseID, stdout, f.interval)
+		}
+		return watchLines(ctx, c, res.ReleaseID, stdout, f.interval)
 	case "restore":
 		if id != "" {
 			return &usageError{msg: "release restore: takes --pipeline, not a release id"}

@@ -38,7 +38,7 @@ func buildVersion() string {
 
 var commands = map[string][]string{
 	"":        {"spec", "states", "local", "release", "demo-service", "dashboard", "version", "completion", "help"},
-	"release": {"list", "get", "show", "watch", "approve", "reject", "promote", "abort", "rollback", "undo", "retry", "restore", "help"},
+	"release": {"list", "get", "show", "watch", "approve", "reject", "promote", "abort", "rollback", "undo", "retry", "restore", "push", "help"},
 	"local":   {"up", "demo", "push", "event", "help"},
 	"spec":    {"validate"},
 	"states":  {"run", "validate"},

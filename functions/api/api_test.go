@@ -129,11 +129,8 @@ func TestAPI(t *testing.T) {
 		{"rollback fails the waiting task", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("POST", "/v1/releases/"+f.rel.ID+"/rollback", "", `{"reason":"dashboards red"}`, alice)
 		}, 200, `"id": "`, "failed"},
-		{"push is not for AWS", func(f *fixture) events.APIGatewayV2HTTPRequest {
+		{"push without a pusher", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("POST", "/v1/pipelines/orders/push", "", `{"version":"v2"}`, alice)
-		}, 501, "not available on this stack", "waiting"},
-		{"retry is not for AWS", func(f *fixture) events.APIGatewayV2HTTPRequest {
-			return request("POST", "/v1/releases/"+f.rel.ID+"/retry", "", "", alice)
 		}, 501, "not available on this stack", "waiting"},
 		{"info names the caller", func(f *fixture) events.APIGatewayV2HTTPRequest {
 			return request("GET", "/v1/info", "", "", alice)

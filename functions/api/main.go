@@ -3,16 +3,18 @@
 // route table, with the calling IAM principal as the caller (approvers in a
 // spec are listed by that ARN), and the dashboard's static page. Here it
 // reads pipelines, releases and events, approves and rejects approval
-// gates, promotes (ends running bakes), rolls running releases back and
-// stores pipeline specs; push, retry, undo and restore answer 501 (releases
-// on AWS start from their triggers, and restores run with the rollback
-// function's permissions).
+// gates, promotes (ends running bakes), rolls running releases back, pushes
+// and retries releases (a manual trigger: the release state machine is
+// started), undoes releases and restores targets (break-glass: it moves
+// Lambda alias and ALB weights itself, with the rollback function's
+// permissions) and stores pipeline specs.
 //
-// Environment: TABLE_NAME, SCHEDULE_GROUP (the EventBridge Scheduler group),
-// SCHEDULE_TARGET_ARN (the schedule function) and SCHEDULER_ROLE_ARN (the
-// role Scheduler invokes it with) and LOAD_TESTS ("enabled" when the stack
-// has load-test networking, "disabled" otherwise: specs with a loadTest are
-// then refused when they are saved).
+// Environment: TABLE_NAME, STATE_MACHINE_ARN (the release state machine),
+// SCHEDULE_GROUP (the EventBridge Scheduler group), SCHEDULE_TARGET_ARN
+// (the schedule function) and SCHEDULER_ROLE_ARN (the role Scheduler
+// invokes it with) and LOAD_TESTS ("enabled" when the stack has load-test
+// networking, "disabled" otherwise: specs with a loadTest are then refused
+// when they are saved).
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	sch "github.com/aws/aws-sdk-go-v2/service/scheduler"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/apigw"
 	"github.com/shipwave/shipwave/shared/awsdeps"
@@ -32,6 +35,8 @@ import (
 	"github.com/shipwave/shipwave/shared/httpapi"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/scheduler"
+	"github.com/shipwave/shipwave/shared/sfn"
+	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 func main() {
@@ -45,7 +50,7 @@ func main() {
 }
 
 func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*httpapi.Server, error) {
-	f, err := awsdeps.Load(ctx, "api", getenv, logger, "SCHEDULE_GROUP", "SCHEDULE_TARGET_ARN", "SCHEDULER_ROLE_ARN", "LOAD_TESTS")
+	f, err := awsdeps.Load(ctx, "api", getenv, logger, "STATE_MACHINE_ARN", "SCHEDULE_GROUP", "SCHEDULE_TARGET_ARN", "SCHEDULER_ROLE_ARN", "LOAD_TESTS")
 	if err != nil {
 		return nil, err
 	}
@@ -54,13 +59,19 @@ func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger
 	if err != nil {
 		return nil, err
 	}
+	if _, err := sfn.ExecutionARN(env["STATE_MACHINE_ARN"], "probe"); err != nil {
+		return nil, fmt.Errorf("api: STATE_MACHINE_ARN: %w", err)
+	}
 	d, logger, cfg := f.Deps, f.Logger, f.Deps.Config
 	st := d.Store()
-	svc := &control.Service{Store: st, Callbacks: d.Callbacks(), Now: d.Now, Logger: logger}
+	svc := &control.Service{Store: st, Creator: st, Shifters: d.Shifters(), Callbacks: d.Callbacks(), Now: d.Now, Logger: logger}
 	schedules := &scheduler.Syncer{Client: sch.NewFromConfig(cfg), Group: env["SCHEDULE_GROUP"],
 		TargetARN: env["SCHEDULE_TARGET_ARN"], RoleARN: env["SCHEDULER_ROLE_ARN"]}
+	launch := &httpapi.Launch{Specs: st, Releases: st, Source: "api", Now: d.Now,
+		Launcher: &triggers.Launcher{Releases: st, Starter: &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: env["STATE_MACHINE_ARN"]}, Now: d.Now, Logger: logger}}
 	return &httpapi.Server{
 		Store: st, Decider: svc, Promoter: svc, Rollback: httpapi.RequestRollback{Service: svc},
+		Undo: httpapi.ServiceUndo{Service: svc}, Restorer: svc, Pusher: launch, Retrier: launch,
 		Specs:     &httpapi.SpecSaver{Specs: st, Schedules: schedules, RefuseLoadTests: refuse},
 		Place:     "aws",
 		Dashboard: dashboard.Handler(),

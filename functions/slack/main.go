@@ -1,8 +1,9 @@
 // Command slack is the Lambda function behind the API Gateway HTTP API route
 // Slack's /ship slash command (and its interactive buttons) calls. It
 // verifies Slack's signature with the signing secret (cached), refuses
-// replays, and deploys, reports, approves, rejects and rolls back within
-// each pipeline's chat allow-lists.
+// replays, and deploys, reports, approves, rejects, rolls back, undoes and
+// restores (moving Lambda alias and ALB weights itself, as the rollback
+// function does) within each pipeline's chat allow-lists.
 //
 // Environment: TABLE_NAME, STATE_MACHINE_ARN (the release state machine),
 // SLACK_SECRET_ID (Secrets Manager id of the signing secret, or
@@ -74,7 +75,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	ops := &chatops.Ops{
 		Store:     st,
 		Launcher:  &triggers.Launcher{Specs: st, Releases: st, Starter: &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
-		Decider:   &control.Service{Store: st, Callbacks: callbacks, Now: time.Now, Logger: logger},
+		Decider:   &control.Service{Store: st, Creator: st, Shifters: d.Shifters(), Callbacks: callbacks, Now: time.Now, Logger: logger},
 		Callbacks: callbacks,
 		Refusals:  st,
 		Logger:    logger,

@@ -5,6 +5,14 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
+	"github.com/shipwave/shipwave/shared/awsfake"
+	"github.com/shipwave/shipwave/shared/chatops"
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/spec"
 )
 
 const arn = "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release"
@@ -48,5 +56,52 @@ func TestWiring(t *testing.T) {
 	}
 	if _, err := newHandler(context.Background(), func(string) string { return "" }, slog.New(slog.DiscardHandler)); err == nil {
 		t.Fatal("newHandler with an empty environment: got no error")
+	}
+}
+
+func TestMain(m *testing.M) { dynalitetest.Main(m) }
+
+const restoreSpec = `apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+chat: { deployers: ["T1DC2JH3J:U2CERLKJA"] }
+stages:
+  - name: prod
+    targets: [{ name: orders-live, type: lambdaAlias, function: orders, alias: live }]
+    deployment: AllAtOnce
+`
+
+// TestWiredRestoreMovesTraffic: `/ship restore` on AWS moves the Lambda
+// alias back through the wired traffic shifters (awsfake Lambda) and
+// records who asked, for a deployer on the pipeline's chat allow-list.
+func TestWiredRestoreMovesTraffic(t *testing.T) {
+	ctx := context.Background()
+	fn := awsfake.NewLambda(t)
+	fn.AddFunction("orders", "sha-1")
+	v1 := fn.Publish("orders", "v1")
+	fn.UpdateCode("orders", "sha-2")
+	v2 := fn.Publish("orders", "v2")
+	fn.CreateAlias("orders", "live", v2)
+	env := wiringtest.New(t, map[string]string{"LAMBDA": fn.URL()})
+	env.Vars["STATE_MACHINE_ARN"] = arn
+	env.Vars["SLACK_SECRET_ID"] = "shipwave/slack"
+	p, err := spec.Parse("orders.yaml", []byte(restoreSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Store.SaveSpec(ctx, release.SpecVersion{Pipeline: "orders", Source: []byte(restoreSpec), Parsed: p}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Store.SwapTargetState(ctx, release.TargetState{}, release.TargetState{Target: "orders-live", KnownGood: v2, Good: []string{v2, v1}, Stable: v2,
+		Phase: release.PhaseStable, UpdatedAt: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	h := wiringtest.Build(t, env, newHandler)
+	rel, err := h.Ops.Restore(ctx, chatops.Actor{Names: []string{"T1DC2JH3J:U2CERLKJA"}, Source: "slack"}, "orders", v1, "pager is on fire", "trigger-1")
+	if err != nil || rel.Status != release.StatusSucceeded || rel.Trigger.Kind != release.TriggerRestore {
+		t.Fatalf("restore = %+v, %v; want a SUCCEEDED restore release", rel, err)
+	}
+	if a, ok := fn.Alias("orders", "live"); !ok || a.Version != v1 || len(a.Weights) != 0 {
+		t.Errorf("alias after restore = %+v, want all traffic on %s", a, v1)
 	}
 }

@@ -589,7 +589,9 @@ func (s *Service) registerBake(ctx context.Context, in BakeInput) error {
 		return fmt.Errorf("store bake token for %s: %w", in.Target.Name, err)
 	}
 	if !in.Hold {
-		if err := s.record(ctx, in.event(release.EventBakeStarted, fmt.Sprintf("baking %ds at %d%%, watching %s", in.Seconds, in.Step.Weight, alarmList(in.Alarms)))); err != nil {
+		ev := in.event(release.EventBakeStarted, fmt.Sprintf("baking %ds at %d%%, watching %s", in.Seconds, in.Step.Weight, alarmList(in.Alarms)))
+		ev.Data = jsonData(map[string]any{"seconds": in.Seconds, "weight": in.Step.Weight, "alarms": watched})
+		if err := s.record(ctx, ev); err != nil {
 			return err
 		}
 	}
@@ -643,8 +645,8 @@ func (s *Service) checkBake(ctx context.Context, in BakeCheckInput) (StepOutput,
 			limit := in.Step.BakeSeconds + in.Bake.MaxExtensionSeconds
 			if elapsed < limit {
 				out.BakeSeconds = min(limit-elapsed, max(1, (in.Step.BakeSeconds+3)/4))
-				return out, s.record(ctx, in.event(release.EventBakeExtended,
-					fmt.Sprintf("only %d of %d requests on %s after %ds; extending the bake by %ds", n, in.Bake.MinRequests, in.Split.Candidate, elapsed, out.BakeSeconds)))
+				return out, s.record(ctx, bakeExtended(in.event(release.EventBakeExtended,
+					fmt.Sprintf("only %d of %d requests on %s after %ds; extending the bake by %ds", n, in.Bake.MinRequests, in.Split.Candidate, elapsed, out.BakeSeconds)), out.BakeSeconds, elapsed))
 			}
 			msg := fmt.Sprintf("only %d of %d requests on %s after %ds (all extensions used)", n, in.Bake.MinRequests, in.Split.Candidate, elapsed)
 			if in.Bake.OnInsufficientData != "promote" {
@@ -705,8 +707,8 @@ func (s *Service) analyze(ctx context.Context, in BakeCheckInput, out StepOutput
 	limit := in.Step.BakeSeconds + in.Bake.MaxExtensionSeconds
 	if elapsed < limit {
 		out.BakeSeconds = min(limit-elapsed, max(1, (in.Step.BakeSeconds+3)/4))
-		return out, false, s.record(ctx, in.event(release.EventBakeExtended,
-			fmt.Sprintf("canary analysis %s after %ds; extending the bake by %ds", j.Verdict, elapsed, out.BakeSeconds)))
+		return out, false, s.record(ctx, bakeExtended(in.event(release.EventBakeExtended,
+			fmt.Sprintf("canary analysis %s after %ds; extending the bake by %ds", j.Verdict, elapsed, out.BakeSeconds)), out.BakeSeconds, elapsed))
 	}
 	if j.Verdict == analysis.Inconclusive && in.Bake.OnInsufficientData == "promote" {
 		return out, true, nil
@@ -1017,6 +1019,13 @@ func lease(seconds int64) time.Duration {
 		return 2 * time.Hour
 	}
 	return time.Duration(seconds) * time.Second
+}
+
+// bakeExtended gives a BakeExtended event its data: the seconds the bake
+// runs on from now, and the seconds it has baked.
+func bakeExtended(ev release.Event, seconds, elapsed int64) release.Event {
+	ev.Data = jsonData(map[string]any{"seconds": seconds, "elapsed": elapsed})
+	return ev
 }
 
 func jsonData(v any) json.RawMessage {

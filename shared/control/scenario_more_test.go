@@ -167,6 +167,19 @@ func TestBakeNeedsData(t *testing.T) {
 			if !hasEventType(w.events(r.ID), tt.wantEvent) {
 				t.Errorf("no %s event: %s", tt.wantEvent, eventTypes(w.events(r.ID)))
 			}
+			// Every bake says in its data how long it runs (the CLI's tree
+			// and the dashboard read it).
+			for _, ev := range w.events(r.ID) {
+				if ev.Type != release.EventBakeStarted && ev.Type != release.EventBakeExtended {
+					continue
+				}
+				var d struct {
+					Seconds int64 `json:"seconds"`
+				}
+				if err := json.Unmarshal(ev.Data, &d); err != nil || d.Seconds <= 0 {
+					t.Errorf("%s %q has data %s (%v), want its seconds", ev.Type, ev.Message, ev.Data, err)
+				}
+			}
 			// minRequests is the final bake's (at 100%), never the canary
 			// step's: no extension before the shift to 100%.
 			for _, ev := range w.events(r.ID) {

@@ -101,8 +101,8 @@ func Artifact(version, fault string) string {
 
 // Push creates a release of a version (a manual trigger) and starts it.
 func (s *Stack) Push(ctx context.Context, pipeline string, req PushRequest) (PushResponse, error) {
-	if req.Version == "" || strings.ContainsAny(req.Version, "+ \t\n/") {
-		return PushResponse{}, release.Errorf(release.ErrInvalid, "push: version %q must be non-empty, without '+', '/' or spaces", req.Version)
+	if err := httpapi.CheckVersion(req.Version); err != nil {
+		return PushResponse{}, err
 	}
 	if err := checkFault(req.Fault); err != nil {
 		return PushResponse{}, err
@@ -216,11 +216,8 @@ func (s *Stack) Retry(ctx context.Context, id, actor string) (PushResponse, erro
 	if err != nil {
 		return PushResponse{}, fmt.Errorf("retry %s: %w", id, err)
 	}
-	if !rel.Status.Terminal() {
-		return PushResponse{}, release.Errorf(release.ErrConflict, "retry %s: it is still %s; roll it back or wait until it ends", id, rel.Status)
-	}
-	if rel.Trigger.Kind == release.TriggerRestore {
-		return PushResponse{}, release.Errorf(release.ErrConflict, "retry %s: it is a break-glass restore; restore again instead", id)
+	if err := httpapi.Retryable(rel); err != nil {
+		return PushResponse{}, err
 	}
 	version, fault, _ := strings.Cut(rel.Version, "+")
 	s.mu.Lock()

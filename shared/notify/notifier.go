@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -17,6 +18,8 @@ type Store interface {
 	ListPipelines(ctx context.Context) ([]string, error)
 	GetSpec(ctx context.Context, pipeline string, version int) (release.SpecVersion, error)
 	ListReleases(ctx context.Context, pipeline string, limit int, cursor string) ([]release.Release, string, error)
+	// GetRelease returns release.ErrNotFound for an unknown id.
+	GetRelease(ctx context.Context, id string) (release.Release, error)
 	Events(ctx context.Context, releaseID string, afterSeq int64, limit int) ([]release.Event, error)
 	ClaimIdempotencyKey(ctx context.Context, key, value string, ttl time.Duration) (string, bool, error)
 }
@@ -27,7 +30,9 @@ type Deliverer interface {
 }
 
 // Notifier follows the event log of every pipeline with notify
-// destinations and sends what it calls for.
+// destinations and sends what it calls for: Run polls the log (the local
+// stack), Announce is told of each new event (the AWS notify function, fed
+// by the table's stream).
 type Notifier struct {
 	Store  Store
 	Sender Deliverer
@@ -130,8 +135,8 @@ func (n *Notifier) follow(ctx context.Context, r release.Release, dests []string
 			if !ok {
 				continue
 			}
-			for _, d := range dests {
-				n.deliver(ctx, d, m)
+			if err := n.deliver(ctx, dests, m, &n.wg); err != nil {
+				n.log().Warn("notify: claim failed; not sent", "releaseId", m.ReleaseID, "kind", m.Kind, "error", err.Error())
 			}
 		}
 		if len(evs) < 500 {
@@ -144,17 +149,92 @@ func (n *Notifier) follow(ctx context.Context, r release.Release, dests []string
 	return nil
 }
 
-// deliver claims (event, destination) and sends it in the background,
-// retrying; a claimed message is never sent twice.
-func (n *Notifier) deliver(ctx context.Context, dest string, m Message) {
-	sum := sha256.Sum256([]byte(dest))
-	key := fmt.Sprintf("notify:%s:%d:%s", m.ReleaseID, m.Seq, hex.EncodeToString(sum[:8]))
-	if _, claimed, err := n.Store.ClaimIdempotencyKey(ctx, key, string(m.Kind), claimTTL); err != nil {
-		n.log().Warn("notify: claim failed; not sent", "releaseId", m.ReleaseID, "kind", m.Kind, "error", err.Error())
-		return
-	} else if !claimed {
-		return
+// Announce sends what event seq of release releaseID calls for to each
+// destination of its pipeline's latest spec, and returns once every
+// delivery has been sent or has given up (retried with backoff, then
+// logged). It returns an error only when the release, its spec or its log
+// cannot be read, or a delivery cannot be claimed, so the caller may try
+// again: a delivery claimed once is never sent twice. A release or event that is not there announces
+// nothing.
+func (n *Notifier) Announce(ctx context.Context, releaseID string, seq int64) error {
+	r, err := n.Store.GetRelease(ctx, releaseID)
+	if errors.Is(err, release.ErrNotFound) {
+		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("notify: release %s: %w", releaseID, err)
+	}
+	sv, err := n.Store.GetSpec(ctx, r.Pipeline, 0)
+	if errors.Is(err, release.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("notify: spec of %s: %w", r.Pipeline, err)
+	}
+	dests := sv.Parsed.Notify
+	if len(dests) == 0 {
+		return nil
+	}
+	var log []release.Event
+	for after := int64(0); after < seq; {
+		evs, err := n.Store.Events(ctx, releaseID, after, 500)
+		if err != nil {
+			return fmt.Errorf("notify: events of %s: %w", releaseID, err)
+		}
+		for _, ev := range evs {
+			if ev.Seq <= seq {
+				log = append(log, ev)
+			}
+			after = ev.Seq
+		}
+		if len(evs) < 500 {
+			break
+		}
+	}
+	if len(log) == 0 || log[len(log)-1].Seq != seq || log[len(log)-1].Time.Before(n.Since) {
+		return nil
+	}
+	m, ok := Of(r, log[len(log)-1], log)
+	if !ok {
+		return nil
+	}
+	var wg sync.WaitGroup
+	err = n.deliver(ctx, dests, m, &wg)
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("notify: release %s event %d: %w", releaseID, seq, err)
+	}
+	return nil
+}
+
+// deliver claims (event, destination) for each destination and sends what
+// it claimed in the background on wg, retrying; a claimed message is never
+// sent twice. The error joins the claims that failed (nothing was sent to
+// those destinations; claiming again may).
+func (n *Notifier) deliver(ctx context.Context, dests []string, m Message, wg *sync.WaitGroup) error {
+	var errs []error
+	for _, d := range dests {
+		sum := sha256.Sum256([]byte(d))
+		key := fmt.Sprintf("notify:%s:%d:%s", m.ReleaseID, m.Seq, hex.EncodeToString(sum[:8]))
+		_, claimed, err := n.Store.ClaimIdempotencyKey(ctx, key, string(m.Kind), claimTTL)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("claim %s: %w", m.Kind, err))
+			continue
+		}
+		if claimed {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n.send(ctx, d, m)
+			}()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// send delivers a claimed message, retrying with backoff; what still fails
+// is logged.
+func (n *Notifier) send(ctx context.Context, dest string, m Message) {
 	attempts, backoff := n.Attempts, n.Backoff
 	if attempts <= 0 {
 		attempts = 4
@@ -162,30 +242,26 @@ func (n *Notifier) deliver(ctx context.Context, dest string, m Message) {
 	if backoff <= 0 {
 		backoff = 500 * time.Millisecond
 	}
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		var err error
-		for i := range attempts {
-			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err = n.Sender.Send(sctx, dest, m)
-			cancel()
-			if err == nil {
-				return
-			}
-			if i == attempts-1 {
-				break
-			}
-			t := time.NewTimer(backoff << i)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
+	var err error
+	for i := range attempts {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = n.Sender.Send(sctx, dest, m)
+		cancel()
+		if err == nil {
+			return
 		}
-		n.log().Warn("notify: not delivered", "releaseId", m.ReleaseID, "kind", m.Kind, "attempts", attempts, "error", err.Error())
-	}()
+		if i == attempts-1 {
+			break
+		}
+		t := time.NewTimer(backoff << i)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	n.log().Warn("notify: not delivered", "releaseId", m.ReleaseID, "kind", m.Kind, "attempts", attempts, "error", err.Error())
 }
 
 func (n *Notifier) log() *slog.Logger {

@@ -56,6 +56,14 @@ type Message struct {
 	Text   string `json:"text"`
 }
 
+// EventTypes are the event types Of announces; every other event is
+// silent. (The AWS stack's stream filter lists the same, so the notify
+// function is invoked only for these.)
+func EventTypes() []release.EventType {
+	return []release.EventType{release.EventStarted, release.EventApprovalWaiting, release.EventWaveSucceeded,
+		release.EventReleaseRolledBack, release.EventReleaseFailed, release.EventReleaseSucceeded, release.EventReleaseNeedsAttention}
+}
+
 // Of returns the notification an event of rel calls for, if any; log is
 // the release's events up to and including ev (for a rollback's cause).
 func Of(rel release.Release, ev release.Event, log []release.Event) (Message, bool) {

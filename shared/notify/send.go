@@ -9,12 +9,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/chatops/slack"
 	"github.com/shipwave/shipwave/shared/hooks"
-	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/notify/destination"
 )
 
 // Publisher publishes to an SNS topic (package snspub adapts the SNS
@@ -33,39 +32,29 @@ type Sender struct {
 	Now func() time.Time
 }
 
-// Check says whether dest is a destination Send can deliver to.
-func Check(dest string) error {
-	switch {
-	case strings.HasPrefix(dest, "arn:aws:sns:"), strings.HasPrefix(dest, "https://hooks.slack.com/"),
-		strings.HasPrefix(dest, "slack+https://"), strings.HasPrefix(dest, "slack+http://"),
-		strings.HasPrefix(dest, "webhook+https://"), strings.HasPrefix(dest, "webhook+http://"):
-		return nil
-	}
-	return release.Errorf(release.ErrInvalid, "notify %q: want an SNS topic ARN, a Slack incoming webhook URL (https://hooks.slack.com/... or slack+URL) or webhook+URL", dest)
-}
-
 // Send delivers one message to dest once (no retries).
 func (s *Sender) Send(ctx context.Context, dest string, m Message) error {
-	if err := Check(dest); err != nil {
-		return err
+	kind, to, err := destination.Parse(dest)
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
 	}
-	switch {
-	case strings.HasPrefix(dest, "arn:aws:sns:"):
+	switch kind {
+	case destination.SNS:
 		if s.SNS == nil {
-			return fmt.Errorf("notify %s: no SNS client here", dest)
+			return fmt.Errorf("notify %s: no SNS client here", to)
 		}
 		b, _ := json.Marshal(m)
-		return s.SNS.Publish(ctx, dest, clip("Shipwave: "+string(m.Kind)+" "+m.Pipeline+" "+m.Version, 100), string(b))
-	case strings.HasPrefix(dest, "webhook+"):
+		return s.SNS.Publish(ctx, to, clip("Shipwave: "+string(m.Kind)+" "+m.Pipeline+" "+m.Version, 100), string(b))
+	case destination.Webhook:
 		body, _ := json.Marshal(m)
 		ts := strconv.FormatInt(s.now().Unix(), 10)
 		h := http.Header{}
 		h.Set(hooks.HeaderTimestamp, ts)
 		h.Set(hooks.HeaderSignature, hooks.Sign(s.Secret, ts, body))
-		return s.post(ctx, strings.TrimPrefix(dest, "webhook+"), body, h)
+		return s.post(ctx, to, body, h)
 	default:
 		body, _ := json.Marshal(slackMessage(m))
-		return s.post(ctx, strings.TrimPrefix(dest, "slack+"), body, http.Header{})
+		return s.post(ctx, to, body, http.Header{})
 	}
 }
 

@@ -2,10 +2,13 @@
 // into the tree `shipwave release get` draws (kubectl argo rollouts get):
 // stages → waves → targets, each with the version, the candidate's weight,
 // the current step, the bake's time left and the alarms, and the next
-// action the operator can take.
+// action the operator can take. Weights and bake lengths come from the
+// events' structured Data (the messages are for people; they are read only
+// for events recorded before events carried Data).
 package rollout
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -46,6 +49,48 @@ type Tree struct {
 	Next string `json:"next"`
 }
 
+// eventData is what the tree reads from an event's Data: the weight of a
+// TrafficShifted event, the seconds a BakeStarted or BakeExtended bake
+// runs from the event's time.
+type eventData struct {
+	Weight  *int   `json:"weight"`
+	Seconds *int64 `json:"seconds"`
+}
+
+func dataOf(e release.Event) eventData {
+	var d eventData
+	if len(e.Data) > 0 {
+		_ = json.Unmarshal(e.Data, &d) // an event without these fields says nothing here
+	}
+	return d
+}
+
+// weightOf is a TrafficShifted event's weight: its Data's, or for an event
+// recorded before events carried it, the "NAME: N% on V" of its message.
+func weightOf(e release.Event) (int, bool) {
+	if d := dataOf(e); d.Weight != nil {
+		return *d.Weight, true
+	}
+	var w int
+	_, err := fmt.Sscanf(e.Message[strings.LastIndex(e.Message, ": ")+2:], "%d%%", &w)
+	return w, err == nil
+}
+
+// secondsOf is how long a bake runs from e: its Data's seconds, or for an
+// event recorded before events carried them, what legacy (a Sscanf format)
+// reads from its message.
+func secondsOf(e release.Event, legacy string) (int64, bool) {
+	if d := dataOf(e); d.Seconds != nil {
+		return *d.Seconds, true
+	}
+	if legacy == "" {
+		return 0, false
+	}
+	var secs int64
+	_, err := fmt.Sscanf(e.Message, legacy, &secs)
+	return secs, err == nil
+}
+
 // Build folds v's events over p's stages.
 func Build(p httpapi.PipelineView, v httpapi.ReleaseView) Tree {
 	type tstate struct {
@@ -77,17 +122,19 @@ func Build(p httpapi.PipelineView, v httpapi.ReleaseView) Tree {
 		case release.EventTargetPrepared:
 			t.step = "prepared"
 		case release.EventTrafficShifted:
-			var w int
-			if _, err := fmt.Sscanf(e.Message[strings.LastIndex(e.Message, ": ")+2:], "%d%%", &w); err == nil {
+			if w, ok := weightOf(e); ok {
 				t.weight = w
 			}
 			t.step = "shifting"
 		case release.EventBakeStarted:
-			var secs int
-			if _, err := fmt.Sscanf(e.Message, "baking %ds", &secs); err == nil {
+			if secs, ok := secondsOf(e, "baking %ds"); ok {
 				t.bakeEnd = e.Time.Add(time.Duration(secs) * time.Second)
 			}
 			t.step = "baking"
+		case release.EventBakeExtended:
+			if secs, ok := secondsOf(e, ""); ok && t.step == "baking" {
+				t.bakeEnd = e.Time.Add(time.Duration(secs) * time.Second)
+			}
 		case release.EventBakePassed:
 			t.step, t.bakeEnd = "baked", time.Time{}
 		case release.EventNote:

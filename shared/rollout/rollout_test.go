@@ -2,6 +2,7 @@ package rollout_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +75,43 @@ func TestBar(t *testing.T) {
 		if got := rollout.Bar(w); got != want {
 			t.Errorf("Bar(%d) = %s, want %s", w, got, want)
 		}
+	}
+}
+
+// TestBuildReadsEventData: weights and bake lengths come from the events'
+// Data (what control records), whatever the messages say; an extended bake
+// ends when its extension does. (TestBuildAndRender covers the messages of
+// events recorded before they carried Data.)
+func TestBuildReadsEventData(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	p := httpapi.PipelineView{Name: "shop", Stages: []httpapi.StageView{{Name: "prod", Waves: []httpapi.WaveView{{Name: "one-box",
+		Targets: []httpapi.TargetView{{Name: "local:p", State: &release.TargetState{Stable: "v1"}}}}}}}}
+	ev := func(typ release.EventType, data string, at time.Duration) release.Event {
+		return release.Event{Type: typ, Stage: "prod", Wave: "one-box", Target: "local:p", Message: "reworded: 99% for 999s", Data: json.RawMessage(data), Time: t0.Add(at)}
+	}
+	tests := []struct {
+		name       string
+		events     []release.Event
+		wantWeight int
+		wantEnd    time.Duration
+	}{
+		{"shifted and baking", []release.Event{
+			ev(release.EventTrafficShifted, `{"weight":25,"stable":"v1","candidate":"v2"}`, 0),
+			ev(release.EventBakeStarted, `{"seconds":120,"weight":25}`, time.Second),
+		}, 25, 121 * time.Second},
+		{"bake extended", []release.Event{
+			ev(release.EventTrafficShifted, `{"weight":100}`, 0),
+			ev(release.EventBakeStarted, `{"seconds":60,"weight":100}`, 0),
+			ev(release.EventBakeExtended, `{"seconds":15,"elapsed":60}`, 60*time.Second),
+		}, 100, 75 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := httpapi.ReleaseView{Release: release.Release{ID: "01R", Status: release.StatusInProgress}, Events: tt.events}
+			got := rollout.Build(p, v).Stages[0].Waves[0].Targets[0]
+			if got.Weight != tt.wantWeight || got.Step != "baking" || !got.BakeEnd.Equal(t0.Add(tt.wantEnd)) {
+				t.Errorf("target = %+v, want baking at %d%% until +%s", got, tt.wantWeight, tt.wantEnd)
+			}
+		})
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/glob"
 	"github.com/shipwave/shipwave/shared/metricalarms"
+	"github.com/shipwave/shipwave/shared/notify/destination"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/schedule"
 )
@@ -194,7 +195,7 @@ func (d *decoder) pipeline(root *yaml.Node) release.Pipeline {
 	if n := o.get("onFailure"); n != nil {
 		p.OnFailure = d.onFailure(n, "onFailure")
 	}
-	p.Notify = d.names(o.get("notify"), "notify")
+	p.Notify = d.notify(o.get("notify"), "notify")
 	p.Approvers = d.names(o.get("approvers"), "approvers")
 	if n := o.get("chat"); n != nil {
 		c := d.object(n, "chat", "deployers", "approvers")
@@ -209,6 +210,24 @@ func (d *decoder) pipeline(root *yaml.Node) release.Pipeline {
 		p.Stages = d.stages(o.get("stages"), "stages", &p)
 	}
 	return p
+}
+
+// notify returns the notify destinations, each checked (package
+// destination) where it is written.
+func (d *decoder) notify(n *yaml.Node, path string) []string {
+	out := d.names(n, path)
+	if n = d.resolve(n); n == nil || n.Kind != yaml.SequenceNode {
+		return out
+	}
+	for i, it := range n.Content {
+		if it = d.resolve(it); it == nil || it.Kind != yaml.ScalarNode || it.Tag == "!!null" || it.Tag == "!!bool" {
+			continue // names said so
+		}
+		if err := destination.Check(it.Value); err != nil {
+			d.addf(it, index(path, i), "%s", err.Error())
+		}
+	}
+	return out
 }
 
 func (d *decoder) name(n *yaml.Node, path string) string {

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // Item families: the value of every item's "type" attribute.
@@ -41,6 +43,22 @@ func alarmSK(alarm string) string    { return "ALARM#" + alarm }
 func alarmKey(alarm string) string   { return "ALARM#" + alarm }
 func idempotencyKey(k string) string { return "IDEMPOTENCY#" + k }
 func idempotencySK() string          { return "IDEMPOTENCY" }
+
+// EventOfKeys returns the release id and sequence number that an event
+// item's keys (PK and SK) name — the Keys of a DynamoDB stream record of
+// the table — and ok false for the keys of any other item.
+func EventOfKeys(pk, sk string) (releaseID string, seq int64, ok bool) {
+	id, isRelease := strings.CutPrefix(pk, releaseKey(""))
+	digits, isEvent := strings.CutPrefix(sk, "EVENT#")
+	if !isRelease || !isEvent || id == "" || len(digits) != 20 {
+		return "", 0, false
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n < 1 || eventSK(n) != sk {
+		return "", 0, false
+	}
+	return id, n, true
+}
 
 // tokenHash stands in for a task token in keys: tokens can be longer than a
 // key may be.

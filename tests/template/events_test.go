@@ -53,6 +53,7 @@ var samples = map[string]struct {
 	"CodePipelineFunction":      {[]string{"codepipeline-job.json", "codepipeline-job-continuation.json"}, events.CodePipelineJobEvent{}},
 	"ScheduleFunction":          {[]string{"schedule-fire.json"}, scheduler.Fire{}},
 	"CodeDeployHookFunction":    {[]string{"codedeploy-lifecycle-hook.json"}, codedeploy.Event{}},
+	"NotifyFunction":            {[]string{"dynamodb-event-log-insert.json"}, events.DynamoDBEvent{}},
 }
 
 // TestEveryFunctionHasSamples: every function of the template has sample

@@ -22,6 +22,7 @@ import (
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/scheduler"
 	"github.com/shipwave/shipwave/shared/sfn"
+	"github.com/shipwave/shipwave/shared/snspub"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
@@ -62,6 +63,9 @@ var unscopable = []string{
 	// CloudWatch metric reads take no resource-level permissions.
 	"cloudwatch:GetMetricStatistics",
 	"cloudwatch:GetMetricData",
+	// Listing streams takes no resource-level permissions (the notify
+	// function's event source mapping).
+	"dynamodb:ListStreams",
 	// CodePipeline job results: jobs are not resources.
 	"codepipeline:PutJobSuccessResult",
 	"codepipeline:PutJobFailureResult",
@@ -219,6 +223,11 @@ var dependencies = []dependency{
 	{"branch heads", regexp.MustCompile(`codecommit\.NewHeads\(`), actionsOf("codecommit", (*codecommit.HeadsClient)(nil)), []string{"codecommit"}},
 	{"parameter store secrets", regexp.MustCompile(`ssmparam\.New\(`), actionsOf("ssm", (*ssmparam.API)(nil)), []string{"ssm"}},
 	{"changed files", regexp.MustCompile(`codecommit\.Differ\{`), actionsOf("codecommit", (*codecommit.DiffClient)(nil)), []string{"codecommit"}},
+	{"notification topics", regexp.MustCompile(`snspub\.Publisher\{`), actionsOf("sns", (*snspub.API)(nil)), []string{"sns"}},
+	// A handler of the table's stream records: Lambda's event source
+	// mapping reads the stream with the function's role, and sends what it
+	// gives up on to the dead-letter queue (TestStreamFeedsNotify).
+	{"stream records", regexp.MustCompile(`notifystream\.Handler\{`), []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "sqs:SendMessage"}, nil},
 }
 
 // notCalled lists actions a wired dependency could call but this function

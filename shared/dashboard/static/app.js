@@ -214,6 +214,15 @@ function baking(events) {
   return [...open.values()];
 }
 
+// dataNum reads a number from an event's data (what the control plane
+// records), else with re from its message (events recorded before they
+// carried data); null when neither has it.
+function dataNum(e, key, re) {
+  if (e.data && typeof e.data[key] === "number") return e.data[key];
+  const m = re ? re.exec(e.message || "") : null;
+  return m ? +m[1] : null;
+}
+
 // targetSteps folds a release's events into each target's step, weight and
 // bake window (as shipwave release get does).
 function targetSteps(evs) {
@@ -223,8 +232,9 @@ function targetSteps(evs) {
     const t = out[e.target] || (out[e.target] = { step: "pending", weight: 0 });
     switch (e.type) {
       case "TargetPrepared": t.step = "prepared"; break;
-      case "TrafficShifted": { const m = /(\d+)% on/.exec(e.message || ""); if (m) t.weight = +m[1]; t.step = "shifting"; break; }
-      case "BakeStarted": { const m = /baking (\d+)s/.exec(e.message || ""); t.step = "baking"; t.bakeStart = Date.parse(e.time); t.bakeEnd = m ? t.bakeStart + (+m[1]) * 1000 : 0; break; }
+      case "TrafficShifted": { const w = dataNum(e, "weight", /(\d+)% on/); if (w !== null) t.weight = w; t.step = "shifting"; break; }
+      case "BakeStarted": { const secs = dataNum(e, "seconds", /baking (\d+)s/); t.step = "baking"; t.bakeStart = Date.parse(e.time); t.bakeEnd = secs !== null ? t.bakeStart + secs * 1000 : 0; break; }
+      case "BakeExtended": { const secs = dataNum(e, "seconds", null); if (t.step === "baking" && secs !== null) t.bakeEnd = Date.parse(e.time) + secs * 1000; break; }
       case "BakePassed": t.step = "baked"; t.bakeEnd = 0; break;
       case "Note": if (/^paused at /.test(e.message || "")) { t.step = "paused"; t.bakeEnd = 0; } break;
       case "Promoted": if (t.step === "paused") t.step = "shifting"; break;
