@@ -65,13 +65,20 @@ browser:
 ## The executables tests run as processes (cmd/loadgen, cmd/shipwave) are
 ## built once, here, for every package (shared/testbin reads SHIPWAVE_TESTBIN).
 TESTBIN := $(BUILD_DIR)/testbin
+## The packages whose tests run goroutines against each other run under the
+## race detector instead (once, not twice). The simulation and the local
+## stack are left out: under -race they would double the suite's time.
+RACE_PKGS := ./shared/control ./shared/states/... ./shared/store/... ./shared/notify/... \
+  ./shared/fleet/... ./shared/loadtest/... ./shared/httpapi ./shared/triggers ./shared/chatops/...
 test: export SIM_CONFIRM := 3
 test: deps lint template-lint browser
 	@$(call phase,test binaries)
 	@mkdir -p $(TESTBIN)
 	$(GO) build -o $(TESTBIN)/ ./cmd/loadgen ./cmd/shipwave
 	@$(call phase,unit+integration)
-	SHIPWAVE_TESTBIN=$(TESTBIN) $(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/tests/e2e$$')
+	SHIPWAVE_TESTBIN=$(TESTBIN) $(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/tests/e2e$$' | grep -vxF "$$($(GO) list $(RACE_PKGS))")
+	@$(call phase,race: unit+integration of the packages with goroutines)
+	SHIPWAVE_TESTBIN=$(TESTBIN) $(GO) test -race $(GOTEST_FLAGS) $(RACE_PKGS)
 	@$(call phase,e2e)
 	SHIPWAVE_TESTBIN=$(TESTBIN) $(GO) test $(GOTEST_FLAGS) ./tests/e2e
 	@$(call phase,done)
