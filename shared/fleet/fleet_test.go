@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/fleet"
 	"github.com/shipwave/shipwave/shared/fleet/demo"
 	"github.com/shipwave/shipwave/shared/fleet/fleettest"
@@ -20,18 +24,41 @@ import (
 	"github.com/shipwave/shipwave/shared/traffic/traffictest"
 )
 
-// boundary waits for the next metrics bucket to begin and returns its
-// start, so a measurement counts only requests sent after it.
-func boundary() time.Time {
-	next := time.Now().Truncate(fleet.Resolution).Add(fleet.Resolution)
-	time.Sleep(time.Until(next))
-	return next
+// metricsClock is a fleet's metrics clock in these tests: it stands still
+// until boundary moves it, so a measurement counts exactly the requests
+// sent after boundary.
+type metricsClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *metricsClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// boundary moves the clock to the start of the next metrics bucket and
+// returns it.
+func (c *metricsClock) boundary() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Truncate(fleet.Resolution).Add(fleet.Resolution)
+	return c.now
 }
 
 // newFleet returns a fleet launching this test binary, closed at cleanup.
 func newFleet(t testing.TB) *fleet.Fleet {
 	t.Helper()
 	return fleettest.New(t, fleet.Config{})
+}
+
+// newClockedFleet is newFleet whose metrics are stamped by the returned
+// clock.
+func newClockedFleet(t testing.TB) (*fleet.Fleet, *metricsClock) {
+	t.Helper()
+	clk := &metricsClock{now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}
+	return fleettest.New(t, fleet.Config{Now: clk.Now}), clk
 }
 
 func addService(t testing.TB, f *fleet.Fleet, name string, instances int, artifact string) *fleet.Service {
@@ -84,7 +111,7 @@ func TestContract(t *testing.T) {
 }
 
 func TestRouteWeightsOverRealRequests(t *testing.T) {
-	f := newFleet(t)
+	f, clk := newClockedFleet(t)
 	s := addService(t, f, "orders", 2, "v1")
 	client := &http.Client{Timeout: 5 * time.Second}
 	if code, v := get(t, client, s.Endpoint()); code != 200 || v != "v1" {
@@ -117,7 +144,7 @@ func TestRouteWeightsOverRealRequests(t *testing.T) {
 			if err := f.SetRoute(ctx, "orders", sp); err != nil {
 				t.Fatalf("SetRoute(%v): %v", sp, err)
 			}
-			from := boundary()
+			from := clk.boundary()
 			const total = 200
 			got := map[string]int{}
 			for range total {
@@ -133,7 +160,7 @@ func TestRouteWeightsOverRealRequests(t *testing.T) {
 			if got[v2] != want || got["v1"] != total-want {
 				t.Errorf("served %v, want %d on %s and %d on v1", got, want, v2, total-want)
 			}
-			to := time.Now().Add(fleet.Resolution)
+			to := clk.Now().Add(fleet.Resolution)
 			d, err := f.Metrics("orders", v2, from, to)
 			if err != nil {
 				t.Fatalf("Metrics: %v", err)
@@ -211,7 +238,7 @@ func TestCrashOnStart(t *testing.T) {
 }
 
 func TestCrashAfterStartShowsAsErrors(t *testing.T) {
-	f := newFleet(t)
+	f, clk := newClockedFleet(t)
 	s := addService(t, f, "orders", 1, "v1")
 	ctx := context.Background()
 	v2, err := f.Launch(ctx, "orders", "v2+crash-after=50ms")
@@ -221,13 +248,16 @@ func TestCrashAfterStartShowsAsErrors(t *testing.T) {
 	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1", Candidate: v2, Weight: 50}); err != nil {
 		t.Fatalf("SetRoute: %v", err)
 	}
-	time.Sleep(200 * time.Millisecond)
-	from := boundary()
 	client := &http.Client{Timeout: 5 * time.Second}
+	eventually.True(t, 10*time.Second, v2+" to crash (502 through the proxy)", func() bool {
+		code, v := get(t, client, s.Endpoint())
+		return v == v2 && code == http.StatusBadGateway
+	})
+	from := clk.boundary()
 	for range 20 {
 		get(t, client, s.Endpoint())
 	}
-	d, err := f.Metrics("orders", v2, from, time.Now().Add(fleet.Resolution))
+	d, err := f.Metrics("orders", v2, from, clk.Now().Add(fleet.Resolution))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +267,7 @@ func TestCrashAfterStartShowsAsErrors(t *testing.T) {
 }
 
 func TestFaultyVersionErrorRate(t *testing.T) {
-	f := newFleet(t)
+	f, clk := newClockedFleet(t)
 	s := addService(t, f, "orders", 2, "v1")
 	ctx := context.Background()
 	v2, err := f.Launch(ctx, "orders", "v2+error-rate=0.5")
@@ -247,12 +277,12 @@ func TestFaultyVersionErrorRate(t *testing.T) {
 	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1", Candidate: v2, Weight: 50}); err != nil {
 		t.Fatalf("SetRoute: %v", err)
 	}
-	from := boundary()
+	from := clk.boundary()
 	client := &http.Client{Timeout: 5 * time.Second}
 	for range 400 {
 		get(t, client, s.Endpoint())
 	}
-	by, err := f.MetricsByVersion("orders", from, time.Now().Add(fleet.Resolution))
+	by, err := f.MetricsByVersion("orders", from, clk.Now().Add(fleet.Resolution))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,15 +341,8 @@ func TestOldVersionsStopAndRestart(t *testing.T) {
 // waitGone fails unless every pid's process group is gone within 5s.
 func waitGone(t testing.TB, pids []int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
 	for _, pid := range pids {
-		for syscall.Kill(-pid, 0) != syscall.ESRCH {
-			if time.Now().After(deadline) {
-				t.Errorf("process group %d still exists", pid)
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		eventually.True(t, 5*time.Second, fmt.Sprintf("process group %d to be gone", pid), func() bool { return syscall.Kill(-pid, 0) == syscall.ESRCH })
 	}
 }
 
@@ -345,7 +368,15 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 	if len(pids) != 8 {
 		t.Fatalf("%d processes, want 8", len(pids))
 	}
-	time.Sleep(100 * time.Millisecond) // requests in flight on the slow version
+	// A request in flight on each slow version (synthetic requests go to
+	// the candidate).
+	for _, name := range []string{"a", "b"} {
+		s, err := f.Service(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inFlight(t, s.Endpoint())
+	}
 	start := time.Now()
 	if err := f.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -367,23 +398,27 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 }
 
 func TestTrafficGenerator(t *testing.T) {
-	f := newFleet(t)
+	f, clk := newClockedFleet(t)
 	s := addService(t, f, "orders", 1, "v1")
-	from := boundary()
+	from := clk.boundary()
 	if err := s.StartTraffic(100); err != nil {
 		t.Fatal(err)
 	}
+	// The generator's rate is per wall-clock second: the second it runs is
+	// what is measured (as the window below in which nothing may arrive),
+	// not a wait for something.
 	time.Sleep(time.Second)
 	s.StopTraffic()
-	// Requests the generator abandoned still complete at the proxy.
+	// Requests the generator abandoned still complete at the proxy, which
+	// shows no requests in flight: a margin for them.
 	time.Sleep(200 * time.Millisecond)
-	d := s.Metrics("", from, time.Now().Add(fleet.Resolution))
+	d := s.Metrics("", from, clk.Now().Add(fleet.Resolution))
 	// The machine may be loaded; a broken generator sends none or floods.
 	if d.Requests < 30 || d.Requests > 110 {
 		t.Errorf("1s at 100 rps recorded %d requests, want about 100", d.Requests)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if after := s.Metrics("", from, time.Now().Add(fleet.Resolution)); after.Requests != d.Requests {
+	time.Sleep(300 * time.Millisecond) // the window in which nothing may arrive
+	if after := s.Metrics("", from, clk.Now().Add(fleet.Resolution)); after.Requests != d.Requests {
 		t.Errorf("requests kept coming after StopTraffic: %d, then %d", d.Requests, after.Requests)
 	}
 	if err := s.StartTraffic(0); !errors.Is(err, release.ErrInvalid) {
@@ -441,7 +476,9 @@ func TestInFlightRequestsSurviveRouteChanges(t *testing.T) {
 			results <- result{code, v}
 		}()
 	}
-	time.Sleep(100 * time.Millisecond) // all four are waiting on v2
+	// All four are waiting on v2. The proxy shows no requests in flight,
+	// so this is a margin, not a condition: a quarter of v2's latency.
+	time.Sleep(100 * time.Millisecond)
 	// Roll back, then launch a third version, which stops v2 (it has no
 	// traffic and v1 is the stable): its in-flight requests still finish.
 	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1"}); err != nil {
@@ -462,5 +499,29 @@ func TestInFlightRequestsSurviveRouteChanges(t *testing.T) {
 		if p.Version == slow {
 			t.Errorf("%s still runs after a third version launched: %+v", slow, p)
 		}
+	}
+}
+
+// inFlight sends a synthetic request (the proxy sends it to the candidate)
+// to endpoint in the background and returns once it is written: it is
+// then in flight until the candidate answers, or the fleet closes.
+func inFlight(t testing.TB, endpoint string) {
+	t.Helper()
+	written := make(chan struct{})
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { close(written) }}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodGet, endpoint+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(fleet.SyntheticHeader, "test")
+	go func() {
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case <-written:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("a request to %s was not written within 5s", endpoint)
 	}
 }

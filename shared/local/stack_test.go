@@ -14,6 +14,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/traffic"
@@ -192,21 +193,19 @@ func startStackWith(t *testing.T, spec string, base local.Config) *harness {
 
 func waitRelease(t *testing.T, st *local.Stack, id string) local.ReleaseView {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		v, err := st.Release(context.Background(), id)
-		if err != nil {
+	var v local.ReleaseView
+	eventually.NoError(t, 30*time.Second, "release "+id+" to end", func() error {
+		var err error
+		if v, err = st.Release(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
 		// The status turns terminal a moment before the end event is
 		// appended: wait for both.
 		if n := len(v.Events); v.Release.Status.Terminal() && n > 0 && v.Events[n-1].Type.Ends() {
-			return v
+			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	v, _ := st.Release(context.Background(), id)
-	t.Fatalf("release %s did not end: %s; events: %s", id, v.Release.Status, eventTypes(v.Events))
+		return fmt.Errorf("status %s; events: %s", v.Release.Status, eventTypes(v.Events))
+	})
 	return v
 }
 
@@ -249,5 +248,3 @@ func TestPushPromotesAndHookFailureRollsBack(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
-
-func sleep() { time.Sleep(50 * time.Millisecond) }

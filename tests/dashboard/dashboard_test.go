@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -47,19 +48,10 @@ stages:
         bake: 1s
 `
 
-// waitFor polls cond every 50ms until it holds or 60s pass.
+// waitFor polls cond until it holds, failing the test after 60s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(60 * time.Second)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	eventually.True(t, 60*time.Second, what, cond)
 }
 
 func hasEvent(t *testing.T, st *local.Stack, id string, typ release.EventType) bool {
