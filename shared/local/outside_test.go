@@ -21,13 +21,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/auth/authtest"
 	"github.com/shipwave/shipwave/shared/dynalite"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
+	"github.com/shipwave/shipwave/shared/local/localtest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/syncbuf"
@@ -99,14 +99,14 @@ func startProbe(t *testing.T) *probe {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fleet, alarmsEngine := newMemFleet(), &memAlarms{states: map[string]alarms.State{}}
+	fleet := localtest.NewFleet()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := local.Start(ctx, local.Config{
 		Specs: files, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0",
 		Secrets: sec, AlexaFetcher: ca.Fetcher(), // the chain is served by the test CA
 		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
-			return fleet, alarmsEngine, nil
+			return fleet, localtest.OKAlarms{}, nil
 		},
 	})
 	if err != nil {
@@ -556,12 +556,12 @@ func TestSchedulesFireLocally(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &syncbuf.Buffer{}
-	fleet, alarmsEngine := newMemFleet(), &memAlarms{states: map[string]alarms.State{}}
+	fleet := localtest.NewFleet()
 	st, err := local.Start(context.Background(), local.Config{
 		Specs: []string{file}, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0", TimeScale: 120,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
-			return fleet, alarmsEngine, nil
+			return fleet, localtest.OKAlarms{}, nil
 		},
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
+	"github.com/shipwave/shipwave/shared/local/localtest"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
@@ -107,12 +108,12 @@ func TestDashboard(t *testing.T) {
 	if err := os.WriteFile(file, []byte(shopSpec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fleet := newMemFleet()
+	fleet := localtest.NewFleet()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	st, err := local.Start(ctx, local.Config{
 		Specs: []string{file}, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0",
 		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
-			return fleet, okAlarms{}, nil
+			return fleet, localtest.OKAlarms{}, nil
 		},
 	})
 	cancel()
