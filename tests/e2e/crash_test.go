@@ -137,19 +137,36 @@ func (p *upProcess) kill(t *testing.T) {
 	})
 }
 
-func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
-	dataDir := t.TempDir()
-	api := freeAddr(t)
-	up := startUp(t, api, "--data-dir", dataDir, "--spec", filepath.Join("testdata", "longcanary.yaml"))
-	c := client(api)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := c.Push(ctx, "long", local.PushRequest{Version: "v2"})
+// bakingCanary is `local up` on a data dir of its own, serving
+// testdata/longcanary.yaml, whose release of v2 (id) bakes its canary.
+type bakingCanary struct {
+	up           *upProcess
+	api, dataDir string
+	c            *local.Client
+	id           string
+}
+
+// startBakingCanary starts `local up`, pushes v2 and waits until its
+// canary bakes at 10%.
+func startBakingCanary(ctx context.Context, t *testing.T) bakingCanary {
+	t.Helper()
+	b := bakingCanary{dataDir: t.TempDir(), api: freeAddr(t)}
+	b.up = startUp(t, b.api, "--data-dir", b.dataDir, "--spec", filepath.Join("testdata", "longcanary.yaml"))
+	b.c = client(b.api)
+	res, err := b.c.Push(ctx, "long", local.PushRequest{Version: "v2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the canary bakes at 10%.
-	waitEventVia(t, c, res.ReleaseID, release.EventBakeStarted)
+	b.id = res.ReleaseID
+	waitEventVia(t, b.c, b.id, release.EventBakeStarted)
+	return b
+}
+
+func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b := startBakingCanary(ctx, t)
+	up, api, dataDir, c := b.up, b.api, b.dataDir, b.c
 	st, err := c.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +182,7 @@ func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
 	// The restart must reconcile before it serves: the first answer already
 	// shows the release failed and traffic back on v1.
 	startUp(t, api, "--data-dir", dataDir)
-	v, err := c.Release(ctx, res.ReleaseID)
+	v, err := c.Release(ctx, b.id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,19 +206,12 @@ func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
 // seconds) releases the next version on the same target: the crashed
 // release's lock did not outlive the reconcile (DESIGN §6.3).
 func TestRestartFreesTheLockForTheNextRelease(t *testing.T) {
-	dataDir := t.TempDir()
-	api := freeAddr(t)
-	up := startUp(t, api, "--data-dir", dataDir, "--spec", filepath.Join("testdata", "longcanary.yaml"))
-	c := client(api)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	first, err := c.Push(ctx, "long", local.PushRequest{Version: "v2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitEventVia(t, c, first.ReleaseID, release.EventBakeStarted)
-	up.kill(t)
-	startUp(t, api, "--data-dir", dataDir, "--time-scale", "30")
+	b := startBakingCanary(ctx, t)
+	c := b.c
+	b.up.kill(t)
+	startUp(t, b.api, "--data-dir", b.dataDir, "--time-scale", "30")
 	next, err := c.Push(ctx, "long", local.PushRequest{Version: "v3"})
 	if err != nil {
 		t.Fatal(err)
