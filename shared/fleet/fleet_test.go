@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -468,6 +471,13 @@ func TestInFlightRequestsSurviveRouteChanges(t *testing.T) {
 		code    int
 		version string
 	}
+	var v2addr string
+	for _, p := range s.Processes() {
+		if p.Version == slow {
+			v2addr = p.Addr
+		}
+	}
+	before := established(t, v2addr)
 	results := make(chan result, 4)
 	client := &http.Client{Timeout: 5 * time.Second}
 	for range 4 {
@@ -476,9 +486,9 @@ func TestInFlightRequestsSurviveRouteChanges(t *testing.T) {
 			results <- result{code, v}
 		}()
 	}
-	// All four are waiting on v2. The proxy shows no requests in flight,
-	// so this is a margin, not a condition: a quarter of v2's latency.
-	time.Sleep(100 * time.Millisecond)
+	// All four are waiting on v2: the proxy has opened a connection to it
+	// for each.
+	eventually.True(t, 5*time.Second, "the proxy to forward four requests to "+slow, func() bool { return established(t, v2addr) >= before+4 })
 	// Roll back, then launch a third version, which stops v2 (it has no
 	// traffic and v1 is the stable): its in-flight requests still finish.
 	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1"}); err != nil {
@@ -524,4 +534,32 @@ func inFlight(t testing.TB, endpoint string) {
 	case <-time.After(5 * time.Second):
 		t.Fatalf("a request to %s was not written within 5s", endpoint)
 	}
+}
+
+// established counts the TCP connections accepted on addr (127.0.0.1:port)
+// that are open, from /proc/net/tcp: an instance's connections from the
+// proxy, one for each request it forwarded there (idle ones included).
+func established(t testing.TB, addr string) int {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("instance address %q: %v", addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatalf("instance address %q: %v", addr, err)
+	}
+	table, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatalf("read the connection table: %v", err)
+	}
+	local := fmt.Sprintf("0100007F:%04X", p)
+	n := 0
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		// sl local_address rem_address st ...; st 01 is ESTABLISHED.
+		if f := strings.Fields(line); len(f) > 3 && f[1] == local && f[3] == "01" {
+			n++
+		}
+	}
+	return n
 }
