@@ -413,8 +413,14 @@ func TestTrafficGenerator(t *testing.T) {
 	time.Sleep(time.Second)
 	s.StopTraffic()
 	// Requests the generator abandoned still complete at the proxy, which
-	// shows no requests in flight: a margin for them.
-	time.Sleep(200 * time.Millisecond)
+	// records each before it closes the request's connection: once the
+	// proxy holds no connection open, every one is counted.
+	eventually.NoError(t, 5*time.Second, "the proxy to finish the generator's requests", func() error {
+		if open := serverConns(t, s.Endpoint()[len("http://"):]); len(open) > 0 {
+			return fmt.Errorf("%d connections open", len(open))
+		}
+		return nil
+	})
 	d := s.Metrics("", from, clk.Now().Add(fleet.Resolution))
 	// The machine may be loaded; a broken generator sends none or floods.
 	if d.Requests < 30 || d.Requests > 110 {
@@ -477,7 +483,7 @@ func TestInFlightRequestsSurviveRouteChanges(t *testing.T) {
 			v2addr = p.Addr
 		}
 	}
-	before := established(t, v2addr)
+	before := serverConns(t, v2addr)
 	results := make(chan result, 4)
 	client := &http.Client{Timeout: 5 * time.Second}
 	for range 4 {
@@ -488,7 +494,7 @@ func TestInFlightRequestsSurviveRouteChanges(t *testing.T) {
 	}
 	// All four are waiting on v2: the proxy has opened a connection to it
 	// for each.
-	eventually.True(t, 5*time.Second, "the proxy to forward four requests to "+slow, func() bool { return established(t, v2addr) >= before+4 })
+	eventually.True(t, 5*time.Second, "the proxy to forward four requests to "+slow, func() bool { return newConns(before, serverConns(t, v2addr)) >= 4 })
 	// Roll back, then launch a third version, which stops v2 (it has no
 	// traffic and v1 is the stable): its in-flight requests still finish.
 	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1"}); err != nil {
@@ -536,28 +542,41 @@ func inFlight(t testing.TB, endpoint string) {
 	}
 }
 
-// established counts the TCP connections accepted on addr (127.0.0.1:port)
-// that are open, from /proc/net/tcp: an instance's connections from the
-// proxy, one for each request it forwarded there (idle ones included).
-func established(t testing.TB, addr string) int {
+// serverConns returns the open server-side TCP connections of addr
+// (127.0.0.1:port) from /proc/net/tcp, by their remote address: those
+// ESTABLISHED, and those CLOSE_WAIT (the client has closed, the server not
+// yet).
+func serverConns(t testing.TB, addr string) map[string]bool {
 	t.Helper()
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		t.Fatalf("instance address %q: %v", addr, err)
+		t.Fatalf("address %q: %v", addr, err)
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil {
-		t.Fatalf("instance address %q: %v", addr, err)
+		t.Fatalf("address %q: %v", addr, err)
 	}
 	table, err := os.ReadFile("/proc/net/tcp")
 	if err != nil {
 		t.Fatalf("read the connection table: %v", err)
 	}
 	local := fmt.Sprintf("0100007F:%04X", p)
-	n := 0
+	out := map[string]bool{}
 	for _, line := range strings.Split(string(table), "\n")[1:] {
-		// sl local_address rem_address st ...; st 01 is ESTABLISHED.
-		if f := strings.Fields(line); len(f) > 3 && f[1] == local && f[3] == "01" {
+		// sl local_address rem_address st ...: st 01 is ESTABLISHED, 08
+		// CLOSE_WAIT.
+		if f := strings.Fields(line); len(f) > 3 && f[1] == local && (f[3] == "01" || f[3] == "08") {
+			out[f[2]] = true
+		}
+	}
+	return out
+}
+
+// newConns counts the connections in now that are not in before.
+func newConns(before, now map[string]bool) int {
+	n := 0
+	for c := range now {
+		if !before[c] {
 			n++
 		}
 	}
