@@ -350,7 +350,7 @@ type stallingClock struct {
 
 func (c *stallingClock) SleepUntil(ctx context.Context, t time.Time) error {
 	if t.After(c.at) {
-		c.once.Do(func() { time.Sleep(c.stall) })
+		c.once.Do(func() { time.Sleep(c.stall) }) // the generator's stall under test
 	}
 	return c.realClock.SleepUntil(ctx, t)
 }
