@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/shipwave/shipwave/shared/eventually"
+	"github.com/shipwave/shipwave/shared/syncbuf"
 )
 
 // asMain makes the test binary act as the shipwave command, so the local
@@ -61,24 +63,6 @@ func TestLocalAndReleaseUsage(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects output written from another goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLocalUpPushAndRelease(t *testing.T) {
 	t.Setenv("SHIPWAVE_STATE_DIR", t.TempDir())
 	t.Setenv("SHIPWAVE_TOKEN", "")
@@ -90,7 +74,7 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	upDone := make(chan int, 1)
-	upOut := &lockedBuffer{}
+	upOut := &syncbuf.Buffer{}
 	go func() {
 		var errOut bytes.Buffer
 		err := run(ctx, []string{"local", "up", "--api", api, "--spec", filepath.Join("testdata", "local", "shop.yaml"), "--spec", filepath.Join("testdata", "local", "slow.yaml")}, strings.NewReader(""), upOut, &errOut)
@@ -107,16 +91,11 @@ func TestLocalUpPushAndRelease(t *testing.T) {
 			t.Error("local up did not stop")
 		}
 	})
-	for i := 0; ; i++ {
-		// local up stores its token where every CLI command finds it.
-		if _, err := apiClient(api).Status(context.Background()); err == nil {
-			break
-		}
-		if i == 300 {
-			t.Fatal("local up did not answer within 60s")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	// local up stores its token where every CLI command finds it.
+	eventually.NoError(t, 60*time.Second, "local up to answer", func() error {
+		_, err := apiClient(api).Status(context.Background())
+		return err
+	})
 
 	// local up printed the token it stored for the CLI.
 	m := regexp.MustCompile(`(?m)^token: (\S+)$`).FindStringSubmatch(upOut.String())

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/states/mock"
@@ -390,40 +389,9 @@ func TestStatesRunDynamoDB(t *testing.T) {
 	}
 }
 
-// startDynalite starts dynalite on a free loopback port and returns its
+// startDynalite starts a dynalite of the test's own and returns its
 // endpoint; a missing dynalite fails the test.
 func startDynalite(tb testing.TB) string {
 	tb.Helper()
-	bin := os.Getenv("SHIPWAVE_DYNALITE")
-	if bin == "" {
-		bin = filepath.Join("..", "..", "node_modules", ".bin", "dynalite")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		tb.Fatalf("dynalite not found at %s (run make deps or set SHIPWAVE_DYNALITE): %v", bin, err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(bin, "--host", "127.0.0.1", "--port", port, "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start dynalite: %v", err)
-	}
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("dynalite did not listen on %s", addr)
-		}
-	}
+	return dynalitetest.Own(tb).Endpoint()
 }

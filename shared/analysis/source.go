@@ -35,8 +35,9 @@ type Query struct {
 }
 
 // Source returns a metric's values for the canary and the baseline.
-// Implementations: localsamples (the local fleet, per request),
-// cloudwatchmetrics (Lambda versions and ALB target groups, per period).
+// Implementations: fleetsamples (the local fleet, per request),
+// alarms/cloudwatch's Metrics (Lambda versions and ALB target groups, per
+// period).
 type Source interface {
 	// Samples returns the canary's and the baseline's values of q.Metric in
 	// q's window, either per request or per period (as the source

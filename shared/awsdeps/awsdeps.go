@@ -3,8 +3,6 @@ package awsdeps
 import (
 	"context"
 	"fmt"
-	"github.com/shipwave/shipwave/shared/analysis"
-	"github.com/shipwave/shipwave/shared/analysis/cloudwatchmetrics"
 	"log/slog"
 	"strings"
 	"time"
@@ -19,6 +17,7 @@ import (
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	cwalarms "github.com/shipwave/shipwave/shared/alarms/cloudwatch"
+	"github.com/shipwave/shipwave/shared/analysis"
 	authsm "github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/control"
 	hookrunner "github.com/shipwave/shipwave/shared/hooks/runner"
@@ -132,7 +131,7 @@ func ShiftersFor(byType map[release.TargetType]control.Shifter) func(release.Tar
 func (d Deps) Analysis() func(release.Target) (analysis.Source, error) {
 	client := cloudwatch.NewFromConfig(d.Config)
 	return func(t release.Target) (analysis.Source, error) {
-		return cloudwatchmetrics.ForTarget(client, t, 0)
+		return cwalarms.MetricsFor(client, t, 0)
 	}
 }
 

@@ -2,8 +2,8 @@
 // speak the real wire protocols of the pinned aws-sdk-go-v2 clients:
 //   - Lambda and EventBridge Scheduler (REST-JSON);
 //   - Elastic Load Balancing v2 (awsquery with XML responses);
-//   - CloudWatch alarms (DescribeAlarms) and metric statistics
-//     (GetMetricStatistics), both Smithy RPC v2 CBOR;
+//   - CloudWatch alarms (DescribeAlarms) and metrics (GetMetricStatistics
+//     and GetMetricData), all Smithy RPC v2 CBOR;
 //   - Step Functions (starts and task tokens), Secrets Manager, CodePipeline
 //     jobs and EventBridge PutEvents (AWS JSON);
 //   - JSONService, any AWS JSON service whose operations a test answers

@@ -130,8 +130,13 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// waitReady polls the endpoint until any HTTP response comes back, the
-// process exits, or ctx ends.
+// listening is the line dynalite prints once it has bound its port. Until
+// then an answer on the port may come from another process that took the
+// free port first (this dynalite then exits with EADDRINUSE).
+const listening = "Dynalite listening at"
+
+// waitReady polls the endpoint until this process says it listens and
+// any HTTP response comes back, the process exits, or ctx ends.
 func (s *Server) waitReady(ctx context.Context) error {
 	client := &http.Client{Timeout: time.Second}
 	tick := time.NewTicker(25 * time.Millisecond)
@@ -141,9 +146,11 @@ func (s *Server) waitReady(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("dynalite: probe request: %w", err)
 		}
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			return nil
+		if strings.Contains(s.output.String(), listening) {
+			if resp, err := client.Do(req); err == nil {
+				resp.Body.Close()
+				return nil
+			}
 		}
 		select {
 		case <-s.done:

@@ -4,13 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/fleet"
 	"github.com/shipwave/shipwave/shared/fleet/demo"
 	"github.com/shipwave/shipwave/shared/fleet/fleettest"
@@ -20,18 +26,41 @@ import (
 	"github.com/shipwave/shipwave/shared/traffic/traffictest"
 )
 
-// boundary waits for the next metrics bucket to begin and returns its
-// start, so a measurement counts only requests sent after it.
-func boundary() time.Time {
-	next := time.Now().Truncate(fleet.Resolution).Add(fleet.Resolution)
-	time.Sleep(time.Until(next))
-	return next
+// metricsClock is a fleet's metrics clock in these tests: it stands still
+// until boundary moves it, so a measurement counts exactly the requests
+// sent after boundary.
+type metricsClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *metricsClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// boundary moves the clock to the start of the next metrics bucket and
+// returns it.
+func (c *metricsClock) boundary() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Truncate(fleet.Resolution).Add(fleet.Resolution)
+	return c.now
 }
 
 // newFleet returns a fleet launching this test binary, closed at cleanup.
 func newFleet(t testing.TB) *fleet.Fleet {
 	t.Helper()
 	return fleettest.New(t, fleet.Config{})
+}
+
+// newClockedFleet is newFleet whose metrics are stamped by the returned
+// clock.
+func newClockedFleet(t testing.TB) (*fleet.Fleet, *metricsClock) {
+	t.Helper()
+	clk := &metricsClock{now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}
+	return fleettest.New(t, fleet.Config{Now: clk.Now}), clk
 }
 
 func addService(t testing.TB, f *fleet.Fleet, name string, instances int, artifact string) *fleet.Service {
@@ -84,7 +113,7 @@ func TestContract(t *testing.T) {
 }
 
 func TestRouteWeightsOverRealRequests(t *testing.T) {
-	f := newFleet(t)
+	f, clk := newClockedFleet(t)
 	s := addService(t, f, "orders", 2, "v1")
 	client := &http.Client{Timeout: 5 * time.Second}
 	if code, v := get(t, client, s.Endpoint()); code != 200 || v != "v1" {
@@ -117,7 +146,7 @@ func TestRouteWeightsOverRealRequests(t *testing.T) {
 			if err := f.SetRoute(ctx, "orders", sp); err != nil {
 				t.Fatalf("SetRoute(%v): %v", sp, err)
 			}
-			from := boundary()
+			from := clk.boundary()
 			const total = 200
 			got := map[string]int{}
 			for range total {
@@ -133,7 +162,7 @@ func TestRouteWeightsOverRealRequests(t *testing.T) {
 			if got[v2] != want || got["v1"] != total-want {
 				t.Errorf("served %v, want %d on %s and %d on v1", got, want, v2, total-want)
 			}
-			to := time.Now().Add(fleet.Resolution)
+			to := clk.Now().Add(fleet.Resolution)
 			d, err := f.Metrics("orders", v2, from, to)
 			if err != nil {
 				t.Fatalf("Metrics: %v", err)
@@ -211,7 +240,7 @@ func TestCrashOnStart(t *testing.T) {
 }
 
 func TestCrashAfterStartShowsAsErrors(t *testing.T) {
-	f := newFleet(t)
+	f, clk := newClockedFleet(t)
 	s := addService(t, f, "orders", 1, "v1")
 	ctx := context.Background()
 	v2, err := f.Launch(ctx, "orders", "v2+crash-after=50ms")
@@ -221,13 +250,16 @@ func TestCrashAfterStartShowsAsErrors(t *testing.T) {
 	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1", Candidate: v2, Weight: 50}); err != nil {
 		t.Fatalf("SetRoute: %v", err)
 	}
-	time.Sleep(200 * time.Millisecond)
-	from := boundary()
 	client := &http.Client{Timeout: 5 * time.Second}
+	eventually.True(t, 10*time.Second, v2+" to crash (502 through the proxy)", func() bool {
+		code, v := get(t, client, s.Endpoint())
+		return v == v2 && code == http.StatusBadGateway
+	})
+	from := clk.boundary()
 	for range 20 {
 		get(t, client, s.Endpoint())
 	}
-	d, err := f.Metrics("orders", v2, from, time.Now().Add(fleet.Resolution))
+	d, err := f.Metrics("orders", v2, from, clk.Now().Add(fleet.Resolution))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +269,7 @@ func TestCrashAfterStartShowsAsErrors(t *testing.T) {
 }
 
 func TestFaultyVersionErrorRate(t *testing.T) {
-	f := newFleet(t)
+	f, clk := newClockedFleet(t)
 	s := addService(t, f, "orders", 2, "v1")
 	ctx := context.Background()
 	v2, err := f.Launch(ctx, "orders", "v2+error-rate=0.5")
@@ -247,12 +279,12 @@ func TestFaultyVersionErrorRate(t *testing.T) {
 	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1", Candidate: v2, Weight: 50}); err != nil {
 		t.Fatalf("SetRoute: %v", err)
 	}
-	from := boundary()
+	from := clk.boundary()
 	client := &http.Client{Timeout: 5 * time.Second}
 	for range 400 {
 		get(t, client, s.Endpoint())
 	}
-	by, err := f.MetricsByVersion("orders", from, time.Now().Add(fleet.Resolution))
+	by, err := f.MetricsByVersion("orders", from, clk.Now().Add(fleet.Resolution))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,15 +343,8 @@ func TestOldVersionsStopAndRestart(t *testing.T) {
 // waitGone fails unless every pid's process group is gone within 5s.
 func waitGone(t testing.TB, pids []int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
 	for _, pid := range pids {
-		for syscall.Kill(-pid, 0) != syscall.ESRCH {
-			if time.Now().After(deadline) {
-				t.Errorf("process group %d still exists", pid)
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		eventually.True(t, 5*time.Second, fmt.Sprintf("process group %d to be gone", pid), func() bool { return syscall.Kill(-pid, 0) == syscall.ESRCH })
 	}
 }
 
@@ -327,10 +352,16 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 	f := fleet.New(fleet.Config{Binary: binary(t)})
 	ctx := context.Background()
 	var pids []int
+	slow := map[string]map[string]bool{} // v2 instance address → its connections before traffic
 	for _, name := range []string{"a", "b"} {
 		s := addService(t, f, name, 2, "v1")
 		if _, err := s.Launch(ctx, "v2+latency=2s"); err != nil {
 			t.Fatal(err)
+		}
+		for _, p := range s.Processes() {
+			if p.Version != "v1" {
+				slow[p.Addr] = serverConns(t, p.Addr)
+			}
 		}
 		if err := s.StartTraffic(50); err != nil {
 			t.Fatal(err)
@@ -345,7 +376,11 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 	if len(pids) != 8 {
 		t.Fatalf("%d processes, want 8", len(pids))
 	}
-	time.Sleep(100 * time.Millisecond) // requests in flight on the slow version
+	// Requests in flight on every slow instance: the proxy opened a
+	// connection to each since the traffic started.
+	for addr, before := range slow {
+		eventually.True(t, 10*time.Second, "a request in flight on the slow instance at "+addr, func() bool { return newConns(before, serverConns(t, addr)) > 0 })
+	}
 	start := time.Now()
 	if err := f.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -367,23 +402,33 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 }
 
 func TestTrafficGenerator(t *testing.T) {
-	f := newFleet(t)
+	f, clk := newClockedFleet(t)
 	s := addService(t, f, "orders", 1, "v1")
-	from := boundary()
+	from := clk.boundary()
 	if err := s.StartTraffic(100); err != nil {
 		t.Fatal(err)
 	}
+	// The generator's rate is per wall-clock second: the second it runs is
+	// what is measured (as the window below in which nothing may arrive),
+	// not a wait for something.
 	time.Sleep(time.Second)
 	s.StopTraffic()
-	// Requests the generator abandoned still complete at the proxy.
-	time.Sleep(200 * time.Millisecond)
-	d := s.Metrics("", from, time.Now().Add(fleet.Resolution))
+	// Requests the generator abandoned still complete at the proxy, which
+	// records each before it closes the request's connection: once the
+	// proxy holds no connection open, every one is counted.
+	eventually.NoError(t, 5*time.Second, "the proxy to finish the generator's requests", func() error {
+		if open := serverConns(t, s.Endpoint()[len("http://"):]); len(open) > 0 {
+			return fmt.Errorf("%d connections open", len(open))
+		}
+		return nil
+	})
+	d := s.Metrics("", from, clk.Now().Add(fleet.Resolution))
 	// The machine may be loaded; a broken generator sends none or floods.
 	if d.Requests < 30 || d.Requests > 110 {
 		t.Errorf("1s at 100 rps recorded %d requests, want about 100", d.Requests)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if after := s.Metrics("", from, time.Now().Add(fleet.Resolution)); after.Requests != d.Requests {
+	time.Sleep(300 * time.Millisecond) // the window in which nothing may arrive
+	if after := s.Metrics("", from, clk.Now().Add(fleet.Resolution)); after.Requests != d.Requests {
 		t.Errorf("requests kept coming after StopTraffic: %d, then %d", d.Requests, after.Requests)
 	}
 	if err := s.StartTraffic(0); !errors.Is(err, release.ErrInvalid) {
@@ -433,6 +478,13 @@ func TestInFlightRequestsSurviveRouteChanges(t *testing.T) {
 		code    int
 		version string
 	}
+	var v2addr string
+	for _, p := range s.Processes() {
+		if p.Version == slow {
+			v2addr = p.Addr
+		}
+	}
+	before := serverConns(t, v2addr)
 	results := make(chan result, 4)
 	client := &http.Client{Timeout: 5 * time.Second}
 	for range 4 {
@@ -441,7 +493,9 @@ func TestInFlightRequestsSurviveRouteChanges(t *testing.T) {
 			results <- result{code, v}
 		}()
 	}
-	time.Sleep(100 * time.Millisecond) // all four are waiting on v2
+	// All four are waiting on v2: the proxy has opened a connection to it
+	// for each.
+	eventually.True(t, 5*time.Second, "the proxy to forward four requests to "+slow, func() bool { return newConns(before, serverConns(t, v2addr)) >= 4 })
 	// Roll back, then launch a third version, which stops v2 (it has no
 	// traffic and v1 is the stable): its in-flight requests still finish.
 	if err := f.SetRoute(ctx, "orders", traffic.Split{Stable: "v1"}); err != nil {
@@ -463,4 +517,45 @@ func TestInFlightRequestsSurviveRouteChanges(t *testing.T) {
 			t.Errorf("%s still runs after a third version launched: %+v", slow, p)
 		}
 	}
+}
+
+// serverConns returns the open server-side TCP connections of addr
+// (127.0.0.1:port) from /proc/net/tcp, by their remote address: those
+// ESTABLISHED, and those CLOSE_WAIT (the client has closed, the server not
+// yet).
+func serverConns(t testing.TB, addr string) map[string]bool {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("address %q: %v", addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatalf("address %q: %v", addr, err)
+	}
+	table, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatalf("read the connection table: %v", err)
+	}
+	local := fmt.Sprintf("0100007F:%04X", p)
+	out := map[string]bool{}
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		// sl local_address rem_address st ...: st 01 is ESTABLISHED, 08
+		// CLOSE_WAIT.
+		if f := strings.Fields(line); len(f) > 3 && f[1] == local && (f[3] == "01" || f[3] == "08") {
+			out[f[2]] = true
+		}
+	}
+	return out
+}
+
+// newConns counts the connections in now that are not in before.
+func newConns(before, now map[string]bool) int {
+	n := 0
+	for c := range now {
+		if !before[c] {
+			n++
+		}
+	}
+	return n
 }

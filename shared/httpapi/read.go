@@ -87,18 +87,25 @@ func encodeCursor(c pageCursor) string {
 // All lists every release of a pipeline (every pipeline's when empty),
 // newest first, following the pages to the end.
 func All(ctx context.Context, st Store, pipeline string) ([]release.Release, error) {
+	return Collect(func(cursor string) (ReleasePage, error) { return Page(ctx, st, pipeline, MaxPageSize, cursor) })
+}
+
+// Collect reads the pages page returns, from the first (cursor "") until
+// one has no NextCursor, and returns their releases newest first. It
+// serves the API's own reads and its clients.
+func Collect(page func(cursor string) (ReleasePage, error)) ([]release.Release, error) {
 	out := []release.Release{}
 	cursor := ""
 	for {
-		page, err := Page(ctx, st, pipeline, MaxPageSize, cursor)
+		p, err := page(cursor)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, page.Releases...)
-		if page.NextCursor == "" {
+		out = append(out, p.Releases...)
+		if p.NextCursor == "" {
 			break
 		}
-		cursor = page.NextCursor
+		cursor = p.NextCursor
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
 	return out, nil

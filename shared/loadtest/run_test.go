@@ -210,7 +210,7 @@ func TestRateAgainstRealServer(t *testing.T) {
 
 func TestConcurrencyHoldsWorkersBusy(t *testing.T) {
 	srv := newTarget(t, func(int64, *http.Request) int {
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // the server's latency under test
 		return http.StatusOK
 	})
 	r := mustRun(t, Config{URL: srv.URL, Mode: ModeConcurrency, Concurrency: 4, RampUp: 200 * time.Millisecond, HoldFor: 800 * time.Millisecond})
@@ -319,7 +319,7 @@ func TestTimeoutsAndTransportErrors(t *testing.T) {
 
 func TestRateDropsAtInFlightCap(t *testing.T) {
 	srv := newTarget(t, func(int64, *http.Request) int {
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond) // the server's latency under test
 		return http.StatusOK
 	})
 	r := mustRun(t, Config{URL: srv.URL, Mode: ModeRate, RPS: 100, HoldFor: time.Second, MaxInFlight: 2})
@@ -350,15 +350,24 @@ type stallingClock struct {
 
 func (c *stallingClock) SleepUntil(ctx context.Context, t time.Time) error {
 	if t.After(c.at) {
-		c.once.Do(func() { time.Sleep(c.stall) })
+		c.once.Do(func() { time.Sleep(c.stall) }) // the generator's stall under test
 	}
 	return c.realClock.SleepUntil(ctx, t)
 }
 
 func TestCoordinatedOmission(t *testing.T) {
 	const stall = 300 * time.Millisecond
+	// The stalling server stops answering once, for stall, from its 100th
+	// request (half a second into the run at 200 rps): that request holds
+	// the gate every other one needs.
 	var gate sync.RWMutex
-	stalling := newTarget(t, func(int64, *http.Request) int {
+	stalling := newTarget(t, func(n int64, _ *http.Request) int {
+		if n == 100 {
+			gate.Lock()
+			defer gate.Unlock()
+			time.Sleep(stall) // the stall under test
+			return http.StatusOK
+		}
 		gate.RLock()
 		defer gate.RUnlock()
 		return http.StatusOK
@@ -368,10 +377,8 @@ func TestCoordinatedOmission(t *testing.T) {
 		name  string
 		url   string
 		clock func(start time.Time) Clock
-		// stallServer makes the server stop answering once, for stall.
-		stallServer bool
 	}{
-		{name: "server stalls once", url: stalling.URL, stallServer: true},
+		{name: "server stalls once", url: stalling.URL},
 		{name: "generator stalls once", url: healthy.URL, clock: func(start time.Time) Clock {
 			return &stallingClock{at: start.Add(500 * time.Millisecond), stall: stall}
 		}},
@@ -381,14 +388,6 @@ func TestCoordinatedOmission(t *testing.T) {
 			cfg := Config{URL: tt.url, Mode: ModeRate, RPS: 200, HoldFor: 1500 * time.Millisecond}
 			if tt.clock != nil {
 				cfg.Clock = tt.clock(time.Now())
-			}
-			if tt.stallServer {
-				go func() {
-					time.Sleep(500 * time.Millisecond)
-					gate.Lock()
-					time.Sleep(stall)
-					gate.Unlock()
-				}()
 			}
 			r := mustRun(t, cfg)
 			// 300 requests, 60 due during the stall, waiting up to 300ms: 13%

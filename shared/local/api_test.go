@@ -3,11 +3,14 @@ package local_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -155,22 +158,21 @@ func TestManualRollbackRestoresTraffic(t *testing.T) {
 
 func waitEvent(t *testing.T, st *local.Stack, id string, typ release.EventType) {
 	t.Helper()
-	for range 400 {
+	eventually.True(t, 20*time.Second, fmt.Sprintf("a %s event of release %s", typ, id), func() bool {
 		v, err := st.Release(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range v.Events {
 			if e.Type == typ {
-				return
+				return true
 			}
 		}
 		if v.Release.Status.Terminal() {
 			t.Fatalf("release ended %s before %s", v.Release.Status, typ)
 		}
-		sleep()
-	}
-	t.Fatalf("no %s event", typ)
+		return false
+	})
 }
 
 // ordersSpec releases the repository of events/webhook-github-push.json.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -129,21 +128,7 @@ func (c *Client) SendEvent(ctx context.Context, event []byte) ([]Delivery, error
 // Releases lists every release, newest first (one pipeline's when set),
 // following the API's pages to the end.
 func (c *Client) Releases(ctx context.Context, pipeline string) ([]release.Release, error) {
-	out := []release.Release{}
-	cursor := ""
-	for {
-		page, err := c.ReleasePage(ctx, pipeline, MaxPageSize, cursor)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Releases...)
-		if page.NextCursor == "" {
-			break
-		}
-		cursor = page.NextCursor
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
-	return out, nil
+	return httpapi.Collect(func(cursor string) (ReleasePage, error) { return c.ReleasePage(ctx, pipeline, MaxPageSize, cursor) })
 }
 
 // ReleasePage returns one page of GET /v1/releases.

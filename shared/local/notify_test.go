@@ -3,6 +3,7 @@ package local_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/local"
 	"github.com/shipwave/shipwave/shared/notify"
@@ -63,13 +65,12 @@ func TestRollbackIsNotified(t *testing.T) {
 		}
 		return out
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for len(kinds()[notify.RolledBack]) == 0 || len(kinds()[notify.Started]) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the listener got %+v, want started and rolled_back", kinds())
+	eventually.NoError(t, 20*time.Second, "the listener to get started and rolled_back", func() error {
+		if k := kinds(); len(k[notify.RolledBack]) == 0 || len(k[notify.Started]) == 0 {
+			return fmt.Errorf("it got %+v", k)
 		}
-		sleep()
-	}
+		return nil
+	})
 	k := kinds()
 	rb := k[notify.RolledBack][0]
 	if len(k[notify.RolledBack]) != 1 || len(k[notify.Started]) != 1 {

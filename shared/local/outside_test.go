@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,14 +21,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/auth/authtest"
 	"github.com/shipwave/shipwave/shared/dynalite"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
+	"github.com/shipwave/shipwave/shared/local/localtest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/spec"
+	"github.com/shipwave/shipwave/shared/syncbuf"
 )
 
 // The probe's pipelines: shop may be started by pushes, chat and voice;
@@ -98,14 +99,14 @@ func startProbe(t *testing.T) *probe {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fleet, alarmsEngine := newMemFleet(), &memAlarms{states: map[string]alarms.State{}}
+	fleet := localtest.NewFleet()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := local.Start(ctx, local.Config{
 		Specs: files, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0",
 		Secrets: sec, AlexaFetcher: ca.Fetcher(), // the chain is served by the test CA
 		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
-			return fleet, alarmsEngine, nil
+			return fleet, localtest.OKAlarms{}, nil
 		},
 	})
 	if err != nil {
@@ -354,6 +355,7 @@ func TestProbeOutsideRequests(t *testing.T) {
 
 	// A signed push releases shop (push trigger) and not quiet (manual only).
 	code, body := do(t, p.webhook(t, push1, "d-1", ghSign))
+	delivered := time.Now().Round(0) // wall clock: the store stamps specs with it
 	if code != http.StatusAccepted {
 		t.Fatalf("signed push: got %d %s", code, body)
 	}
@@ -408,7 +410,8 @@ func TestProbeOutsideRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(10 * time.Millisecond) // the spec's creation time must follow the push's first delivery
+	// The spec's creation time must follow the push's first delivery.
+	eventually.True(t, time.Second, "the wall clock to pass the push's first delivery", func() bool { return time.Now().Round(0).After(delivered) })
 	if _, err := p.st.Store().SaveSpec(context.Background(), release.SpecVersion{Pipeline: "late", Source: []byte(probeShop), Parsed: late}); err != nil {
 		t.Fatal(err)
 	}
@@ -523,43 +526,23 @@ func TestAPIListPaginates(t *testing.T) {
 
 func waitToken(t *testing.T, st *local.Stack, id string, kind release.TokenKind) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	eventually.True(t, 20*time.Second, fmt.Sprintf("release %s to wait for %s", id, kind), func() bool {
 		toks, err := st.Store().TokensByRelease(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, tok := range toks {
 			if tok.Kind == kind {
-				if kind == release.TokenApproval {
-					// The token is stored first, then the event recorded:
-					// only then does the release stand still.
-					waitEvent(t, st, id, release.EventApprovalWaiting)
-				}
-				return
+				return true
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		return false
+	})
+	if kind == release.TokenApproval {
+		// The token is stored first, then the event recorded: only then
+		// does the release stand still.
+		waitEvent(t, st, id, release.EventApprovalWaiting)
 	}
-	t.Fatalf("release %s never waited for %s", id, kind)
-}
-
-// syncBuffer is a log sink the stack writes to from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestSchedulesFireLocally: a pipeline's schedule trigger fires on the
@@ -572,26 +555,25 @@ func TestSchedulesFireLocally(t *testing.T) {
 	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	fleet, alarmsEngine := newMemFleet(), &memAlarms{states: map[string]alarms.State{}}
+	logs := &syncbuf.Buffer{}
+	fleet := localtest.NewFleet()
 	st, err := local.Start(context.Background(), local.Config{
 		Specs: []string{file}, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0", TimeScale: 120,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
-			return fleet, alarmsEngine, nil
+			return fleet, localtest.OKAlarms{}, nil
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(logs.String(), `"msg":"scheduled release skipped","pipeline":"shop","rule":0`) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the schedule never fired; logs:\n%s", logs.String())
+	eventually.NoError(t, 20*time.Second, "the schedule to fire", func() error {
+		if !strings.Contains(logs.String(), `"msg":"scheduled release skipped","pipeline":"shop","rule":0`) {
+			return fmt.Errorf("logs:\n%s", logs.String())
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 	// Nothing was ever released, so there is no good version: skipped, and
 	// nothing stored.
 	if rs := (&probe{st: st}).releases(t, "shop"); len(rs) != 0 {

@@ -3,140 +3,19 @@ package local_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
+	"github.com/shipwave/shipwave/shared/local/localtest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/traffic"
 )
-
-// memFleet is an in-process fleet: each service is one loopback server
-// that answers for whichever version the route picks.
-type memFleet struct {
-	mu       sync.Mutex
-	services map[string]*memService
-	launched []string
-	failOn   string // artifact whose launch fails
-}
-
-type memService struct {
-	srv      *httptest.Server
-	route    traffic.Split
-	versions map[string]bool
-	requests map[string]int64
-}
-
-func newMemFleet() *memFleet { return &memFleet{services: map[string]*memService{}} }
-
-func (f *memFleet) AddService(_ context.Context, name string, _ int, artifact string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ms := &memService{route: traffic.Split{Stable: artifact}, versions: map[string]bool{artifact: true}, requests: map[string]int64{}}
-	ms.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		v := ms.route.Stable
-		if ms.route.Weight == 100 {
-			v = ms.route.Candidate
-		}
-		ms.requests[v]++
-		f.mu.Unlock()
-		fmt.Fprintf(w, `{"version":%q}`, v)
-	}))
-	f.services[name] = ms
-	return ms.srv.URL, nil
-}
-
-func (f *memFleet) Launch(_ context.Context, service, artifact string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ms, ok := f.services[service]
-	if !ok {
-		return "", release.Errorf(release.ErrNotFound, "service %s", service)
-	}
-	if artifact == f.failOn {
-		return "", fmt.Errorf("%s crashed on start", artifact)
-	}
-	f.launched = append(f.launched, service+"="+artifact)
-	ms.versions[artifact] = true
-	return artifact, nil
-}
-
-func (f *memFleet) Route(_ context.Context, service string) (traffic.Split, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ms, ok := f.services[service]
-	if !ok {
-		return traffic.Split{}, release.Errorf(release.ErrNotFound, "service %s", service)
-	}
-	return ms.route, nil
-}
-
-func (f *memFleet) SetRoute(_ context.Context, service string, s traffic.Split) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ms, ok := f.services[service]
-	if !ok {
-		return release.Errorf(release.ErrNotFound, "service %s", service)
-	}
-	ms.route = s.Settled()
-	return nil
-}
-
-func (f *memFleet) Serving(_ context.Context, service, version string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ms, ok := f.services[service]
-	if !ok || !ms.versions[version] {
-		return release.Errorf(release.ErrNotFound, "service %s version %s", service, version)
-	}
-	return nil
-}
-
-func (f *memFleet) CandidateRequests(context.Context, release.Target, string, time.Time) (int64, error) {
-	return 1000, nil
-}
-
-func (f *memFleet) StartTraffic(string, int) error { return nil }
-
-func (f *memFleet) Close() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, ms := range f.services {
-		ms.srv.Close()
-	}
-	return nil
-}
-
-// memAlarms reports every alarm OK unless told otherwise.
-type memAlarms struct {
-	mu     sync.Mutex
-	states map[string]alarms.State
-}
-
-func (a *memAlarms) States(_ context.Context, names []string) (map[string]alarms.State, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := map[string]alarms.State{}
-	for _, n := range names {
-		out[n] = alarms.StateOK
-		if s, ok := a.states[n]; ok {
-			out[n] = s
-		}
-	}
-	return out, nil
-}
-
-func (a *memAlarms) WaitReady(context.Context) error { return nil }
-func (a *memAlarms) Close() error                    { return nil }
 
 const oneStage = `apiVersion: shipwave/v1
 pipeline: shop
@@ -154,9 +33,8 @@ stages:
 `
 
 type harness struct {
-	stack  *local.Stack
-	fleet  *memFleet
-	alarms *memAlarms
+	stack *local.Stack
+	fleet *localtest.Fleet
 }
 
 func startStack(t *testing.T, spec string, dataDir string) *harness {
@@ -173,13 +51,13 @@ func startStackWith(t *testing.T, spec string, base local.Config) *harness {
 	if err := os.WriteFile(file, []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{fleet: newMemFleet(), alarms: &memAlarms{states: map[string]alarms.State{}}}
+	h := &harness{fleet: localtest.NewFleet()}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cfg := base
 	cfg.Specs, cfg.Binary, cfg.DynaliteBin, cfg.APIAddr = []string{file}, os.Args[0], dynalitetest.Bin(t), "127.0.0.1:0"
 	cfg.Fleet = func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
-		return h.fleet, h.alarms, nil
+		return h.fleet, localtest.OKAlarms{}, nil
 	}
 	st, err := local.Start(ctx, cfg)
 	if err != nil {
@@ -192,21 +70,19 @@ func startStackWith(t *testing.T, spec string, base local.Config) *harness {
 
 func waitRelease(t *testing.T, st *local.Stack, id string) local.ReleaseView {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		v, err := st.Release(context.Background(), id)
-		if err != nil {
+	var v local.ReleaseView
+	eventually.NoError(t, 30*time.Second, "release "+id+" to end", func() error {
+		var err error
+		if v, err = st.Release(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
 		// The status turns terminal a moment before the end event is
 		// appended: wait for both.
 		if n := len(v.Events); v.Release.Status.Terminal() && n > 0 && v.Events[n-1].Type.Ends() {
-			return v
+			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	v, _ := st.Release(context.Background(), id)
-	t.Fatalf("release %s did not end: %s; events: %s", id, v.Release.Status, eventTypes(v.Events))
+		return fmt.Errorf("status %s; events: %s", v.Release.Status, eventTypes(v.Events))
+	})
 	return v
 }
 
@@ -249,5 +125,3 @@ func TestPushPromotesAndHookFailureRollsBack(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
-
-func sleep() { time.Sleep(50 * time.Millisecond) }

@@ -5,7 +5,7 @@
 //
 //	func TestMain(m *testing.M) { mototest.Main(m) }
 //
-// (or wraps another runner with Around) and calls Server or Config from its
+// (or wraps another runner with Around) and calls Shared or Config from its
 // tests. A missing moto_server fails the test; it never skips. Moto keeps
 // one account for every test, so tests name their resources uniquely
 // (Name).

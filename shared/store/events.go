@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/store/accept"
 )
 
 // appendAttempts bounds AppendEvent's retries; each failed attempt means
@@ -29,14 +30,8 @@ const appendAttempts = 500
 // release.ErrInvalid for a missing release id or type, release.ErrConflict
 // when it keeps losing.
 func (s *Store) AppendEvent(ctx context.Context, ev release.Event) (release.Event, error) {
-	if err := checkName("append event", "release id", ev.ReleaseID); err != nil {
+	if err := accept.Event(ev); err != nil {
 		return release.Event{}, err
-	}
-	if ev.Type == "" {
-		return release.Event{}, release.Errorf(release.ErrInvalid, "append event to release %s: type is required", ev.ReleaseID)
-	}
-	if len(ev.Data) > 0 && !json.Valid(ev.Data) {
-		return release.Event{}, release.Errorf(release.ErrInvalid, "append %s event to release %s: data is not valid JSON", ev.Type, ev.ReleaseID)
 	}
 	if ev.Time.IsZero() {
 		ev.Time = s.now()
@@ -107,7 +102,7 @@ func (s *Store) lastEvent(ctx context.Context, releaseID string) (int64, time.Ti
 // Events returns the release's log entries with Seq greater than afterSeq,
 // in order, at most limit of them (all when limit is 0 or less).
 func (s *Store) Events(ctx context.Context, releaseID string, afterSeq int64, limit int) ([]release.Event, error) {
-	if err := checkName("events", "release id", releaseID); err != nil {
+	if err := accept.Name("events", "release id", releaseID); err != nil {
 		return nil, err
 	}
 	if afterSeq < 0 {

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/store/accept"
 )
 
 // claimAttempts bounds ClaimIdempotencyKey's retries when a key expires or
@@ -21,7 +22,7 @@ const claimAttempts = 5
 // only lets AWS clean up. Errors: release.ErrInvalid for an empty or
 // oversized key or a ttl below one millisecond.
 func (s *Store) ClaimIdempotencyKey(ctx context.Context, key, value string, ttl time.Duration) (existing string, claimed bool, err error) {
-	if err := checkName("claim idempotency key", "key", key); err != nil {
+	if err := accept.Name("claim idempotency key", "key", key); err != nil {
 		return "", false, err
 	}
 	if ttl < time.Millisecond {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/store/accept"
 )
 
 // lockAttempts bounds AcquireLock's retries when the lock changes between
@@ -23,7 +24,7 @@ const lockAttempts = 5
 // with the same Fence. Errors: release.ErrInvalid, release.ErrLocked when
 // another owner's lease is live.
 func (s *Store) AcquireLock(ctx context.Context, target, owner string, lease time.Duration) (release.Lock, error) {
-	if err := checkLockArgs("acquire lock", target, owner, lease); err != nil {
+	if err := accept.Lock("acquire lock", target, owner, lease); err != nil {
 		return release.Lock{}, err
 	}
 	for range lockAttempts {
@@ -70,7 +71,7 @@ func (s *Store) AcquireLock(ctx context.Context, target, owner string, lease tim
 // owner's lease has run out (AcquireLock may take it again, with a new
 // Fence).
 func (s *Store) RenewLock(ctx context.Context, target, owner string, lease time.Duration) (release.Lock, error) {
-	if err := checkLockArgs("renew lock", target, owner, lease); err != nil {
+	if err := accept.Lock("renew lock", target, owner, lease); err != nil {
 		return release.Lock{}, err
 	}
 	now := s.now()
@@ -108,10 +109,10 @@ func (s *Store) renew(ctx context.Context, target string, values map[string]type
 // (owner's lease ran out and was taken over). So exactly one call frees
 // each acquisition.
 func (s *Store) ReleaseLock(ctx context.Context, target, owner string) error {
-	if err := checkName("release lock", "target", target); err != nil {
+	if err := accept.Name("release lock", "target", target); err != nil {
 		return err
 	}
-	if err := checkName("release lock", "owner", owner); err != nil {
+	if err := accept.Name("release lock", "owner", owner); err != nil {
 		return err
 	}
 	now := s.now()
@@ -139,7 +140,7 @@ func (s *Store) ReleaseLock(ctx context.Context, target, owner string) error {
 // GetLock returns target's lock as stored, including an expired lease (see
 // release.Lock.Live). Errors: release.ErrNotFound when it is free.
 func (s *Store) GetLock(ctx context.Context, target string) (release.Lock, error) {
-	if err := checkName("get lock", "target", target); err != nil {
+	if err := accept.Name("get lock", "target", target); err != nil {
 		return release.Lock{}, err
 	}
 	l, found, err := s.readLock(ctx, target)
@@ -184,19 +185,6 @@ func (s *Store) updateLock(ctx context.Context, target, update, cond string, nam
 
 func (it lockItem) lock() release.Lock {
 	return release.Lock{Target: it.Target, Owner: it.Owner, Fence: it.Fence, ExpiresAt: time.UnixMilli(it.LeaseUntilMs).UTC()}
-}
-
-func checkLockArgs(op, target, owner string, lease time.Duration) error {
-	if err := checkName(op, "target", target); err != nil {
-		return err
-	}
-	if err := checkName(op, "owner", owner); err != nil {
-		return err
-	}
-	if lease < time.Millisecond {
-		return release.Errorf(release.ErrInvalid, "%s %s: lease must be at least 1ms, got %s", op, target, lease)
-	}
-	return nil
 }
 
 func wrapLockErr(op string, err error) error {

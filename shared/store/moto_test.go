@@ -1,15 +1,11 @@
 package store_test
 
 import (
-	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/mototest"
@@ -36,20 +32,7 @@ func motoTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
 	client := dynamodb.NewFromConfig(mototest.Config(t))
 	name := mototest.Name(t, 200)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := store.CreateTable(ctx, client, name); err != nil {
-		t.Fatalf("create table on moto: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
-		var missing *types.ResourceNotFoundException
-		if err != nil && !errors.As(err, &missing) {
-			t.Errorf("delete table %s on moto: %v", name, err)
-		}
-	})
+	dynalitetest.TableOn(t, client, name)
 	return client, name
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/store/accept"
 )
 
 // Listing limits for ListReleases.
@@ -37,22 +38,7 @@ const (
 // Errors: release.ErrInvalid for a release that fails validation,
 // release.ErrConflict when r.ID is already used by another release.
 func (s *Store) CreateRelease(ctx context.Context, r release.Release) (rel release.Release, created bool, err error) {
-	if err := checkName("create release", "pipeline", r.Pipeline); err != nil {
-		return release.Release{}, false, err
-	}
-	if err := checkName("create release", "trigger key", r.Trigger.Key); err != nil {
-		return release.Release{}, false, err
-	}
-	if r.ID == "" {
-		r.ID = s.ids()
-	}
-	if r.Status == "" {
-		r.Status = release.StatusPending
-	}
-	if err := r.Validate(); err != nil {
-		return release.Release{}, false, fmt.Errorf("create release: %w", err)
-	}
-	if err := checkName("create release", "id", r.ID); err != nil {
+	if r, err = accept.NewRelease(r, s.ids); err != nil {
 		return release.Release{}, false, err
 	}
 	now := s.now().UTC()
@@ -146,7 +132,7 @@ func (it releaseItem) release() (release.Release, error) {
 
 // GetRelease returns the release with that id. Errors: release.ErrNotFound.
 func (s *Store) GetRelease(ctx context.Context, id string) (release.Release, error) {
-	if err := checkName("get release", "id", id); err != nil {
+	if err := accept.Name("get release", "id", id); err != nil {
 		return release.Release{}, err
 	}
 	var it releaseItem
@@ -214,7 +200,7 @@ func (s *Store) TransitionRelease(ctx context.Context, id string, to release.Sta
 // Setting the same ARN again is a no-op. Errors: release.ErrNotFound,
 // release.ErrConflict when another execution is already recorded.
 func (s *Store) SetExecution(ctx context.Context, id, executionARN string) error {
-	if err := checkName("set execution", "id", id); err != nil {
+	if err := accept.Name("set execution", "id", id); err != nil {
 		return err
 	}
 	if executionARN == "" {
@@ -248,7 +234,7 @@ func (s *Store) SetExecution(ctx context.Context, id, executionARN string) error
 // the cursor back unchanged with the same pipeline. Errors:
 // release.ErrInvalid for a malformed cursor or one from another pipeline.
 func (s *Store) ListReleases(ctx context.Context, pipeline string, limit int, cursor string) ([]release.Release, string, error) {
-	if err := checkName("list releases", "pipeline", pipeline); err != nil {
+	if err := accept.Name("list releases", "pipeline", pipeline); err != nil {
 		return nil, "", err
 	}
 	if limit <= 0 {
@@ -297,7 +283,7 @@ func (s *Store) ListReleases(ctx context.Context, pipeline string, limit int, cu
 // terminal, oldest first (by id). It reads an index, which on AWS lags
 // writes slightly.
 func (s *Store) ActiveReleases(ctx context.Context, pipeline string) ([]release.Release, error) {
-	if err := checkName("active releases", "pipeline", pipeline); err != nil {
+	if err := accept.Name("active releases", "pipeline", pipeline); err != nil {
 		return nil, err
 	}
 	items, err := queryAll[releaseItem](ctx, s, &dynamodb.QueryInput{

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/store/accept"
 )
 
 // saveAttempts bounds SaveSpec's retries when concurrent saves of the same
@@ -26,15 +27,9 @@ const saveAttempts = 20
 // Errors: release.ErrInvalid for a missing or mismatched name,
 // release.ErrConflict if concurrent saves keep winning.
 func (s *Store) SaveSpec(ctx context.Context, sv release.SpecVersion) (release.SpecVersion, error) {
-	name := sv.Pipeline
-	if name == "" {
-		name = sv.Parsed.Name
-	}
-	if err := checkName("save spec", "pipeline", name); err != nil {
+	name, err := accept.Spec(sv)
+	if err != nil {
 		return release.SpecVersion{}, err
-	}
-	if sv.Parsed.Name != "" && sv.Parsed.Name != name {
-		return release.SpecVersion{}, release.Errorf(release.ErrInvalid, "save spec %s: parsed pipeline is named %q", name, sv.Parsed.Name)
 	}
 	parsed, err := json.Marshal(sv.Parsed)
 	if err != nil {
@@ -159,7 +154,7 @@ func (s *Store) latestSpec(ctx context.Context, name string) (*specItem, error) 
 // GetSpec returns version of the pipeline's spec; version 0 means the
 // latest. Errors: release.ErrNotFound when there is no such version.
 func (s *Store) GetSpec(ctx context.Context, pipeline string, version int) (release.SpecVersion, error) {
-	if err := checkName("get spec", "pipeline", pipeline); err != nil {
+	if err := accept.Name("get spec", "pipeline", pipeline); err != nil {
 		return release.SpecVersion{}, err
 	}
 	if version < 0 {
@@ -203,7 +198,7 @@ func (it specItem) spec() (release.SpecVersion, error) {
 // releases from repo, as its git source repository or its image (ECR)
 // repository. Callers still match the trigger against each spec.
 func (s *Store) PipelinesByRepository(ctx context.Context, repo string) ([]string, error) {
-	if err := checkName("pipelines by repository", "repository", repo); err != nil {
+	if err := accept.Name("pipelines by repository", "repository", repo); err != nil {
 		return nil, err
 	}
 	items, err := queryAll[sourceIndexItem](ctx, s, &dynamodb.QueryInput{

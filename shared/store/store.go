@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/store/accept"
 )
 
 // DynamoDB is the part of the DynamoDB client the store uses; a
@@ -68,20 +68,8 @@ func New(client DynamoDB, table string, opts ...Option) *Store {
 	return s
 }
 
-// maxNameLen bounds every caller-supplied string that goes into a key, well
-// inside DynamoDB's 1024-byte sort key limit.
-const maxNameLen = 512
-
-// checkName rejects an empty or oversized key component.
-func checkName(op, field, v string) error {
-	switch {
-	case v == "":
-		return release.Errorf(release.ErrInvalid, "%s: %s is required", op, field)
-	case len(v) > maxNameLen:
-		return release.Errorf(release.ErrInvalid, "%s: %s is %d bytes long, at most %d allowed", op, field, len(v), maxNameLen)
-	}
-	return nil
-}
+// maxNameLen bounds every caller-supplied string that goes into a key.
+const maxNameLen = accept.MaxNameLen
 
 func conditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException

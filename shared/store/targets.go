@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/store/accept"
 )
 
 const typeTarget = "target"
@@ -75,7 +76,7 @@ func (s *Store) SwapTargetState(ctx context.Context, prev, next release.TargetSt
 }
 
 func (s *Store) targetItem(op string, ts release.TargetState) (targetItem, error) {
-	if err := checkName(op, "target", ts.Target); err != nil {
+	if err := accept.Name(op, "target", ts.Target); err != nil {
 		return targetItem{}, err
 	}
 	if ts.Phase == "" {
@@ -96,7 +97,7 @@ func (s *Store) targetItem(op string, ts release.TargetState) (targetItem, error
 // GetTargetState returns what a target serves. Errors: release.ErrNotFound
 // for a target Shipwave never deployed.
 func (s *Store) GetTargetState(ctx context.Context, target string) (release.TargetState, error) {
-	if err := checkName("get target state", "target", target); err != nil {
+	if err := accept.Name("get target state", "target", target); err != nil {
 		return release.TargetState{}, err
 	}
 	var it targetItem

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/store/accept"
 )
 
 // PutTaskToken stores a task token; CreatedAt is set from the clock when
@@ -20,19 +21,8 @@ import (
 // exists only once it can be found by alarm. Errors: release.ErrInvalid,
 // release.ErrConflict when the token is already stored.
 func (s *Store) PutTaskToken(ctx context.Context, tok release.TaskToken) error {
-	if tok.Token == "" {
-		return release.Errorf(release.ErrInvalid, "put task token: token is required")
-	}
-	if err := checkName("put task token", "release id", tok.ReleaseID); err != nil {
+	if err := accept.TaskToken(tok); err != nil {
 		return err
-	}
-	if tok.Kind == "" {
-		return release.Errorf(release.ErrInvalid, "put task token for release %s: kind is required", tok.ReleaseID)
-	}
-	for i, a := range tok.Alarms {
-		if err := checkName("put task token for release "+tok.ReleaseID, fmt.Sprintf("alarms[%d]", i), a); err != nil {
-			return err
-		}
 	}
 	if tok.CreatedAt.IsZero() {
 		tok.CreatedAt = s.now()
@@ -129,7 +119,7 @@ func (s *Store) GetTaskToken(ctx context.Context, token string) (release.TaskTok
 // included, oldest first. It reads an index, which on AWS lags writes
 // slightly.
 func (s *Store) TokensByRelease(ctx context.Context, releaseID string) ([]release.TaskToken, error) {
-	if err := checkName("tokens by release", "release id", releaseID); err != nil {
+	if err := accept.Name("tokens by release", "release id", releaseID); err != nil {
 		return nil, err
 	}
 	items, err := queryAll[tokenItem](ctx, s, &dynamodb.QueryInput{
@@ -149,7 +139,7 @@ func (s *Store) TokensByRelease(ctx context.Context, releaseID string) ([]releas
 // first. A token listed here may already be claimed by another caller: act
 // on one only after winning DeleteTaskToken.
 func (s *Store) TokensByAlarm(ctx context.Context, alarm string) ([]release.TaskToken, error) {
-	if err := checkName("tokens by alarm", "alarm", alarm); err != nil {
+	if err := accept.Name("tokens by alarm", "alarm", alarm); err != nil {
 		return nil, err
 	}
 	items, err := queryAll[tokenItem](ctx, s, &dynamodb.QueryInput{

@@ -14,7 +14,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
+	"github.com/shipwave/shipwave/shared/local/localtest"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
@@ -47,19 +49,10 @@ stages:
         bake: 1s
 `
 
-// waitFor polls cond every 50ms until it holds or 60s pass.
+// waitFor polls cond until it holds, failing the test after 60s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(60 * time.Second)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	eventually.True(t, 60*time.Second, what, cond)
 }
 
 func hasEvent(t *testing.T, st *local.Stack, id string, typ release.EventType) bool {
@@ -115,12 +108,12 @@ func TestDashboard(t *testing.T) {
 	if err := os.WriteFile(file, []byte(shopSpec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fleet := newMemFleet()
+	fleet := localtest.NewFleet()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	st, err := local.Start(ctx, local.Config{
 		Specs: []string{file}, Binary: os.Args[0], DynaliteBin: dynalitetest.Bin(t), APIAddr: "127.0.0.1:0",
 		Fleet: func(context.Context, local.FleetSetup) (local.Fleet, local.AlarmEngine, error) {
-			return fleet, okAlarms{}, nil
+			return fleet, localtest.OKAlarms{}, nil
 		},
 	})
 	cancel()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -51,28 +52,21 @@ func startBenchStack(b *testing.B) *local.Stack {
 
 func waitAlarmOK(tb testing.TB, st *local.Stack, name string) {
 	tb.Helper()
-	for range 600 {
+	eventually.True(tb, 30*time.Second, "alarm "+name+" to return to OK", func() bool {
 		s, err := st.Status(context.Background())
-		if err == nil && s.Alarms[name] == alarms.StateOK {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	tb.Fatalf("alarm %s did not return to OK", name)
+		return err == nil && s.Alarms[name] == alarms.StateOK
+	})
 }
 
 func waitEnd(tb testing.TB, st *local.Stack, id string) local.ReleaseView {
 	tb.Helper()
-	for range 1200 {
-		v, err := st.Release(context.Background(), id)
-		if err != nil {
+	var v local.ReleaseView
+	eventually.True(tb, 60*time.Second, "release "+id+" to end", func() bool {
+		var err error
+		if v, err = st.Release(context.Background(), id); err != nil {
 			tb.Fatal(err)
 		}
-		if v.Release.Status.Terminal() {
-			return v
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	tb.Fatalf("release %s did not end", id)
-	return local.ReleaseView{}
+		return v.Release.Status.Terminal()
+	})
+	return v
 }

@@ -11,41 +11,26 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/syncbuf"
 )
 
 // upProcess is `shipwave local up` running as a real process.
 type upProcess struct {
 	cmd *exec.Cmd
-	out *syncBuffer
+	api string // the address its API listens on
+	out *syncbuf.Buffer
 	// exited is closed once cmd.Wait returned (with waitErr): only the
 	// waiting goroutine touches cmd's process state.
 	exited  chan struct{}
 	waitErr error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -83,7 +68,7 @@ func startUp(t *testing.T, api string, args ...string) *upProcess {
 // waits until its API answers; an early exit is an error.
 func launchUp(t *testing.T, api string, args ...string) (*upProcess, error) {
 	t.Helper()
-	p := &upProcess{out: &syncBuffer{}, exited: make(chan struct{})}
+	p := &upProcess{api: api, out: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(binary, append([]string{"local", "up", "--api", api}, args...)...)
 	p.cmd.Env = append(os.Environ(), "SHIPWAVE_DYNALITE="+dynalitetest.Bin(t), "SHIPWAVE_TOKEN="+e2eToken, "SHIPWAVE_STATE_DIR="+t.TempDir())
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
@@ -103,28 +88,35 @@ func launchUp(t *testing.T, api string, args ...string) (*upProcess, error) {
 		}
 	})
 	c := client(api)
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) {
+	err := eventually.Within(90*time.Second, "local up to answer", func() error {
 		select {
 		case <-p.exited:
-			return nil, fmt.Errorf("local up exited early (%v):\n%s", p.waitErr, p.out.String())
+			return nil // reported below
 		default:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
 		_, err := c.Status(ctx)
-		cancel()
-		if err == nil {
-			return p, nil
-		}
-		time.Sleep(200 * time.Millisecond)
+		return err
+	})
+	select {
+	case <-p.exited:
+		return nil, fmt.Errorf("local up exited early (%v):\n%s", p.waitErr, p.out.String())
+	default:
 	}
-	return nil, fmt.Errorf("local up did not answer within 90s:\n%s", p.out.String())
+	if err != nil {
+		return nil, fmt.Errorf("%w\n%s", err, p.out.String())
+	}
+	return p, nil
 }
 
 // kill sends SIGKILL to the process alone, as a crash would, and waits for
-// it to be gone.
+// it to be gone, and with it what a restart needs free: its child
+// processes (dynalite, whose lock on the data dir dies with it, and the
+// demo services) and its API address.
 func (p *upProcess) kill(t *testing.T) {
 	t.Helper()
+	children := childPIDs(p.cmd.Process.Pid)
 	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -133,33 +125,48 @@ func (p *upProcess) kill(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("local up still running 5s after SIGKILL")
 	}
+	for _, pid := range children {
+		eventually.True(t, 10*time.Second, fmt.Sprintf("process %d of the killed local up to exit with it", pid), func() bool { return !alive(pid) })
+	}
+	eventually.NoError(t, 10*time.Second, "the killed local up's API address "+p.api+" to be free", func() error {
+		ln, err := net.Listen("tcp", p.api)
+		if err == nil {
+			ln.Close()
+		}
+		return err
+	})
 }
 
-func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
-	dataDir := t.TempDir()
-	api := freeAddr(t)
-	up := startUp(t, api, "--data-dir", dataDir, "--spec", filepath.Join("testdata", "longcanary.yaml"))
-	c := client(api)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := c.Push(ctx, "long", local.PushRequest{Version: "v2"})
+// bakingCanary is `local up` on a data dir of its own, serving
+// testdata/longcanary.yaml, whose release of v2 (id) bakes its canary.
+type bakingCanary struct {
+	up           *upProcess
+	api, dataDir string
+	c            *local.Client
+	id           string
+}
+
+// startBakingCanary starts `local up`, pushes v2 and waits until its
+// canary bakes at 10%.
+func startBakingCanary(ctx context.Context, t *testing.T) bakingCanary {
+	t.Helper()
+	b := bakingCanary{dataDir: t.TempDir(), api: freeAddr(t)}
+	b.up = startUp(t, b.api, "--data-dir", b.dataDir, "--spec", filepath.Join("testdata", "longcanary.yaml"))
+	b.c = client(b.api)
+	res, err := b.c.Push(ctx, "long", local.PushRequest{Version: "v2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the canary bakes at 10%.
-	for {
-		v, err := c.Release(ctx, res.ReleaseID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(eventsOf(v, release.EventBakeStarted)) > 0 {
-			break
-		}
-		if v.Release.Status.Terminal() {
-			t.Fatalf("release ended %s before its canary baked: %s", v.Release.Status, v.Release.Reason)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	b.id = res.ReleaseID
+	waitEventVia(t, b.c, b.id, release.EventBakeStarted)
+	return b
+}
+
+func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b := startBakingCanary(ctx, t)
+	up, api, dataDir, c := b.up, b.api, b.dataDir, b.c
 	st, err := c.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -167,40 +174,15 @@ func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
 	if r := st.Services[0].Route; r.Weight != 10 || r.Candidate != "v2" {
 		t.Fatalf("before the crash long-a serves %s, want 10%% on v2", r)
 	}
-	children := childPIDs(up.cmd.Process.Pid)
-	if runtime.GOOS == "linux" && len(children) == 0 {
+	if runtime.GOOS == "linux" && len(childPIDs(up.cmd.Process.Pid)) == 0 {
 		t.Fatalf("local up (pid %d) has no child processes before the crash", up.cmd.Process.Pid)
 	}
-	up.kill(t)
-	// Its dynalite and demo-service processes die with it.
-	for _, pid := range children {
-		gone := false
-		for range 100 {
-			if !alive(pid) {
-				gone = true
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		if !gone {
-			t.Errorf("process %d of the killed local up is still running", pid)
-		}
-	}
+	up.kill(t) // and its dynalite and demo-service processes die with it
 
 	// The restart must reconcile before it serves: the first answer already
 	// shows the release failed and traffic back on v1.
-	var restartErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		// The killed run's dynalite may hold the data dir for a moment.
-		if _, restartErr = launchUp(t, api, "--data-dir", dataDir); restartErr == nil {
-			break
-		}
-		time.Sleep(time.Second)
-	}
-	if restartErr != nil {
-		t.Fatalf("local up did not restart on the same data dir: %v", restartErr)
-	}
-	v, err := c.Release(ctx, res.ReleaseID)
+	startUp(t, api, "--data-dir", dataDir)
+	v, err := c.Release(ctx, b.id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,28 +206,12 @@ func TestCrashMidCanaryReconcilesOnRestart(t *testing.T) {
 // seconds) releases the next version on the same target: the crashed
 // release's lock did not outlive the reconcile (DESIGN §6.3).
 func TestRestartFreesTheLockForTheNextRelease(t *testing.T) {
-	dataDir := t.TempDir()
-	api := freeAddr(t)
-	up := startUp(t, api, "--data-dir", dataDir, "--spec", filepath.Join("testdata", "longcanary.yaml"))
-	c := client(api)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	first, err := c.Push(ctx, "long", local.PushRequest{Version: "v2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitEventVia(t, c, first.ReleaseID, release.EventBakeStarted)
-	up.kill(t)
-	var restartErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		if _, restartErr = launchUp(t, api, "--data-dir", dataDir, "--time-scale", "30"); restartErr == nil {
-			break
-		}
-		time.Sleep(time.Second)
-	}
-	if restartErr != nil {
-		t.Fatal(restartErr)
-	}
+	b := startBakingCanary(ctx, t)
+	c := b.c
+	b.up.kill(t)
+	startUp(t, b.api, "--data-dir", b.dataDir, "--time-scale", "30")
 	next, err := c.Push(ctx, "long", local.PushRequest{Version: "v3"})
 	if err != nil {
 		t.Fatal(err)
@@ -268,20 +234,16 @@ func TestRestartFreesTheLockForTheNextRelease(t *testing.T) {
 
 func waitEventVia(t *testing.T, c *local.Client, id string, typ release.EventType) {
 	t.Helper()
-	for range 600 {
+	eventually.True(t, 60*time.Second, fmt.Sprintf("a %s event of release %s", typ, id), func() bool {
 		v, err := c.Release(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(eventsOf(v, typ)) > 0 {
-			return
-		}
-		if v.Release.Status.Terminal() {
+		if v.Release.Status.Terminal() && len(eventsOf(v, typ)) == 0 {
 			t.Fatalf("release ended %s before %s: %s", v.Release.Status, typ, v.Release.Reason)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("no %s event in 60s", typ)
+		return len(eventsOf(v, typ)) > 0
+	})
 }
 
 // childPIDs lists the direct children of pid (Linux /proc; none elsewhere).

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/local"
 	"github.com/shipwave/shipwave/shared/release"
 )
@@ -20,25 +21,22 @@ func waitSecondWaveCanary(ctx context.Context, t *testing.T, c *local.Client) st
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
+	eventually.True(t, 2*time.Minute, "the second wave of release "+res.ReleaseID+" to bake", func() bool {
 		v, err := c.Release(ctx, res.ReleaseID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, ev := range eventsOf(v, release.EventBakeStarted) {
 			if ev.Wave == "second" {
-				return res.ReleaseID
+				return true
 			}
 		}
 		if v.Release.Status.Terminal() {
 			t.Fatalf("release ended %s before its second wave baked: %s", v.Release.Status, v.Release.Reason)
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the second wave never baked: %v", ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+		return false
+	})
+	return res.ReleaseID
 }
 
 // wantAllOn checks every service serves 100% on version.
@@ -94,16 +92,7 @@ func TestKillMidSecondWaveRestoresEveryWave(t *testing.T) {
 	defer cancel()
 	id := waitSecondWaveCanary(ctx, t, c)
 	up.kill(t)
-	var restartErr error
-	for range 3 {
-		if _, restartErr = launchUp(t, api, "--data-dir", dataDir); restartErr == nil {
-			break
-		}
-		time.Sleep(time.Second) // the killed run's dynalite may hold the data dir for a moment
-	}
-	if restartErr != nil {
-		t.Fatalf("local up did not restart on the same data dir: %v", restartErr)
-	}
+	startUp(t, api, "--data-dir", dataDir)
 	v, err := c.Release(ctx, id)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package template_test
 
 import (
 	"fmt"
-	"github.com/shipwave/shipwave/shared/analysis/cloudwatchmetrics"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -211,7 +210,7 @@ var dependencies = []dependency{
 	{"alarms", regexp.MustCompile(`d\.Alarms\(\)`), actionsOf("cloudwatch", (*cwalarms.API)(nil)), nil},
 	{"hooks", regexp.MustCompile(`d\.Hooks\(`), append(actionsOf("lambda", (*hookrunner.LambdaAPI)(nil)), actionsOf("secretsmanager", (*authsm.API)(nil))...), nil},
 	{"request counts", regexp.MustCompile(`d\.Requests\(\)`), actionsOf("cloudwatch", (*cwalarms.MetricsAPI)(nil)), nil},
-	{"canary analysis", regexp.MustCompile(`d\.Analysis\(\)`), actionsOf("cloudwatch", (*cloudwatchmetrics.API)(nil)), nil},
+	{"canary analysis", regexp.MustCompile(`d\.Analysis\(\)`), actionsOf("cloudwatch", (*cwalarms.MetricDataAPI)(nil)), nil},
 	{"callbacks", regexp.MustCompile(`d\.Callbacks\(\)`), actionsOf("states", (*sfn.CallbackClient)(nil)), nil},
 	{"loadtest results", regexp.MustCompile(`d\.LoadTestResults\(\)`), actionsOf("dynamodb", (*resultdynamo.Client)(nil)), nil},
 	{"release starter", regexp.MustCompile(`sfn\.Starter\{`), actionsOf("states", (*sfn.StartClient)(nil)), []string{"sfn"}},

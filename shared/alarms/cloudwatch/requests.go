@@ -45,14 +45,13 @@ const maxDatapoints = 1440
 func (r *Requests) CandidateRequests(ctx context.Context, t release.Target, candidate string, since time.Time) (int64, error) {
 	var ns, metric string
 	var dims []types.Dimension
-	dim := func(n, v string) types.Dimension { return types.Dimension{Name: aws.String(n), Value: aws.String(v)} }
 	switch t.Type {
 	case release.TargetLambdaAlias:
 		if t.Function == "" || t.Alias == "" || candidate == "" {
 			return 0, release.Errorf(release.ErrInvalid, "count requests on %s: function, alias and candidate version are required", t.Name)
 		}
 		ns, metric = "AWS/Lambda", "Invocations"
-		dims = []types.Dimension{dim("FunctionName", t.Function), dim("Resource", t.Function+":"+t.Alias), dim("ExecutedVersion", candidate)}
+		dims = lambdaVersionDims(t.Function, t.Alias, candidate)
 	case release.TargetECSBlueGreen:
 		group, okGroup := arnResource(candidate, "targetgroup/")
 		lb, okLB := listenerBalancer(t.ListenerARN)
@@ -106,8 +105,18 @@ func listenerBalancer(arn string) (string, bool) {
 		return "", false
 	}
 	parts := strings.Split(strings.TrimPrefix(res, "listener/"), "/")
-	if len(parts) != 4 {
+	if len(parts) != 4 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
 		return "", false
 	}
 	return strings.Join(parts[:3], "/"), true
+}
+
+func dim(name, value string) types.Dimension {
+	return types.Dimension{Name: aws.String(name), Value: aws.String(value)}
+}
+
+// lambdaVersionDims are the dimensions of the metrics one version of
+// function serves through alias.
+func lambdaVersionDims(function, alias, version string) []types.Dimension {
+	return []types.Dimension{dim("FunctionName", function), dim("Resource", function+":"+alias), dim("ExecutedVersion", version)}
 }

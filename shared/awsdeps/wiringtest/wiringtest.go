@@ -14,13 +14,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/syncbuf"
 )
 
 // NewHandler is the shape of every function's newHandler.
@@ -131,24 +131,13 @@ func Sample[T any](t *testing.T, name string) T {
 }
 
 // Buffer is a concurrency-safe log sink.
-type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
+type Buffer struct{ syncbuf.Buffer }
 
 // Lines returns the JSON log lines written so far.
 func (b *Buffer) Lines(t *testing.T) []map[string]any {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out []map[string]any
-	dec := json.NewDecoder(bytes.NewReader(b.b.Bytes()))
+	dec := json.NewDecoder(strings.NewReader(b.String()))
 	for dec.More() {
 		var m map[string]any
 		if err := dec.Decode(&m); err != nil {

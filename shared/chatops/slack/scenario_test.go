@@ -3,6 +3,7 @@ package slack_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/shipwave/shipwave/shared/chatops/slack"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
+	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/schedule"
@@ -218,21 +220,21 @@ func (s *stack) slack(user, text string) slack.Message {
 // waitFor polls (in real time) until the release has a token of kind.
 func (s *stack) waitFor(id string, kind release.TokenKind) release.TaskToken {
 	s.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	var found release.TaskToken
+	eventually.True(s.t, 20*time.Second, fmt.Sprintf("release %s to wait for %s", id, kind), func() bool {
 		toks, err := s.store.TokensByRelease(context.Background(), id)
 		if err != nil {
 			s.t.Fatal(err)
 		}
 		for _, tok := range toks {
 			if tok.Kind == kind {
-				return tok
+				found = tok
+				return true
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	s.t.Fatalf("release %s never waited for %s", id, kind)
-	return release.TaskToken{}
+		return false
+	})
+	return found
 }
 
 func (s *stack) finish(st *engineStarter, id string) states.Result {

@@ -4,6 +4,8 @@
 //
 //	func TestMain(m *testing.M) { dynalitetest.Main(m) }
 //
-// and then calls Server, Client or Table from its tests. A missing dynalite
-// binary fails the test (run `make test`, which installs it); it never skips.
+// and then calls Server, Client or Table from its tests (TableOn creates the
+// same table on another DynamoDB, such as moto's). A test whose tables must
+// be its alone starts its own process with Own. A missing dynalite binary
+// fails the test (run `make test`, which installs it); it never skips.
 package dynalitetest

@@ -88,6 +88,26 @@ func Server(t testing.TB) *dynalite.Server {
 	return shared.srv
 }
 
+// Own starts a dynalite of the test's own, for a test whose tables must
+// be its alone (fixed table names, several runs with -count), and stops it
+// when the test ends. It needs no TestMain; a missing dynalite fails the
+// test.
+func Own(t testing.TB) *dynalite.Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, err := dynalite.Start(ctx, dynalite.Options{Bin: Bin(t)})
+	if err != nil {
+		t.Fatalf("dynalitetest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("dynalitetest: %v", err)
+		}
+	})
+	return srv
+}
+
 // Bin returns the dynalite binary's path, for tests that start their own
 // dynalite.Server; it fails the test when there is none.
 func Bin(t testing.TB) string {
@@ -154,10 +174,19 @@ func Table(t testing.TB) (*dynamodb.Client, string) {
 		name = name[:180]
 	}
 	name = fmt.Sprintf("%s-%d", name, tableSeq.Add(1))
+	TableOn(t, client, name)
+	return client, name
+}
+
+// TableOn creates the table store.TableDefinition describes, named name,
+// through client (dynalite's or another DynamoDB's, such as moto's), and
+// deletes it when the test ends.
+func TableOn(t testing.TB, client *dynamodb.Client, name string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := store.CreateTable(ctx, client, name); err != nil {
-		t.Fatalf("dynalitetest: %v", err)
+		t.Fatalf("dynalitetest: create table %s: %v", name, err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -168,5 +197,4 @@ func Table(t testing.TB) (*dynamodb.Client, string) {
 			t.Errorf("dynalitetest: delete table %s: %v", name, err)
 		}
 	})
-	return client, name
 }

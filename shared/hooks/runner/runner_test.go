@@ -34,7 +34,7 @@ func TestLambdaHook(t *testing.T) {
 		name       string
 		answer     string
 		fnErr      string
-		sleep      time.Duration
+		hang       bool // the function answers only once the test ends
 		hook       string
 		wantFailed string // substring of the Failed reason; empty means pass
 	}{
@@ -44,16 +44,20 @@ func TestLambdaHook(t *testing.T) {
 		{name: "unknown status", answer: `{"status":"Maybe"}`, wantFailed: `unknown status "Maybe"`},
 		{name: "function error", answer: `{"errorType":"Runtime.ExitError","errorMessage":"exit status 2"}`, fnErr: "Unhandled", wantFailed: "function error (Unhandled): Runtime.ExitError: exit status 2"},
 		{name: "missing function", hook: "orders-nope", wantFailed: "function not found"},
-		{name: "timeout", answer: "null", sleep: 300 * time.Millisecond, wantFailed: "no answer within 50ms"},
+		{name: "timeout", answer: "null", hang: true, wantFailed: "no answer within 50ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := awsfake.NewLambda(t)
 			fake.AddFunction("orders-smoke", "sha")
 			var got []byte
+			ended := make(chan struct{})
+			t.Cleanup(func() { close(ended) }) // before the fake closes
 			fake.HandleInvoke("orders-smoke", func(_, _ string, payload []byte) ([]byte, string) {
 				got = payload
-				time.Sleep(tt.sleep)
+				if tt.hang {
+					<-ended
+				}
 				return []byte(tt.answer), tt.fnErr
 			})
 			r := runner.New(runner.Config{Lambda: lambda.NewFromConfig(awsfake.Config(fake.URL()))})
@@ -63,7 +67,7 @@ func TestLambdaHook(t *testing.T) {
 			}
 			err := r.Run(context.Background(), release.Hook{Lambda: fn, Timeout: 50 * time.Millisecond}, inv)
 			checkVerdict(t, err, tt.wantFailed)
-			if tt.hook != "" || tt.sleep > 0 {
+			if tt.hook != "" || tt.hang {
 				return
 			}
 			var sent hooks.Invocation

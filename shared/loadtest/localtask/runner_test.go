@@ -42,7 +42,7 @@ func target(tb testing.TB, status int, delay time.Duration) (*httptest.Server, *
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		n.Add(1)
-		time.Sleep(delay)
+		time.Sleep(delay) // the target's latency under test
 		w.WriteHeader(status)
 	}))
 	tb.Cleanup(srv.Close)

@@ -2,14 +2,10 @@ package tasks_test
 
 import (
 	"context"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/states"
 )
 
@@ -31,44 +27,9 @@ func run(tb testing.TB, eng *states.Engine, def, input string) states.Result {
 	return res
 }
 
-// startDynalite starts a dynalite process on a free loopback port and
-// returns its endpoint. It is a private starter until the shared
-// dynalitetest harness lands; a missing dynalite fails the test.
+// startDynalite starts a dynalite of the test's own (its tables are the
+// test's alone) and returns its endpoint.
 func startDynalite(tb testing.TB) string {
 	tb.Helper()
-	bin := os.Getenv("SHIPWAVE_DYNALITE")
-	if bin == "" {
-		bin = filepath.Join("..", "..", "..", "node_modules", ".bin", "dynalite")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		tb.Fatalf("dynalite not found at %s (run npm ci or set SHIPWAVE_DYNALITE): %v", bin, err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--host", "127.0.0.1", "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start dynalite: %v", err)
-	}
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("dynalite did not listen on %s: %v", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return dynalitetest.Own(tb).Endpoint()
 }

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/store/accept"
 )
 
 // Listing limits, as store's.
 const (
 	DefaultListLimit = 50
 	MaxListLimit     = 1000
-	maxNameLen       = 512
+	maxNameLen       = accept.MaxNameLen
 )
 
 // Store is an in-memory release repository. It is safe for concurrent use.
@@ -132,16 +133,6 @@ func (s *Store) wrote() {
 	}
 }
 
-func checkName(op, field, v string) error {
-	switch {
-	case v == "":
-		return release.Errorf(release.ErrInvalid, "%s: %s is required", op, field)
-	case len(v) > maxNameLen:
-		return release.Errorf(release.ErrInvalid, "%s: %s is %d bytes long, at most %d allowed", op, field, len(v), maxNameLen)
-	}
-	return nil
-}
-
 func ctxErr(ctx context.Context, op string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -151,15 +142,9 @@ func ctxErr(ctx context.Context, op string) error {
 
 // SaveSpec stores sv as the pipeline's next version (see store.SaveSpec).
 func (s *Store) SaveSpec(ctx context.Context, sv release.SpecVersion) (release.SpecVersion, error) {
-	name := sv.Pipeline
-	if name == "" {
-		name = sv.Parsed.Name
-	}
-	if err := checkName("save spec", "pipeline", name); err != nil {
+	name, err := accept.Spec(sv)
+	if err != nil {
 		return release.SpecVersion{}, err
-	}
-	if sv.Parsed.Name != "" && sv.Parsed.Name != name {
-		return release.SpecVersion{}, release.Errorf(release.ErrInvalid, "save spec %s: parsed pipeline is named %q", name, sv.Parsed.Name)
 	}
 	if err := ctxErr(ctx, "save spec "+name); err != nil {
 		return release.SpecVersion{}, err
@@ -223,7 +208,7 @@ func specSources(p release.Pipeline) []string {
 // GetSpec returns a version of the pipeline's spec; 0 means the latest.
 // Errors: release.ErrNotFound.
 func (s *Store) GetSpec(ctx context.Context, pipeline string, version int) (release.SpecVersion, error) {
-	if err := checkName("get spec", "pipeline", pipeline); err != nil {
+	if err := accept.Name("get spec", "pipeline", pipeline); err != nil {
 		return release.SpecVersion{}, err
 	}
 	if version < 0 {
@@ -249,7 +234,7 @@ func (s *Store) GetSpec(ctx context.Context, pipeline string, version int) (rele
 // PipelinesByRepository returns, sorted, the pipelines whose latest spec
 // releases from repo.
 func (s *Store) PipelinesByRepository(ctx context.Context, repo string) ([]string, error) {
-	if err := checkName("pipelines by repository", "repository", repo); err != nil {
+	if err := accept.Name("pipelines by repository", "repository", repo); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -277,22 +262,8 @@ func (s *Store) ListPipelines(ctx context.Context) ([]string, error) {
 // CreateRelease stores r unless its pipeline already has a release for the
 // same trigger key, in which case it returns that one with created false.
 func (s *Store) CreateRelease(ctx context.Context, r release.Release) (release.Release, bool, error) {
-	if err := checkName("create release", "pipeline", r.Pipeline); err != nil {
-		return release.Release{}, false, err
-	}
-	if err := checkName("create release", "trigger key", r.Trigger.Key); err != nil {
-		return release.Release{}, false, err
-	}
-	if r.ID == "" {
-		r.ID = s.ids()
-	}
-	if r.Status == "" {
-		r.Status = release.StatusPending
-	}
-	if err := r.Validate(); err != nil {
-		return release.Release{}, false, fmt.Errorf("create release: %w", err)
-	}
-	if err := checkName("create release", "id", r.ID); err != nil {
+	r, err := accept.NewRelease(r, s.ids)
+	if err != nil {
 		return release.Release{}, false, err
 	}
 	if err := ctxErr(ctx, "create release"); err != nil {
@@ -335,7 +306,7 @@ func (s *Store) CreateRelease(ctx context.Context, r release.Release) (release.R
 
 // GetRelease returns a release. Errors: release.ErrNotFound.
 func (s *Store) GetRelease(ctx context.Context, id string) (release.Release, error) {
-	if err := checkName("get release", "id", id); err != nil {
+	if err := accept.Name("get release", "id", id); err != nil {
 		return release.Release{}, err
 	}
 	if err := ctxErr(ctx, "get release "+id); err != nil {
@@ -355,7 +326,7 @@ func (s *Store) TransitionRelease(ctx context.Context, id string, to release.Sta
 	if !to.Valid() {
 		return release.Release{}, release.Errorf(release.ErrInvalid, "transition release %s: unknown status %q", id, to)
 	}
-	if err := checkName("get release", "id", id); err != nil {
+	if err := accept.Name("get release", "id", id); err != nil {
 		return release.Release{}, fmt.Errorf("transition release: %w", err)
 	}
 	if err := ctxErr(ctx, "transition release "+id); err != nil {
@@ -383,7 +354,7 @@ func (s *Store) TransitionRelease(ctx context.Context, id string, to release.Sta
 
 // SetExecution records the execution running a release.
 func (s *Store) SetExecution(ctx context.Context, id, executionARN string) error {
-	if err := checkName("set execution", "id", id); err != nil {
+	if err := accept.Name("set execution", "id", id); err != nil {
 		return err
 	}
 	if executionARN == "" {
@@ -412,7 +383,7 @@ func (s *Store) SetExecution(ctx context.Context, id, executionARN string) error
 // ListReleases returns up to limit of the pipeline's releases, newest first,
 // and a cursor (the last id returned) for the next page.
 func (s *Store) ListReleases(ctx context.Context, pipeline string, limit int, cursor string) ([]release.Release, string, error) {
-	if err := checkName("list releases", "pipeline", pipeline); err != nil {
+	if err := accept.Name("list releases", "pipeline", pipeline); err != nil {
 		return nil, "", err
 	}
 	if limit <= 0 {
@@ -452,7 +423,7 @@ func (s *Store) ListReleases(ctx context.Context, pipeline string, limit int, cu
 
 // ActiveReleases returns the pipeline's non-terminal releases, oldest first.
 func (s *Store) ActiveReleases(ctx context.Context, pipeline string) ([]release.Release, error) {
-	if err := checkName("active releases", "pipeline", pipeline); err != nil {
+	if err := accept.Name("active releases", "pipeline", pipeline); err != nil {
 		return nil, err
 	}
 	if err := ctxErr(ctx, "active releases of "+pipeline); err != nil {
@@ -472,14 +443,8 @@ func (s *Store) ActiveReleases(ctx context.Context, pipeline string) ([]release.
 
 // AppendEvent adds ev to the end of its release's log with the next Seq.
 func (s *Store) AppendEvent(ctx context.Context, ev release.Event) (release.Event, error) {
-	if err := checkName("append event", "release id", ev.ReleaseID); err != nil {
+	if err := accept.Event(ev); err != nil {
 		return release.Event{}, err
-	}
-	if ev.Type == "" {
-		return release.Event{}, release.Errorf(release.ErrInvalid, "append event to release %s: type is required", ev.ReleaseID)
-	}
-	if len(ev.Data) > 0 && !json.Valid(ev.Data) {
-		return release.Event{}, release.Errorf(release.ErrInvalid, "append %s event to release %s: data is not valid JSON", ev.Type, ev.ReleaseID)
 	}
 	if err := ctxErr(ctx, "append event to "+ev.ReleaseID); err != nil {
 		return release.Event{}, err
@@ -508,7 +473,7 @@ func (s *Store) AppendEvent(ctx context.Context, ev release.Event) (release.Even
 // Events returns the release's entries with Seq above afterSeq, at most
 // limit (all when limit ≤ 0).
 func (s *Store) Events(ctx context.Context, releaseID string, afterSeq int64, limit int) ([]release.Event, error) {
-	if err := checkName("events", "release id", releaseID); err != nil {
+	if err := accept.Name("events", "release id", releaseID); err != nil {
 		return nil, err
 	}
 	if err := ctxErr(ctx, "events of "+releaseID); err != nil {
@@ -528,26 +493,13 @@ func (s *Store) Events(ctx context.Context, releaseID string, afterSeq int64, li
 	return append([]release.Event(nil), page...), nil
 }
 
-func checkLockArgs(op, target, owner string, lease time.Duration) error {
-	if err := checkName(op, "target", target); err != nil {
-		return err
-	}
-	if err := checkName(op, "owner", owner); err != nil {
-		return err
-	}
-	if lease < time.Millisecond {
-		return release.Errorf(release.ErrInvalid, "%s %s: lease must be at least 1ms, got %s", op, target, lease)
-	}
-	return nil
-}
-
 func (l *lockItem) lock(target string) release.Lock {
 	return release.Lock{Target: target, Owner: l.owner, Fence: l.fence, ExpiresAt: time.UnixMilli(l.untilMs).UTC()}
 }
 
 // AcquireLock gives owner a lease on target (see store.AcquireLock).
 func (s *Store) AcquireLock(ctx context.Context, target, owner string, lease time.Duration) (release.Lock, error) {
-	if err := checkLockArgs("acquire lock", target, owner, lease); err != nil {
+	if err := accept.Lock("acquire lock", target, owner, lease); err != nil {
 		return release.Lock{}, err
 	}
 	if err := ctxErr(ctx, "acquire lock on "+target); err != nil {
@@ -579,7 +531,7 @@ func (s *Store) AcquireLock(ctx context.Context, target, owner string, lease tim
 
 // RenewLock extends owner's live lease (see store.RenewLock).
 func (s *Store) RenewLock(ctx context.Context, target, owner string, lease time.Duration) (release.Lock, error) {
-	if err := checkLockArgs("renew lock", target, owner, lease); err != nil {
+	if err := accept.Lock("renew lock", target, owner, lease); err != nil {
 		return release.Lock{}, err
 	}
 	if err := ctxErr(ctx, "renew lock on "+target); err != nil {
@@ -609,10 +561,10 @@ func (s *Store) RenewLock(ctx context.Context, target, owner string, lease time.
 // ReleaseLock frees owner's lock; a free lock is a no-op. Errors:
 // release.ErrLocked when another owner holds it.
 func (s *Store) ReleaseLock(ctx context.Context, target, owner string) error {
-	if err := checkName("release lock", "target", target); err != nil {
+	if err := accept.Name("release lock", "target", target); err != nil {
 		return err
 	}
-	if err := checkName("release lock", "owner", owner); err != nil {
+	if err := accept.Name("release lock", "owner", owner); err != nil {
 		return err
 	}
 	if err := ctxErr(ctx, "release lock on "+target); err != nil {
@@ -637,7 +589,7 @@ func (s *Store) ReleaseLock(ctx context.Context, target, owner string) error {
 // GetLock returns target's lock as stored, expired or not. Errors:
 // release.ErrNotFound when it is free.
 func (s *Store) GetLock(ctx context.Context, target string) (release.Lock, error) {
-	if err := checkName("get lock", "target", target); err != nil {
+	if err := accept.Name("get lock", "target", target); err != nil {
 		return release.Lock{}, err
 	}
 	s.mu.Lock()
@@ -654,7 +606,7 @@ func (s *Store) GetLock(ctx context.Context, target string) (release.Lock, error
 // compares them; prev.Phase "" means none is stored). Errors:
 // release.ErrInvalid, release.ErrConflict.
 func (s *Store) SwapTargetState(ctx context.Context, prev, next release.TargetState) error {
-	if err := checkName("swap target state", "target", next.Target); err != nil {
+	if err := accept.Name("swap target state", "target", next.Target); err != nil {
 		return err
 	}
 	if prev.Target != "" && prev.Target != next.Target {
@@ -694,7 +646,7 @@ func storedTarget(ts release.TargetState) release.TargetState {
 
 // GetTargetState returns what a target serves. Errors: release.ErrNotFound.
 func (s *Store) GetTargetState(ctx context.Context, target string) (release.TargetState, error) {
-	if err := checkName("get target state", "target", target); err != nil {
+	if err := accept.Name("get target state", "target", target); err != nil {
 		return release.TargetState{}, err
 	}
 	if err := ctxErr(ctx, "get target state "+target); err != nil {
@@ -716,19 +668,8 @@ func expiredAt(tok release.TaskToken, now time.Time) bool {
 // PutTaskToken stores a task token. Errors: release.ErrInvalid,
 // release.ErrConflict when it is already stored.
 func (s *Store) PutTaskToken(ctx context.Context, tok release.TaskToken) error {
-	if tok.Token == "" {
-		return release.Errorf(release.ErrInvalid, "put task token: token is required")
-	}
-	if err := checkName("put task token", "release id", tok.ReleaseID); err != nil {
+	if err := accept.TaskToken(tok); err != nil {
 		return err
-	}
-	if tok.Kind == "" {
-		return release.Errorf(release.ErrInvalid, "put task token for release %s: kind is required", tok.ReleaseID)
-	}
-	for i, a := range tok.Alarms {
-		if err := checkName("put task token for release "+tok.ReleaseID, fmt.Sprintf("alarms[%d]", i), a); err != nil {
-			return err
-		}
 	}
 	if err := ctxErr(ctx, "put task token for "+tok.ReleaseID); err != nil {
 		return err
@@ -802,7 +743,7 @@ func (s *Store) sortedTokens(keep func(release.TaskToken) bool) []release.TaskTo
 // TokensByRelease returns every token of the release, expired ones
 // included, oldest first.
 func (s *Store) TokensByRelease(ctx context.Context, releaseID string) ([]release.TaskToken, error) {
-	if err := checkName("tokens by release", "release id", releaseID); err != nil {
+	if err := accept.Name("tokens by release", "release id", releaseID); err != nil {
 		return nil, err
 	}
 	if err := ctxErr(ctx, "tokens by release "+releaseID); err != nil {
@@ -816,7 +757,7 @@ func (s *Store) TokensByRelease(ctx context.Context, releaseID string) ([]releas
 // TokensByAlarm returns the unexpired tokens watching the alarm, oldest
 // first.
 func (s *Store) TokensByAlarm(ctx context.Context, alarm string) ([]release.TaskToken, error) {
-	if err := checkName("tokens by alarm", "alarm", alarm); err != nil {
+	if err := accept.Name("tokens by alarm", "alarm", alarm); err != nil {
 		return nil, err
 	}
 	if err := ctxErr(ctx, "tokens by alarm "+alarm); err != nil {
@@ -851,7 +792,7 @@ func (s *Store) DeleteTaskToken(ctx context.Context, token string) error {
 // ClaimIdempotencyKey records key with value for ttl unless an unexpired
 // claim exists (see store.ClaimIdempotencyKey).
 func (s *Store) ClaimIdempotencyKey(ctx context.Context, key, value string, ttl time.Duration) (string, bool, error) {
-	if err := checkName("claim idempotency key", "key", key); err != nil {
+	if err := accept.Name("claim idempotency key", "key", key); err != nil {
 		return "", false, err
 	}
 	if ttl < time.Millisecond {

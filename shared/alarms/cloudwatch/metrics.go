@@ -1,11 +1,4 @@
-// Package cloudwatchmetrics is the analysis.Source for AWS targets: per
-// period statistics from CloudWatch GetMetricData, for a Lambda alias's
-// versions (AWS/Lambda Duration, Errors and Invocations by ExecutedVersion)
-// and for an ALB's target groups (AWS/ApplicationELB TargetResponseTime,
-// HTTPCode_Target_5XX_Count and RequestCount). CloudWatch keeps no
-// per-request values, so each value is one period's average latency or
-// error rate (judge with analysis.Config.PerPeriod).
-package cloudwatchmetrics
+package cloudwatch
 
 import (
 	"context"
@@ -21,18 +14,20 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-// API is the part of the CloudWatch client the sources use.
-type API interface {
+// MetricDataAPI is the part of the CloudWatch client Metrics uses.
+type MetricDataAPI interface {
 	GetMetricData(ctx context.Context, in *cw.GetMetricDataInput, opts ...func(*cw.Options)) (*cw.GetMetricDataOutput, error)
 }
 
-// DefaultPeriod is the period of a source whose Period is zero: Lambda and
-// ALB publish one-minute metrics.
-const DefaultPeriod = time.Minute
+// DefaultMetricsPeriod is the period of a Metrics whose period is zero:
+// Lambda and ALB publish one-minute metrics.
+const DefaultMetricsPeriod = time.Minute
 
-// Source reads one target's metrics. Build it with Lambda or ALB.
-type Source struct {
-	client API
+// Metrics (an analysis.Source) reads one target's per-period statistics
+// with GetMetricData. Build it with LambdaMetrics, ALBMetrics or
+// MetricsFor.
+type Metrics struct {
+	client MetricDataAPI
 	period time.Duration
 	ns     string
 	// dims returns the dimensions of one side (a version or target group).
@@ -45,38 +40,34 @@ type Source struct {
 	errs, requests string
 }
 
-var _ analysis.Source = (*Source)(nil)
+var _ analysis.Source = (*Metrics)(nil)
 
-func dim(n, v string) types.Dimension {
-	return types.Dimension{Name: aws.String(n), Value: aws.String(v)}
-}
-
-// Lambda returns the source for function's alias; Query.Canary and
+// LambdaMetrics returns the source for function's alias; Query.Canary and
 // Query.Baseline are version numbers. period is rounded to whole minutes
-// (zero means DefaultPeriod).
-func Lambda(client API, function, alias string, period time.Duration) *Source {
-	return &Source{
+// (zero means DefaultMetricsPeriod).
+func LambdaMetrics(client MetricDataAPI, function, alias string, period time.Duration) *Metrics {
+	return &Metrics{
 		client: client, period: roundPeriod(period), ns: "AWS/Lambda",
 		dims: func(version string) ([]types.Dimension, error) {
 			if function == "" || alias == "" || version == "" {
 				return nil, release.Errorf(release.ErrInvalid, "lambda metrics: function, alias and version are required (got %q, %q, %q)", function, alias, version)
 			}
-			return []types.Dimension{dim("FunctionName", function), dim("Resource", function+":"+alias), dim("ExecutedVersion", version)}, nil
+			return lambdaVersionDims(function, alias, version), nil
 		},
 		latency: "Duration", latencyScale: 1, errs: "Errors", requests: "Invocations",
 	}
 }
 
-// ALB returns the source for target groups behind the load balancer whose
-// LoadBalancer dimension is loadBalancer ("app/name/id"); Query.Canary and
-// Query.Baseline are target group ARNs or their dimension form
-// ("targetgroup/name/id").
-func ALB(client API, loadBalancer string, period time.Duration) *Source {
-	return &Source{
+// ALBMetrics returns the source for target groups behind the load balancer
+// whose LoadBalancer dimension is loadBalancer ("app/name/id");
+// Query.Canary and Query.Baseline are target group ARNs or their dimension
+// form ("targetgroup/name/id").
+func ALBMetrics(client MetricDataAPI, loadBalancer string, period time.Duration) *Metrics {
+	return &Metrics{
 		client: client, period: roundPeriod(period), ns: "AWS/ApplicationELB",
 		dims: func(group string) ([]types.Dimension, error) {
-			if i := strings.Index(group, ":targetgroup/"); strings.HasPrefix(group, "arn:") && i >= 0 {
-				group = group[i+1:]
+			if res, ok := arnResource(group, "targetgroup/"); ok {
+				group = res
 			}
 			if loadBalancer == "" || !strings.HasPrefix(group, "targetgroup/") {
 				return nil, release.Errorf(release.ErrInvalid, "alb metrics: want a load balancer (got %q) and a target group ARN or targetgroup/name/id (got %q)", loadBalancer, group)
@@ -89,7 +80,7 @@ func ALB(client API, loadBalancer string, period time.Duration) *Source {
 
 func roundPeriod(p time.Duration) time.Duration {
 	if p <= 0 {
-		return DefaultPeriod
+		return DefaultMetricsPeriod
 	}
 	return max(time.Minute, p.Round(time.Minute))
 }
@@ -101,7 +92,7 @@ func roundPeriod(p time.Duration) time.Duration {
 // keeps no per-request latencies. CloudWatch publishes Lambda and ALB
 // metrics a minute or two late, so the newest periods may be partial:
 // callers should end the window that much before now.
-func (s *Source) Samples(ctx context.Context, q analysis.Query) ([]float64, []float64, error) {
+func (s *Metrics) Samples(ctx context.Context, q analysis.Query) ([]float64, []float64, error) {
 	bad := func(format string, args ...any) ([]float64, []float64, error) {
 		return nil, nil, release.Errorf(release.ErrInvalid, "%s metrics: %s", s.ns, fmt.Sprintf(format, args...))
 	}
@@ -184,43 +175,25 @@ func (s *Source) Samples(ctx context.Context, q analysis.Query) ([]float64, []fl
 
 // PerPeriod reports that the source's samples are per-period statistics,
 // not per-request values: the judge compares them as such.
-func (s *Source) PerPeriod() bool { return true }
+func (s *Metrics) PerPeriod() bool { return true }
 
-// ForTarget returns the source for an AWS target: Lambda for a lambdaAlias
-// target (query versions), ALB for an ecsBlueGreen target (query its blue
+// MetricsFor returns the source for an AWS target: LambdaMetrics for a lambdaAlias
+// target (query versions), ALBMetrics for an ecsBlueGreen target (query its blue
 // and green target group ARNs; the LoadBalancer dimension comes from the
 // listener ARN). Other targets are an ErrInvalid-kind error.
-func ForTarget(client API, t release.Target, period time.Duration) (*Source, error) {
+func MetricsFor(client MetricDataAPI, t release.Target, period time.Duration) (*Metrics, error) {
 	switch t.Type {
 	case release.TargetLambdaAlias:
 		if t.Function == "" || t.Alias == "" {
 			return nil, release.Errorf(release.ErrInvalid, "metrics of %s: function and alias are required", t.Name)
 		}
-		return Lambda(client, t.Function, t.Alias, period), nil
+		return LambdaMetrics(client, t.Function, t.Alias, period), nil
 	case release.TargetECSBlueGreen:
 		lb, ok := listenerBalancer(t.ListenerARN)
 		if !ok {
 			return nil, release.Errorf(release.ErrInvalid, "metrics of %s: want a listener ARN (…:listener/app/name/id/listener-id), got %q", t.Name, t.ListenerARN)
 		}
-		return ALB(client, lb, period), nil
+		return ALBMetrics(client, lb, period), nil
 	}
 	return nil, release.Errorf(release.ErrInvalid, "metrics of %s: targets of type %q have no CloudWatch metrics", t.Name, t.Type)
-}
-
-// listenerBalancer returns the LoadBalancer dimension ("app/name/id") of a
-// listener ARN.
-func listenerBalancer(arn string) (string, bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
-		return "", false
-	}
-	res, ok := strings.CutPrefix(parts[5], "listener/")
-	if !ok {
-		return "", false
-	}
-	f := strings.Split(res, "/")
-	if len(f) != 4 || f[0] == "" || f[1] == "" || f[2] == "" {
-		return "", false
-	}
-	return strings.Join(f[:3], "/"), true
 }

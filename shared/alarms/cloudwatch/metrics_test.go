@@ -1,4 +1,4 @@
-package cloudwatchmetrics_test
+package cloudwatch_test
 
 import (
 	"errors"
@@ -7,16 +7,16 @@ import (
 
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
+	"github.com/shipwave/shipwave/shared/alarms/cloudwatch"
 	"github.com/shipwave/shipwave/shared/analysis"
 	"github.com/shipwave/shipwave/shared/analysis/analysistest"
-	"github.com/shipwave/shipwave/shared/analysis/cloudwatchmetrics"
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
 var start = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 
-func client(f *awsfake.CloudWatchMetrics) *cw.Client {
+func metricsClient(f *awsfake.CloudWatchMetrics) *cw.Client {
 	return cw.NewFromConfig(awsfake.Config(f.URL()))
 }
 
@@ -27,11 +27,11 @@ func b01(b bool) float64 {
 	return 0
 }
 
-func TestLambdaContract(t *testing.T) {
+func TestLambdaMetricsContract(t *testing.T) {
 	analysistest.Run(t, func(t *testing.T) analysistest.Harness {
 		f := awsfake.NewCloudWatchMetrics(t)
 		return analysistest.Harness{
-			Source: cloudwatchmetrics.Lambda(client(f), "orders", "live", time.Minute),
+			Source: cloudwatch.LambdaMetrics(metricsClient(f), "orders", "live", time.Minute),
 			Record: func(version string, reqs []analysistest.Request) {
 				dims := map[string]string{"FunctionName": "orders", "Resource": "orders:live", "ExecutedVersion": version}
 				for _, r := range reqs {
@@ -45,12 +45,12 @@ func TestLambdaContract(t *testing.T) {
 	})
 }
 
-func TestALBContract(t *testing.T) {
+func TestALBMetricsContract(t *testing.T) {
 	const lb = "app/shop/50dc6c495c0c9188"
 	analysistest.Run(t, func(t *testing.T) analysistest.Harness {
 		f := awsfake.NewCloudWatchMetrics(t)
 		return analysistest.Harness{
-			Source: cloudwatchmetrics.ALB(client(f), lb, time.Minute),
+			Source: cloudwatch.ALBMetrics(metricsClient(f), lb, time.Minute),
 			Record: func(group string, reqs []analysistest.Request) {
 				dims := map[string]string{"TargetGroup": "targetgroup/" + group[len("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/"):], "LoadBalancer": lb}
 				for _, r := range reqs {
@@ -68,17 +68,17 @@ func TestALBContract(t *testing.T) {
 	})
 }
 
-func TestServiceErrorsWrapped(t *testing.T) {
+func TestMetricsServiceErrorsWrapped(t *testing.T) {
 	f := awsfake.NewCloudWatchMetrics(t)
 	f.Inject(awsfake.Fault{Operation: "GetMetricData", Status: 400, Code: "AccessDenied"})
-	src := cloudwatchmetrics.Lambda(client(f), "orders", "live", 0)
+	src := cloudwatch.LambdaMetrics(metricsClient(f), "orders", "live", 0)
 	_, _, err := src.Samples(t.Context(), analysis.Query{Metric: analysis.MetricLatency, Canary: "2", Baseline: "1", From: start, To: start.Add(5 * time.Minute)})
 	if err == nil || errors.Is(err, release.ErrInvalid) {
 		t.Errorf("err = %v, want the service's error", err)
 	}
 }
 
-func TestForTarget(t *testing.T) {
+func TestMetricsFor(t *testing.T) {
 	f := awsfake.NewCloudWatchMetrics(t)
 	tests := []struct {
 		name    string
@@ -93,7 +93,7 @@ func TestForTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := cloudwatchmetrics.ForTarget(client(f), tt.target, 0)
+			_, err := cloudwatch.MetricsFor(metricsClient(f), tt.target, 0)
 			if tt.wantErr != errors.Is(err, release.ErrInvalid) || (!tt.wantErr && err != nil) {
 				t.Errorf("ForTarget = %v, want error %v", err, tt.wantErr)
 			}
@@ -108,7 +108,7 @@ func TestForTarget(t *testing.T) {
 		f.Put("AWS/ApplicationELB", "TargetResponseTime", dims, at, 0.2)
 		f.Put("AWS/ApplicationELB", "TargetResponseTime", base, at, 0.1)
 	}
-	src, err := cloudwatchmetrics.ForTarget(client(f), tests[2].target, time.Minute)
+	src, err := cloudwatch.MetricsFor(metricsClient(f), tests[2].target, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
