@@ -20,6 +20,7 @@ import (
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shipwave/shipwave/shared/alexa"
+	"github.com/shipwave/shipwave/shared/apigw"
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/chatops"
@@ -27,7 +28,6 @@ import (
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/triggers"
-	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
 type settings struct {
@@ -64,7 +64,7 @@ func main() {
 		logger.Error("alexa function cannot start", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(httpapi.Handler(h))
+	lambda.Start(apigw.Handler(h))
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*alexa.Handler, error) {

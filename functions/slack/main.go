@@ -24,6 +24,7 @@ import (
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/shipwave/shipwave/shared/apigw"
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/auth/ssmparam"
@@ -34,7 +35,6 @@ import (
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/triggers"
-	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
 type settings struct {
@@ -60,7 +60,7 @@ func main() {
 		logger.Error("slack function cannot start", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(httpapi.Handler(h))
+	lambda.Start(apigw.Handler(h))
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*slack.Handler, error) {

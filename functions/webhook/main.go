@@ -25,13 +25,13 @@ import (
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/shipwave/shipwave/shared/apigw"
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/auth/secretsmanager"
 	"github.com/shipwave/shipwave/shared/auth/ssmparam"
 	"github.com/shipwave/shipwave/shared/awsdeps"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/webhook"
-	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
 // settings is the function's own configuration, read once from the
@@ -67,7 +67,7 @@ func main() {
 		logger.Error("webhook function cannot start", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(httpapi.Handler(h))
+	lambda.Start(apigw.Handler(h))
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*webhook.Handler, error) {

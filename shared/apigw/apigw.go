@@ -1,13 +1,17 @@
 // Package apigw serves an API Gateway HTTP API (payload format 2.0) request
-// with a net/http handler: the request's IAM-verified caller (the
-// authorizer's principal ARN) becomes the httpapi.Caller, so the AWS api
-// function mounts the same handler as the local stack.
+// with a net/http handler, so the api, webhook, Slack and Alexa handlers run
+// unchanged in Lambda and on the local loopback API. The raw body reaches
+// the handler byte for byte, as signature checks need, and the request's
+// IAM-verified caller (the authorizer's principal ARN) becomes the
+// httpapi.Caller, so the AWS api function mounts the same handler as the
+// local stack.
 package apigw
 
 import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,15 +40,17 @@ func Handler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPReques
 	}
 }
 
-// Request is the net/http request of an API Gateway request, with the
-// verified IAM caller (if any) in its context.
+// Request is the net/http request of an API Gateway request: the body
+// byte for byte (base64 decoded when marked so), as signature checks need,
+// and the verified IAM caller (if any) in its context.
 func Request(ctx context.Context, req events.APIGatewayV2HTTPRequest) (*http.Request, error) {
 	body := []byte(req.Body)
 	if req.IsBase64Encoded {
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(req.Body); err != nil {
-			return nil, err
+		b, err := base64.StdEncoding.DecodeString(req.Body)
+		if err != nil {
+			return nil, fmt.Errorf("request body is marked base64 but is not: %w", err)
 		}
+		body = b
 	}
 	query := req.RawQueryString
 	if query == "" && len(req.QueryStringParameters) > 0 {
@@ -58,7 +64,14 @@ func Request(ctx context.Context, req events.APIGatewayV2HTTPRequest) (*http.Req
 	if path == "" {
 		path = req.RequestContext.HTTP.Path
 	}
-	u := &url.URL{Scheme: "https", Host: req.RequestContext.DomainName, Path: path, RawQuery: query}
+	if path == "" {
+		path = "/"
+	}
+	host := req.Headers["host"]
+	if host == "" {
+		host = req.RequestContext.DomainName
+	}
+	u := &url.URL{Scheme: "https", Host: host, Path: path, RawQuery: query}
 	if a := req.RequestContext.Authorizer; a != nil && a.IAM != nil && a.IAM.UserARN != "" {
 		ctx = httpapi.WithCaller(ctx, httpapi.Caller{Name: a.IAM.UserARN})
 	}
@@ -71,13 +84,18 @@ func Request(ctx context.Context, req events.APIGatewayV2HTTPRequest) (*http.Req
 	}
 	r, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("request %s %s: %w", method, path, err)
 	}
 	for k, v := range req.Headers {
+		// HTTP API joins repeated headers with commas.
 		r.Header.Set(k, v)
 	}
-	r.Host = req.RequestContext.DomainName
+	if len(req.Cookies) > 0 {
+		r.Header.Set("Cookie", strings.Join(req.Cookies, "; "))
+	}
+	r.Host = host
 	r.RemoteAddr = req.RequestContext.HTTP.SourceIP
+	r.ContentLength = int64(len(body))
 	return r, nil
 }
 
@@ -106,6 +124,10 @@ func (w *recorder) response() events.APIGatewayV2HTTPResponse {
 		resp.StatusCode = http.StatusOK
 	}
 	for k, v := range w.header {
+		if k == "Set-Cookie" {
+			resp.Cookies = append(resp.Cookies, v...)
+			continue
+		}
 		resp.Headers[k] = strings.Join(v, ", ")
 	}
 	if b := w.body.Bytes(); utf8.Valid(b) {

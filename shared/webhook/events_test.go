@@ -10,12 +10,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/shipwave/shipwave/shared/apigw"
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/golden"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/webhook"
-	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
 // SampleSecret signs the HTTP API samples in events/ (GitHub webhook secret
@@ -90,7 +90,7 @@ func TestHTTPSamples(t *testing.T) {
 			pub := &recorder{}
 			h := &webhook.Handler{Secrets: auth.Static{"gh": sampleSecret, "gl": sampleSecret}, GitHubSecret: "gh", GitLabSecret: "gl",
 				Deliveries: store.New(client, table), Publisher: pub}
-			out, err := httpapi.Handler(h)(context.Background(), ev)
+			out, err := apigw.Handler(h)(context.Background(), ev)
 			if err != nil || out.StatusCode != 202 {
 				t.Fatalf("got %d %s, %v; want 202", out.StatusCode, out.Body, err)
 			}
@@ -98,7 +98,7 @@ func TestHTTPSamples(t *testing.T) {
 				t.Fatalf("published %d pushes, want 1", len(pub.got()))
 			}
 			// The same event again is a duplicate delivery.
-			if out, _ := httpapi.Handler(h)(context.Background(), ev); out.StatusCode != 200 {
+			if out, _ := apigw.Handler(h)(context.Background(), ev); out.StatusCode != 200 {
 				t.Fatalf("redelivery: got %d %s", out.StatusCode, out.Body)
 			}
 		})
@@ -121,7 +121,7 @@ func TestNegativeHTTPSamples(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			client, table := dynalitetest.Table(t)
 			pub := &recorder{}
-			h := httpapi.Handler(&webhook.Handler{Secrets: auth.Static{"gh": sampleSecret, "gl": sampleSecret}, GitHubSecret: "gh", GitLabSecret: "gl",
+			h := apigw.Handler(&webhook.Handler{Secrets: auth.Static{"gh": sampleSecret, "gl": sampleSecret}, GitHubSecret: "gh", GitLabSecret: "gl",
 				Deliveries: store.New(client, table), Publisher: pub})
 			ev := loadHTTP(t, f)
 			out, err := h(context.Background(), ev)

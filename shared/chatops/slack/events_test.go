@@ -11,8 +11,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/shipwave/shipwave/shared/apigw"
 	"github.com/shipwave/shipwave/shared/auth"
-	"github.com/shipwave/shipwave/shared/webhook/httpapi"
 )
 
 // TestHTTPSamples replays the API Gateway samples in events/ through the
@@ -40,7 +40,7 @@ func TestHTTPSamples(t *testing.T) {
 			w := newWorld(t, nil)
 			w.now = tt.at.Add(2 * time.Second)
 			w.handler.Secrets = auth.Static{"slack": tt.secret}
-			out, err := httpapi.Handler(w.handler)(context.Background(), ev)
+			out, err := apigw.Handler(w.handler)(context.Background(), ev)
 			if err != nil || out.StatusCode != 200 || !strings.Contains(out.Body, tt.want) {
 				t.Fatalf("got %d %s, %v; want 200 with %q", out.StatusCode, out.Body, err, tt.want)
 			}
@@ -49,7 +49,7 @@ func TestHTTPSamples(t *testing.T) {
 			}
 			// Six minutes later the same request is stale.
 			w.now = tt.at.Add(6 * time.Minute)
-			if out, _ := httpapi.Handler(w.handler)(context.Background(), ev); out.StatusCode != 401 {
+			if out, _ := apigw.Handler(w.handler)(context.Background(), ev); out.StatusCode != 401 {
 				t.Errorf("stale replay: got %d, want 401", out.StatusCode)
 			}
 		})
@@ -69,7 +69,7 @@ func TestNegativeHTTPSamples(t *testing.T) {
 			w := newWorld(t, nil)
 			w.now = time.Unix(1795330800, 2)
 			w.handler.Secrets = auth.Static{"slack": "shipwave-sample-secret"}
-			h := httpapi.Handler(w.handler)
+			h := apigw.Handler(w.handler)
 			if out, err := h(context.Background(), loadHTTP(t, f)); err != nil || out.StatusCode != 401 {
 				t.Fatalf("got %d %s, %v; want 401", out.StatusCode, out.Body, err)
 			}

@@ -1,4 +1,4 @@
-package httpapi_test
+package apigw_test
 
 import (
 	"context"
@@ -9,10 +9,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/shipwave/shipwave/shared/webhook/httpapi"
+	"github.com/shipwave/shipwave/shared/apigw"
 )
 
-func TestHandler(t *testing.T) {
+func TestHandlerKeepsTheRawRequest(t *testing.T) {
 	var gotBody []byte
 	var gotReq *http.Request
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +41,7 @@ func TestHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := httpapi.Handler(h)(context.Background(), tt.in)
+			out, err := apigw.Handler(h)(context.Background(), tt.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +62,7 @@ func TestHandler(t *testing.T) {
 }
 
 func TestHandlerBadBase64(t *testing.T) {
-	out, err := httpapi.Handler(http.NotFoundHandler())(context.Background(), events.APIGatewayV2HTTPRequest{Body: "!!", IsBase64Encoded: true})
+	out, err := apigw.Handler(http.NotFoundHandler())(context.Background(), events.APIGatewayV2HTTPRequest{Body: "!!", IsBase64Encoded: true})
 	if err != nil || out.StatusCode != http.StatusBadRequest {
 		t.Fatalf("got %d, %v; want 400", out.StatusCode, err)
 	}
@@ -70,35 +70,8 @@ func TestHandlerBadBase64(t *testing.T) {
 
 func TestBinaryResponseIsBase64(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte{0xff, 0xfe}) })
-	out, _ := httpapi.Handler(h)(context.Background(), events.APIGatewayV2HTTPRequest{})
+	out, _ := apigw.Handler(h)(context.Background(), events.APIGatewayV2HTTPRequest{})
 	if !out.IsBase64Encoded || out.Body != base64.StdEncoding.EncodeToString([]byte{0xff, 0xfe}) {
 		t.Fatalf("got %+v, want base64 body", out)
-	}
-}
-
-func TestCallerHeader(t *testing.T) {
-	tests := []struct {
-		name string
-		auth *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
-		want string
-	}{
-		{name: "no authorizer: a forged header is dropped"},
-		{name: "iam", auth: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{UserARN: "arn:aws:iam::123456789012:user/alice"}},
-			want: "arn:aws:iam::123456789012:user/alice"},
-		{name: "jwt", auth: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "bob"}}},
-			want: "jwt:bob"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := events.APIGatewayV2HTTPRequest{RawPath: "/", Headers: map[string]string{"x-shipwave-caller": "arn:aws:iam::123456789012:user/admin"}}
-			in.RequestContext.Authorizer = tt.auth
-			r, err := httpapi.Request(context.Background(), in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := r.Header.Get(httpapi.HeaderCaller); got != tt.want {
-				t.Errorf("got caller %q, want %q", got, tt.want)
-			}
-		})
 	}
 }
