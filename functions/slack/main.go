@@ -3,15 +3,21 @@
 // verifies Slack's signature with the signing secret (cached), refuses
 // replays, and deploys, reports, approves, rejects, rolls back, undoes and
 // restores (moving Lambda alias and ALB weights itself, as the rollback
-// function does) within each pipeline's chat allow-lists.
+// function does) within each pipeline's chat allow-lists. A command that
+// changes something, and every button press, is answered at once and run
+// by an asynchronous invocation of this same function (shared/selfinvoke):
+// Lambda freezes an invocation once it has answered, so it cannot finish in
+// the background.
 //
 // Environment: TABLE_NAME, STATE_MACHINE_ARN (the release state machine),
 // SLACK_SECRET_ID (Secrets Manager id of the signing secret, or
-// "ssm:<parameter>" for a Parameter Store SecureString).
+// "ssm:<parameter>" for a Parameter Store SecureString), and
+// AWS_LAMBDA_FUNCTION_NAME (set by Lambda).
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +26,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -33,17 +40,24 @@ import (
 	"github.com/shipwave/shipwave/shared/chatops/slack"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/observe"
+	"github.com/shipwave/shipwave/shared/selfinvoke"
 	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/triggers"
 )
 
 type settings struct {
 	StateMachineARN, SigningSecret string
+	// FunctionName is this function's own name (Lambda sets it): slow
+	// commands are deferred to a later invocation of it.
+	FunctionName string
 }
+
+// jobKind names the slow commands this function defers to itself.
+const jobKind = "slack-command"
 
 func loadSettings(getenv func(string) string) (settings, error) {
 	env, err := awsdeps.Env(getenv, "STATE_MACHINE_ARN", "SLACK_SECRET_ID")
-	s := settings{StateMachineARN: env["STATE_MACHINE_ARN"], SigningSecret: env["SLACK_SECRET_ID"]}
+	s := settings{StateMachineARN: env["STATE_MACHINE_ARN"], SigningSecret: env["SLACK_SECRET_ID"], FunctionName: getenv("AWS_LAMBDA_FUNCTION_NAME")}
 	errs := []error{err}
 	if s.StateMachineARN != "" {
 		if _, err := sfn.ExecutionARN(s.StateMachineARN, "probe"); err != nil {
@@ -60,7 +74,13 @@ func main() {
 		logger.Error("slack function cannot start", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(apigw.Handler(h))
+	lambda.Start(entry(h, logger))
+}
+
+// entry serves API Gateway requests, and the commands h deferred to a later
+// invocation of this function.
+func entry(h *slack.Handler, logger *slog.Logger) func(context.Context, json.RawMessage) (any, error) {
+	return selfinvoke.Handler(jobKind, apigw.Handler(h), h.RunJSON, logger)
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*slack.Handler, error) {
@@ -80,13 +100,20 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		Refusals:  st,
 		Logger:    logger,
 	}
-	return &slack.Handler{
+	h := &slack.Handler{
 		Secrets:       auth.NewCache(secretSource(cfg), 5*time.Minute, time.Now),
 		SigningSecret: s.SigningSecret,
 		Replays:       st,
 		Ops:           ops,
 		Logger:        logger,
-	}, nil
+	}
+	if s.FunctionName != "" {
+		// On Lambda an invocation freezes once it has answered, so a
+		// command that changes something runs in the next invocation.
+		sender := selfinvoke.Sender{Client: awslambda.NewFromConfig(cfg), Function: s.FunctionName, Kind: jobKind}
+		h.Defer = slack.DeferFunc(func(ctx context.Context, job slack.Job) error { return sender.Send(ctx, job) })
+	}
+	return h, nil
 }
 
 // secretSource reads "ssm:<parameter name>" ids from Parameter Store and

@@ -20,6 +20,7 @@ import (
 	"github.com/shipwave/shipwave/shared/jobworker"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/scheduler"
+	"github.com/shipwave/shipwave/shared/selfinvoke"
 	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/snspub"
 	"github.com/shipwave/shipwave/shared/store"
@@ -223,6 +224,7 @@ var dependencies = []dependency{
 	{"parameter store secrets", regexp.MustCompile(`ssmparam\.New\(`), actionsOf("ssm", (*ssmparam.API)(nil)), []string{"ssm"}},
 	{"changed files", regexp.MustCompile(`codecommit\.Differ\{`), actionsOf("codecommit", (*codecommit.DiffClient)(nil)), []string{"codecommit"}},
 	{"notification topics", regexp.MustCompile(`snspub\.Publisher\{`), actionsOf("sns", (*snspub.API)(nil)), []string{"sns"}},
+	{"self invocation", regexp.MustCompile(`selfinvoke\.Sender\{`), actionsOf("lambda", (*selfinvoke.API)(nil)), []string{"lambda"}},
 	// A handler of the table's stream records: Lambda's event source
 	// mapping reads the stream with the function's role, and sends what it
 	// gives up on to the dead-letter queue (TestStreamFeedsNotify).

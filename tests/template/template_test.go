@@ -597,9 +597,9 @@ func TestHTTPRoutesAreAuthorized(t *testing.T) {
 }
 
 // optionalEnv are variables functions read but may go without: Lambda sets
-// the first; the rest have defaults.
+// the first two; the rest have defaults.
 var optionalEnv = []string{
-	"AWS_XRAY_DAEMON_ADDRESS",
+	"AWS_XRAY_DAEMON_ADDRESS", "AWS_LAMBDA_FUNCTION_NAME", // set by Lambda itself
 	"MAX_WAIT", "EVENT_BUS_NAME", "SECRET_TTL",
 	"SMOKE_REQUESTS", "LOADTEST_RPS", "LOADTEST_HOLD_FOR", "LOADTEST_P99", "LOADTEST_MAX_ERROR_RATE",
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shipwave/shipwave/shared/auth"
@@ -66,6 +67,74 @@ type Handler struct {
 	Budget        time.Duration
 	Now           func() time.Time
 	Logger        *slog.Logger
+	// Defer, when set, takes every command that changes something (all
+	// but status, history and help) and every button press, verified, to
+	// run after the answer, in another invocation (Handler.Run there). It
+	// is for hosts where work cannot outlive its answer: AWS Lambda
+	// freezes an invocation once it has returned, background goroutines
+	// and all. Without it a slow command finishes in the background.
+	Defer Deferrer
+}
+
+// Deferrer hands a verified command to a later run of Handler.Run.
+type Deferrer interface {
+	Defer(ctx context.Context, job Job) error
+}
+
+// DeferFunc is a Deferrer from a function.
+type DeferFunc func(ctx context.Context, job Job) error
+
+// Defer calls f.
+func (f DeferFunc) Defer(ctx context.Context, job Job) error { return f(ctx, job) }
+
+// RunJSON decodes a deferred Job and runs it (Run).
+func (h *Handler) RunJSON(ctx context.Context, raw json.RawMessage) error {
+	var job Job
+	if err := json.Unmarshal(raw, &job); err != nil {
+		return fmt.Errorf("slack job: %w", err)
+	}
+	return h.Run(ctx, job)
+}
+
+// Job is a verified command to run after the answer: who asked, what, the
+// request's id (the idempotency key of what it starts) and where the
+// result goes. Interaction marks a button press: the result replaces the
+// message whose button was pressed.
+type Job struct {
+	Actor       chatops.Actor `json:"actor"`
+	Command     Command       `json:"command"`
+	RequestID   string        `json:"requestId"`
+	ResponseURL string        `json:"responseUrl"`
+	Interaction bool          `json:"interaction,omitempty"`
+}
+
+// Run runs a deferred job and posts its result to the job's response_url.
+// The job was verified and authorized as far as its request could be
+// before it was deferred; the command's own checks run here, as they would
+// have inline.
+func (h *Handler) Run(ctx context.Context, job Job) error {
+	if err := h.checkResponseURL(job.ResponseURL); err != nil {
+		return fmt.Errorf("slack job %s %s: %w", job.Command.Verb, job.Command.Pipeline, err)
+	}
+	log := h.logger().With("user", strings.Join(job.Actor.Names, ","), "command", job.Command.Verb, "pipeline", job.Command.Pipeline, "deferred", true)
+	msg := h.run(ctx, log, job.Actor, job.Command, job.RequestID)
+	if !job.Interaction || msg.ResponseType == "in_channel" {
+		msg.ReplaceOriginal = true
+	}
+	if err := h.followUp(ctx, job.ResponseURL, msg); err != nil {
+		return fmt.Errorf("slack job %s %s: follow-up: %w", job.Command.Verb, job.Command.Pipeline, err)
+	}
+	return nil
+}
+
+// deferrable reports whether a command changes something (and so may be
+// slow): those go to Defer when it is set.
+func deferrable(verb string) bool {
+	switch verb {
+	case "status", "history", "help":
+		return false
+	}
+	return true
 }
 
 // ServeHTTP verifies the request, refuses replays, parses the command, runs
@@ -142,6 +211,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		requestID = "signed-" + hex.EncodeToString(sum[:16])
 	}
 
+	if h.Defer != nil && deferrable(cmd.Verb) && h.checkResponseURL(responseURL) == nil {
+		job := Job{Actor: actor, Command: cmd, RequestID: requestID, ResponseURL: responseURL}
+		if err := h.Defer.Defer(ctx, job); err != nil {
+			log.ErrorContext(ctx, "slack command could not be deferred", "error", err)
+			writeMessage(w, Message{ResponseType: "ephemeral", Text: fmt.Sprintf(":warning: Could not start `%s %s`; nothing was done. Try again.", cmd.Verb, cmd.Pipeline)})
+			return
+		}
+		writeMessage(w, Message{ResponseType: "ephemeral", Text: fmt.Sprintf(":hourglass: Working on `%s %s`…", cmd.Verb, cmd.Pipeline)})
+		return
+	}
 	// Run the command detached from the request, so it can finish after the
 	// answer when it is slow.
 	runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
@@ -189,6 +268,15 @@ func (h *Handler) interact(w http.ResponseWriter, r *http.Request, log *slog.Log
 	}
 	actor := slackActor(in.User.TeamID, in.User.ID, asOf)
 	log = log.With("user", in.User.ID, "action", cmd.Verb, "releaseId", cmd.ReleaseID)
+	if h.Defer != nil {
+		if err := h.Defer.Defer(r.Context(), Job{Actor: actor, Command: cmd, RequestID: in.TriggerID, ResponseURL: in.ResponseURL, Interaction: true}); err != nil {
+			log.ErrorContext(r.Context(), "slack interaction could not be deferred", "error", err)
+			http.Error(w, "could not start the action; nothing was done", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	runCtx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Minute)
 	done := make(chan struct{})
 	go func() {
