@@ -80,10 +80,10 @@ stages:
     deployment: AllAtOnce
 `
 
-// TestWiredRestoreMovesTraffic: `/ship restore` on AWS moves the Lambda
-// alias back through the wired traffic shifters (awsfake Lambda) and
-// records who asked, for a deployer on the pipeline's chat allow-list.
-func TestWiredRestoreMovesTraffic(t *testing.T) {
+// restoreWorld is the orders pipeline on AWS fakes: its alias serves v2,
+// known-good, with v1 an earlier known-good version.
+func restoreWorld(t *testing.T) (*awsfake.Lambda, *wiringtest.Env, string) {
+	t.Helper()
 	ctx := context.Background()
 	fn := awsfake.NewLambda(t)
 	fn.AddFunction("orders", "sha-1")
@@ -105,6 +105,15 @@ func TestWiredRestoreMovesTraffic(t *testing.T) {
 		Phase: release.PhaseStable, UpdatedAt: time.Now().UTC()}); err != nil {
 		t.Fatal(err)
 	}
+	return fn, env, v1
+}
+
+// TestWiredRestoreMovesTraffic: `/ship restore` on AWS moves the Lambda
+// alias back through the wired traffic shifters (awsfake Lambda) and
+// records who asked, for a deployer on the pipeline's chat allow-list.
+func TestWiredRestoreMovesTraffic(t *testing.T) {
+	ctx := context.Background()
+	fn, env, v1 := restoreWorld(t)
 	h := wiringtest.Build(t, env, newHandler)
 	rel, err := h.Ops.Restore(ctx, chatops.Actor{Names: []string{"T1DC2JH3J:U2CERLKJA"}, Source: "slack"}, "orders", v1, "pager is on fire", "trigger-1")
 	if err != nil || rel.Status != release.StatusSucceeded || rel.Trigger.Kind != release.TriggerRestore {
@@ -122,28 +131,11 @@ func TestWiredRestoreMovesTraffic(t *testing.T) {
 // the command and posts the result to response_url.
 func TestSlowCommandsRunInTheNextInvocation(t *testing.T) {
 	ctx := context.Background()
-	fn := awsfake.NewLambda(t)
-	fn.AddFunction("orders", "sha-1")
-	v1 := fn.Publish("orders", "v1")
-	fn.UpdateCode("orders", "sha-2")
-	v2 := fn.Publish("orders", "v2")
-	fn.CreateAlias("orders", "live", v2)
+	fn, env, v1 := restoreWorld(t)
 	fn.AddFunction("shipwave-slack", "sha-slack")
-	env := wiringtest.New(t, map[string]string{"LAMBDA": fn.URL()})
-	env.Vars["STATE_MACHINE_ARN"] = arn
-	env.Vars["SLACK_SECRET_ID"] = "shipwave/slack"
 	env.Vars["AWS_LAMBDA_FUNCTION_NAME"] = "shipwave-slack"
-	p, err := spec.Parse("orders.yaml", []byte(restoreSpec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.Store.SaveSpec(ctx, release.SpecVersion{Pipeline: "orders", Source: []byte(restoreSpec), Parsed: p}); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.Store.SwapTargetState(ctx, release.TargetState{}, release.TargetState{Target: "orders-live", KnownGood: v2, Good: []string{v2, v1}, Stable: v2,
-		Phase: release.PhaseStable, UpdatedAt: time.Now().UTC()}); err != nil {
-		t.Fatal(err)
-	}
+	before, _ := fn.Alias("orders", "live")
+	v2 := before.Version
 	posted := make(chan string, 4)
 	slackAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
