@@ -456,7 +456,11 @@ func (s *Stack) startEngine(clock states.Clock) error {
 		s.svc.Requests = scaledRequests{fleet: s.fleet, clock: s.scaled}
 	}
 	if m, ok := s.fleet.(fleetsamples.Metrics); ok {
-		// Canary analysis reads the fleet's per-request samples.
+		// Canary analysis reads the fleet's per-request samples, recorded
+		// in wall-clock time.
+		if s.scaled != nil {
+			m = scaledMetrics{metrics: m, clock: s.scaled}
+		}
 		s.svc.Analysis = func(t release.Target) (analysis.Source, error) {
 			svc := t.Service
 			if svc == "" {
