@@ -30,6 +30,12 @@ type API interface {
 // ALB publish one-minute metrics.
 const DefaultPeriod = time.Minute
 
+// DefaultDelay is how far ForTarget's sources end their window before the
+// query's end: CloudWatch publishes Lambda and ALB datapoints one to three
+// minutes late, and a period read before its datapoints arrived looks
+// quieter (or, for errors, healthier) than it was.
+const DefaultDelay = 2 * time.Minute
+
 // Source reads one target's metrics. Build it with Lambda or ALB.
 type Source struct {
 	client API
@@ -43,6 +49,8 @@ type Source struct {
 	latency        string
 	latencyScale   float64
 	errs, requests string
+	// delay shifts the window's end back (WithDelay).
+	delay time.Duration
 }
 
 var _ analysis.Source = (*Source)(nil)
@@ -87,6 +95,21 @@ func ALB(client API, loadBalancer string, period time.Duration) *Source {
 	}
 }
 
+// WithDelay returns a copy of s whose windows end d before the query's To
+// (its From stays: the periods before the step are not the step's), so
+// that periods whose datapoints may still be arriving are left out. A
+// window that no whole period fits into any more gives no samples: the
+// judgment is inconclusive and a step with maxExtension waits for the
+// periods to be complete. Negative d is taken as 0.
+func (s *Source) WithDelay(d time.Duration) *Source {
+	c := *s
+	c.delay = max(0, d)
+	return &c
+}
+
+// Delay returns how far s's windows end before the query's To.
+func (s *Source) Delay() time.Duration { return s.delay }
+
 func roundPeriod(p time.Duration) time.Duration {
 	if p <= 0 {
 		return DefaultPeriod
@@ -99,13 +122,13 @@ func roundPeriod(p time.Duration) time.Duration {
 // milliseconds, or its error rate (0–1; periods without requests are
 // skipped). MetricSlowRequests is an ErrInvalid-kind error: CloudWatch
 // keeps no per-request latencies. CloudWatch publishes Lambda and ALB
-// metrics a minute or two late, so the newest periods may be partial:
-// callers should end the window that much before now.
+// metrics one to three minutes late, so the window ends the source's delay
+// before To (WithDelay; ForTarget's sources use DefaultDelay).
 func (s *Source) Samples(ctx context.Context, q analysis.Query) ([]float64, []float64, error) {
 	bad := func(format string, args ...any) ([]float64, []float64, error) {
 		return nil, nil, release.Errorf(release.ErrInvalid, "%s metrics: %s", s.ns, fmt.Sprintf(format, args...))
 	}
-	from, to := q.From.UTC().Truncate(s.period), q.To.UTC().Truncate(s.period)
+	from, to := q.From.UTC().Truncate(s.period), q.To.UTC().Add(-s.delay).Truncate(s.period)
 	switch {
 	case q.Metric == analysis.MetricSlowRequests:
 		return bad("%s needs per-request latencies, which CloudWatch does not keep", q.Metric)
@@ -116,7 +139,7 @@ func (s *Source) Samples(ctx context.Context, q analysis.Query) ([]float64, []fl
 	case !q.From.Before(q.To):
 		return bad("window [%s, %s) is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 	case !from.Before(to):
-		return nil, nil, nil // no whole period yet
+		return nil, nil, nil // no whole, complete period yet
 	}
 	var queries []types.MetricDataQuery
 	add := func(id, metric, stat string, dims []types.Dimension) {
@@ -189,20 +212,21 @@ func (s *Source) PerPeriod() bool { return true }
 // ForTarget returns the source for an AWS target: Lambda for a lambdaAlias
 // target (query versions), ALB for an ecsBlueGreen target (query its blue
 // and green target group ARNs; the LoadBalancer dimension comes from the
-// listener ARN). Other targets are an ErrInvalid-kind error.
+// listener ARN). Its windows end DefaultDelay before the query's end
+// (WithDelay changes that). Other targets are an ErrInvalid-kind error.
 func ForTarget(client API, t release.Target, period time.Duration) (*Source, error) {
 	switch t.Type {
 	case release.TargetLambdaAlias:
 		if t.Function == "" || t.Alias == "" {
 			return nil, release.Errorf(release.ErrInvalid, "metrics of %s: function and alias are required", t.Name)
 		}
-		return Lambda(client, t.Function, t.Alias, period), nil
+		return Lambda(client, t.Function, t.Alias, period).WithDelay(DefaultDelay), nil
 	case release.TargetECSBlueGreen:
 		lb, ok := listenerBalancer(t.ListenerARN)
 		if !ok {
 			return nil, release.Errorf(release.ErrInvalid, "metrics of %s: want a listener ARN (…:listener/app/name/id/listener-id), got %q", t.Name, t.ListenerARN)
 		}
-		return ALB(client, lb, period), nil
+		return ALB(client, lb, period).WithDelay(DefaultDelay), nil
 	}
 	return nil, release.Errorf(release.ErrInvalid, "metrics of %s: targets of type %q have no CloudWatch metrics", t.Name, t.Type)
 }

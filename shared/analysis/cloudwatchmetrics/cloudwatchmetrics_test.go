@@ -103,7 +103,7 @@ func TestForTarget(t *testing.T) {
 	lb := "app/shop/50dc6c495c0c9188"
 	dims := map[string]string{"TargetGroup": "targetgroup/green/1", "LoadBalancer": lb}
 	base := map[string]string{"TargetGroup": "targetgroup/blue/2", "LoadBalancer": lb}
-	for i := range 3 {
+	for i := range 5 {
 		at := start.Add(time.Duration(i) * time.Minute)
 		f.Put("AWS/ApplicationELB", "TargetResponseTime", dims, at, 0.2)
 		f.Put("AWS/ApplicationELB", "TargetResponseTime", base, at, 0.1)
@@ -112,8 +112,60 @@ func TestForTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, b, err := src.Samples(t.Context(), analysis.Query{Metric: analysis.MetricLatency, Canary: "targetgroup/green/1", Baseline: "targetgroup/blue/2", From: start, To: start.Add(3 * time.Minute)})
+	if src.Delay() != cloudwatchmetrics.DefaultDelay {
+		t.Errorf("ForTarget's delay = %s, want DefaultDelay %s", src.Delay(), cloudwatchmetrics.DefaultDelay)
+	}
+	// Five minutes of data, the last two within DefaultDelay of To: three
+	// periods are read.
+	c, b, err := src.Samples(t.Context(), analysis.Query{Metric: analysis.MetricLatency, Canary: "targetgroup/green/1", Baseline: "targetgroup/blue/2", From: start, To: start.Add(5 * time.Minute)})
 	if err != nil || len(c) != 3 || c[0] != 200 || len(b) != 3 || b[0] != 100 {
 		t.Errorf("samples %v %v %v, want 3×200 ms and 3×100 ms", c, b, err)
+	}
+}
+
+// TestDelayLeavesOutLatePeriods: CloudWatch datapoints arrive late, so the
+// newest periods of a window read at its end are partial (here the
+// canary's last two minutes hold 1 of their 10 invocations so far). With a
+// delay the window ends that much earlier and those periods are not read.
+func TestDelayLeavesOutLatePeriods(t *testing.T) {
+	f := awsfake.NewCloudWatchMetrics(t)
+	canary := map[string]string{"FunctionName": "orders", "Resource": "orders:live", "ExecutedVersion": "7"}
+	baseline := map[string]string{"FunctionName": "orders", "Resource": "orders:live", "ExecutedVersion": "6"}
+	// Ten minutes of traffic; the canary's last two minutes are only
+	// partly published yet (1 of 10 invocations), the baseline's fully.
+	for i := range 10 {
+		at := start.Add(time.Duration(i) * time.Minute)
+		n := 10.0
+		if i >= 8 {
+			n = 1
+		}
+		f.Put("AWS/Lambda", "Invocations", canary, at, n)
+		f.Put("AWS/Lambda", "Errors", canary, at, 0)
+		f.Put("AWS/Lambda", "Invocations", baseline, at, 90)
+		f.Put("AWS/Lambda", "Errors", baseline, at, 0)
+	}
+	q := analysis.Query{Metric: analysis.MetricErrors, Canary: "7", Baseline: "6", From: start, To: start.Add(10 * time.Minute)}
+	tests := []struct {
+		name  string
+		delay time.Duration
+		to    time.Duration // query end after start
+		want  int           // periods read per side
+	}{
+		{"no delay reads the partial periods", 0, 10 * time.Minute, 10},
+		{"two minutes leave them out", 2 * time.Minute, 10 * time.Minute, 8},
+		{"a delay inside a period rounds down", 90 * time.Second, 10 * time.Minute, 8},
+		{"negative is no delay", -time.Minute, 10 * time.Minute, 10},
+		{"no complete period yet", 2 * time.Minute, 2*time.Minute + 30*time.Second, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := cloudwatchmetrics.Lambda(client(f), "orders", "live", time.Minute).WithDelay(tt.delay)
+			q := q
+			q.To = start.Add(tt.to)
+			c, b, err := src.Samples(t.Context(), q)
+			if err != nil || len(c) != tt.want || len(b) != tt.want {
+				t.Errorf("read %d canary and %d baseline periods (%v), want %d each", len(c), len(b), err, tt.want)
+			}
+		})
 	}
 }
