@@ -151,6 +151,16 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// Defaults returns c with every default filled in (c unchanged when it is
+// invalid: Validate says why).
+func (c Config) Defaults() Config {
+	d, err := c.withDefaults()
+	if err != nil {
+		return c
+	}
+	return d
+}
+
 // Validate reports the first problem with c as an ErrInvalid-kind error.
 func (c Config) Validate() error {
 	_, err := c.withDefaults()

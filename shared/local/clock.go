@@ -73,3 +73,13 @@ type scaledMetrics struct {
 func (m scaledMetrics) Metrics(service, version string, from, to time.Time) (fleet.Datapoint, error) {
 	return m.metrics.Metrics(service, version, m.clock.real(from), m.clock.real(to))
 }
+
+// SyntheticMetrics implements fleetsamples.SyntheticMetrics when the fleet
+// records synthetic requests (an ErrInvalid-kind error otherwise).
+func (m scaledMetrics) SyntheticMetrics(service, version string, from, to time.Time) (fleet.Datapoint, error) {
+	syn, ok := m.metrics.(fleetsamples.SyntheticMetrics)
+	if !ok {
+		return fleet.Datapoint{}, release.Errorf(release.ErrInvalid, "the fleet records no synthetic requests")
+	}
+	return syn.SyntheticMetrics(service, version, m.clock.real(from), m.clock.real(to))
+}

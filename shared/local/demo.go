@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
@@ -141,6 +142,11 @@ func RunDemo(ctx context.Context, api interface {
 	}
 	checkRoutes(ctx, api, "v2", "after v3", problem)
 
+	// v3's alarm stays in ALARM until its bad periods age out; a release
+	// refuses to start while a watched alarm fires.
+	if err := waitAlarmsOK(ctx, api, cfg.Timeout); err != nil {
+		return res, err
+	}
 	fmt.Fprintf(out, "\n━━ 3/3  v4 with a subtle fault (%s, only under %s traffic): no alarm sees it, canary analysis must ━━\n", cfg.SubtleFault, cfg.FaultStage)
 	subtle, err := followPush(ctx, api, cfg, PushRequest{Version: "v4", Fault: cfg.SubtleFault, FaultStage: cfg.FaultStage, Actor: "demo"})
 	if err != nil {
@@ -177,6 +183,31 @@ func RunDemo(ctx context.Context, api interface {
 	}
 	fmt.Fprintf(out, "✓ v2 fully promoted; v3 caught by an alarm, v4 by canary analysis alone, each rolled back by itself; 100%% of traffic on v2 everywhere\n")
 	return res, nil
+}
+
+// waitAlarmsOK returns once no alarm of the stack is in ALARM, or fails
+// after timeout.
+func waitAlarmsOK(ctx context.Context, api API, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		st, err := api.Status(ctx)
+		if err != nil {
+			return fmt.Errorf("status: %w", err)
+		}
+		firing := false
+		for _, s := range st.Alarms {
+			firing = firing || s == alarms.StateAlarm
+		}
+		if !firing {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the alarms to clear: %w", ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // countEvents counts v's events of type typ.
