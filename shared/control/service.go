@@ -140,11 +140,12 @@ type Service struct {
 	// target (shared/analysis: the local fleet's per-request samples,
 	// CloudWatch per version or target group).
 	Analysis func(t release.Target) (analysis.Source, error)
+	Now      func() time.Time
+	Logger   *slog.Logger
+
 	// Synthetic sends synthetic requests to quiet canaries of analysis
 	// steps that ask for them (nil: none are sent).
 	Synthetic Synthetic
-	Now       func() time.Time
-	Logger   *slog.Logger
 }
 
 func (s *Service) now() time.Time {

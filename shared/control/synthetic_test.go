@@ -159,7 +159,9 @@ func TestSyntheticTrafficStopsOnRollback(t *testing.T) {
 	syn := &fakeSynthetic{}
 	var seen []string
 	w.svc.Synthetic = syn
-	w.svc.Analysis = func(release.Target) (analysis.Source, error) { return quietSource{synthFactor: 1, mode: "real", seen: &seen}, nil }
+	w.svc.Analysis = func(release.Target) (analysis.Source, error) {
+		return quietSource{synthFactor: 1, mode: "real", seen: &seen}, nil
+	}
 	w.onBake = func(w *world, weight int) {
 		if weight == 10 {
 			w.fireAlarm("orders-5xx")
