@@ -96,3 +96,67 @@ func wantJudged(t *testing.T, v local.ReleaseView, verdict, metric string) {
 	}
 	t.Errorf("%s: the judgment has no metric %s", v.Release.Version, metric)
 }
+
+// TestSyntheticTrafficJudgesAQuietCanary: on the real stack with little
+// traffic, an analysis step sends synthetic requests to the canary and the
+// baseline and judges them apart from the (inconclusive) real traffic: a
+// healthy version promotes, one 35% slower is rolled back; each step's
+// synthetic traffic is started and stopped in the log, with its count.
+func TestSyntheticTrafficJudgesAQuietCanary(t *testing.T) {
+	st := startStackWith(t, local.Config{TrafficRPS: 4}, "quiet.yaml")
+	good := push(t, st, "quiet", local.PushRequest{Version: "v2"})
+	if good.Release.Status != release.StatusSucceeded {
+		t.Fatalf("healthy v2 = %s (%s), want SUCCEEDED", good.Release.Status, good.Release.Reason)
+	}
+	wantSynthetic(t, good, "pass")
+	checkInvariants(t, st, good, "v2")
+	slow := push(t, st, "quiet", local.PushRequest{Version: "v3", Fault: "latency=+35%"})
+	if slow.Release.Status != release.StatusRolledBack || !strings.Contains(slow.Release.Reason, "canary analysis failed") {
+		t.Fatalf("v3 = %s (%s), want ROLLED_BACK by canary analysis", slow.Release.Status, slow.Release.Reason)
+	}
+	wantSynthetic(t, slow, "fail")
+	checkInvariants(t, st, slow, "v2")
+}
+
+// wantSynthetic checks that v's analysis step sent synthetic traffic (one
+// start, one stop with a count), that the judgment of real traffic was
+// inconclusive and that the synthetic requests' judgment said verdict.
+func wantSynthetic(t *testing.T, v local.ReleaseView, verdict string) {
+	t.Helper()
+	started, stopped := eventsOf(v, release.EventSyntheticStarted), eventsOf(v, release.EventSyntheticStopped)
+	if len(started) != 1 || len(stopped) != 1 {
+		t.Fatalf("%s: %d SyntheticStarted and %d SyntheticStopped events, want 1 each", v.Release.Version, len(started), len(stopped))
+	}
+	var sent struct {
+		Sent int64 `json:"sent"`
+	}
+	if err := json.Unmarshal(stopped[0].Data, &sent); err != nil || sent.Sent < 200 {
+		t.Errorf("%s: synthetic traffic sent %d requests (%v), want at least 200 (40/s for 10 s)", v.Release.Version, sent.Sent, err)
+	}
+	judged := eventsOf(v, release.EventAnalysis)
+	if len(judged) != 2 {
+		t.Fatalf("%s: %d AnalysisJudged events, want 2 (real traffic, then synthetic)", v.Release.Version, len(judged))
+	}
+	var real, syn struct {
+		Verdict   string `json:"verdict"`
+		Synthetic bool   `json:"synthetic"`
+		Metrics   []struct {
+			Name        string  `json:"name"`
+			CanaryCount int     `json:"canaryCount"`
+			CanaryMean  float64 `json:"canaryMean"`
+			BaseMean    float64 `json:"baselineMean"`
+		} `json:"metrics"`
+	}
+	if json.Unmarshal(judged[0].Data, &real) != nil || json.Unmarshal(judged[1].Data, &syn) != nil {
+		t.Fatalf("%s: judgments do not decode", v.Release.Version)
+	}
+	for _, m := range syn.Metrics {
+		t.Logf("%s synthetic %s: canary %d values mean %.4g, baseline mean %.4g", v.Release.Version, m.Name, m.CanaryCount, m.CanaryMean, m.BaseMean)
+	}
+	if real.Verdict != "inconclusive" || real.Synthetic {
+		t.Errorf("%s: real traffic judged %s (synthetic %v), want inconclusive", v.Release.Version, real.Verdict, real.Synthetic)
+	}
+	if syn.Verdict != verdict || !syn.Synthetic {
+		t.Errorf("%s: synthetic requests judged %s (synthetic %v), want %s", v.Release.Version, syn.Verdict, syn.Synthetic, verdict)
+	}
+}
