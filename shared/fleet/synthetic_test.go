@@ -157,7 +157,8 @@ func TestSyntheticGeneratorSplitsAndEnds(t *testing.T) {
 	if r := s.Metrics("v1", from, to).Requests + s.Metrics(v2, from, to).Requests; r != 0 {
 		t.Errorf("%d synthetic requests recorded as real traffic", r)
 	}
-	if sent := s.StopSynthetic(); sent != c+b {
-		t.Errorf("StopSynthetic after the deadline = %d sent, want the %d recorded", sent, c+b)
+	// A request the deadline cut short was sent but not recorded.
+	if sent := s.StopSynthetic(); sent < c+b || sent > c+b+5 {
+		t.Errorf("StopSynthetic after the deadline = %d sent, want the %d recorded (and at most the few in flight at the deadline)", sent, c+b)
 	}
 }
