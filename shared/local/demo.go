@@ -104,25 +104,19 @@ func RunDemo(ctx context.Context, api interface {
 	}
 
 	fmt.Fprintf(out, "\n━━ 1/3  a healthy v2 goes out: beta, then prod wave by wave ━━\n")
-	good, err := followPush(ctx, api, cfg, PushRequest{Version: "v2", Actor: "demo"})
+	good, err := pushExpecting(ctx, api, cfg, PushRequest{Version: "v2", Actor: "demo"}, release.StatusSucceeded, "", problem)
 	if err != nil {
 		return res, err
 	}
 	res.Good = good
-	if good.Release.Status != release.StatusSucceeded {
-		problem("v2 ended %s (%s), want SUCCEEDED", good.Release.Status, shorten(good.Release.Reason, 240))
-	}
 	checkRoutes(ctx, api, "v2", "after v2", problem)
 
 	fmt.Fprintf(out, "\n━━ 2/3  v3 with a fault (%s, only under %s traffic) ━━\n", cfg.Fault, cfg.FaultStage)
-	bad, err := followPush(ctx, api, cfg, PushRequest{Version: "v3", Fault: cfg.Fault, FaultStage: cfg.FaultStage, Actor: "demo"})
+	bad, err := pushExpecting(ctx, api, cfg, PushRequest{Version: "v3", Fault: cfg.Fault, FaultStage: cfg.FaultStage, Actor: "demo"}, release.StatusRolledBack, "", problem)
 	if err != nil {
 		return res, err
 	}
 	res.Bad = bad
-	if bad.Release.Status != release.StatusRolledBack {
-		problem("v3 ended %s (%s), want ROLLED_BACK", bad.Release.Status, shorten(bad.Release.Reason, 240))
-	}
 	alarmAt, restoredAt := time.Time{}, time.Time{}
 	for _, e := range bad.Events {
 		if e.Type == release.EventAlarm && alarmAt.IsZero() {
@@ -148,14 +142,11 @@ func RunDemo(ctx context.Context, api interface {
 		return res, err
 	}
 	fmt.Fprintf(out, "\n━━ 3/3  v4 with a subtle fault (%s, only under %s traffic): no alarm sees it, canary analysis must ━━\n", cfg.SubtleFault, cfg.FaultStage)
-	subtle, err := followPush(ctx, api, cfg, PushRequest{Version: "v4", Fault: cfg.SubtleFault, FaultStage: cfg.FaultStage, Actor: "demo"})
+	subtle, err := pushExpecting(ctx, api, cfg, PushRequest{Version: "v4", Fault: cfg.SubtleFault, FaultStage: cfg.FaultStage, Actor: "demo"}, release.StatusRolledBack, " by canary analysis", problem)
 	if err != nil {
 		return res, err
 	}
 	res.Subtle = subtle
-	if subtle.Release.Status != release.StatusRolledBack {
-		problem("v4 ended %s (%s), want ROLLED_BACK by canary analysis", subtle.Release.Status, shorten(subtle.Release.Reason, 240))
-	}
 	if n := countEvents(subtle, release.EventAlarm); n > 0 {
 		problem("v4 tripped %d alarm(s); its regression was meant to stay below every threshold", n)
 	}
@@ -183,6 +174,22 @@ func RunDemo(ctx context.Context, api interface {
 	}
 	fmt.Fprintf(out, "✓ v2 fully promoted; v3 caught by an alarm, v4 by canary analysis alone, each rolled back by itself; 100%% of traffic on v2 everywhere\n")
 	return res, nil
+}
+
+// pushExpecting pushes req, follows its release to the end and reports a
+// problem unless it ended want (why says more about what was wanted).
+func pushExpecting(ctx context.Context, api interface {
+	API
+	Decider
+}, cfg DemoConfig, req PushRequest, want release.Status, why string, problem func(string, ...any)) (ReleaseView, error) {
+	v, err := followPush(ctx, api, cfg, req)
+	if err != nil {
+		return v, err
+	}
+	if v.Release.Status != want {
+		problem("%s ended %s (%s), want %s%s", req.Version, v.Release.Status, shorten(v.Release.Reason, 240), want, why)
+	}
+	return v, nil
 }
 
 // waitAlarmsOK returns once no alarm of the stack is in ALARM, or fails
