@@ -10,6 +10,7 @@ package cloudwatchmetrics
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -53,7 +54,7 @@ type Source struct {
 	delay time.Duration
 }
 
-var _ analysis.Source = (*Source)(nil)
+var _ analysis.CountSource = (*Source)(nil)
 
 func dim(n, v string) types.Dimension {
 	return types.Dimension{Name: aws.String(n), Value: aws.String(v)}
@@ -125,67 +126,9 @@ func roundPeriod(p time.Duration) time.Duration {
 // metrics one to three minutes late, so the window ends the source's delay
 // before To (WithDelay; ForTarget's sources use DefaultDelay).
 func (s *Source) Samples(ctx context.Context, q analysis.Query) ([]float64, []float64, error) {
-	bad := func(format string, args ...any) ([]float64, []float64, error) {
-		return nil, nil, release.Errorf(release.ErrInvalid, "%s metrics: %s", s.ns, fmt.Sprintf(format, args...))
-	}
-	from, to := q.From.UTC().Truncate(s.period), q.To.UTC().Add(-s.delay).Truncate(s.period)
-	switch {
-	case q.Metric == analysis.MetricSlowRequests:
-		return bad("%s needs per-request latencies, which CloudWatch does not keep", q.Metric)
-	case q.Metric != analysis.MetricLatency && q.Metric != analysis.MetricErrors:
-		return bad("metric %q is not %s or %s", q.Metric, analysis.MetricLatency, analysis.MetricErrors)
-	case q.Canary == "" || q.Baseline == "":
-		return bad("canary and baseline are required")
-	case !q.From.Before(q.To):
-		return bad("window [%s, %s) is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
-	case !from.Before(to):
-		return nil, nil, nil // no whole, complete period yet
-	}
-	var queries []types.MetricDataQuery
-	add := func(id, metric, stat string, dims []types.Dimension) {
-		queries = append(queries, types.MetricDataQuery{
-			Id: aws.String(id),
-			MetricStat: &types.MetricStat{
-				Metric: &types.Metric{Namespace: aws.String(s.ns), MetricName: aws.String(metric), Dimensions: dims},
-				Period: aws.Int32(int32(s.period / time.Second)), Stat: aws.String(stat),
-			},
-			ReturnData: aws.Bool(true),
-		})
-	}
-	for i, id := range []string{q.Canary, q.Baseline} {
-		dims, err := s.dims(id)
-		if err != nil {
-			return nil, nil, err
-		}
-		if q.Metric == analysis.MetricLatency {
-			add(fmt.Sprintf("lat%d", i), s.latency, "Average", dims)
-		} else {
-			add(fmt.Sprintf("err%d", i), s.errs, "Sum", dims)
-			add(fmt.Sprintf("req%d", i), s.requests, "Sum", dims)
-		}
-	}
-	series := map[string]map[int64]float64{}
-	in := &cw.GetMetricDataInput{MetricDataQueries: queries, StartTime: aws.Time(from), EndTime: aws.Time(to), ScanBy: types.ScanByTimestampAscending}
-	for {
-		out, err := s.client.GetMetricData(ctx, in)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s metrics of %s and %s: %w", s.ns, q.Canary, q.Baseline, err)
-		}
-		for _, r := range out.MetricDataResults {
-			id := aws.ToString(r.Id)
-			if series[id] == nil {
-				series[id] = map[int64]float64{}
-			}
-			for k, ts := range r.Timestamps {
-				if k < len(r.Values) {
-					series[id][ts.Unix()] = r.Values[k]
-				}
-			}
-		}
-		if out.NextToken == nil {
-			break
-		}
-		in.NextToken = out.NextToken
+	series, from, to, err := s.read(ctx, q)
+	if err != nil || series == nil {
+		return nil, nil, err
 	}
 	var sides [2][]float64
 	for i := range sides {
@@ -203,6 +146,108 @@ func (s *Source) Samples(ctx context.Context, q analysis.Query) ([]float64, []fl
 		}
 	}
 	return sides[0], sides[1], nil
+}
+
+// fetch reads q's metric for both sides over [from, to), keyed by query id
+// (lat0/lat1, or err0/req0/err1/req1) and period start (Unix seconds).
+func (s *Source) fetch(ctx context.Context, q analysis.Query, from, to time.Time) (map[string]map[int64]float64, error) {
+	var queries []types.MetricDataQuery
+	add := func(id, metric, stat string, dims []types.Dimension) {
+		queries = append(queries, types.MetricDataQuery{
+			Id: aws.String(id),
+			MetricStat: &types.MetricStat{
+				Metric: &types.Metric{Namespace: aws.String(s.ns), MetricName: aws.String(metric), Dimensions: dims},
+				Period: aws.Int32(int32(s.period / time.Second)), Stat: aws.String(stat),
+			},
+			ReturnData: aws.Bool(true),
+		})
+	}
+	for i, id := range []string{q.Canary, q.Baseline} {
+		dims, err := s.dims(id)
+		if err != nil {
+			return nil, err
+		}
+		if q.Metric == analysis.MetricLatency {
+			add(fmt.Sprintf("lat%d", i), s.latency, "Average", dims)
+		} else {
+			add(fmt.Sprintf("err%d", i), s.errs, "Sum", dims)
+			add(fmt.Sprintf("req%d", i), s.requests, "Sum", dims)
+		}
+	}
+	series := map[string]map[int64]float64{}
+	in := &cw.GetMetricDataInput{MetricDataQueries: queries, StartTime: aws.Time(from), EndTime: aws.Time(to), ScanBy: types.ScanByTimestampAscending}
+	for {
+		out, err := s.client.GetMetricData(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("%s metrics of %s and %s: %w", s.ns, q.Canary, q.Baseline, err)
+		}
+		for _, r := range out.MetricDataResults {
+			id := aws.ToString(r.Id)
+			if series[id] == nil {
+				series[id] = map[int64]float64{}
+			}
+			for k, ts := range r.Timestamps {
+				if k < len(r.Values) {
+					series[id][ts.Unix()] = r.Values[k]
+				}
+			}
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	return series, nil
+}
+
+// Counts implements analysis.CountSource for MetricErrors: the Errors (or
+// 5XX) and Invocations (or RequestCount) sums of the window's complete
+// periods, per side, so errors are judged per request rather than as a
+// handful of period rates. Other metrics are not counted (ok false).
+func (s *Source) Counts(ctx context.Context, q analysis.Query) (analysis.Counts, bool, error) {
+	if q.Metric != analysis.MetricErrors {
+		return analysis.Counts{}, false, nil
+	}
+	series, from, to, err := s.read(ctx, q)
+	if err != nil {
+		return analysis.Counts{}, false, err
+	}
+	var sides [2]analysis.Count
+	for i := range sides {
+		var e, n float64
+		for t := from; t.Before(to); t = t.Add(s.period) {
+			k := t.Unix()
+			if r := series[fmt.Sprintf("req%d", i)][k]; r > 0 {
+				n += r
+				e += min(r, series[fmt.Sprintf("err%d", i)][k])
+			}
+		}
+		sides[i] = analysis.Count{Events: int64(math.Round(e)), Total: int64(math.Round(n))}
+	}
+	return analysis.Counts{Canary: sides[0], Baseline: sides[1]}, true, nil
+}
+
+// read validates q and reads its metric over the window's whole, complete
+// periods [from, to); series is nil when there is none yet.
+func (s *Source) read(ctx context.Context, q analysis.Query) (series map[string]map[int64]float64, from, to time.Time, err error) {
+	bad := func(format string, args ...any) (map[string]map[int64]float64, time.Time, time.Time, error) {
+		return nil, from, to, release.Errorf(release.ErrInvalid, "%s metrics: %s", s.ns, fmt.Sprintf(format, args...))
+	}
+	from, to = q.From.UTC().Truncate(s.period), q.To.UTC().Add(-s.delay).Truncate(s.period)
+	switch {
+	case q.Metric == analysis.MetricSlowRequests:
+		return bad("%s needs per-request latencies, which CloudWatch does not keep", q.Metric)
+	case q.Metric != analysis.MetricLatency && q.Metric != analysis.MetricErrors:
+		return bad("metric %q is not %s or %s", q.Metric, analysis.MetricLatency, analysis.MetricErrors)
+	case q.Canary == "" || q.Baseline == "":
+		return bad("canary and baseline are required")
+	case !q.From.Before(q.To):
+		return bad("window [%s, %s) is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	case !from.Before(to):
+		return nil, from, to, nil // no whole, complete period yet
+	}
+	series, err = s.fetch(ctx, q, from, to)
+	return series, from, to, err
 }
 
 // PerPeriod reports that the source's samples are per-period statistics,

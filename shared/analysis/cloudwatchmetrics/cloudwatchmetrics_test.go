@@ -169,3 +169,53 @@ func TestDelayLeavesOutLatePeriods(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorsAsCounts: errors are counted over the window's complete
+// periods (Errors and Invocations sums), so analysis judges them per
+// request: 12 errors in 600 canary invocations against 3 in 5400 fail,
+// where ten period rates could not tell.
+func TestErrorsAsCounts(t *testing.T) {
+	f := awsfake.NewCloudWatchMetrics(t)
+	canary := map[string]string{"FunctionName": "orders", "Resource": "orders:live", "ExecutedVersion": "7"}
+	baseline := map[string]string{"FunctionName": "orders", "Resource": "orders:live", "ExecutedVersion": "6"}
+	for i := range 12 { // the last two periods are within the delay
+		at := start.Add(time.Duration(i) * time.Minute)
+		errs := 0.0
+		if i%5 == 0 {
+			errs = 6 // periods 0, 5 (and 10, left out)
+		}
+		f.Put("AWS/Lambda", "Invocations", canary, at, 60)
+		f.Put("AWS/Lambda", "Errors", canary, at, errs)
+		f.Put("AWS/Lambda", "Invocations", baseline, at, 540)
+		f.Put("AWS/Lambda", "Errors", baseline, at, b01(i < 3))
+	}
+	src := cloudwatchmetrics.Lambda(client(f), "orders", "live", time.Minute).WithDelay(2 * time.Minute)
+	q := analysis.Query{Metric: analysis.MetricErrors, Canary: "7", Baseline: "6", From: start, To: start.Add(12 * time.Minute)}
+	got, ok, err := src.Counts(t.Context(), q)
+	want := analysis.Counts{Canary: analysis.Count{Events: 12, Total: 600}, Baseline: analysis.Count{Events: 3, Total: 5400}}
+	if err != nil || !ok || got != want {
+		t.Fatalf("Counts = %+v, %v, %v; want %+v", got, ok, err, want)
+	}
+	if _, ok, err := src.Counts(t.Context(), analysis.Query{Metric: analysis.MetricLatency, Canary: "7", Baseline: "6", From: q.From, To: q.To}); ok || err != nil {
+		t.Errorf("latency counted (%v, %v), want it left to Samples", ok, err)
+	}
+	cfg := analysis.Config{PerPeriod: true, Metrics: []analysis.Metric{{Name: analysis.MetricErrors, Effect: 0.5}}}
+	j, err := analysis.Analyze(t.Context(), src, analysis.Request{Config: cfg, Canary: "7", Baseline: "6", From: q.From, To: q.To})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := j.Metrics[0]
+	if j.Verdict != analysis.Fail || m.Counts == nil || m.CanaryCount != 600 || m.Test.Method != analysis.MethodExactBinary {
+		t.Errorf("judgment %s (%s): %d canary values, method %s, counts %v; want fail from counts of 600", j.Verdict, j.Reason, m.CanaryCount, m.Test.Method, m.Counts)
+	}
+	// The same data as ten period rates: two periods of 10% among eight of
+	// 0% do not pass the test.
+	c, b, err := src.Samples(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jp, err := analysis.Judge(cfg, map[string]analysis.Samples{analysis.MetricErrors: {Canary: c, Baseline: b}})
+	if err != nil || jp.Verdict == analysis.Fail {
+		t.Errorf("per-period rates judged %s (%v); the point of counts is that they cannot tell", jp.Verdict, err)
+	}
+}

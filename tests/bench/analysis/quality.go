@@ -108,7 +108,7 @@ var PerRequestConfig = analysis.Config{Metrics: []analysis.Metric{
 }}
 
 // PerPeriodConfig is the analysis of per-period aggregates (what CloudWatch
-// gives): period mean latency and period error rate.
+// gives): period mean latency, and errors from the periods' summed counts.
 var PerPeriodConfig = analysis.Config{PerPeriod: true, Metrics: []analysis.Metric{
 	{Name: analysis.MetricLatency, Direction: analysis.Increase, Effect: 0.1},
 	{Name: analysis.MetricErrors, Direction: analysis.Increase, Effect: 0.5},
@@ -176,10 +176,13 @@ func Judge(reqs []Request, bake time.Duration) (Outcome, error) {
 		return o, err
 	}
 	o.PerRequest = j.Verdict
-	pc, pb := perPeriod(reqs, bake, true), perPeriod(reqs, bake, false)
+	// Per period, as the CloudWatch source gives them: period mean
+	// latencies, and errors as the summed Errors and Invocations counts.
+	pc := perPeriod(reqs, bake, true)
+	pb := perPeriod(reqs, bake, false)
 	j, err = analysis.Judge(PerPeriodConfig, map[string]analysis.Samples{
 		analysis.MetricLatency: {Canary: pc[0], Baseline: pb[0]},
-		analysis.MetricErrors:  {Canary: pc[1], Baseline: pb[1]},
+		analysis.MetricErrors:  {Counts: errorCounts(reqs)},
 	})
 	if err != nil {
 		return o, err
@@ -194,6 +197,22 @@ func bool01(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// errorCounts sums the failed and all requests per side.
+func errorCounts(reqs []Request) *analysis.Counts {
+	var c analysis.Counts
+	for _, r := range reqs {
+		n := &c.Baseline
+		if r.canary {
+			n = &c.Canary
+		}
+		n.Total++
+		if r.failed {
+			n.Events++
+		}
+	}
+	return &c
 }
 
 // perPeriod returns the mean latency and error rate of each period.
@@ -340,4 +359,3 @@ func Measure(s Scenario, first uint64, seeds int) (Rates, error) {
 	}
 	return r, nil
 }
-
