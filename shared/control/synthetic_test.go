@@ -3,6 +3,7 @@ package control_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ type fakeSynthetic struct {
 	running bool
 	starts  []int // rps of each start
 	stops   int
+	stopErr error // what StopSynthetic fails with while running
 }
 
 func (f *fakeSynthetic) StartSynthetic(_ context.Context, _ release.Target, rps int, until time.Time) error {
@@ -34,6 +36,9 @@ func (f *fakeSynthetic) StopSynthetic(context.Context, release.Target) (int64, b
 	defer f.mu.Unlock()
 	if !f.running {
 		return 0, false, nil
+	}
+	if f.stopErr != nil {
+		return 0, false, f.stopErr
 	}
 	f.running = false
 	f.stops++
@@ -149,6 +154,29 @@ func TestSyntheticTrafficForQuietCanaries(t *testing.T) {
 			w.checkSafety(r, map[string]string{"orders": tc.alias})
 		})
 	}
+}
+
+// TestSyntheticStopFailureDoesNotBlockRestore: traffic goes back to the
+// known-good version even when synthetic traffic cannot be stopped.
+func TestSyntheticStopFailureDoesNotBlockRestore(t *testing.T) {
+	w := newWorldSpec(t, stepsSpec("            - weight: 10\n              bake: 5m\n              analysis:\n                metrics: [{ name: latency }]\n                synthetic: { maxRps: 3 }\n            - { weight: 100 }"))
+	syn := &fakeSynthetic{stopErr: errors.New("fleet gone")}
+	var seen []string
+	w.svc.Synthetic = syn
+	w.svc.Analysis = func(release.Target) (analysis.Source, error) {
+		return quietSource{synthFactor: 1, mode: "real", seen: &seen}, nil
+	}
+	w.onBake = func(w *world, weight int) {
+		if weight == 10 {
+			w.fireAlarm("orders-5xx")
+		}
+	}
+	r, x := w.start("v2", "push:orders:main:synthetic-stop-fails")
+	w.wait(x)
+	if got := w.releaseOf(r.ID); got.Status != release.StatusRolledBack {
+		t.Errorf("release = %s (%s), want ROLLED_BACK", got.Status, got.Reason)
+	}
+	w.checkSafety(r, map[string]string{"orders": "1"})
 }
 
 // TestSyntheticTrafficStopsOnRollback: an alarm failing the bake while
