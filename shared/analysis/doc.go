@@ -22,7 +22,9 @@
 // Samples are per request (the local fleet) or per period (CloudWatch
 // datapoints, Config.PerPeriod). A per-period test compares a handful of
 // period averages instead of hundreds of requests, so it needs larger
-// effects or longer windows for the same power; rare errors and tail
-// latency mostly vanish into period averages (docs/benchmarks.md measures
-// it).
+// effects or longer windows for the same power, and tail latency mostly
+// vanishes into period averages. Errors need not: a CountSource gives them
+// as summed counts (Errors of Invocations per side, Samples.Counts), which
+// are judged exactly as the per-request 0/1 values they stand for
+// (docs/benchmarks.md measures both).
 package analysis

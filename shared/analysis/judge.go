@@ -151,6 +151,16 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// Defaults returns c with every default filled in (c unchanged when it is
+// invalid: Validate says why).
+func (c Config) Defaults() Config {
+	d, err := c.withDefaults()
+	if err != nil {
+		return c
+	}
+	return d
+}
+
 // Validate reports the first problem with c as an ErrInvalid-kind error.
 func (c Config) Validate() error {
 	_, err := c.withDefaults()
@@ -160,6 +170,23 @@ func (c Config) Validate() error {
 // Samples are one metric's values for the canary and the baseline.
 type Samples struct {
 	Canary, Baseline []float64
+	// Counts, when set, replaces the values of a two-valued (0/1) metric by
+	// its counts per side: how many requests had the event out of how many
+	// (a per-period source's summed Errors and Invocations). The metric is
+	// then judged as the per-request 0/1 values those counts stand for
+	// (Fisher's exact test, as for per-request errors), not per period.
+	Counts *Counts
+}
+
+// Counts are a two-valued metric's events and requests per side.
+type Counts struct {
+	Canary, Baseline Count
+}
+
+// Count is how many of Total requests had the event (Events <= Total).
+type Count struct {
+	Events int64 `json:"events"`
+	Total  int64 `json:"total"`
 }
 
 // MetricResult is the record of one metric's judgment: the data it used and
@@ -187,9 +214,12 @@ type MetricResult struct {
 	// nil when the baseline mean is 0 (then any increase counts as large).
 	Effect *float64 `json:"effect"`
 	// EffectThreshold is the metric's Effect setting.
-	EffectThreshold float64        `json:"effectThreshold"`
-	Class           Classification `json:"classification"`
-	Reason          string         `json:"reason"`
+	EffectThreshold float64 `json:"effectThreshold"`
+	// Counts is set when the metric was judged from event counts (see
+	// Samples.Counts); the counts and medians are then per request.
+	Counts *Counts        `json:"counts,omitempty"`
+	Class  Classification `json:"classification"`
+	Reason string         `json:"reason"`
 }
 
 // Judgment is the record of one analysis: the verdict, the score and every
@@ -239,6 +269,13 @@ func Judge(c Config, data map[string]Samples) (Judgment, error) {
 		}
 		if err := finite(m.Name, s); err != nil {
 			return Judgment{}, err
+		}
+		if c := s.Counts; c != nil {
+			for _, n := range []Count{c.Canary, c.Baseline} {
+				if n.Events < 0 || n.Total < n.Events || n.Total > maxCount {
+					return Judgment{}, release.Errorf(release.ErrInvalid, "analysis: metric %q: count %d of %d: want 0 <= events <= total <= %d", m.Name, n.Events, n.Total, int64(maxCount))
+				}
+			}
 		}
 		r := classify(c, m, s)
 		j.Metrics = append(j.Metrics, r)
@@ -301,17 +338,19 @@ func classify(c Config, m Metric, s Samples) MetricResult {
 		Name: m.Name, Direction: m.Direction, Weight: m.Weight, Critical: m.Critical,
 		CanaryCount: len(s.Canary), BaselineCount: len(s.Baseline), EffectThreshold: m.Effect,
 	}
-	if len(s.Canary) < c.MinSamples || len(s.Baseline) < c.MinSamples {
+	if s.Counts != nil {
+		r.Counts = s.Counts
+		r.CanaryCount, r.BaselineCount = int(s.Counts.Canary.Total), int(s.Counts.Baseline.Total)
+	}
+	if r.CanaryCount < c.MinSamples || r.BaselineCount < c.MinSamples {
 		r.Class = ClassNoData
-		r.Reason = fmt.Sprintf("%d canary and %d baseline values; need %d each", len(s.Canary), len(s.Baseline), c.MinSamples)
-		if len(s.Canary) > 0 && len(s.Baseline) > 0 {
-			r.CanaryMedian, r.BaselineMedian = median(s.Canary), median(s.Baseline)
-			r.CanaryMean, r.BaselineMean = mean(s.Canary), mean(s.Baseline)
+		r.Reason = fmt.Sprintf("%d canary and %d baseline values; need %d each", r.CanaryCount, r.BaselineCount, c.MinSamples)
+		if r.CanaryCount > 0 && r.BaselineCount > 0 {
+			r.CanaryMedian, r.BaselineMedian, r.CanaryMean, r.BaselineMean = summary(s)
 		}
 		return r
 	}
-	r.CanaryMedian, r.BaselineMedian = median(s.Canary), median(s.Baseline)
-	r.CanaryMean, r.BaselineMean = mean(s.Canary), mean(s.Baseline)
+	r.CanaryMedian, r.BaselineMedian, r.CanaryMean, r.BaselineMean = summary(s)
 	alt, alpha := Greater, round12((1-c.Confidence)/2)
 	switch m.Direction {
 	case Decrease:
@@ -320,8 +359,14 @@ func classify(c Config, m Metric, s Samples) MetricResult {
 		alt, alpha = TwoSided, round12(1-c.Confidence)
 	}
 	r.Alpha = alpha
-	r.Test = MannWhitney(s.Canary, s.Baseline, alt)
-	r.Shift = HodgesLehmann(s.Canary, s.Baseline, c.Confidence, tieTerm(s.Canary, s.Baseline))
+	if s.Counts != nil {
+		r.Test = countTest(*s.Counts, alt)
+		// The shift of two 0/1 samples is 0 unless most of one side is 1.
+		r.Shift = Shift{Estimate: r.CanaryMedian - r.BaselineMedian, Low: r.CanaryMedian - r.BaselineMedian, High: r.CanaryMedian - r.BaselineMedian}
+	} else {
+		r.Test = MannWhitney(s.Canary, s.Baseline, alt)
+		r.Shift = HodgesLehmann(s.Canary, s.Baseline, c.Confidence, tieTerm(s.Canary, s.Baseline))
+	}
 	var effect float64 // signed relative change of the mean
 	switch {
 	case r.BaselineMean != 0:
@@ -352,6 +397,34 @@ func classify(c Config, m Metric, s Samples) MetricResult {
 		r.Reason = fmt.Sprintf("significant (p=%.4g) but the mean changed %s, within the effect threshold %.1f%%", r.Test.P, effectText(effect), 100*m.Effect)
 	}
 	return r
+}
+
+// maxCount bounds a count's total (about 4.5e15, where float64 arithmetic
+// on U stays exact).
+const maxCount = 1 << 52
+
+// summary returns the medians and means of s's two sides, from its counts
+// when it has them.
+func summary(s Samples) (cMedian, bMedian, cMean, bMean float64) {
+	if c := s.Counts; c != nil {
+		side := func(n Count) (float64, float64) {
+			if n.Total == 0 {
+				return 0, 0
+			}
+			med := 0.0
+			switch {
+			case 2*n.Events > n.Total:
+				med = 1
+			case 2*n.Events == n.Total:
+				med = 0.5
+			}
+			return med, float64(n.Events) / float64(n.Total)
+		}
+		cMedian, cMean = side(c.Canary)
+		bMedian, bMean = side(c.Baseline)
+		return cMedian, bMedian, cMean, bMean
+	}
+	return median(s.Canary), median(s.Baseline), mean(s.Canary), mean(s.Baseline)
 }
 
 func wordFor(d Direction) string {

@@ -50,31 +50,31 @@ func TestJudge(t *testing.T) {
 		wantScore float64
 	}{
 		{name: "same distribution passes", cfg: analysis.Config{Metrics: []analysis.Metric{lat}},
-			data: map[string]analysis.Samples{"latency": {same, base}}, want: analysis.Pass, wantClass: []analysis.Classification{analysis.ClassPass}, wantScore: 100},
+			data: map[string]analysis.Samples{"latency": {Canary: same, Baseline: base}}, want: analysis.Pass, wantClass: []analysis.Classification{analysis.ClassPass}, wantScore: 100},
 		{name: "50% slower fails", cfg: analysis.Config{Metrics: []analysis.Metric{lat}},
-			data: map[string]analysis.Samples{"latency": {slower, base}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassHigh}, wantScore: 0},
+			data: map[string]analysis.Samples{"latency": {Canary: slower, Baseline: base}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassHigh}, wantScore: 0},
 		{name: "faster passes an increase metric", cfg: analysis.Config{Metrics: []analysis.Metric{lat}},
-			data: map[string]analysis.Samples{"latency": {faster, base}}, want: analysis.Pass, wantClass: []analysis.Classification{analysis.ClassPass}, wantScore: 100},
+			data: map[string]analysis.Samples{"latency": {Canary: faster, Baseline: base}}, want: analysis.Pass, wantClass: []analysis.Classification{analysis.ClassPass}, wantScore: 100},
 		{name: "faster fails an either metric", cfg: analysis.Config{Metrics: []analysis.Metric{{Name: "latency", Direction: analysis.Either, Effect: 0.1}}},
-			data: map[string]analysis.Samples{"latency": {faster, base}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassLow}, wantScore: 0},
+			data: map[string]analysis.Samples{"latency": {Canary: faster, Baseline: base}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassLow}, wantScore: 0},
 		{name: "faster fails a decrease metric", cfg: analysis.Config{Metrics: []analysis.Metric{{Name: "throughput", Direction: analysis.Decrease}}},
-			data: map[string]analysis.Samples{"throughput": {faster, base}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassLow}, wantScore: 0},
+			data: map[string]analysis.Samples{"throughput": {Canary: faster, Baseline: base}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassLow}, wantScore: 0},
 		{name: "significant but tiny passes", cfg: analysis.Config{Metrics: []analysis.Metric{lat}},
-			data: map[string]analysis.Samples{"latency": {slightly, bigBase}}, want: analysis.Pass, wantClass: []analysis.Classification{analysis.ClassPass}, wantScore: 100},
+			data: map[string]analysis.Samples{"latency": {Canary: slightly, Baseline: bigBase}}, want: analysis.Pass, wantClass: []analysis.Classification{analysis.ClassPass}, wantScore: 100},
 		{name: "too few canary values is inconclusive", cfg: analysis.Config{Metrics: []analysis.Metric{lat}, MinSamples: 400},
-			data: map[string]analysis.Samples{"latency": {slower, base}}, want: analysis.Inconclusive, wantClass: []analysis.Classification{analysis.ClassNoData}, wantScore: 0},
+			data: map[string]analysis.Samples{"latency": {Canary: slower, Baseline: base}}, want: analysis.Inconclusive, wantClass: []analysis.Classification{analysis.ClassNoData}, wantScore: 0},
 		{name: "a failure that missing data cannot rescue fails", cfg: analysis.Config{Metrics: []analysis.Metric{lat, {Name: "rare", Effect: 0.5}}},
-			data: map[string]analysis.Samples{"latency": {slower, base}, "rare": {indicators(3, 0), indicators(3, 0)}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassHigh, analysis.ClassNoData}, wantScore: 0},
+			data: map[string]analysis.Samples{"latency": {Canary: slower, Baseline: base}, "rare": {Canary: indicators(3, 0), Baseline: indicators(3, 0)}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassHigh, analysis.ClassNoData}, wantScore: 0},
 		{name: "a pass with missing data is inconclusive", cfg: analysis.Config{Metrics: []analysis.Metric{lat, {Name: "rare", Effect: 0.5}}},
-			data: map[string]analysis.Samples{"latency": {same, base}, "rare": {indicators(3, 0), indicators(3, 0)}}, want: analysis.Inconclusive, wantClass: []analysis.Classification{analysis.ClassPass, analysis.ClassNoData}, wantScore: 100},
+			data: map[string]analysis.Samples{"latency": {Canary: same, Baseline: base}, "rare": {Canary: indicators(3, 0), Baseline: indicators(3, 0)}}, want: analysis.Inconclusive, wantClass: []analysis.Classification{analysis.ClassPass, analysis.ClassNoData}, wantScore: 100},
 		{name: "errors from zero fail", cfg: analysis.Config{Metrics: []analysis.Metric{lat, errs}},
-			data: map[string]analysis.Samples{"latency": {same, base}, "errors": {indicators(300, 8), indicators(2700, 0)}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassPass, analysis.ClassHigh}, wantScore: 50},
+			data: map[string]analysis.Samples{"latency": {Canary: same, Baseline: base}, "errors": {Canary: indicators(300, 8), Baseline: indicators(2700, 0)}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassPass, analysis.ClassHigh}, wantScore: 50},
 		{name: "two errors on a canary are not significant", cfg: analysis.Config{Metrics: []analysis.Metric{lat, errs}},
-			data: map[string]analysis.Samples{"latency": {same, base}, "errors": {indicators(300, 2), indicators(2700, 2)}}, want: analysis.Pass, wantClass: []analysis.Classification{analysis.ClassPass, analysis.ClassPass}, wantScore: 100},
+			data: map[string]analysis.Samples{"latency": {Canary: same, Baseline: base}, "errors": {Canary: indicators(300, 2), Baseline: indicators(2700, 2)}}, want: analysis.Pass, wantClass: []analysis.Classification{analysis.ClassPass, analysis.ClassPass}, wantScore: 100},
 		{name: "a light failing metric is marginal", cfg: analysis.Config{Metrics: []analysis.Metric{{Name: "latency", Effect: 0.1, Weight: 9}, {Name: "errors", Weight: 1, Effect: 0.5}}, MarginalScore: 80},
-			data: map[string]analysis.Samples{"latency": {same, base}, "errors": {indicators(300, 8), indicators(2700, 0)}}, want: analysis.Marginal, wantClass: []analysis.Classification{analysis.ClassPass, analysis.ClassHigh}, wantScore: 90},
+			data: map[string]analysis.Samples{"latency": {Canary: same, Baseline: base}, "errors": {Canary: indicators(300, 8), Baseline: indicators(2700, 0)}}, want: analysis.Marginal, wantClass: []analysis.Classification{analysis.ClassPass, analysis.ClassHigh}, wantScore: 90},
 		{name: "a critical failing metric fails outright", cfg: analysis.Config{Metrics: []analysis.Metric{{Name: "latency", Effect: 0.1, Weight: 9}, {Name: "errors", Weight: 1, Effect: 0.5, Critical: true}}, MarginalScore: 80},
-			data: map[string]analysis.Samples{"latency": {same, base}, "errors": {indicators(300, 8), indicators(2700, 0)}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassPass, analysis.ClassHigh}, wantScore: 0},
+			data: map[string]analysis.Samples{"latency": {Canary: same, Baseline: base}, "errors": {Canary: indicators(300, 8), Baseline: indicators(2700, 0)}}, want: analysis.Fail, wantClass: []analysis.Classification{analysis.ClassPass, analysis.ClassHigh}, wantScore: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +98,7 @@ func TestJudge(t *testing.T) {
 }
 
 func TestJudgeRejects(t *testing.T) {
-	ok := map[string]analysis.Samples{"latency": {[]float64{1}, []float64{2}}}
+	ok := map[string]analysis.Samples{"latency": {Canary: []float64{1}, Baseline: []float64{2}}}
 	tests := []struct {
 		name string
 		cfg  analysis.Config
@@ -113,7 +113,7 @@ func TestJudgeRejects(t *testing.T) {
 		{"confidence 1", analysis.Config{Metrics: []analysis.Metric{{Name: "latency"}}, Confidence: 1}, ok, "confidence 1"},
 		{"slow without threshold", analysis.Config{Metrics: []analysis.Metric{{Name: analysis.MetricSlowRequests}}}, ok, "slowerThan is required"},
 		{"missing data", analysis.Config{Metrics: []analysis.Metric{{Name: "errors"}}}, ok, `no samples for metric "errors"`},
-		{"NaN", analysis.Config{Metrics: []analysis.Metric{{Name: "latency"}}}, map[string]analysis.Samples{"latency": {[]float64{mathNaN()}, []float64{1}}}, "not finite"},
+		{"NaN", analysis.Config{Metrics: []analysis.Metric{{Name: "latency"}}}, map[string]analysis.Samples{"latency": {Canary: []float64{mathNaN()}, Baseline: []float64{1}}}, "not finite"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,8 +132,8 @@ func TestJudgmentRecordGolden(t *testing.T) {
 		{Name: "errors", Direction: analysis.Increase, Effect: 0.5, Weight: 2},
 	}, MinSamples: 5}
 	src := fixedSource{
-		"latency": {[]float64{12, 15, 11, 19, 14, 16, 13, 18}, []float64{10, 11, 9, 12, 10, 13, 11, 10, 12, 9}},
-		"errors":  {indicators(8, 1), indicators(10, 0)},
+		"latency": {Canary: []float64{12, 15, 11, 19, 14, 16, 13, 18}, Baseline: []float64{10, 11, 9, 12, 10, 13, 11, 10, 12, 9}},
+		"errors":  {Canary: indicators(8, 1), Baseline: indicators(10, 0)},
 	}
 	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	j, err := analysis.Analyze(t.Context(), src, analysis.Request{Config: cfg, Canary: "v2", Baseline: "v1", From: at, To: at.Add(time.Minute)})

@@ -135,6 +135,31 @@ func MannWhitney(x, y []float64, alt Alternative) UTest {
 	return res
 }
 
+// countTest is MannWhitney on the 0/1 values that counts stand for
+// (Events ones and Total-Events zeros per side), computed from the counts
+// alone: U counts the canary's ones above the baseline's zeros plus half
+// the ties, and the p-value is the exact binary one (MethodExactBinary).
+func countTest(c Counts, alt Alternative) UTest {
+	n1, n2 := float64(c.Canary.Total), float64(c.Baseline.Total)
+	k, m := float64(c.Canary.Events), float64(c.Baseline.Events)
+	res := UTest{U: k*(n2-m) + 0.5*(k*m+(n1-k)*(n2-m))}
+	n := n1 + n2
+	big := k + m
+	if big == 0 || big == n {
+		res.P, res.Method = 1, MethodIdentical
+		return res
+	}
+	// Ties: two groups of sizes big and n-big.
+	tieSum := big*big*big - big + (n-big)*(n-big)*(n-big) - (n - big)
+	variance := n1 * n2 / 12 * ((n + 1) - tieSum/(n*(n-1)))
+	if variance > 0 {
+		res.Z = (res.U - n1*n2/2) / math.Sqrt(variance)
+	}
+	res.P = hypergeomP(int(c.Canary.Total+c.Baseline.Total), int(c.Canary.Events+c.Baseline.Events), int(c.Canary.Total), int(c.Canary.Events), alt)
+	res.Method = MethodExactBinary
+	return res
+}
+
 type obs struct {
 	v      float64
 	canary bool

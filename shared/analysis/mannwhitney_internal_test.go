@@ -274,3 +274,35 @@ func TestMannWhitneySymmetry(t *testing.T) {
 		}
 	}
 }
+
+// TestCountTestMatchesExpandedValues: judging counts is judging the 0/1
+// values they stand for.
+func TestCountTestMatchesExpandedValues(t *testing.T) {
+	expand := func(n Count) []float64 {
+		v := make([]float64, n.Total)
+		for i := range n.Events {
+			v[i] = 1
+		}
+		return v
+	}
+	tests := []struct {
+		name string
+		c    Counts
+	}{
+		{"rare errors", Counts{Canary: Count{3, 300}, Baseline: Count{3, 2700}}},
+		{"none in the canary", Counts{Canary: Count{0, 300}, Baseline: Count{5, 2700}}},
+		{"all in the canary", Counts{Canary: Count{6, 300}, Baseline: Count{0, 2700}}},
+		{"half fail", Counts{Canary: Count{150, 300}, Baseline: Count{100, 400}}},
+		{"no errors", Counts{Canary: Count{0, 30}, Baseline: Count{0, 70}}},
+		{"all errors", Counts{Canary: Count{30, 30}, Baseline: Count{70, 70}}},
+	}
+	for _, tt := range tests {
+		for _, alt := range []Alternative{Greater, Less, TwoSided} {
+			got := countTest(tt.c, alt)
+			want := MannWhitney(expand(tt.c.Canary), expand(tt.c.Baseline), alt)
+			if got.Method != want.Method || math.Abs(got.U-want.U) > 1e-9 || math.Abs(got.P-want.P) > 1e-12 || math.Abs(got.Z-want.Z) > 1e-9 {
+				t.Errorf("%s, alternative %d: countTest = %+v, MannWhitney on the values = %+v", tt.name, alt, got, want)
+			}
+		}
+	}
+}

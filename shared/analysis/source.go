@@ -47,6 +47,18 @@ type Source interface {
 	Samples(ctx context.Context, q Query) (canary, baseline []float64, err error)
 }
 
+// CountSource is a Source that can also give a two-valued metric
+// (MetricErrors) as counts: how many of each side's requests had the event.
+// A per-period source that has them (CloudWatch's Errors and Invocations
+// sums) judges errors as per request that way (see Samples.Counts).
+type CountSource interface {
+	Source
+	// Counts returns the canary's and the baseline's event counts of
+	// q.Metric in q's window. ok is false for a metric the source does not
+	// count (then Samples serves it); errors are as Samples'.
+	Counts(ctx context.Context, q Query) (c Counts, ok bool, err error)
+}
+
 // Request is one judgment to run: a config, where the data comes from and
 // what to compare.
 type Request struct {
@@ -64,8 +76,20 @@ func Analyze(ctx context.Context, src Source, r Request) (Judgment, error) {
 		return Judgment{}, err
 	}
 	data := make(map[string]Samples, len(r.Config.Metrics))
+	counter, counts := src.(CountSource)
 	for _, m := range r.Config.Metrics {
-		c, b, err := src.Samples(ctx, Query{Metric: m.Name, Canary: r.Canary, Baseline: r.Baseline, From: r.From, To: r.To, SlowerThan: m.SlowerThan})
+		q := Query{Metric: m.Name, Canary: r.Canary, Baseline: r.Baseline, From: r.From, To: r.To, SlowerThan: m.SlowerThan}
+		if counts {
+			n, ok, err := counter.Counts(ctx, q)
+			if err != nil {
+				return Judgment{}, fmt.Errorf("analysis: metric %s: %w", m.Name, err)
+			}
+			if ok {
+				data[m.Name] = Samples{Counts: &n}
+				continue
+			}
+		}
+		c, b, err := src.Samples(ctx, q)
 		if err != nil {
 			return Judgment{}, fmt.Errorf("analysis: metric %s: %w", m.Name, err)
 		}

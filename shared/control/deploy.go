@@ -594,6 +594,9 @@ func (s *Service) registerBake(ctx context.Context, in BakeInput) error {
 		if err := s.record(ctx, ev); err != nil {
 			return err
 		}
+		if err := s.startSynthetic(ctx, in); err != nil {
+			return err
+		}
 	}
 	if firing, err := s.firing(ctx, in.StepTask); err != nil {
 		return err
@@ -612,6 +615,9 @@ func (s *Service) registerBake(ctx context.Context, in BakeInput) error {
 // goes back to Shift.
 func (s *Service) checkBake(ctx context.Context, in BakeCheckInput) (StepOutput, error) {
 	if err := s.dropTokens(ctx, in.TargetTask); err != nil {
+		return StepOutput{}, err
+	}
+	if err := s.stopSynthetic(ctx, in.event("", ""), in.Target, "the bake is over"); err != nil {
 		return StepOutput{}, err
 	}
 	if err := s.checkWave(ctx, in.TargetTask); err != nil {
@@ -688,8 +694,15 @@ func (s *Service) analyze(ctx context.Context, in BakeCheckInput, out StepOutput
 		cfg.PerPeriod = true // CloudWatch: per-period statistics, not per-request values
 	}
 	now := s.now()
-	j, err := analysis.Analyze(ctx, src, analysis.Request{Config: cfg,
-		Canary: in.Split.Candidate, Baseline: in.Split.Stable, From: now.Add(-time.Duration(elapsed) * time.Second), To: now})
+	req := analysis.Request{Config: cfg,
+		Canary: in.Split.Candidate, Baseline: in.Split.Stable, From: now.Add(-time.Duration(elapsed) * time.Second), To: now}
+	judged := src
+	if syn := in.Step.Analysis.Synthetic; syn != nil && syn.CountInJudgment {
+		if ss, ok := src.(SyntheticSource); ok {
+			judged = ss.WithSyntheticRequests() // the spec counts them with real traffic
+		}
+	}
+	j, err := analysis.Analyze(ctx, judged, req)
 	if err != nil {
 		return StepOutput{}, false, fmt.Errorf("analysis of %s on %s: %w", in.Split.Candidate, in.Target.Name, err)
 	}
@@ -697,6 +710,17 @@ func (s *Service) analyze(ctx context.Context, in BakeCheckInput, out StepOutput
 	ev.Data = jsonData(j)
 	if err := s.record(ctx, ev); err != nil {
 		return StepOutput{}, false, err
+	}
+	if j.Verdict == analysis.Inconclusive {
+		// Real traffic too thin: synthetic requests, judged on their own,
+		// decide if they can.
+		sj, ok, err := s.judgeSynthetic(ctx, in, src, req)
+		if err != nil {
+			return StepOutput{}, false, err
+		}
+		if ok && sj.Verdict != analysis.Inconclusive {
+			j = sj
+		}
 	}
 	switch j.Verdict {
 	case analysis.Pass:

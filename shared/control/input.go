@@ -101,6 +101,9 @@ type BakeInput struct {
 	StepTask
 	Token   string `json:"token"`
 	Seconds int64  `json:"seconds"`
+	// ElapsedSeconds is how long the step has baked before this bake (an
+	// extension's earlier bakes); 0 at a step's first bake.
+	ElapsedSeconds int64 `json:"elapsedSeconds,omitempty"`
 	// Hold marks a bake that holds the current weight while the deploy
 	// window is shut (see StepOutput.Hold).
 	Hold bool `json:"hold,omitempty"`

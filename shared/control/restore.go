@@ -169,6 +169,13 @@ func (s *Service) restoreOne(ctx context.Context, releaseID string, t release.Ta
 // when the target is verified back (now or before); attention says why it
 // could not be.
 func (s *Service) restoreTarget(ctx context.Context, releaseID string, t release.Target, touch release.Touch, reason string) (done bool, attention string, err error) {
+	// Synthetic requests of an analysis step end with it, whatever ends it;
+	// failing to stop them never holds a restore back (each generator also
+	// stops by itself at its deadline).
+	syn := release.Event{ReleaseID: releaseID, Stage: touch.Stage, Wave: touch.Wave, Target: t.Name}
+	if err := s.stopSynthetic(ctx, syn, t, "the target is being restored"); err != nil {
+		s.log().WarnContext(ctx, "synthetic traffic not stopped", "releaseId", releaseID, "target", t.Name, "error", err)
+	}
 	for range 5 {
 		ts, err := s.Store.GetTargetState(ctx, t.Name)
 		if errors.Is(err, release.ErrNotFound) {

@@ -140,6 +140,10 @@ type Service struct {
 	Analysis func(t release.Target) (analysis.Source, error)
 	Now      func() time.Time
 	Logger   *slog.Logger
+
+	// Synthetic sends synthetic requests to quiet canaries of analysis
+	// steps that ask for them (nil: none are sent).
+	Synthetic Synthetic
 }
 
 func (s *Service) now() time.Time {

@@ -48,7 +48,7 @@ func ParseArtifact(s string) (Artifact, error) {
 	if len(s) > maxArtifactLen {
 		return bad("longer than %d characters", maxArtifactLen)
 	}
-	parts := splitFaults(s)
+	parts := SplitFaults(s)
 	a := Artifact{Version: parts[0]}
 	if err := validVersion(a.Version); err != nil {
 		return bad("%v", err)
@@ -100,9 +100,10 @@ func ParseArtifact(s string) (Artifact, error) {
 	return a, nil
 }
 
-// splitFaults splits an artifact string at each "+" that does not start a
-// value ("latency=+40%" keeps its sign).
-func splitFaults(s string) []string {
+// SplitFaults splits an artifact string (or a list of faults joined by
+// "+") at each "+" that does not start a value ("latency=+40%" keeps its
+// sign).
+func SplitFaults(s string) []string {
 	var parts []string
 	start := 0
 	for i := 0; i < len(s); i++ {

@@ -10,7 +10,8 @@
 // counts, 5xx counts and latencies of the real traffic it forwards, which
 // the local metric alarms evaluate, and a background generator keeps
 // traffic flowing. Synthetic requests (SyntheticHeader, StartSynthetic) go
-// to the candidate outside the weighted split and are recorded apart, so
-// quiet canaries can be judged without mixing them into real traffic. Artifacts name a version plus injected faults
-// ("v3+error-rate=0.2"; see Artifact).
+// to the candidate or the baseline, alternately, outside the weighted
+// split, and are recorded apart, so quiet canaries can be judged without
+// mixing them into real traffic. Artifacts name a version plus injected
+// faults ("v3+error-rate=0.2"; see Artifact).
 package fleet

@@ -172,10 +172,11 @@ func (s *Service) handler(rp *httputil.ReverseProxy) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt := s.route.Load()
 		b := rt.stable
-		synthetic := r.Header.Get(SyntheticHeader) != ""
+		tag := r.Header.Get(SyntheticHeader)
+		synthetic := tag != ""
 		switch {
 		case synthetic:
-			if rt.can != nil {
+			if rt.can != nil && tag != SyntheticBaseline {
 				b = rt.can
 			}
 		case rt.can != nil && pickCandidate(s.counter.Add(1)-1, rt.split.Weight):

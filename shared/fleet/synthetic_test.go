@@ -31,7 +31,7 @@ func TestSyntheticTrafficKeptApart(t *testing.T) {
 	send := func(synthetic bool) string {
 		req, _ := http.NewRequest(http.MethodGet, s.Endpoint()+"/", nil)
 		if synthetic {
-			req.Header.Set(fleet.SyntheticHeader, "1")
+			req.Header.Set(fleet.SyntheticHeader, fleet.SyntheticCanary)
 		}
 		resp, err := client.Do(req)
 		if err != nil {
@@ -59,13 +59,27 @@ func TestSyntheticTrafficKeptApart(t *testing.T) {
 	if n, err := f.CandidateRequests(ctx, release.Target{Type: release.TargetLocal, Service: "quiet"}, v2, from); err != nil || n != 2 {
 		t.Errorf("CandidateRequests = %d, %v; want the 2 real requests", n, err)
 	}
+	// The baseline value sends a synthetic request to the stable version.
+	req, _ := http.NewRequest(http.MethodGet, s.Endpoint()+"/", nil)
+	req.Header.Set(fleet.SyntheticHeader, fleet.SyntheticBaseline)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if v := resp.Header.Get(fleet.VersionHeader); v != "v1" {
+		t.Errorf("synthetic baseline request served by %s, want v1", v)
+	}
+	if syn1 := s.SyntheticMetrics("v1", from, time.Now().Add(time.Second)); syn1.Requests != 1 {
+		t.Errorf("synthetic v1 = %d requests, want 1", syn1.Requests)
+	}
 }
 
 func TestSyntheticGenerator(t *testing.T) {
 	f := newFleet(t)
 	s := addService(t, f, "gen", 1, "v1")
 	from := time.Now().Truncate(fleet.Resolution)
-	if err := f.StartSynthetic("gen", 200); err != nil {
+	if err := f.StartSynthetic("gen", 200, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	// Wall-clock traffic: wait (bounded) until the proxy has recorded some.
@@ -79,16 +93,72 @@ func TestSyntheticGenerator(t *testing.T) {
 		case <-tick.C:
 		}
 	}
-	s.StopSynthetic()
+	if sent := s.StopSynthetic(); sent < 20 {
+		t.Errorf("StopSynthetic = %d sent, want at least the 20 recorded", sent)
+	}
 	if d := s.Metrics("v1", from, time.Now().Add(fleet.Resolution)); d.Requests != 0 {
 		t.Errorf("synthetic generator recorded %d real requests, want 0", d.Requests)
 	}
 	for _, rps := range []int{0, fleet.MaxSyntheticRPS + 1} {
-		if err := s.StartSynthetic(rps); !errors.Is(err, release.ErrInvalid) {
+		if err := s.StartSynthetic(rps, time.Time{}); !errors.Is(err, release.ErrInvalid) {
 			t.Errorf("StartSynthetic(%d) = %v, want ErrInvalid", rps, err)
 		}
 	}
-	if err := f.StartSynthetic("nope", 1); !errors.Is(err, release.ErrNotFound) {
+	if err := f.StartSynthetic("nope", 1, time.Time{}); !errors.Is(err, release.ErrNotFound) {
 		t.Errorf("StartSynthetic(unknown) = %v, want ErrNotFound", err)
+	}
+	if n, err := f.StopSynthetic("gen"); err != nil || n != 0 {
+		t.Errorf("StopSynthetic without a generator = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// TestSyntheticGeneratorSplitsAndEnds: the generator sends every other
+// request to the baseline, so both versions get synthetic samples alike,
+// and stops by itself at its deadline.
+func TestSyntheticGeneratorSplitsAndEnds(t *testing.T) {
+	ctx := context.Background()
+	f := newFleet(t)
+	s := addService(t, f, "split", 1, "v1")
+	v2, err := f.Launch(ctx, "split", "v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetRoute(ctx, "split", traffic.Split{Stable: "v1", Candidate: v2, Weight: 10}); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Now().Truncate(fleet.Resolution)
+	until := time.Now().Add(time.Second)
+	if err := s.StartSynthetic(100, until); err != nil {
+		t.Fatal(err)
+	}
+	// Wait (bounded) until the generator has ended by itself: the
+	// recorded count stops growing after its deadline.
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	last := int64(-1)
+	for {
+		select {
+		case <-deadline:
+			t.Fatal("synthetic generator still sending 9 s after its deadline")
+		case <-tick.C:
+		}
+		n := s.SyntheticMetrics("v1", from, time.Now().Add(fleet.Resolution)).Requests + s.SyntheticMetrics(v2, from, time.Now().Add(fleet.Resolution)).Requests
+		if time.Now().After(until.Add(500*time.Millisecond)) && n == last {
+			break
+		}
+		last = n
+	}
+	to := time.Now().Add(fleet.Resolution)
+	c, b := s.SyntheticMetrics(v2, from, to).Requests, s.SyntheticMetrics("v1", from, to).Requests
+	if c < 20 || b < 20 || c-b > 1 || b-c > 1 {
+		t.Errorf("synthetic requests: canary %d, baseline %d; want at least 20 each, alternating", c, b)
+	}
+	if r := s.Metrics("v1", from, to).Requests + s.Metrics(v2, from, to).Requests; r != 0 {
+		t.Errorf("%d synthetic requests recorded as real traffic", r)
+	}
+	// A request the deadline cut short was sent but not recorded.
+	if sent := s.StopSynthetic(); sent < c+b || sent > c+b+5 {
+		t.Errorf("StopSynthetic after the deadline = %d sent, want the %d recorded (and at most the few in flight at the deadline)", sent, c+b)
 	}
 }

@@ -22,6 +22,7 @@ type generator struct {
 	wg      sync.WaitGroup
 	sent    atomic.Int64
 	dropped atomic.Int64
+	started int64 // requests started; the ticking goroutine's own
 }
 
 // StartTraffic starts a background generator sending rps GET / requests per
@@ -34,14 +35,18 @@ func (s *Service) StartTraffic(rps int) error {
 	s.trafficMu.Lock()
 	defer s.trafficMu.Unlock()
 	s.stopTrafficLocked()
-	s.gen = startGenerator(s.Endpoint()+"/", rps, nil)
+	s.gen = startGenerator(s.Endpoint()+"/", rps, nil, time.Time{})
 	return nil
 }
 
-// startGenerator sends rps GET requests per second to url, with header
-// set on each, until stopped.
-func startGenerator(url string, rps int, header http.Header) *generator {
+// startGenerator sends rps GET requests per second to url, with the
+// headers header returns for the n-th request (nil: none), until stopped or,
+// unless until is zero, until then.
+func startGenerator(url string, rps int, header func(n int64) http.Header, until time.Time) *generator {
 	ctx, cancel := context.WithCancel(context.Background())
+	if !until.IsZero() {
+		ctx, cancel = context.WithDeadline(context.Background(), until)
+	}
 	g := &generator{cancel: cancel}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: maxInFlight}}
 	sem := make(chan struct{}, maxInFlight)
@@ -63,6 +68,8 @@ func startGenerator(url string, rps int, header http.Header) *generator {
 				g.dropped.Add(1)
 				continue
 			}
+			n := g.started
+			g.started++
 			g.wg.Add(1)
 			go func() {
 				defer g.wg.Done()
@@ -71,8 +78,10 @@ func startGenerator(url string, rps int, header http.Header) *generator {
 				if err != nil {
 					return
 				}
-				for k, v := range header {
-					req.Header[k] = v
+				if header != nil {
+					for k, v := range header(n) {
+						req.Header[k] = v
+					}
 				}
 				resp, err := client.Do(req)
 				g.sent.Add(1)

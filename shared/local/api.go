@@ -168,7 +168,10 @@ func checkFault(f string) error {
 	if f == "" {
 		return nil
 	}
-	for _, part := range strings.FieldsFunc(f, func(r rune) bool { return r == '+' || r == ',' }) {
+	for _, part := range fleet.SplitFaults(strings.ReplaceAll(f, ",", "+")) {
+		if part == "" {
+			continue
+		}
 		k, v, hasValue := strings.Cut(part, "=")
 		switch k {
 		case "error-rate", "latency", "crash-after":
@@ -177,7 +180,7 @@ func checkFault(f string) error {
 			}
 		case "crash-on-start":
 		default:
-			return release.Errorf(release.ErrInvalid, "fault %q: unknown fault %q (want error-rate=F, latency=D, crash-after=D or crash-on-start)", f, k)
+			return release.Errorf(release.ErrInvalid, "fault %q: unknown fault %q (want error-rate=F, latency=D or +P%%, crash-after=D or crash-on-start)", f, k)
 		}
 	}
 	return nil

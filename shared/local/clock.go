@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/analysis/fleetsamples"
+	"github.com/shipwave/shipwave/shared/fleet"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/states"
 )
@@ -58,4 +60,26 @@ type scaledRequests struct {
 // CandidateRequests implements control.Requests.
 func (r scaledRequests) CandidateRequests(ctx context.Context, t release.Target, candidate string, since time.Time) (int64, error) {
 	return r.fleet.CandidateRequests(ctx, t, candidate, r.clock.real(since))
+}
+
+// scaledMetrics asks the fleet, which records in wall-clock time, for the
+// samples of a window in scaled time (canary analysis).
+type scaledMetrics struct {
+	metrics fleetsamples.Metrics
+	clock   *scaledClock
+}
+
+// Metrics implements fleetsamples.Metrics.
+func (m scaledMetrics) Metrics(service, version string, from, to time.Time) (fleet.Datapoint, error) {
+	return m.metrics.Metrics(service, version, m.clock.real(from), m.clock.real(to))
+}
+
+// SyntheticMetrics implements fleetsamples.SyntheticMetrics when the fleet
+// records synthetic requests (an ErrInvalid-kind error otherwise).
+func (m scaledMetrics) SyntheticMetrics(service, version string, from, to time.Time) (fleet.Datapoint, error) {
+	syn, ok := m.metrics.(fleetsamples.SyntheticMetrics)
+	if !ok {
+		return fleet.Datapoint{}, release.Errorf(release.ErrInvalid, "the fleet records no synthetic requests")
+	}
+	return syn.SyntheticMetrics(service, version, m.clock.real(from), m.clock.real(to))
 }

@@ -35,7 +35,7 @@ func DefaultFleet(ctx context.Context, s FleetSetup) (Fleet, AlarmEngine, error)
 		defs = append(defs, a)
 	}
 	sort.Slice(defs, func(i, j int) bool { return defs[i].Name < defs[j].Name })
-	f := fleet.New(fleet.Config{Binary: s.Binary, Logger: s.Logger})
+	f := fleet.New(fleet.Config{Binary: s.Binary, Logger: s.Logger, BaseLatency: BaseLatency})
 	eng, err := metricalarms.New(metricalarms.Config{
 		Alarms: defs, Metrics: f, OnChange: s.OnAlarm, Account: Account, Region: Region, Logger: s.Logger,
 	})
@@ -121,6 +121,13 @@ func (a fleetAdapter) Instances(service, version string) []string {
 	}
 	return out
 }
+
+// BaseLatency is the default fleet's healthy per-request latency (the
+// median of a lognormal, fleet.Config.BaseLatency): what a latency=+P%
+// fault scales, so a version can be slower by a share no threshold alarm
+// sees (+40% is 28 ms against a 400 ms p99 alarm) while canary analysis
+// does.
+const BaseLatency = 20 * time.Millisecond
 
 // warmRequests is how many requests warm up each new instance.
 const warmRequests = 20

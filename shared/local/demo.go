@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/release"
 )
 
@@ -23,8 +24,12 @@ type DemoConfig struct {
 	Approver string
 	// Fault is the bad version's fault; empty means "error-rate=0.5".
 	Fault string
-	// FaultStage is where the fault shows; empty means "prod".
+	// FaultStage is where the faults show; empty means "prod".
 	FaultStage string
+	// SubtleFault is the third version's fault, a regression no threshold
+	// alarm sees and canary analysis must catch; empty means
+	// "latency=+40%" (the default fleet's 20 ms service 40% slower).
+	SubtleFault string
 	// Out receives the live progress (each release's timeline, once) and
 	// the result.
 	Out io.Writer
@@ -38,6 +43,8 @@ type DemoConfig struct {
 // DemoResult is what the demo saw.
 type DemoResult struct {
 	Good, Bad ReleaseView
+	// Subtle is the release of the version only canary analysis catches.
+	Subtle ReleaseView
 	// AlarmToRestored is the time from the alarm that failed the bad
 	// release's bake to 100% of traffic back on the good version.
 	AlarmToRestored time.Duration
@@ -61,8 +68,10 @@ type Decider interface {
 
 // RunDemo pushes a healthy v2 and follows it through every stage, then a v3
 // that fails under production traffic and follows its alarm and automatic
-// rollback, printing each timeline live (once) and the result. It returns the result and
-// an error when any expectation did not hold.
+// rollback, then a v4 slower by a share no alarm sees, which canary
+// analysis fails and rolls back, printing each timeline live (once) and the
+// result. It returns the result and an error when any expectation did not
+// hold.
 func RunDemo(ctx context.Context, api interface {
 	API
 	Decider
@@ -79,6 +88,9 @@ func RunDemo(ctx context.Context, api interface {
 	if cfg.FaultStage == "" {
 		cfg.FaultStage = "prod"
 	}
+	if cfg.SubtleFault == "" {
+		cfg.SubtleFault = "latency=+40%"
+	}
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
@@ -91,26 +103,20 @@ func RunDemo(ctx context.Context, api interface {
 		res.Problems = append(res.Problems, fmt.Sprintf(format, args...))
 	}
 
-	fmt.Fprintf(out, "\n━━ 1/2  a healthy v2 goes out: beta, then prod wave by wave ━━\n")
-	good, err := followPush(ctx, api, cfg, PushRequest{Version: "v2", Actor: "demo"})
+	fmt.Fprintf(out, "\n━━ 1/3  a healthy v2 goes out: beta, then prod wave by wave ━━\n")
+	good, err := pushExpecting(ctx, api, cfg, PushRequest{Version: "v2", Actor: "demo"}, release.StatusSucceeded, "", problem)
 	if err != nil {
 		return res, err
 	}
 	res.Good = good
-	if good.Release.Status != release.StatusSucceeded {
-		problem("v2 ended %s (%s), want SUCCEEDED", good.Release.Status, shorten(good.Release.Reason, 240))
-	}
 	checkRoutes(ctx, api, "v2", "after v2", problem)
 
-	fmt.Fprintf(out, "\n━━ 2/2  v3 with a fault (%s, only under %s traffic) ━━\n", cfg.Fault, cfg.FaultStage)
-	bad, err := followPush(ctx, api, cfg, PushRequest{Version: "v3", Fault: cfg.Fault, FaultStage: cfg.FaultStage, Actor: "demo"})
+	fmt.Fprintf(out, "\n━━ 2/3  v3 with a fault (%s, only under %s traffic) ━━\n", cfg.Fault, cfg.FaultStage)
+	bad, err := pushExpecting(ctx, api, cfg, PushRequest{Version: "v3", Fault: cfg.Fault, FaultStage: cfg.FaultStage, Actor: "demo"}, release.StatusRolledBack, "", problem)
 	if err != nil {
 		return res, err
 	}
 	res.Bad = bad
-	if bad.Release.Status != release.StatusRolledBack {
-		problem("v3 ended %s (%s), want ROLLED_BACK", bad.Release.Status, shorten(bad.Release.Reason, 240))
-	}
 	alarmAt, restoredAt := time.Time{}, time.Time{}
 	for _, e := range bad.Events {
 		if e.Type == release.EventAlarm && alarmAt.IsZero() {
@@ -130,10 +136,33 @@ func RunDemo(ctx context.Context, api interface {
 	}
 	checkRoutes(ctx, api, "v2", "after v3", problem)
 
+	// v3's alarm stays in ALARM until its bad periods age out; a release
+	// refuses to start while a watched alarm fires.
+	if err := waitAlarmsOK(ctx, api, cfg.Timeout); err != nil {
+		return res, err
+	}
+	fmt.Fprintf(out, "\n━━ 3/3  v4 with a subtle fault (%s, only under %s traffic): no alarm sees it, canary analysis must ━━\n", cfg.SubtleFault, cfg.FaultStage)
+	subtle, err := pushExpecting(ctx, api, cfg, PushRequest{Version: "v4", Fault: cfg.SubtleFault, FaultStage: cfg.FaultStage, Actor: "demo"}, release.StatusRolledBack, " by canary analysis", problem)
+	if err != nil {
+		return res, err
+	}
+	res.Subtle = subtle
+	if n := countEvents(subtle, release.EventAlarm); n > 0 {
+		problem("v4 tripped %d alarm(s); its regression was meant to stay below every threshold", n)
+	}
+	if !judged(subtle, "fail") {
+		problem("v4 has no failing %s event", release.EventAnalysis)
+	}
+	if !judged(good, "pass") {
+		problem("v2 has no passing %s event (the one-box step's analysis)", release.EventAnalysis)
+	}
+	checkRoutes(ctx, api, "v2", "after v4", problem)
+
 	// The timelines were printed live above; the result only sums them up.
 	fmt.Fprintf(out, "\n━━ result ━━\n")
 	fmt.Fprintf(out, "v2: %s (release %s, %d events)\n", good.Release.Status, good.Release.ID, len(good.Events))
 	fmt.Fprintf(out, "v3: %s (release %s, %d events)%s\n", bad.Release.Status, bad.Release.ID, len(bad.Events), reasonSuffix(bad.Release.Reason))
+	fmt.Fprintf(out, "v4: %s (release %s, %d events)%s\n", subtle.Release.Status, subtle.Release.ID, len(subtle.Events), reasonSuffix(subtle.Release.Reason))
 	if res.AlarmToRestored > 0 {
 		fmt.Fprintf(out, "alarm → 100%% restored on the last good version: %s\n", res.AlarmToRestored.Round(time.Millisecond))
 	}
@@ -143,8 +172,73 @@ func RunDemo(ctx context.Context, api interface {
 		}
 		return res, fmt.Errorf("demo: %d expectation(s) failed", len(res.Problems))
 	}
-	fmt.Fprintf(out, "✓ v2 fully promoted; v3 caught by an alarm and rolled back by itself; 100%% of traffic on v2 everywhere\n")
+	fmt.Fprintf(out, "✓ v2 fully promoted; v3 caught by an alarm, v4 by canary analysis alone, each rolled back by itself; 100%% of traffic on v2 everywhere\n")
 	return res, nil
+}
+
+// pushExpecting pushes req, follows its release to the end and reports a
+// problem unless it ended want (why says more about what was wanted).
+func pushExpecting(ctx context.Context, api interface {
+	API
+	Decider
+}, cfg DemoConfig, req PushRequest, want release.Status, why string, problem func(string, ...any)) (ReleaseView, error) {
+	v, err := followPush(ctx, api, cfg, req)
+	if err != nil {
+		return v, err
+	}
+	if v.Release.Status != want {
+		problem("%s ended %s (%s), want %s%s", req.Version, v.Release.Status, shorten(v.Release.Reason, 240), want, why)
+	}
+	return v, nil
+}
+
+// waitAlarmsOK returns once no alarm of the stack is in ALARM, or fails
+// after timeout.
+func waitAlarmsOK(ctx context.Context, api API, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		st, err := api.Status(ctx)
+		if err != nil {
+			return fmt.Errorf("status: %w", err)
+		}
+		firing := false
+		for _, s := range st.Alarms {
+			firing = firing || s == alarms.StateAlarm
+		}
+		if !firing {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the alarms to clear: %w", ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// countEvents counts v's events of type typ.
+func countEvents(v ReleaseView, typ release.EventType) int {
+	n := 0
+	for _, e := range v.Events {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// judged reports whether v has an AnalysisJudged event with verdict.
+func judged(v ReleaseView, verdict string) bool {
+	for _, e := range v.Events {
+		var d struct {
+			Verdict string `json:"verdict"`
+		}
+		if e.Type == release.EventAnalysis && json.Unmarshal(e.Data, &d) == nil && d.Verdict == verdict {
+			return true
+		}
+	}
+	return false
 }
 
 // checkRoutes reports every service not serving 100% on version.

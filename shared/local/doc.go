@@ -14,5 +14,8 @@
 // label. Outside /v1 only GETs of the dashboard's page pass, which hold no
 // data. The outside endpoints POST /webhook, /slack and /alexa
 // (outside.go) run the AWS functions' handlers, configured by Secrets.
-// Schedules fire on the engine's clock (schedules.go).
+// Schedules fire on the engine's clock (schedules.go). Canary analysis
+// reads the fleet's per-request samples, and analysis steps of quiet
+// canaries get synthetic requests from the fleet's generator
+// (synthetic.go).
 package local

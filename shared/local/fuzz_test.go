@@ -11,13 +11,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shipwave/shipwave/shared/fleet"
 	"github.com/shipwave/shipwave/shared/rules"
 )
 
 // FuzzCheckFault: a fault string from a push either is rejected or has only
 // known faults, and its artifact parses back to the version.
 func FuzzCheckFault(f *testing.F) {
-	for _, s := range []string{"", "error-rate=0.2", "latency=300ms+error-rate=0.1", "crash-on-start", "crash-after=2s", "melt=1", "error-rate", "+,+", "latency=,x"} {
+	for _, s := range []string{"", "error-rate=0.2", "latency=300ms+error-rate=0.1", "crash-on-start", "crash-after=2s", "melt=1", "error-rate", "+,+", "latency=,x", "latency=+40%", "latency=+40%+error-rate=0.01", "latency=+"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, fault string) {
@@ -29,7 +30,7 @@ func FuzzCheckFault(f *testing.F) {
 		if version != "v9" {
 			t.Fatalf("Artifact(v9, %q) = %q: version lost", fault, art)
 		}
-		for _, part := range strings.Split(rest, "+") {
+		for _, part := range fleet.SplitFaults(rest) {
 			if part == "" {
 				continue
 			}

@@ -456,14 +456,18 @@ func (s *Stack) startEngine(clock states.Clock) error {
 		s.svc.Requests = scaledRequests{fleet: s.fleet, clock: s.scaled}
 	}
 	if m, ok := s.fleet.(fleetsamples.Metrics); ok {
-		// Canary analysis reads the fleet's per-request samples.
-		s.svc.Analysis = func(t release.Target) (analysis.Source, error) {
-			svc := t.Service
-			if svc == "" {
-				svc = t.Name
-			}
-			return fleetsamples.New(m, svc), nil
+		// Canary analysis reads the fleet's per-request samples, recorded
+		// in wall-clock time.
+		if s.scaled != nil {
+			m = scaledMetrics{metrics: m, clock: s.scaled}
 		}
+		s.svc.Analysis = func(t release.Target) (analysis.Source, error) {
+			return fleetsamples.New(m, serviceOf(t)), nil
+		}
+	}
+	if f, ok := s.fleet.(syntheticFleet); ok {
+		// Quiet canaries of analysis steps get synthetic requests.
+		s.svc.Synthetic = newSyntheticTraffic(f, clock.Now, s.scaled)
 	}
 	eng, err := NewEngine(states.Options{Clock: clock, Region: Region, Account: Account, Logger: s.log}, Handlers{
 		Service: s.svc, LoadTestAggregate: s.aggregateLoadTest, RunTask: states.TaskFunc(s.runLoadgen),

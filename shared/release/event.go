@@ -35,6 +35,8 @@ const (
 	EventBakeExtended          EventType = "BakeExtended"
 	EventPromoted              EventType = "Promoted"
 	EventAnalysis              EventType = "AnalysisJudged"
+	EventSyntheticStarted      EventType = "SyntheticStarted"
+	EventSyntheticStopped      EventType = "SyntheticStopped"
 	EventAlarm                 EventType = "AlarmTriggered"
 	EventLoadTestPassed        EventType = "LoadTestPassed"
 	EventLoadTestFailed        EventType = "LoadTestFailed"

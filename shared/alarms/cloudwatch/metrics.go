@@ -3,6 +3,7 @@ package cloudwatch
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -23,6 +24,12 @@ type MetricDataAPI interface {
 // Lambda and ALB publish one-minute metrics.
 const DefaultMetricsPeriod = time.Minute
 
+// DefaultDelay is how far MetricsFor's sources end their window before the
+// query's end: CloudWatch publishes Lambda and ALB datapoints one to three
+// minutes late, and a period read before its datapoints arrived looks
+// quieter (or, for errors, healthier) than it was.
+const DefaultDelay = 2 * time.Minute
+
 // Metrics (an analysis.Source) reads one target's per-period statistics
 // with GetMetricData. Build it with LambdaMetrics, ALBMetrics or
 // MetricsFor.
@@ -38,9 +45,11 @@ type Metrics struct {
 	latency        string
 	latencyScale   float64
 	errs, requests string
+	// delay shifts the window's end back (WithDelay).
+	delay time.Duration
 }
 
-var _ analysis.Source = (*Metrics)(nil)
+var _ analysis.CountSource = (*Metrics)(nil)
 
 // LambdaMetrics returns the source for function's alias; Query.Canary and
 // Query.Baseline are version numbers. period is rounded to whole minutes
@@ -78,6 +87,21 @@ func ALBMetrics(client MetricDataAPI, loadBalancer string, period time.Duration)
 	}
 }
 
+// WithDelay returns a copy of s whose windows end d before the query's To
+// (its From stays: the periods before the step are not the step's), so
+// that periods whose datapoints may still be arriving are left out. A
+// window that no whole period fits into any more gives no samples: the
+// judgment is inconclusive and a step with maxExtension waits for the
+// periods to be complete. Negative d is taken as 0.
+func (s *Metrics) WithDelay(d time.Duration) *Metrics {
+	c := *s
+	c.delay = max(0, d)
+	return &c
+}
+
+// Delay returns how far s's windows end before the query's To.
+func (s *Metrics) Delay() time.Duration { return s.delay }
+
 func roundPeriod(p time.Duration) time.Duration {
 	if p <= 0 {
 		return DefaultMetricsPeriod
@@ -90,70 +114,12 @@ func roundPeriod(p time.Duration) time.Duration {
 // milliseconds, or its error rate (0–1; periods without requests are
 // skipped). MetricSlowRequests is an ErrInvalid-kind error: CloudWatch
 // keeps no per-request latencies. CloudWatch publishes Lambda and ALB
-// metrics a minute or two late, so the newest periods may be partial:
-// callers should end the window that much before now.
+// metrics one to three minutes late, so the window ends the source's delay
+// before To (WithDelay; MetricsFor's sources use DefaultDelay).
 func (s *Metrics) Samples(ctx context.Context, q analysis.Query) ([]float64, []float64, error) {
-	bad := func(format string, args ...any) ([]float64, []float64, error) {
-		return nil, nil, release.Errorf(release.ErrInvalid, "%s metrics: %s", s.ns, fmt.Sprintf(format, args...))
-	}
-	from, to := q.From.UTC().Truncate(s.period), q.To.UTC().Truncate(s.period)
-	switch {
-	case q.Metric == analysis.MetricSlowRequests:
-		return bad("%s needs per-request latencies, which CloudWatch does not keep", q.Metric)
-	case q.Metric != analysis.MetricLatency && q.Metric != analysis.MetricErrors:
-		return bad("metric %q is not %s or %s", q.Metric, analysis.MetricLatency, analysis.MetricErrors)
-	case q.Canary == "" || q.Baseline == "":
-		return bad("canary and baseline are required")
-	case !q.From.Before(q.To):
-		return bad("window [%s, %s) is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
-	case !from.Before(to):
-		return nil, nil, nil // no whole period yet
-	}
-	var queries []types.MetricDataQuery
-	add := func(id, metric, stat string, dims []types.Dimension) {
-		queries = append(queries, types.MetricDataQuery{
-			Id: aws.String(id),
-			MetricStat: &types.MetricStat{
-				Metric: &types.Metric{Namespace: aws.String(s.ns), MetricName: aws.String(metric), Dimensions: dims},
-				Period: aws.Int32(int32(s.period / time.Second)), Stat: aws.String(stat),
-			},
-			ReturnData: aws.Bool(true),
-		})
-	}
-	for i, id := range []string{q.Canary, q.Baseline} {
-		dims, err := s.dims(id)
-		if err != nil {
-			return nil, nil, err
-		}
-		if q.Metric == analysis.MetricLatency {
-			add(fmt.Sprintf("lat%d", i), s.latency, "Average", dims)
-		} else {
-			add(fmt.Sprintf("err%d", i), s.errs, "Sum", dims)
-			add(fmt.Sprintf("req%d", i), s.requests, "Sum", dims)
-		}
-	}
-	series := map[string]map[int64]float64{}
-	in := &cw.GetMetricDataInput{MetricDataQueries: queries, StartTime: aws.Time(from), EndTime: aws.Time(to), ScanBy: types.ScanByTimestampAscending}
-	for {
-		out, err := s.client.GetMetricData(ctx, in)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s metrics of %s and %s: %w", s.ns, q.Canary, q.Baseline, err)
-		}
-		for _, r := range out.MetricDataResults {
-			id := aws.ToString(r.Id)
-			if series[id] == nil {
-				series[id] = map[int64]float64{}
-			}
-			for k, ts := range r.Timestamps {
-				if k < len(r.Values) {
-					series[id][ts.Unix()] = r.Values[k]
-				}
-			}
-		}
-		if out.NextToken == nil {
-			break
-		}
-		in.NextToken = out.NextToken
+	series, from, to, err := s.read(ctx, q)
+	if err != nil || series == nil {
+		return nil, nil, err
 	}
 	var sides [2][]float64
 	for i := range sides {
@@ -173,27 +139,130 @@ func (s *Metrics) Samples(ctx context.Context, q analysis.Query) ([]float64, []f
 	return sides[0], sides[1], nil
 }
 
+// fetch reads q's metric for both sides over [from, to), keyed by query id
+// (lat0/lat1, or err0/req0/err1/req1) and period start (Unix seconds).
+func (s *Metrics) fetch(ctx context.Context, q analysis.Query, from, to time.Time) (map[string]map[int64]float64, error) {
+	var queries []types.MetricDataQuery
+	add := func(id, metric, stat string, dims []types.Dimension) {
+		queries = append(queries, types.MetricDataQuery{
+			Id: aws.String(id),
+			MetricStat: &types.MetricStat{
+				Metric: &types.Metric{Namespace: aws.String(s.ns), MetricName: aws.String(metric), Dimensions: dims},
+				Period: aws.Int32(int32(s.period / time.Second)), Stat: aws.String(stat),
+			},
+			ReturnData: aws.Bool(true),
+		})
+	}
+	for i, id := range []string{q.Canary, q.Baseline} {
+		dims, err := s.dims(id)
+		if err != nil {
+			return nil, err
+		}
+		if q.Metric == analysis.MetricLatency {
+			add(fmt.Sprintf("lat%d", i), s.latency, "Average", dims)
+		} else {
+			add(fmt.Sprintf("err%d", i), s.errs, "Sum", dims)
+			add(fmt.Sprintf("req%d", i), s.requests, "Sum", dims)
+		}
+	}
+	series := map[string]map[int64]float64{}
+	in := &cw.GetMetricDataInput{MetricDataQueries: queries, StartTime: aws.Time(from), EndTime: aws.Time(to), ScanBy: types.ScanByTimestampAscending}
+	for {
+		out, err := s.client.GetMetricData(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("%s metrics of %s and %s: %w", s.ns, q.Canary, q.Baseline, err)
+		}
+		for _, r := range out.MetricDataResults {
+			id := aws.ToString(r.Id)
+			if series[id] == nil {
+				series[id] = map[int64]float64{}
+			}
+			for k, ts := range r.Timestamps {
+				if k < len(r.Values) {
+					series[id][ts.Unix()] = r.Values[k]
+				}
+			}
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	return series, nil
+}
+
+// Counts implements analysis.CountSource for MetricErrors: the Errors (or
+// 5XX) and Invocations (or RequestCount) sums of the window's complete
+// periods, per side, so errors are judged per request rather than as a
+// handful of period rates. Other metrics are not counted (ok false).
+func (s *Metrics) Counts(ctx context.Context, q analysis.Query) (analysis.Counts, bool, error) {
+	if q.Metric != analysis.MetricErrors {
+		return analysis.Counts{}, false, nil
+	}
+	series, from, to, err := s.read(ctx, q)
+	if err != nil {
+		return analysis.Counts{}, false, err
+	}
+	var sides [2]analysis.Count
+	for i := range sides {
+		var e, n float64
+		for t := from; t.Before(to); t = t.Add(s.period) {
+			k := t.Unix()
+			if r := series[fmt.Sprintf("req%d", i)][k]; r > 0 {
+				n += r
+				e += min(r, series[fmt.Sprintf("err%d", i)][k])
+			}
+		}
+		sides[i] = analysis.Count{Events: int64(math.Round(e)), Total: int64(math.Round(n))}
+	}
+	return analysis.Counts{Canary: sides[0], Baseline: sides[1]}, true, nil
+}
+
+// read validates q and reads its metric over the window's whole, complete
+// periods [from, to); series is nil when there is none yet.
+func (s *Metrics) read(ctx context.Context, q analysis.Query) (series map[string]map[int64]float64, from, to time.Time, err error) {
+	bad := func(format string, args ...any) (map[string]map[int64]float64, time.Time, time.Time, error) {
+		return nil, from, to, release.Errorf(release.ErrInvalid, "%s metrics: %s", s.ns, fmt.Sprintf(format, args...))
+	}
+	from, to = q.From.UTC().Truncate(s.period), q.To.UTC().Add(-s.delay).Truncate(s.period)
+	switch {
+	case q.Metric == analysis.MetricSlowRequests:
+		return bad("%s needs per-request latencies, which CloudWatch does not keep", q.Metric)
+	case q.Metric != analysis.MetricLatency && q.Metric != analysis.MetricErrors:
+		return bad("metric %q is not %s or %s", q.Metric, analysis.MetricLatency, analysis.MetricErrors)
+	case q.Canary == "" || q.Baseline == "":
+		return bad("canary and baseline are required")
+	case !q.From.Before(q.To):
+		return bad("window [%s, %s) is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	case !from.Before(to):
+		return nil, from, to, nil // no whole, complete period yet
+	}
+	series, err = s.fetch(ctx, q, from, to)
+	return series, from, to, err
+}
+
 // PerPeriod reports that the source's samples are per-period statistics,
 // not per-request values: the judge compares them as such.
 func (s *Metrics) PerPeriod() bool { return true }
 
-// MetricsFor returns the source for an AWS target: LambdaMetrics for a lambdaAlias
-// target (query versions), ALBMetrics for an ecsBlueGreen target (query its blue
+// MetricsFor returns the source for an AWS target: Lambda for a lambdaAlias
+// target (query versions), ALB for an ecsBlueGreen target (query its blue
 // and green target group ARNs; the LoadBalancer dimension comes from the
-// listener ARN). Other targets are an ErrInvalid-kind error.
+// listener ARN). Its windows end DefaultDelay before the query's end
+// (WithDelay changes that). Other targets are an ErrInvalid-kind error.
 func MetricsFor(client MetricDataAPI, t release.Target, period time.Duration) (*Metrics, error) {
 	switch t.Type {
 	case release.TargetLambdaAlias:
 		if t.Function == "" || t.Alias == "" {
 			return nil, release.Errorf(release.ErrInvalid, "metrics of %s: function and alias are required", t.Name)
 		}
-		return LambdaMetrics(client, t.Function, t.Alias, period), nil
+		return LambdaMetrics(client, t.Function, t.Alias, period).WithDelay(DefaultDelay), nil
 	case release.TargetECSBlueGreen:
 		lb, ok := listenerBalancer(t.ListenerARN)
 		if !ok {
 			return nil, release.Errorf(release.ErrInvalid, "metrics of %s: want a listener ARN (…:listener/app/name/id/listener-id), got %q", t.Name, t.ListenerARN)
 		}
-		return ALBMetrics(client, lb, period), nil
+		return ALBMetrics(client, lb, period).WithDelay(DefaultDelay), nil
 	}
 	return nil, release.Errorf(release.ErrInvalid, "metrics of %s: targets of type %q have no CloudWatch metrics", t.Name, t.Type)
 }

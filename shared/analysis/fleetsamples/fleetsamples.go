@@ -35,21 +35,45 @@ type SyntheticMetrics interface {
 // request, 1 for a 5xx. The window is rounded down to fleet.Resolution.
 type Source struct {
 	metrics   Metrics
-	synthetic SyntheticMetrics // nil: real traffic only
+	synthetic SyntheticMetrics // nil: none recorded
+	mode      mode
 	service   string
 }
 
+// mode is which requests a Source's samples hold.
+type mode int
+
+const (
+	realOnly      mode = iota // real users' traffic
+	mixed                     // real and synthetic, on both sides
+	syntheticOnly             // synthetic requests alone
+)
+
 var _ analysis.Source = (*Source)(nil)
 
-// New returns the source of service's samples in m: real traffic only.
-func New(m Metrics, service string) *Source { return &Source{metrics: m, service: service} }
+// New returns the source of service's samples in m: real traffic only. When
+// m also records synthetic requests (SyntheticMetrics, as *fleet.Fleet
+// does), WithSyntheticRequests and SyntheticOnly can read them.
+func New(m Metrics, service string) *Source {
+	syn, _ := m.(SyntheticMetrics)
+	return &Source{metrics: m, synthetic: syn, service: service}
+}
 
-// WithSynthetic returns a copy of s whose canary samples also hold the
-// synthetic requests in m, for an analysis whose spec sets
-// synthetic.countInJudgment. The baseline gets no synthetic traffic.
-func (s *Source) WithSynthetic(m SyntheticMetrics) *Source {
+// WithSyntheticRequests returns the source whose canary and baseline
+// samples hold both real and synthetic requests (the fleet sends synthetic
+// requests to both alike), for an analysis whose spec sets
+// synthetic.countInJudgment.
+func (s *Source) WithSyntheticRequests() analysis.Source {
 	c := *s
-	c.synthetic = m
+	c.mode = mixed
+	return &c
+}
+
+// SyntheticOnly returns the source of the synthetic requests alone, canary
+// against baseline, judged apart from real users' traffic.
+func (s *Source) SyntheticOnly() analysis.Source {
+	c := *s
+	c.mode = syntheticOnly
 	return &c
 }
 
@@ -100,21 +124,34 @@ func (s *Source) Samples(_ context.Context, q analysis.Query) ([]float64, []floa
 	default:
 		return bad("metric %q is not %s, %s or %s", q.Metric, analysis.MetricLatency, analysis.MetricErrors, analysis.MetricSlowRequests)
 	}
-	c, err := s.metrics.Metrics(s.service, q.Canary, q.From, q.To)
-	if err != nil {
-		return nil, nil, fmt.Errorf("samples of %s %s: %w", s.service, q.Canary, err)
+	if s.mode != realOnly && s.synthetic == nil {
+		return bad("no synthetic requests are recorded")
 	}
-	b, err := s.metrics.Metrics(s.service, q.Baseline, q.From, q.To)
-	if err != nil {
-		return nil, nil, fmt.Errorf("samples of %s %s: %w", s.service, q.Baseline, err)
-	}
-	canary := values(c)
-	if s.synthetic != nil {
-		syn, err := s.synthetic.SyntheticMetrics(s.service, q.Canary, q.From, q.To)
-		if err != nil {
-			return nil, nil, fmt.Errorf("synthetic samples of %s %s: %w", s.service, q.Canary, err)
+	side := func(version string) ([]float64, error) {
+		var out []float64
+		if s.mode != syntheticOnly {
+			d, err := s.metrics.Metrics(s.service, version, q.From, q.To)
+			if err != nil {
+				return nil, fmt.Errorf("samples of %s %s: %w", s.service, version, err)
+			}
+			out = values(d)
 		}
-		canary = append(canary, values(syn)...)
+		if s.mode != realOnly {
+			d, err := s.synthetic.SyntheticMetrics(s.service, version, q.From, q.To)
+			if err != nil {
+				return nil, fmt.Errorf("synthetic samples of %s %s: %w", s.service, version, err)
+			}
+			out = append(out, values(d)...)
+		}
+		return out, nil
 	}
-	return canary, values(b), nil
+	canary, err := side(q.Canary)
+	if err != nil {
+		return nil, nil, err
+	}
+	baseline, err := side(q.Baseline)
+	if err != nil {
+		return nil, nil, err
+	}
+	return canary, baseline, nil
 }

@@ -54,18 +54,41 @@ func (s synthetic) SyntheticMetrics(service, version string, from, to time.Time)
 
 func TestSyntheticCountsOnlyWhenAsked(t *testing.T) {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	real := recorded{
+	rec := synthetic{recorded{
 		"v2": {{At: at, Latency: 10 * time.Millisecond}},
 		"v1": {{At: at, Latency: 10 * time.Millisecond}},
-	}
-	syn := synthetic{recorded{"v2": {{At: at, Latency: 90 * time.Millisecond, Failed: true}, {At: at, Latency: 90 * time.Millisecond}}, "v1": {{At: at}}}}
+	}}
+	syn := recorded{"v2": {{At: at, Latency: 90 * time.Millisecond, Failed: true}, {At: at, Latency: 90 * time.Millisecond}}, "v1": {{At: at}}}
+	both := struct {
+		recorded
+		synthetic
+	}{rec.recorded, synthetic{syn}}
 	q := analysis.Query{Metric: analysis.MetricErrors, Canary: "v2", Baseline: "v1", From: at, To: at.Add(time.Second)}
-	src := fleetsamples.New(real, "svc")
-	if c, b, err := src.Samples(t.Context(), q); err != nil || len(c) != 1 || len(b) != 1 {
-		t.Errorf("real only: %v %v %v, want one value each", c, b, err)
+	src := fleetsamples.New(both, "svc")
+	tests := []struct {
+		name         string
+		src          analysis.Source
+		canary, base int
+		canaryErrors float64
+	}{
+		{"real only", src, 1, 1, 0},
+		{"with synthetic requests", src.WithSyntheticRequests(), 3, 2, 1},
+		{"synthetic only", src.SyntheticOnly(), 2, 1, 1},
 	}
-	c, b, err := src.WithSynthetic(syn).Samples(t.Context(), q)
-	if err != nil || len(c) != 3 || c[1]+c[2] != 1 || len(b) != 1 {
-		t.Errorf("with synthetic: canary %v baseline %v (%v), want 3 canary values (one failed) and the baseline's 1", c, b, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, b, err := tt.src.Samples(t.Context(), q)
+			var errs float64
+			for _, v := range c {
+				errs += v
+			}
+			if err != nil || len(c) != tt.canary || len(b) != tt.base || errs != tt.canaryErrors {
+				t.Errorf("canary %v baseline %v (%v), want %d canary values (%v failed) and %d baseline", c, b, err, tt.canary, tt.canaryErrors, tt.base)
+			}
+		})
+	}
+	// A source without synthetic metrics refuses the synthetic modes.
+	if _, _, err := fleetsamples.New(rec.recorded, "svc").SyntheticOnly().Samples(t.Context(), q); err == nil {
+		t.Error("SyntheticOnly without synthetic metrics: no error")
 	}
 }

@@ -21,9 +21,10 @@ import (
 	"github.com/shipwave/shipwave/shared/release"
 )
 
-// The traffic every run sees: a 30 s bake at 100 requests per second with
-// the canary at 10% weight (the proxy routes exactly 10 of every 100), so
-// 300 canary and 2700 baseline requests.
+// The traffic every run sees: a 30 s bake (unless the scenario says
+// otherwise) at 100 requests per second with the canary at 10% weight (the
+// proxy routes exactly 10 of every 100), so 300 canary and 2700 baseline
+// requests.
 const (
 	Bake          = 30 * time.Second
 	RPS           = 100
@@ -58,6 +59,23 @@ type Scenario struct {
 	// the baseline's rate exactly would need 3 of them to stay within the
 	// false-positive budget, which happens in 19% of runs.
 	AtFloor bool
+	// Bake is the run's length; 0 means the package's Bake (30 s, 300
+	// canary requests). Longer bakes measure what sample size a case
+	// needs.
+	Bake time.Duration
+}
+
+// bake is s's bake length.
+func (s Scenario) bake() time.Duration {
+	if s.Bake > 0 {
+		return s.Bake
+	}
+	return Bake
+}
+
+// CanaryRequests is how many requests the canary serves in s's bake.
+func (s Scenario) CanaryRequests() int {
+	return int(s.bake().Seconds()) * RPS * CanaryPercent / 100
 }
 
 // Scenarios are the cases of issue 14.
@@ -70,6 +88,16 @@ var Scenarios = []Scenario{
 	{Name: "slow tail (p99 x3)", Bad: true, LatencyFactor: 1, ErrorRate: BaseErrorRate, TailFactor: 3},
 }
 
+// SampleSizeScenarios measure what error rates need: the same cases with
+// longer bakes (more canary requests), and A/A at the longest, since the
+// threshold alarms get more chances to fire falsely as a bake grows.
+var SampleSizeScenarios = []Scenario{
+	{Name: "A/A, 3000 canary requests", LatencyFactor: 1, ErrorRate: BaseErrorRate, TailFactor: 1, Bake: 300 * time.Second},
+	{Name: "error rate 0.5%, 1000 canary requests", Bad: true, LatencyFactor: 1, ErrorRate: 0.005, TailFactor: 1, Bake: 100 * time.Second},
+	{Name: "error rate 0.5%, 3000 canary requests", Bad: true, LatencyFactor: 1, ErrorRate: 0.005, TailFactor: 1, Bake: 300 * time.Second},
+	{Name: "error rate 2%, 1000 canary requests", Bad: true, LatencyFactor: 1, ErrorRate: 0.02, TailFactor: 1, Bake: 100 * time.Second},
+}
+
 // PerRequestConfig is the analysis the benchmark judges per-request data
 // with: latency (+10% effect), errors and slow requests (over the p99
 // alarm's 400 ms), Kayenta's default score thresholds, 99% confidence.
@@ -80,7 +108,7 @@ var PerRequestConfig = analysis.Config{Metrics: []analysis.Metric{
 }}
 
 // PerPeriodConfig is the analysis of per-period aggregates (what CloudWatch
-// gives): period mean latency and period error rate.
+// gives): period mean latency, and errors from the periods' summed counts.
 var PerPeriodConfig = analysis.Config{PerPeriod: true, Metrics: []analysis.Metric{
 	{Name: analysis.MetricLatency, Direction: analysis.Increase, Effect: 0.1},
 	{Name: analysis.MetricErrors, Direction: analysis.Increase, Effect: 0.5},
@@ -99,7 +127,7 @@ var tailCut = BaseMedianMS * math.Exp(BaseSigma*2.1700903775845606) // baseline 
 // Generate returns one run's requests for s with seed.
 func Generate(s Scenario, seed uint64) []Request {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed^seed*0x9e3779b97f4a7c15))
-	n := int(Bake.Seconds()) * RPS
+	n := int(s.bake().Seconds()) * RPS
 	out := make([]Request, n)
 	for i := range out {
 		r := Request{at: time.Duration(i) * time.Second / RPS, canary: i%100 < CanaryPercent}
@@ -125,8 +153,8 @@ type Outcome struct {
 	Alarm bool
 }
 
-// Judge runs the three judges on reqs.
-func Judge(reqs []Request) (Outcome, error) {
+// Judge runs the three judges on reqs, a bake of length bake.
+func Judge(reqs []Request, bake time.Duration) (Outcome, error) {
 	var o Outcome
 	var c, b [3][]float64 // latency, errors, slow
 	for _, r := range reqs {
@@ -148,16 +176,19 @@ func Judge(reqs []Request) (Outcome, error) {
 		return o, err
 	}
 	o.PerRequest = j.Verdict
-	pc, pb := perPeriod(reqs, true), perPeriod(reqs, false)
+	// Per period, as the CloudWatch source gives them: period mean
+	// latencies, and errors as the summed Errors and Invocations counts.
+	pc := perPeriod(reqs, bake, true)
+	pb := perPeriod(reqs, bake, false)
 	j, err = analysis.Judge(PerPeriodConfig, map[string]analysis.Samples{
 		analysis.MetricLatency: {Canary: pc[0], Baseline: pb[0]},
-		analysis.MetricErrors:  {Canary: pc[1], Baseline: pb[1]},
+		analysis.MetricErrors:  {Counts: errorCounts(reqs)},
 	})
 	if err != nil {
 		return o, err
 	}
 	o.PerPeriod = j.Verdict
-	o.Alarm, err = alarmFires(reqs)
+	o.Alarm, err = alarmFires(reqs, bake)
 	return o, err
 }
 
@@ -168,10 +199,26 @@ func bool01(b bool) float64 {
 	return 0
 }
 
+// errorCounts sums the failed and all requests per side.
+func errorCounts(reqs []Request) *analysis.Counts {
+	var c analysis.Counts
+	for _, r := range reqs {
+		n := &c.Baseline
+		if r.canary {
+			n = &c.Canary
+		}
+		n.Total++
+		if r.failed {
+			n.Events++
+		}
+	}
+	return &c
+}
+
 // perPeriod returns the mean latency and error rate of each period.
-func perPeriod(reqs []Request, canary bool) [2][]float64 {
+func perPeriod(reqs []Request, bake time.Duration, canary bool) [2][]float64 {
 	var sum, fails, count [Periods]float64
-	width := Bake / Periods
+	width := bake / Periods
 	for _, r := range reqs {
 		if r.canary != canary {
 			continue
@@ -241,7 +288,7 @@ func Alarms() ([]metricalarms.Alarm, error) {
 }
 
 // alarmFires evaluates the alarms once per second through the bake.
-func alarmFires(reqs []Request) (bool, error) {
+func alarmFires(reqs []Request, bake time.Duration) (bool, error) {
 	defs, err := Alarms()
 	if err != nil {
 		return false, err
@@ -258,7 +305,7 @@ func alarmFires(reqs []Request) (bool, error) {
 	for _, a := range defs {
 		states = append(states, a.Name)
 	}
-	for t := time.Second; t <= Bake; t += time.Second {
+	for t := time.Second; t <= bake; t += time.Second {
 		e.Evaluate(context.Background(), bakeStart.Add(t))
 		st, _ := e.States(context.Background(), states)
 		for _, s := range st {
@@ -279,11 +326,19 @@ type Rates struct {
 	PerRequestMarginal    float64 // share judged Marginal or Inconclusive
 }
 
+// Seed ranges. Anything tuned on the benchmark (the judge's defaults, the
+// configs above, the mid-p) was tuned on TuneSeeds, which `make test` also
+// runs; docs/benchmarks.md reports ReportSeeds, which nothing was tuned on.
+const (
+	TuneSeeds   uint64 = 1
+	ReportSeeds uint64 = 1_000_000
+)
+
 // Measure runs s over seeds first, first+1, ….
 func Measure(s Scenario, first uint64, seeds int) (Rates, error) {
 	r := Rates{Scenario: s, Seeds: seeds}
 	for i := range seeds {
-		o, err := Judge(Generate(s, first+uint64(i)))
+		o, err := Judge(Generate(s, first+uint64(i)), s.bake())
 		if err != nil {
 			return r, fmt.Errorf("%s seed %d: %w", s.Name, first+uint64(i), err)
 		}
