@@ -66,10 +66,11 @@ func (s *Service) confirmWrite(ctx context.Context, in TargetTask, sh Shifter, p
 	}
 }
 
-// sameWrite reports whether two target states record the same write.
+// sameWrite reports whether two target states record the same write. The
+// stores keep update times to the millisecond, so they are compared so.
 func sameWrite(a, b release.TargetState) bool {
 	return a.ReleaseID == b.ReleaseID && a.Phase == b.Phase && a.Stable == b.Stable && a.Candidate == b.Candidate &&
-		a.Weight == b.Weight && a.UpdatedAt.Equal(b.UpdatedAt)
+		a.Weight == b.Weight && a.UpdatedAt.UnixMilli() == b.UpdatedAt.UnixMilli()
 }
 
 // intended is the traffic ts records. A restore (RESTORING, ROLLED_BACK,

@@ -65,9 +65,11 @@ func (sc restoreScope) includes(t release.Touch) bool {
 func failureScope(p release.Pipeline, led release.Ledger) restoreScope {
 	stage, wave, ok := led.Current()
 	if !ok {
-		// Between waves, nothing in flight: the promoted waves stay, and
-		// only partial traffic or an interrupted restore is undone.
-		return restoreScope{kind: scopeFailure, mode: release.FailureRollbackWave}
+		// Between waves, nothing in flight: only partial traffic or an
+		// interrupted restore is undone, and the promoted waves stay —
+		// unless the pipeline's onFailure is rollbackAllWaves, which
+		// restores every target the release touched wherever it failed.
+		return restoreScope{kind: scopeFailure, mode: firstMode(p.OnFailure, release.FailureRollbackWave)}
 	}
 	return restoreScope{kind: scopeFailure, stage: stage, wave: wave, mode: waveMode(p, stage, wave)}
 }

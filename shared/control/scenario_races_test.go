@@ -2,11 +2,13 @@ package control_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/traffic"
 )
 
@@ -89,6 +91,61 @@ func TestStaleShiftNeverOutlivesARestore(t *testing.T) {
 			if got := w.releaseOf(r.ID).Status; got == release.StatusSucceeded {
 				t.Errorf("release ended %s; it was ended by reconcile and must not succeed", got)
 			}
+		})
+	}
+}
+
+// stoppingLog stops the execution (through stop) when the event log gets
+// an event of type at, once: the control plane dies right after it.
+type stoppingLog struct {
+	control.Store
+	at   release.EventType
+	wave string
+	once sync.Once
+	stop func()
+}
+
+func (s *stoppingLog) AppendEvent(ctx context.Context, ev release.Event) (release.Event, error) {
+	out, err := s.Store.AppendEvent(ctx, ev)
+	if err == nil && ev.Type == s.at && ev.Wave == s.wave {
+		s.once.Do(s.stop)
+	}
+	return out, err
+}
+
+// TestCrashBetweenWavesHonoursOnFailure: the control plane dies right
+// after the first wave succeeded, before the next starts (the simulation
+// found it: reconcile kept the promoted wave and ended the release FAILED,
+// its version then known-good, under rollbackAllWaves). Between waves
+// nothing is in flight, so rollbackWave keeps the promoted wave, and
+// rollbackAllWaves restores every target the release touched.
+func TestCrashBetweenWavesHonoursOnFailure(t *testing.T) {
+	for _, tc := range []struct {
+		onFailure string
+		want      map[string]string
+		status    release.Status
+	}{
+		{"rollbackAllWaves", map[string]string{"orders": "1", "orders-eu": "1"}, release.StatusRolledBack},
+		{"rollbackWave", map[string]string{"orders": "2", "orders-eu": "1"}, release.StatusFailed},
+	} {
+		t.Run(tc.onFailure, func(t *testing.T) {
+			w := newWorldSpec(t, prodWaves("QUEUED", tc.onFailure, ""))
+			ref := newExecRef()
+			w.svc.Store = &stoppingLog{Store: w.svc.Store, at: release.EventWaveSucceeded, wave: "one-box",
+				stop: func() { go ref.get().Stop("States.Aborted", "the control plane died") }}
+			r, x := w.start("v2", "push:orders:main:crash-between-waves")
+			ref.set(x)
+			if res := w.wait(x); res.Status != states.StatusAborted {
+				t.Fatalf("release execution = %s, want ABORTED", res.Status)
+			}
+			input, _ := json.Marshal(map[string]string{"releaseId": r.ID})
+			if _, err := w.svc.Reconcile(context.Background(), control.ExecutionChange{Name: r.ID, Status: "ABORTED", Input: string(input)}); err != nil {
+				t.Fatalf("reconcile: %v", err)
+			}
+			if got := w.releaseOf(r.ID); got.Status != tc.status {
+				t.Errorf("release = %s (%s), want %s", got.Status, got.Reason, tc.status)
+			}
+			w.checkSafety(r, tc.want)
 		})
 	}
 }
