@@ -307,12 +307,20 @@ func (c *checker) finalTraffic() []Violation {
 				Detail: fmt.Sprintf("ends on %s, which is not known-good (known-good: %s); its last mover is %s (%s)",
 					c.name(v), c.names(good), id, c.status(id))})
 		}
-		if last.To.Weight == 0 && c.h.serving[ts.Name] != nil && !c.needsAttention(id, ts.Name) {
+		if last.To.Weight == 0 && c.h.serving[ts.Name] != nil && !c.needsAttention(id, ts.Name) && !c.crashedAfterEnd(id, ts.Name) {
 			out = append(out, Violation{Invariant: InvFinalServing, Release: id, Target: ts.Name,
 				Detail: fmt.Sprintf("restored onto %s, which is not serving (%v), yet the release ended %s: %s", c.name(v), c.h.serving[ts.Name], c.status(id), c.h.Releases[id].Reason)})
 		}
 	}
 	return out
+}
+
+// crashedAfterEnd reports whether target's live version crashed only after
+// release id had ended: it was serving when the release said it restored
+// it, and with no release in flight nothing could have reacted.
+func (c *checker) crashedAfterEnd(id, target string) bool {
+	at, end := c.h.crashedAt[target], c.h.endAt[id]
+	return !at.IsZero() && !end.IsZero() && at.After(end)
 }
 
 func (c *checker) restores() []Violation {

@@ -71,6 +71,15 @@ func TestCheck(t *testing.T) {
 			h.final[tgt] = traffic.Split{Stable: "v0"}
 			h.serving[tgt] = errCrashed
 		}},
+		{name: "... but not one that crashed only after the release had ended", change: func(h *History) {
+			rolledBack(h)
+			h.shifts = append(h.shifts, shiftRec{At: at(time.Minute), Target: tgt, From: traffic.Split{Stable: "c1"}, To: traffic.Split{Stable: "v0", Candidate: "c1"}})
+			h.restores = h.shifts[1:]
+			h.final[tgt] = traffic.Split{Stable: "v0"}
+			h.serving[tgt] = errCrashed
+			h.endAt = map[string]time.Time{"R1": at(2 * time.Minute)}
+			h.crashedAt = map[string]time.Time{tgt: at(time.Hour)}
+		}},
 		{name: "... unless the release says it needs attention on that target", change: func(h *History) {
 			rolledBack(h)
 			r := h.Releases["R1"]

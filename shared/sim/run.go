@@ -62,6 +62,7 @@ type History struct {
 
 	final      map[string]traffic.Split // target → live split at the end
 	serving    map[string]error         // target → Serving(live version) at the end
+	crashedAt  map[string]time.Time     // target → when its live version crashed (zero: it did not)
 	shifts     []shiftRec
 	restores   []shiftRec
 	promotions []promoRec
@@ -870,11 +871,12 @@ func (r *runner) collect() *History {
 	w := r.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	h.final, h.serving = map[string]traffic.Split{}, map[string]error{}
+	h.final, h.serving, h.crashedAt = map[string]traffic.Split{}, map[string]error{}, map[string]time.Time{}
 	for name, t := range w.targets {
 		h.final[name] = t.split
 		if v := liveVersion(t.split); v != "" {
 			h.serving[name] = w.servingLocked(t, v)
+			h.crashedAt[name] = w.crashedSinceLocked(t, v)
 		}
 	}
 	h.shifts = append(h.shifts, w.shifts...)

@@ -172,6 +172,26 @@ func (w *world) active(v string, t *tworld, kinds ...FaultKind) bool {
 	return false
 }
 
+// crashedSinceLocked is when version's instances on t crashed (the first
+// crash fault's onset), zero if they have not.
+func (w *world) crashedSinceLocked(t *tworld, version string) time.Time {
+	var at time.Time
+	vw, ok := w.versions[version]
+	if !ok {
+		return at
+	}
+	for i, f := range vw.faults {
+		on := vw.onset[t.spec.Name][i]
+		if on.IsZero() || (f.Kind != FaultCrash && f.Kind != FaultCrashOnStart) {
+			continue
+		}
+		if at.IsZero() || on.Before(at) {
+			at = on
+		}
+	}
+	return at
+}
+
 // servingLocked reports whether version serves on t: it was started there
 // and its instances are alive.
 func (w *world) servingLocked(t *tworld, version string) error {
