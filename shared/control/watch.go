@@ -100,7 +100,7 @@ func (s *Service) Reconcile(ctx context.Context, c ExecutionChange) (ReconcileRe
 		if err == nil || !errors.As(Boundary(err), &tr) || attempt == reconcileAttempts-1 {
 			break
 		}
-		t := time.NewTimer(time.Duration(50<<attempt) * time.Millisecond)
+		t := time.NewTimer(min(time.Duration(50<<attempt)*time.Millisecond, time.Second))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -112,8 +112,12 @@ func (s *Service) Reconcile(ctx context.Context, c ExecutionChange) (ReconcileRe
 }
 
 // reconcileAttempts bounds Reconcile's own retries of transient failures
-// (about 1.5 s of backoff in all).
-const reconcileAttempts = 5
+// (backoff doubling from 50 ms, at most 1 s: about 3.5 s in all), enough
+// to outlast a short burst of throttles and 5xx on both the reads and the
+// writes of a restore. What still fails is returned: the local stack then
+// refuses to start (and is restarted), and on AWS Lambda retries the
+// asynchronous invocation.
+const reconcileAttempts = 8
 
 func (s *Service) reconcile(ctx context.Context, c ExecutionChange) (ReconcileResult, error) {
 	switch c.Status {

@@ -727,6 +727,12 @@ func (r *runner) sample(now, next time.Time) {
 			// person must act (DESIGN §6.1), and no watch is left to run.
 			continue
 		}
+		if ts, err := r.store.GetTargetState(r.ctx, pt.target); err == nil && ts.Phase == release.PhaseRestoring {
+			// Claimed for a restore (its first attempt may have failed
+			// before it reached the traffic API): being taken back, not
+			// left alone.
+			continue
+		}
 		var problems []string
 		kinds := ""
 		l, err := r.store.GetLock(r.ctx, pt.target)
