@@ -23,7 +23,8 @@ import (
 //
 // What this cannot cover: a write whose call failed (a timeout) and that
 // the traffic API applies later still. Only a condition at the traffic API
-// itself would (Lambda's alias RevisionId; an ALB has none).
+// itself refuses that: the Lambda alias shifter sends the RevisionId it
+// read in the same call; an ALB listener's weights take no condition.
 
 // confirmTimeout bounds confirmWrite. It runs even when the caller's
 // context is done: the write it checks is already out.
