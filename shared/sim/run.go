@@ -17,6 +17,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/controlengine"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/loadtest"
 	"github.com/shipwave/shipwave/shared/local"
@@ -165,7 +166,7 @@ type plane struct {
 	dead  atomic.Bool
 	store *genStore
 	svc   *control.Service
-	eng   *local.Engine
+	eng   *controlengine.Engine
 	bus   *local.Bus
 	mu    sync.Mutex
 	execs map[string]*states.Execution // release id → execution
@@ -217,23 +218,26 @@ func (r *runner) newPlane() (*plane, error) {
 		Now:      r.clk.Now,
 		Logger:   r.opts.Logger,
 	}
-	eng, err := local.NewEngine(states.Options{
+	eng, err := controlengine.New(states.Options{
 		Clock: r.clk, Logger: r.opts.Logger, History: states.HistoryCount, RetainFinished: -1,
+		Region: local.Region, Account: local.Account,
 		Random: &lockedRand{r: rand.New(rand.NewPCG(r.sc.Seed, uint64(p.gen)))},
-	}, local.Handlers{
-		Service:  p.svc,
-		Finalize: r.finalize(p),
-		Lock: func(ctx context.Context, in control.LockInput) (release.Lock, error) {
-			r.mu.Lock()
-			r.attempts = append(r.attempts, attempt{Release: in.ReleaseID, Target: in.Target.Name})
-			r.mu.Unlock()
-			return p.svc.Lock(ctx, in)
-		},
+	}, controlengine.Handlers{
+		Service:           p.svc,
 		LoadTestAggregate: r.aggregate(p),
 		RunTask: states.TaskFunc(func(ctx context.Context, req states.TaskRequest) (json.RawMessage, error) {
 			return json.RawMessage(`{"LastStatus":"STOPPED","StopCode":"EssentialContainerExited","Containers":[{"Name":"loadgen","ExitCode":0}]}`), nil
 		}),
 		WrapStarter: func(st tasks.Starter) tasks.Starter { return &childStarter{Starter: st, r: r, p: p} },
+		Wrap: func(function string, next controlengine.Invoke) controlengine.Invoke {
+			switch function {
+			case "lock":
+				return r.lock(next)
+			case "finalize":
+				return r.finalize(next)
+			}
+			return next
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
@@ -370,11 +374,29 @@ func (r *runner) track(p *plane, x *states.Execution, child bool) {
 	}()
 }
 
+// lock wraps the Lock handler to record, before it runs, each release
+// beginning to deploy a target.
+func (r *runner) lock(next controlengine.Invoke) controlengine.Invoke {
+	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+		var in control.LockInput
+		if err := json.Unmarshal(payload, &in); err == nil {
+			r.mu.Lock()
+			r.attempts = append(r.attempts, attempt{Release: in.ReleaseID, Target: in.Target.Name})
+			r.mu.Unlock()
+		}
+		return next(ctx, payload)
+	}
+}
+
 // finalize wraps the Finalize handler to record, in the harness's own
 // books, each target a release promoted.
-func (r *runner) finalize(p *plane) func(context.Context, control.FinalizeInput) (control.TargetOutcome, error) {
-	return func(ctx context.Context, in control.FinalizeInput) (control.TargetOutcome, error) {
-		out, err := p.svc.Finalize(ctx, in)
+func (r *runner) finalize(next controlengine.Invoke) controlengine.Invoke {
+	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+		out, err := next(ctx, payload)
+		var in control.FinalizeInput
+		if uerr := json.Unmarshal(payload, &in); uerr != nil {
+			return out, err
+		}
 		promoted := err == nil
 		if errors.Is(err, errCrashed) {
 			// Crashed mid-way: promoted if its TargetPromoted fact was stored.
