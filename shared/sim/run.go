@@ -87,7 +87,7 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*History, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim seed %d: generated spec: %w\n%s", sc.Seed, err, sc.Spec)
 	}
-	clk := newClock(sc.Start)
+	clk := states.NewVirtualClock(sc.Start)
 	var st Store = memstore.New(memstore.WithNow(clk.Now))
 	if opts.Store != nil {
 		if st, err = opts.Store(clk.Now); err != nil {
@@ -104,7 +104,7 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*History, error) {
 	}
 	r.w.onAlarm = r.deliverAlarm
 	r.w.check = r.checkShift
-	clk.quiet = r.quiet
+	clk.SetQuiet(r.quiet)
 	cur, err := r.newPlane()
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ type runner struct {
 	sc    *Scenario
 	opts  Options
 	p     release.Pipeline
-	clk   *clock
+	clk   *states.VirtualClock
 	store Store
 	w     *world
 
@@ -312,10 +312,10 @@ func (c *childStarter) Start(ctx context.Context, sm *states.StateMachine, in st
 	return x, err
 }
 
-func (c *childStarter) Clock() states.Clock { return waitClock{clock: c.r.clk, r: c.r} }
+func (c *childStarter) Clock() states.Clock { return waitClock{VirtualClock: c.r.clk, r: c.r} }
 
 type waitClock struct {
-	*clock
+	*states.VirtualClock
 	r *runner
 }
 
@@ -323,11 +323,11 @@ func (w waitClock) Park() {
 	w.r.mu.Lock()
 	w.r.waiting++
 	w.r.mu.Unlock()
-	w.clock.Park()
+	w.VirtualClock.Park()
 }
 
 func (w waitClock) Unpark() {
-	w.clock.Unpark()
+	w.VirtualClock.Unpark()
 	w.r.mu.Lock()
 	w.r.waiting--
 	w.r.mu.Unlock()
