@@ -1,20 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/shipwave/shipwave/shared/alarms"
+	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
 	"github.com/shipwave/shipwave/shared/control"
-	"github.com/shipwave/shipwave/shared/observe"
 )
 
 type watcherFunc func(ctx context.Context, c alarms.Change) (control.AlarmResult, error)
@@ -23,17 +18,9 @@ func (f watcherFunc) AlarmChanged(ctx context.Context, c alarms.Change) (control
 	return f(ctx, c)
 }
 
-func readEvent(t testing.TB, name string) events.CloudWatchEvent {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.CloudWatchEvent
-	if err := json.Unmarshal(b, &ev); err != nil {
-		t.Fatal(err)
-	}
-	return ev
+// readEvent reads events/name, refusing a field the event type lacks.
+func readEvent(t *testing.T, name string) events.CloudWatchEvent {
+	return wiringtest.Sample[events.CloudWatchEvent](t, name)
 }
 
 func TestHandle(t *testing.T) {
@@ -72,8 +59,5 @@ func TestHandle(t *testing.T) {
 }
 
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&bytes.Buffer{}))
-	if err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
-		t.Fatalf("err = %v, want one naming TABLE_NAME", err)
-	}
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
 }

@@ -17,10 +17,6 @@ import (
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
 
-func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
-}
-
 // TestWiredHandler: the handler built from the environment serves both
 // actions of the bake function. Register stores the sample's token with
 // the alarms it watches in the table TABLE_NAME names, reading their
@@ -31,10 +27,9 @@ func TestWiredHandler(t *testing.T) {
 	cw := awsfake.NewCloudWatch(t)
 	cw.PutAlarm(awsfake.Alarm{Name: "orders-5xx", State: "OK"})
 	cw.PutAlarm(awsfake.Alarm{Name: "orders-p99", State: "OK"})
-	env := wiringtest.New(t, map[string]string{"CLOUDWATCH": cw.URL()})
-	h := wiringtest.Build(t, env, newHandler)
+	env, h := wiringtest.Task(t, "bake", newHandler, map[string]string{"CLOUDWATCH": cw.URL()})
 	ctx := context.Background()
-	register := wiringtest.Payload(t, "task-bake-register.json")
+	register := env.TaskPayload(t, "task-bake-register.json")
 	var in struct {
 		control.TargetTask
 		Token  string   `json:"token"`
@@ -43,7 +38,6 @@ func TestWiredHandler(t *testing.T) {
 	if err := json.Unmarshal(register, &in); err != nil {
 		t.Fatal(err)
 	}
-	env.Release(t, in.ReleaseID, in.Pipeline)
 
 	if out, err := h(ctx, register); err != nil || string(out) != "{}" {
 		t.Fatalf("bake register = %s, %v; want {}", out, err)
@@ -62,5 +56,4 @@ func TestWiredHandler(t *testing.T) {
 	if _, err := env.Store.GetTaskToken(ctx, in.Token); !errors.Is(err, release.ErrNotFound) {
 		t.Errorf("token after the check: %v, want it dropped (ErrNotFound)", err)
 	}
-	env.CheckLogged(t, "bake")
 }

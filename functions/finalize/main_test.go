@@ -13,10 +13,6 @@ import (
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
 
-func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
-}
-
 // TestWiredHandler: the handler built from the environment verifies the
 // target through the Lambda API (awsfake) and records the promotion in the
 // table TABLE_NAME names.
@@ -26,10 +22,8 @@ func TestWiredHandler(t *testing.T) {
 	fn.Publish("orders-beta", "v1")
 	fn.UpdateCode("orders-beta", "sha-3")
 	fn.CreateAlias("orders-beta", "live", fn.Publish("orders-beta", "v2")) // the sample's candidate, at 100%
-	env := wiringtest.New(t, map[string]string{"LAMBDA": fn.URL()})
-	h := wiringtest.Build(t, env, newHandler)
-	in := wiringtest.Sample[control.FinalizeInput](t, "task-finalize.json")
-	env.Release(t, in.ReleaseID, in.Pipeline)
+	env, h := wiringtest.Task(t, "finalize", newHandler, map[string]string{"LAMBDA": fn.URL()})
+	in := wiringtest.TaskSample[control.FinalizeInput](t, env, "task-finalize.json")
 	if err := env.Store.SwapTargetState(context.Background(), release.TargetState{}, release.TargetState{Target: in.Target.Name, KnownGood: "1", Stable: "1", Candidate: "2",
 		Weight: 100, ReleaseID: in.ReleaseID, Previous: "1", Phase: release.PhaseShifting, Stage: in.Stage, Wave: in.Wave}); err != nil {
 		t.Fatal(err)
@@ -38,5 +32,4 @@ func TestWiredHandler(t *testing.T) {
 	if err != nil || out.Version != "2" {
 		t.Errorf("finalize = %+v, %v; want version 2 promoted", out, err)
 	}
-	env.CheckLogged(t, "finalize")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,12 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
 	"github.com/shipwave/shipwave/shared/control"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/loadtest"
 	"github.com/shipwave/shipwave/shared/loadtest/loadtesttest"
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
-	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/store"
 )
@@ -120,8 +119,5 @@ func TestAggregateRecordsVerdict(t *testing.T) {
 }
 
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&bytes.Buffer{}))
-	if err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
-		t.Fatalf("err = %v, want one naming TABLE_NAME", err)
-	}
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,21 +11,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/shipwave/shipwave/shared/awsdeps/wiringtest"
 	"github.com/shipwave/shipwave/shared/control"
-	"github.com/shipwave/shipwave/shared/observe"
 )
 
-func readEvent(t testing.TB, name string) events.CloudWatchEvent {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.CloudWatchEvent
-	if err := json.Unmarshal(b, &ev); err != nil {
-		t.Fatal(err)
-	}
-	return ev
+// readEvent reads events/name, refusing a field the event type lacks.
+func readEvent(t *testing.T, name string) events.CloudWatchEvent {
+	return wiringtest.Sample[events.CloudWatchEvent](t, name)
 }
 
 type reconcilerFunc func(context.Context, control.ExecutionChange) (control.ReconcileResult, error)
@@ -79,10 +70,7 @@ func TestHandle(t *testing.T) {
 }
 
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	_, err := newHandler(context.Background(), func(string) string { return "" }, observe.NewLogger(&bytes.Buffer{}))
-	if err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
-		t.Fatalf("err = %v, want one naming TABLE_NAME", err)
-	}
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
 }
 
 func FuzzParseExecutionChange(f *testing.F) {

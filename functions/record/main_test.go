@@ -16,18 +16,13 @@ import (
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
 
-func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
-}
-
 // TestWiredHandler: the handler built from the environment serves the
 // record function's actions on the table TABLE_NAME names: begin moves
 // the sample's release to IN_PROGRESS and returns the plan compiled from
 // its stored spec; a release whose spec is not stored is refused as
 // invalid input, not as an unreachable service.
 func TestWiredHandler(t *testing.T) {
-	env := wiringtest.New(t, nil)
-	h := wiringtest.Build(t, env, newHandler)
+	env, h := wiringtest.Task(t, "record", newHandler, nil)
 	ctx := context.Background()
 	begin := wiringtest.Payload(t, "task-record-begin.json")
 	var in control.ReleaseTask
@@ -57,5 +52,4 @@ func TestWiredHandler(t *testing.T) {
 	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), "no spec") {
 		t.Errorf("record begin without a spec = %v, want InvalidInput: pipeline payments has no spec in the table", err)
 	}
-	env.CheckLogged(t, "record")
 }

@@ -18,10 +18,6 @@ import (
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
 
-func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
-}
-
 // TestWiredHandler: the handler built from the environment serves both
 // actions of the shift function. Prepare checks the alarms on CloudWatch,
 // prepares the candidate through the Lambda API (both awsfake) and records
@@ -36,15 +32,13 @@ func TestWiredHandler(t *testing.T) {
 	cw := awsfake.NewCloudWatch(t)
 	cw.PutAlarm(awsfake.Alarm{Name: "orders-5xx", State: "OK"})
 	cw.PutAlarm(awsfake.Alarm{Name: "orders-p99", State: "OK"})
-	env := wiringtest.New(t, map[string]string{"LAMBDA": fn.URL(), "CLOUDWATCH": cw.URL()})
-	h := wiringtest.Build(t, env, newHandler)
+	env, h := wiringtest.Task(t, "shift", newHandler, map[string]string{"LAMBDA": fn.URL(), "CLOUDWATCH": cw.URL()})
 	ctx := context.Background()
-	prepare := wiringtest.Payload(t, "task-shift-prepare.json")
+	prepare := env.TaskPayload(t, "task-shift-prepare.json")
 	var in control.TargetTask
 	if err := json.Unmarshal(prepare, &in); err != nil {
 		t.Fatal(err)
 	}
-	env.Release(t, in.ReleaseID, in.Pipeline)
 
 	out, err := h(ctx, prepare)
 	if err != nil {
@@ -81,7 +75,6 @@ func TestWiredHandler(t *testing.T) {
 	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), `"check"`) {
 		t.Errorf("bake's action sent to shift = %v, want InvalidInput naming it", err)
 	}
-	env.CheckLogged(t, "shift")
 	for _, action := range []string{"prepare", "shift"} {
 		if !env.Logs.Logged(t, map[string]any{"function": "shift", "action": action, "releaseId": in.ReleaseID}) {
 			t.Errorf("no log line of action %s: %v", action, env.Logs.Lines(t))

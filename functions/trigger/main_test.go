@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,38 +19,17 @@ func TestMain(m *testing.M) { dynalitetest.Main(m) }
 const arn = "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release"
 
 func TestLoadSettings(t *testing.T) {
-	tests := []struct {
-		name    string
-		env     map[string]string
-		wantErr []string
-	}{
-		{name: "complete", env: map[string]string{"STATE_MACHINE_ARN": arn, "EVENT_ACCOUNT": "123456789012"}},
-		{name: "nothing set", env: map[string]string{}, wantErr: []string{"STATE_MACHINE_ARN is not set", "EVENT_ACCOUNT"}},
-		{name: "bad arn", env: map[string]string{"STATE_MACHINE_ARN": "shipwave-release", "EVENT_ACCOUNT": "123456789012"}, wantErr: []string{"STATE_MACHINE_ARN: state machine ARN \"shipwave-release\""}},
-		{name: "bad account", env: map[string]string{"STATE_MACHINE_ARN": arn, "EVENT_ACCOUNT": "1234"}, wantErr: []string{"EVENT_ACCOUNT is \"1234\""}},
+	environment := func(t *testing.T, s settings) {
+		if s.StateMachineARN != arn || s.Account != "123456789012" {
+			t.Errorf("settings = %+v, want the environment's values", s)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := loadSettings(func(k string) string { return tt.env[k] })
-			if len(tt.wantErr) == 0 {
-				if err != nil {
-					t.Fatalf("loadSettings: %v", err)
-				}
-				if s.StateMachineARN != arn || s.Account != "123456789012" {
-					t.Errorf("settings = %+v, want the environment's values", s)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("loadSettings = %+v, nil; want an error", s)
-			}
-			for _, w := range tt.wantErr {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error = %q, want it to contain %q", err, w)
-				}
-			}
-		})
-	}
+	wiringtest.Settings(t, loadSettings, []wiringtest.SettingsCase[settings]{
+		{Name: "complete", Env: map[string]string{"STATE_MACHINE_ARN": arn, "EVENT_ACCOUNT": "123456789012"}, Check: environment},
+		{Name: "nothing set", Env: map[string]string{}, WantErr: []string{"STATE_MACHINE_ARN is not set", "EVENT_ACCOUNT"}},
+		{Name: "bad arn", Env: map[string]string{"STATE_MACHINE_ARN": "shipwave-release", "EVENT_ACCOUNT": "123456789012"}, WantErr: []string{"STATE_MACHINE_ARN: state machine ARN \"shipwave-release\""}},
+		{Name: "bad account", Env: map[string]string{"STATE_MACHINE_ARN": arn, "EVENT_ACCOUNT": "1234"}, WantErr: []string{"EVENT_ACCOUNT is \"1234\""}},
+	})
 }
 
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
@@ -75,15 +51,8 @@ func TestWiredHandlerReleasesAPush(t *testing.T) {
 	if _, err := env.Store.SaveSpec(context.Background(), release.SpecVersion{Pipeline: "orders", Source: []byte("pipeline: orders"), Parsed: p}); err != nil {
 		t.Fatal(err)
 	}
-	h := wiringtest.Build(t, env, newHandler)
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", "codecommit-push.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.CloudWatchEvent
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
+	h := wiringtest.Built(t, env, "trigger", newHandler)
+	ev := wiringtest.Sample[events.CloudWatchEvent](t, "codecommit-push.json")
 	res, err := h.Handle(context.Background(), ev)
 	if err != nil || len(res.Pipelines) != 1 || res.Pipelines[0].Outcome != triggers.OutcomeReleased {
 		t.Fatalf("Handle = %+v, %v; want orders released", res, err)
@@ -92,5 +61,4 @@ func TestWiredHandlerReleasesAPush(t *testing.T) {
 	if err != nil || rel.Execution == "" || !strings.HasPrefix(rel.Execution, strings.Replace(machine, ":stateMachine:", ":execution:", 1)) {
 		t.Errorf("stored release %+v, %v; want it started on %s", rel, err, machine)
 	}
-	env.CheckLogged(t, "trigger")
 }

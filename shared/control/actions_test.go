@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/controlengine"
 	"github.com/shipwave/shipwave/shared/loadtest"
 )
 
@@ -25,24 +26,20 @@ type taskFunction struct {
 }
 
 // taskFunctions are the Task functions of statemachines/*.asl.json by
-// their placeholder, as the local engine and functions/* wire them.
+// their placeholder, as the engine the local stack and the scenarios run
+// wires them (controlengine.Functions).
 func taskFunctions() map[string]taskFunction {
-	svc := &control.Service{}
-	in := func(h any) taskFunction {
-		t := reflect.TypeOf(h)
-		return taskFunction{input: t.In(1), output: t.Out(0)}
+	out := map[string]taskFunction{}
+	h := controlengine.Handlers{Service: &control.Service{}, LoadTestAggregate: (&loadtest.Aggregator{}).Handle}
+	for _, f := range controlengine.Functions(h) {
+		if r, ok := f.Handler.(*control.Router); ok {
+			out[f.Placeholder] = taskFunction{router: r}
+			continue
+		}
+		t := reflect.TypeOf(f.Handler)
+		out[f.Placeholder] = taskFunction{input: t.In(1), output: t.Out(0)}
 	}
-	return map[string]taskFunction{
-		"RecordFunctionArn":            {router: svc.RecordFunction()},
-		"ShiftFunctionArn":             {router: svc.ShiftFunction()},
-		"BakeFunctionArn":              {router: svc.BakeFunction()},
-		"ApprovalFunctionArn":          in(svc.RegisterApproval),
-		"LockFunctionArn":              in(svc.Lock),
-		"HookFunctionArn":              in(svc.Hook),
-		"FinalizeFunctionArn":          in(svc.Finalize),
-		"RollbackFunctionArn":          in(svc.Rollback),
-		"LoadTestAggregateFunctionArn": in((&loadtest.Aggregator{}).Handle),
-	}
+	return out
 }
 
 // TestActionsMatchHandlers checks, statically, every Task of

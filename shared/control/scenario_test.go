@@ -17,6 +17,7 @@ import (
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/awsfake"
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/controlengine"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/loadtest"
@@ -24,15 +25,13 @@ import (
 	"github.com/shipwave/shipwave/shared/loadtest/resultdir"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/schedule"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/states"
-	"github.com/shipwave/shipwave/shared/states/lambdatask"
-	"github.com/shipwave/shipwave/shared/states/tasks"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/testbin"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
-	"github.com/shipwave/shipwave/statemachines"
 )
 
 func TestMain(m *testing.M) {
@@ -58,7 +57,8 @@ type world struct {
 	lambda *awsfake.Lambda
 	svc    *control.Service
 
-	release *states.StateMachine
+	release    *states.StateMachine
+	releaseARN string
 
 	mu            sync.Mutex
 	alarms        map[string]alarms.State
@@ -131,8 +131,6 @@ func newWorldSpec(t *testing.T, src string) *world {
 	w.listener = w.elb.AddListener(443, awsfake.Forward(awsfake.TargetWeight{TargetGroupArn: w.blue, Weight: 1}))
 	alb := albweights.New(elb.NewFromConfig(awsfake.Config(w.elb.URL())))
 
-	reg := states.NewRegistry()
-	w.engine = states.New(states.Options{Clock: w.clock, Tasks: reg, Region: region, Account: account})
 	w.svc = &control.Service{
 		Store: w.store,
 		Shifters: func(t release.Target) (control.Shifter, error) {
@@ -164,76 +162,26 @@ func newWorldSpec(t *testing.T, src string) *world {
 		Now:       w.clock.Now,
 	}
 
-	arn := func(name string) string { return "arn:aws:lambda:us-east-1:123456789012:function:shipwave-" + name }
-	fns := tasks.Functions{}
-	add := func(name string, handler any) string {
-		fns["shipwave-"+name] = lambdatask.New("shipwave-"+name, handler)
-		return arn(name)
-	}
-	subs := map[string]string{
-		"RecordFunctionArn": add("record", w.svc.RecordFunction().Handle),
-		"ApprovalFunctionArn": add("approval", func(ctx context.Context, in control.ApprovalInput) (struct{}, error) {
-			out, err := w.svc.RegisterApproval(ctx, in)
-			if err == nil && w.onApproval != nil {
-				w.onApproval(w, in.ReleaseID)
-			}
-			return out, err
-		}),
-		"LockFunctionArn":  add("lock", w.svc.Lock),
-		"ShiftFunctionArn": add("shift", w.svc.ShiftFunction().Handle),
-		"HookFunctionArn":  add("hook", w.svc.Hook),
-		"BakeFunctionArn": add("bake", control.NewRouter("bake",
-			control.On("register", func(ctx context.Context, in control.BakeInput) (struct{}, error) {
-				out, err := w.svc.RegisterBake(ctx, in)
-				if err == nil && w.onBake != nil {
-					w.bakingRelease = in.ReleaseID
-					w.onBake(w, in.Step.Weight)
-				}
-				return out, err
-			}),
-			control.On("check", w.svc.CheckBake)).Handle),
-		"FinalizeFunctionArn": add("finalize", w.svc.Finalize),
-		"RollbackFunctionArn": add("rollback", w.svc.Rollback),
-		"LoadTestAggregateFunctionArn": add("loadtest-aggregate", func(ctx context.Context, in loadtest.AggregateInput) (loadtest.Report, error) {
-			r, err := w.aggregator.Handle(ctx, in)
-			return r, control.Boundary(err)
-		}),
-		"DeployStateMachineArn":     "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-deploy",
-		"LoadTestStateMachineArn":   "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-loadtest",
-		"LoadTestClusterArn":        "arn:aws:ecs:us-east-1:123456789012:cluster/shipwave",
-		"LoadTestTaskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/shipwave-loadgen:1",
-		"LoadTestSubnets":           "subnet-1",
-		"LoadTestSecurityGroup":     "sg-1",
-	}
-	reg.HandlePrefix(tasks.LambdaARNPrefix, tasks.Lambda(fns))
-	reg.HandlePrefix(tasks.LambdaInvokeResource, tasks.Lambda(fns))
-	reg.HandlePrefix(tasks.StartExecutionResource, tasks.StartExecution(w.engine))
 	// ecs:runTask.sync runs the real load generator as a process, as the
 	// local stack does; results land in a directory the aggregator reads.
 	results := t.TempDir()
 	w.aggregator = &loadtest.Aggregator{Source: resultdir.New(results), Events: w.store, Now: w.clock.Now}
-	tasks.Register(reg, tasks.Config{ECSRunTask: func(ctx context.Context, params json.RawMessage) (json.RawMessage, error) {
-		runner := &localtask.Runner{Bin: loadgenBinary(t), Env: []string{"SHIPWAVE_LOADTEST_OUT=" + results}}
-		return runner.RunTask(ctx, params)
-	}})
-	for name, arn := range map[string]string{
-		statemachines.Release:  "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release",
-		statemachines.Deploy:   subs["DeployStateMachineArn"],
-		statemachines.LoadTest: subs["LoadTestStateMachineArn"],
-	} {
-		def, err := statemachines.Load(name, subs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sm, err := states.Parse(def)
-		if err != nil {
-			t.Fatalf("parse %s: %v", name, err)
-		}
-		w.engine.Register(arn, sm)
-		if name == statemachines.Release {
-			w.release = sm
-		}
+	eng, err := controlengine.New(states.Options{Clock: w.clock, Region: region, Account: account}, controlengine.Handlers{
+		Service: w.svc,
+		LoadTestAggregate: func(ctx context.Context, in loadtest.AggregateInput) (loadtest.Report, error) {
+			r, err := w.aggregator.Handle(ctx, in)
+			return r, control.Boundary(err)
+		},
+		RunTask: states.TaskFunc(func(ctx context.Context, req states.TaskRequest) (json.RawMessage, error) {
+			runner := &localtask.Runner{Bin: loadgenBinary(t), Env: []string{"SHIPWAVE_LOADTEST_OUT=" + results}}
+			return runner.RunTask(ctx, req.Input)
+		}),
+		Wrap: w.observe,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	w.engine, w.release, w.releaseARN = eng.Engine, eng.Release, eng.ReleaseARN
 
 	if src != "" {
 		if err := w.saveSpec(src); err != nil {
@@ -241,6 +189,43 @@ func newWorldSpec(t *testing.T, src string) *world {
 		}
 	}
 	return w
+}
+
+// observe runs onApproval after an approval registered and onBake after a
+// bake registered.
+func (w *world) observe(function string, next controlengine.Invoke) controlengine.Invoke {
+	if function != "approval" && function != "bake" {
+		return next
+	}
+	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+		out, err := next(ctx, payload)
+		if err != nil {
+			return out, err
+		}
+		var (
+			approval control.ApprovalInput
+			bake     struct {
+				Action string `json:"action"`
+				control.BakeInput
+			}
+		)
+		switch {
+		case function == "approval" && w.onApproval != nil:
+			if uerr := json.Unmarshal(payload, &approval); uerr != nil {
+				w.t.Errorf("approval payload: %v", uerr)
+			}
+			w.onApproval(w, approval.ReleaseID)
+		case function == "bake" && w.onBake != nil:
+			if uerr := json.Unmarshal(payload, &bake); uerr != nil {
+				w.t.Errorf("bake payload: %v", uerr)
+			}
+			if bake.Action == "register" {
+				w.bakingRelease = bake.ReleaseID
+				w.onBake(w, bake.Step.Weight)
+			}
+		}
+		return out, err
+	}
 }
 
 // saveSpec parses a pipeline spec and stores it as the pipeline's next
@@ -307,8 +292,8 @@ func (w *world) start(version, key string) (release.Release, *states.Execution) 
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	input, _ := json.Marshal(map[string]any{"releaseId": r.ID, "pipeline": r.Pipeline, "specVersion": 1, "version": version})
-	x, err := w.engine.Start(ctx, w.release, states.StartInput{Name: r.ID, Input: input, StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release"})
+	input, _ := json.Marshal(sfn.InputOf(r))
+	x, err := w.engine.Start(ctx, w.release, states.StartInput{Name: r.ID, Input: input, StateMachineArn: w.releaseARN})
 	if err != nil {
 		w.t.Fatal(err)
 	}

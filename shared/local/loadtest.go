@@ -23,9 +23,6 @@ import (
 	"github.com/shipwave/shipwave/shared/states/failure"
 )
 
-// runTaskSync is the ECS integration the load-test state machine uses.
-const runTaskSync = "arn:aws:states:::ecs:runTask.sync"
-
 // runTaskParams is the part of ecs:runTask's parameters the local runner
 // reads: the container's environment.
 type runTaskParams struct {

@@ -25,6 +25,7 @@ import (
 	"github.com/shipwave/shipwave/shared/analysis/fleetsamples"
 	"github.com/shipwave/shipwave/shared/auth"
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/controlengine"
 	"github.com/shipwave/shipwave/shared/dynalite"
 	hookrunner "github.com/shipwave/shipwave/shared/hooks/runner"
 	"github.com/shipwave/shipwave/shared/release"
@@ -433,7 +434,7 @@ func (s *Stack) pipelineNames() []string {
 }
 
 // startEngine registers the state machines with every Task resolved to the
-// real handlers in-process (NewEngine).
+// real handlers in-process (controlengine).
 func (s *Stack) startEngine(clock states.Clock) error {
 	shifter := localproxy.New(scopedFleet{Fleet: s.fleet, s: s})
 	s.svc = &control.Service{
@@ -469,7 +470,7 @@ func (s *Stack) startEngine(clock states.Clock) error {
 		// Quiet canaries of analysis steps get synthetic requests.
 		s.svc.Synthetic = newSyntheticTraffic(f, clock.Now, s.scaled)
 	}
-	eng, err := NewEngine(states.Options{Clock: clock, Region: Region, Account: Account, Logger: s.log}, Handlers{
+	eng, err := controlengine.New(states.Options{Clock: clock, Region: Region, Account: Account, Logger: s.log}, controlengine.Handlers{
 		Service: s.svc, LoadTestAggregate: s.aggregateLoadTest, RunTask: states.TaskFunc(s.runLoadgen),
 	})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/controlengine"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/loadtest"
 	"github.com/shipwave/shipwave/shared/local"
@@ -87,7 +88,7 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*History, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim seed %d: generated spec: %w\n%s", sc.Seed, err, sc.Spec)
 	}
-	clk := newClock(sc.Start)
+	clk := states.NewVirtualClock(sc.Start)
 	var st Store = memstore.New(memstore.WithNow(clk.Now))
 	if opts.Store != nil {
 		if st, err = opts.Store(clk.Now); err != nil {
@@ -104,7 +105,7 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*History, error) {
 	}
 	r.w.onAlarm = r.deliverAlarm
 	r.w.check = r.checkShift
-	clk.quiet = r.quiet
+	clk.SetQuiet(r.quiet)
 	cur, err := r.newPlane()
 	if err != nil {
 		return nil, err
@@ -134,7 +135,7 @@ type runner struct {
 	sc    *Scenario
 	opts  Options
 	p     release.Pipeline
-	clk   *clock
+	clk   *states.VirtualClock
 	store Store
 	w     *world
 
@@ -166,7 +167,7 @@ type plane struct {
 	dead  atomic.Bool
 	store *genStore
 	svc   *control.Service
-	eng   *local.Engine
+	eng   *controlengine.Engine
 	bus   *local.Bus
 	mu    sync.Mutex
 	execs map[string]*states.Execution // release id → execution
@@ -218,23 +219,26 @@ func (r *runner) newPlane() (*plane, error) {
 		Now:      r.clk.Now,
 		Logger:   r.opts.Logger,
 	}
-	eng, err := local.NewEngine(states.Options{
+	eng, err := controlengine.New(states.Options{
 		Clock: r.clk, Logger: r.opts.Logger, History: states.HistoryCount, RetainFinished: -1,
+		Region: local.Region, Account: local.Account,
 		Random: &lockedRand{r: rand.New(rand.NewPCG(r.sc.Seed, uint64(p.gen)))},
-	}, local.Handlers{
-		Service:  p.svc,
-		Finalize: r.finalize(p),
-		Lock: func(ctx context.Context, in control.LockInput) (release.Lock, error) {
-			r.mu.Lock()
-			r.attempts = append(r.attempts, attempt{Release: in.ReleaseID, Target: in.Target.Name})
-			r.mu.Unlock()
-			return p.svc.Lock(ctx, in)
-		},
+	}, controlengine.Handlers{
+		Service:           p.svc,
 		LoadTestAggregate: r.aggregate(p),
 		RunTask: states.TaskFunc(func(ctx context.Context, req states.TaskRequest) (json.RawMessage, error) {
 			return json.RawMessage(`{"LastStatus":"STOPPED","StopCode":"EssentialContainerExited","Containers":[{"Name":"loadgen","ExitCode":0}]}`), nil
 		}),
 		WrapStarter: func(st tasks.Starter) tasks.Starter { return &childStarter{Starter: st, r: r, p: p} },
+		Wrap: func(function string, next controlengine.Invoke) controlengine.Invoke {
+			switch function {
+			case "lock":
+				return r.lock(next)
+			case "finalize":
+				return r.finalize(next)
+			}
+			return next
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
@@ -309,10 +313,10 @@ func (c *childStarter) Start(ctx context.Context, sm *states.StateMachine, in st
 	return x, err
 }
 
-func (c *childStarter) Clock() states.Clock { return waitClock{clock: c.r.clk, r: c.r} }
+func (c *childStarter) Clock() states.Clock { return waitClock{VirtualClock: c.r.clk, r: c.r} }
 
 type waitClock struct {
-	*clock
+	*states.VirtualClock
 	r *runner
 }
 
@@ -320,11 +324,11 @@ func (w waitClock) Park() {
 	w.r.mu.Lock()
 	w.r.waiting++
 	w.r.mu.Unlock()
-	w.clock.Park()
+	w.VirtualClock.Park()
 }
 
 func (w waitClock) Unpark() {
-	w.clock.Unpark()
+	w.VirtualClock.Unpark()
 	w.r.mu.Lock()
 	w.r.waiting--
 	w.r.mu.Unlock()
@@ -371,11 +375,29 @@ func (r *runner) track(p *plane, x *states.Execution, child bool) {
 	}()
 }
 
+// lock wraps the Lock handler to record, before it runs, each release
+// beginning to deploy a target.
+func (r *runner) lock(next controlengine.Invoke) controlengine.Invoke {
+	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+		var in control.LockInput
+		if err := json.Unmarshal(payload, &in); err == nil {
+			r.mu.Lock()
+			r.attempts = append(r.attempts, attempt{Release: in.ReleaseID, Target: in.Target.Name})
+			r.mu.Unlock()
+		}
+		return next(ctx, payload)
+	}
+}
+
 // finalize wraps the Finalize handler to record, in the harness's own
 // books, each target a release promoted.
-func (r *runner) finalize(p *plane) func(context.Context, control.FinalizeInput) (control.TargetOutcome, error) {
-	return func(ctx context.Context, in control.FinalizeInput) (control.TargetOutcome, error) {
-		out, err := p.svc.Finalize(ctx, in)
+func (r *runner) finalize(next controlengine.Invoke) controlengine.Invoke {
+	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+		out, err := next(ctx, payload)
+		var in control.FinalizeInput
+		if uerr := json.Unmarshal(payload, &in); uerr != nil {
+			return out, err
+		}
 		promoted := err == nil
 		if errors.Is(err, errCrashed) {
 			// Crashed mid-way: promoted if its TargetPromoted fact was stored.

@@ -14,6 +14,7 @@ import (
 	"github.com/shipwave/shipwave/shared/alarms"
 	"github.com/shipwave/shipwave/shared/hooks"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/states"
 	"github.com/shipwave/shipwave/shared/traffic"
 )
 
@@ -24,7 +25,7 @@ import (
 // the store's view.
 type world struct {
 	sc  *Scenario
-	clk *clock
+	clk *states.VirtualClock
 	// onAlarm delivers an alarm state change (set by Run; called without
 	// the world's lock, from an activity).
 	onAlarm func(name string, from, to alarms.State)
@@ -95,7 +96,7 @@ type promoRec struct {
 	Release int
 }
 
-func newWorld(sc *Scenario, clk *clock) *world {
+func newWorld(sc *Scenario, clk *states.VirtualClock) *world {
 	w := &world{
 		sc: sc, clk: clk, done: make(chan struct{}),
 		targets: map[string]*tworld{}, byService: map[string]*tworld{}, versions: map[string]*vworld{},
@@ -545,7 +546,7 @@ func (w *world) Run(ctx context.Context, h release.Hook, inv hooks.Invocation) e
 		if timeout <= 0 {
 			timeout = 5 * time.Minute
 		}
-		if !w.clk.sleep(ctx, w.clk.Now().Add(timeout)) {
+		if !sleep(ctx, w.clk, w.clk.Now().Add(timeout)) {
 			return ctx.Err()
 		}
 		return fmt.Errorf("hook did not answer within %s", timeout)

@@ -58,14 +58,17 @@ func (t realTimer) Stop() bool          { return !t.t.Stop() }
 // VirtualClock is a clock whose time only moves when every activity of the
 // engine is parked: it then jumps to the earliest pending deadline and fires
 // that timer. Waits therefore complete at once while their order and the
-// timestamps they produce stay those of real time.
+// timestamps they produce stay those of real time. A quiet hook (SetQuiet)
+// may look at that stable instant before time moves, or hold time.
 type VirtualClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	nowNS  atomic.Int64 // now, readable without the lock
 	busy   int
 	seq    int
+	gen    uint64 // changes on every Spawn, timer and fire
 	timers timerHeap
+	quiet  func(now, next time.Time) bool
 }
 
 // NewVirtualClock returns a virtual clock reading start.
@@ -101,6 +104,7 @@ func (c *VirtualClock) NewTimer(at time.Time) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
+	c.gen++
 	t := &virtualTimer{clock: c, at: at, seq: c.seq, ch: make(chan time.Time, 1), index: -1}
 	heap.Push(&c.timers, t)
 	return t
@@ -110,21 +114,62 @@ func (c *VirtualClock) NewTimer(at time.Time) Timer {
 func (c *VirtualClock) Spawn() {
 	c.mu.Lock()
 	c.busy++
+	c.gen++
 	c.mu.Unlock()
 }
 
 // Unpark records that a parked activity resumed.
 func (c *VirtualClock) Unpark() { c.Spawn() }
 
+// SetQuiet sets the hook the clock calls, without its lock, whenever every
+// activity is parked and time is about to move from now to next (next may
+// equal now): it may look at the world at that stable instant, or return
+// false to keep time where it is while something the engine does not count
+// as an activity is still due to run. A held move is tried again at the
+// next Park. Advance does not call it.
+func (c *VirtualClock) SetQuiet(quiet func(now, next time.Time) bool) {
+	c.mu.Lock()
+	c.quiet = quiet
+	c.mu.Unlock()
+}
+
 // Park records that an activity stopped to wait; when none is left running
 // the clock jumps to the earliest deadline and fires it.
 func (c *VirtualClock) Park() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.busy--
-	if c.busy <= 0 && len(c.timers) > 0 {
-		c.busy = 0
+	if c.busy > 0 {
+		c.mu.Unlock()
+		return
+	}
+	c.busy = 0
+	c.advanceLocked()
+}
+
+// advanceLocked fires the earliest timer if nothing runs and the quiet hook
+// agrees. It is called with the lock held and returns with it released.
+// While the hook runs, unlocked, an activity may start or a deadline be
+// added; then the clock looks again.
+func (c *VirtualClock) advanceLocked() {
+	for {
+		if c.busy > 0 || len(c.timers) == 0 {
+			c.mu.Unlock()
+			return
+		}
+		if quiet := c.quiet; quiet != nil {
+			gen, now, next := c.gen, c.now, c.timers[0].at
+			c.mu.Unlock()
+			if !quiet(now, next) {
+				return
+			}
+			c.mu.Lock()
+			if c.gen != gen {
+				continue
+			}
+		}
 		c.fireLocked()
+		c.mu.Unlock()
+		return
 	}
 }
 
@@ -135,6 +180,7 @@ func (c *VirtualClock) fireLocked() {
 	}
 	t.fired = true
 	c.busy++ // the woken activity runs on this credit
+	c.gen++
 	t.ch <- c.now
 }
 

@@ -48,3 +48,42 @@ func TestScaledClock(t *testing.T) {
 		t.Errorf("got %v of scaled time, want at least a minute", got)
 	}
 }
+
+// TestVirtualClockQuietHook: the hook sees the instant before time moves
+// (now and the next deadline) and can hold time there; the held move is
+// made at the next Park the hook agrees to.
+func TestVirtualClockQuietHook(t *testing.T) {
+	c := states.NewVirtualClock(epoch)
+	var calls [][2]time.Time
+	hold := true
+	c.SetQuiet(func(now, next time.Time) bool {
+		calls = append(calls, [2]time.Time{now, next})
+		return !hold
+	})
+	timer := c.NewTimer(epoch.Add(time.Minute))
+	c.Spawn()
+	c.Park()
+	select {
+	case <-timer.C():
+		t.Fatal("the timer fired while the quiet hook held time")
+	default:
+	}
+	if !c.Now().Equal(epoch) {
+		t.Errorf("time moved to %v while held", c.Now())
+	}
+	hold = false
+	c.Spawn()
+	c.Park()
+	select {
+	case got := <-timer.C():
+		if want := epoch.Add(time.Minute); !got.Equal(want) {
+			t.Errorf("fired at %v, want %v", got, want)
+		}
+	default:
+		t.Fatal("the timer did not fire once the hook let time move")
+	}
+	want := [][2]time.Time{{epoch, epoch.Add(time.Minute)}, {epoch, epoch.Add(time.Minute)}}
+	if len(calls) != len(want) || calls[0] != want[0] || calls[1] != want[1] {
+		t.Errorf("quiet hook calls %v, want %v", calls, want)
+	}
+}

@@ -3,7 +3,9 @@
 // pointed at a fresh dynalite table and at fakes, so a function's
 // main_test can invoke the wired handler with a sample from events/ and
 // see a broken wiring fail: a wrong table, a missing dependency, a logger
-// that is not the function's.
+// that is not the function's. Task starts a task function's test (an
+// empty environment refused, the handler built, its log checked), Settings
+// runs a settings loader's table and Builds builds a function offline.
 package wiringtest
 
 import (
@@ -84,20 +86,13 @@ func (e *Env) Getenv(name string) string { return e.Vars[name] }
 
 // New creates a table on the test binary's dynalite (the test package's
 // TestMain must call dynalitetest.Main) and points the AWS SDK's default
-// configuration at it with static credentials: DynamoDB goes to dynalite,
+// configuration at it offline (see Offline): DynamoDB goes to dynalite,
 // endpoints names other services' fakes by their AWS_ENDPOINT_URL_<SERVICE>
 // suffix (for example "SFN" or "CLOUDWATCH").
 func New(t *testing.T, endpoints map[string]string) *Env {
 	t.Helper()
 	client, table := dynalitetest.Table(t)
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDWIRINGTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "wiringtest")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	Offline(t)
 	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", dynalitetest.Server(t).Endpoint())
 	for svc, url := range endpoints {
 		t.Setenv("AWS_ENDPOINT_URL_"+svc, url)

@@ -18,20 +18,20 @@ import (
 	"github.com/shipwave/shipwave/shared/chatops"
 	"github.com/shipwave/shipwave/shared/chatops/slack"
 	"github.com/shipwave/shipwave/shared/control"
+	"github.com/shipwave/shipwave/shared/controlengine"
 	"github.com/shipwave/shipwave/shared/dynalite/dynalitetest"
 	"github.com/shipwave/shipwave/shared/eventually"
 	"github.com/shipwave/shipwave/shared/hooks"
+	"github.com/shipwave/shipwave/shared/loadtest"
 	"github.com/shipwave/shipwave/shared/release"
 	"github.com/shipwave/shipwave/shared/schedule"
+	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/spec"
 	"github.com/shipwave/shipwave/shared/states"
-	"github.com/shipwave/shipwave/shared/states/lambdatask"
-	"github.com/shipwave/shipwave/shared/states/tasks"
 	"github.com/shipwave/shipwave/shared/store"
 	"github.com/shipwave/shipwave/shared/traffic"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
 	"github.com/shipwave/shipwave/shared/triggers"
-	"github.com/shipwave/shipwave/statemachines"
 )
 
 // stack is the whole control plane behind the Slack handler: the real
@@ -39,13 +39,14 @@ import (
 // handlers, the store on dynalite and the Lambda alias shifter against a
 // fake Lambda, as shared/control's scenarios wire it.
 type stack struct {
-	t       *testing.T
-	clock   *states.VirtualClock
-	engine  *states.Engine
-	store   *store.Store
-	lambda  *awsfake.Lambda
-	release *states.StateMachine
-	srv     *httptest.Server
+	t          *testing.T
+	clock      *states.VirtualClock
+	engine     *states.Engine
+	store      *store.Store
+	lambda     *awsfake.Lambda
+	release    *states.StateMachine
+	releaseARN string
+	srv        *httptest.Server
 
 	mu     sync.Mutex
 	shifts []time.Time // virtual time of every traffic shift
@@ -83,16 +84,6 @@ func (t timedShifter) Shift(ctx context.Context, tg release.Target, sp traffic.S
 	return t.Shifter.Shift(ctx, tg, sp)
 }
 
-type engineCallbacks struct{ e *states.Engine }
-
-func (c engineCallbacks) SendTaskSuccess(ctx context.Context, token string, out []byte) error {
-	return c.e.SendTaskSuccess(ctx, token, out)
-}
-
-func (c engineCallbacks) SendTaskFailure(ctx context.Context, token, name, cause string) error {
-	return c.e.SendTaskFailure(ctx, token, name, cause)
-}
-
 // engineStarter starts the release state machine on the engine, named by
 // the release id, as sfn.Starter does on AWS.
 type engineStarter struct {
@@ -107,9 +98,9 @@ func (e *engineStarter) Start(ctx context.Context, r release.Release) (string, e
 	if x, ok := e.xs[r.ID]; ok {
 		return x.ARN(), nil
 	}
-	in, _ := json.Marshal(map[string]any{"releaseId": r.ID, "pipeline": r.Pipeline, "specVersion": r.SpecVersion, "version": r.Version, "trigger": r.Trigger})
+	in, _ := json.Marshal(sfn.InputOf(r))
 	x, err := e.s.engine.Start(context.WithoutCancel(ctx), e.s.release, states.StartInput{Name: r.ID, Input: in,
-		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release"})
+		StateMachineArn: e.s.releaseARN})
 	if err != nil {
 		return "", err
 	}
@@ -130,9 +121,6 @@ func newStack(t *testing.T, windows, approval string) (*stack, *engineStarter) {
 	s.lambda.UpdateCode("orders", "sha-v2")
 	shifter := timedShifter{Shifter: lambdaalias.New(lambda.NewFromConfig(awsfake.Config(s.lambda.URL()))), s: s}
 
-	reg := states.NewRegistry()
-	s.engine = states.New(states.Options{Clock: s.clock, Tasks: reg, Region: "us-east-1", Account: "123456789012"})
-	cb := engineCallbacks{s.engine}
 	svc := &control.Service{
 		Store:    s.store,
 		Shifters: func(release.Target) (control.Shifter, error) { return shifter, nil },
@@ -143,48 +131,21 @@ func newStack(t *testing.T, windows, approval string) (*stack, *engineStarter) {
 			}
 			return out, nil
 		}),
-		Hooks:     control.HookFunc(func(context.Context, release.Hook, hooks.Invocation) error { return nil }),
-		Callbacks: cb,
-		Windows:   control.WindowFunc(schedule.NextOpen),
-		Now:       s.clock.Now,
+		Hooks:   control.HookFunc(func(context.Context, release.Hook, hooks.Invocation) error { return nil }),
+		Windows: control.WindowFunc(schedule.NextOpen),
+		Now:     s.clock.Now,
 	}
-	fns := tasks.Functions{}
-	arn := func(name string, handler any) string {
-		fns["shipwave-"+name] = lambdatask.New("shipwave-"+name, handler)
-		return "arn:aws:lambda:us-east-1:123456789012:function:shipwave-" + name
+	e, err := controlengine.New(states.Options{Clock: s.clock}, controlengine.Handlers{
+		Service: svc,
+		LoadTestAggregate: func(context.Context, loadtest.AggregateInput) (loadtest.Report, error) {
+			return loadtest.Report{Passed: true}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	subs := map[string]string{
-		"RecordFunctionArn": arn("record", svc.RecordFunction().Handle), "ApprovalFunctionArn": arn("approval", svc.RegisterApproval),
-		"LockFunctionArn": arn("lock", svc.Lock), "ShiftFunctionArn": arn("shift", svc.ShiftFunction().Handle), "HookFunctionArn": arn("hook", svc.Hook),
-		"BakeFunctionArn": arn("bake", svc.BakeFunction().Handle), "FinalizeFunctionArn": arn("finalize", svc.Finalize), "RollbackFunctionArn": arn("rollback", svc.Rollback),
-		"LoadTestAggregateFunctionArn": arn("loadtest-aggregate", func(context.Context, json.RawMessage) (any, error) { return map[string]bool{"passed": true}, nil }),
-		"DeployStateMachineArn":        "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-deploy",
-		"LoadTestStateMachineArn":      "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-loadtest",
-		"LoadTestClusterArn":           "arn:aws:ecs:us-east-1:123456789012:cluster/shipwave",
-		"LoadTestTaskDefinitionArn":    "arn:aws:ecs:us-east-1:123456789012:task-definition/shipwave-loadgen:1",
-		"LoadTestSubnets":              "subnet-1", "LoadTestSecurityGroup": "sg-1",
-	}
-	reg.HandlePrefix(tasks.LambdaARNPrefix, tasks.Lambda(fns))
-	reg.HandlePrefix(tasks.LambdaInvokeResource, tasks.Lambda(fns))
-	reg.HandlePrefix(tasks.StartExecutionResource, tasks.StartExecution(s.engine))
-	for name, a := range map[string]string{
-		statemachines.Release:  "arn:aws:states:us-east-1:123456789012:stateMachine:shipwave-release",
-		statemachines.Deploy:   subs["DeployStateMachineArn"],
-		statemachines.LoadTest: subs["LoadTestStateMachineArn"],
-	} {
-		def, err := statemachines.Load(name, subs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sm, err := states.Parse(def)
-		if err != nil {
-			t.Fatalf("parse %s: %v", name, err)
-		}
-		s.engine.Register(a, sm)
-		if name == statemachines.Release {
-			s.release = sm
-		}
-	}
+	s.engine, s.release, s.releaseARN = e.Engine, e.Release, e.ReleaseARN
+	svc.Callbacks = s.engine
 	src := strings.Replace(strings.Replace(stackSpec, "%WINDOWS%", windows, 1), "%APPROVAL%", approval, 1)
 	p, err := spec.Parse("orders.yaml", []byte(src))
 	if err != nil {
@@ -198,7 +159,7 @@ func newStack(t *testing.T, windows, approval string) (*stack, *engineStarter) {
 		Store:     s.store,
 		Launcher:  &triggers.Launcher{Specs: s.store, Releases: s.store, Starter: starter, Now: s.clock.Now},
 		Decider:   svc,
-		Callbacks: cb,
+		Callbacks: s.engine,
 		Refusals:  s.store,
 		Now:       s.clock.Now,
 	}
