@@ -68,7 +68,7 @@ TESTBIN := $(BUILD_DIR)/testbin
 ## The packages whose tests run goroutines against each other run under the
 ## race detector instead (once, not twice). The simulation and the local
 ## stack are left out: under -race they would double the suite's time.
-RACE_PKGS := ./shared/control ./shared/states/... ./shared/store/... ./shared/notify/... \
+RACE_PKGS := ./shared/control ./shared/controlengine ./shared/states/... ./shared/store/... ./shared/notify/... \
   ./shared/fleet/... ./shared/loadtest/... ./shared/httpapi ./shared/triggers ./shared/chatops/...
 test: export SIM_CONFIRM := 3
 test: deps lint template-lint browser
