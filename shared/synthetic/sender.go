@@ -33,8 +33,9 @@ type Job struct {
 	RunID string `json:"runId"`
 	// Event is each invocation's payload; empty means {}.
 	Event json.RawMessage `json:"event,omitempty"`
-	// Sent is how many requests earlier links of the chain sent (it keeps
-	// the alternation going across links).
+	// Sent is how many requests the run had sent when this link was
+	// handed the job. The table's count is the authority: it keeps the
+	// alternation going across links.
 	Sent int64 `json:"sent,omitempty"`
 }
 

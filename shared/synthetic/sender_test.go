@@ -28,6 +28,7 @@ type rig struct {
 	store *store.Store
 	clock *storetest.Clock
 	ticks chan time.Time
+	last  time.Time // of the last tick
 
 	mu       sync.Mutex
 	versions []string // of the invocations "orders" served, in order served
@@ -58,8 +59,8 @@ func (r *rig) sender(t *testing.T, margin time.Duration) *synthetic.Sender {
 	client := lambda.NewFromConfig(awsfake.Config(r.fake.URL()))
 	return &synthetic.Sender{
 		Lambda: client, Counter: r.store,
-		Chain:  selfinvoke.Sender{Client: client, Function: "shipwave-synthetic", Kind: synthetic.JobKind},
-		Now:    r.clock.Now, Tick: func() (<-chan time.Time, func()) { return r.ticks, func() {} },
+		Chain: selfinvoke.Sender{Client: client, Function: "shipwave-synthetic", Kind: synthetic.JobKind},
+		Now:   r.clock.Now, Tick: func() (<-chan time.Time, func()) { return r.ticks, func() {} },
 		Margin: margin, Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)),
 	}
 }
@@ -87,14 +88,18 @@ func run(ctx context.Context, s *synthetic.Sender, job synthetic.Job) <-chan err
 	return done
 }
 
-// tick advances the clock a second and lets the sender past its wait: when
-// tick returns, every burst before it has been served. A sender that ended
+// tick sends the sender the time a second after its last tick (the first
+// a second after the clock's), letting it past its wait: when tick
+// returns, every burst before it has been served. A sender that ended
 // instead fails the test.
 func (r *rig) tick(t *testing.T, done <-chan error) {
 	t.Helper()
-	r.clock.Advance(time.Second)
+	if r.last.IsZero() {
+		r.last = r.clock.Now()
+	}
+	r.last = r.last.Add(time.Second)
 	select {
-	case r.ticks <- r.clock.Now():
+	case r.ticks <- r.last:
 	case err := <-done:
 		t.Fatalf("the sender ended before the tick: %v", err)
 	}
@@ -191,7 +196,7 @@ func TestSenderChainsBeforeItsTimeout(t *testing.T) {
 	r.clock = storetest.NewClock()
 	r.clock.Advance(start.Sub(r.clock.Now()))
 	job := r.job(t, 3, time.Hour, "")
-	s := r.sender(t, 10*time.Minute - 2*time.Second)
+	s := r.sender(t, 10*time.Minute-2*time.Second)
 	s.Now = r.clock.Now
 	done := run(ctx, s, job)
 	r.tick(t, done)
@@ -228,9 +233,9 @@ func TestSenderChainsBeforeItsTimeout(t *testing.T) {
 	}
 }
 
-// TestSenderContinuesTheAlternation: a chained link whose predecessors
-// sent an odd number starts with the baseline, so the two versions stay
-// even across links.
+// TestSenderContinuesTheAlternation: a chained link whose run has sent an
+// odd number (the table's count) starts with the baseline, so the two
+// versions stay even across links.
 func TestSenderContinuesTheAlternation(t *testing.T) {
 	for _, tc := range []struct {
 		sent int64
@@ -238,6 +243,9 @@ func TestSenderContinuesTheAlternation(t *testing.T) {
 	}{{0, "2"}, {1, "1"}, {6, "2"}, {7, "1"}} {
 		r := newRig(t)
 		job := r.job(t, 1, time.Second, "")
+		if _, _, err := r.store.AddSyntheticSent(storetest.Ctx(t), job.Target, job.RunID, tc.sent); err != nil {
+			t.Fatal(err)
+		}
 		job.Sent = tc.sent
 		done := run(storetest.Ctx(t), r.sender(t, 0), job)
 		r.tick(t, done)
