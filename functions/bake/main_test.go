@@ -18,7 +18,7 @@ import (
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
 
 func TestNewHandlerNeedsEnvironment(t *testing.T) {
-	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME")
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME", "SYNTHETIC_FUNCTION")
 }
 
 // TestWiredHandler: the handler built from the environment serves both
@@ -32,6 +32,7 @@ func TestWiredHandler(t *testing.T) {
 	cw.PutAlarm(awsfake.Alarm{Name: "orders-5xx", State: "OK"})
 	cw.PutAlarm(awsfake.Alarm{Name: "orders-p99", State: "OK"})
 	env := wiringtest.New(t, map[string]string{"CLOUDWATCH": cw.URL()})
+	env.Vars["SYNTHETIC_FUNCTION"] = "shipwave-synthetic"
 	h := wiringtest.Build(t, env, newHandler)
 	ctx := context.Background()
 	register := wiringtest.Payload(t, "task-bake-register.json")
