@@ -142,7 +142,10 @@ func (d Deps) Requests() *cwalarms.Requests {
 	return cwalarms.NewRequests(cloudwatch.NewFromConfig(d.Config), d.now())
 }
 
-var _ control.Requests = (*cwalarms.Requests)(nil)
+var (
+	_ control.Requests        = (*cwalarms.Requests)(nil)
+	_ control.SyntheticSource = (*cwalarms.Metrics)(nil)
+)
 
 // Synthetic returns synthetic traffic for Lambda alias targets (the bake
 // function: it starts runs and stops them): runs are items of Table, and
