@@ -31,7 +31,9 @@ func TestSyntheticSeries(t *testing.T) {
 	alias := func(v string) map[string]string {
 		return map[string]string{"FunctionName": "orders", "Resource": "orders:live", "ExecutedVersion": v}
 	}
-	direct := func(v string) map[string]string { return map[string]string{"FunctionName": "orders", "Resource": "orders:" + v} }
+	direct := func(v string) map[string]string {
+		return map[string]string{"FunctionName": "orders", "Resource": "orders:" + v}
+	}
 	put(alias("7"), 10, 1, 50)  // the canary's real traffic
 	put(alias("6"), 90, 0, 50)  // the baseline's
 	put(direct("7"), 30, 3, 70) // synthetic, to the canary
