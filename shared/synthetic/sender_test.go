@@ -81,6 +81,44 @@ func (r *rig) served() (total int, perVersion map[string]int) {
 	return len(r.versions), perVersion
 }
 
+// notifying passes each count the sender records on to added, once the
+// table has it, so a test can act between two of them.
+type notifying struct {
+	synthetic.Counter
+	added chan int64
+}
+
+func (n notifying) AddSyntheticSent(ctx context.Context, target, runID string, k int64) (int64, bool, error) {
+	total, stop, err := n.Counter.AddSyntheticSent(ctx, target, runID, k)
+	if err == nil && !stop {
+		n.added <- total
+	}
+	return total, stop, err
+}
+
+// counted makes s report its counts; the returned wait returns once the
+// table's count has reached want.
+func counted(t *testing.T, s *synthetic.Sender) (wait func(want int64)) {
+	n := notifying{Counter: s.Counter, added: make(chan int64, 64)}
+	s.Counter = n
+	return func(want int64) {
+		t.Helper()
+		for {
+			select {
+			case got := <-n.added:
+				if got == want {
+					return
+				}
+				if got > want {
+					t.Fatalf("the count went past %d to %d", want, got)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("the count never reached %d", want)
+			}
+		}
+	}
+}
+
 // run starts s.Run in the background; the returned channel gets its error.
 func run(ctx context.Context, s *synthetic.Sender, job synthetic.Job) <-chan error {
 	done := make(chan error, 1)
@@ -168,8 +206,11 @@ func TestSenderSendsAtTheCapUntilTheEnd(t *testing.T) {
 // sender's next count tells it to stop.
 func TestSenderStopsOnTheMarker(t *testing.T) {
 	r := newRig(t)
-	done := run(storetest.Ctx(t), r.sender(t, 0), r.job(t, 2, time.Hour, ""))
+	s := r.sender(t, 0)
+	countedTo := counted(t, s)
+	done := run(storetest.Ctx(t), s, r.job(t, 2, time.Hour, ""))
 	r.tick(t, done)
+	countedTo(2) // the first second's, before the second burst
 	sent, running, err := r.store.StopSyntheticRun(storetest.Ctx(t), "orders-live")
 	if err != nil || !running || sent != 2 {
 		t.Fatalf("stop = %d, %v, %v; want the first second's 2 counted", sent, running, err)

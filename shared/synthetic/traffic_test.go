@@ -74,9 +74,12 @@ func TestBakeStartsAndStopsTheSyntheticFunction(t *testing.T) {
 		t.Fatalf("job %+v, want %+v", job, want)
 	}
 
-	done := run(ctx, r.sender(t, 0), job)
+	s := r.sender(t, 0)
+	countedTo := counted(t, s)
+	done := run(ctx, s, job)
 	r.tick(t, done)
 	r.tick(t, done)
+	countedTo(8) // two seconds' requests in the table; the third burst goes out
 	check := control.BakeCheckInput{StepTask: in.StepTask}
 	check.Step.Analysis = nil // judged elsewhere; this test is about the traffic
 	if _, err := svc.CheckBake(ctx, check); err != nil {
