@@ -64,7 +64,7 @@ func newAPI(ctx context.Context, getenv func(string) string, logger *slog.Logger
 	}
 	d, logger, cfg := f.Deps, f.Logger, f.Deps.Config
 	st := d.Store()
-	svc := &control.Service{Store: st, Creator: st, Shifters: d.Shifters(), Callbacks: d.Callbacks(), Now: d.Now, Logger: logger}
+	svc := &control.Service{Store: st, Creator: st, Shifters: d.Shifters(), Synthetic: d.SyntheticStops(), Callbacks: d.Callbacks(), Now: d.Now, Logger: logger}
 	schedules := &scheduler.Syncer{Client: sch.NewFromConfig(cfg), Group: env["SCHEDULE_GROUP"],
 		TargetARN: env["SCHEDULE_TARGET_ARN"], RoleARN: env["SCHEDULER_ROLE_ARN"]}
 	launch := &httpapi.Launch{Specs: st, Releases: st, Source: "api", Now: d.Now,

@@ -3,9 +3,11 @@
 // ends check the alarms and, for bakes that need data, the candidate's
 // request count (CloudWatch metrics of the alias or target group) and, for
 // steps with canary analysis, the canary's metrics against the baseline's
-// (CloudWatch GetMetricData, per period).
+// (CloudWatch GetMetricData, per period). A quiet Lambda alias target's
+// analysis step may get synthetic requests: the bake starts the synthetic
+// function (SYNTHETIC_FUNCTION) and its check stops it.
 //
-// Environment: TABLE_NAME.
+// Environment: TABLE_NAME, SYNTHETIC_FUNCTION.
 package main
 
 import (
@@ -22,18 +24,19 @@ func main() { awsdeps.Start("bake", newHandler) }
 // newHandler reads the configuration and builds the handler, or says what
 // is missing.
 func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, json.RawMessage) (json.RawMessage, error), error) {
-	f, err := awsdeps.Load(ctx, "bake", getenv, logger)
+	f, err := awsdeps.Load(ctx, "bake", getenv, logger, "SYNTHETIC_FUNCTION")
 	if err != nil {
 		return nil, err
 	}
 	d := f.Deps
 	svc := &control.Service{
-		Store:    d.Store(),
-		Alarms:   d.Alarms(),
-		Requests: d.Requests(),
-		Analysis: d.Analysis(),
-		Now:      d.Now,
-		Logger:   f.Logger,
+		Store:     d.Store(),
+		Alarms:    d.Alarms(),
+		Requests:  d.Requests(),
+		Analysis:  d.Analysis(),
+		Synthetic: d.Synthetic(f.Settings.Extra["SYNTHETIC_FUNCTION"]),
+		Now:       d.Now,
+		Logger:    f.Logger,
 	}
 	return awsdeps.Task(f, svc.BakeFunction().Handle), nil
 }

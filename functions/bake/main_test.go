@@ -17,6 +17,10 @@ import (
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
 
+func TestNewHandlerNeedsEnvironment(t *testing.T) {
+	wiringtest.RequiresEnv(t, newHandler, "TABLE_NAME", "SYNTHETIC_FUNCTION")
+}
+
 // TestWiredHandler: the handler built from the environment serves both
 // actions of the bake function. Register stores the sample's token with
 // the alarms it watches in the table TABLE_NAME names, reading their
@@ -27,7 +31,9 @@ func TestWiredHandler(t *testing.T) {
 	cw := awsfake.NewCloudWatch(t)
 	cw.PutAlarm(awsfake.Alarm{Name: "orders-5xx", State: "OK"})
 	cw.PutAlarm(awsfake.Alarm{Name: "orders-p99", State: "OK"})
-	env, h := wiringtest.Task(t, "bake", newHandler, map[string]string{"CLOUDWATCH": cw.URL()})
+	env := wiringtest.New(t, map[string]string{"CLOUDWATCH": cw.URL()})
+	env.Vars["SYNTHETIC_FUNCTION"] = "shipwave-synthetic"
+	h := wiringtest.Built(t, env, "bake", newHandler)
 	ctx := context.Background()
 	register := env.TaskPayload(t, "task-bake-register.json")
 	var in struct {

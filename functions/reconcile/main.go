@@ -80,6 +80,6 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		return nil, err
 	}
 	d, logger := f.Deps, f.Logger
-	svc := &control.Service{Store: d.Store(), Shifters: d.Shifters(), Now: d.Now, Logger: logger}
+	svc := &control.Service{Store: d.Store(), Shifters: d.Shifters(), Synthetic: d.SyntheticStops(), Now: d.Now, Logger: logger}
 	return awsdeps.Task(f, handle(svc)), nil
 }

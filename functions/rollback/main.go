@@ -1,4 +1,4 @@
-// Command rollback is the Lambda function behind deploy.asl.json's Rollback Task: put the target back on its last good version and fail the bakes of its wave's sibling targets.
+// Command rollback is the Lambda function behind deploy.asl.json's Rollback Task: put the target back on its last good version and fail the bakes of its wave's sibling targets. A restore stops the target's synthetic traffic (a run in the table; this function never starts one).
 //
 // Environment: TABLE_NAME.
 package main
@@ -25,6 +25,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 		Store:     d.Store(),
 		Shifters:  d.Shifters(),
 		Callbacks: d.Callbacks(),
+		Synthetic: d.SyntheticStops(),
 		Now:       d.Now,
 		Logger:    f.Logger,
 	}

@@ -95,7 +95,7 @@ func newHandler(ctx context.Context, getenv func(string) string, logger *slog.Lo
 	ops := &chatops.Ops{
 		Store:     st,
 		Launcher:  &triggers.Launcher{Specs: st, Releases: st, Starter: &sfn.Starter{Client: awssfn.NewFromConfig(cfg), StateMachineARN: s.StateMachineARN}, Logger: logger},
-		Decider:   &control.Service{Store: st, Creator: st, Shifters: d.Shifters(), Callbacks: callbacks, Now: time.Now, Logger: logger},
+		Decider:   &control.Service{Store: st, Creator: st, Shifters: d.Shifters(), Synthetic: d.SyntheticStops(), Callbacks: callbacks, Now: time.Now, Logger: logger},
 		Callbacks: callbacks,
 		Refusals:  st,
 		Logger:    logger,

@@ -24,8 +24,10 @@ import (
 	"github.com/shipwave/shipwave/shared/loadtest/resultdynamo"
 	"github.com/shipwave/shipwave/shared/observe"
 	"github.com/shipwave/shipwave/shared/release"
+	"github.com/shipwave/shipwave/shared/selfinvoke"
 	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/synthetic"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
 )
@@ -140,7 +142,37 @@ func (d Deps) Requests() *cwalarms.Requests {
 	return cwalarms.NewRequests(cloudwatch.NewFromConfig(d.Config), d.now())
 }
 
-var _ control.Requests = (*cwalarms.Requests)(nil)
+var (
+	_ control.Requests        = (*cwalarms.Requests)(nil)
+	_ control.SyntheticSource = (*cwalarms.Metrics)(nil)
+)
+
+// Synthetic returns synthetic traffic for Lambda alias targets (the bake
+// function: it starts runs and stops them): runs are items of Table, and
+// each starts the synthetic function (its name, SYNTHETIC_FUNCTION) with
+// an asynchronous invocation.
+func (d Deps) Synthetic(function string) *synthetic.Traffic {
+	return &synthetic.Traffic{Runs: d.Store(), Starter: selfinvoke.Sender{Client: lambda.NewFromConfig(d.Config), Function: function, Kind: synthetic.JobKind}}
+}
+
+// SyntheticStops returns synthetic traffic that can only be stopped (a
+// restore stops a target's run, in the table); starting one fails.
+func (d Deps) SyntheticStops() *synthetic.Traffic {
+	return &synthetic.Traffic{Runs: d.Store(), Starter: noStarts{}}
+}
+
+// noStarts is the Starter of SyntheticStops.
+type noStarts struct{}
+
+func (noStarts) Send(context.Context, any) error {
+	return fmt.Errorf("this function only stops synthetic traffic (the bake function starts it)")
+}
+
+// SyntheticCounter is the synthetic function's view of Table: it only adds
+// to a run's sent count (UpdateItem), the one action its role allows.
+func (d Deps) SyntheticCounter() synthetic.Counter {
+	return store.New(dynamodb.NewFromConfig(d.Config), d.Table, store.WithNow(d.now()))
+}
 
 // Alarms returns the CloudWatch alarm source.
 func (d Deps) Alarms() *cwalarms.Source {

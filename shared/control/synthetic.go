@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -13,7 +14,9 @@ import (
 // Synthetic sends synthetic requests to a target's canary and baseline
 // while an analysis step's real traffic is too thin (the step's
 // analysis.synthetic). The local stack implements it with the fleet's load
-// generator; docs/pipeline-spec.md says what AWS lacks.
+// generator, AWS for Lambda alias targets with shared/synthetic (which is
+// also a SyntheticVersions); docs/pipeline-spec.md says what ALB targets
+// lack.
 type Synthetic interface {
 	// StartSynthetic starts sending rps synthetic requests per second to
 	// t's candidate and stable versions (alternately), replacing any
@@ -25,6 +28,36 @@ type Synthetic interface {
 	// sent since StartSynthetic; running is false when none were started
 	// (stopping twice is not an error).
 	StopSynthetic(ctx context.Context, t release.Target) (sent int64, running bool, err error)
+}
+
+// SyntheticVersions is a Synthetic that must be told the versions it
+// sends to and each request's payload (on AWS it invokes a Lambda
+// function's versions directly, not its alias); startSynthetic starts it
+// with StartSyntheticVersions instead of StartSynthetic.
+type SyntheticVersions interface {
+	StartSyntheticVersions(ctx context.Context, r SyntheticRun) error
+}
+
+// SyntheticRun is what StartSyntheticVersions starts: rps requests a
+// second to Target's Candidate and Stable versions, alternately, each with
+// Event (the step's analysis.synthetic.event; empty means {}), until Until
+// at the latest.
+type SyntheticRun struct {
+	Target            release.Target
+	Candidate, Stable string
+	RPS               int
+	Until             time.Time
+	Event             json.RawMessage
+}
+
+// syntheticReaches reports whether syn can send to t: a Synthetic with a
+// Reaches method says so per target (AWS reaches Lambda alias targets
+// only); any other reaches every target it is given.
+func syntheticReaches(syn Synthetic, t release.Target) bool {
+	if r, ok := syn.(interface{ Reaches(release.Target) bool }); ok {
+		return r.Reaches(t)
+	}
+	return true
 }
 
 // SyntheticSource is an analysis source that can also read the synthetic
@@ -59,11 +92,11 @@ func (s *Service) startSynthetic(ctx context.Context, in BakeInput) error {
 	if a == nil || a.Synthetic == nil || in.Hold || in.Step.Weight <= 0 || in.Step.Weight >= 100 || in.Split.Candidate == in.Split.Stable {
 		return nil
 	}
-	if s.Synthetic == nil {
+	if s.Synthetic == nil || !syntheticReaches(s.Synthetic, in.Target) {
 		if in.ElapsedSeconds > 0 {
 			return nil // said at the step's first bake
 		}
-		return s.record(ctx, in.event(release.EventNote, fmt.Sprintf("the step asks for synthetic traffic, but this control plane cannot send any to %s (only the local stack can; docs/pipeline-spec.md says what AWS lacks): judging real traffic only", in.Target.Name)))
+		return s.record(ctx, in.event(release.EventNote, fmt.Sprintf("the step asks for synthetic traffic, but this control plane cannot send any to %s (a %s target; docs/pipeline-spec.md says which targets get it): judging real traffic only", in.Target.Name, in.Target.Type)))
 	}
 	need := analysis.FromRelease(*a).Defaults().MinSamples
 	now := s.now()
@@ -84,7 +117,13 @@ func (s *Service) startSynthetic(ctx context.Context, in BakeInput) error {
 	}
 	rps := a.Synthetic.MaxRPS
 	until := now.Add(time.Duration(in.Seconds)*time.Second + syntheticSlack)
-	if err := s.Synthetic.StartSynthetic(ctx, in.Target, rps, until); err != nil {
+	var err error
+	if sv, ok := s.Synthetic.(SyntheticVersions); ok {
+		err = sv.StartSyntheticVersions(ctx, SyntheticRun{Target: in.Target, Candidate: in.Split.Candidate, Stable: in.Split.Stable, RPS: rps, Until: until, Event: a.Synthetic.Event})
+	} else {
+		err = s.Synthetic.StartSynthetic(ctx, in.Target, rps, until)
+	}
+	if err != nil {
 		return fmt.Errorf("start synthetic traffic on %s: %w", in.Target.Name, err)
 	}
 	use := "judged on their own if real traffic stays too thin"

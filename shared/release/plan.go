@@ -1,6 +1,7 @@
 package release
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -70,10 +71,13 @@ type AnalysisMetric struct {
 
 // SyntheticTraffic caps the synthetic requests sent to a quiet canary.
 // Synthetic requests are counted separately and are judged with real
-// traffic only when CountInJudgment is set.
+// traffic only when CountInJudgment is set. Event is the JSON object a
+// synthetic invocation of a Lambda alias target's versions carries (empty
+// means {}); local targets' generators send their own requests.
 type SyntheticTraffic struct {
-	MaxRPS          int  `json:"maxRps"`
-	CountInJudgment bool `json:"countInJudgment,omitempty"`
+	MaxRPS          int             `json:"maxRps"`
+	CountInJudgment bool            `json:"countInJudgment,omitempty"`
+	Event           json.RawMessage `json:"event,omitempty"`
 }
 
 // Plan is the ordered list of steps a deployment compiles to; its last step

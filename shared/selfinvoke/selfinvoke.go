@@ -9,6 +9,9 @@
 // function's usual handler. Only a caller allowed lambda:InvokeFunction on
 // the function can send an envelope: an HTTP request's body arrives nested
 // in its API Gateway event, never as the event itself.
+//
+// A Sender may also name another function that serves jobs with Handler:
+// the bake function starts the synthetic function (shared/synthetic) so.
 package selfinvoke
 
 import (

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"encoding/json"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -141,13 +142,16 @@ func (d *decoder) analysis(n *yaml.Node, path string) *release.Analysis {
 	}
 	if v := o.get("synthetic"); v != nil {
 		sp := join(path, "synthetic")
-		if so := d.object(v, sp, "maxRps", "countInJudgment"); so != nil {
+		if so := d.object(v, sp, "maxRps", "countInJudgment", "event"); so != nil {
 			s := &release.SyntheticTraffic{}
 			if d.required(so, "maxRps") {
 				s.MaxRPS, _ = d.integer(so.get("maxRps"), join(sp, "maxRps"), 1, 1000)
 			}
 			if c := so.get("countInJudgment"); c != nil {
 				s.CountInJudgment, _ = d.boolean(c, join(sp, "countInJudgment"))
+			}
+			if e := so.get("event"); e != nil {
+				s.Event = d.jsonObject(e, join(sp, "event"))
 			}
 			a.Synthetic = s
 		}
@@ -240,4 +244,35 @@ func joinOr(s []string) string {
 		out += v
 	}
 	return out + " or " + s[len(s)-1]
+}
+
+// maxEventBytes bounds a synthetic invocation's payload: Lambda accepts up
+// to 6 MB for a synchronous invocation, far more than a probe needs.
+const maxEventBytes = 64 << 10
+
+// jsonObject decodes a mapping as the JSON object it stands for (a
+// synthetic invocation's payload).
+func (d *decoder) jsonObject(n *yaml.Node, path string) json.RawMessage {
+	if n = d.resolve(n); n == nil {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		d.addf(n, path, "must be a mapping (the JSON object sent as the invocation's payload), got %s", describe(n))
+		return nil
+	}
+	var v map[string]any
+	if err := n.Decode(&v); err != nil {
+		d.addf(n, path, "%v", err)
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		d.addf(n, path, "cannot be sent as JSON: %v", err)
+		return nil
+	}
+	if len(b) > maxEventBytes {
+		d.addf(n, path, "is %d bytes as JSON, more than %d", len(b), maxEventBytes)
+		return nil
+	}
+	return b
 }

@@ -29,6 +29,9 @@
 //	             GSI2 ALARM#<alarm> / TOKEN#<sha256>: a copy of the token per alarm
 //	idempotency  PK IDEMPOTENCY#<key>         SK IDEMPOTENCY
 //	             value and expiry; an expired key may be claimed again
+//	synthetic    PK SYNTHETIC#<target>        SK SYNTHETIC
+//	             the target's synthetic-traffic run: run id, sent (an atomic
+//	             counter), stopped; a new run replaces it; TTL a day past it
 //
 // Timestamps are RFC 3339 UTC strings; expiresAt (TTL) is epoch seconds and
 // expiresAtMs / leaseUntilMs epoch milliseconds. testdata/items.golden shows

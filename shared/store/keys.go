@@ -20,6 +20,7 @@ const (
 	typeToken       = "token"
 	typeTokenAlarm  = "tokenAlarm"
 	typeIdempotency = "idempotency"
+	typeSynthetic   = "synthetic"
 )
 
 // Key builders. Partition keys name the thing, sort keys the facet of it;

@@ -54,6 +54,12 @@ func TestItemShapes(t *testing.T) {
 	if _, _, err := e.store.ClaimIdempotencyKey(ctx, "github:delivery-1", r.ID, 24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	if err := e.store.StartSyntheticRun(ctx, "orders-live", "run-1", now.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.store.AddSyntheticSent(ctx, "orders-live", "run-1", 42); err != nil {
+		t.Fatal(err)
+	}
 
 	got := renderTable(t, e.client, e.table)
 	golden.Check(t, filepath.Join("testdata", "items.golden"), got)

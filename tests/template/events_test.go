@@ -14,6 +14,7 @@ import (
 	"github.com/shipwave/shipwave/shared/hooks/codedeploy"
 	"github.com/shipwave/shipwave/shared/loadtest"
 	"github.com/shipwave/shipwave/shared/scheduler"
+	"github.com/shipwave/shipwave/shared/synthetic"
 )
 
 // routers are the functions of template.yaml that serve several Task
@@ -54,6 +55,11 @@ var samples = map[string]struct {
 	"ScheduleFunction":          {[]string{"schedule-fire.json"}, scheduler.Fire{}},
 	"CodeDeployHookFunction":    {[]string{"codedeploy-lifecycle-hook.json"}, codedeploy.Event{}},
 	"NotifyFunction":            {[]string{"dynamodb-event-log-insert.json"}, events.DynamoDBEvent{}},
+	// The bake function's asynchronous invocation: a selfinvoke envelope.
+	"SyntheticFunction": {[]string{"synthetic-job.json"}, struct {
+		Kind string        `json:"shipwaveJob"`
+		Job  synthetic.Job `json:"job"`
+	}{}},
 }
 
 // TestEveryFunctionHasSamples: every function of the template has sample

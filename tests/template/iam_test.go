@@ -24,6 +24,7 @@ import (
 	"github.com/shipwave/shipwave/shared/sfn"
 	"github.com/shipwave/shipwave/shared/snspub"
 	"github.com/shipwave/shipwave/shared/store"
+	"github.com/shipwave/shipwave/shared/synthetic"
 	"github.com/shipwave/shipwave/shared/traffic/albweights"
 	"github.com/shipwave/shipwave/shared/traffic/lambdaalias"
 	"github.com/shipwave/shipwave/shared/webhook"
@@ -225,6 +226,14 @@ var dependencies = []dependency{
 	{"changed files", regexp.MustCompile(`codecommit\.Differ\{`), actionsOf("codecommit", (*codecommit.DiffClient)(nil)), []string{"codecommit"}},
 	{"notification topics", regexp.MustCompile(`snspub\.Publisher\{`), actionsOf("sns", (*snspub.API)(nil)), []string{"sns"}},
 	{"self invocation", regexp.MustCompile(`selfinvoke\.Sender\{`), actionsOf("lambda", (*selfinvoke.API)(nil)), []string{"lambda"}},
+	// Starting synthetic traffic invokes the synthetic function
+	// asynchronously (awsdeps.Deps.Synthetic); stopping it (SyntheticStops)
+	// writes the table only, which the store already covers.
+	{"synthetic traffic", regexp.MustCompile(`d\.Synthetic\(`), actionsOf("lambda", (*selfinvoke.API)(nil)), nil},
+	// The synthetic function invokes target versions and adds to its run's
+	// count: UpdateItem is the one table call of synthetic.Counter.
+	{"synthetic sender", regexp.MustCompile(`synthetic\.Sender\{`), actionsOf("lambda", (*synthetic.InvokeAPI)(nil)), []string{"lambda"}},
+	{"synthetic counter", regexp.MustCompile(`d\.SyntheticCounter\(\)`), []string{"dynamodb:UpdateItem"}, nil},
 	// A handler of the table's stream records: Lambda's event source
 	// mapping reads the stream with the function's role, and sends what it
 	// gives up on to the dead-letter queue (TestStreamFeedsNotify).

@@ -47,7 +47,21 @@ type Metrics struct {
 	errs, requests string
 	// delay shifts the window's end back (WithDelay).
 	delay time.Duration
+	// syntheticDims returns the dimensions of the synthetic requests to one
+	// side (Lambda: the version invoked directly); nil for a source with
+	// none (ALB). reads says which series a read sums.
+	syntheticDims func(id string) []types.Dimension
+	reads         reads
 }
+
+// reads is which series of a side a Metrics sums.
+type reads int
+
+const (
+	readReal      reads = iota // real traffic only (the alias's)
+	readMixed                  // real and synthetic
+	readSynthetic              // synthetic only
+)
 
 var _ analysis.CountSource = (*Metrics)(nil)
 
@@ -63,8 +77,52 @@ func LambdaMetrics(client MetricDataAPI, function, alias string, period time.Dur
 			}
 			return lambdaVersionDims(function, alias, version), nil
 		},
+		syntheticDims: func(version string) []types.Dimension {
+			return []types.Dimension{dim("FunctionName", function), dim("Resource", function+":"+version)}
+		},
 		latency: "Duration", latencyScale: 1, errs: "Errors", requests: "Invocations",
 	}
+}
+
+// WithSyntheticRequests (with SyntheticOnly, control.SyntheticSource): each side's
+// real traffic and its synthetic requests together. CloudWatch records an
+// invocation of a version under FunctionName and Resource=<function>:
+// <version>, and an invocation through the alias under Resource=
+// <function>:<alias>, with ExecutedVersion naming the version that ran
+// (ExecutedVersion applies to alias invocations only): the synthetic
+// function invokes versions directly, so its requests are the version
+// series, never the alias's (the Lambda Developer Guide, "Working with
+// Lambda function metrics", on the FunctionName, Resource and
+// ExecutedVersion dimensions). Latency is then the Duration sum over the
+// invocation sum of both series, per period. A source without synthetic
+// requests (ALB) is returned as it is.
+func (s *Metrics) WithSyntheticRequests() analysis.Source {
+	if s.syntheticDims == nil {
+		return s
+	}
+	c := *s
+	c.reads = readMixed
+	return &c
+}
+
+// SyntheticOnly implements control.SyntheticSource: each side's synthetic
+// requests alone (Lambda: the Resource=<function>:<version> series). A
+// source without synthetic requests (ALB) returns one whose reads are an
+// ErrInvalid-kind error: there is nothing to judge.
+func (s *Metrics) SyntheticOnly() analysis.Source {
+	if s.syntheticDims == nil {
+		return noSynthetic{ns: s.ns}
+	}
+	c := *s
+	c.reads = readSynthetic
+	return &c
+}
+
+// noSynthetic is the synthetic-only source of a target that gets none.
+type noSynthetic struct{ ns string }
+
+func (n noSynthetic) Samples(context.Context, analysis.Query) ([]float64, []float64, error) {
+	return nil, nil, release.Errorf(release.ErrInvalid, "%s metrics: no synthetic requests are sent to these targets", n.ns)
 }
 
 // ALBMetrics returns the source for target groups behind the load balancer
@@ -153,16 +211,27 @@ func (s *Metrics) fetch(ctx context.Context, q analysis.Query, from, to time.Tim
 			ReturnData: aws.Bool(true),
 		})
 	}
+	sums := false // several series per side: read sums and combine them
 	for i, id := range []string{q.Canary, q.Baseline} {
-		dims, err := s.dims(id)
+		sets, err := s.sideDims(id)
 		if err != nil {
 			return nil, err
 		}
-		if q.Metric == analysis.MetricLatency {
-			add(fmt.Sprintf("lat%d", i), s.latency, "Average", dims)
-		} else {
-			add(fmt.Sprintf("err%d", i), s.errs, "Sum", dims)
-			add(fmt.Sprintf("req%d", i), s.requests, "Sum", dims)
+		sums = len(sets) > 1
+		for j, dims := range sets {
+			switch {
+			case q.Metric == analysis.MetricLatency && !sums:
+				add(fmt.Sprintf("lat%d", i), s.latency, "Average", dims)
+			case q.Metric == analysis.MetricLatency:
+				add(fmt.Sprintf("dur%d_%d", i, j), s.latency, "Sum", dims)
+				add(fmt.Sprintf("n%d_%d", i, j), s.requests, "Sum", dims)
+			case !sums:
+				add(fmt.Sprintf("err%d", i), s.errs, "Sum", dims)
+				add(fmt.Sprintf("req%d", i), s.requests, "Sum", dims)
+			default:
+				add(fmt.Sprintf("err%d_%d", i, j), s.errs, "Sum", dims)
+				add(fmt.Sprintf("req%d_%d", i, j), s.requests, "Sum", dims)
+			}
 		}
 	}
 	series := map[string]map[int64]float64{}
@@ -188,7 +257,60 @@ func (s *Metrics) fetch(ctx context.Context, q analysis.Query, from, to time.Tim
 		}
 		in.NextToken = out.NextToken
 	}
+	if sums {
+		series = combine(series, q.Metric == analysis.MetricLatency)
+	}
 	return series, nil
+}
+
+// sideDims returns the dimension sets whose series make up one side, as
+// s.reads says.
+func (s *Metrics) sideDims(id string) ([][]types.Dimension, error) {
+	real, err := s.dims(id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case s.syntheticDims == nil || s.reads == readReal:
+		return [][]types.Dimension{real}, nil
+	case s.reads == readSynthetic:
+		return [][]types.Dimension{s.syntheticDims(id)}, nil
+	}
+	return [][]types.Dimension{real, s.syntheticDims(id)}, nil
+}
+
+// combine folds the per-series sums of each side (dur/n or err/req, with a
+// _<series> suffix) into the single-series form: lat<side> is the
+// period's Duration sum over its invocation sum; err<side> and req<side>
+// the sums.
+func combine(series map[string]map[int64]float64, latency bool) map[string]map[int64]float64 {
+	out := map[string]map[int64]float64{}
+	sum := func(prefix string, side int) map[int64]float64 {
+		m := map[int64]float64{}
+		for id, vals := range series {
+			if p, ok := strings.CutPrefix(id, fmt.Sprintf("%s%d_", prefix, side)); ok && p != "" {
+				for k, v := range vals {
+					m[k] += v
+				}
+			}
+		}
+		return m
+	}
+	for i := range 2 {
+		if !latency {
+			out[fmt.Sprintf("err%d", i)], out[fmt.Sprintf("req%d", i)] = sum("err", i), sum("req", i)
+			continue
+		}
+		dur, n := sum("dur", i), sum("n", i)
+		lat := map[int64]float64{}
+		for k, c := range n {
+			if c > 0 {
+				lat[k] = dur[k] / c
+			}
+		}
+		out[fmt.Sprintf("lat%d", i)] = lat
+	}
+	return out
 }
 
 // Counts implements analysis.CountSource for MetricErrors: the Errors (or
