@@ -156,11 +156,12 @@ func TestSyntheticTrafficForQuietCanaries(t *testing.T) {
 	}
 }
 
-// TestSyntheticStopFailureDoesNotBlockRestore: traffic goes back to the
-// known-good version even when synthetic traffic cannot be stopped.
-func TestSyntheticStopFailureDoesNotBlockRestore(t *testing.T) {
+// alarmDuringSynthetic runs a release whose analysis step sends synthetic
+// requests through syn while its alarm fires in the first bake, and checks
+// that it rolled back.
+func alarmDuringSynthetic(t *testing.T, syn *fakeSynthetic, key string) (*world, release.Release) {
+	t.Helper()
 	w := newWorldSpec(t, stepsSpec("            - weight: 10\n              bake: 5m\n              analysis:\n                metrics: [{ name: latency }]\n                synthetic: { maxRps: 3 }\n            - { weight: 100 }"))
-	syn := &fakeSynthetic{stopErr: errors.New("fleet gone")}
 	var seen []string
 	w.svc.Synthetic = syn
 	w.svc.Analysis = func(release.Target) (analysis.Source, error) {
@@ -171,11 +172,18 @@ func TestSyntheticStopFailureDoesNotBlockRestore(t *testing.T) {
 			w.fireAlarm("orders-5xx")
 		}
 	}
-	r, x := w.start("v2", "push:orders:main:synthetic-stop-fails")
+	r, x := w.start("v2", "push:orders:main:"+key)
 	w.wait(x)
 	if got := w.releaseOf(r.ID); got.Status != release.StatusRolledBack {
 		t.Errorf("release = %s (%s), want ROLLED_BACK", got.Status, got.Reason)
 	}
+	return w, r
+}
+
+// TestSyntheticStopFailureDoesNotBlockRestore: traffic goes back to the
+// known-good version even when synthetic traffic cannot be stopped.
+func TestSyntheticStopFailureDoesNotBlockRestore(t *testing.T) {
+	w, r := alarmDuringSynthetic(t, &fakeSynthetic{stopErr: errors.New("fleet gone")}, "synthetic-stop-fails")
 	w.checkSafety(r, map[string]string{"orders": "1"})
 }
 
@@ -183,23 +191,8 @@ func TestSyntheticStopFailureDoesNotBlockRestore(t *testing.T) {
 // synthetic requests run sends the release to its restore, which stops
 // them and logs it.
 func TestSyntheticTrafficStopsOnRollback(t *testing.T) {
-	w := newWorldSpec(t, stepsSpec("            - weight: 10\n              bake: 5m\n              analysis:\n                metrics: [{ name: latency }]\n                synthetic: { maxRps: 3 }\n            - { weight: 100 }"))
 	syn := &fakeSynthetic{}
-	var seen []string
-	w.svc.Synthetic = syn
-	w.svc.Analysis = func(release.Target) (analysis.Source, error) {
-		return quietSource{synthFactor: 1, mode: "real", seen: &seen}, nil
-	}
-	w.onBake = func(w *world, weight int) {
-		if weight == 10 {
-			w.fireAlarm("orders-5xx")
-		}
-	}
-	r, x := w.start("v2", "push:orders:main:synthetic-alarm")
-	w.wait(x)
-	if got := w.releaseOf(r.ID); got.Status != release.StatusRolledBack {
-		t.Errorf("release = %s (%s), want ROLLED_BACK", got.Status, got.Reason)
-	}
+	w, r := alarmDuringSynthetic(t, syn, "synthetic-alarm")
 	stopped := eventsOfType(w.events(r.ID), release.EventSyntheticStopped)
 	if syn.running || len(syn.starts) != 1 || len(stopped) != 1 {
 		t.Errorf("running %v after %d starts, %d SyntheticStopped; want stopped once", syn.running, len(syn.starts), len(stopped))
