@@ -125,7 +125,7 @@ func (s *Service) owner(ctx context.Context, target, self string) (string, error
 	if !other.Status.Terminal() {
 		return other.ID, nil
 	}
-	res, err := s.closeOut(ctx, other, p, "release "+other.ID+" ended without settling "+target)
+	res, err := s.closeOut(ctx, other, p, "release "+other.ID+" ended without settling "+target, "")
 	if err != nil {
 		return "", err
 	}

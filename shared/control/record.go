@@ -373,6 +373,10 @@ func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline
 	case "Crashed":
 		// The execution died (reconcile): what the log shows decides.
 		switch {
+		case led.Ending != "":
+			// An ender had decided the outcome and begun settling when
+			// the control plane died: finish that ending.
+			to = led.Ending
 		case led.RollbackRequested != nil:
 			sc = failureScope(p, led)
 		case allStagesSucceeded(p, led):
@@ -395,7 +399,7 @@ func (s *Service) end(ctx context.Context, r release.Release, p release.Pipeline
 	if err != nil {
 		return ReleaseOutcome{}, err
 	}
-	if cres, err := s.closeOut(ctx, r, p, reason); err != nil {
+	if cres, err := s.closeOut(ctx, r, p, reason, to); err != nil {
 		return ReleaseOutcome{}, err
 	} else {
 		res.Attention = append(res.Attention, cres.Attention...)

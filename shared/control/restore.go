@@ -344,7 +344,11 @@ func (s *Service) holdLock(ctx context.Context, releaseID, stage, wave, target s
 // once the release that promoted it has ended without rolling it back:
 // only then is it proven good (a release still in flight may roll any of
 // its promotions back).
-func (s *Service) settle(ctx context.Context, releaseID, target string) error {
+//
+// ending is the outcome the release ends with, when its ender has decided
+// it before settling (a give-way or success): it goes into the event, so a
+// crash before the release reaches it resumes the same outcome.
+func (s *Service) settle(ctx context.Context, releaseID, target string, ending release.Status) error {
 	for range 5 {
 		ts, err := s.Store.GetTargetState(ctx, target)
 		if err != nil {
@@ -361,7 +365,11 @@ func (s *Service) settle(ctx context.Context, releaseID, target string) error {
 		}
 		ev := release.Event{ReleaseID: releaseID, Type: release.EventTargetSettled, Stage: ts.Stage, Wave: ts.Wave, Target: target,
 			Message: fmt.Sprintf("%s is now the known-good version of %s", next.KnownGood, target)}
-		ev.Data = jsonData(map[string]any{"version": next.KnownGood})
+		data := map[string]any{"version": next.KnownGood}
+		if ending != "" {
+			data["ending"] = ending
+		}
+		ev.Data = jsonData(data)
 		return s.record(ctx, ev)
 	}
 	return &TransientError{Message: "settle " + target + ": its state kept changing"}
@@ -371,7 +379,13 @@ func (s *Service) settle(ctx context.Context, releaseID, target string) error {
 // restore, partial traffic, a promotion never settled, a lease never
 // released, tokens nobody will complete. It is idempotent; reconcile and the next release to want one
 // of its targets call it.
-func (s *Service) closeOut(ctx context.Context, r release.Release, p release.Pipeline, reason string) (restoreResult, error) {
+//
+// ending is the outcome already decided for a release still ending ("" if
+// none is yet); an ended release's is its status.
+func (s *Service) closeOut(ctx context.Context, r release.Release, p release.Pipeline, reason string, ending release.Status) (restoreResult, error) {
+	if r.Status.Terminal() {
+		ending = r.Status
+	}
 	led, err := s.ledger(ctx, r.ID)
 	if err != nil {
 		return restoreResult{}, err
@@ -385,7 +399,7 @@ func (s *Service) closeOut(ctx context.Context, r release.Release, p release.Pip
 	}
 	for _, t := range led.Touches {
 		if t.Promoted && !t.Settled && !t.Restored {
-			if err := s.settle(ctx, r.ID, t.Target); err != nil {
+			if err := s.settle(ctx, r.ID, t.Target, ending); err != nil {
 				return res, err
 			}
 		}

@@ -3,6 +3,7 @@ package control_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -144,6 +145,61 @@ func TestCrashBetweenWavesHonoursOnFailure(t *testing.T) {
 			}
 			if got := w.releaseOf(r.ID); got.Status != tc.status {
 				t.Errorf("release = %s (%s), want %s", got.Status, got.Reason, tc.status)
+			}
+			w.checkSafety(r, tc.want)
+		})
+	}
+}
+
+// twoStages is a pipeline whose beta stage must pass before prod runs.
+func twoStages(onFailure string) string {
+	return fmt.Sprintf(`apiVersion: shipwave/v1
+pipeline: orders
+source: { repository: orders, branch: main }
+executionMode: QUEUED
+onFailure: %s
+alarms: [orders-5xx]
+stages:
+  - name: beta
+    targets: [{ type: lambdaAlias, function: orders, alias: live }]
+    deployment: Canary10Percent5Minutes
+    bake: 10m
+  - name: prod
+    targets: [{ type: lambdaAlias, function: orders-eu, alias: live }]
+    deployment: Canary10Percent5Minutes
+    bake: 10m
+`, onFailure)
+}
+
+// TestCrashBetweenStagesHonoursOnFailure: the control plane dies right
+// after a stage succeeded, before the next starts (the soak found it).
+// A failure under rollbackAllWaves restores every target the release
+// touched, earlier stages too; rollbackWave keeps what succeeded.
+func TestCrashBetweenStagesHonoursOnFailure(t *testing.T) {
+	for _, tc := range []struct {
+		onFailure string
+		want      map[string]string
+		status    release.Status
+	}{
+		{"rollbackAllWaves", map[string]string{"orders": "1", "orders-eu": "1"}, release.StatusRolledBack},
+		{"rollbackWave", map[string]string{"orders": "2", "orders-eu": "1"}, release.StatusFailed},
+	} {
+		t.Run(tc.onFailure, func(t *testing.T) {
+			w := newWorldSpec(t, twoStages(tc.onFailure))
+			ref := newExecRef()
+			w.svc.Store = &stoppingLog{Store: w.svc.Store, at: release.EventStageSucceeded,
+				stop: func() { go ref.get().Stop("States.Aborted", "the control plane died") }}
+			r, x := w.start("v2", "push:orders:main:crash-between-stages")
+			ref.set(x)
+			if res := w.wait(x); res.Status != states.StatusAborted {
+				t.Fatalf("release execution = %s, want ABORTED", res.Status)
+			}
+			input, _ := json.Marshal(map[string]string{"releaseId": r.ID})
+			if _, err := w.svc.Reconcile(context.Background(), control.ExecutionChange{Name: r.ID, Status: "ABORTED", Input: string(input)}); err != nil {
+				t.Fatalf("reconcile: %v", err)
+			}
+			if got := w.releaseOf(r.ID); got.Status != tc.status {
+				t.Errorf("release = %s (%s), want %s; events %s", got.Status, got.Reason, tc.status, eventTypes(w.events(r.ID)))
 			}
 			w.checkSafety(r, tc.want)
 		})

@@ -156,7 +156,7 @@ func (s *Service) reconcile(ctx context.Context, c ExecutionChange) (ReconcileRe
 	if r.Status.Terminal() {
 		// The release ended on its own path; still finish anything it
 		// left (an interrupted restore, a deploy child aborted late).
-		res, err := s.closeOut(ctx, r, p, reason)
+		res, err := s.closeOut(ctx, r, p, reason, "")
 		if err != nil {
 			return ReconcileResult{}, err
 		}
@@ -266,7 +266,7 @@ func (s *Service) EndOrphan(ctx context.Context, releaseID, reason string) (rele
 		if _, err := s.end(ctx, r, p, endCause{name: "Crashed", reason: reason, prefix: "reconciled: "}); err != nil {
 			return r, err
 		}
-	} else if _, err := s.closeOut(ctx, r, p, reason); err != nil {
+	} else if _, err := s.closeOut(ctx, r, p, reason, ""); err != nil {
 		return r, err
 	}
 	return s.Store.GetRelease(ctx, releaseID)

@@ -44,7 +44,11 @@ type Ledger struct {
 	// Gate is the last approval decision of the stage waiting at its gate
 	// (Rejected or ApprovalTimedOut after the stage's ApprovalWaiting), if
 	// the release stopped there.
-	Gate   *Event
+	Gate *Event
+	// Ending is the outcome an ender had already decided when it began
+	// settling the release's promotions (TargetSettled's data), if the
+	// release did not reach it: a crash came in between.
+	Ending Status
 	judged map[[2]string]bool
 	stages map[string]bool
 	index  map[string]int
@@ -109,6 +113,12 @@ func NewLedger(events []Event) Ledger {
 			t.Promoted, t.Moved, t.Weight = true, true, 100
 		case EventTargetSettled:
 			l.touch(ev).Settled = true
+			var data struct {
+				Ending Status `json:"ending"`
+			}
+			if len(ev.Data) > 0 && json.Unmarshal(ev.Data, &data) == nil && data.Ending != "" {
+				l.Ending = data.Ending
+			}
 		case EventRollbackStarted:
 			if t, ok := l.find(ev.Target); ok && !t.Restored {
 				t.Restoring = true
