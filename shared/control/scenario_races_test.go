@@ -115,26 +115,37 @@ func (s *stoppingLog) AppendEvent(ctx context.Context, ev release.Event) (releas
 }
 
 // TestCrashBetweenWavesHonoursOnFailure: the control plane dies right
-// after the first wave succeeded, before the next starts (the simulation
-// found it: reconcile kept the promoted wave and ended the release FAILED,
-// its version then known-good, under rollbackAllWaves). Between waves
-// nothing is in flight, so rollbackWave keeps the promoted wave, and
-// rollbackAllWaves restores every target the release touched.
+// after a wave (or a whole stage) succeeded, before the next starts. The
+// simulation found the wave case: reconcile kept the promoted wave and
+// ended the release FAILED, its version then known-good, under
+// rollbackAllWaves. Between waves nothing is in flight, so rollbackWave
+// keeps what succeeded, and rollbackAllWaves restores every target the
+// release touched, earlier stages too.
 func TestCrashBetweenWavesHonoursOnFailure(t *testing.T) {
 	for _, tc := range []struct {
+		name      string
+		spec      func(onFailure string) string
+		at        release.EventType
+		wave      string
 		onFailure string
 		want      map[string]string
 		status    release.Status
 	}{
-		{"rollbackAllWaves", map[string]string{"orders": "1", "orders-eu": "1"}, release.StatusRolledBack},
-		{"rollbackWave", map[string]string{"orders": "2", "orders-eu": "1"}, release.StatusFailed},
+		{"waves/rollbackAllWaves", func(f string) string { return prodWaves("QUEUED", f, "") }, release.EventWaveSucceeded, "one-box",
+			"rollbackAllWaves", map[string]string{"orders": "1", "orders-eu": "1"}, release.StatusRolledBack},
+		{"waves/rollbackWave", func(f string) string { return prodWaves("QUEUED", f, "") }, release.EventWaveSucceeded, "one-box",
+			"rollbackWave", map[string]string{"orders": "2", "orders-eu": "1"}, release.StatusFailed},
+		{"stages/rollbackAllWaves", twoStages, release.EventStageSucceeded, "",
+			"rollbackAllWaves", map[string]string{"orders": "1", "orders-eu": "1"}, release.StatusRolledBack},
+		{"stages/rollbackWave", twoStages, release.EventStageSucceeded, "",
+			"rollbackWave", map[string]string{"orders": "2", "orders-eu": "1"}, release.StatusFailed},
 	} {
-		t.Run(tc.onFailure, func(t *testing.T) {
-			w := newWorldSpec(t, prodWaves("QUEUED", tc.onFailure, ""))
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorldSpec(t, tc.spec(tc.onFailure))
 			ref := newExecRef()
-			w.svc.Store = &stoppingLog{Store: w.svc.Store, at: release.EventWaveSucceeded, wave: "one-box",
+			w.svc.Store = &stoppingLog{Store: w.svc.Store, at: tc.at, wave: tc.wave,
 				stop: func() { go ref.get().Stop("States.Aborted", "the control plane died") }}
-			r, x := w.start("v2", "push:orders:main:crash-between-waves")
+			r, x := w.start("v2", "push:orders:main:crash-between-"+tc.name)
 			ref.set(x)
 			if res := w.wait(x); res.Status != states.StatusAborted {
 				t.Fatalf("release execution = %s, want ABORTED", res.Status)
@@ -144,7 +155,7 @@ func TestCrashBetweenWavesHonoursOnFailure(t *testing.T) {
 				t.Fatalf("reconcile: %v", err)
 			}
 			if got := w.releaseOf(r.ID); got.Status != tc.status {
-				t.Errorf("release = %s (%s), want %s", got.Status, got.Reason, tc.status)
+				t.Errorf("release = %s (%s), want %s; events %s", got.Status, got.Reason, tc.status, eventTypes(w.events(r.ID)))
 			}
 			w.checkSafety(r, tc.want)
 		})
@@ -169,39 +180,4 @@ stages:
     deployment: Canary10Percent5Minutes
     bake: 10m
 `, onFailure)
-}
-
-// TestCrashBetweenStagesHonoursOnFailure: the control plane dies right
-// after a stage succeeded, before the next starts (the soak found it).
-// A failure under rollbackAllWaves restores every target the release
-// touched, earlier stages too; rollbackWave keeps what succeeded.
-func TestCrashBetweenStagesHonoursOnFailure(t *testing.T) {
-	for _, tc := range []struct {
-		onFailure string
-		want      map[string]string
-		status    release.Status
-	}{
-		{"rollbackAllWaves", map[string]string{"orders": "1", "orders-eu": "1"}, release.StatusRolledBack},
-		{"rollbackWave", map[string]string{"orders": "2", "orders-eu": "1"}, release.StatusFailed},
-	} {
-		t.Run(tc.onFailure, func(t *testing.T) {
-			w := newWorldSpec(t, twoStages(tc.onFailure))
-			ref := newExecRef()
-			w.svc.Store = &stoppingLog{Store: w.svc.Store, at: release.EventStageSucceeded,
-				stop: func() { go ref.get().Stop("States.Aborted", "the control plane died") }}
-			r, x := w.start("v2", "push:orders:main:crash-between-stages")
-			ref.set(x)
-			if res := w.wait(x); res.Status != states.StatusAborted {
-				t.Fatalf("release execution = %s, want ABORTED", res.Status)
-			}
-			input, _ := json.Marshal(map[string]string{"releaseId": r.ID})
-			if _, err := w.svc.Reconcile(context.Background(), control.ExecutionChange{Name: r.ID, Status: "ABORTED", Input: string(input)}); err != nil {
-				t.Fatalf("reconcile: %v", err)
-			}
-			if got := w.releaseOf(r.ID); got.Status != tc.status {
-				t.Errorf("release = %s (%s), want %s; events %s", got.Status, got.Reason, tc.status, eventTypes(w.events(r.ID)))
-			}
-			w.checkSafety(r, tc.want)
-		})
-	}
 }

@@ -66,9 +66,11 @@ func (s Sender) Send(ctx context.Context, job any) error {
 }
 
 // Handler returns a Lambda handler: an envelope of kind goes to run, any
-// other event is decoded as Req and goes to handle. A job runs at most
-// once: run's error is logged, not returned, because Lambda would retry an
-// asynchronous invocation that failed and run the job again.
+// other event is decoded as Req and goes to handle. run's error is logged,
+// not returned, because Lambda retries an asynchronous invocation that
+// failed and would run the job again. Lambda may still deliver an event
+// more than once, so a job must be safe to run twice (the Slack commands
+// are keyed by their request id; a second approval finds none waiting).
 func Handler[Req, Resp any](kind string, handle func(context.Context, Req) (Resp, error), run func(context.Context, json.RawMessage) error, logger *slog.Logger) func(context.Context, json.RawMessage) (any, error) {
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var env envelope
